@@ -1,0 +1,167 @@
+import { randomFillSync } from 'node:crypto';
+import { OatError } from '../errors.js';
+
+/** The 62 characters a token body and checksum are written in. */
+export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Random characters in a token body: 30 base62 characters carry about 178.6 bits of entropy. */
+export const TOKEN_BODY_LENGTH = 30;
+/** Checksum characters: CRC32 of prefix and body, base62, zero-padded to 6. */
+export const TOKEN_CHECKSUM_LENGTH = 6;
+/** Characters of the body kept, after the prefix, in the non-secret display prefix. */
+export const DISPLAY_BODY_CHARS = 4;
+/** The default token prefix. Use `dckr_oat_` for Docker Hub look-alike tokens. */
+export const DEFAULT_TOKEN_PREFIX = 'oat_';
+
+/** Why a presented string is not a well-formed token. */
+export type TokenFormatProblem = 'NOT_A_STRING' | 'LENGTH' | 'PREFIX' | 'ALPHABET' | 'CHECKSUM';
+
+/** Result of {@link TokenFormat.check}: a value, never an exception. */
+export type TokenFormatCheck = { readonly ok: true } | { readonly ok: false; readonly problem: TokenFormatProblem };
+
+/**
+ * A token format for one prefix: `<prefix><30 base62 random><6 base62 CRC32>`.
+ * The checksum lets a server (or a secret scanner) reject a mistyped or
+ * made-up token offline, before any hashing or storage access.
+ */
+export interface TokenFormat {
+  /** The prefix every token of this format starts with. */
+  readonly prefix: string;
+  /** Total length of a token of this format. */
+  readonly length: number;
+  /** A fresh token from the operating system's CSPRNG. */
+  generate(): string;
+  /** Checks length, prefix, alphabet and checksum. Never throws. */
+  check(value: unknown): TokenFormatCheck;
+  /** The non-secret display prefix of a token: its prefix plus the first 4 body characters. */
+  displayPrefix(token: string): string;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+// 1 for base62 characters, indexed by char code.
+const IS_BASE62 = (() => {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) t[BASE62_ALPHABET.charCodeAt(i)] = 1;
+  return t;
+})();
+const BASE62_VALUE = (() => {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < BASE62_ALPHABET.length; i++) t[BASE62_ALPHABET.charCodeAt(i)] = i;
+  return t;
+})();
+
+/** CRC32 (IEEE) of an ASCII string, continuing from `state` (pass -1 to start). Returns the raw state. */
+function crcUpdate(state: number, text: string, from: number, to: number): number {
+  let c = state;
+  for (let i = from; i < to; i++) c = (CRC_TABLE[(c ^ text.charCodeAt(i)) & 0xff] as number) ^ (c >>> 8);
+  return c;
+}
+
+/** CRC32 (IEEE 802.3) of an ASCII string, as an unsigned integer. */
+export function crc32(text: string): number {
+  return (crcUpdate(-1, text, 0, text.length) ^ -1) >>> 0;
+}
+
+/** Encodes an unsigned 32-bit integer as exactly 6 base62 characters. */
+export function encodeChecksum(value: number): string {
+  let out = '';
+  let v = value >>> 0;
+  for (let i = 0; i < TOKEN_CHECKSUM_LENGTH; i++) {
+    out = BASE62_ALPHABET[v % 62] + out;
+    v = Math.floor(v / 62);
+  }
+  return out;
+}
+
+const PREFIX = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = POOL_SIZE;
+
+// Rejection sampling: 248 = 4 * 62, so bytes below 248 map to base62 without bias.
+function randomBody(): string {
+  let out = '';
+  while (out.length < TOKEN_BODY_LENGTH) {
+    if (poolOffset >= pool.length) {
+      if (pool.length === 0) pool = Buffer.allocUnsafe(POOL_SIZE);
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const byte = pool[poolOffset] as number;
+    pool[poolOffset++] = 0;
+    if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+  }
+  return out;
+}
+
+const OK: TokenFormatCheck = Object.freeze({ ok: true });
+const problem = (p: TokenFormatProblem): TokenFormatCheck => Object.freeze({ ok: false, problem: p });
+const NOT_A_STRING = problem('NOT_A_STRING');
+const BAD_LENGTH = problem('LENGTH');
+const BAD_PREFIX = problem('PREFIX');
+const BAD_ALPHABET = problem('ALPHABET');
+const BAD_CHECKSUM = problem('CHECKSUM');
+
+/**
+ * Creates the token format for a prefix (default `oat_`). The prefix is 1 to
+ * 32 characters of letters, digits and `_`, starting with a letter.
+ *
+ * @example
+ * ```ts
+ * const format = createTokenFormat({ prefix: 'dckr_oat_' });
+ * const token = format.generate(); // dckr_oat_ + 36 characters
+ * format.check(token); // { ok: true }
+ * format.check('dckr_oat_nope'); // { ok: false, problem: 'LENGTH' }
+ * ```
+ */
+export function createTokenFormat(options: { readonly prefix?: string } = {}): TokenFormat {
+  const prefix = options.prefix ?? DEFAULT_TOKEN_PREFIX;
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw new OatError('MISCONFIGURED', 'Token prefix must be 1 to 32 letters, digits or "_", starting with a letter', {
+      context: { field: 'prefix' },
+    });
+  }
+  const bodyStart = prefix.length;
+  const checksumStart = bodyStart + TOKEN_BODY_LENGTH;
+  const length = checksumStart + TOKEN_CHECKSUM_LENGTH;
+  const prefixState = crcUpdate(-1, prefix, 0, prefix.length);
+
+  const check = (value: unknown): TokenFormatCheck => {
+    if (typeof value !== 'string') return NOT_A_STRING;
+    if (value.length !== length) return BAD_LENGTH;
+    if (!value.startsWith(prefix)) return BAD_PREFIX;
+    let c = prefixState;
+    for (let i = bodyStart; i < checksumStart; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 127 || IS_BASE62[code] === 0) return BAD_ALPHABET;
+      c = (CRC_TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8);
+    }
+    let sum = 0;
+    for (let i = checksumStart; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 127 || IS_BASE62[code] === 0) return BAD_ALPHABET;
+      sum = sum * 62 + (BASE62_VALUE[code] as number);
+    }
+    return sum === (c ^ -1) >>> 0 ? OK : BAD_CHECKSUM;
+  };
+
+  return Object.freeze({
+    prefix,
+    length,
+    generate: () => {
+      const body = randomBody();
+      return prefix + body + encodeChecksum((crcUpdate(prefixState, body, 0, body.length) ^ -1) >>> 0);
+    },
+    check,
+    displayPrefix: (token: string) => token.slice(0, bodyStart + DISPLAY_BODY_CHARS),
+  });
+}

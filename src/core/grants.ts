@@ -1,0 +1,193 @@
+import type { FieldIssue } from '../errors.js';
+import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
+import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
+
+/** A grant as a caller writes it, before validation (our shape or Docker Hub's `TYPE_REPO` / `TYPE_ORG`). */
+export interface RawResource {
+  readonly type: 'repository' | 'organization' | 'TYPE_REPO' | 'TYPE_ORG';
+  readonly path: string;
+  readonly scopes: ReadonlyArray<string>;
+}
+
+/** Limits that resource validation applies. */
+export interface ResourceRules {
+  /** The token's organization, lower case. */
+  readonly organization: string;
+  readonly catalog: ScopeCatalog;
+  /** Most repository grants per token, not counting `*\/*\/public`. Docker Hub: 50. */
+  readonly maxRepositoryGrants: number;
+}
+
+const SEGMENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
+  repository: 'repository',
+  TYPE_REPO: 'repository',
+  organization: 'organization',
+  TYPE_ORG: 'organization',
+};
+
+/**
+ * Validates raw grants for a token of `rules.organization`: known scopes of
+ * the right kind, paths inside the organization (or `*\/*\/public`, pull
+ * only), no duplicates, at most `maxRepositoryGrants` repository grants.
+ * Returns the canonical resources, or every issue found (paths relative to
+ * the resources array, for example `1.scopes.0`).
+ */
+export function validateResources(
+  raw: ReadonlyArray<RawResource>,
+  rules: ResourceRules,
+): { readonly ok: true; readonly resources: ReadonlyArray<Resource> } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+  const issues: FieldIssue[] = [];
+  const resources: Resource[] = [];
+  const seen = new Set<string>();
+  let repositoryGrants = 0;
+  const org = rules.organization;
+
+  raw.forEach((item, i) => {
+    const kind = KIND_OF_TYPE[item.type];
+    const at = (field: string): string => `${i}.${field}`;
+    const before = issues.length;
+
+    const scopes: string[] = [];
+    if (item.scopes.length === 0) issues.push({ path: at('scopes'), message: 'must list at least one scope' });
+    item.scopes.forEach((s, j) => {
+      const name = rules.catalog.canonical(s);
+      if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope "${s}"` });
+      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope "${s}" does not apply to ${kind} grants` });
+      else if (!scopes.includes(name)) scopes.push(name);
+    });
+
+    const path = normalisePath(kind, item.path, org);
+    if (typeof path === 'object') issues.push({ path: at('path'), message: path.message });
+    else if (seen.has(`${kind}:${path}`)) issues.push({ path: at('path'), message: `"${path}" is granted more than once` });
+    else if (path === PUBLIC_REPOSITORIES_PATH && scopes.some((s) => s !== PULL_SCOPE)) {
+      issues.push({ path: at('scopes'), message: 'the public repositories grant allows pull only' });
+    }
+
+    if (issues.length > before || typeof path !== 'string') return;
+    seen.add(`${kind}:${path}`);
+    if (kind === 'repository' && path !== PUBLIC_REPOSITORIES_PATH) repositoryGrants++;
+    const ordered = rules.catalog.definitions.filter((d) => scopes.includes(d.name)).map((d) => d.name);
+    resources.push({ type: kind, path, scopes: ordered });
+  });
+
+  if (repositoryGrants > rules.maxRepositoryGrants) {
+    issues.push({ path: '', message: `at most ${rules.maxRepositoryGrants} repository grants per token, got ${repositoryGrants}` });
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, resources };
+}
+
+function normalisePath(kind: ResourceKind, raw: string, org: string): string | { message: string } {
+  if (kind === 'organization') {
+    return raw.toLowerCase() === org ? org : { message: `organization grants may only name the token's own organization "${org}"` };
+  }
+  if (raw === PUBLIC_REPOSITORIES_PATH) return raw;
+  const slash = raw.indexOf('/');
+  if (slash <= 0) return { message: 'must be "org/name", "org/*" or "*/*/public"' };
+  const namespace = raw.slice(0, slash).toLowerCase();
+  const name = raw.slice(slash + 1);
+  if (namespace !== org) return { message: `repository grants must be inside the organization "${org}"` };
+  if (name === '*') return `${org}/*`;
+  if (name.length === 0 || name.length > 255 || !name.split('/').every((segment) => SEGMENT.test(segment))) {
+    return { message: 'repository name must be lower-case path segments of letters and digits separated by ".", "_", "__" or "-"' };
+  }
+  return `${org}/${name}`;
+}
+
+/**
+ * Grants compiled for decisions: exact repository names and namespaces map
+ * to scope bit masks, so {@link authorize} is a few map lookups whatever the
+ * number of grants. Build once per token with {@link compileGrants}.
+ */
+export interface CompiledGrants {
+  readonly organization: string;
+  readonly catalog: ScopeCatalog;
+  /** Exact repository name to scope mask (inclusions applied). */
+  readonly exact: ReadonlyMap<string, number>;
+  /** Namespace (from `org/*`) to scope mask. */
+  readonly namespaces: ReadonlyMap<string, number>;
+  /** Mask that applies to every public repository. */
+  readonly publicMask: number;
+  /** Management scopes on the organization. */
+  readonly organizationMask: number;
+}
+
+/**
+ * Compiles validated resources once; decide many times with
+ * {@link authorize}. The result is frozen and safe to cache per token.
+ *
+ * @example
+ * ```ts
+ * const grants = compileGrants('acme', token.resources);
+ * authorize(grants, { repository: 'acme/app' }, 'push'); // { allowed: true }
+ * ```
+ */
+export function compileGrants(organization: string, resources: ReadonlyArray<Resource>, catalog: ScopeCatalog): CompiledGrants {
+  const exact = new Map<string, number>();
+  const namespaces = new Map<string, number>();
+  let publicMask = 0;
+  let organizationMask = 0;
+  for (const resource of resources) {
+    let mask = 0;
+    for (const scope of resource.scopes) mask |= catalog.closure(scope);
+    if (resource.type === 'organization') organizationMask |= mask;
+    else if (resource.path === PUBLIC_REPOSITORIES_PATH) publicMask |= mask;
+    else if (resource.path.endsWith('/*')) {
+      const ns = resource.path.slice(0, -2);
+      namespaces.set(ns, (namespaces.get(ns) ?? 0) | mask);
+    } else exact.set(resource.path, (exact.get(resource.path) ?? 0) | mask);
+  }
+  return Object.freeze({ organization, catalog, exact, namespaces, publicMask, organizationMask });
+}
+
+/** What a registry asks about: a repository and whether it is public. */
+export interface RepositoryRequest {
+  /** Full repository name, for example `acme/app`. */
+  readonly repository: string;
+  /** Default `private`. Only a public repository can be reached through `*\/*\/public`. */
+  readonly visibility?: 'public' | 'private';
+}
+
+/** Why an authorization was denied. */
+export type AuthorizationDenial = 'UNKNOWN_SCOPE' | 'NO_MATCHING_GRANT' | 'SCOPE_NOT_GRANTED';
+
+/** The decision of {@link authorize}: allow, or deny with a reason. Shared frozen objects: compare by `allowed`. */
+export type AuthorizationDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: AuthorizationDenial };
+
+const ALLOW: AuthorizationDecision = Object.freeze({ allowed: true });
+const deny = (reason: AuthorizationDenial): AuthorizationDecision => Object.freeze({ allowed: false, reason });
+const UNKNOWN_SCOPE = deny('UNKNOWN_SCOPE');
+const NO_MATCHING_GRANT = deny('NO_MATCHING_GRANT');
+const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
+
+/**
+ * Decides whether compiled grants allow `action` (a repository scope, its
+ * alias, or a registry action `pull` / `push` / `delete`) on a repository.
+ * Pure, allocation-free, and never scans the grants.
+ *
+ * @example
+ * ```ts
+ * authorize(grants, { repository: 'library/nginx', visibility: 'public' }, 'pull');
+ * ```
+ */
+export function authorize(grants: CompiledGrants, request: RepositoryRequest, action: string): AuthorizationDecision {
+  const bit = grants.catalog.repositoryBit(action);
+  if (bit === 0) return UNKNOWN_SCOPE;
+  const repository = request.repository;
+  const exact = grants.exact.get(repository);
+  if (exact !== undefined && (exact & bit) !== 0) return ALLOW;
+  const slash = repository.lastIndexOf('/');
+  const ns = slash > 0 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
+  if (ns !== undefined && (ns & bit) !== 0) return ALLOW;
+  const isPublic = request.visibility === 'public' && grants.publicMask !== 0;
+  if (isPublic && (grants.publicMask & bit) !== 0) return ALLOW;
+  return exact !== undefined || ns !== undefined || isPublic ? SCOPE_NOT_GRANTED : NO_MATCHING_GRANT;
+}
+
+/** Decides whether compiled grants allow a management scope (for example `scope-member-read`) on `organization`. */
+export function authorizeOrganization(grants: CompiledGrants, organization: string, scope: string): AuthorizationDecision {
+  const bit = grants.catalog.organizationBit(scope);
+  if (bit === 0) return UNKNOWN_SCOPE;
+  if (organization.toLowerCase() !== grants.organization || grants.organizationMask === 0) return NO_MATCHING_GRANT;
+  return (grants.organizationMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+}

@@ -1,0 +1,71 @@
+import type { Duration } from 'date-fns';
+import { OatError } from '../errors.js';
+import { createTokenFormat, type TokenFormat } from './format.js';
+import { LIFECYCLE_PRESETS, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
+import { DOCKER_HUB_PLANS, type PlanTable } from './quota.js';
+import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
+
+/** Every setting the policy engine decides with. Build with {@link createPolicy}. */
+export interface TokenPolicy {
+  readonly lifecycle: LifecyclePolicy;
+  readonly plans: PlanTable;
+  readonly catalog: ScopeCatalog;
+  /** Most repository grants per token, not counting `*\/*\/public`. */
+  readonly maxRepositoryGrants: number;
+  /** How far ahead a custom expiry may be set. */
+  readonly maxExpiry: Readonly<Duration>;
+  readonly format: TokenFormat;
+}
+
+/** Options for {@link createPolicy}; every one has Docker Hub's default. */
+export interface PolicyOptions {
+  /** A preset name or a custom table. Default `seed`. */
+  readonly lifecycle?: LifecyclePresetName | LifecyclePolicy;
+  /** Plan table. Default: Team 10, Business 100. */
+  readonly plans?: PlanTable;
+  /** Scopes added to Docker Hub's catalog. */
+  readonly extraScopes?: ReadonlyArray<ScopeDefinition>;
+  /** Default 50. */
+  readonly maxRepositoryGrants?: number;
+  /** Default one year. */
+  readonly maxExpiry?: Readonly<Duration>;
+  /** Default `oat_`. */
+  readonly tokenPrefix?: string;
+}
+
+/**
+ * Builds a policy: the seed's lifecycle, Docker Hub's plans, scopes and
+ * limits, unless options say otherwise. Throws `MISCONFIGURED` for a bad
+ * option.
+ *
+ * @example
+ * ```ts
+ * const policy = createPolicy({ lifecycle: 'docker-hub-current', tokenPrefix: 'dckr_oat_' });
+ * ```
+ */
+export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
+  const lifecycle = typeof options.lifecycle === 'string' ? LIFECYCLE_PRESETS[options.lifecycle] : (options.lifecycle ?? LIFECYCLE_PRESETS.seed);
+  if (lifecycle === undefined) {
+    throw new OatError('MISCONFIGURED', `Unknown lifecycle preset "${String(options.lifecycle)}"`, { context: { field: 'lifecycle' } });
+  }
+  const maxRepositoryGrants = options.maxRepositoryGrants ?? 50;
+  if (!Number.isInteger(maxRepositoryGrants) || maxRepositoryGrants < 1) {
+    throw new OatError('MISCONFIGURED', 'maxRepositoryGrants must be a positive integer', { context: { field: 'maxRepositoryGrants' } });
+  }
+  for (const [plan, limits] of Object.entries(options.plans ?? {})) {
+    if (plan !== plan.toLowerCase() || !Number.isInteger(limits.maxTokens) || limits.maxTokens < 0) {
+      throw new OatError('MISCONFIGURED', `Plan "${plan}" needs a lower-case name and a non-negative integer maxTokens`, { context: { field: 'plans' } });
+    }
+  }
+  return Object.freeze({
+    lifecycle,
+    plans: options.plans ?? DOCKER_HUB_PLANS,
+    catalog: options.extraScopes === undefined ? DEFAULT_SCOPE_CATALOG : createScopeCatalog(options.extraScopes),
+    maxRepositoryGrants,
+    maxExpiry: Object.freeze({ ...(options.maxExpiry ?? { years: 1 }) }),
+    format: createTokenFormat(options.tokenPrefix === undefined ? {} : { prefix: options.tokenPrefix }),
+  });
+}
+
+/** The default policy: seed lifecycle, Docker Hub plans and scopes, prefix `oat_`. */
+export const DEFAULT_POLICY: TokenPolicy = createPolicy();

@@ -1,0 +1,179 @@
+import { add, addDays } from 'date-fns';
+import { z } from 'zod';
+import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { validateResources, type RawResource } from './grants.js';
+import type { TokenPolicy } from './policy.js';
+import type { Resource } from './token.js';
+
+/** Expiry presets a create request may name. `none` never expires. */
+export type ExpiryPreset = 'none' | '30d' | '90d';
+
+/** A validated create request. */
+export interface CreateTokenInput {
+  readonly label: string;
+  readonly description: string;
+  readonly resources: ReadonlyArray<Resource>;
+  readonly expiresAt: Date | null;
+}
+
+/** A validated update request: only the fields to change. `active` comes from Hub's `is_active`. */
+export interface UpdateTokenInput {
+  readonly label?: string;
+  readonly description?: string;
+  readonly resources?: ReadonlyArray<Resource>;
+  readonly active?: boolean;
+}
+
+/** What validation needs besides the input: whose token it is, the time, and the policy's limits. */
+export interface InputContext {
+  /** The token's organization, lower case. */
+  readonly organization: string;
+  readonly now: Date;
+  readonly policy: TokenPolicy;
+}
+
+/** A parse outcome as a value. */
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: OatError };
+
+const rawResource = z.strictObject({
+  type: z.enum(['repository', 'organization', 'TYPE_REPO', 'TYPE_ORG']),
+  path: z.string().max(512),
+  scopes: z.array(z.string().max(128)).max(64),
+});
+const label = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const description = z.string().max(200, 'must be at most 200 characters').nullable();
+const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+
+const createShape = z.strictObject({
+  label,
+  description: description.optional(),
+  resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256),
+  expiry: z.union([z.enum(['none', '30d', '90d']), instant]).optional(),
+  expires_at: instant.nullable().optional(),
+  is_active: z.literal(true, 'tokens are always created active').optional(),
+});
+
+const updateShape = z
+  .strictObject({
+    label: label.optional(),
+    description: description.optional(),
+    resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256).optional(),
+    is_active: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, 'must change at least one of label, description, resources, is_active');
+
+function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, message: 'is not a recognised field' }));
+    }
+    return [{ path, message: issue.message }];
+  });
+}
+
+function resolveExpiry(
+  expiry: z.infer<typeof createShape>['expiry'],
+  expiresAt: z.infer<typeof createShape>['expires_at'],
+  ctx: InputContext,
+  issues: FieldIssue[],
+): Date | null {
+  if (expiry !== undefined && expiresAt !== undefined) {
+    issues.push({ path: 'expires_at', message: 'give either expiry or expires_at, not both' });
+    return null;
+  }
+  const field = expiry !== undefined ? 'expiry' : 'expires_at';
+  const value = expiry ?? expiresAt ?? 'none';
+  if (value === null || value === 'none') return null;
+  if (value === '30d') return addDays(ctx.now, 30);
+  if (value === '90d') return addDays(ctx.now, 90);
+  const at = typeof value === 'string' ? new Date(value) : new Date(value.getTime());
+  const latest = add(ctx.now, ctx.policy.maxExpiry);
+  if (at.getTime() <= ctx.now.getTime()) issues.push({ path: field, message: 'must be in the future' });
+  else if (at.getTime() > latest.getTime()) issues.push({ path: field, message: `must be at most ${latest.toISOString()}` });
+  return at;
+}
+
+function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: FieldIssue[]): ReadonlyArray<Resource> {
+  const checked = validateResources(raw, {
+    organization: ctx.organization,
+    catalog: ctx.policy.catalog,
+    maxRepositoryGrants: ctx.policy.maxRepositoryGrants,
+  });
+  if (checked.ok) return checked.resources;
+  for (const issue of checked.issues) issues.push({ path: issue.path === '' ? 'resources' : `resources.${issue.path}`, message: issue.message });
+  return [];
+}
+
+/**
+ * Validates a create request, in our shape (`expiry: '30d' | '90d' | 'none' |
+ * instant`) or Docker Hub's (`expires_at`, `TYPE_REPO` / `TYPE_ORG`,
+ * legacy scope names). Never throws: any input gives a value.
+ *
+ * @example
+ * ```ts
+ * const parsed = safeParseCreateInput(
+ *   { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] }] },
+ *   { organization: 'acme', now: new Date(), policy: DEFAULT_POLICY },
+ * );
+ * if (!parsed.ok) console.log(parsed.error.fields);
+ * ```
+ */
+export function safeParseCreateInput(input: unknown, ctx: InputContext): ParseResult<CreateTokenInput> {
+  const shape = createShape.safeParse(input);
+  if (!shape.success) return { ok: false, error: validationError('create request', zodIssues(shape.error)) };
+  const issues: FieldIssue[] = [];
+  const value = shape.data;
+  const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
+  const granted = resources(value.resources, ctx, issues);
+  if (issues.length > 0) return { ok: false, error: validationError('create request', issues) };
+  return {
+    ok: true,
+    value: Object.freeze({ label: value.label, description: value.description ?? '', resources: granted, expiresAt }),
+  };
+}
+
+const EXPIRY_FIELDS = ['expiry', 'expires_at', 'expiresAt'];
+
+/**
+ * Validates an update request: label, description, resources, and Hub's
+ * `is_active`. Expiry cannot change after creation. Never throws.
+ */
+export function safeParseUpdateInput(input: unknown, ctx: InputContext): ParseResult<UpdateTokenInput> {
+  if (typeof input === 'object' && input !== null) {
+    const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
+    if (fixed.length > 0) {
+      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' }))) };
+    }
+  }
+  const shape = updateShape.safeParse(input);
+  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error)) };
+  const issues: FieldIssue[] = [];
+  const value = shape.data;
+  const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
+  if (issues.length > 0) return { ok: false, error: validationError('update request', issues) };
+  return {
+    ok: true,
+    value: Object.freeze({
+      ...(value.label === undefined ? {} : { label: value.label }),
+      ...(value.description === undefined ? {} : { description: value.description ?? '' }),
+      ...(granted === undefined ? {} : { resources: granted }),
+      ...(value.is_active === undefined ? {} : { active: value.is_active }),
+    }),
+  };
+}
+
+function orThrow<T>(result: ParseResult<T>): T {
+  if (result.ok) return result.value;
+  throw result.error;
+}
+
+/** {@link safeParseCreateInput}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
+export function parseCreateInput(input: unknown, ctx: InputContext): CreateTokenInput {
+  return orThrow(safeParseCreateInput(input, ctx));
+}
+
+/** {@link safeParseUpdateInput}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
+export function parseUpdateInput(input: unknown, ctx: InputContext): UpdateTokenInput {
+  return orThrow(safeParseUpdateInput(input, ctx));
+}

@@ -1,0 +1,184 @@
+import { OatError } from '../errors.js';
+
+/** What a grant applies to: repositories, or the organization itself (management). */
+export type ResourceKind = 'repository' | 'organization';
+
+/**
+ * One scope of a catalog. `includes` names the scopes it implies (push
+ * includes pull); inclusion is transitive. `aliases` are accepted on input
+ * and resolve to `name`.
+ */
+export interface ScopeDefinition {
+  /** Canonical name, for example `scope-image-push`. */
+  readonly name: string;
+  /** The kind of resource the scope applies to. */
+  readonly kind: ResourceKind;
+  /** Scopes this one implies. */
+  readonly includes?: ReadonlyArray<string>;
+  /** Other names accepted on input (legacy names, registry actions). */
+  readonly aliases?: ReadonlyArray<string>;
+}
+
+function chain(kind: ResourceKind, names: ReadonlyArray<string>, aliases: Readonly<Record<string, ReadonlyArray<string>>> = {}): ScopeDefinition[] {
+  return names.map((name, i) => {
+    const below = names[i - 1];
+    const own = aliases[name];
+    return {
+      name,
+      kind,
+      ...(below === undefined ? {} : { includes: [below] }),
+      ...(own === undefined ? {} : { aliases: own }),
+    };
+  });
+}
+
+/**
+ * Docker Hub's current scope catalog, with its inclusion chains: a higher
+ * scope includes the lower ones of its chain (image push includes pull,
+ * member edit includes member read, ...). Legacy names such as `repo-pull`
+ * and the registry actions `pull`, `push` and `delete` are aliases.
+ */
+export const DOCKER_HUB_SCOPES: ReadonlyArray<ScopeDefinition> = Object.freeze(
+  [
+    ...chain('repository', ['scope-image-pull', 'scope-image-push', 'scope-image-delete'], {
+      'scope-image-pull': ['pull', 'repo-pull', 'image-pull'],
+      'scope-image-push': ['push', 'repo-push', 'image-push'],
+      'scope-image-delete': ['delete', 'repo-delete', 'image-delete'],
+    }),
+    ...chain('repository', ['scope-repository-read', 'scope-repository-edit', 'scope-repository-admin']),
+    ...chain('repository', ['scope-tag-read', 'scope-tag-admin']),
+    ...chain('repository', ['scope-webhook-read', 'scope-webhook-edit', 'scope-webhook-admin']),
+    ...chain('repository', ['scope-repository-group-read', 'scope-repository-group-edit', 'scope-repository-group-admin']),
+    ...chain('repository', ['scope-repository-settings-admin']),
+    ...chain('organization', ['scope-member-read', 'scope-member-edit']),
+    ...chain('organization', ['scope-invite-read', 'scope-invite-edit']),
+    ...chain('organization', ['scope-group-read', 'scope-group-edit']),
+    ...chain('organization', ['scope-ram-read', 'scope-ram-write']),
+    ...chain('organization', ['scope-activity-read']),
+    ...chain('organization', ['scope-report-read']),
+    ...chain('organization', ['scope-repository-create']),
+    ...chain('organization', ['scope-repository-list']),
+    ...chain('organization', ['scope-registry-usage-read']),
+  ].map((d) => Object.freeze(d)),
+);
+
+/** The pull scope: the only one a `*\/*\/public` grant may hold. */
+export const PULL_SCOPE = 'scope-image-pull';
+
+/**
+ * A compiled catalog: every scope has one bit within its kind, and every name
+ * or alias maps to the bit mask of the scope plus everything it includes.
+ * Built once by {@link createScopeCatalog}; read on every decision.
+ */
+export interface ScopeCatalog {
+  /** The definitions, in order. */
+  readonly definitions: ReadonlyArray<ScopeDefinition>;
+  /** Canonical name for a name or alias; `undefined` when unknown. */
+  canonical(nameOrAlias: string): string | undefined;
+  /** The kind of a scope (by name or alias); `undefined` when unknown. */
+  kindOf(nameOrAlias: string): ResourceKind | undefined;
+  /** The single bit of a scope (by name or alias), or 0 when unknown. */
+  bit(nameOrAlias: string): number;
+  /** The bit of a repository scope (by name or alias), or 0 when unknown or of the other kind. */
+  repositoryBit(nameOrAlias: string): number;
+  /** The bit of an organization scope (by name or alias), or 0 when unknown or of the other kind. */
+  organizationBit(nameOrAlias: string): number;
+  /** Bit mask of the scope and every scope it includes, or 0 when unknown. */
+  closure(nameOrAlias: string): number;
+  /** Canonical names of the scopes whose bits are set in `mask` for `kind`. */
+  names(kind: ResourceKind, mask: number): ReadonlyArray<string>;
+}
+
+const MAX_SCOPES_PER_KIND = 31;
+
+/**
+ * Compiles a scope catalog: Docker Hub's by default, extended by `extra`.
+ * Throws `MISCONFIGURED` for a duplicate name, an unknown or cross-kind
+ * inclusion, a cycle, or more than 31 scopes of one kind.
+ *
+ * @example
+ * ```ts
+ * const catalog = createScopeCatalog([
+ *   { name: 'scope-sbom-read', kind: 'repository', includes: ['scope-image-pull'] },
+ * ]);
+ * ```
+ */
+export function createScopeCatalog(
+  extra: ReadonlyArray<ScopeDefinition> = [],
+  base: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
+): ScopeCatalog {
+  const definitions = Object.freeze([...base, ...extra].map((d) => Object.freeze({ ...d })));
+  const byName = new Map<string, ScopeDefinition>();
+  const bits = new Map<string, number>();
+  const counters: Record<ResourceKind, number> = { repository: 0, organization: 0 };
+  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { catalog: true } });
+
+  for (const def of definitions) {
+    if (byName.has(def.name)) throw misconfigured(`Scope "${def.name}" is defined twice`);
+    if (counters[def.kind] >= MAX_SCOPES_PER_KIND) throw misconfigured(`More than ${MAX_SCOPES_PER_KIND} ${def.kind} scopes`);
+    byName.set(def.name, def);
+    bits.set(def.name, 1 << counters[def.kind]++);
+  }
+
+  const alias = new Map<string, string>();
+  for (const def of definitions) {
+    alias.set(def.name, def.name);
+    for (const a of def.aliases ?? []) {
+      const taken = alias.get(a);
+      if (taken !== undefined && taken !== def.name) throw misconfigured(`Alias "${a}" names both "${taken}" and "${def.name}"`);
+      alias.set(a, def.name);
+    }
+  }
+
+  const closures = new Map<string, number>();
+  const visiting = new Set<string>();
+  const closureOf = (name: string): number => {
+    const known = closures.get(name);
+    if (known !== undefined) return known;
+    if (visiting.has(name)) throw misconfigured(`Scope inclusion cycle through "${name}"`);
+    visiting.add(name);
+    const def = byName.get(name) as ScopeDefinition;
+    let mask = bits.get(name) as number;
+    for (const inc of def.includes ?? []) {
+      const target = byName.get(inc);
+      if (target === undefined) throw misconfigured(`Scope "${name}" includes unknown scope "${inc}"`);
+      if (target.kind !== def.kind) throw misconfigured(`Scope "${name}" includes "${inc}" of another kind`);
+      mask |= closureOf(inc);
+    }
+    visiting.delete(name);
+    closures.set(name, mask);
+    return mask;
+  };
+  for (const def of definitions) closureOf(def.name);
+
+  // Flatten aliases so a decision is one Map lookup.
+  const bitByAlias = new Map<string, number>();
+  const closureByAlias = new Map<string, number>();
+  const bitByKind: Record<ResourceKind, Map<string, number>> = { repository: new Map(), organization: new Map() };
+  for (const [a, name] of alias) {
+    const bit = bits.get(name) as number;
+    bitByAlias.set(a, bit);
+    bitByKind[(byName.get(name) as ScopeDefinition).kind].set(a, bit);
+    closureByAlias.set(a, closures.get(name) as number);
+  }
+  const repositoryBits = bitByKind.repository;
+  const organizationBits = bitByKind.organization;
+
+  return Object.freeze({
+    definitions,
+    canonical: (n: string) => alias.get(n),
+    kindOf: (n: string) => {
+      const name = alias.get(n);
+      return name === undefined ? undefined : byName.get(name)?.kind;
+    },
+    bit: (n: string) => bitByAlias.get(n) ?? 0,
+    repositoryBit: (n: string) => repositoryBits.get(n) ?? 0,
+    organizationBit: (n: string) => organizationBits.get(n) ?? 0,
+    closure: (n: string) => closureByAlias.get(n) ?? 0,
+    names: (kind: ResourceKind, mask: number) =>
+      definitions.filter((d) => d.kind === kind && (mask & (bits.get(d.name) as number)) !== 0).map((d) => d.name),
+  });
+}
+
+/** The default compiled catalog (Docker Hub's). */
+export const DEFAULT_SCOPE_CATALOG: ScopeCatalog = createScopeCatalog();

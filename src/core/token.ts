@@ -1,0 +1,85 @@
+import type { OrganizationName, TokenId } from './ids.js';
+
+/** The stored lifecycle state of a token. "Expired" is never stored; see {@link statusOf}. */
+export type TokenState = 'active' | 'inactive' | 'deleted';
+
+/** All stored states, in lifecycle order. */
+export const TOKEN_STATES: ReadonlyArray<TokenState> = Object.freeze(['active', 'inactive', 'deleted'] as const);
+
+/** The state a caller sees: the stored state, or `expired` when a live token is past its expiry. */
+export type TokenStatus = TokenState | 'expired';
+
+/** A grant on repositories: an exact `org/name`, the glob `org/*`, or `*\/*\/public`. */
+export interface RepositoryResource {
+  readonly type: 'repository';
+  /** `org/name`, `org/*`, or `*\/*\/public`. */
+  readonly path: string;
+  /** Canonical scope names, deduplicated, in catalog order. */
+  readonly scopes: ReadonlyArray<string>;
+}
+
+/** A management grant on the token's own organization (the seed's "Allow management access"). */
+export interface OrganizationResource {
+  readonly type: 'organization';
+  /** The token's organization. */
+  readonly path: string;
+  /** Canonical scope names, deduplicated, in catalog order. */
+  readonly scopes: ReadonlyArray<string>;
+}
+
+/** One validated grant of a token. */
+export type Resource = RepositoryResource | OrganizationResource;
+
+/** The path of the grant that covers every public repository, pull only. */
+export const PUBLIC_REPOSITORIES_PATH = '*/*/public';
+
+/**
+ * An organization access token as stored. Deeply frozen; every change makes a
+ * new record with `version + 1`. Holds the hash of the secret and a short
+ * non-secret display prefix, never the secret itself.
+ */
+export interface AccessTokenRecord {
+  readonly id: TokenId;
+  /** The organization that owns the token, lower case. */
+  readonly organization: OrganizationName;
+  /** Trimmed, 1 to 100 characters. */
+  readonly label: string;
+  /** At most 200 characters; `''` when none was given. */
+  readonly description: string;
+  /** Username of whoever created the token; kept for audit, grants nothing. */
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** `null`: never expires. Fixed at creation. */
+  readonly expiresAt: Date | null;
+  /** `null`: never used. Written at most once per interval, never moves backwards. */
+  readonly lastUsedAt: Date | null;
+  readonly state: TokenState;
+  readonly resources: ReadonlyArray<Resource>;
+  /** Hash of the whole secret, as the configured hasher writes it. */
+  readonly secretHash: string;
+  /** Non-secret start of the secret, for people to recognise a token (for example `oat_7awg`). */
+  readonly displayPrefix: string;
+  /** Starts at 1; every replace increments it. Guards optimistic concurrency. */
+  readonly version: number;
+}
+
+/** True when a token that is not deleted has reached its expiry at `now`. */
+export function isExpired(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: Date): boolean {
+  return token.state !== 'deleted' && token.expiresAt !== null && now.getTime() >= token.expiresAt.getTime();
+}
+
+/** The status a caller sees at `now`: `expired` is derived here, never stored. */
+export function statusOf(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: Date): TokenStatus {
+  return isExpired(token, now) ? 'expired' : token.state;
+}
+
+/** Freezes a record and everything inside it (resources and their scope arrays). Returns the same object. */
+export function freezeRecord<T extends AccessTokenRecord>(record: T): T {
+  for (const resource of record.resources) {
+    Object.freeze(resource.scopes);
+    Object.freeze(resource);
+  }
+  Object.freeze(record.resources);
+  return Object.freeze(record);
+}

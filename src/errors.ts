@@ -1,0 +1,84 @@
+/**
+ * Stable codes carried by {@link OatError}. A caller may switch on them; they
+ * never change meaning between releases.
+ */
+export type OatErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'PLAN_NOT_ELIGIBLE'
+  | 'QUOTA_EXCEEDED'
+  | 'ORG_INCOMPATIBLE'
+  | 'TRANSITION_DENIED'
+  | 'CONFLICT'
+  | 'MISCONFIGURED'
+  | 'STORE_FAILURE';
+
+/** One offending field of a rejected input: a dotted path and why it was rejected. */
+export interface FieldIssue {
+  /** Dotted path into the input, for example `resources.0.path`; `''` for the input itself. */
+  readonly path: string;
+  /** Why the value was rejected, in plain words. Never contains a secret. */
+  readonly message: string;
+}
+
+/** Options for {@link OatError}. */
+export interface OatErrorOptions {
+  /** The error that caused this one, kept for logs. */
+  readonly cause?: unknown;
+  /** Offending fields, for `VALIDATION_FAILED`. */
+  readonly fields?: ReadonlyArray<FieldIssue>;
+  /** Non-secret context a caller can log (token id, organization, rule, limit, ...). */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error class this library throws, for misuse and for faults.
+ *
+ * Expected outcomes (a denied login, a denied pull) are returned as values,
+ * never thrown. `name` is a literal so that it survives minification; switch
+ * on `code`, not on the class name.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await service.create(actor, 'acme', input);
+ * } catch (error) {
+ *   if (isOatError(error) && error.code === 'QUOTA_EXCEEDED') {
+ *     console.log(error.context.limit);
+ *   }
+ * }
+ * ```
+ */
+export class OatError extends Error {
+  override readonly name = 'OatError' as const;
+  /** Stable machine-readable code. */
+  readonly code: OatErrorCode;
+  /** Offending fields; empty unless `code` is `VALIDATION_FAILED`. */
+  readonly fields: ReadonlyArray<FieldIssue>;
+  /** Non-secret context for logs. */
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: OatErrorCode, message: string, options: OatErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.fields = Object.freeze([...(options.fields ?? [])]);
+    this.context = Object.freeze({ ...(options.context ?? {}) });
+  }
+
+  /** A plain, serializable view: what `JSON.stringify` prints. */
+  toJSON(): { name: 'OatError'; code: OatErrorCode; message: string; fields: ReadonlyArray<FieldIssue>; context: Readonly<Record<string, unknown>> } {
+    return { name: this.name, code: this.code, message: this.message, fields: this.fields, context: this.context };
+  }
+}
+
+/** True when `value` is an {@link OatError}, also across package copies (checks `name`, not the prototype). */
+export function isOatError(value: unknown): value is OatError {
+  return value instanceof OatError || (value instanceof Error && value.name === 'OatError' && 'code' in value);
+}
+
+/** Builds the `VALIDATION_FAILED` error that lists every offending field. */
+export function validationError(what: string, fields: ReadonlyArray<FieldIssue>): OatError {
+  const list = fields.map((f) => `${f.path === '' ? '(input)' : f.path}: ${f.message}`).join('; ');
+  return new OatError('VALIDATION_FAILED', `Invalid ${what}: ${list}`, { fields });
+}

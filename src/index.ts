@@ -1,0 +1,85 @@
+/**
+ * org-access-tokens: organization access tokens as a storage-agnostic policy
+ * engine. The pure core (types, scopes, lifecycle, quota, token format) and the
+ * service that applies it through ports.
+ *
+ * @packageDocumentation
+ */
+export { OatError, isOatError, validationError } from './errors.js';
+export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';
+
+export { isTokenId, toOrganizationName, toTokenId } from './core/ids.js';
+export type { Brand, OrganizationName, TokenId } from './core/ids.js';
+
+export { PUBLIC_REPOSITORIES_PATH, TOKEN_STATES, freezeRecord, isExpired, statusOf } from './core/token.js';
+export type { AccessTokenRecord, OrganizationResource, RepositoryResource, Resource, TokenState, TokenStatus } from './core/token.js';
+
+export { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, createScopeCatalog } from './core/scopes.js';
+export type { ResourceKind, ScopeCatalog, ScopeDefinition } from './core/scopes.js';
+
+export { authorize, authorizeOrganization, compileGrants, validateResources } from './core/grants.js';
+export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
+
+export {
+  DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
+  DOCKER_HUB_CURRENT_LIFECYCLE,
+  LIFECYCLE_OPERATIONS,
+  LIFECYCLE_PRESETS,
+  SEED_LIFECYCLE,
+  decideTransition,
+} from './core/lifecycle.js';
+export type {
+  LifecycleOperation,
+  LifecyclePolicy,
+  LifecyclePresetName,
+  TransitionDecision,
+  TransitionRule,
+  TransitionSource,
+  TransitionTable,
+} from './core/lifecycle.js';
+
+export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, tokenLimit } from './core/quota.js';
+export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
+
+export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
+export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, OrganizationProfile } from './core/access.js';
+
+export {
+  BASE62_ALPHABET,
+  DEFAULT_TOKEN_PREFIX,
+  DISPLAY_BODY_CHARS,
+  TOKEN_BODY_LENGTH,
+  TOKEN_CHECKSUM_LENGTH,
+  crc32,
+  createTokenFormat,
+  encodeChecksum,
+} from './core/format.js';
+export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
+
+export { DEFAULT_POLICY, createPolicy } from './core/policy.js';
+export type { PolicyOptions, TokenPolicy } from './core/policy.js';
+
+export { parseCreateInput, parseUpdateInput, safeParseCreateInput, safeParseUpdateInput } from './core/schemas.js';
+export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateTokenInput } from './core/schemas.js';
+
+export { createTokenService } from './service/service.js';
+export type { CreatedToken, ListOptions, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
+export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
+export { createMemoryTokenStore } from './service/memory-store.js';
+export { createStaticOrganizationDirectory } from './service/directory.js';
+export { systemClock } from './service/clock.js';
+export { constantTimeEqual, fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
+export { TokenSecret } from './service/secret.js';
+export type {
+  Clock,
+  EventSink,
+  InsertOutcome,
+  ListQuery,
+  ManagementAction,
+  OrganizationDirectory,
+  ReplaceOutcome,
+  SecretHasher,
+  TokenEvent,
+  TokenPage,
+  TokenStore,
+} from './service/ports.js';

@@ -1,0 +1,87 @@
+import type { OrganizationName, TokenId } from '../core/ids.js';
+import { freezeRecord, statusOf, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
+import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from './ports.js';
+
+const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
+const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
+
+/**
+ * The embedded default {@link TokenStore}: records in memory, indexed by id
+ * and by secret hash, with a per-organization counter so the quota guard is
+ * O(1). Every method runs to completion synchronously before its promise
+ * resolves, so each guard is atomic within the process.
+ *
+ * @example
+ * ```ts
+ * const service = createTokenService({ store: createMemoryTokenStore(), organizations });
+ * ```
+ */
+export function createMemoryTokenStore(): TokenStore & { readonly size: number } {
+  const byId = new Map<string, AccessTokenRecord>();
+  const byHash = new Map<string, AccessTokenRecord>();
+  const idsByOrg = new Map<string, Set<string>>();
+  const live = new Map<string, number>();
+  // One string per organization name, so 100k records share it.
+  const intern = new Map<string, OrganizationName>();
+
+  const put = (record: AccessTokenRecord): void => {
+    byId.set(record.id, record);
+    byHash.set(record.secretHash, record);
+  };
+
+  return {
+    get size() {
+      return byId.size;
+    },
+    insertWithinQuota(record, limit): Promise<InsertOutcome> {
+      if (byId.has(record.id) || byHash.has(record.secretHash)) return resolved({ inserted: false, reason: 'DUPLICATE' });
+      const count = live.get(record.organization) ?? 0;
+      if (count >= limit) return resolved({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
+      let organization = intern.get(record.organization);
+      if (organization === undefined) {
+        organization = record.organization;
+        intern.set(organization, organization);
+      }
+      put(freezeRecord({ ...record, organization }));
+      let ids = idsByOrg.get(organization);
+      if (ids === undefined) idsByOrg.set(organization, (ids = new Set()));
+      ids.add(record.id);
+      if (record.state !== 'deleted') live.set(organization, count + 1);
+      return resolved({ inserted: true });
+    },
+    replace(record, expectedVersion): Promise<ReplaceOutcome> {
+      const stored = byId.get(record.id);
+      if (stored === undefined) return resolved('not-found');
+      if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved('conflict');
+      put(freezeRecord({ ...record, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
+      if (record.state === 'deleted') live.set(stored.organization, (live.get(stored.organization) ?? 1) - 1);
+      return resolved('replaced');
+    },
+    touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
+      const stored = byId.get(id);
+      if (stored === undefined || stored.state === 'deleted') return resolved(false);
+      if (stored.lastUsedAt !== null && stored.lastUsedAt.getTime() >= ifOlderThan.getTime()) return resolved(false);
+      put(freezeRecord({ ...stored, lastUsedAt: new Date(at.getTime()) }));
+      return resolved(true);
+    },
+    findById(id: TokenId) {
+      return resolved(byId.get(id) ?? null);
+    },
+    findBySecretHash(secretHash) {
+      return resolved(byHash.get(secretHash) ?? null);
+    },
+    list(query: ListQuery): Promise<TokenPage> {
+      const wanted = new Set(query.statuses ?? LIVE);
+      const matching: AccessTokenRecord[] = [];
+      for (const id of idsByOrg.get(query.organization) ?? []) {
+        const record = byId.get(id) as AccessTokenRecord;
+        if (wanted.has(statusOf(record, query.now))) matching.push(record);
+      }
+      matching.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return resolved({ items: matching.slice(query.offset, query.offset + query.limit), total: matching.length });
+    },
+    countLive(organization) {
+      return resolved(live.get(organization) ?? 0);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import type { OrganizationProfile } from '../core/access.js';
+import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
+
+/** Outcome of {@link TokenStore.insertWithinQuota}. */
+export type InsertOutcome =
+  | { readonly inserted: true }
+  | { readonly inserted: false; readonly reason: 'QUOTA_EXCEEDED'; readonly count: number }
+  | { readonly inserted: false; readonly reason: 'DUPLICATE' };
+
+/** Outcome of {@link TokenStore.replace}. */
+export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
+
+/** What {@link TokenStore.list} returns: one page and the total across pages. */
+export interface TokenPage {
+  readonly items: ReadonlyArray<AccessTokenRecord>;
+  readonly total: number;
+}
+
+/** A listing query. Results are ordered by `createdAt`, then `id`, ascending. */
+export interface ListQuery {
+  readonly organization: OrganizationName;
+  /**
+   * Statuses to include; `expired` is derived with `now` (not deleted and
+   * `expiresAt <= now`), and `active` / `inactive` then mean "and not
+   * expired". Default: every status but `deleted`.
+   */
+  readonly statuses?: ReadonlyArray<TokenStatus>;
+  /** The instant that decides `expired`. */
+  readonly now: Date;
+  /** Records to skip. */
+  readonly offset: number;
+  /** Most records to return (at least 1). */
+  readonly limit: number;
+}
+
+/**
+ * Persistence for token records. Every method that changes state carries its
+ * own guard and applies atomically, so the service never reads, decides and
+ * writes for anything that must hold under concurrency. Records handed in and
+ * out are frozen {@link AccessTokenRecord}s with `Date` fields.
+ *
+ * Run `describeTokenStoreContract` from `org-access-tokens/testing` against an
+ * implementation to check it keeps every promise below.
+ */
+export interface TokenStore {
+  /**
+   * Inserts `record` only while its organization holds fewer than `limit`
+   * non-deleted tokens, counted and inserted atomically: N concurrent calls at
+   * a limit of k leave at most k tokens, across processes for a shared
+   * database. Refuses with `DUPLICATE` when the id or the secret hash exists.
+   */
+  insertWithinQuota(record: AccessTokenRecord, limit: number): Promise<InsertOutcome>;
+  /**
+   * Replaces the stored record with the same id by `record`, only if the
+   * stored version is `expectedVersion` and the stored state is not
+   * `deleted`; otherwise `conflict` (or `not-found`). Atomic: of two
+   * concurrent replaces expecting the same version, at most one applies. A
+   * replace into `deleted` frees the quota it held in the same step.
+   * `lastUsedAt` of `record` is ignored: the stored one is kept.
+   */
+  replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome>;
+  /**
+   * Sets `lastUsedAt` to `at` only if the token is not deleted and its
+   * `lastUsedAt` is null or earlier than `ifOlderThan` (which is never after
+   * `at`), so it never moves backwards and is written at most once per
+   * interval. Does not change `version`. Resolves to whether it wrote.
+   */
+  touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean>;
+  /** The record with this id, deleted ones included, or `null`. */
+  findById(id: TokenId): Promise<AccessTokenRecord | null>;
+  /** The record whose `secretHash` equals `secretHash`, deleted ones included, or `null`. */
+  findBySecretHash(secretHash: string): Promise<AccessTokenRecord | null>;
+  /** One page of an organization's tokens and the total that match. */
+  list(query: ListQuery): Promise<TokenPage>;
+  /** How many non-deleted tokens the organization holds (the quota count). */
+  countLive(organization: OrganizationName): Promise<number>;
+}
+
+/**
+ * Hashes a whole token secret for storage and lookup. Synchronous on purpose:
+ * it runs on every authentication. Output is a string (hex or base64url): a
+ * string hash is cheaper to produce, store and compare than a Buffer.
+ */
+export interface SecretHasher {
+  /** A short name stored nowhere secret, for example `sha256` or `hmac-sha256`. */
+  readonly algorithm: string;
+  /** Deterministic hash of `secret`. */
+  hash(secret: string): string;
+}
+
+/** The source of "now". Inject a fake one in tests. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Who acted, for audit events. */
+/** Audit actions for management operations, in Docker Hub's naming. */
+export type ManagementAction =
+  | 'access_token.create'
+  | 'access_token.update'
+  | 'access_token.deactivate'
+  | 'access_token.reactivate'
+  | 'access_token.delete';
+
+/**
+ * An audit event. Carries the token id and a fingerprint derived from the
+ * secret's hash (never the secret, never the full hash).
+ */
+export type TokenEvent =
+  | {
+      readonly type: ManagementAction;
+      readonly at: Date;
+      readonly organization: OrganizationName;
+      readonly tokenId: TokenId;
+      readonly fingerprint: string;
+      readonly actor: string;
+      /** Fields an update changed. */
+      readonly changed?: ReadonlyArray<string>;
+    }
+  | {
+      readonly type: 'access_token.authenticate';
+      readonly at: Date;
+      readonly organization: OrganizationName;
+      readonly tokenId: TokenId;
+      readonly fingerprint: string;
+      readonly outcome: 'success';
+    }
+  | {
+      readonly type: 'access_token.authenticate';
+      readonly at: Date;
+      /** The username presented (lower case), which may name no organization. */
+      readonly username: string;
+      readonly tokenId: TokenId | null;
+      readonly fingerprint: string | null;
+      readonly outcome: 'failure';
+      readonly code: string;
+    };
+
+/**
+ * Receives audit events. Called synchronously after the change is stored;
+ * a sink that needs I/O should queue. A sink that throws does not undo the
+ * change: the error is reported to `onSinkError` (default: ignored).
+ */
+export interface EventSink {
+  emit(event: TokenEvent): void;
+}
+
+/**
+ * The host application's organizations: plan, owners, company, IAM and RAM
+ * settings. Read through this port so the library keeps no copy.
+ */
+export interface OrganizationDirectory {
+  /** The profile of an organization (name lower case), or `null` when there is none. */
+  get(name: OrganizationName): OrganizationProfile | null | Promise<OrganizationProfile | null>;
+}

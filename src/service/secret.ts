@@ -1,0 +1,37 @@
+import { inspect } from 'node:util';
+
+const REDACTED = '[REDACTED]';
+const hidden = new WeakMap<TokenSecret, string>();
+
+/**
+ * The plaintext of a new token, handed out once, at creation. It stays out of
+ * `JSON.stringify`, `String()`, template strings and `util.inspect`; call
+ * {@link TokenSecret.reveal} to show it to the person who asked for it.
+ */
+export class TokenSecret {
+  /** Non-secret start of the token, for people to recognise it. */
+  readonly displayPrefix: string;
+
+  constructor(plaintext: string, displayPrefix: string) {
+    hidden.set(this, plaintext);
+    this.displayPrefix = displayPrefix;
+    Object.freeze(this);
+  }
+
+  /** The plaintext token. Show it once; store only its hash. */
+  reveal(): string {
+    return hidden.get(this) as string;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `TokenSecret(${this.displayPrefix}…)`;
+  }
+}

@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
+import { authorize, authorizeOrganization, type AuthorizationDecision, type RepositoryRequest } from '../core/grants.js';
+import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
+import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
+import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
+import { evaluateQuota, tokenLimit } from '../core/quota.js';
+import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
+import { freezeRecord, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
+import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { createAuthenticator, type AuthenticationResult, type Principal } from './authenticator.js';
+import { systemClock } from './clock.js';
+import { createStaticOrganizationDirectory } from './directory.js';
+import { fingerprintOf, sha256Hasher } from './hashers.js';
+import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
+import { TokenSecret } from './secret.js';
+
+/** Options for {@link createTokenService}. Only `store` is required. */
+export interface TokenServiceOptions {
+  readonly store: TokenStore;
+  /** The host's organizations, or a fixed list of profiles. Default: none. */
+  readonly organizations?: OrganizationDirectory | ReadonlyArray<OrganizationProfile>;
+  /** Default: SHA-256, base64url. */
+  readonly hasher?: SecretHasher;
+  /** Default: the system clock. */
+  readonly clock?: Clock;
+  /** Default: events are dropped. */
+  readonly events?: EventSink;
+  /** A policy, or options to build one. Default: {@link DEFAULT_POLICY}. */
+  readonly policy?: TokenPolicy | PolicyOptions;
+  /** Last-used is written at most once per this many milliseconds per token. Default 60 000. */
+  readonly lastUsedIntervalMs?: number;
+  /** Called when the event sink throws; the operation itself has already succeeded. Default: ignore. */
+  readonly onSinkError?: (error: unknown, event: TokenEvent) => void;
+}
+
+/** What creation returns: the stored record and, this once, the secret. */
+export interface CreatedToken {
+  readonly token: AccessTokenRecord;
+  /** Reveal it to the person who asked, once; it is stored nowhere. */
+  readonly secret: TokenSecret;
+}
+
+/** A listing request. */
+export interface ListOptions {
+  /** One status or several; default every status but `deleted`. */
+  readonly status?: TokenStatus | ReadonlyArray<TokenStatus>;
+  /** 1-based. Default 1. */
+  readonly page?: number;
+  /** 1 to 100. Default 10, as Docker Hub's API. */
+  readonly pageSize?: number;
+}
+
+/** One page of tokens, with Docker Hub's paging numbers. */
+export interface TokenListPage {
+  readonly items: ReadonlyArray<AccessTokenRecord>;
+  readonly total: number;
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+/** The token service: management for people, authentication and authorization for machines. */
+export interface TokenService {
+  readonly policy: TokenPolicy;
+  /** Creates a token; the only place its plaintext ever exists. */
+  create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken>;
+  /** A token of the organization that is not deleted. */
+  get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /** A page of the organization's tokens. */
+  list(actor: Actor, organization: string, options?: ListOptions): Promise<TokenListPage>;
+  /** Changes label, description, resources, or (Hub's `is_active`) the active state. */
+  update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord>;
+  deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
+  reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /** Deletes for good; frees the quota the token held. */
+  delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /** Checks a login as `docker login --username <ORG>` sends it. Never throws for bad input. */
+  authenticate(username: unknown, secret: unknown, client?: ClientContext): Promise<AuthenticationResult>;
+  /** May the principal do `action` on the repository? */
+  authorize(principal: Principal, request: RepositoryRequest, action: string): AuthorizationDecision;
+  /** May the principal use a management scope on its organization? */
+  authorizeOrganization(principal: Principal, scope: string): AuthorizationDecision;
+}
+
+const EVENT_OF: Readonly<Record<Exclude<LifecycleOperation, 'create'>, ManagementAction>> = {
+  update: 'access_token.update',
+  deactivate: 'access_token.deactivate',
+  reactivate: 'access_token.reactivate',
+  delete: 'access_token.delete',
+};
+const MAX_ATTEMPTS = 5;
+
+const listSchema = z.strictObject({
+  status: z.union([z.enum(['active', 'inactive', 'expired', 'deleted']), z.array(z.enum(['active', 'inactive', 'expired', 'deleted'])).min(1)]).optional(),
+  page: z.int().min(1).max(1_000_000).optional(),
+  pageSize: z.int().min(1).max(100).optional(),
+});
+
+function invalid(path: string, message: string): OatError {
+  return validationError('request', [{ path, message }]);
+}
+
+/**
+ * Creates the token service over a store and the host's organizations.
+ *
+ * @example
+ * ```ts
+ * const service = createTokenService({
+ *   store: createMemoryTokenStore(),
+ *   organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+ * });
+ * const { token, secret } = await service.create({ username: 'alice' }, 'acme', {
+ *   label: 'ci',
+ *   resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] }],
+ * });
+ * const login = await service.authenticate('acme', secret.reveal());
+ * if (login.ok) service.authorize(login.principal, { repository: 'acme/app' }, 'push'); // { allowed: true }
+ * ```
+ */
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  const store = options.store;
+  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
+    (m) => typeof (store as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
+  );
+  if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store lacks ${missing.join(', ')}`, { context: { missing } });
+  const policy: TokenPolicy = options.policy === undefined ? DEFAULT_POLICY : 'format' in options.policy ? options.policy : createPolicy(options.policy);
+  const organizations = Array.isArray(options.organizations)
+    ? createStaticOrganizationDirectory(options.organizations)
+    : ((options.organizations as OrganizationDirectory | undefined) ?? createStaticOrganizationDirectory([]));
+  const hasher = options.hasher ?? sha256Hasher();
+  const clock = options.clock ?? systemClock;
+  const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
+  if (!Number.isFinite(lastUsedIntervalMs) || lastUsedIntervalMs < 0) {
+    throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });
+  }
+  const sink = options.events;
+  const emit = (event: TokenEvent): void => {
+    if (sink === undefined) return;
+    try {
+      sink.emit(event);
+    } catch (error) {
+      options.onSinkError?.(error, event);
+    }
+  };
+
+  /** Validates the actor and organization, and checks the actor may manage its tokens. */
+  async function manage(actor: unknown, organization: unknown): Promise<{ org: OrganizationName; profile: OrganizationProfile; username: string }> {
+    const issues: FieldIssue[] = [];
+    const org = toOrganizationName(organization);
+    if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
+    const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
+    const permissions = typeof actor === 'object' && actor !== null ? (actor as { permissions?: unknown }).permissions : undefined;
+    if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
+    if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
+      issues.push({ path: 'actor.permissions', message: 'must be an array of strings' });
+    }
+    if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
+    const profile = await organizations.get(org);
+    if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
+    const decision = canManageTokens(actor as Actor, profile);
+    if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
+    return { org, profile, username };
+  }
+
+  async function load(org: OrganizationName, id: unknown): Promise<AccessTokenRecord> {
+    const tokenId = toTokenId(id);
+    if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
+    const record = await store.findById(tokenId);
+    if (record === null || record.organization !== org || record.state === 'deleted') {
+      throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+    }
+    return record;
+  }
+
+  /**
+   * Applies lifecycle operations to a token with optimistic concurrency: read,
+   * decide with the pure core, replace only if the version is unchanged;
+   * re-read and decide again when another writer got there first.
+   */
+  async function transition(actor: unknown, organization: unknown, id: unknown, plan: (record: AccessTokenRecord) => { ops: LifecycleOperation[]; changes: UpdateTokenInput; changed: string[] }): Promise<AccessTokenRecord> {
+    const { org, username } = await manage(actor, organization);
+    for (let attempt = 1; ; attempt++) {
+      const current = await load(org, id);
+      const now = clock.now();
+      const { ops, changes, changed } = plan(current);
+      let state = current.state;
+      let view = current;
+      for (const op of ops) {
+        const decision = decideTransition(policy.lifecycle, view, op, now);
+        if (!decision.allowed) {
+          throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.rule})`, {
+            context: { organization: org, tokenId: current.id, operation: op, from: decision.from, rule: decision.rule },
+          });
+        }
+        state = decision.to;
+        view = { ...view, state };
+      }
+      const next = freezeRecord({
+        ...current,
+        ...(changes.label === undefined ? {} : { label: changes.label }),
+        ...(changes.description === undefined ? {} : { description: changes.description }),
+        ...(changes.resources === undefined ? {} : { resources: changes.resources }),
+        state,
+        updatedAt: now,
+        version: current.version + 1,
+      });
+      const outcome = await store.replace(next, current.version);
+      if (outcome === 'replaced') {
+        for (const op of ops) {
+          if (op === 'create') continue;
+          emit({
+            type: EVENT_OF[op],
+            at: now,
+            organization: org,
+            tokenId: current.id,
+            fingerprint: fingerprintOf(current.secretHash),
+            actor: username,
+            ...(op === 'update' ? { changed } : {}),
+          });
+        }
+        return (await store.findById(current.id)) ?? next;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
+      }
+    }
+  }
+
+  const simple = (op: Exclude<LifecycleOperation, 'create' | 'update'>) => (actor: Actor, organization: string, id: string) =>
+    transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
+
+  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, emit });
+
+  return Object.freeze({
+    policy,
+
+    async create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
+      const { org, profile, username } = await manage(actor, organization);
+      const now = clock.now();
+      const compatible = checkCompatibility(profile);
+      if (!compatible.allowed) {
+        throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
+      }
+      const parsed = safeParseCreateInput(input, { organization: org, now, policy });
+      if (!parsed.ok) throw parsed.error;
+      const limit = tokenLimit(policy.plans, profile.plan);
+      if (limit === 0) {
+        throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
+      }
+      for (let attempt = 1; ; attempt++) {
+        const plaintext = policy.format.generate();
+        const record = freezeRecord<AccessTokenRecord>({
+          id: randomUUID() as TokenId,
+          organization: org,
+          label: parsed.value.label,
+          description: parsed.value.description,
+          createdBy: username,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: parsed.value.expiresAt,
+          lastUsedAt: null,
+          state: 'active',
+          resources: parsed.value.resources,
+          secretHash: hasher.hash(plaintext),
+          displayPrefix: policy.format.displayPrefix(plaintext),
+          version: 1,
+        });
+        const outcome = await store.insertWithinQuota(record, limit);
+        if (outcome.inserted) {
+          emit({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
+          return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
+        }
+        if (outcome.reason === 'QUOTA_EXCEEDED') {
+          const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
+          throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
+            context: { organization: org, limit: quota.limit, count: quota.count },
+          });
+        }
+        if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });
+      }
+    },
+
+    async get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord> {
+      const { org } = await manage(actor, organization);
+      return load(org, id);
+    },
+
+    async list(actor: Actor, organization: string, options: ListOptions = {}): Promise<TokenListPage> {
+      const { org } = await manage(actor, organization);
+      const parsed = listSchema.safeParse(options);
+      if (!parsed.success) {
+        throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+      }
+      const { status, page = 1, pageSize = 10 } = parsed.data;
+      const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
+      const result = await store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) });
+      return Object.freeze({ items: result.items, total: result.total, page, pageSize });
+    },
+
+    update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
+      return transition(actor, organization, id, (record) => {
+        const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
+        if (!parsed.ok) throw parsed.error;
+        const { active, ...changes } = parsed.value;
+        const changed = Object.keys(changes);
+        const ops: LifecycleOperation[] = changed.length > 0 ? ['update'] : [];
+        if (active === false && record.state === 'active') ops.push('deactivate');
+        if (active === true && record.state === 'inactive') ops.push('reactivate');
+        if (ops.length === 0) ops.push('update');
+        return { ops, changes, changed };
+      });
+    },
+
+    deactivate: simple('deactivate'),
+    reactivate: simple('reactivate'),
+    delete: simple('delete'),
+
+    authenticate,
+
+    authorize: (principal: Principal, request: RepositoryRequest, action: string) => authorize(principal.grants, request, action),
+    authorizeOrganization: (principal: Principal, scope: string) => authorizeOrganization(principal.grants, principal.organization, scope),
+  });
+}
