@@ -149,13 +149,14 @@ export interface RepositoryRequest {
 }
 
 /** Why an authorization was denied. */
-export type AuthorizationDenial = 'UNKNOWN_SCOPE' | 'NO_MATCHING_GRANT' | 'SCOPE_NOT_GRANTED';
+export type AuthorizationDenial = 'INVALID_REQUEST' | 'UNKNOWN_SCOPE' | 'NO_MATCHING_GRANT' | 'SCOPE_NOT_GRANTED';
 
 /** The decision of {@link authorize}: allow, or deny with a reason. Shared frozen objects: compare by `allowed`. */
 export type AuthorizationDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: AuthorizationDenial };
 
 const ALLOW: AuthorizationDecision = Object.freeze({ allowed: true });
 const deny = (reason: AuthorizationDenial): AuthorizationDecision => Object.freeze({ allowed: false, reason });
+const INVALID_REQUEST = deny('INVALID_REQUEST');
 const UNKNOWN_SCOPE = deny('UNKNOWN_SCOPE');
 const NO_MATCHING_GRANT = deny('NO_MATCHING_GRANT');
 const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
@@ -163,7 +164,8 @@ const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
 /**
  * Decides whether compiled grants allow `action` (a repository scope, its
  * alias, or a registry action `pull` / `push` / `delete`) on a repository.
- * Pure, allocation-free, and never scans the grants.
+ * Pure, allocation-free, and never scans the grants. A request without a
+ * string `repository` is denied with `INVALID_REQUEST`, never thrown.
  *
  * @example
  * ```ts
@@ -171,12 +173,14 @@ const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
  * ```
  */
 export function authorize(grants: CompiledGrants, request: RepositoryRequest, action: string): AuthorizationDecision {
+  const repository = request?.repository;
+  if (typeof repository !== 'string') return INVALID_REQUEST;
   const bit = grants.catalog.repositoryBit(action);
   if (bit === 0) return UNKNOWN_SCOPE;
-  const repository = request.repository;
   const exact = grants.exact.get(repository);
   if (exact !== undefined && (exact & bit) !== 0) return ALLOW;
-  const slash = repository.lastIndexOf('/');
+  // The namespace is the first segment: `org/*` covers nested names such as `org/team/app` too.
+  const slash = repository.indexOf('/');
   const ns = slash > 0 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
   if (ns !== undefined && (ns & bit) !== 0) return ALLOW;
   const isPublic = request.visibility === 'public' && grants.publicMask !== 0;
@@ -186,6 +190,7 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
 
 /** Decides whether compiled grants allow a management scope (for example `scope-member-read`) on `organization`. */
 export function authorizeOrganization(grants: CompiledGrants, organization: string, scope: string): AuthorizationDecision {
+  if (typeof organization !== 'string') return INVALID_REQUEST;
   const bit = grants.catalog.organizationBit(scope);
   if (bit === 0) return UNKNOWN_SCOPE;
   if (organization.toLowerCase() !== grants.organization || grants.organizationMask === 0) return NO_MATCHING_GRANT;

@@ -79,7 +79,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     return result;
   };
 
-  return async (username, secret, client = {}) => {
+  return async (username, secret, client) => {
     const now = clock.now();
     const user = typeof username === 'string' ? username.toLowerCase() : '';
     if (!policy.format.check(secret).ok) return fail(now, user, 'MALFORMED', null, null);
@@ -92,7 +92,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (record.state === 'inactive') return fail(now, user, 'INACTIVE', record, hash);
     const organization = await organizations.get(record.organization);
     if (organization === null) return fail(now, user, 'ORGANIZATION_UNKNOWN', record, hash);
-    const compatible = checkCompatibility(organization, client);
+    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? client : {});
     if (!compatible.allowed) {
       return fail(now, user, 'ORG_INCOMPATIBLE', record, hash, Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: compatible.code }));
     }

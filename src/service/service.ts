@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
-import { authorize, authorizeOrganization, type AuthorizationDecision, type RepositoryRequest } from '../core/grants.js';
+import { authorize, authorizeOrganization, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
 import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
@@ -97,6 +97,14 @@ const listSchema = z.strictObject({
   page: z.int().min(1).max(1_000_000).optional(),
   pageSize: z.int().min(1).max(100).optional(),
 });
+
+function grantsOf(principal: Principal): CompiledGrants {
+  const grants = (principal as Partial<Principal> | null | undefined)?.grants;
+  if (typeof grants !== 'object' || grants === null || !(grants.exact instanceof Map)) {
+    throw invalid('principal', 'must be a principal returned by authenticate');
+  }
+  return grants;
+}
 
 function invalid(path: string, message: string): OatError {
   return validationError('request', [{ path, message }]);
@@ -319,7 +327,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     authenticate,
 
-    authorize: (principal: Principal, request: RepositoryRequest, action: string) => authorize(principal.grants, request, action),
-    authorizeOrganization: (principal: Principal, scope: string) => authorizeOrganization(principal.grants, principal.organization, scope),
+    authorize: (principal: Principal, request: RepositoryRequest, action: string) => authorize(grantsOf(principal), request, action),
+    authorizeOrganization: (principal: Principal, scope: string) => authorizeOrganization(grantsOf(principal), principal.organization, scope),
   });
 }

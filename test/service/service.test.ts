@@ -1,0 +1,187 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  constantTimeEqual,
+  createMemoryTokenStore,
+  createTokenService,
+  fingerprintOf,
+  hmacSha256Hasher,
+  sha256Hasher,
+  type TokenEvent,
+  type TokenStore,
+} from '../../src/index.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
+
+const organizations = [
+  { name: 'acme', plan: 'team', owners: ['alice'] },
+  { name: 'iam', plan: 'team', owners: ['alice'], imageAccessManagement: true },
+  { name: 'ram', plan: 'business', owners: ['alice'], registryAccessManagement: true },
+  { name: 'free', plan: 'personal', owners: ['alice'] },
+];
+const alice = { username: 'alice' };
+const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+
+function setup(options: { lastUsedIntervalMs?: number } = {}) {
+  const store = createMemoryTokenStore();
+  const clock = createFakeClock();
+  const events: TokenEvent[] = [];
+  const service = createTokenService({ store, clock, organizations, events: { emit: (e) => events.push(e) }, ...options });
+  return { store, clock, events, service };
+}
+
+describe('hashers', () => {
+  it('sha256Hasher matches pinned SHA-256 vectors in base64url', () => {
+    const hasher = sha256Hasher();
+    expect(hasher.hash('')).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
+    expect(hasher.hash('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(hasher.algorithm).toBe('sha256');
+  });
+
+  it('hmacSha256Hasher matches the RFC 4231 test case 2 construction and refuses short peppers', () => {
+    const pepper = 'k'.repeat(32);
+    const hasher = hmacSha256Hasher(pepper);
+    expect(hasher.hash('what do ya want for nothing?')).toBe(hmacSha256Hasher(Buffer.from(pepper)).hash('what do ya want for nothing?'));
+    expect(hasher.hash('a')).not.toBe(hmacSha256Hasher('j'.repeat(32)).hash('a'));
+    expect(hasher.hash('a')).toHaveLength(43);
+    expect(() => hmacSha256Hasher('short')).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+  });
+
+  it('constantTimeEqual compares by value and length', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+  });
+});
+
+describe('createTokenService', () => {
+  it('refuses a store that lacks methods, naming each one', () => {
+    const broken = { findById: async () => null } as unknown as TokenStore;
+    expect(() => createTokenService({ store: broken })).toThrow(/insertWithinQuota, replace, touchLastUsed, findBySecretHash, list, countLive/);
+  });
+
+  it('creates tokens whose secret stays out of JSON, String and inspect, and stores only its hash', async () => {
+    const { service, store } = setup();
+    const created = await service.create(alice, 'acme', input);
+    const plaintext = created.secret.reveal();
+    expect(plaintext).toMatch(/^oat_[0-9A-Za-z]{36}$/);
+    expect(JSON.stringify(created)).not.toContain(plaintext);
+    expect(String(created.secret)).toBe('[REDACTED]');
+    expect(`${created.secret}`).toBe('[REDACTED]');
+    expect(inspect(created, { depth: null })).not.toContain(plaintext);
+    const stored = await store.findById(created.token.id);
+    expect(stored?.secretHash).toBe(sha256Hasher().hash(plaintext));
+    expect(JSON.stringify(stored)).not.toContain(plaintext.slice(4));
+    expect(Object.isFrozen(stored)).toBe(true);
+  });
+
+  it('refuses creation for IAM and RAM organizations and plans without tokens, each with its own code', async () => {
+    const { service } = setup();
+    const at = (org: string) => ({ ...input, resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+    await expect(service.create(alice, 'iam', at('iam'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'IMAGE_ACCESS_MANAGEMENT' } });
+    await expect(service.create(alice, 'ram', at('ram'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' } });
+    await expect(service.create(alice, 'free', at('free'))).rejects.toMatchObject({ code: 'PLAN_NOT_ELIGIBLE' });
+  });
+
+  it('refuses the eleventh token of a Team organization with the limit and count', async () => {
+    const { service } = setup();
+    for (let i = 0; i < 10; i++) await service.create(alice, 'acme', input);
+    await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', context: { limit: 10, count: 10 } });
+  });
+
+  it('emits audit events with the token id and a hash fingerprint, never the secret', async () => {
+    const { service, events } = setup();
+    const { token, secret } = await service.create(alice, 'acme', input);
+    await service.update(alice, 'acme', token.id, { label: 'renamed' });
+    await service.authenticate('acme', secret.reveal());
+    await service.authenticate('acme', 'oat_garbage');
+    await service.deactivate(alice, 'acme', token.id);
+    await service.delete(alice, 'acme', token.id);
+    expect(events.map((e) => (e.type === 'access_token.authenticate' ? `${e.type}:${e.outcome}` : e.type))).toEqual([
+      'access_token.create',
+      'access_token.update',
+      'access_token.authenticate:success',
+      'access_token.authenticate:failure',
+      'access_token.deactivate',
+      'access_token.delete',
+    ]);
+    const fingerprint = fingerprintOf(token.secretHash);
+    expect(events.filter((e) => e.tokenId === token.id).every((e) => e.fingerprint === fingerprint)).toBe(true);
+    expect(events[1]).toMatchObject({ changed: ['label'], actor: 'alice' });
+    expect(events[3]).toMatchObject({ outcome: 'failure', code: 'MALFORMED', fingerprint: null });
+    expect(JSON.stringify(events)).not.toContain(secret.reveal());
+  });
+
+  it('keeps working when the event sink throws, and reports the sink error', async () => {
+    const errors: unknown[] = [];
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations,
+      events: { emit: () => { throw new Error('sink down'); } },
+      onSinkError: (error) => errors.push(error),
+    });
+    await service.create(alice, 'acme', input);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('writes last-used at most once per interval, only on success, never backwards', async () => {
+    const { service, store, clock } = setup({ lastUsedIntervalMs: 60_000 });
+    const { token, secret } = await service.create(alice, 'acme', input);
+    const lastUsed = async () => (await store.findById(token.id))?.lastUsedAt?.getTime() ?? null;
+    await service.authenticate('globex', secret.reveal());
+    expect(await lastUsed()).toBeNull();
+    const t0 = clock.now().getTime();
+    await service.authenticate('acme', secret.reveal());
+    expect(await lastUsed()).toBe(t0);
+    clock.advance(59_999);
+    await service.authenticate('acme', secret.reveal());
+    expect(await lastUsed()).toBe(t0);
+    clock.advance(1);
+    await service.authenticate('acme', secret.reveal());
+    expect(await lastUsed()).toBe(t0 + 60_000);
+    clock.advance(-3_600_000);
+    await service.authenticate('acme', secret.reveal());
+    expect(await lastUsed()).toBe(t0 + 60_000);
+  });
+
+  it('denies logins by state, expiry, organization and compatibility with stable codes', async () => {
+    const { service, clock } = setup();
+    const expiring = await service.create(alice, 'acme', { ...input, expiry: '30d' });
+    const login = (secret: string, client?: object) => service.authenticate('acme', secret, client as never);
+    expect((await login(expiring.secret.reveal(), { kind: 'docker-desktop' }))).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' });
+    expect((await login(expiring.secret.reveal())).ok).toBe(true);
+    clock.advance(30 * 24 * 3600 * 1000);
+    expect(await login(expiring.secret.reveal())).toMatchObject({ ok: false, code: 'EXPIRED' });
+    const other = await service.create(alice, 'acme', input);
+    await service.deactivate(alice, 'acme', other.token.id);
+    expect(await login(other.secret.reveal())).toMatchObject({ ok: false, code: 'INACTIVE' });
+    await service.delete(alice, 'acme', other.token.id);
+    expect(await login(other.secret.reveal())).toMatchObject({ ok: false, code: 'DELETED' });
+    const unknown = service.policy.format.generate();
+    expect(await login(unknown)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+  });
+
+  it('lists with Docker Hub paging and the derived expired filter', async () => {
+    const { service, clock } = setup();
+    for (let i = 0; i < 5; i++) {
+      await service.create(alice, 'acme', { ...input, label: `t${i}`, expiry: i < 2 ? '30d' : 'none' });
+      clock.advance(1000);
+    }
+    const first = await service.list(alice, 'acme', { page: 1, pageSize: 2 });
+    expect(first).toMatchObject({ total: 5, page: 1, pageSize: 2 });
+    expect(first.items.map((t) => t.label)).toEqual(['t0', 't1']);
+    clock.advance(31 * 24 * 3600 * 1000);
+    expect((await service.list(alice, 'acme', { status: 'expired' })).total).toBe(2);
+    expect((await service.list(alice, 'acme', { status: 'active' })).total).toBe(3);
+    await expect(service.list(alice, 'acme', { pageSize: 1000 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [expect.objectContaining({ path: 'pageSize' })] });
+  });
+
+  it('lets only owners, company owners and permission holders manage tokens', async () => {
+    const store = createMemoryTokenStore();
+    const service = createTokenService({ store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] } }] });
+    await expect(service.create({ username: 'ALICE' }, 'acme', input)).resolves.toBeDefined();
+    await expect(service.create({ username: 'carol' }, 'acme', input)).resolves.toBeDefined();
+    await expect(service.create({ username: 'eve', permissions: ['manage-organization-access-tokens'] }, 'acme', input)).resolves.toBeDefined();
+    await expect(service.create({ username: 'mallory' }, 'acme', input)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(service.create(alice, 'nope', input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
