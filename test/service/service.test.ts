@@ -184,4 +184,17 @@ describe('createTokenService', () => {
     await expect(service.create({ username: 'mallory' }, 'acme', input)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(service.create(alice, 'nope', input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('reads the organization on every login, so a plan downgrade or IAM switch applies at once', async () => {
+    const profiles = new Map([['acme', { name: 'acme', plan: 'team', owners: ['alice'] } as { name: string; plan: string; owners: string[]; imageAccessManagement?: boolean }]]);
+    const service = createTokenService({ store: createMemoryTokenStore(), organizations: { get: (name) => profiles.get(name) ?? null } });
+    const { secret } = await service.create(alice, 'acme', input);
+    expect((await service.authenticate('acme', secret.reveal())).ok).toBe(true);
+    profiles.set('acme', { name: 'acme', plan: 'personal', owners: ['alice'] });
+    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'PLAN_NOT_ELIGIBLE' });
+    profiles.set('acme', { name: 'acme', plan: 'team', owners: ['alice'], imageAccessManagement: true });
+    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' });
+    profiles.delete('acme');
+    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORGANIZATION_UNKNOWN' });
+  });
 });
