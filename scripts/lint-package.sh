@@ -7,4 +7,4 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
 npx --no-install publint run --strict "$tmp/$tarball"
-npx --no-install attw "$tmp/$tarball"
+npx --no-install attw --profile node16 "$tmp/$tarball"

@@ -1,0 +1,202 @@
+import type { Actor } from '../core/access.js';
+import { toOrganizationName, toTokenId } from '../core/ids.js';
+import { OatError } from '../errors.js';
+import type { TokenService } from '../service/service.js';
+import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
+import { errorResponse, json, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
+import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
+
+/** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
+export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'>;
+
+/**
+ * Says who sent a request, as the host authenticates people (session cookie,
+ * bearer token, ...). `null`: nobody, answered with 401. Throwing is a fault
+ * of the host, answered with 500.
+ */
+export type CallerAuthenticator = (request: Request) => Actor | null | Promise<Actor | null>;
+
+/** Options for {@link createHubApi}. */
+export interface HubApiOptions {
+  readonly service: HubApiService;
+  readonly authenticateCaller: CallerAuthenticator;
+  /** Path the API is mounted under, for example `/api`; routes are `{basePath}/v2/orgs/...`. Default `''`. */
+  readonly basePath?: string;
+  /**
+   * Receives every error answered with 500, for the host's logs. The client
+   * only ever sees a generic message. An `onError` that throws is ignored.
+   */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** A Fetch API handler: one `Request` in, one `Response` out. Never rejects. */
+export type HubApiHandler = (request: Request) => Promise<Response>;
+
+/** Largest request body read, in bytes; larger ones get 413. No Hub request comes close. */
+export const MAX_HUB_BODY_BYTES = 1024 * 1024;
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 100;
+const MAX_PAGE = 1_000_000;
+
+const SERVICE_METHODS = ['create', 'get', 'list', 'update', 'delete'] as const;
+
+/** A request we refuse before it reaches the service; carries its response. */
+class Refusal extends Error {
+  constructor(readonly response: Response) {
+    super('refused');
+  }
+}
+
+function checkActor(actor: unknown): Actor {
+  const value = actor as { username?: unknown; permissions?: unknown } | null;
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof value.username === 'string' &&
+    value.username.length > 0 &&
+    (value.permissions === undefined || (Array.isArray(value.permissions) && value.permissions.every((p) => typeof p === 'string')));
+  if (!ok) throw new OatError('MISCONFIGURED', 'authenticateCaller returned something that is not an Actor', { context: { field: 'authenticateCaller' } });
+  return value as Actor;
+}
+
+function isJsonMediaType(contentType: string | null): boolean {
+  if (contentType === null) return false;
+  const media = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  return media === 'application/json' || (media.startsWith('application/') && media.endsWith('+json'));
+}
+
+/**
+ * Reads a JSON body. Demands a JSON content type: a cross-site form can post
+ * `text/plain` without a CORS preflight, so a host that authenticates by
+ * cookie would otherwise let any page create tokens in its users' names.
+ */
+async function readJson(request: Request): Promise<unknown> {
+  if (!isJsonMediaType(request.headers.get('content-type'))) {
+    throw new Refusal(errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
+  }
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_HUB_BODY_BYTES) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > MAX_HUB_BODY_BYTES) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch {
+    throw new Refusal(validationResponse([{ path: BODY_FIELD, message: 'must be valid JSON' }], 'Malformed JSON body'));
+  }
+}
+
+/** Parses a positive integer query parameter, Hub's `page` or `page_size`. */
+function intParam(params: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = /^[0-9]{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= max)) {
+    throw new Refusal(validationResponse([{ path: name, message: `must be an integer from 1 to ${max}` }], `Invalid query: ${name}: must be an integer from 1 to ${max}`));
+  }
+  return value;
+}
+
+function pageLink(url: URL, page: number, pageSize: number): string {
+  const link = new URL(url.href);
+  // Other query parameters stay as they came; paging ones go last, in a fixed order.
+  link.searchParams.delete('page');
+  link.searchParams.delete('page_size');
+  link.searchParams.append('page', String(page));
+  link.searchParams.append('page_size', String(pageSize));
+  return link.href;
+}
+
+/**
+ * Creates Docker Hub's REST surface for organization access tokens as a Fetch
+ * API handler, over a {@link TokenService}:
+ *
+ * - `POST   {base}/v2/orgs/{org}/access-tokens` -> 201, token, resources and the secret `token` (only here)
+ * - `GET    {base}/v2/orgs/{org}/access-tokens?page=&page_size=` -> 200 `{total, next, previous, results}`
+ * - `GET    {base}/v2/orgs/{org}/access-tokens/{id}` -> 200, token and resources
+ * - `PATCH  {base}/v2/orgs/{org}/access-tokens/{id}` -> 200, token and resources
+ * - `DELETE {base}/v2/orgs/{org}/access-tokens/{id}` -> 204
+ *
+ * The service decides who may manage what and which transitions are allowed;
+ * this layer only translates HTTP to calls and outcomes to statuses. Stateless:
+ * safe for any number of concurrent requests.
+ *
+ * @example
+ * ```ts
+ * const api = createHubApi({
+ *   service,
+ *   authenticateCaller: async (request) => sessions.actorOf(request.headers.get('cookie')),
+ * });
+ * const server = await serveNode(api);
+ * ```
+ */
+export function createHubApi(options: HubApiOptions): HubApiHandler {
+  const { service, authenticateCaller } = options;
+  const missing = [
+    ...SERVICE_METHODS.filter((m) => typeof (service as unknown as Record<string, unknown> | undefined)?.[m] !== 'function').map((m) => `service.${m}`),
+    ...(typeof authenticateCaller === 'function' ? [] : ['authenticateCaller']),
+  ];
+  if (missing.length > 0) throw new OatError('MISCONFIGURED', `createHubApi lacks ${missing.join(', ')}`, { context: { missing } });
+  const basePath = normaliseBasePath(options.basePath);
+
+  async function serve(request: Request, url: URL, route: HubRoute): Promise<Response> {
+    const actor = await authenticateCaller(request);
+    if (actor === null || actor === undefined) return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required');
+    const caller = checkActor(actor);
+    const org = toOrganizationName(route.organization);
+    if (org === null) return errorResponse(404, 'NOT_FOUND', 'Organization not found');
+
+    if (route.kind === 'collection') {
+      if (request.method === 'POST') {
+        const { token, secret } = await service.create(caller, org, await readJson(request));
+        const body: HubCreatedAccessToken = { ...toHubAccessToken(token), token: secret.reveal() };
+        return json(201, body, { location: new URL(`${url.pathname.replace(/\/$/, '')}/${token.id}`, url).href });
+      }
+      const page = intParam(url.searchParams, 'page', 1, MAX_PAGE);
+      const pageSize = intParam(url.searchParams, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+      const listed = await service.list(caller, org, { page, pageSize });
+      const body: HubAccessTokenPage = {
+        total: listed.total,
+        next: page * pageSize < listed.total ? pageLink(url, page + 1, pageSize) : null,
+        previous: page > 1 ? pageLink(url, page - 1, pageSize) : null,
+        results: listed.items.map(toHubAccessTokenSummary),
+      };
+      return json(200, body);
+    }
+
+    const id = toTokenId(route.tokenId);
+    if (id === null) return errorResponse(404, 'NOT_FOUND', `Token not found in "${org}"`);
+    switch (request.method) {
+      case 'GET':
+        return json(200, toHubAccessToken(await service.get(caller, org, id)));
+      case 'PATCH':
+        return json(200, toHubAccessToken(await service.update(caller, org, id, await readJson(request))));
+      default:
+        await service.delete(caller, org, id);
+        return noContent();
+    }
+  }
+
+  return async function hubApi(request: Request): Promise<Response> {
+    try {
+      const url = new URL(request.url);
+      const route = matchRoute(url.pathname, basePath);
+      if (route === null) return errorResponse(404, 'ROUTE_NOT_FOUND', 'No such endpoint');
+      const allowed = ALLOWED_METHODS[route.kind];
+      if (!allowed.includes(request.method)) {
+        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${route.kind === 'collection' ? 'The token list' : 'A token'} accepts ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+      }
+      return await serve(request, url, route);
+    } catch (error) {
+      if (error instanceof Refusal) return error.response;
+      const { response, unexpected } = responseForError(error);
+      if (unexpected && options.onError !== undefined) {
+        try {
+          options.onError(error, request);
+        } catch {
+          // The host's logger failing must not change the answer.
+        }
+      }
+      return response;
+    }
+  };
+}

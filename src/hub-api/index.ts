@@ -1,0 +1,18 @@
+/**
+ * org-access-tokens/hub-api: Docker Hub's REST surface for organization access
+ * tokens, as a Fetch API handler over the token service, and `serveNode` to run
+ * any Fetch handler on `node:http`.
+ *
+ * @packageDocumentation
+ */
+export { createHubApi, MAX_HUB_BODY_BYTES } from './handler.js';
+export type { CallerAuthenticator, HubApiHandler, HubApiOptions, HubApiService } from './handler.js';
+
+export { toHubAccessToken, toHubAccessTokenSummary, toHubResource } from './json.js';
+export type { HubAccessToken, HubAccessTokenPage, HubAccessTokenSummary, HubCreatedAccessToken, HubResource } from './json.js';
+
+export { BODY_FIELD, STATUS_OF_CODE } from './responses.js';
+export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';
+
+export { MAX_REQUEST_BODY_BYTES, serveNode } from '../http/node.js';
+export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';

@@ -1,0 +1,110 @@
+import { isOatError, type FieldIssue, type OatErrorCode } from '../errors.js';
+
+/**
+ * Codes in the `code` field of every error body: the library's
+ * {@link OatErrorCode}s plus the ones only HTTP has. Stable between releases.
+ */
+export type HubErrorCode =
+  | OatErrorCode
+  | 'UNAUTHENTICATED'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INTERNAL';
+
+/** Docker Hub's 400 body: each offending field with its messages, and a summary. */
+export interface HubValidationErrorBody {
+  readonly fields: Readonly<Record<string, ReadonlyArray<string>>>;
+  readonly text: string;
+  readonly code: 'VALIDATION_FAILED';
+}
+
+/** Docker Hub's body for every other error. */
+export interface HubErrorBody {
+  /** The HTTP reason phrase, for example `Forbidden`. */
+  readonly detail: string;
+  /** What went wrong, in plain words; never a secret or an internal detail. */
+  readonly message: string;
+  readonly code: HubErrorCode;
+}
+
+/** The field name an issue about the whole body is filed under. */
+export const BODY_FIELD = 'body';
+
+const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+
+/** A JSON response with the headers every answer of this API carries. */
+export function json(status: number, body: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...HEADERS, ...extraHeaders } });
+}
+
+/** 204, no body. */
+export function noContent(): Response {
+  return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+}
+
+const REASON: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+/** A `{detail, message, code}` error response. */
+export function errorResponse(status: number, code: HubErrorCode, message: string, extraHeaders: Readonly<Record<string, string>> = {}): Response {
+  const body: HubErrorBody = { detail: REASON[status] ?? 'Error', message, code };
+  return json(status, body, extraHeaders);
+}
+
+/** A 400 `{fields, text}` response; issues on the same field are grouped in order. */
+export function validationResponse(issues: ReadonlyArray<FieldIssue>, text: string): Response {
+  const fields: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const issue of issues) {
+    const key = issue.path === '' ? BODY_FIELD : issue.path;
+    (fields[key] ??= []).push(issue.message);
+  }
+  if (issues.length === 0) fields[BODY_FIELD] = ['is invalid'];
+  const body: HubValidationErrorBody = { fields, text, code: 'VALIDATION_FAILED' };
+  return json(400, body);
+}
+
+/**
+ * The status each library error code is answered with. Quota is a 409: the
+ * organization's current state refuses the request, and deleting a token
+ * resolves it. A plan without tokens is a 403: nothing the caller does to
+ * tokens changes it.
+ */
+export const STATUS_OF_CODE: Readonly<Record<OatErrorCode, number>> = Object.freeze({
+  VALIDATION_FAILED: 400,
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  PLAN_NOT_ELIGIBLE: 403,
+  ORG_INCOMPATIBLE: 403,
+  QUOTA_EXCEEDED: 409,
+  TRANSITION_DENIED: 409,
+  CONFLICT: 409,
+  MISCONFIGURED: 500,
+  STORE_FAILURE: 500,
+});
+
+const GENERIC_500 = 'An unexpected error occurred';
+
+/**
+ * Turns anything thrown while serving into a response, and says whether it was
+ * unexpected (so the caller can report it). Messages of library errors are
+ * written for callers and carry no secrets; anything else, and every 500,
+ * gets a generic message.
+ */
+export function responseForError(error: unknown): { readonly response: Response; readonly unexpected: boolean } {
+  if (!isOatError(error)) return { response: errorResponse(500, 'INTERNAL', GENERIC_500), unexpected: true };
+  const status = STATUS_OF_CODE[error.code] ?? 500;
+  if (status === 500) return { response: errorResponse(500, 'INTERNAL', GENERIC_500), unexpected: true };
+  if (error.code === 'VALIDATION_FAILED') return { response: validationResponse(error.fields, error.message), unexpected: false };
+  return { response: errorResponse(status, error.code, error.message), unexpected: false };
+}
