@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'hub-api': 'src/hub-api/index.ts',
+    registry: 'src/registry/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

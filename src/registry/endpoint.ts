@@ -1,0 +1,219 @@
+import type { KeyObject } from 'node:crypto';
+import type { ClientContext } from '../core/access.js';
+import { OatError } from '../errors.js';
+import type { Principal } from '../service/authenticator.js';
+import { systemClock } from '../service/clock.js';
+import type { Clock } from '../service/ports.js';
+import type { TokenService } from '../service/service.js';
+import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
+import { createRegistryTokenSigner } from './jwt.js';
+import { parseScopeParameters } from './scope.js';
+
+/** Options of {@link createTokenEndpoint}. */
+export interface TokenEndpointOptions {
+  /** Checks `<org>:<token>` credentials; its state, expiry, organization and last-used rules all apply. */
+  readonly tokenService: Pick<TokenService, 'authenticate'>;
+  /** The registry's service name: the `service` parameter clients send and the JWT `aud` (`auth.token.service`). */
+  readonly audience: string;
+  /** The JWT `iss` (`auth.token.issuer`). */
+  readonly issuer: string;
+  /** EC (P-256/384/521) or RSA private key, PEM or `KeyObject`. Not Ed25519: distribution cannot verify it. */
+  readonly signingKey: string | KeyObject;
+  /** PEM certificates, leaf (holding `signingKey`'s public key) first; the registry's `rootcertbundle` must anchor it. */
+  readonly certificateChain: string;
+  /** Seconds an issued token lives, 60 to 86400. Default 300. */
+  readonly lifetimeSeconds?: number;
+  /** Which repositories are public. Default: all private. */
+  readonly repositoryVisibility?: RepositoryVisibilityLookup;
+  /** What requests without credentials get. Default `public-pull`; `none` answers them 401. */
+  readonly anonymous?: AnonymousAccess;
+  /** Source of `iat`/`exp`. Default: the system clock (registries compare `exp` to theirs). */
+  readonly clock?: Clock;
+  /** Realm named in `WWW-Authenticate: Basic realm="..."` on a 401. Default: `audience`. */
+  readonly realm?: string;
+  /** Tells the service which client asks (for example Docker Desktop, which cannot use organization tokens). Default: its user agent only. */
+  readonly identifyClient?: (request: Request) => ClientContext;
+  /** Receives faults answered with 500 (a visibility lookup that threw, ...). One that throws is ignored. */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** The token endpoint: a Fetch API handler. Never rejects. */
+export type TokenEndpointHandler = (request: Request) => Promise<Response>;
+
+type Credentials = { readonly kind: 'anonymous' } | { readonly kind: 'malformed' } | { readonly kind: 'basic'; readonly username: string; readonly secret: string };
+
+/** The inputs of a token request, wherever they came from (GET query or OAuth2 POST form). */
+interface TokenRequest {
+  readonly service: string | null;
+  readonly scopes: ReadonlyArray<string>;
+  readonly credentials: Credentials;
+}
+
+const ANONYMOUS: Credentials = Object.freeze({ kind: 'anonymous' });
+const MALFORMED: Credentials = Object.freeze({ kind: 'malformed' });
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_FORM_BYTES = 16 * 1024;
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
+/** Reads `Authorization: Basic base64(user:secret)`; anything else present is malformed, never a throw. */
+function basicCredentials(header: string | null): Credentials {
+  if (header === null) return ANONYMOUS;
+  const match = /^basic[ ]+(\S+)[ ]*$/i.exec(header);
+  const encoded = match?.[1];
+  if (encoded === undefined || encoded.length % 4 !== 0 || !BASE64.test(encoded)) return MALFORMED;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+  } catch {
+    return MALFORMED;
+  }
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return MALFORMED;
+  return { kind: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
+}
+
+function registryError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { errors: [{ code, message }] }, headers);
+}
+
+/** RFC 3339 in whole seconds, as registries print it. */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Reads the OAuth2 password-grant form, or answers why it cannot. Credentials may also come as Basic. */
+async function formRequest(request: Request): Promise<TokenRequest | Response> {
+  const media = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (media !== 'application/x-www-form-urlencoded') {
+    return registryError(415, 'UNSUPPORTED', 'POST the token request as application/x-www-form-urlencoded');
+  }
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > MAX_FORM_BYTES) return registryError(413, 'SIZE_INVALID', 'The form is too large');
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.length > MAX_FORM_BYTES) return registryError(413, 'SIZE_INVALID', 'The form is too large');
+  const form = new URLSearchParams(new TextDecoder().decode(bytes));
+  if (form.get('grant_type') !== 'password') {
+    return registryError(400, 'UNSUPPORTED', 'Only grant_type=password is supported');
+  }
+  const username = form.get('username');
+  const secret = form.get('password');
+  const credentials: Credentials =
+    username === null && secret === null
+      ? basicCredentials(request.headers.get('authorization'))
+      : username !== null && username.length > 0 && secret !== null
+        ? { kind: 'basic', username, secret }
+        : MALFORMED;
+  return { service: form.get('service'), scopes: form.getAll('scope'), credentials };
+}
+
+function checkOptions(options: TokenEndpointOptions): void {
+  if (typeof options !== 'object' || options === null) throw new OatError('MISCONFIGURED', 'createTokenEndpoint needs an options object', { context: { field: 'options' } });
+  const problems: string[] = [];
+  if (typeof options?.tokenService?.authenticate !== 'function') problems.push('tokenService must have authenticate');
+  if (options.anonymous !== undefined && options.anonymous !== 'public-pull' && options.anonymous !== 'none') problems.push("anonymous must be 'public-pull' or 'none'");
+  if (options.repositoryVisibility !== undefined && typeof options.repositoryVisibility !== 'function') problems.push('repositoryVisibility must be a function');
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') problems.push('clock must have now()');
+  if (options.identifyClient !== undefined && typeof options.identifyClient !== 'function') problems.push('identifyClient must be a function');
+  if (problems.length > 0) throw new OatError('MISCONFIGURED', `createTokenEndpoint: ${problems.join('; ')}`, { context: { problems } });
+}
+
+/**
+ * Creates the token endpoint a registry (CNCF distribution's `auth.token`)
+ * sends clients to: `GET <realm>?service=...&scope=...` with
+ * `Authorization: Basic base64(<org>:<token>)`, answered with a signed JWT.
+ *
+ * - `service` must equal `audience`, else 400.
+ * - Bad credentials of any kind (unknown, inactive, expired or deleted
+ *   token, another organization's name, malformed header) get the same 401
+ *   with `WWW-Authenticate: Basic`; the reason reaches only the service's
+ *   audit events. A 200 here would make `docker login` succeed.
+ * - Scopes the token does not cover are not errors: the JWT grants the
+ *   allowed subset, possibly nothing, and the registry refuses the rest.
+ * - No `refresh_token` is issued, so clients keep using this GET.
+ * - The OAuth2 POST form (`grant_type=password`) is accepted too.
+ *
+ * Checks its configuration at once and throws `MISCONFIGURED`. Stateless per
+ * request: safe under any concurrency. Mount it at the realm's path yourself
+ * (it answers every path it is given).
+ *
+ * @example
+ * ```ts
+ * const endpoint = createTokenEndpoint({
+ *   tokenService: service,
+ *   audience: 'registry.example.com',
+ *   issuer: 'oat-token-issuer',
+ *   signingKey: readFileSync('token.key', 'utf8'),
+ *   certificateChain: readFileSync('token.crt', 'utf8'),
+ *   repositoryVisibility: async (name) => ((await repos.isPublic(name)) ? 'public' : 'private'),
+ * });
+ * const server = await serveNode(endpoint, { port: 5001 });
+ * ```
+ */
+export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpointHandler {
+  checkOptions(options);
+  const signer = createRegistryTokenSigner(options);
+  const { tokenService, audience } = options;
+  const anonymous = options.anonymous ?? 'public-pull';
+  const clock = options.clock ?? systemClock;
+  const realm = (options.realm ?? audience).replace(/["\\]/g, '');
+  const identifyClient = options.identifyClient ?? ((request: Request): ClientContext => {
+    const userAgent = request.headers.get('user-agent');
+    return userAgent === null ? {} : { userAgent };
+  });
+  const grantOptions = {
+    anonymous,
+    ...(options.repositoryVisibility === undefined ? {} : { repositoryVisibility: options.repositoryVisibility }),
+  };
+  const unauthorized = (message: string): Response => registryError(401, 'UNAUTHORIZED', message, { 'www-authenticate': `Basic realm="${realm}"` });
+
+  async function handle(request: Request): Promise<Response> {
+    let input: TokenRequest;
+    if (request.method === 'GET') {
+      const params = new URL(request.url).searchParams;
+      input = { service: params.get('service'), scopes: params.getAll('scope'), credentials: basicCredentials(request.headers.get('authorization')) };
+    } else if (request.method === 'POST') {
+      const form = await formRequest(request);
+      if (form instanceof Response) return form;
+      input = form;
+    } else {
+      return registryError(405, 'UNSUPPORTED', 'Use GET (or the OAuth2 POST form)', { allow: 'GET, POST' });
+    }
+
+    if (input.service !== audience) {
+      return registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
+    }
+
+    let principal: Principal | null = null;
+    const credentials = input.credentials;
+    if (credentials.kind === 'malformed') return unauthorized('invalid username or token');
+    if (credentials.kind === 'anonymous') {
+      if (anonymous === 'none') return unauthorized('authentication required');
+    } else {
+      const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
+      if (!login.ok) return unauthorized('invalid username or token');
+      principal = login.principal;
+    }
+
+    const { scopes } = parseScopeParameters(input.scopes);
+    const access = await grantScopes(principal === null ? null : principal.grants, scopes, grantOptions);
+    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access }, clock.now());
+    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: rfc3339(issued.issuedAt) });
+  }
+
+  return async function tokenEndpoint(request: Request): Promise<Response> {
+    try {
+      return await handle(request);
+    } catch (error) {
+      try {
+        options.onError?.(error, request);
+      } catch {
+        // A failing logger must not change the answer.
+      }
+      return registryError(500, 'UNKNOWN', 'The token service failed; try again');
+    }
+  };
+}

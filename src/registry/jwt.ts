@@ -1,0 +1,174 @@
+import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { OatError } from '../errors.js';
+import type { GrantedAccess } from './grant.js';
+
+/** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
+export type RegistrySigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
+
+/** Default lifetime of an issued registry token, in seconds. */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
+/** Shortest lifetime accepted: clients expect `expires_in` of at least 60 seconds. */
+export const MIN_TOKEN_LIFETIME_SECONDS = 60;
+/**
+ * Longest lifetime accepted. A registry token cannot be revoked, so a token
+ * deactivated after it was issued stays usable until it expires: keep it short.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/** Options of {@link createRegistryTokenSigner}. */
+export interface RegistryTokenSignerOptions {
+  /** The JWT `iss`; the registry's `auth.token.issuer`. */
+  readonly issuer: string;
+  /** The JWT `aud`, written as a string; the registry's `auth.token.service`. */
+  readonly audience: string;
+  /** P-256/P-384/P-521 EC or RSA (2048 bits or more) private key, as PEM or a `KeyObject`. */
+  readonly signingKey: string | KeyObject;
+  /**
+   * PEM certificates, leaf first, each issued by the next. The leaf must hold
+   * the public half of `signingKey`; the registry's `rootcertbundle` must hold
+   * the last one (or its issuer).
+   */
+  readonly certificateChain: string;
+  /** Seconds from issue to expiry, an integer from 60 to 86400. Default 300. */
+  readonly lifetimeSeconds?: number;
+}
+
+/** What a registry token says: whom it speaks for and what it grants. */
+export interface RegistryTokenClaims {
+  /** The JWT `sub`: the organization, or `''` for an anonymous request. */
+  readonly subject: string;
+  readonly access: ReadonlyArray<GrantedAccess>;
+}
+
+/** A signed registry token and its times. */
+export interface IssuedRegistryToken {
+  /** The compact JWS. A bearer credential: do not log it. */
+  readonly token: string;
+  /** `iat` as a Date (whole seconds). */
+  readonly issuedAt: Date;
+  /** Seconds until `exp`. */
+  readonly expiresIn: number;
+}
+
+/** Signs registry tokens with one key; built once by {@link createRegistryTokenSigner}. */
+export interface RegistryTokenSigner {
+  readonly algorithm: RegistrySigningAlgorithm;
+  readonly lifetimeSeconds: number;
+  /** Signs a token issued at `now`. Stateless: safe to call concurrently. */
+  issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken>;
+}
+
+const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+const EC_ALGORITHMS: Readonly<Record<string, RegistrySigningAlgorithm>> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+const MIN_RSA_BITS = 2048;
+
+function misconfigured(message: string, field: string, cause?: unknown): OatError {
+  return new OatError('MISCONFIGURED', message, { context: { field }, ...(cause === undefined ? {} : { cause }) });
+}
+
+function privateKeyOf(input: string | KeyObject): KeyObject {
+  if (typeof input === 'string') {
+    try {
+      return createPrivateKey(input);
+    } catch (error) {
+      throw misconfigured('signingKey is not a readable private key (PEM)', 'signingKey', error);
+    }
+  }
+  if (typeof input === 'object' && input !== null && (input as KeyObject).type === 'private') return input;
+  throw misconfigured('signingKey must be a PEM string or a private KeyObject', 'signingKey');
+}
+
+/** The algorithm a key signs with; refuses key types distribution cannot verify (Ed25519 makes 2.8 panic). */
+function algorithmOf(key: KeyObject): RegistrySigningAlgorithm {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') {
+    const algorithm = details.namedCurve === undefined ? undefined : EC_ALGORITHMS[details.namedCurve];
+    if (algorithm !== undefined) return algorithm;
+    throw misconfigured(`signingKey uses curve ${details.namedCurve ?? 'unknown'}; use P-256, P-384 or P-521`, 'signingKey');
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details.modulusLength ?? 0) >= MIN_RSA_BITS) return 'RS256';
+    throw misconfigured(`signingKey is an RSA key of ${details.modulusLength ?? 0} bits; use at least ${MIN_RSA_BITS}`, 'signingKey');
+  }
+  throw misconfigured(`signingKey is a ${key.asymmetricKeyType ?? 'unknown'} key; registries verify only EC (P-256/384/521) and RSA`, 'signingKey');
+}
+
+/** Parses the chain and checks it: leaf holds the signing key, each certificate issued by the next. */
+function chainOf(pem: string, key: KeyObject): ReadonlyArray<string> {
+  if (typeof pem !== 'string') throw misconfigured('certificateChain must be a PEM string', 'certificateChain');
+  const blocks = pem.match(CERTIFICATE_PEM) ?? [];
+  if (blocks.length === 0) throw misconfigured('certificateChain holds no PEM certificate', 'certificateChain');
+  let certificates: X509Certificate[];
+  try {
+    certificates = blocks.map((block) => new X509Certificate(block));
+  } catch (error) {
+    throw misconfigured('certificateChain holds a certificate that cannot be read', 'certificateChain', error);
+  }
+  const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
+  const leaf = certificates[0] as X509Certificate;
+  if (!spki(leaf.publicKey).equals(spki(createPublicKey(key)))) {
+    throw misconfigured('the first certificate of certificateChain does not hold the public half of signingKey', 'certificateChain');
+  }
+  certificates.forEach((certificate, i) => {
+    const issuer = certificates[i + 1];
+    if (issuer !== undefined && !certificate.checkIssued(issuer)) {
+      throw misconfigured(`certificate ${i} of certificateChain is not issued by certificate ${i + 1}; list the leaf first`, 'certificateChain');
+    }
+  });
+  // x5c holds standard (not URL-safe) base64 of each DER certificate.
+  return Object.freeze(certificates.map((c) => c.raw.toString('base64')));
+}
+
+function lifetimeOf(value: number | undefined): number {
+  const lifetime = value ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(lifetime) || lifetime < MIN_TOKEN_LIFETIME_SECONDS || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw misconfigured(`lifetimeSeconds must be an integer from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS}`, 'lifetimeSeconds');
+  }
+  return lifetime;
+}
+
+/**
+ * Builds the signer of registry tokens (JWS in the form distribution
+ * verifies): the algorithm follows the key (ES256 for P-256, RS256 for RSA),
+ * the header carries `x5c` (the chain, leaf first), and the claims are `iss`,
+ * `sub`, `aud` as a single string, integer `iat`, `nbf`, `exp`, a random
+ * `jti`, and `access`. Checks all configuration at construction and throws
+ * `MISCONFIGURED` (never later) for a key registries cannot verify, a chain
+ * that does not match it, or a lifetime outside 60 to 86400 seconds.
+ *
+ * @example
+ * ```ts
+ * const signer = createRegistryTokenSigner({ issuer: 'oat', audience: 'registry.local', signingKey: keyPem, certificateChain: certPem });
+ * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, new Date());
+ * ```
+ */
+export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): RegistryTokenSigner {
+  for (const field of ['issuer', 'audience'] as const) {
+    if (typeof options[field] !== 'string' || options[field].length === 0) throw misconfigured(`${field} must be a non-empty string`, field);
+  }
+  const { issuer, audience } = options;
+  const key = privateKeyOf(options.signingKey);
+  const algorithm = algorithmOf(key);
+  const x5c = chainOf(options.certificateChain, key);
+  const lifetimeSeconds = lifetimeOf(options.lifetimeSeconds);
+
+  return Object.freeze({
+    algorithm,
+    lifetimeSeconds,
+    async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
+      const iat = Math.floor(now.getTime() / 1000);
+      const token = await new SignJWT({ access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })) })
+        .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...x5c] })
+        .setIssuer(issuer)
+        .setSubject(claims.subject)
+        .setAudience(audience)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + lifetimeSeconds)
+        .setJti(randomBytes(16).toString('base64url'))
+        .sign(key);
+      return Object.freeze({ token, issuedAt: new Date(iat * 1000), expiresIn: lifetimeSeconds });
+    },
+  });
+}
