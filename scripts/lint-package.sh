@@ -7,4 +7,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tarball=$(npm pack --silent --pack-destination "$tmp" | tail -n 1)
 npx --no-install publint run --strict "$tmp/$tarball"
-npx --no-install attw --profile node16 "$tmp/$tarball"
+# Dual entries must resolve for both formats; ./testing is ESM only (vitest cannot be required).
+npx --no-install attw "$tmp/$tarball" --profile node16 --exclude-entrypoints ./testing
+npx --no-install attw "$tmp/$tarball" --profile esm-only --entrypoints ./testing

@@ -32,6 +32,16 @@ const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
  * only), no duplicates, at most `maxRepositoryGrants` repository grants.
  * Returns the canonical resources, or every issue found (paths relative to
  * the resources array, for example `1.scopes.0`).
+ *
+ * @example
+ * ```ts
+ * const checked = validateResources([{ type: 'TYPE_REPO', path: 'ACME/app', scopes: ['repo-pull'] }], {
+ *   organization: 'acme',
+ *   catalog: DEFAULT_SCOPE_CATALOG,
+ *   maxRepositoryGrants: 50,
+ * });
+ * // { ok: true, resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] }
+ * ```
  */
 export function validateResources(
   raw: ReadonlyArray<RawResource>,
@@ -118,7 +128,7 @@ export interface CompiledGrants {
  *
  * @example
  * ```ts
- * const grants = compileGrants('acme', token.resources);
+ * const grants = compileGrants('acme', token.resources, DEFAULT_SCOPE_CATALOG);
  * authorize(grants, { repository: 'acme/app' }, 'push'); // { allowed: true }
  * ```
  */
@@ -179,9 +189,9 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
   if (bit === 0) return UNKNOWN_SCOPE;
   const exact = grants.exact.get(repository);
   if (exact !== undefined && (exact & bit) !== 0) return ALLOW;
-  // The namespace is the first segment: `org/*` covers nested names such as `org/team/app` too.
-  const slash = repository.indexOf('/');
-  const ns = slash > 0 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
+  // `org/*` covers one non-empty path segment: the namespace is everything before the last `/`.
+  const slash = repository.lastIndexOf('/');
+  const ns = slash > 0 && slash < repository.length - 1 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
   if (ns !== undefined && (ns & bit) !== 0) return ALLOW;
   const isPublic = request.visibility === 'public' && grants.publicMask !== 0;
   if (isPublic && (grants.publicMask & bit) !== 0) return ALLOW;

@@ -1,4 +1,5 @@
-import { statusOf, type AccessTokenRecord, type TokenState, type TokenStatus } from './token.js';
+import { OatError } from '../errors.js';
+import { TOKEN_STATES, statusOf, type AccessTokenRecord, type TokenState, type TokenStatus } from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */
 export type LifecycleOperation = 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete';
@@ -108,6 +109,41 @@ export const LIFECYCLE_PRESETS: Readonly<Record<LifecyclePresetName, LifecyclePo
   'docker-hub-current': DOCKER_HUB_CURRENT_LIFECYCLE,
   'deactivate-before-delete': DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
 });
+
+const SOURCES: ReadonlyArray<TransitionSource> = ['none', 'active', 'inactive', 'expired', 'deleted'];
+
+/**
+ * Checks a custom lifecycle policy and returns a frozen copy of it. Throws
+ * `MISCONFIGURED` unless every source has a cell for every operation, each
+ * cell is `{ to: <stored state> }` or `{ deny: <non-empty rule> }`, `create`
+ * on no token leads to `active` (tokens are always created active), and no
+ * operation leads out of `deleted` (deleted tokens no longer count toward
+ * quota, so leaving `deleted` would bypass it).
+ */
+export function checkLifecyclePolicy(policy: LifecyclePolicy): LifecyclePolicy {
+  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { field: 'lifecycle' } });
+  const table = (policy as { table?: unknown }).table;
+  if (typeof table !== 'object' || table === null) throw misconfigured('A lifecycle policy needs a transition table');
+  const copy = {} as Record<TransitionSource, Record<LifecycleOperation, TransitionRule>>;
+  for (const source of SOURCES) {
+    const cells: unknown = (table as Record<string, unknown>)[source];
+    if (typeof cells !== 'object' || cells === null) throw misconfigured(`Lifecycle table has no row for "${source}"`);
+    const out = {} as Record<LifecycleOperation, TransitionRule>;
+    for (const operation of LIFECYCLE_OPERATIONS) {
+      const rule: unknown = (cells as Record<string, unknown>)[operation];
+      const target = typeof rule === 'object' && rule !== null ? (rule as { to?: unknown; deny?: unknown }) : {};
+      if (typeof target.to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(target.to)) out[operation] = { to: target.to as TokenState };
+      else if (typeof target.deny === 'string' && target.deny.length > 0) out[operation] = { deny: target.deny };
+      else throw misconfigured(`Lifecycle cell ${source}.${operation} must be { to: state } or { deny: rule }`);
+    }
+    copy[source] = out;
+  }
+  if (!('to' in copy.none.create) || copy.none.create.to !== 'active') throw misconfigured('Lifecycle cell none.create must be { to: "active" }');
+  for (const operation of LIFECYCLE_OPERATIONS) {
+    if ('to' in copy.deleted[operation]) throw misconfigured(`Lifecycle cell deleted.${operation} must deny: deleted is final`);
+  }
+  return Object.freeze({ name: String(policy.name), table: freezeTable(copy) });
+}
 
 /**
  * Decides an operation on a token (or on no token, for `create`) at `now`,

@@ -1,7 +1,7 @@
 import type { Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
-import { LIFECYCLE_PRESETS, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
+import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
 import { DOCKER_HUB_PLANS, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
 
@@ -19,7 +19,7 @@ export interface TokenPolicy {
 
 /** Options for {@link createPolicy}; every one has Docker Hub's default. */
 export interface PolicyOptions {
-  /** A preset name or a custom table. Default `seed`. */
+  /** A preset name or a custom policy (checked, then copied and frozen; see `checkLifecyclePolicy`). Default `seed`. */
   readonly lifecycle?: LifecyclePresetName | LifecyclePolicy;
   /** Plan table. Default: Team 10, Business 100. */
   readonly plans?: PlanTable;
@@ -44,7 +44,15 @@ export interface PolicyOptions {
  * ```
  */
 export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
-  const lifecycle = typeof options.lifecycle === 'string' ? LIFECYCLE_PRESETS[options.lifecycle] : (options.lifecycle ?? LIFECYCLE_PRESETS.seed);
+  const chosen = options.lifecycle;
+  const lifecycle =
+    typeof chosen === 'string'
+      ? Object.hasOwn(LIFECYCLE_PRESETS, chosen)
+        ? LIFECYCLE_PRESETS[chosen]
+        : undefined
+      : chosen === undefined
+        ? LIFECYCLE_PRESETS.seed
+        : checkLifecyclePolicy(chosen);
   if (lifecycle === undefined) {
     throw new OatError('MISCONFIGURED', `Unknown lifecycle preset "${String(options.lifecycle)}"`, { context: { field: 'lifecycle' } });
   }

@@ -60,7 +60,8 @@ const updateShape = z
     resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256).optional(),
     is_active: z.boolean().optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, 'must change at least one of label, description, resources, is_active');
+  // A key present with the value `undefined` changes nothing, so it does not count.
+  .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active');
 
 function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue) => {

@@ -93,8 +93,9 @@ const MAX_SCOPES_PER_KIND = 31;
 
 /**
  * Compiles a scope catalog: Docker Hub's by default, extended by `extra`.
- * Throws `MISCONFIGURED` for a duplicate name, an unknown or cross-kind
- * inclusion, a cycle, or more than 31 scopes of one kind.
+ * Throws `MISCONFIGURED` for a duplicate name, a name or alias that already
+ * stands for another scope, an unknown or cross-kind inclusion, a cycle, or
+ * more than 31 scopes of one kind.
  *
  * @example
  * ```ts
@@ -120,9 +121,10 @@ export function createScopeCatalog(
     bits.set(def.name, 1 << counters[def.kind]++);
   }
 
+  // Names first, so that an alias can never shadow a scope's name (or be shadowed by a later one).
   const alias = new Map<string, string>();
+  for (const def of definitions) alias.set(def.name, def.name);
   for (const def of definitions) {
-    alias.set(def.name, def.name);
     for (const a of def.aliases ?? []) {
       const taken = alias.get(a);
       if (taken !== undefined && taken !== def.name) throw misconfigured(`Alias "${a}" names both "${taken}" and "${def.name}"`);

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { OatError, type FieldIssue } from '../errors.js';
+import { toOrganizationName, toTokenId } from './ids.js';
+import { freezeRecord, type AccessTokenRecord } from './token.js';
+
+const FIELDS = [
+  'id',
+  'organization',
+  'label',
+  'description',
+  'createdBy',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+  'lastUsedAt',
+  'state',
+  'resources',
+  'secretHash',
+  'displayPrefix',
+  'version',
+] as const;
+type Field = (typeof FIELDS)[number];
+
+// The snake_case spelling SQL schemas use; accepted when the camelCase key is absent.
+const SNAKE: Readonly<Record<Field, string>> = {
+  id: 'id',
+  organization: 'organization',
+  label: 'label',
+  description: 'description',
+  createdBy: 'created_by',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  expiresAt: 'expires_at',
+  lastUsedAt: 'last_used_at',
+  state: 'state',
+  resources: 'resources',
+  secretHash: 'secret_hash',
+  displayPrefix: 'display_prefix',
+  version: 'version',
+};
+
+const MAX_EPOCH_MS = 8.64e15;
+// ISO 8601 with an explicit offset (a time without one is ambiguous), `T` or a space, optional expanded year.
+const ISO_INSTANT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
+const EPOCH_TEXT = /^-?\d{1,16}$/;
+const COUNT_TEXT = /^\d{1,16}$/;
+const INSTANT_MESSAGE = 'must be a Date, an ISO 8601 string with an offset, or epoch milliseconds';
+
+function epochToDate(ms: number): Date | undefined {
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_EPOCH_MS ? new Date(ms) : undefined;
+}
+
+function toInstant(value: unknown): Date | undefined {
+  if (value instanceof Date) return epochToDate(value.getTime());
+  if (typeof value === 'number') return epochToDate(value);
+  if (typeof value === 'bigint') return value >= -MAX_EPOCH_MS && value <= MAX_EPOCH_MS ? new Date(Number(value)) : undefined;
+  if (typeof value !== 'string') return undefined;
+  if (EPOCH_TEXT.test(value)) return epochToDate(Number(value));
+  return parseIsoInstant(value);
+}
+
+// Parsed by hand: engines disagree on the short offsets and spaces drivers print (`2024-01-01 10:00:00.12+00`).
+function parseIsoInstant(text: string): Date | undefined {
+  const m = ISO_INSTANT.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map(
+    (part) => (part === undefined ? undefined : Number(part)),
+  ) as [number, number, number, number, number, number?, number?, number?];
+  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  date.setUTCHours(hour, minute, second, millis);
+  const offsetMs = (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return epochToDate(date.getTime() - offsetMs);
+}
+
+const instant = z.unknown().transform((value, ctx): Date => {
+  const date = toInstant(value);
+  if (date === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : INSTANT_MESSAGE });
+  return date ?? new Date(0);
+});
+
+const optionalInstant = z.unknown().transform((value, ctx): Date | null => {
+  if (value === null) return null;
+  const date = toInstant(value);
+  if (date === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : `must be null or ${INSTANT_MESSAGE.slice('must be '.length)}` });
+  return date ?? null;
+});
+
+const tokenId = z.unknown().transform((value, ctx) => {
+  const id = toTokenId(value);
+  if (id === null) ctx.addIssue({ code: 'custom', message: 'must be a token id (UUID)' });
+  return id ?? ('' as never);
+});
+
+const organization = z.unknown().transform((value, ctx) => {
+  const name = toOrganizationName(value);
+  if (name === null) ctx.addIssue({ code: 'custom', message: 'must be an organization name' });
+  return name ?? ('' as never);
+});
+
+const version = z.unknown().transform((value, ctx): number => {
+  const n =
+    typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && COUNT_TEXT.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) ctx.addIssue({ code: 'custom', message: 'must be a positive integer (a number, bigint or numeric string)' });
+  return n;
+});
+
+function parseJsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+const resource = z.object({
+  type: z.enum(['repository', 'organization']),
+  path: z.string(),
+  scopes: z.array(z.string()),
+});
+
+const rowSchema = z.object({
+  id: tokenId,
+  organization,
+  label: z.string(),
+  // Some schemas store "no description" as NULL; the record spells it ''.
+  description: z
+    .string()
+    .nullable()
+    .transform((v) => v ?? ''),
+  createdBy: z.string(),
+  createdAt: instant,
+  updatedAt: instant,
+  expiresAt: optionalInstant,
+  lastUsedAt: optionalInstant,
+  state: z.enum(['active', 'inactive', 'deleted']),
+  resources: z.preprocess(parseJsonText, z.array(resource)),
+  secretHash: z.string().min(1),
+  displayPrefix: z.string(),
+  version,
+});
+
+function isRecordLike(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<string, unknown>>, cause?: unknown): OatError {
+  const columns = [...new Set(fields.map((f) => (f.path === '' ? '(row)' : f.path.split('.')[0])))];
+  return new OatError('STORE_FAILURE', `The store returned a malformed token record (bad: ${columns.join(', ')})`, {
+    fields,
+    context,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Turns what a database driver returned for one token into a deeply frozen
+ * {@link AccessTokenRecord}, or throws `OatError` `STORE_FAILURE` whose
+ * `fields` name every bad column.
+ *
+ * Invariant: a record that comes out has `Date` instances for every date, a
+ * fresh frozen `resources` array, and a safe positive integer `version`,
+ * whatever the driver's representation was. Columns may be spelled as the
+ * record's fields (`createdAt`) or in snake_case (`created_at`); extra columns
+ * are ignored. Accepted encodings:
+ * - dates: `Date`, ISO 8601 text with an offset (`Z`, `+02:00`, `+00`; `T` or
+ *   a space), or epoch milliseconds as a number, bigint or digit string;
+ *   `expiresAt` and `lastUsedAt` may be `null`;
+ * - `resources`: an array, or its JSON text;
+ * - `version`: a number, bigint or digit string;
+ * - `description`: a string, or `null` for `''`.
+ *
+ * Never throws anything but `OatError`, and never puts a column's value in a
+ * message (a row holds the secret's hash).
+ *
+ * @example
+ * ```ts
+ * const row = db.prepare('SELECT * FROM oat_tokens WHERE id = ?').get(id);
+ * return row === undefined ? null : parseStoredRecord(row);
+ * ```
+ */
+export function parseStoredRecord(row: unknown): AccessTokenRecord {
+  try {
+    if (!isRecordLike(row)) throw failure([{ path: '', message: 'must be an object with one property per column' }], {});
+    const columnOf = new Map<Field, string>();
+    const values: Record<string, unknown> = {};
+    for (const field of FIELDS) {
+      const column = Object.hasOwn(row, field) || !Object.hasOwn(row, SNAKE[field]) ? field : SNAKE[field];
+      columnOf.set(field, column);
+      values[field] = Object.hasOwn(row, column) ? row[column] : undefined;
+    }
+    const parsed = rowSchema.safeParse(values);
+    if (!parsed.success) {
+      const id = toTokenId(values['id']);
+      const fields = parsed.error.issues.map((issue): FieldIssue => {
+        const [first, ...rest] = issue.path.map(String);
+        const column = first === undefined ? '' : (columnOf.get(first as Field) ?? first);
+        const missing = rest.length === 0 && first !== undefined && values[first] === undefined;
+        return { path: [column, ...rest].filter((p) => p !== '').join('.'), message: missing ? 'is missing' : issue.message };
+      });
+      throw failure(fields, id === null ? {} : { tokenId: id });
+    }
+    const v = parsed.data;
+    return freezeRecord<AccessTokenRecord>({
+      id: v.id,
+      organization: v.organization,
+      label: v.label,
+      description: v.description,
+      createdBy: v.createdBy,
+      createdAt: v.createdAt,
+      updatedAt: v.updatedAt,
+      expiresAt: v.expiresAt,
+      lastUsedAt: v.lastUsedAt,
+      state: v.state,
+      resources: v.resources.map((r) => ({ type: r.type, path: r.path, scopes: [...r.scopes] })),
+      secretHash: v.secretHash,
+      displayPrefix: v.displayPrefix,
+      version: v.version,
+    });
+  } catch (error) {
+    if (error instanceof OatError) throw error;
+    // A hostile row (a throwing getter, a revoked proxy) is still a store fault, not a crash.
+    throw failure([{ path: '', message: 'could not be read' }], {}, error);
+  }
+}

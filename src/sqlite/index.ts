@@ -1,0 +1,10 @@
+/**
+ * `org-access-tokens/sqlite`: a `TokenStore` on better-sqlite3 (an
+ * optional peer dependency, `^12`). This entry imports better-sqlite3 only as
+ * a type: the caller opens the database and passes it in.
+ *
+ * @packageDocumentation
+ */
+export { DEFAULT_BUSY_TIMEOUT_MS, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL, migrate } from './schema.js';
+export { createSqliteTokenStore } from './store.js';
+export type { SqliteTokenStoreOptions } from './store.js';

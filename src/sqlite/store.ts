@@ -1,0 +1,215 @@
+import type Database from 'better-sqlite3';
+import type { OrganizationName, TokenId } from '../core/ids.js';
+import { parseStoredRecord } from '../core/record-schema.js';
+import type { AccessTokenRecord } from '../core/token.js';
+import { OatError } from '../errors.js';
+import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { SQLITE_SCHEMA_OBJECTS, migrate } from './schema.js';
+
+/** Options of {@link createSqliteTokenStore}. */
+export interface SqliteTokenStoreOptions {
+  /** Run {@link migrate} on `db` before checking it. Default `false`: migrate at deploy time instead. */
+  readonly migrate?: boolean;
+}
+
+const DEFAULT_STATUSES = JSON.stringify(['active', 'inactive', 'expired']);
+const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
+const DUPLICATE: InsertOutcome = Object.freeze({ inserted: false, reason: 'DUPLICATE' });
+
+/** Every statement the store runs: fixed text, values only ever bound. */
+const SQL = {
+  duplicate: `SELECT 1 FROM oat_tokens WHERE id = ? UNION ALL SELECT 1 FROM oat_tokens WHERE secret_hash = ? LIMIT 1`,
+  live: `SELECT live FROM oat_org_counters WHERE organization = ?`,
+  insert: `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+           VALUES (@id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version)`,
+  replace: `UPDATE oat_tokens
+            SET label = @label, description = @description, created_by = @created_by, created_at = @created_at, updated_at = @updated_at,
+                expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version
+            WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
+  exists: `SELECT 1 FROM oat_tokens WHERE id = ?`,
+  touch: `UPDATE oat_tokens SET last_used_at = @at
+          WHERE id = @id AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < @if_older_than)`,
+  byId: `SELECT * FROM oat_tokens WHERE id = ?`,
+  byHash: `SELECT * FROM oat_tokens WHERE secret_hash = ?`,
+  // "expired" is derived here with the bound `now`, the same rule as statusOf().
+  page: `SELECT * FROM oat_tokens
+         WHERE organization = @organization
+           AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
+               IN (SELECT value FROM json_each(@statuses))
+         ORDER BY created_at, id
+         LIMIT @limit OFFSET @offset`,
+  total: `SELECT count(*) FROM oat_tokens
+          WHERE organization = @organization
+            AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
+                IN (SELECT value FROM json_each(@statuses))`,
+  schema: `SELECT name FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))`,
+} as const;
+
+type Row = Record<string, string | number | null>;
+
+function toRow(record: AccessTokenRecord): Row {
+  return {
+    id: record.id,
+    organization: record.organization,
+    label: record.label,
+    description: record.description,
+    created_by: record.createdBy,
+    created_at: record.createdAt.getTime(),
+    updated_at: record.updatedAt.getTime(),
+    expires_at: record.expiresAt?.getTime() ?? null,
+    last_used_at: record.lastUsedAt?.getTime() ?? null,
+    state: record.state,
+    // Only the known keys: the JSON column holds grants, nothing a caller slipped in.
+    resources: JSON.stringify(record.resources.map((r) => ({ type: r.type, path: r.path, scopes: r.scopes }))),
+    secret_hash: record.secretHash,
+    display_prefix: record.displayPrefix,
+    version: record.version,
+  };
+}
+
+function storeFailure(operation: string, error: unknown, context: Readonly<Record<string, unknown>> = {}): OatError {
+  if (error instanceof OatError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return new OatError('STORE_FAILURE', `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`, {
+    cause: error,
+    context: { operation, ...(code === undefined ? {} : { sqliteCode: code }), ...context },
+  });
+}
+
+/** Lists what keeps `db` from serving the store; empty when it is ready. */
+function problemsOf(db: Database.Database): string[] {
+  const problems: string[] = [];
+  if (!db.open) return ['the database is closed'];
+  const present = new Set((db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]));
+  const absent = SQLITE_SCHEMA_OBJECTS.filter((name) => !present.has(name));
+  if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
+  if (db.readonly) problems.push('the connection is read-only');
+  if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) problems.push('busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))');
+  const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  if (!db.memory && mode !== 'wal') problems.push(`journal_mode is ${mode}, not wal (run migrate(db))`);
+  return problems;
+}
+
+/**
+ * A {@link TokenStore} on one better-sqlite3 connection, safe for many
+ * processes sharing the database file.
+ *
+ * Invariant: an organization never holds more than `limit` non-deleted
+ * tokens. `insertWithinQuota` checks for duplicates, reads the organization's
+ * counter and inserts in one `BEGIN IMMEDIATE` transaction, which takes the
+ * database's single write lock before reading, so no other connection can
+ * insert between the count and the insert. `replace` and `touchLastUsed` are
+ * each one guarded `UPDATE`; the counter follows every state change through
+ * triggers in the same statement. Every row read goes through
+ * `parseStoredRecord`.
+ *
+ * Concurrency: open one connection per process and share this store within
+ * the process; better-sqlite3 is synchronous, so calls never interleave
+ * inside a process. Across processes, writers queue on the lock for up to the
+ * connection's `busy_timeout`; past it a call rejects with `STORE_FAILURE`
+ * (`context.sqliteCode` `SQLITE_BUSY`). Throws `MISCONFIGURED` at construction,
+ * listing every problem, when the schema is missing, the journal is not WAL
+ * (file databases) or `busy_timeout` is 0.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { createTokenService } from 'org-access-tokens';
+ * import { createSqliteTokenStore } from 'org-access-tokens/sqlite';
+ *
+ * const store = createSqliteTokenStore(new Database('tokens.db'), { migrate: true });
+ * const service = createTokenService({ store, organizations });
+ * ```
+ */
+export function createSqliteTokenStore(db: Database.Database, options: SqliteTokenStoreOptions = {}): TokenStore {
+  if (options.migrate === true) migrate(db);
+  const problems = problemsOf(db);
+  if (problems.length > 0) {
+    throw new OatError('MISCONFIGURED', `The SQLite database cannot serve the token store: ${problems.join('; ')}`, { context: { problems } });
+  }
+
+  const statement = {
+    duplicate: db.prepare(SQL.duplicate).pluck(),
+    live: db.prepare(SQL.live).pluck(),
+    insert: db.prepare(SQL.insert),
+    replace: db.prepare(SQL.replace),
+    exists: db.prepare(SQL.exists).pluck(),
+    touch: db.prepare(SQL.touch),
+    byId: db.prepare(SQL.byId),
+    byHash: db.prepare(SQL.byHash),
+    page: db.prepare(SQL.page),
+    total: db.prepare(SQL.total).pluck(),
+  };
+
+  const insertWithinQuota = db.transaction((row: Row, limit: number): InsertOutcome => {
+    if (statement.duplicate.get(row['id'], row['secret_hash']) !== undefined) return DUPLICATE;
+    const count = Number(statement.live.get(row['organization']) ?? 0);
+    if (count >= limit) return Object.freeze({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
+    statement.insert.run(row);
+    return INSERTED;
+  });
+
+  // One snapshot for the page and its total, so they agree under concurrent writers.
+  const listPage = db.transaction((params: Record<string, string | number>): TokenPage => {
+    const rows = statement.page.all(params);
+    const total = Number(statement.total.get(params));
+    return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(row))), total });
+  });
+
+  const run = <T>(operation: string, context: Readonly<Record<string, unknown>>, work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeFailure(operation, error, context));
+    }
+  };
+
+  return Object.freeze({
+    insertWithinQuota(record: AccessTokenRecord, limit: number): Promise<InsertOutcome> {
+      return run('insertWithinQuota', { tokenId: record.id, organization: record.organization }, () => insertWithinQuota.immediate(toRow(record), limit));
+    },
+
+    replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome> {
+      return run('replace', { tokenId: record.id }, (): ReplaceOutcome => {
+        const { changes } = statement.replace.run({ ...toRow(record), expected_version: expectedVersion });
+        if (changes === 1) return 'replaced';
+        // Rows are never removed by the store, so "exists" cannot flip back after the UPDATE.
+        return statement.exists.get(record.id) === undefined ? 'not-found' : 'conflict';
+      });
+    },
+
+    touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean> {
+      return run('touchLastUsed', { tokenId: id }, () => statement.touch.run({ id, at: at.getTime(), if_older_than: ifOlderThan.getTime() }).changes === 1);
+    },
+
+    findById(id: TokenId): Promise<AccessTokenRecord | null> {
+      return run('findById', { tokenId: id }, () => {
+        const row = statement.byId.get(id);
+        return row === undefined ? null : parseStoredRecord(row);
+      });
+    },
+
+    findBySecretHash(secretHash: string): Promise<AccessTokenRecord | null> {
+      return run('findBySecretHash', {}, () => {
+        const row = statement.byHash.get(secretHash);
+        return row === undefined ? null : parseStoredRecord(row);
+      });
+    },
+
+    list(query: ListQuery): Promise<TokenPage> {
+      return run('list', { organization: query.organization }, () =>
+        listPage({
+          organization: query.organization,
+          now: query.now.getTime(),
+          statuses: query.statuses === undefined ? DEFAULT_STATUSES : JSON.stringify(query.statuses),
+          limit: query.limit,
+          offset: query.offset,
+        }),
+      );
+    },
+
+    countLive(organization: OrganizationName): Promise<number> {
+      return run('countLive', { organization }, () => Number(statement.live.get(organization) ?? 0));
+    },
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * A child process for the SQLite multi-process tests, run as
+ * `node --import tsx test/sqlite/worker.ts` with an IPC channel. Each worker
+ * opens its own better-sqlite3 connection, as a separate application instance
+ * would.
+ *
+ * Protocol: the parent sends `race`; the worker opens the file, builds its
+ * records, reports `ready`, and waits for `go` (sent to every worker at once,
+ * so their writes overlap); then it creates and reports `done`. `churn`
+ * creates and deletes in a loop, reporting `progress`, until it is killed.
+ */
+import Database from 'better-sqlite3';
+import type { AccessTokenRecord } from '../../src/core/token.js';
+import type { TokenStore } from '../../src/service/ports.js';
+import { createSqliteTokenStore } from '../../src/sqlite/index.js';
+import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
+
+/** How a worker creates: through the store's guard, or by a naive count, pause, insert. */
+export type Strategy = 'store' | 'naive';
+
+/** What the parent sends. */
+export type Command =
+  | {
+      readonly type: 'race';
+      readonly file: string;
+      readonly organization: string;
+      readonly limit: number;
+      readonly strategy: Strategy;
+      /** Sequence numbers (see `makeTestRecord`) of this worker's records: `firstSeq` to `firstSeq + creates - 1`. */
+      readonly firstSeq: number;
+      readonly creates: number;
+    }
+  | { readonly type: 'go' }
+  | { readonly type: 'churn'; readonly file: string; readonly organization: string; readonly limit: number; readonly firstSeq: number }
+  | { readonly type: 'exit' };
+
+/** What the worker reports. */
+export type Report =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
+  | { readonly type: 'progress'; readonly operations: number }
+  | { readonly type: 'failed'; readonly message: string };
+
+const send = (report: Report): void => {
+  process.send?.(report);
+};
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+let go: (() => void) | null = null;
+
+/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
+function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
+  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
+  const insert = db.prepare(
+    `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
+  );
+  return async (record) => {
+    if (Number(count.get(record.organization)) >= limit) return false;
+    // The window a real service has between two awaited queries.
+    await pause(2);
+    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+    return true;
+  };
+}
+
+async function race(command: Extract<Command, { type: 'race' }>): Promise<void> {
+  const db = new Database(command.file);
+  try {
+    const store = createSqliteTokenStore(db);
+    const naive = naiveCreator(db, command.limit);
+    const records = Array.from({ length: command.creates }, (_, i) => makeTestRecord(command.firstSeq + i, { organization: command.organization }));
+    await new Promise<void>((resolve) => {
+      go = resolve;
+      send({ type: 'ready' });
+    });
+    let inserted = 0;
+    let refused = 0;
+    const failures: string[] = [];
+    for (const record of records) {
+      try {
+        const ok = command.strategy === 'store' ? (await store.insertWithinQuota(record, command.limit)).inserted : await naive(record);
+        if (ok) inserted++;
+        else refused++;
+      } catch (error) {
+        const context = (error as { context?: { sqliteCode?: string } }).context;
+        failures.push(context?.sqliteCode ?? (error as { code?: string }).code ?? String(error));
+      }
+    }
+    send({ type: 'done', inserted, refused, failures });
+  } finally {
+    db.close();
+  }
+}
+
+/** Creates until refused, then deletes the oldest live token, forever: writes are always in flight when the parent kills. */
+async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void> {
+  const db = new Database(command.file);
+  const store: TokenStore = createSqliteTokenStore(db);
+  for (let seq = command.firstSeq, operations = 1; ; seq++, operations++) {
+    const record = makeTestRecord(seq, { organization: command.organization });
+    const outcome = await store.insertWithinQuota(record, command.limit);
+    if (!outcome.inserted) {
+      const { items } = await store.list({ organization: record.organization, now: record.createdAt, offset: 0, limit: 1 });
+      const oldest = items[0];
+      if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted', updatedAt: record.createdAt }), oldest.version);
+    }
+    if (operations % 25 === 0) {
+      send({ type: 'progress', operations });
+      // Let the IPC message go out: resolved promises alone never return to the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+process.on('message', (command: Command) => {
+  const fail = (error: unknown): void => send({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  switch (command.type) {
+    case 'race':
+      race(command).catch(fail);
+      break;
+    case 'go':
+      go?.();
+      go = null;
+      break;
+    case 'churn':
+      churn(command).catch(fail);
+      break;
+    case 'exit':
+      process.disconnect();
+      break;
+  }
+});
