@@ -5,6 +5,7 @@ const dual = {
   'hub-api': 'src/hub-api/index.ts',
   registry: 'src/registry/index.ts',
   sqlite: 'src/sqlite/index.ts',
+  postgres: 'src/postgres/index.ts',
 };
 
 const shared: Options = {

@@ -1,0 +1,13 @@
+/**
+ * org-access-tokens/postgres: a `TokenStore` on PostgreSQL through
+ * node-postgres (`pg`, a peer dependency: the caller creates and owns the
+ * `Pool`). Run {@link migrate} once, then pass the store to
+ * `createTokenService`.
+ *
+ * @packageDocumentation
+ */
+export { createPostgresTokenStore } from './store.js';
+export type { PostgresTokenStoreOptions } from './store.js';
+export { migrate } from './migrate.js';
+export type { MigrateOptions } from './migrate.js';
+export { POSTGRES_MIGRATION_SQL, migrationSql } from './sql.js';

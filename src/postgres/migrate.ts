@@ -1,0 +1,56 @@
+import type { Pool } from 'pg';
+import { OatError } from '../errors.js';
+import { DEFAULT_SCHEMA, migrationSql } from './sql.js';
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /** The schema to create the tables in (created too when it is not `public`). Default `public`. */
+  readonly schema?: string;
+}
+
+// Any fixed key works; this one spells "oat" so it is recognisable in pg_locks.
+const MIGRATION_LOCK_KEY = 0x6f6174;
+
+/**
+ * Creates the token store's tables and indexes ({@link migrationSql}) if they
+ * do not exist yet. Idempotent: running it again, or from many instances
+ * starting at once, changes nothing and fails nothing, because it holds a
+ * transaction-scoped advisory lock while it runs (concurrent
+ * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide).
+ *
+ * Needs the privilege to create tables in the schema (and to create the
+ * schema when it is not `public`); run it from a deploy step with an owner
+ * role if the application's role may not.
+ *
+ * @example
+ * ```ts
+ * await migrate(pool);                       // tables in public
+ * await migrate(pool, { schema: 'tokens' }); // tables in "tokens"
+ * ```
+ */
+export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
+  const ddl = migrationSql(options.schema ?? DEFAULT_SCHEMA);
+  const client = await pool.connect().catch((error: unknown) => {
+    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate could not connect', { cause: error, context: { operation: 'migrate' } });
+  });
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(ddl);
+    await client.query('COMMIT');
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+    }
+    const sqlState = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : undefined;
+    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate failed', {
+      cause: error,
+      context: { operation: 'migrate', ...(sqlState === undefined ? {} : { sqlState }) },
+    });
+  } finally {
+    client.release(broken);
+  }
+}

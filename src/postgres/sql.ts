@@ -1,0 +1,154 @@
+import { OatError } from '../errors.js';
+
+/** What a schema name may be: lower case, starting with a letter or `_`, at most 63 bytes (PostgreSQL's identifier limit). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The schema the store uses when none is given. */
+export const DEFAULT_SCHEMA = 'public';
+
+/**
+ * Validates a schema name and returns it double-quoted, ready to splice into
+ * SQL. Identifiers cannot be bound as parameters, so this strict allow-list is
+ * the only way a caller's text reaches a statement; anything else throws
+ * `MISCONFIGURED` before a query is built.
+ */
+export function quoteSchema(schema: string): string {
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new OatError('MISCONFIGURED', 'The PostgreSQL schema name must match /^[a-z_][a-z0-9_]{0,62}$/', {
+      context: { option: 'schema' },
+    });
+  }
+  return `"${schema}"`;
+}
+
+/** Fully qualified, quoted names of the two tables in a schema. */
+export interface TableNames {
+  readonly tokens: string;
+  readonly quota: string;
+}
+
+/** The quoted table names in `schema` (validated). */
+export function tableNames(schema: string): TableNames {
+  const quoted = quoteSchema(schema);
+  return { tokens: `${quoted}.oat_tokens`, quota: `${quoted}.oat_org_quota` };
+}
+
+/**
+ * The DDL that creates the store's tables in `schema`; every statement is
+ * `IF NOT EXISTS`, so running it again changes nothing.
+ *
+ * `oat_org_quota.live` is the number of non-deleted tokens of the
+ * organization: the quota guard locks and bumps this one row, and every move
+ * to `deleted` lowers it in the same statement, so it always equals the count.
+ */
+export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
+  const { tokens, quota } = tableNames(schema);
+  // CREATE SCHEMA needs the CREATE privilege on the database even when the
+  // schema exists, so it is left out for `public`.
+  const createSchema = schema === DEFAULT_SCHEMA ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)};\n\n`;
+  return `${createSchema}CREATE TABLE IF NOT EXISTS ${tokens} (
+  id             uuid        PRIMARY KEY,
+  organization   text        NOT NULL,
+  label          text        NOT NULL,
+  description    text        NOT NULL,
+  created_by     text        NOT NULL,
+  created_at     timestamptz NOT NULL,
+  updated_at     timestamptz NOT NULL,
+  expires_at     timestamptz,
+  last_used_at   timestamptz,
+  state          text        NOT NULL CHECK (state IN ('active', 'inactive', 'deleted')),
+  resources      jsonb       NOT NULL,
+  secret_hash    text        NOT NULL,
+  display_prefix text        NOT NULL,
+  version        integer     NOT NULL CHECK (version >= 1)
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON ${tokens} (secret_hash);
+
+CREATE INDEX IF NOT EXISTS oat_tokens_listing_idx ON ${tokens} (organization, created_at, id);
+
+CREATE TABLE IF NOT EXISTS ${quota} (
+  organization text    PRIMARY KEY,
+  live         integer NOT NULL CHECK (live >= 0)
+);
+`;
+}
+
+/** {@link migrationSql} for the default `public` schema: what `migrate` runs when given no schema. */
+export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
+
+/** The token columns in the order every statement here reads and writes them. */
+export const TOKEN_COLUMNS =
+  'id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
+
+/** Every statement the store runs against one schema; all values are bound parameters. */
+export interface Statements {
+  /** $1 organization, $2 limit, $3 1 (or 0 for a record inserted already deleted). Returns `live` when the guard let it through. */
+  readonly reserveQuota: string;
+  /** $1 organization, $2 id, $3 secret hash. Why a reservation was refused. */
+  readonly refusal: string;
+  /** $1..$14 the record in {@link TOKEN_COLUMNS} order. Returns a row unless id or secret hash exists. */
+  readonly insertToken: string;
+  /** $1 id, $2 expected version, $3..$12 the new values. Returns `replaced` (0 or 1). */
+  readonly replace: string;
+  /** $1 id. */
+  readonly exists: string;
+  /** $1 id, $2 at, $3 if older than. */
+  readonly touch: string;
+  /** $1 id. */
+  readonly byId: string;
+  /** $1 secret hash. */
+  readonly bySecretHash: string;
+  /** $1 organization, $2 now, $3 statuses, $4 offset, $5 limit. Each row carries `total`. */
+  readonly listPage: string;
+  /** $1 organization, $2 now, $3 statuses. */
+  readonly listTotal: string;
+  /** $1 organization. */
+  readonly countLive: string;
+}
+
+/** Builds the statements for one schema (validated and quoted once, at construction). */
+export function statements(schema: string): Statements {
+  const { tokens, quota } = tableNames(schema);
+  const matching = `FROM ${tokens}
+    WHERE organization = $1
+      AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END) = ANY($3::text[])`;
+  return {
+    // One statement that is both the guard and the write. A first token
+    // creates the row (allowed only when the limit is above 0); otherwise the
+    // upsert locks the existing row and re-checks `live < limit` on its newest
+    // version, so concurrent callers queue on the row and none can pass a
+    // count that another has already raised to the limit.
+    reserveQuota: `INSERT INTO ${quota} AS q (organization, live)
+    SELECT $1, $3::integer WHERE $2::integer > 0
+    ON CONFLICT (organization) DO UPDATE SET live = q.live + $3::integer WHERE q.live < $2::integer
+    RETURNING live`,
+    refusal: `SELECT COALESCE((SELECT live FROM ${quota} WHERE organization = $1), 0) AS live,
+    EXISTS (SELECT 1 FROM ${tokens} WHERE id = $2::uuid OR secret_hash = $3) AS duplicate`,
+    insertToken: `INSERT INTO ${tokens} (${TOKEN_COLUMNS})
+    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)
+    ON CONFLICT DO NOTHING
+    RETURNING id`,
+    // The version check and the quota release are one statement, hence one
+    // transaction: a token never becomes deleted without freeing its slot.
+    replace: `WITH moved AS (
+      UPDATE ${tokens} SET label = $3, description = $4, created_by = $5, created_at = $6, updated_at = $7,
+        expires_at = $8, state = $9, resources = $10::jsonb, display_prefix = $11, version = $12
+      WHERE id = $1::uuid AND version = $2 AND state <> 'deleted'
+      RETURNING organization, state
+    ), freed AS (
+      UPDATE ${quota} AS q SET live = q.live - 1 FROM moved
+      WHERE q.organization = moved.organization AND moved.state = 'deleted'
+    )
+    SELECT count(*)::integer AS replaced FROM moved`,
+    exists: `SELECT 1 FROM ${tokens} WHERE id = $1::uuid`,
+    touch: `UPDATE ${tokens} SET last_used_at = $2
+    WHERE id = $1::uuid AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < $3)`,
+    byId: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE id = $1::uuid`,
+    bySecretHash: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE secret_hash = $1`,
+    listPage: `SELECT ${TOKEN_COLUMNS}, count(*) OVER ()::integer AS total ${matching}
+    ORDER BY created_at, id OFFSET $4 LIMIT $5`,
+    listTotal: `SELECT count(*)::integer AS total ${matching}`,
+    countLive: `SELECT live FROM ${quota} WHERE organization = $1`,
+  };
+}

@@ -1,0 +1,235 @@
+import type { Pool, PoolClient } from 'pg';
+import type { OrganizationName, TokenId } from '../core/ids.js';
+import { isTokenId } from '../core/ids.js';
+import { parseStoredRecord } from '../core/record-schema.js';
+import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
+import { OatError, isOatError } from '../errors.js';
+import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { DEFAULT_SCHEMA, statements } from './sql.js';
+import { decodeRow, toTextColumn } from './text.js';
+
+/** Options of {@link createPostgresTokenStore}. */
+export interface PostgresTokenStoreOptions {
+  /**
+   * The schema that holds the tables {@link migrate} created. Lower-case
+   * letters, digits and `_`, starting with a letter or `_` (validated, then
+   * quoted). Default `public`.
+   */
+  readonly schema?: string;
+}
+
+const LIVE_STATUSES: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
+const INT_MAX = 2_147_483_647;
+
+/** A quota limit as the `integer` the guard compares with: `count < limit` keeps its meaning for fractions, NaN and Infinity. */
+function limitParameter(limit: number): number {
+  if (Number.isNaN(limit)) return 0;
+  return Math.min(Math.max(Math.ceil(limit), 0), INT_MAX);
+}
+
+function storeFault(operation: string, error: unknown): OatError {
+  if (isOatError(error)) return error;
+  // Only the SQLSTATE goes into the context: a driver message can quote a key
+  // value, and a key here may be a secret's hash.
+  const sqlState = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
+  return new OatError('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, {
+    cause: error,
+    context: { operation, ...(sqlState === undefined ? {} : { sqlState }) },
+  });
+}
+
+/** The columns that hold a record's values, in the order of `TOKEN_COLUMNS` in sql.ts. */
+function insertValues(record: AccessTokenRecord): unknown[] {
+  return [
+    record.id,
+    record.organization,
+    toTextColumn(record.label),
+    toTextColumn(record.description),
+    toTextColumn(record.createdBy),
+    record.createdAt,
+    record.updatedAt,
+    record.expiresAt,
+    record.lastUsedAt,
+    record.state,
+    JSON.stringify(record.resources),
+    record.secretHash,
+    record.displayPrefix,
+    record.version,
+  ];
+}
+
+/** The parameters of the `replace` statement: the id, the expected version, then every field a replace may change. */
+function replaceValues(record: AccessTokenRecord, expectedVersion: number): unknown[] {
+  return [
+    record.id,
+    expectedVersion,
+    toTextColumn(record.label),
+    toTextColumn(record.description),
+    toTextColumn(record.createdBy),
+    record.createdAt,
+    record.updatedAt,
+    record.expiresAt,
+    record.state,
+    JSON.stringify(record.resources),
+    record.displayPrefix,
+    record.version,
+  ];
+}
+
+/** What a transaction's body decided: commit its writes, or roll them back and still return a value. */
+type Settled<T> = { readonly commit: boolean; readonly value: T };
+
+/**
+ * Runs `body` in a transaction on one pooled client. Rolls back when the body
+ * says so or throws, and releases the client in every case; a client whose
+ * ROLLBACK failed is discarded rather than returned to the pool half-open.
+ */
+async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<Settled<T>>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const { commit, value } = await body(client);
+    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+    return value;
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * A {@link TokenStore} on PostgreSQL through a node-postgres `Pool`. Run
+ * {@link migrate} once before use.
+ *
+ * Invariant: an organization never holds more than `limit` non-deleted tokens,
+ * however many processes and pools create at once. The guard is one row per
+ * organization (`oat_org_quota.live`): an insert raises it with an upsert whose
+ * `WHERE live < limit` is re-checked on the locked row, then inserts the token
+ * in the same transaction; every move to `deleted` lowers it in the same
+ * statement as the version-checked update. A duplicate id or secret hash rolls
+ * the whole transaction back, so the counter never leaks.
+ *
+ * Concurrency: inserts for one organization queue on its quota row for the
+ * length of one short transaction; other organizations never wait.
+ * `replace` and `touchLastUsed` are single statements guarded in their
+ * `WHERE`. Every row read goes through `parseStoredRecord`; every driver fault
+ * becomes `OatError` `STORE_FAILURE` with the SQLSTATE in `context`.
+ *
+ * @param pool - a `pg.Pool` the caller owns (and ends); `pg` is a peer dependency.
+ * @param options - `schema`: where the tables live (default `public`).
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createTokenService } from 'org-access-tokens';
+ * import { createPostgresTokenStore, migrate } from 'org-access-tokens/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+ * await migrate(pool);
+ * const service = createTokenService({ store: createPostgresTokenStore(pool), organizations });
+ * ```
+ */
+export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStoreOptions = {}): TokenStore {
+  const sql = statements(options.schema ?? DEFAULT_SCHEMA);
+
+  const readOne = async (operation: string, text: string, key: string): Promise<AccessTokenRecord | null> => {
+    let rows: unknown[];
+    try {
+      rows = (await pool.query(text, [key])).rows;
+    } catch (error) {
+      throw storeFault(operation, error);
+    }
+    return rows.length === 0 ? null : parseStoredRecord(decodeRow(rows[0]));
+  };
+
+  const store: TokenStore = {
+    async insertWithinQuota(record, limit): Promise<InsertOutcome> {
+      const bound = limitParameter(limit);
+      const slot = record.state === 'deleted' ? 0 : 1;
+      try {
+        return await inTransaction<InsertOutcome>(pool, async (client) => {
+          const reserved = await client.query(sql.reserveQuota, [record.organization, bound, slot]);
+          if (reserved.rowCount === 0) {
+            const why = await client.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organization, record.id, record.secretHash]);
+            const row = why.rows[0];
+            if (row?.duplicate === true) return { commit: false, value: { inserted: false, reason: 'DUPLICATE' } };
+            return { commit: false, value: { inserted: false, reason: 'QUOTA_EXCEEDED', count: Number(row?.live ?? 0) } };
+          }
+          const inserted = await client.query(sql.insertToken, insertValues(record));
+          // Rolling back also returns the slot just reserved.
+          if (inserted.rowCount === 0) return { commit: false, value: { inserted: false, reason: 'DUPLICATE' } };
+          return { commit: true, value: { inserted: true } };
+        });
+      } catch (error) {
+        throw storeFault('insertWithinQuota', error);
+      }
+    },
+
+    async replace(record, expectedVersion): Promise<ReplaceOutcome> {
+      if (!isTokenId(record.id)) return 'not-found';
+      try {
+        // A version the integer column cannot hold can match no row: skip to telling conflict from not-found.
+        const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
+        const result = comparable ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion)) : null;
+        if (result?.rows[0]?.replaced === 1) return 'replaced';
+        // Tokens are never physically removed, so this answer cannot go stale.
+        const found = await pool.query(sql.exists, [record.id]);
+        return found.rowCount === 0 ? 'not-found' : 'conflict';
+      } catch (error) {
+        throw storeFault('replace', error);
+      }
+    },
+
+    async touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
+      if (!isTokenId(id)) return false;
+      try {
+        const result = await pool.query(sql.touch, [id, at, ifOlderThan]);
+        return result.rowCount === 1;
+      } catch (error) {
+        throw storeFault('touchLastUsed', error);
+      }
+    },
+
+    findById(id: TokenId) {
+      return isTokenId(id) ? readOne('findById', sql.byId, id) : Promise.resolve(null);
+    },
+
+    findBySecretHash(secretHash) {
+      return readOne('findBySecretHash', sql.bySecretHash, secretHash);
+    },
+
+    async list(query: ListQuery): Promise<TokenPage> {
+      const statuses = [...(query.statuses ?? LIVE_STATUSES)];
+      const filter = [query.organization, query.now, statuses];
+      const window = [Math.max(0, Math.floor(query.offset)), Math.max(1, Math.floor(query.limit))];
+      let rows: ReadonlyArray<Record<string, unknown> & { total: number }>;
+      let total: number;
+      try {
+        rows = (await pool.query<Record<string, unknown> & { total: number }>(sql.listPage, [...filter, ...window])).rows;
+        // The count over all matches rides on each row of the page; only a page past the end needs a query of its own.
+        const counted = rows[0]?.total ?? (query.offset > 0 ? (await pool.query<{ total: number }>(sql.listTotal, filter)).rows[0]?.total : 0);
+        total = counted ?? 0;
+      } catch (error) {
+        throw storeFault('list', error);
+      }
+      return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(decodeRow(row)))), total });
+    },
+
+    async countLive(organization: OrganizationName): Promise<number> {
+      try {
+        const result = await pool.query<{ live: number }>(sql.countLive, [organization]);
+        return result.rows[0]?.live ?? 0;
+      } catch (error) {
+        throw storeFault('countLive', error);
+      }
+    },
+  };
+  return Object.freeze(store);
+}

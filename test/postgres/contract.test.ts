@@ -1,0 +1,47 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createPostgresTokenStore } from '../../src/postgres/index.js';
+import { decodeRow } from '../../src/postgres/text.js';
+import { describeTokenStoreContract } from '../../src/testing/store-contract.js';
+import { dropSchema, freshSchema, openPool, skipPostgres, truncate } from './support.js';
+
+describe.skipIf(skipPostgres)('the PostgreSQL token store keeps the TokenStore contract', () => {
+  let pool: pg.Pool;
+  let schema: string;
+
+  beforeAll(async () => {
+    pool = openPool(5);
+    schema = await freshSchema(pool, 'contract');
+  });
+
+  afterAll(async () => {
+    if (pool === undefined) return;
+    if (schema !== undefined) await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  describeTokenStoreContract({
+    name: 'postgres',
+    capabilities: { concurrentProcesses: true },
+    async makeStore() {
+      await truncate(pool, schema);
+      const others: pg.Pool[] = [];
+      return {
+        store: createPostgresTokenStore(pool, { schema }),
+        // Another pool is another set of server sessions, as another process would hold.
+        async openAnother() {
+          const other = openPool(5);
+          others.push(other);
+          return createPostgresTokenStore(other, { schema });
+        },
+        async cleanup() {
+          await Promise.all(others.map((other) => other.end()));
+        },
+      };
+    },
+    inspect: () => async (id) => {
+      const { rows } = await pool.query(`SELECT * FROM "${schema}".oat_tokens WHERE id = $1`, [id]);
+      return rows[0] === undefined ? null : decodeRow(rows[0]);
+    },
+  });
+});

@@ -1,0 +1,221 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toOrganizationName } from '../../src/core/ids.js';
+import { isOatError } from '../../src/errors.js';
+import { createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
+import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
+import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, truncate } from './support.js';
+
+const acme = toOrganizationName('acme')!;
+
+/** Wraps a pool so that queries whose text matches `failing` reject on the client, as a dropped connection would. */
+function faultyPool(pool: pg.Pool, failing: RegExp): pg.Pool {
+  const injected = () => Object.assign(new Error('injected fault'), { code: '08006' });
+  const wrapClient = (client: pg.PoolClient): pg.PoolClient =>
+    new Proxy(client, {
+      get(target, property) {
+        if (property === 'query') {
+          return (text: unknown, ...rest: unknown[]) =>
+            typeof text === 'string' && failing.test(text) ? Promise.reject(injected()) : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(pool, {
+    get(target, property) {
+      if (property === 'connect') return async () => wrapClient(await target.connect());
+      if (property === 'query') {
+        return (text: unknown, ...rest: unknown[]) =>
+          typeof text === 'string' && failing.test(text) ? Promise.reject(injected()) : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', () => {
+  let pool: pg.Pool;
+  let schema: string;
+
+  beforeAll(async () => {
+    pool = openPool(4);
+    schema = await freshSchema(pool, 'store');
+  });
+
+  beforeEach(async () => {
+    await truncate(pool, schema);
+  });
+
+  afterAll(async () => {
+    if (pool === undefined) return;
+    if (schema !== undefined) await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  describe('migrate', () => {
+    it('is idempotent, also when four instances run it at the same moment on a new schema', async () => {
+      const target = `t_migrate_${process.pid}`;
+      const pools = [openPool(1), openPool(1), openPool(1), openPool(1)];
+      try {
+        await Promise.all(pools.map((p) => migrate(p, { schema: target })));
+        await migrate(pool, { schema: target });
+        const { rows } = await pool.query<{ name: string }>(
+          `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`,
+          [target],
+        );
+        expect(rows.map((r) => r.name)).toEqual(['oat_org_quota', 'oat_org_quota_pkey', 'oat_tokens', 'oat_tokens_listing_idx', 'oat_tokens_pkey', 'oat_tokens_secret_hash_key']);
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+        await dropSchema(pool, target);
+      }
+    });
+
+    it('keeps the data of an existing schema', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const record = makeTestRecord(1);
+      await store.insertWithinQuota(record, 10);
+      await migrate(pool, { schema });
+      await expect(store.findById(record.id)).resolves.toEqual(record);
+      await expect(store.countLive(acme)).resolves.toBe(1);
+    });
+
+    it('refuses a bad schema name with MISCONFIGURED, at construction for the store', async () => {
+      expect(() => createPostgresTokenStore(pool, { schema: 'x"; DROP TABLE oat_tokens; --' })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+      await expect(migrate(pool, { schema: 'Bad-Name' })).rejects.toMatchObject({ name: 'OatError', code: 'MISCONFIGURED' });
+    });
+  });
+
+  describe('the quota counter', () => {
+    it('a refused duplicate rolls back the slot it reserved, so the counter never drifts from the live rows', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const first = makeTestRecord(1);
+      await store.insertWithinQuota(first, 10);
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+    });
+
+    it('a duplicate at a full quota is reported as DUPLICATE, as the in-memory store does', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const first = makeTestRecord(1);
+      await store.insertWithinQuota(first, 1);
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 1)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+    });
+
+    it('a record inserted already deleted takes no slot', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      await expect(store.insertWithinQuota(makeTestRecord(1, { state: 'deleted' }), 1)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(2), 1)).resolves.toEqual({ inserted: true });
+      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 2 });
+    });
+
+    it('limits that are not small integers keep the meaning "fewer than limit": 2.5 admits 3, Infinity admits, NaN admits none', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      for (let seq = 1; seq <= 3; seq++) await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
+      await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 4 });
+    });
+
+    it('deletes through replace lower the counter in the same statement as the version check', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const records = [1, 2, 3].map((seq) => makeTestRecord(seq));
+      for (const record of records) await store.insertWithinQuota(record, 3);
+      await Promise.all(records.map((record) => store.replace(nextVersion(record, { state: 'deleted' }), 1)));
+      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 3 });
+    });
+  });
+
+  describe('faults', () => {
+    it('a fault inside the insert transaction rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
+      const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
+      const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlState: '08006' } });
+      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
+      expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
+    });
+
+    it('a client whose ROLLBACK fails is discarded, not returned to the pool', async () => {
+      const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens|ROLLBACK/), { schema });
+      const before = pool.totalCount;
+      await expect(store.insertWithinQuota(makeTestRecord(1), 10)).rejects.toMatchObject({ code: 'STORE_FAILURE' });
+      expect(pool.totalCount).toBe(before - 1);
+      expect(pool.idleCount).toBe(pool.totalCount);
+      // The server rolls back the abandoned transaction when the connection closes.
+      for (;;) {
+        const state = await organizationState(pool, schema, acme);
+        if (state.counter === null) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+
+    it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
+      const store = createPostgresTokenStore(pool, { schema: 'not_migrated' });
+      const error = await rejection(store.findBySecretHash('hash-that-must-not-leak'));
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlState: '42P01' } });
+      expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
+      expect(String(error)).not.toContain('hash-that-must-not-leak');
+    });
+
+    it('ids that are not UUIDs find nothing instead of failing the uuid cast', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const notAnId = 'not-a-uuid' as ReturnType<typeof makeTestRecord>['id'];
+      await expect(store.findById(notAnId)).resolves.toBeNull();
+      await expect(store.touchLastUsed(notAnId, new Date(), new Date())).resolves.toBe(false);
+      await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toBe('not-found');
+    });
+  });
+
+  describe('replace', () => {
+    it('an expected version the integer column cannot hold is a conflict (or not-found), not a fault', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const record = makeTestRecord(1);
+      await store.insertWithinQuota(record, 10);
+      for (const version of [1.5, 2 ** 40, Number.NaN]) await expect(store.replace(nextVersion(record), version)).resolves.toBe('conflict');
+      await expect(store.replace(makeTestRecord(2), 1.5)).resolves.toBe('not-found');
+      await expect(store.findById(record.id)).resolves.toEqual(record);
+    });
+  });
+
+  describe('text PostgreSQL cannot hold as is', () => {
+    it('U+0000, lone surrogates and the marker character round-trip in label, description and createdBy', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const record = makeTestRecord(1, { label: 'a\u0000b', description: 'half \uD83D pair, \uFFFFmark', createdBy: '\uFFFFbob' });
+      await store.insertWithinQuota(record, 10);
+      await expect(store.findById(record.id)).resolves.toEqual(record);
+      const replaced = nextVersion(record, { description: '\u0000' });
+      await expect(store.replace(replaced, 1)).resolves.toBe('replaced');
+      await expect(store.findBySecretHash(record.secretHash)).resolves.toEqual(replaced);
+      const { rows } = await pool.query<{ label: string }>(`SELECT label FROM "${schema}".oat_tokens WHERE id = $1`, [record.id]);
+      expect(rows[0]?.label).toBe('\uFFFF"a\\u0000b"');
+    });
+  });
+
+  describe('schemas', () => {
+    it('stores in different schemas of one database are independent', async () => {
+      const other = await freshSchema(pool, 'other');
+      try {
+        const a = createPostgresTokenStore(pool, { schema });
+        const b = createPostgresTokenStore(pool, { schema: other });
+        const record = makeTestRecord(1);
+        await a.insertWithinQuota(record, 1);
+        await expect(b.findById(record.id)).resolves.toBeNull();
+        await expect(b.insertWithinQuota(record, 1)).resolves.toEqual({ inserted: true });
+        await expect(b.countLive(acme)).resolves.toBe(1);
+      } finally {
+        await dropSchema(pool, other);
+      }
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { migrate } from '../../src/postgres/index.js';
+
+/**
+ * Where the PostgreSQL tests connect. Outside CI they skip without it; under
+ * `CI=true` they run and fail, so a CI that forgot to start the server cannot
+ * pass by skipping the only proof of the quota invariant on a real database.
+ */
+export const PG_URL = process.env.OAT_TEST_PG_URL ?? '';
+
+const HOW_TO_RUN = 'Start a throwaway server and run them with: eval "$(bash .ci/postgres.sh start)" && npx vitest run test/postgres; bash .ci/postgres.sh stop';
+
+/** True when the PostgreSQL tests skip: no `OAT_TEST_PG_URL` and not under CI. */
+export const skipPostgres = PG_URL === '' && process.env.CI !== 'true';
+
+if (skipPostgres) console.warn(`PostgreSQL tests skipped: OAT_TEST_PG_URL is not set. ${HOW_TO_RUN}`);
+
+/** The connection string, or a failure that says how to provide it (reached only under CI without a server). */
+export function requirePgUrl(): string {
+  if (PG_URL === '') throw new Error(`OAT_TEST_PG_URL is not set and CI=true: the PostgreSQL tests must run in CI. ${HOW_TO_RUN}`);
+  return PG_URL;
+}
+
+/** A pool on the test database; the caller ends it. */
+export function openPool(max = 5): pg.Pool {
+  const pool = new pg.Pool({ connectionString: requirePgUrl(), max });
+  // An idle client that loses its server emits here; without a listener Node would crash the run.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+let schemas = 0;
+
+/** A schema name no other test file or process uses, migrated and empty. */
+export async function freshSchema(pool: pg.Pool, label: string): Promise<string> {
+  const schema = `t_${label}_${process.pid}_${++schemas}`;
+  await migrate(pool, { schema });
+  return schema;
+}
+
+/** Drops a schema made by {@link freshSchema}. */
+export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** Empties both tables of a schema: a clean slate for the next test. */
+export async function truncate(pool: pg.Pool, schema: string): Promise<void> {
+  await pool.query(`TRUNCATE "${schema}".oat_tokens, "${schema}".oat_org_quota`);
+}
+
+/** What the database holds for one organization, read directly (not through the store). */
+export interface OrganizationState {
+  /** Rows not in state `deleted`. */
+  readonly live: number;
+  /** `oat_org_quota.live`, or `null` when the organization has no quota row. */
+  readonly counter: number | null;
+  /** Every row, deleted ones included. */
+  readonly rows: number;
+}
+
+/** Counts an organization's rows and reads its quota counter. */
+export async function organizationState(pool: pg.Pool, schema: string, organization: string): Promise<OrganizationState> {
+  const { rows } = await pool.query<{ live: number; rows: number; counter: number | null }>(
+    `SELECT (SELECT count(*) FILTER (WHERE state <> 'deleted') FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS live,
+            (SELECT count(*) FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS rows,
+            (SELECT live FROM "${schema}".oat_org_quota WHERE organization = $1) AS counter`,
+    [organization],
+  );
+  const row = rows[0];
+  if (row === undefined) throw new Error('organizationState: no row');
+  return row;
+}

@@ -1,0 +1,124 @@
+/**
+ * A child process for the PostgreSQL concurrency and crash tests, run as
+ * `node --import tsx test/postgres/worker.ts` with an IPC channel. It owns its
+ * own `pg.Pool`, so its connections are as independent from its siblings' as
+ * those of separate application instances.
+ *
+ * Protocol (`Command` and `Report` in protocol.ts): `race` opens the pool,
+ * queues all its creates behind a barrier (an advisory lock the parent holds)
+ * and reports `ready`; when the parent releases the lock the creates run, and
+ * the worker reports `done`. `churn` creates and deletes in a loop
+ * forever, reporting `progress`, until the parent kills it.
+ */
+import pg from 'pg';
+import { createPostgresTokenStore } from '../../src/postgres/index.js';
+import type { TokenStore } from '../../src/service/ports.js';
+import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
+import { toOrganizationName } from '../../src/core/ids.js';
+import type { AccessTokenRecord } from '../../src/core/token.js';
+import { CHURN_APPLICATION, type Command, type Report, type Strategy } from './protocol.js';
+
+const send = (report: Report): void => {
+  process.send?.(report);
+};
+
+/**
+ * The strategy the reference measured overshooting: one statement that counts
+ * and inserts. Under READ COMMITTED every concurrent statement counts in its
+ * own snapshot, taken before the others commit, so several see room for the
+ * last slot.
+ */
+function naiveInsert(schema: string): string {
+  return `INSERT INTO "${schema}".oat_tokens
+      (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
+           $10::text, $11::jsonb, $12::text, $13::text, $14::integer
+    WHERE (SELECT count(*) FROM "${schema}".oat_tokens WHERE organization = $2 AND state <> 'deleted') < $15`;
+}
+
+async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strategy: Strategy, record: AccessTokenRecord, limit: number): Promise<boolean> {
+  if (strategy === 'store') return (await store.insertWithinQuota(record, limit)).inserted;
+  const r = record;
+  // The same transaction envelope as the store's insert (BEGIN, guard and
+  // insert, COMMIT on one connection), so only the guard differs.
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await client.query(naiveInsert(schema), [
+      r.id, r.organization, r.label, r.description, r.createdBy, r.createdAt, r.updatedAt, r.expiresAt, r.lastUsedAt,
+      r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version, limit,
+    ]);
+    await client.query('COMMIT');
+    return result.rowCount === 1;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function race(command: Extract<Command, { type: 'race' }>): Promise<void> {
+  const pool = new pg.Pool({ connectionString: command.url, max: command.connections });
+  pool.on('error', () => undefined);
+  try {
+    const store = createPostgresTokenStore(pool, { schema: command.schema });
+    const records = Array.from({ length: command.creates }, (_, i) => makeTestRecord(command.firstSeq + i, { organization: command.organization }));
+    // Hold every connection, so the creates below queue inside the pool...
+    const held = await Promise.all(Array.from({ length: command.connections }, () => pool.connect()));
+    const outcomes = Promise.allSettled(records.map((record) => insertOne(pool, store, command.schema, command.strategy, record, command.limit)));
+    // ...and each connection waits in the server on the barrier lock the parent
+    // holds. When the parent lets go, every connection of every worker is
+    // released at the same instant and hands itself to a queued create.
+    const barrier = held.map((client) =>
+      client.query('SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)', [command.barrierKey]).finally(() => client.release()),
+    );
+    send({ type: 'ready' });
+    await Promise.all(barrier);
+    const settled = await outcomes;
+    const failures = settled.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
+    const inserted = settled.filter((o) => o.status === 'fulfilled' && o.value).length;
+    send({ type: 'done', inserted, refused: settled.length - inserted - failures.length, failures });
+  } finally {
+    await pool.end();
+  }
+}
+
+async function churn(command: Extract<Command, { type: 'churn' }>): Promise<never> {
+  const pool = new pg.Pool({ connectionString: command.url, max: command.connections, application_name: CHURN_APPLICATION });
+  pool.on('error', () => undefined);
+  const store = createPostgresTokenStore(pool, { schema: command.schema });
+  const organization = toOrganizationName(command.organization);
+  if (organization === null) throw new Error('churn: bad organization');
+  let seq = command.firstSeq;
+  let operations = 0;
+  const loop = async (): Promise<never> => {
+    for (;;) {
+      const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
+      if (!outcome.inserted) {
+        // Full: delete the oldest live token so creates keep moving the counter both ways.
+        const page = await store.list({ organization, now: new Date(0), offset: 0, limit: 1 });
+        const oldest = page.items[0];
+        if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
+      }
+      if (++operations % 25 === 0) send({ type: 'progress', operations });
+    }
+  };
+  return Promise.race(Array.from({ length: command.connections }, loop));
+}
+
+
+process.on('message', (command: Command) => {
+  const fail = (error: unknown): void => send({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  switch (command.type) {
+    case 'race':
+      race(command).catch(fail);
+      break;
+    case 'churn':
+      churn(command).catch(fail);
+      break;
+    case 'exit':
+      process.disconnect();
+      break;
+  }
+});
