@@ -12,7 +12,8 @@ export type OatErrorCode =
   | 'TRANSITION_DENIED'
   | 'CONFLICT'
   | 'MISCONFIGURED'
-  | 'STORE_FAILURE';
+  | 'STORE_FAILURE'
+  | 'DIRECTORY_FAILURE';
 
 /** One offending field of a rejected input: a dotted path and why it was rejected. */
 export interface FieldIssue {

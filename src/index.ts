@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { OatError, isOatError, validationError } from './errors.js';
+export { OatError, isOatError } from './errors.js';
 export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';
 
 export { isTokenId, toOrganizationName, toTokenId } from './core/ids.js';
@@ -38,7 +38,7 @@ export type {
   TransitionTable,
 } from './core/lifecycle.js';
 
-export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, tokenLimit } from './core/quota.js';
+export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';
 export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
 
 export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
@@ -70,7 +70,7 @@ export type { AuthenticationDenialCode, AuthenticationResult, Principal } from '
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export { systemClock } from './service/clock.js';
-export { constantTimeEqual, fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
+export { fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
 export { TokenSecret } from './service/secret.js';
 export type {
   Clock,

@@ -1,4 +1,5 @@
 import { OatError } from '../errors.js';
+import type { UpdateTokenInput } from './schemas.js';
 import { TOKEN_STATES, statusOf, type AccessTokenRecord, type TokenState, type TokenStatus } from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */
@@ -164,4 +165,35 @@ export function decideTransition(
   const from: TransitionSource = token === null ? 'none' : statusOf(token, now);
   const rule = policy.table[from][operation];
   return 'to' in rule ? { allowed: true, from, to: rule.to } : { allowed: false, from, operation, rule: rule.deny };
+}
+
+/** What an update request asks of the lifecycle: the operations to decide, in order, and the fields it changes. */
+export interface UpdatePlan {
+  /** Empty when the request changes nothing (for example `is_active: true` on an active token). */
+  readonly operations: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>;
+  /** Names of the fields whose value differs from the stored one. */
+  readonly changed: ReadonlyArray<'label' | 'description' | 'resources'>;
+}
+
+/**
+ * Maps a validated update request (label, description, resources, Docker
+ * Hub's `is_active`) onto lifecycle operations. Fields equal to the stored
+ * ones and an `is_active` that matches the stored state ask for nothing, so a
+ * repeated PATCH is a no-op rather than a write or a denial. Pure.
+ *
+ * @example
+ * ```ts
+ * planUpdate(token, { active: false, label: 'old builds' });
+ * // { operations: ['update', 'deactivate'], changed: ['label'] }
+ * ```
+ */
+export function planUpdate(token: Pick<AccessTokenRecord, 'state' | 'label' | 'description' | 'resources'>, input: UpdateTokenInput): UpdatePlan {
+  const changed: Array<'label' | 'description' | 'resources'> = [];
+  if (input.label !== undefined && input.label !== token.label) changed.push('label');
+  if (input.description !== undefined && input.description !== token.description) changed.push('description');
+  if (input.resources !== undefined && JSON.stringify(input.resources) !== JSON.stringify(token.resources)) changed.push('resources');
+  const operations: Array<Exclude<LifecycleOperation, 'create'>> = changed.length > 0 ? ['update'] : [];
+  if (input.active === false && token.state !== 'inactive') operations.push('deactivate');
+  if (input.active === true && token.state !== 'active') operations.push('reactivate');
+  return { operations, changed };
 }

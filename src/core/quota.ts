@@ -19,6 +19,11 @@ export function tokenLimit(plans: PlanTable, plan: string): number {
   return limits?.maxTokens ?? 0;
 }
 
+/** True when a plan allows organization tokens at all (its limit is above 0). */
+export function isPlanEligible(plans: PlanTable, plan: string): boolean {
+  return tokenLimit(plans, plan) > 0;
+}
+
 /** The outcome of {@link evaluateQuota}. */
 export type QuotaDecision =
   | { readonly allowed: true; readonly limit: number; readonly count: number }

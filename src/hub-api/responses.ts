@@ -91,6 +91,7 @@ export const STATUS_OF_CODE: Readonly<Record<OatErrorCode, number>> = Object.fre
   CONFLICT: 409,
   MISCONFIGURED: 500,
   STORE_FAILURE: 500,
+  DIRECTORY_FAILURE: 500,
 });
 
 const GENERIC_500 = 'An unexpected error occurred';

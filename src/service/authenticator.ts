@@ -2,9 +2,12 @@ import { checkCompatibility, type ClientContext, type IncompatibilityCode } from
 import { compileGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
-import { tokenLimit } from '../core/quota.js';
-import type { AccessTokenRecord } from '../core/token.js';
-import { constantTimeEqual, fingerprintOf } from './hashers.js';
+import { toOrganizationName } from '../core/ids.js';
+import { isPlanEligible } from '../core/quota.js';
+import { isExpired, type AccessTokenRecord } from '../core/token.js';
+import { isOatError, OatError } from '../errors.js';
+import { checkProfile } from './directory.js';
+import { fingerprintOf } from './hashers.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
 /**
@@ -16,6 +19,8 @@ export interface Principal {
   readonly tokenId: TokenId;
   /** The token's label, for logs. */
   readonly label: string;
+  /** When the token stops working (`null`: never). Credentials derived from it, such as registry JWTs, must not outlive it. */
+  readonly expiresAt: Date | null;
   /** Compiled once per stored version of the token. */
   readonly grants: CompiledGrants;
 }
@@ -32,13 +37,15 @@ export type AuthenticationDenialCode =
   | 'PLAN_NOT_ELIGIBLE'
   | 'ORG_INCOMPATIBLE';
 
-/** The outcome of authentication: a principal, or a denial code. */
+/** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
 export type AuthenticationResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: AuthenticationDenialCode; readonly incompatibility?: IncompatibilityCode };
+  | { readonly ok: false; readonly code: Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE'> }
+  | { readonly ok: false; readonly code: 'ORG_INCOMPATIBLE'; readonly incompatibility: IncompatibilityCode };
 
-const denial = (code: AuthenticationDenialCode): AuthenticationResult => Object.freeze({ ok: false, code });
-const DENIED: Readonly<Record<Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE'>, AuthenticationResult>> = {
+type SimpleDenial = Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE'>;
+const denial = (code: SimpleDenial): AuthenticationResult => Object.freeze({ ok: false, code });
+const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   MALFORMED: denial('MALFORMED'),
   NOT_FOUND: denial('NOT_FOUND'),
   ORG_MISMATCH: denial('ORG_MISMATCH'),
@@ -47,6 +54,11 @@ const DENIED: Readonly<Record<Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBL
   DELETED: denial('DELETED'),
   ORGANIZATION_UNKNOWN: denial('ORGANIZATION_UNKNOWN'),
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
+};
+const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
+  IMAGE_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
+  REGISTRY_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' }),
+  DOCKER_DESKTOP: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' }),
 };
 
 /** Ports and settings authentication reads. */
@@ -57,63 +69,101 @@ export interface AuthenticatorDeps {
   readonly organizations: OrganizationDirectory;
   readonly policy: TokenPolicy;
   readonly lastUsedIntervalMs: number;
-  readonly emit: (event: TokenEvent) => void;
+  /** `null` when nobody listens: events are then not even built. */
+  readonly emit: ((event: TokenEvent) => void) | null;
 }
 
-/** Builds the authenticate function of the service: the hot path of every registry login. */
-export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: ClientContext) => Promise<AuthenticationResult> {
-  const { store, hasher, clock, organizations, policy, emit } = deps;
-  // Records are immutable, so a compiled principal is valid for as long as its record object lives.
-  const principals = new WeakMap<AccessTokenRecord, AuthenticationResult>();
+const PRINCIPAL_CACHE_SIZE = 10_000;
 
-  const fail = (now: Date, username: string, code: AuthenticationDenialCode, record: AccessTokenRecord | null, hash: string | null, result = DENIED[code as keyof typeof DENIED]): AuthenticationResult => {
-    emit({
-      type: 'access_token.authenticate',
-      at: now,
-      username,
-      tokenId: record?.id ?? null,
-      fingerprint: hash === null ? null : fingerprintOf(hash),
-      outcome: 'failure',
-      code,
+/**
+ * Builds the authenticate function of the service: the hot path of every
+ * registry login. Cheap rejection first (format and checksum, no hashing, no
+ * I/O), then one hash and one store lookup, then the checks on the record.
+ * Infrastructure faults (a store or directory that throws) reject with an
+ * `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials are values.
+ */
+export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
+  const { store, hasher, clock, organizations, policy, emit } = deps;
+  // Compiled principals by token id, valid while the stored version is the same:
+  // stores that build a new record object per read (SQL) hit it too.
+  const principals = new Map<string, { readonly version: number; readonly result: AuthenticationResult }>();
+
+  const fail = (now: Date, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
+    if (emit !== null && !result.ok) {
+      emit({
+        type: 'access_token.authenticate',
+        at: now,
+        username: auditableUsername(username, policy),
+        tokenId: record?.id ?? null,
+        fingerprint: hash === null ? null : fingerprintOf(hash),
+        outcome: 'failure',
+        code: result.code,
+      });
+    }
+    return result;
+  };
+
+  const principalFor = (record: AccessTokenRecord): AuthenticationResult => {
+    const cached = principals.get(record.id);
+    if (cached !== undefined && cached.version === record.version) return cached.result;
+    const principal: Principal = Object.freeze({
+      organization: record.organization,
+      tokenId: record.id,
+      label: record.label,
+      expiresAt: record.expiresAt,
+      grants: compileGrants(record.organization, record.resources, policy.catalog),
     });
+    const result: AuthenticationResult = Object.freeze({ ok: true, principal });
+    if (principals.size >= PRINCIPAL_CACHE_SIZE) principals.clear();
+    principals.set(record.id, { version: record.version, result });
     return result;
   };
 
   return async (username, secret, client) => {
     const now = clock.now();
+    if (!policy.format.check(secret).ok) return fail(now, username, DENIED.MALFORMED, null, null);
     const user = typeof username === 'string' ? username.toLowerCase() : '';
-    if (!policy.format.check(secret).ok) return fail(now, user, 'MALFORMED', null, null);
     const hash = hasher.hash(secret as string);
-    const record = await store.findBySecretHash(hash);
-    if (record === null || !constantTimeEqual(record.secretHash, hash)) return fail(now, user, 'NOT_FOUND', null, hash);
-    if (record.organization !== user) return fail(now, user, 'ORG_MISMATCH', record, hash);
-    if (record.state === 'deleted') return fail(now, user, 'DELETED', record, hash);
-    if (record.expiresAt !== null && now.getTime() >= record.expiresAt.getTime()) return fail(now, user, 'EXPIRED', record, hash);
-    if (record.state === 'inactive') return fail(now, user, 'INACTIVE', record, hash);
-    const organization = await organizations.get(record.organization);
-    if (organization === null) return fail(now, user, 'ORGANIZATION_UNKNOWN', record, hash);
-    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? client : {});
-    if (!compatible.allowed) {
-      return fail(now, user, 'ORG_INCOMPATIBLE', record, hash, Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: compatible.code }));
-    }
-    if (tokenLimit(policy.plans, organization.plan) === 0) return fail(now, user, 'PLAN_NOT_ELIGIBLE', record, hash);
+    // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
+    const record = await guard('STORE_FAILURE', 'The token store failed', () => store.findBySecretHash(hash));
+    if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
+    if (record.organization !== user) return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
+    if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
+    if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
+    if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
+    const organization = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(record.organization)));
+    if (organization === null) return fail(now, username, DENIED.ORGANIZATION_UNKNOWN, record, hash);
+    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : {});
+    if (!compatible.allowed) return fail(now, username, INCOMPATIBLE[compatible.code], record, hash);
+    if (!isPlanEligible(policy.plans, organization.plan)) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
 
     const due = now.getTime() - deps.lastUsedIntervalMs;
     if (record.lastUsedAt === null || record.lastUsedAt.getTime() <= due) {
-      await store.touchLastUsed(record.id, now, new Date(due + 1));
+      // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the port requires.
+      const ifOlderThan = new Date(Math.min(due + 1, now.getTime()));
+      await guard('STORE_FAILURE', 'The token store failed', () => store.touchLastUsed(record.id, now, ifOlderThan));
     }
-    let result = principals.get(record);
-    if (result === undefined) {
-      const principal: Principal = Object.freeze({
-        organization: record.organization,
-        tokenId: record.id,
-        label: record.label,
-        grants: compileGrants(record.organization, record.resources, policy.catalog),
-      });
-      result = Object.freeze({ ok: true, principal });
-      principals.set(record, result);
-    }
-    emit({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
+    const result = principalFor(record);
+    emit?.({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
   };
+}
+
+/**
+ * The username as an audit event may carry it: only when it could be an
+ * organization name and is not itself a well-formed token (a client that
+ * swapped username and password must not write the secret into the log).
+ */
+function auditableUsername(username: unknown, policy: TokenPolicy): string | null {
+  if (policy.format.check(username).ok) return null;
+  return toOrganizationName(username);
+}
+
+/** Awaits a port call; a fault that is not already an OatError becomes one, with the original as `cause`. */
+export async function guard<T>(code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, call: () => T | Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw isOatError(error) ? error : new OatError(code, message, { cause: error });
+  }
 }

@@ -21,3 +21,30 @@ export function createStaticOrganizationDirectory(profiles: ReadonlyArray<Organi
   }
   return Object.freeze({ get: (name: string) => byName.get(name) ?? null });
 }
+
+const isStringArray = (value: unknown): value is ReadonlyArray<string> => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/**
+ * Checks what a host's directory returned before any rule reads it: `null`,
+ * or a profile with a string `name` and `plan`, `owners` as strings, and a
+ * well-formed `company` if any. Anything else is the host's fault, reported
+ * as `DIRECTORY_FAILURE` naming each bad field, never a `TypeError` later.
+ */
+export function checkProfile(profile: unknown): OrganizationProfile | null {
+  if (profile === null) return null;
+  const p = (typeof profile === 'object' ? profile : {}) as Record<string, unknown>;
+  const bad: string[] = [];
+  if (typeof profile !== 'object') bad.push('(profile)');
+  if (typeof p.name !== 'string') bad.push('name');
+  if (typeof p.plan !== 'string') bad.push('plan');
+  if (!isStringArray(p.owners)) bad.push('owners');
+  const company = p.company as Record<string, unknown> | null | undefined;
+  if (company !== undefined && company !== null && (typeof company !== 'object' || typeof company.name !== 'string' || !isStringArray(company.owners))) bad.push('company');
+  for (const flag of ['imageAccessManagement', 'registryAccessManagement']) if (p[flag] !== undefined && typeof p[flag] !== 'boolean') bad.push(flag);
+  if (bad.length > 0) {
+    throw new OatError('DIRECTORY_FAILURE', `The organization directory returned a malformed profile (${bad.join(', ')})`, {
+      fields: bad.map((path) => ({ path, message: 'is missing or has the wrong type' })),
+    });
+  }
+  return profile as OrganizationProfile;
+}

@@ -30,17 +30,6 @@ export function hmacSha256Hasher(pepper: string | Uint8Array): SecretHasher {
   });
 }
 
-/**
- * Compares two strings in time that depends only on their length, not on
- * where they first differ. Allocates nothing.
- */
-export function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 /** The first 12 characters of a secret's hash: enough to correlate audit events, useless to an attacker. */
 export function fingerprintOf(secretHash: string): string {
   return secretHash.slice(0, 12);

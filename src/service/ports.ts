@@ -1,4 +1,5 @@
 import type { OrganizationProfile } from '../core/access.js';
+import type { AuthenticationDenialCode } from './authenticator.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 
@@ -94,7 +95,6 @@ export interface Clock {
   now(): Date;
 }
 
-/** Who acted, for audit events. */
 /** Audit actions for management operations, in Docker Hub's naming. */
 export type ManagementAction =
   | 'access_token.create'
@@ -129,12 +129,16 @@ export type TokenEvent =
   | {
       readonly type: 'access_token.authenticate';
       readonly at: Date;
-      /** The username presented (lower case), which may name no organization. */
-      readonly username: string;
+      /**
+       * The username presented, lower case, when it could be an organization
+       * name; `null` otherwise, and always `null` when it looks like a token
+       * (a client that swapped username and password must not log the secret).
+       */
+      readonly username: string | null;
       readonly tokenId: TokenId | null;
       readonly fingerprint: string | null;
       readonly outcome: 'failure';
-      readonly code: string;
+      readonly code: AuthenticationDenialCode;
     };
 
 /**

@@ -3,15 +3,15 @@ import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
 import { authorize, authorizeOrganization, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
 import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
-import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
+import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
-import { evaluateQuota, tokenLimit } from '../core/quota.js';
+import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
-import { createAuthenticator, type AuthenticationResult, type Principal } from './authenticator.js';
+import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { systemClock } from './clock.js';
-import { createStaticOrganizationDirectory } from './directory.js';
+import { checkProfile, createStaticOrganizationDirectory } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
 import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 import { TokenSecret } from './secret.js';
@@ -144,14 +144,18 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });
   }
   const sink = options.events;
-  const emit = (event: TokenEvent): void => {
-    if (sink === undefined) return;
-    try {
-      sink.emit(event);
-    } catch (error) {
-      options.onSinkError?.(error, event);
-    }
-  };
+  // `null` without a sink, so the hot path does not even build events nobody reads.
+  const emit =
+    sink === undefined
+      ? null
+      : (event: TokenEvent): void => {
+          try {
+            sink.emit(event);
+          } catch (error) {
+            options.onSinkError?.(error, event);
+          }
+        };
+  const storeFailed = 'The token store failed';
 
   /** Validates the actor and organization, and checks the actor may manage its tokens. */
   async function manage(actor: unknown, organization: unknown): Promise<{ org: OrganizationName; profile: OrganizationProfile; username: string }> {
@@ -165,7 +169,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       issues.push({ path: 'actor.permissions', message: 'must be an array of strings' });
     }
     if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
-    const profile = await organizations.get(org);
+    const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(org)));
     if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
     const decision = canManageTokens(actor as Actor, profile);
     if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
@@ -175,7 +179,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   async function load(org: OrganizationName, id: unknown): Promise<AccessTokenRecord> {
     const tokenId = toTokenId(id);
     if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
-    const record = await store.findById(tokenId);
+    const record = await guard('STORE_FAILURE', storeFailed, () => store.findById(tokenId));
     if (record === null || record.organization !== org || record.state === 'deleted') {
       throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     }
@@ -187,12 +191,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    * decide with the pure core, replace only if the version is unchanged;
    * re-read and decide again when another writer got there first.
    */
-  async function transition(actor: unknown, organization: unknown, id: unknown, plan: (record: AccessTokenRecord) => { ops: LifecycleOperation[]; changes: UpdateTokenInput; changed: string[] }): Promise<AccessTokenRecord> {
+  async function transition(actor: unknown, organization: unknown, id: unknown, plan: (record: AccessTokenRecord) => { ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>; changes: UpdateTokenInput; changed: ReadonlyArray<string> }): Promise<AccessTokenRecord> {
     const { org, username } = await manage(actor, organization);
     for (let attempt = 1; ; attempt++) {
       const current = await load(org, id);
       const now = clock.now();
       const { ops, changes, changed } = plan(current);
+      // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
+      if (ops.length === 0) return current;
       let state = current.state;
       let view = current;
       for (const op of ops) {
@@ -214,11 +220,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         updatedAt: now,
         version: current.version + 1,
       });
-      const outcome = await store.replace(next, current.version);
+      const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, current.version));
       if (outcome === 'replaced') {
         for (const op of ops) {
-          if (op === 'create') continue;
-          emit({
+          emit?.({
             type: EVENT_OF[op],
             at: now,
             organization: org,
@@ -228,7 +233,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
             ...(op === 'update' ? { changed } : {}),
           });
         }
-        return (await store.findById(current.id)) ?? next;
+        // The store keeps its own lastUsedAt on replace; report the one read with this version.
+        return freezeRecord({ ...next, lastUsedAt: current.lastUsedAt });
       }
       if (attempt >= MAX_ATTEMPTS) {
         throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
@@ -254,7 +260,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const parsed = safeParseCreateInput(input, { organization: org, now, policy });
       if (!parsed.ok) throw parsed.error;
       const limit = tokenLimit(policy.plans, profile.plan);
-      if (limit === 0) {
+      if (!isPlanEligible(policy.plans, profile.plan)) {
         throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
       }
       for (let attempt = 1; ; attempt++) {
@@ -275,9 +281,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           displayPrefix: policy.format.displayPrefix(plaintext),
           version: 1,
         });
-        const outcome = await store.insertWithinQuota(record, limit);
+        const outcome = await guard('STORE_FAILURE', storeFailed, () => store.insertWithinQuota(record, limit));
         if (outcome.inserted) {
-          emit({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
+          emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
           return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
         }
         if (outcome.reason === 'QUOTA_EXCEEDED') {
@@ -303,7 +309,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       }
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
-      const result = await store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) });
+      const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
       return Object.freeze({ items: result.items, total: result.total, page, pageSize });
     },
 
@@ -311,13 +317,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       return transition(actor, organization, id, (record) => {
         const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
         if (!parsed.ok) throw parsed.error;
-        const { active, ...changes } = parsed.value;
-        const changed = Object.keys(changes);
-        const ops: LifecycleOperation[] = changed.length > 0 ? ['update'] : [];
-        if (active === false && record.state === 'active') ops.push('deactivate');
-        if (active === true && record.state === 'inactive') ops.push('reactivate');
-        if (ops.length === 0) ops.push('update');
-        return { ops, changes, changed };
+        const { operations, changed } = planUpdate(record, parsed.value);
+        return { ops: operations, changes: parsed.value, changed };
       });
     },
 

@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
-  constantTimeEqual,
   createMemoryTokenStore,
   createTokenService,
   fingerprintOf,
@@ -37,19 +36,13 @@ describe('hashers', () => {
     expect(hasher.algorithm).toBe('sha256');
   });
 
-  it('hmacSha256Hasher matches the RFC 4231 test case 2 construction and refuses short peppers', () => {
-    const pepper = 'k'.repeat(32);
-    const hasher = hmacSha256Hasher(pepper);
-    expect(hasher.hash('what do ya want for nothing?')).toBe(hmacSha256Hasher(Buffer.from(pepper)).hash('what do ya want for nothing?'));
-    expect(hasher.hash('a')).not.toBe(hmacSha256Hasher('j'.repeat(32)).hash('a'));
-    expect(hasher.hash('a')).toHaveLength(43);
+  it('hmacSha256Hasher matches RFC 4231 test case 6 and refuses short peppers', () => {
+    // RFC 4231, 4.7: a 131-byte key of 0xaa.
+    const hasher = hmacSha256Hasher(Buffer.alloc(131, 0xaa));
+    const expected = Buffer.from('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54', 'hex').toString('base64url');
+    expect(hasher.hash('Test Using Larger Than Block-Size Key - Hash Key First')).toBe(expected);
+    expect(hasher.algorithm).toBe('hmac-sha256');
     expect(() => hmacSha256Hasher('short')).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-  });
-
-  it('constantTimeEqual compares by value and length', () => {
-    expect(constantTimeEqual('abc', 'abc')).toBe(true);
-    expect(constantTimeEqual('abc', 'abd')).toBe(false);
-    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
   });
 });
 
@@ -196,5 +189,54 @@ describe('createTokenService', () => {
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' });
     profiles.delete('acme');
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORGANIZATION_UNKNOWN' });
+  });
+
+  it('never writes a token presented as the username into an audit event', async () => {
+    const { service, events } = setup();
+    const { secret } = await service.create(alice, 'acme', input);
+    await service.authenticate(secret.reveal(), 'acme');
+    await service.authenticate(secret.reveal(), secret.reveal());
+    const failures = events.filter((e) => e.type === 'access_token.authenticate' && e.outcome === 'failure');
+    expect(failures).toHaveLength(2);
+    expect(failures.every((e) => 'username' in e && e.username === null)).toBe(true);
+    expect(JSON.stringify(events).toLowerCase()).not.toContain(secret.reveal().toLowerCase());
+  });
+
+  it('treats an update that asks for what already holds as a no-op: no write, no event, no denial', async () => {
+    const { service, store, events } = setup();
+    const { token } = await service.create(alice, 'acme', input);
+    const same = await service.update(alice, 'acme', token.id, { is_active: true, label: 'ci' });
+    expect(same.version).toBe(1);
+    await service.deactivate(alice, 'acme', token.id);
+    const again = await service.update(alice, 'acme', token.id, { is_active: false });
+    expect(again.state).toBe('inactive');
+    expect((await store.findById(token.id))?.version).toBe(2);
+    expect(events.map((e) => e.type)).toEqual(['access_token.create', 'access_token.deactivate']);
+  });
+
+  it('reports a failing store or directory, and a malformed profile, as OatError with the cause', async () => {
+    const failing = createMemoryTokenStore();
+    const store: TokenStore = { ...failing, findBySecretHash: async () => { throw new Error('connection reset'); } };
+    const service = createTokenService({ store, organizations });
+    const { secret } = await service.create(alice, 'acme', input);
+    await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', cause: expect.objectContaining({ message: 'connection reset' }) });
+    const broken = createTokenService({ store: createMemoryTokenStore(), organizations: { get: () => ({ name: 'acme', plan: 'team' }) as never } });
+    await expect(broken.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE', fields: [expect.objectContaining({ path: 'owners' })] });
+    const down = createTokenService({ store: createMemoryTokenStore(), organizations: { get: async () => { throw new Error('ldap down'); } } });
+    await expect(down.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE' });
+  });
+
+  it('with a zero last-used interval writes on every login without asking the store for a future bound', async () => {
+    const calls: Array<[number, number]> = [];
+    const inner = createMemoryTokenStore();
+    const store: TokenStore = { ...inner, touchLastUsed: (id, at, ifOlderThan) => { calls.push([at.getTime(), ifOlderThan.getTime()]); return inner.touchLastUsed(id, at, ifOlderThan); } };
+    const clock = createFakeClock();
+    const service = createTokenService({ store, clock, organizations, lastUsedIntervalMs: 0 });
+    const { secret } = await service.create(alice, 'acme', input);
+    await service.authenticate('acme', secret.reveal());
+    clock.advance(1);
+    await service.authenticate('acme', secret.reveal());
+    expect(calls).toHaveLength(2);
+    expect(calls.every(([at, bound]) => bound <= at)).toBe(true);
   });
 });
