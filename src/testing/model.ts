@@ -355,7 +355,9 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     records.push(stored);
   }
   const surfaces = [JSON.stringify(records), inspect(records, { depth: null }), JSON.stringify(r.events), inspect(r.events, { depth: null }), ...r.errors.map((e) => `${String(e)} ${JSON.stringify(e)} ${inspect(e, { depth: null })}`)];
-  for (const secret of secrets) if (surfaces.some((s) => s.includes(secret))) fail('a plaintext secret leaked into a record, event or error');
+  // Case-folded: a lower-cased secret (a username is lower-cased) is as good as the secret to an attacker.
+  const folded = surfaces.map((s) => s.toLowerCase());
+  for (const secret of secrets) if (folded.some((s) => s.includes(secret.toLowerCase()))) fail('a plaintext secret leaked into a record, event or error');
 }
 
 /**
