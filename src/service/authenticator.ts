@@ -2,6 +2,7 @@ import { checkCompatibility, type ClientContext, type IncompatibilityCode } from
 import { compileGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
+import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { toOrganizationName } from '../core/ids.js';
 import { isPlanEligible } from '../core/quota.js';
 import { isExpired, type AccessTokenRecord } from '../core/token.js';
@@ -151,12 +152,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
 
 /**
  * The username as an audit event may carry it: only when it could be an
- * organization name and is not itself a well-formed token (a client that
- * swapped username and password must not write the secret into the log).
+ * organization name and does not look like a token, even a mistyped one (a
+ * client that swapped username and password must not write the secret, or
+ * something one character away from it, into the log).
  */
 function auditableUsername(username: unknown, policy: TokenPolicy): string | null {
-  if (policy.format.check(username).ok) return null;
-  return toOrganizationName(username);
+  const name = toOrganizationName(username);
+  if (name === null || name.startsWith(policy.format.prefix.toLowerCase()) || name.length > TOKEN_BODY_LENGTH) return null;
+  return name;
 }
 
 /** Awaits a port call; a fault that is not already an OatError becomes one, with the original as `cause`. */

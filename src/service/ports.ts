@@ -131,8 +131,9 @@ export type TokenEvent =
       readonly at: Date;
       /**
        * The username presented, lower case, when it could be an organization
-       * name; `null` otherwise, and always `null` when it looks like a token
-       * (a client that swapped username and password must not log the secret).
+       * name; `null` otherwise, and always `null` when it looks like a token:
+       * starts with the token prefix or is longer than 30 characters (a client
+       * that swapped username and password must not log the secret).
        */
       readonly username: string | null;
       readonly tokenId: TokenId | null;
