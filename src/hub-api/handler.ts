@@ -5,6 +5,7 @@ import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
 import { errorResponse, json, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
+import { summarize, type RequestSummary } from '../http/summary.js';
 
 /** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
 export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'>;
@@ -23,10 +24,12 @@ export interface HubApiOptions {
   /** Path the API is mounted under, for example `/api`; routes are `{basePath}/v2/orgs/...`. Default `''`. */
   readonly basePath?: string;
   /**
-   * Receives every error answered with 500, for the host's logs. The client
-   * only ever sees a generic message. An `onError` that throws is ignored.
+   * Receives every error answered with 500, for the host's logs, with the
+   * request's method and URL only: never its headers, which carry the
+   * caller's credentials. The client only ever sees a generic message. An
+   * `onError` that throws is ignored.
    */
-  readonly onError?: (error: unknown, request: Request) => void;
+  readonly onError?: (error: unknown, request: RequestSummary) => void;
 }
 
 /** A Fetch API handler: one `Request` in, one `Response` out. Never rejects. */
@@ -191,7 +194,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       const { response, unexpected } = responseForError(error);
       if (unexpected && options.onError !== undefined) {
         try {
-          options.onError(error, request);
+          options.onError(error, summarize(request));
         } catch {
           // The host's logger failing must not change the answer.
         }

@@ -16,3 +16,4 @@ export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './respo
 
 export { MAX_REQUEST_BODY_BYTES, serveNode } from '../http/node.js';
 export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';
+export type { RequestSummary } from '../http/summary.js';

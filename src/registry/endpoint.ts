@@ -8,6 +8,7 @@ import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
 import { createRegistryTokenSigner } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
+import { summarize, type RequestSummary } from '../http/summary.js';
 
 /** Options of {@link createTokenEndpoint}. */
 export interface TokenEndpointOptions {
@@ -33,8 +34,12 @@ export interface TokenEndpointOptions {
   readonly realm?: string;
   /** Tells the service which client asks (for example Docker Desktop, which cannot use organization tokens). Default: its user agent only. */
   readonly identifyClient?: (request: Request) => ClientContext;
-  /** Receives faults answered with 500 (a visibility lookup that threw, ...). One that throws is ignored. */
-  readonly onError?: (error: unknown, request: Request) => void;
+  /**
+   * Receives faults answered with 500 (a visibility lookup that threw, ...),
+   * with the request's method and URL only: never its headers, which carry
+   * credentials. One that throws is ignored.
+   */
+  readonly onError?: (error: unknown, request: RequestSummary) => void;
 }
 
 /** The token endpoint: a Fetch API handler. Never rejects. */
@@ -189,7 +194,11 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
 
     let principal: Principal | null = null;
     const credentials = input.credentials;
-    if (credentials.kind === 'malformed') return unauthorized('invalid username or token');
+    if (credentials.kind === 'malformed') {
+      // Through the service all the same, so the refusal shows in the audit events as MALFORMED.
+      await tokenService.authenticate(null, null, identifyClient(request));
+      return unauthorized('invalid username or token');
+    }
     if (credentials.kind === 'anonymous') {
       if (anonymous === 'none') return unauthorized('authentication required');
     } else {
@@ -200,7 +209,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
 
     const { scopes } = parseScopeParameters(input.scopes);
     const access = await grantScopes(principal === null ? null : principal.grants, scopes, grantOptions);
-    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access }, clock.now());
+    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, clock.now());
     return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: rfc3339(issued.issuedAt) });
   }
 
@@ -209,7 +218,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       return await handle(request);
     } catch (error) {
       try {
-        options.onError?.(error, request);
+        options.onError?.(error, summarize(request));
       } catch {
         // A failing logger must not change the answer.
       }

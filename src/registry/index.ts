@@ -20,3 +20,4 @@ export type { IssuedRegistryToken, RegistrySigningAlgorithm, RegistryTokenClaims
 
 export { serveNode } from '../http/node.js';
 export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';
+export type { RequestSummary } from '../http/summary.js';

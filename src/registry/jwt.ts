@@ -39,6 +39,8 @@ export interface RegistryTokenClaims {
   /** The JWT `sub`: the organization, or `''` for an anonymous request. */
   readonly subject: string;
   readonly access: ReadonlyArray<GrantedAccess>;
+  /** The latest `exp` allowed: the organization token's own expiry, so a registry token never outlives it. `null`: no cap. */
+  readonly notAfter?: Date | null;
 }
 
 /** A signed registry token and its times. */
@@ -47,7 +49,7 @@ export interface IssuedRegistryToken {
   readonly token: string;
   /** `iat` as a Date (whole seconds). */
   readonly issuedAt: Date;
-  /** Seconds until `exp`. */
+  /** Seconds until `exp`: the lifetime, or less when `notAfter` comes first. */
   readonly expiresIn: number;
 }
 
@@ -158,6 +160,8 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
     lifetimeSeconds,
     async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
       const iat = Math.floor(now.getTime() / 1000);
+      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000);
+      const exp = Math.max(iat, Math.min(iat + lifetimeSeconds, cap));
       const token = await new SignJWT({ access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })) })
         .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...x5c] })
         .setIssuer(issuer)
@@ -165,10 +169,10 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
         .setAudience(audience)
         .setIssuedAt(iat)
         .setNotBefore(iat)
-        .setExpirationTime(iat + lifetimeSeconds)
+        .setExpirationTime(exp)
         .setJti(randomBytes(16).toString('base64url'))
         .sign(key);
-      return Object.freeze({ token, issuedAt: new Date(iat * 1000), expiresIn: lifetimeSeconds });
+      return Object.freeze({ token, issuedAt: new Date(iat * 1000), expiresIn: exp - iat });
     },
   });
 }

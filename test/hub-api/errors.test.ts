@@ -96,14 +96,21 @@ describe('Hub API: who may call', () => {
 
   it('answers 500 without details when the host authenticator throws or returns a non-actor, and reports it', async () => {
     const seen: unknown[] = [];
+    const requests: unknown[] = [];
     const hub = await startHub({
       authenticateCaller: (request) => {
         if (request.headers.get('x-mode') === 'throw') throw new Error('session store password hunter2');
         return { username: 42 };
       },
-      onError: (error) => seen.push(error),
+      onError: (error, request) => {
+        seen.push(error);
+        requests.push(request);
+      },
     });
-    const thrown = await hub.call('GET', BASE, { headers: { 'x-mode': 'throw' } });
+    const thrown = await hub.call('GET', BASE, { headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' } });
+    // The hook gets method and URL only: never the headers that carry credentials.
+    expect(Object.keys(requests[0] as object).sort()).toEqual(['method', 'url']);
+    expect(JSON.stringify(requests)).not.toContain('session-secret');
     expectError(thrown, 500, 'INTERNAL');
     expect(thrown.text).not.toContain('hunter2');
     expectError(await hub.call('GET', BASE), 500, 'INTERNAL');

@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import type { OrganizationProfile } from '../../src/core/access.js';
 import type { PolicyOptions } from '../../src/core/policy.js';
-import { createHubApi, serveNode, type HubApiService } from '../../src/hub-api/index.js';
+import { createHubApi, serveNode, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService, type TokenService, type TokenStore } from '../../src/index.js';
 
 /** Organizations every test server knows. alice owns them all; bob owns none. */
@@ -50,7 +50,7 @@ export interface HubSetup {
   readonly policy?: PolicyOptions;
   readonly basePath?: string;
   readonly authenticateCaller?: (request: Request) => unknown;
-  readonly onError?: (error: unknown, request: Request) => void;
+  readonly onError?: (error: unknown, request: RequestSummary) => void;
   readonly wrap?: (service: TokenService) => HubApiService;
 }
 

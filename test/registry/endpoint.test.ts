@@ -138,6 +138,19 @@ describe('the token endpoint, on success', () => {
   });
 });
 
+describe('the token endpoint, for a token close to its own expiry', () => {
+  it('never issues a registry token that outlives the organization token', async () => {
+    const { secret } = await service.create(alice, 'acme', {
+      label: 'short-lived',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+      expires_at: new Date(clock.now().getTime() + 90_000).toISOString(),
+    });
+    const { body, payload } = await verified(await endpoint(tokenRequest({ service: AUDIENCE, scope: 'repository:acme/app:pull' }, basic('acme', secret.reveal()))));
+    expect(payload.exp).toBe(Math.floor(clock.now().getTime() / 1000) + 90);
+    expect(body.expires_in).toBe(90);
+  });
+});
+
 describe('the token endpoint, refusing credentials', () => {
   async function refusal(response: Response): Promise<{ status: number; challenge: string | null; body: unknown }> {
     return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.json() };
@@ -167,8 +180,10 @@ describe('the token endpoint, refusing credentials', () => {
     ['an empty username', `Basic ${Buffer.from(':secret').toString('base64')}`],
     ['invalid UTF-8', `Basic ${Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64')}`],
     ['an empty header', ''],
-  ])('answers a malformed Authorization header (%s) with the same 401', async (_what, header) => {
+  ])('answers a malformed Authorization header (%s) with the same 401, audited as MALFORMED', async (_what, header) => {
+    const seen = events.length;
     expect(await refusal(await endpoint(tokenRequest({ service: AUDIENCE }, header)))).toEqual(REFUSED);
+    expect(events.slice(seen)).toMatchObject([{ type: 'access_token.authenticate', outcome: 'failure', code: 'MALFORMED' }]);
   });
 
   it('never echoes the secret it was given', async () => {
