@@ -5,6 +5,8 @@ import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type Lif
 import { DOCKER_HUB_PLANS, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
 
+const DURATION_UNITS: ReadonlyArray<string> = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'];
+
 /** Every setting the policy engine decides with. Build with {@link createPolicy}. */
 export interface TokenPolicy {
   readonly lifecycle: LifecyclePolicy;
@@ -27,7 +29,7 @@ export interface PolicyOptions {
   readonly extraScopes?: ReadonlyArray<ScopeDefinition>;
   /** Default 50. */
   readonly maxRepositoryGrants?: number;
-  /** Default one year. */
+  /** The furthest expiry a create request may choose, presets included. Default one year. */
   readonly maxExpiry?: Readonly<Duration>;
   /** Default `oat_`. */
   readonly tokenPrefix?: string;
@@ -60,17 +62,26 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   if (!Number.isInteger(maxRepositoryGrants) || maxRepositoryGrants < 1) {
     throw new OatError('MISCONFIGURED', 'maxRepositoryGrants must be a positive integer', { context: { field: 'maxRepositoryGrants' } });
   }
+  if (options.plans !== undefined && (typeof options.plans !== 'object' || options.plans === null)) {
+    throw new OatError('MISCONFIGURED', 'plans must be an object of plan name to { maxTokens }', { context: { field: 'plans' } });
+  }
   for (const [plan, limits] of Object.entries(options.plans ?? {})) {
-    if (plan !== plan.toLowerCase() || !Number.isInteger(limits.maxTokens) || limits.maxTokens < 0) {
+    const maxTokens = (limits as Partial<PlanTable[string]> | null)?.maxTokens;
+    if (plan !== plan.toLowerCase() || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
       throw new OatError('MISCONFIGURED', `Plan "${plan}" needs a lower-case name and a non-negative integer maxTokens`, { context: { field: 'plans' } });
     }
+  }
+  const maxExpiry = options.maxExpiry ?? { years: 1 };
+  const units = Object.entries(maxExpiry as Record<string, unknown>);
+  if (units.length === 0 || !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) || !units.some(([, n]) => (n as number) > 0)) {
+    throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
   }
   return Object.freeze({
     lifecycle,
     plans: options.plans ?? DOCKER_HUB_PLANS,
     catalog: options.extraScopes === undefined ? DEFAULT_SCOPE_CATALOG : createScopeCatalog(options.extraScopes),
     maxRepositoryGrants,
-    maxExpiry: Object.freeze({ ...(options.maxExpiry ?? { years: 1 }) }),
+    maxExpiry: Object.freeze({ ...maxExpiry }),
     format: createTokenFormat(options.tokenPrefix === undefined ? {} : { prefix: options.tokenPrefix }),
   });
 }

@@ -86,9 +86,9 @@ function resolveExpiry(
   const field = expiry !== undefined ? 'expiry' : 'expires_at';
   const value = expiry ?? expiresAt ?? 'none';
   if (value === null || value === 'none') return null;
-  if (value === '30d') return addDays(ctx.now, 30);
-  if (value === '90d') return addDays(ctx.now, 90);
-  const at = typeof value === 'string' ? new Date(value) : new Date(value.getTime());
+  const at =
+    value === '30d' ? addDays(ctx.now, 30) : value === '90d' ? addDays(ctx.now, 90) : typeof value === 'string' ? new Date(value) : new Date(value.getTime());
+  // The bound applies to presets too: a policy that caps lifetimes at a week refuses '30d'.
   const latest = add(ctx.now, ctx.policy.maxExpiry);
   if (at.getTime() <= ctx.now.getTime()) issues.push({ path: field, message: 'must be in the future' });
   else if (at.getTime() > latest.getTime()) issues.push({ path: field, message: `must be at most ${latest.toISOString()}` });

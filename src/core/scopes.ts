@@ -77,8 +77,6 @@ export interface ScopeCatalog {
   canonical(nameOrAlias: string): string | undefined;
   /** The kind of a scope (by name or alias); `undefined` when unknown. */
   kindOf(nameOrAlias: string): ResourceKind | undefined;
-  /** The single bit of a scope (by name or alias), or 0 when unknown. */
-  bit(nameOrAlias: string): number;
   /** The bit of a repository scope (by name or alias), or 0 when unknown or of the other kind. */
   repositoryBit(nameOrAlias: string): number;
   /** The bit of an organization scope (by name or alias), or 0 when unknown or of the other kind. */
@@ -115,6 +113,9 @@ export function createScopeCatalog(
   const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { catalog: true } });
 
   for (const def of definitions) {
+    // Checked here too: callers in plain JavaScript get a clear error, not a TypeError later.
+    const problem = definitionProblem(def);
+    if (problem !== null) throw misconfigured(problem);
     if (byName.has(def.name)) throw misconfigured(`Scope "${def.name}" is defined twice`);
     if (counters[def.kind] >= MAX_SCOPES_PER_KIND) throw misconfigured(`More than ${MAX_SCOPES_PER_KIND} ${def.kind} scopes`);
     byName.set(def.name, def);
@@ -154,12 +155,10 @@ export function createScopeCatalog(
   for (const def of definitions) closureOf(def.name);
 
   // Flatten aliases so a decision is one Map lookup.
-  const bitByAlias = new Map<string, number>();
   const closureByAlias = new Map<string, number>();
   const bitByKind: Record<ResourceKind, Map<string, number>> = { repository: new Map(), organization: new Map() };
   for (const [a, name] of alias) {
     const bit = bits.get(name) as number;
-    bitByAlias.set(a, bit);
     bitByKind[(byName.get(name) as ScopeDefinition).kind].set(a, bit);
     closureByAlias.set(a, closures.get(name) as number);
   }
@@ -173,13 +172,23 @@ export function createScopeCatalog(
       const name = alias.get(n);
       return name === undefined ? undefined : byName.get(name)?.kind;
     },
-    bit: (n: string) => bitByAlias.get(n) ?? 0,
     repositoryBit: (n: string) => repositoryBits.get(n) ?? 0,
     organizationBit: (n: string) => organizationBits.get(n) ?? 0,
     closure: (n: string) => closureByAlias.get(n) ?? 0,
     names: (kind: ResourceKind, mask: number) =>
       definitions.filter((d) => d.kind === kind && (mask & (bits.get(d.name) as number)) !== 0).map((d) => d.name),
   });
+}
+
+const isStrings = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0));
+
+function definitionProblem(def: unknown): string | null {
+  const d = (typeof def === 'object' && def !== null ? def : {}) as Record<string, unknown>;
+  if (typeof d.name !== 'string' || d.name.length === 0) return 'Every scope needs a non-empty string name';
+  if (d.kind !== 'repository' && d.kind !== 'organization') return `Scope "${d.name}" needs kind "repository" or "organization"`;
+  if (!isStrings(d.includes)) return `Scope "${d.name}": includes must be an array of scope names`;
+  if (!isStrings(d.aliases)) return `Scope "${d.name}": aliases must be an array of names`;
+  return null;
 }
 
 /** The default compiled catalog (Docker Hub's). */

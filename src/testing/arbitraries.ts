@@ -49,8 +49,13 @@ export function resourcesArbitrary(organization: string, options: { readonly max
     });
 }
 
-/** Valid create requests for `organization`, in either accepted shape, with every expiry form. */
-export function createInputArbitrary(organization: string, now: Date = new Date(Date.UTC(2026, 0, 1))): fc.Arbitrary<Record<string, unknown>> {
+/**
+ * Valid create requests for `organization`, in either accepted shape, with
+ * every expiry form. Custom expiries lie between a minute and 360 days after
+ * `now`: pass the time of the clock the service under test reads (a fake
+ * clock's `now()`), or they may already be past when validated.
+ */
+export function createInputArbitrary(organization: string, now: Date): fc.Arbitrary<Record<string, unknown>> {
   const label = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
   const customExpiry = fc.integer({ min: 60_000, max: 360 * 24 * 3600 * 1000 }).map((ms) => new Date(now.getTime() + ms));
   return fc
@@ -70,16 +75,17 @@ export function createInputArbitrary(organization: string, now: Date = new Date(
     });
 }
 
-/** Repository authorization requests around `organization`: its repositories, other organizations', public and private. */
-export function authorizationRequestArbitrary(organization: string): fc.Arbitrary<{ request: RepositoryRequest; action: string }> {
+/**
+ * Repository authorization requests around `organization`: its repositories,
+ * other organizations', public and private. Pass the repositories a token is
+ * granted as `known` so that hits are common, not only misses.
+ */
+export function authorizationRequestArbitrary(organization: string, known: ReadonlyArray<string> = []): fc.Arbitrary<{ request: RepositoryRequest; action: string }> {
+  const own = repositoryNameArbitrary().map((n) => `${organization}/${n}`);
+  const foreign = fc.tuple(organizationNameArbitrary(), repositoryNameArbitrary()).map(([o, n]) => `${o}/${n}`);
+  const repository = known.length === 0 ? fc.oneof(own, foreign) : fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: own }, { weight: 1, arbitrary: foreign });
   return fc.record({
-    request: fc.record({
-      repository: fc.oneof(
-        repositoryNameArbitrary().map((n) => `${organization}/${n}`),
-        fc.tuple(organizationNameArbitrary(), repositoryNameArbitrary()).map(([o, n]) => `${o}/${n}`),
-      ),
-      visibility: fc.constantFrom('public' as const, 'private' as const),
-    }),
+    request: fc.record({ repository, visibility: fc.constantFrom('public' as const, 'private' as const) }),
     action: fc.oneof(fc.constantFrom('pull', 'push', 'delete'), scopeArbitrary('repository')),
   });
 }

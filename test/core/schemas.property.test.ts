@@ -248,8 +248,20 @@ describe('expiry at creation', () => {
   it('honours a custom maxExpiry', () => {
     const ctx = { ...CTX, policy: createPolicy({ maxExpiry: { days: 7 } }) };
     expect(expiryOf(create({ expiry: addDays(NOW, 7) }, ctx))).toEqual(addDays(NOW, 7));
-    expect(create({ expiry: '30d' }, ctx).ok).toBe(true);
+    // The bound covers presets too; "never expires" stays a choice.
+    expect(create({ expiry: '30d' }, ctx)).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+    expect(create({ expiry: '30d' }, { ...CTX, policy: createPolicy({ maxExpiry: { days: 30 } }) }).ok).toBe(true);
+    expect(expiryOf(create({ expiry: 'none' }, ctx))).toBeNull();
     expect(create({ expiry: new Date(addDays(NOW, 7).getTime() + 1) }, ctx)).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+  });
+
+  it('refuses a maxExpiry that is not a positive duration, and malformed plans or scopes, as MISCONFIGURED', () => {
+    for (const maxExpiry of [{ years: -1 }, {}, { days: 0 }, { fortnights: 1 }, { days: 1.5 }]) {
+      expect(() => createPolicy({ maxExpiry: maxExpiry as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    }
+    expect(() => createPolicy({ plans: { team: null } as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    expect(() => createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'foo' } as never] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    expect(() => createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'repository', aliases: 'abc' } as never] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
   });
 
   it('rejects both expiry and expires_at together, and invalid instants', () => {

@@ -68,17 +68,22 @@ describe('every public operation fed arbitrary values', () => {
     );
   });
 
-  it('authenticate returns a denial value for garbage and never throws', async () => {
+  it('authenticate returns a denial value for garbage and never throws, also past the format check', async () => {
+    const codes = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(anything(), anything(), anything(), async (username, secret, client) => {
-        const { service, store } = await seeded();
+      fc.asyncProperty(anything(), fc.oneof(anything(), fc.constant('well-formed'), fc.constant('real')), anything(), async (username, which, client) => {
+        const { service, store, secret } = await seeded();
+        // Garbage, a well-formed token nobody holds, or the real secret with a garbage username.
+        const presented = which === 'well-formed' ? service.policy.format.generate() : which === 'real' ? secret : which;
         const before = await snapshot(store);
-        const result = await service.authenticate(username, secret, client as never);
+        const result = await service.authenticate(username, presented, client as never);
+        if (!result.ok) codes.add(result.code);
         expect(result.ok).toBe(false);
         expect(await snapshot(store)).toBe(before);
       }),
       { numRuns: 300 },
     );
+    expect([...codes].sort()).toEqual(['MALFORMED', 'NOT_FOUND', 'ORG_MISMATCH']);
   });
 
   it('authorize denies malformed requests as values and rejects a forged principal with OatError', async () => {
