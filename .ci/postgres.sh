@@ -38,7 +38,8 @@ free_port() {
 # Runs a server binary as the `postgres` user when we are root (initdb refuses
 # root), as ourselves otherwise.
 as_owner() {
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From /, since the postgres user may not be allowed into the caller's directory.
+  if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 start() {
