@@ -18,6 +18,18 @@ export interface ResourceRules {
   readonly maxRepositoryGrants: number;
 }
 
+// One frozen array per distinct scope list, shared by every token holding it (bounded, so odd lists cannot grow it forever).
+const SHARED_SCOPE_LISTS = new Map<string, ReadonlyArray<string>>();
+const MAX_SHARED_SCOPE_LISTS = 1024;
+function sharedScopeList(names: string[]): ReadonlyArray<string> {
+  const key = names.join(' ');
+  const known = SHARED_SCOPE_LISTS.get(key);
+  if (known !== undefined) return known;
+  const list = Object.freeze(names);
+  if (SHARED_SCOPE_LISTS.size < MAX_SHARED_SCOPE_LISTS) SHARED_SCOPE_LISTS.set(key, list);
+  return list;
+}
+
 const SEGMENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
   repository: 'repository',
@@ -77,14 +89,15 @@ export function validateResources(
     if (issues.length > before || typeof path !== 'string') return;
     seen.add(`${kind}:${path}`);
     if (kind === 'repository' && path !== PUBLIC_REPOSITORIES_PATH) repositoryGrants++;
-    const ordered = rules.catalog.definitions.filter((d) => scopes.includes(d.name)).map((d) => d.name);
+    const ordered = sharedScopeList(rules.catalog.definitions.filter((d) => scopes.includes(d.name)).map((d) => d.name));
     resources.push({ type: kind, path, scopes: ordered });
   });
 
   if (repositoryGrants > rules.maxRepositoryGrants) {
     issues.push({ path: '', message: `at most ${rules.maxRepositoryGrants} repository grants per token, got ${repositoryGrants}` });
   }
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, resources };
+  // slice(): an array grown by push keeps spare capacity (17 slots for 5 grants) for its whole stored life.
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, resources: resources.slice() };
 }
 
 function normalisePath(kind: ResourceKind, raw: string, org: string): string | { message: string } {
@@ -97,11 +110,13 @@ function normalisePath(kind: ResourceKind, raw: string, org: string): string | {
   const namespace = raw.slice(0, slash).toLowerCase();
   const name = raw.slice(slash + 1);
   if (namespace !== org) return { message: `repository grants must be inside the organization "${org}"` };
-  if (name === '*') return `${org}/*`;
+  if (name === '*') return raw === `${org}/*` ? raw : `${org}/*`;
   if (name.length === 0 || name.length > 255 || !name.split('/').every((segment) => SEGMENT.test(segment))) {
     return { message: 'repository name must be lower-case path segments of letters and digits separated by ".", "_", "__" or "-"' };
   }
-  return `${org}/${name}`;
+  const canonical = `${org}/${name}`;
+  // Keep the caller's string when it is already canonical: flat, where a concatenation is a tree of pieces.
+  return raw === canonical ? raw : canonical;
 }
 
 /**
@@ -112,15 +127,20 @@ function normalisePath(kind: ResourceKind, raw: string, org: string): string | {
 export interface CompiledGrants {
   readonly organization: string;
   readonly catalog: ScopeCatalog;
-  /** Exact repository name to scope mask (inclusions applied). */
+  /** Exact repository name to scope mask (inclusions applied), including what an `org/*` grant adds to that name. */
   readonly exact: ReadonlyMap<string, number>;
   /** Namespace (from `org/*`) to scope mask. */
   readonly namespaces: ReadonlyMap<string, number>;
+  /** The same namespaces as `namespace/` prefixes when there are few (checked in place, no slice), else `null`. */
+  readonly namespacePrefixes: ReadonlyArray<{ readonly prefix: string; readonly mask: number }> | null;
   /** Mask that applies to every public repository. */
   readonly publicMask: number;
   /** Management scopes on the organization. */
   readonly organizationMask: number;
 }
+
+// Up to this many `org/*` grants are checked as prefixes; beyond, one slice and a Map lookup win.
+const MAX_PREFIX_SCAN = 4;
 
 /**
  * Compiles validated resources once; decide many times with
@@ -147,7 +167,15 @@ export function compileGrants(organization: string, resources: ReadonlyArray<Res
       namespaces.set(ns, (namespaces.get(ns) ?? 0) | mask);
     } else exact.set(resource.path, (exact.get(resource.path) ?? 0) | mask);
   }
-  return Object.freeze({ organization, catalog, exact, namespaces, publicMask, organizationMask });
+  // Fold each glob into the exact names it covers, so an exact hit decides without a namespace lookup.
+  for (const [name, mask] of exact) {
+    const slash = name.lastIndexOf('/');
+    const ns = slash > 0 && slash < name.length - 1 ? namespaces.get(name.slice(0, slash)) : undefined;
+    if (ns !== undefined) exact.set(name, mask | ns);
+  }
+  const namespacePrefixes =
+    namespaces.size <= MAX_PREFIX_SCAN ? Object.freeze([...namespaces].map(([ns, mask]) => Object.freeze({ prefix: `${ns}/`, mask }))) : null;
+  return Object.freeze({ organization, catalog, exact, namespaces, namespacePrefixes, publicMask, organizationMask });
 }
 
 /** What a registry asks about: a repository and whether it is public. */
@@ -187,15 +215,28 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
   if (typeof repository !== 'string') return INVALID_REQUEST;
   const bit = grants.catalog.repositoryBit(action);
   if (bit === 0) return UNKNOWN_SCOPE;
+  const publicMask = request.visibility === 'public' ? grants.publicMask : 0;
   const exact = grants.exact.get(repository);
-  if (exact !== undefined && (exact & bit) !== 0) return ALLOW;
-  // `org/*` covers one non-empty path segment: the namespace is everything before the last `/`.
-  const slash = repository.lastIndexOf('/');
-  const ns = slash > 0 && slash < repository.length - 1 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
-  if (ns !== undefined && (ns & bit) !== 0) return ALLOW;
-  const isPublic = request.visibility === 'public' && grants.publicMask !== 0;
-  if (isPublic && (grants.publicMask & bit) !== 0) return ALLOW;
-  return exact !== undefined || ns !== undefined || isPublic ? SCOPE_NOT_GRANTED : NO_MATCHING_GRANT;
+  // `exact` already holds what a glob adds to the name, so an exact entry decides alone.
+  if (exact !== undefined) return ((exact | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+  const ns = namespaceMask(grants, repository);
+  if (ns !== undefined) return ((ns | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+  if (publicMask === 0) return NO_MATCHING_GRANT;
+  return (publicMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+}
+
+/** The mask of the `org/*` grant covering `repository` (one non-empty segment after the namespace), if any. */
+function namespaceMask(grants: CompiledGrants, repository: string): number | undefined {
+  const prefixes = grants.namespacePrefixes;
+  if (prefixes === null) {
+    const slash = repository.lastIndexOf('/');
+    return slash > 0 && slash < repository.length - 1 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
+  }
+  for (let i = 0; i < prefixes.length; i++) {
+    const { prefix, mask } = prefixes[i] as { readonly prefix: string; readonly mask: number };
+    if (repository.length > prefix.length && repository.startsWith(prefix) && repository.indexOf('/', prefix.length) === -1) return mask;
+  }
+  return undefined;
 }
 
 /** Decides whether compiled grants allow a management scope (for example `scope-member-read`) on `organization`. */

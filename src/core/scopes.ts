@@ -164,6 +164,8 @@ export function createScopeCatalog(
   }
   const repositoryBits = bitByKind.repository;
   const organizationBits = bitByKind.organization;
+  const pullBit = repositoryBits.get('pull') ?? 0;
+  const pushBit = repositoryBits.get('push') ?? 0;
 
   return Object.freeze({
     definitions,
@@ -172,7 +174,8 @@ export function createScopeCatalog(
       const name = alias.get(n);
       return name === undefined ? undefined : byName.get(name)?.kind;
     },
-    repositoryBit: (n: string) => repositoryBits.get(n) ?? 0,
+    // Registries ask for `pull` and `push` on nearly every decision: answer those two without a Map lookup.
+    repositoryBit: (n: string) => (n === 'pull' ? pullBit : n === 'push' ? pushBit : (repositoryBits.get(n) ?? 0)),
     organizationBit: (n: string) => organizationBits.get(n) ?? 0,
     closure: (n: string) => closureByAlias.get(n) ?? 0,
     names: (kind: ResourceKind, mask: number) =>

@@ -1,4 +1,4 @@
-import { checkCompatibility, type ClientContext, type IncompatibilityCode } from '../core/access.js';
+import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
 import { compileGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
@@ -85,9 +85,15 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
-  // Compiled principals by token id, valid while the stored version is the same:
-  // stores that build a new record object per read (SQL) hit it too.
-  const principals = new Map<string, { readonly version: number; readonly result: AuthenticationResult }>();
+  // Compiled principals by record object: a store that hands back the same frozen object until the
+  // record changes (the memory store) always hits, and entries die with their records.
+  const byRecord = new WeakMap<AccessTokenRecord, AuthenticationResult>();
+  // Then by token id and version, for stores that build a new object per read (SQL). Two generations:
+  // when the young one fills it becomes the old one, so recently used principals survive eviction.
+  let young = new Map<string, PrincipalEntry>();
+  let old = young;
+  // Frozen profiles already checked: a directory that returns the same frozen object each time is checked once.
+  const checkedProfiles = new WeakSet<object>();
 
   const fail = (now: Date, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
@@ -104,9 +110,24 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     return result;
   };
 
+  const remember = (record: AccessTokenRecord, entry: PrincipalEntry): void => {
+    byRecord.set(record, entry.result);
+    if (young.get(record.id) === entry) return;
+    if (young.size >= PRINCIPAL_CACHE_SIZE) {
+      old = young;
+      young = new Map();
+    }
+    young.set(record.id, entry);
+  };
+
   const principalFor = (record: AccessTokenRecord): AuthenticationResult => {
-    const cached = principals.get(record.id);
-    if (cached !== undefined && cached.version === record.version) return cached.result;
+    const same = byRecord.get(record);
+    if (same !== undefined) return same;
+    const cached = young.get(record.id) ?? old.get(record.id);
+    if (cached !== undefined && cached.version === record.version) {
+      remember(record, cached);
+      return cached.result;
+    }
     const principal: Principal = Object.freeze({
       organization: record.organization,
       tokenId: record.id,
@@ -115,8 +136,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       grants: compileGrants(record.organization, record.resources, policy.catalog),
     });
     const result: AuthenticationResult = Object.freeze({ ok: true, principal });
-    if (principals.size >= PRINCIPAL_CACHE_SIZE) principals.clear();
-    principals.set(record.id, { version: record.version, result });
+    remember(record, { version: record.version, result });
     return result;
   };
 
@@ -126,15 +146,31 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     const user = typeof username === 'string' ? username.toLowerCase() : '';
     const hash = hasher.hash(secret as string);
     // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
-    const record = await guard('STORE_FAILURE', 'The token store failed', () => store.findBySecretHash(hash));
+    // try/catch in place of guard(): no extra async frame and promise on the hot path.
+    let record: AccessTokenRecord | null;
+    try {
+      record = await store.findBySecretHash(hash);
+    } catch (error) {
+      throw portFault('STORE_FAILURE', 'The token store failed', error);
+    }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
     if (record.organization !== user) return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
     if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
     if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
     if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
-    const organization = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(record.organization)));
+    let found: unknown;
+    try {
+      const pending = organizations.get(record.organization);
+      // A synchronous directory answers without a trip through the microtask queue.
+      found = isPromiseLike(pending) ? await pending : pending;
+    } catch (error) {
+      throw portFault('DIRECTORY_FAILURE', 'The organization directory failed', error);
+    }
+    // Only frozen profiles are remembered as checked: nobody can have changed their fields since.
+    const organization = typeof found === 'object' && found !== null && checkedProfiles.has(found) ? (found as OrganizationProfile) : checkProfile(found);
+    if (organization !== null && Object.isFrozen(organization)) checkedProfiles.add(organization);
     if (organization === null) return fail(now, username, DENIED.ORGANIZATION_UNKNOWN, record, hash);
-    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : {});
+    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : NO_CLIENT);
     if (!compatible.allowed) return fail(now, username, INCOMPATIBLE[compatible.code], record, hash);
     if (!isPlanEligible(policy.plans, organization.plan)) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
 
@@ -161,6 +197,13 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
   if (name === null || name.startsWith(policy.format.prefix.toLowerCase()) || name.length > TOKEN_BODY_LENGTH) return null;
   return name;
 }
+
+type PrincipalEntry = { readonly version: number; readonly result: AuthenticationResult };
+const NO_CLIENT: ClientContext = Object.freeze({});
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+const portFault = (code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, error: unknown): OatError =>
+  isOatError(error) ? error : new OatError(code, message, { cause: error });
 
 /** Awaits a port call; a fault that is not already an OatError becomes one, with the original as `cause`. */
 export async function guard<T>(code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, call: () => T | Promise<T>): Promise<T> {
