@@ -153,28 +153,35 @@ const MAX_PREFIX_SCAN = 4;
  * ```
  */
 export function compileGrants(organization: string, resources: ReadonlyArray<Resource>, catalog: ScopeCatalog): CompiledGrants {
-  const exact = new Map<string, number>();
-  const namespaces = new Map<string, number>();
-  let publicMask = 0;
-  let organizationMask = 0;
-  for (const resource of resources) {
+  const maskOf = (resource: Resource): number => {
     let mask = 0;
     for (const scope of resource.scopes) mask |= catalog.closure(scope);
-    if (resource.type === 'organization') organizationMask |= mask;
-    else if (resource.path === PUBLIC_REPOSITORIES_PATH) publicMask |= mask;
-    else if (resource.path.endsWith('/*')) {
+    return mask;
+  };
+  // Globs first, so that each exact name can absorb the glob covering it as it is added.
+  const namespaces = new Map<string, number>();
+  for (const resource of resources) {
+    if (resource.type === 'repository' && resource.path !== PUBLIC_REPOSITORIES_PATH && resource.path.endsWith('/*')) {
       const ns = resource.path.slice(0, -2);
-      namespaces.set(ns, (namespaces.get(ns) ?? 0) | mask);
-    } else exact.set(resource.path, (exact.get(resource.path) ?? 0) | mask);
-  }
-  // Fold each glob into the exact names it covers, so an exact hit decides without a namespace lookup.
-  for (const [name, mask] of exact) {
-    const slash = name.lastIndexOf('/');
-    const ns = slash > 0 && slash < name.length - 1 ? namespaces.get(name.slice(0, slash)) : undefined;
-    if (ns !== undefined) exact.set(name, mask | ns);
+      namespaces.set(ns, (namespaces.get(ns) ?? 0) | maskOf(resource));
+    }
   }
   const namespacePrefixes =
     namespaces.size <= MAX_PREFIX_SCAN ? Object.freeze([...namespaces].map(([ns, mask]) => Object.freeze({ prefix: `${ns}/`, mask }))) : null;
+  const globs = { namespaces, namespacePrefixes };
+
+  const exact = new Map<string, number>();
+  let publicMask = 0;
+  let organizationMask = 0;
+  for (const resource of resources) {
+    if (resource.type === 'organization') organizationMask |= maskOf(resource);
+    else if (resource.path === PUBLIC_REPOSITORIES_PATH) publicMask |= maskOf(resource);
+    else if (!resource.path.endsWith('/*')) {
+      // An exact entry also holds what a glob adds to its name, so an exact hit decides alone.
+      const covering = namespaces.size === 0 ? undefined : namespaceMask(globs, resource.path);
+      exact.set(resource.path, (exact.get(resource.path) ?? 0) | maskOf(resource) | (covering ?? 0));
+    }
+  }
   return Object.freeze({ organization, catalog, exact, namespaces, namespacePrefixes, publicMask, organizationMask });
 }
 
@@ -226,7 +233,7 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
 }
 
 /** The mask of the `org/*` grant covering `repository` (one non-empty segment after the namespace), if any. */
-function namespaceMask(grants: CompiledGrants, repository: string): number | undefined {
+function namespaceMask(grants: Pick<CompiledGrants, 'namespaces' | 'namespacePrefixes'>, repository: string): number | undefined {
   const prefixes = grants.namespacePrefixes;
   if (prefixes === null) {
     const slash = repository.lastIndexOf('/');
