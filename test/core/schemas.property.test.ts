@@ -59,7 +59,17 @@ const fieldObject = (fields: ReadonlyArray<Field>, refused: ReadonlyArray<Field>
       .chain(([some, bad]) => fc.record(Object.fromEntries([...some, ...bad].map((k) => [k, fieldValue[k] as fc.Arbitrary<unknown>])))),
   );
 
-const createLike = fieldObject(CREATE_FIELDS, ['unexpected', 'expiresAt']);
+// Mostly random field values; a fifth of the time the required fields are sound, so accepted inputs are common too.
+const createLike = fc.oneof(
+  { weight: 4, arbitrary: fieldObject(CREATE_FIELDS, ['unexpected', 'expiresAt']) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { label: fc.constantFrom('ci', '  ci  '), resources: fc.constant([GRANT]), description: fieldValue.description, expiry: fieldValue.expiry, expires_at: fieldValue.expires_at },
+      { requiredKeys: ['label', 'resources'] },
+    ),
+  },
+);
 const updateLike = fieldObject(UPDATE_FIELDS, ['expiry', 'expires_at', 'expiresAt', 'unexpected']);
 
 /** A result is a value: ok, or a VALIDATION_FAILED OatError that lists each offending field. */
