@@ -87,13 +87,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   const { store, hasher, clock, organizations, policy, emit } = deps;
   // Compiled principals by record object: a store that hands back the same frozen object until the
   // record changes (the memory store) always hits, and entries die with their records.
-  const byRecord = new WeakMap<AccessTokenRecord, AuthenticationResult>();
+  const byRecord = new WeakMap<AccessTokenRecord, PrincipalEntry>();
   // Then by token id and version, for stores that build a new object per read (SQL). Two generations:
   // when the young one fills it becomes the old one, so recently used principals survive eviction.
   let young = new Map<string, PrincipalEntry>();
   let old = young;
-  // Frozen profiles already checked: a directory that returns the same frozen object each time is checked once.
-  const checkedProfiles = new WeakSet<object>();
+  // Frozen profiles already checked, with whether their plan has tokens: a directory that returns the same
+  // frozen object each time is checked once.
+  const checkedProfiles = new WeakMap<object, { readonly eligible: boolean }>();
 
   const fail = (now: Date, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
@@ -111,7 +112,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   };
 
   const remember = (record: AccessTokenRecord, entry: PrincipalEntry): void => {
-    byRecord.set(record, entry.result);
+    byRecord.set(record, entry);
     if (young.get(record.id) === entry) return;
     if (young.size >= PRINCIPAL_CACHE_SIZE) {
       old = young;
@@ -120,13 +121,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     young.set(record.id, entry);
   };
 
-  const principalFor = (record: AccessTokenRecord): AuthenticationResult => {
+  const principalFor = (record: AccessTokenRecord): PrincipalEntry => {
     const same = byRecord.get(record);
     if (same !== undefined) return same;
     const cached = young.get(record.id) ?? old.get(record.id);
     if (cached !== undefined && cached.version === record.version) {
       remember(record, cached);
-      return cached.result;
+      return cached;
     }
     const principal: Principal = Object.freeze({
       organization: record.organization,
@@ -135,26 +136,33 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       expiresAt: record.expiresAt,
       grants: compileGrants(record.organization, record.resources, policy.catalog),
     });
-    const result: AuthenticationResult = Object.freeze({ ok: true, principal });
-    remember(record, { version: record.version, result });
-    return result;
+    const entry: PrincipalEntry = {
+      version: record.version,
+      result: Object.freeze({ ok: true, principal }),
+      touchedAt: record.lastUsedAt === null ? Number.NEGATIVE_INFINITY : record.lastUsedAt.getTime(),
+    };
+    remember(record, entry);
+    return entry;
   };
 
   return async (username, secret, client) => {
     const now = clock.now();
     if (!policy.format.check(secret).ok) return fail(now, username, DENIED.MALFORMED, null, null);
-    const user = typeof username === 'string' ? username.toLowerCase() : '';
     const hash = hasher.hash(secret as string);
     // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
     // try/catch in place of guard(): no extra async frame and promise on the hot path.
     let record: AccessTokenRecord | null;
     try {
-      record = await store.findBySecretHash(hash);
+      const pending = store.findBySecretHash(hash);
+      record = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
       throw portFault('STORE_FAILURE', 'The token store failed', error);
     }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
-    if (record.organization !== user) return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
+    // Organization names are stored lower case; most clients send them that way, so compare before folding.
+    if (record.organization !== username && (typeof username !== 'string' || username.toLowerCase() !== record.organization)) {
+      return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
+    }
     if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
     if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
     if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
@@ -166,21 +174,29 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     } catch (error) {
       throw portFault('DIRECTORY_FAILURE', 'The organization directory failed', error);
     }
-    // Only frozen profiles are remembered as checked: nobody can have changed their fields since.
-    const organization = typeof found === 'object' && found !== null && checkedProfiles.has(found) ? (found as OrganizationProfile) : checkProfile(found);
-    if (organization !== null && Object.isFrozen(organization)) checkedProfiles.add(organization);
+    const known = typeof found === 'object' && found !== null ? checkedProfiles.get(found) : undefined;
+    const organization = known !== undefined ? (found as OrganizationProfile) : checkProfile(found);
     if (organization === null) return fail(now, username, DENIED.ORGANIZATION_UNKNOWN, record, hash);
     const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : NO_CLIENT);
     if (!compatible.allowed) return fail(now, username, INCOMPATIBLE[compatible.code], record, hash);
-    if (!isPlanEligible(policy.plans, organization.plan)) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
+    const eligible = known?.eligible ?? isPlanEligible(policy.plans, organization.plan);
+    // Only frozen profiles are remembered: nobody can have changed their fields since they were checked.
+    if (known === undefined && Object.isFrozen(organization)) checkedProfiles.set(organization, { eligible });
+    if (!eligible) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
 
+    const entry = principalFor(record);
+    // Last used, at most once per interval: the entry remembers this process's last write, so a busy
+    // token's stored lastUsedAt is read only when a write may be due.
     const due = now.getTime() - deps.lastUsedIntervalMs;
-    if (record.lastUsedAt === null || record.lastUsedAt.getTime() <= due) {
+    if (entry.touchedAt <= due && (record.lastUsedAt === null || record.lastUsedAt.getTime() <= due)) {
       // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the port requires.
       const ifOlderThan = new Date(Math.min(due + 1, now.getTime()));
       await guard('STORE_FAILURE', 'The token store failed', () => store.touchLastUsed(record.id, now, ifOlderThan));
+      entry.touchedAt = now.getTime();
+    } else if (entry.touchedAt <= due && record.lastUsedAt !== null) {
+      entry.touchedAt = record.lastUsedAt.getTime();
     }
-    const result = principalFor(record);
+    const result = entry.result;
     emit?.({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
   };
@@ -198,7 +214,8 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
   return name;
 }
 
-type PrincipalEntry = { readonly version: number; readonly result: AuthenticationResult };
+/** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
+type PrincipalEntry = { readonly version: number; readonly result: AuthenticationResult; touchedAt: number };
 const NO_CLIENT: ClientContext = Object.freeze({});
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

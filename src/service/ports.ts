@@ -70,8 +70,14 @@ export interface TokenStore {
   touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean>;
   /** The record with this id, deleted ones included, or `null`. */
   findById(id: TokenId): Promise<AccessTokenRecord | null>;
-  /** The record whose `secretHash` equals `secretHash`, deleted ones included, or `null`. */
-  findBySecretHash(secretHash: string): Promise<AccessTokenRecord | null>;
+  /**
+   * The record whose `secretHash` equals `secretHash`, deleted ones included,
+   * or `null`. The one read on every login, so a store that can answer
+   * synchronously (an in-process index) may return the value itself rather
+   * than a promise, and the login then costs no trip through the microtask
+   * queue.
+   */
+  findBySecretHash(secretHash: string): AccessTokenRecord | null | Promise<AccessTokenRecord | null>;
   /** One page of an organization's tokens and the total that match. */
   list(query: ListQuery): Promise<TokenPage>;
   /** How many non-deleted tokens the organization holds (the quota count). */

@@ -162,7 +162,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
 
     it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
       const store = createPostgresTokenStore(pool, { schema: 'not_migrated' });
-      const error = await rejection(store.findBySecretHash('hash-that-must-not-leak'));
+      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak')));
       expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlState: '42P01' } });
       expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
       expect(String(error)).not.toContain('hash-that-must-not-leak');

@@ -10,7 +10,7 @@ export function insertContract(fixture: FixtureOf): void {
       const record = makeTestRecord(1, { description: 'built by CI', expiresAt: new Date(Date.UTC(2030, 5, 6, 7, 8, 9, 10)) });
       await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ inserted: true });
       await expect(store.findById(record.id)).resolves.toEqual(record);
-      await expect(store.findBySecretHash(record.secretHash)).resolves.toEqual(record);
+      expect(await store.findBySecretHash(record.secretHash)).toEqual(record);
     });
 
     it('inserts while the organization holds fewer than `limit` non-deleted tokens', async () => {
@@ -27,7 +27,7 @@ export function insertContract(fixture: FixtureOf): void {
       const refused = makeTestRecord(4);
       await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
       await expect(store.findById(refused.id)).resolves.toBeNull();
-      await expect(store.findBySecretHash(refused.secretHash)).resolves.toBeNull();
+      expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
       await expect(store.countLive(refused.organization)).resolves.toBe(3);
     });
 
@@ -70,7 +70,7 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.insertWithinQuota(sameHash, 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
       await expect(store.findById(original.id)).resolves.toEqual(original);
       await expect(store.findById(sameHash.id)).resolves.toBeNull();
-      await expect(store.findBySecretHash(sameId.secretHash)).resolves.toBeNull();
+      expect(await store.findBySecretHash(sameId.secretHash)).toBeNull();
       await expect(store.countLive(original.organization)).resolves.toBe(1);
     });
 

@@ -29,7 +29,7 @@ export function replaceContract(fixture: FixtureOf): void {
         resources: [{ type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] }],
       });
       await expect(store.replace(v2, 1)).resolves.toBe('replaced');
-      await expect(store.findBySecretHash(v1.secretHash)).resolves.toEqual(v2);
+      expect(await store.findBySecretHash(v1.secretHash)).toEqual(v2);
       const page = await store.list({ organization: v1.organization, now: v1.createdAt, offset: 0, limit: 10 });
       expect(page).toEqual({ items: [v2], total: 1 });
     });
