@@ -21,6 +21,7 @@ export { authorize, authorizeOrganization, compileGrants, validateResources } fr
 export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
 
 export {
+  planUpdate,
   DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
   DOCKER_HUB_CURRENT_LIFECYCLE,
   LIFECYCLE_OPERATIONS,
@@ -36,6 +37,7 @@ export type {
   TransitionRule,
   TransitionSource,
   TransitionTable,
+  UpdatePlan,
 } from './core/lifecycle.js';
 
 export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';

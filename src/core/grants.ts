@@ -22,7 +22,8 @@ export interface ResourceRules {
 const SHARED_SCOPE_LISTS = new Map<string, ReadonlyArray<string>>();
 const MAX_SHARED_SCOPE_LISTS = 1024;
 function sharedScopeList(names: string[]): ReadonlyArray<string> {
-  const key = names.join(' ');
+  // NUL cannot occur in a scope name (see createScopeCatalog), so distinct lists never share a key.
+  const key = names.join('\u0000');
   const known = SHARED_SCOPE_LISTS.get(key);
   if (known !== undefined) return known;
   const list = Object.freeze(names);
@@ -163,7 +164,8 @@ export function compileGrants(organization: string, resources: ReadonlyArray<Res
   for (const resource of resources) {
     if (resource.type === 'repository' && resource.path !== PUBLIC_REPOSITORIES_PATH && resource.path.endsWith('/*')) {
       const ns = resource.path.slice(0, -2);
-      namespaces.set(ns, (namespaces.get(ns) ?? 0) | maskOf(resource));
+      // An empty namespace ('/*') never passes validation; ignore it rather than let it match '/app'.
+      if (ns.length > 0) namespaces.set(ns, (namespaces.get(ns) ?? 0) | maskOf(resource));
     }
   }
   const namespacePrefixes =
@@ -235,7 +237,8 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
 /** The mask of the `org/*` grant covering `repository` (one non-empty segment after the namespace), if any. */
 function namespaceMask(grants: Pick<CompiledGrants, 'namespaces' | 'namespacePrefixes'>, repository: string): number | undefined {
   const prefixes = grants.namespacePrefixes;
-  if (prefixes === null) {
+  // `== null`: grants built by hand (or by another copy of this package) may lack the prefix list.
+  if (prefixes == null) {
     const slash = repository.lastIndexOf('/');
     return slash > 0 && slash < repository.length - 1 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
   }

@@ -167,6 +167,11 @@ export function decideTransition(
   return 'to' in rule ? { allowed: true, from, to: rule.to } : { allowed: false, from, operation, rule: rule.deny };
 }
 
+/** The grants as a comparable key: the same grants in another order are the same grants. */
+function grantKey(resources: ReadonlyArray<{ readonly type: string; readonly path: string; readonly scopes: ReadonlyArray<string> }>): string {
+  return JSON.stringify(resources.map((r) => [r.type, r.path, [...r.scopes].sort()]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+}
+
 /** What an update request asks of the lifecycle: the operations to decide, in order, and the fields it changes. */
 export interface UpdatePlan {
   /** Empty when the request changes nothing (for example `is_active: true` on an active token). */
@@ -191,7 +196,7 @@ export function planUpdate(token: Pick<AccessTokenRecord, 'state' | 'label' | 'd
   const changed: Array<'label' | 'description' | 'resources'> = [];
   if (input.label !== undefined && input.label !== token.label) changed.push('label');
   if (input.description !== undefined && input.description !== token.description) changed.push('description');
-  if (input.resources !== undefined && JSON.stringify(input.resources) !== JSON.stringify(token.resources)) changed.push('resources');
+  if (input.resources !== undefined && grantKey(input.resources) !== grantKey(token.resources)) changed.push('resources');
   const operations: Array<Exclude<LifecycleOperation, 'create'>> = changed.length > 0 ? ['update'] : [];
   if (input.active === false && token.state !== 'inactive') operations.push('deactivate');
   if (input.active === true && token.state !== 'active') operations.push('reactivate');

@@ -1,4 +1,4 @@
-import type { Duration } from 'date-fns';
+import { add, type Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
@@ -75,6 +75,12 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   const units = Object.entries(maxExpiry as Record<string, unknown>);
   if (units.length === 0 || !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) || !units.some(([, n]) => (n as number) > 0)) {
     throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
+  }
+  // A duration so long that the date overflows would switch the bound off; 100 years is more than any token needs.
+  const probe = new Date(0);
+  const reach = add(probe, maxExpiry as Duration).getTime();
+  if (!Number.isFinite(reach) || reach > add(probe, { years: 100 }).getTime()) {
+    throw new OatError('MISCONFIGURED', 'maxExpiry must be at most 100 years', { context: { field: 'maxExpiry' } });
   }
   return Object.freeze({
     lifecycle,

@@ -183,14 +183,16 @@ export function createScopeCatalog(
   });
 }
 
-const isStrings = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0));
+// Registry scopes are split on spaces, and compiled grants key scope lists by joining names: no spaces or control characters.
+const SCOPE_NAME = /^[\x21-\x7e]+$/;
+const isStrings = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && SCOPE_NAME.test(v)));
 
 function definitionProblem(def: unknown): string | null {
   const d = (typeof def === 'object' && def !== null ? def : {}) as Record<string, unknown>;
-  if (typeof d.name !== 'string' || d.name.length === 0) return 'Every scope needs a non-empty string name';
+  if (typeof d.name !== 'string' || !SCOPE_NAME.test(d.name)) return 'Every scope needs a name of printable characters without spaces';
   if (d.kind !== 'repository' && d.kind !== 'organization') return `Scope "${d.name}" needs kind "repository" or "organization"`;
   if (!isStrings(d.includes)) return `Scope "${d.name}": includes must be an array of scope names`;
-  if (!isStrings(d.aliases)) return `Scope "${d.name}": aliases must be an array of names`;
+  if (!isStrings(d.aliases)) return `Scope "${d.name}": aliases must be an array of names without spaces`;
   return null;
 }
 

@@ -6,7 +6,7 @@ import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
 import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
-import { createRegistryTokenSigner } from './jwt.js';
+import { createRegistryTokenSigner, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
@@ -205,6 +205,10 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
       if (!login.ok) return unauthorized('invalid username or token');
       principal = login.principal;
+      // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
+      if (principal.expiresAt !== null && principal.expiresAt.getTime() - clock.now().getTime() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+        return unauthorized('invalid username or token');
+      }
     }
 
     const { scopes } = parseScopeParameters(input.scopes);

@@ -6,6 +6,14 @@ import type { GrantedAccess } from './grant.js';
 /** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
 export type RegistrySigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
 
+/**
+ * Seconds of slack distribution grants when it checks `exp` (its token
+ * verifier's leeway). A registry token capped by an organization token's
+ * expiry ends this much earlier, so the registry stops accepting it no later
+ * than the organization token expires.
+ */
+export const REGISTRY_EXPIRY_LEEWAY_SECONDS = 60;
+
 /** Default lifetime of an issued registry token, in seconds. */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
 /** Shortest lifetime accepted: clients expect `expires_in` of at least 60 seconds. */
@@ -39,7 +47,11 @@ export interface RegistryTokenClaims {
   /** The JWT `sub`: the organization, or `''` for an anonymous request. */
   readonly subject: string;
   readonly access: ReadonlyArray<GrantedAccess>;
-  /** The latest `exp` allowed: the organization token's own expiry, so a registry token never outlives it. `null`: no cap. */
+  /**
+   * When the organization token behind this one expires: `exp` is kept
+   * {@link REGISTRY_EXPIRY_LEEWAY_SECONDS} before it, so a registry that
+   * allows that leeway still stops at the same instant. `null`: no cap.
+   */
   readonly notAfter?: Date | null;
 }
 
@@ -49,7 +61,7 @@ export interface IssuedRegistryToken {
   readonly token: string;
   /** `iat` as a Date (whole seconds). */
   readonly issuedAt: Date;
-  /** Seconds until `exp`: the lifetime, or less when `notAfter` comes first. */
+  /** Seconds until `exp`: the lifetime, or less when `notAfter` comes first (at least 1). */
   readonly expiresIn: number;
 }
 
@@ -160,8 +172,11 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
     lifetimeSeconds,
     async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
       const iat = Math.floor(now.getTime() / 1000);
-      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000);
-      const exp = Math.max(iat, Math.min(iat + lifetimeSeconds, cap));
+      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
+      const exp = Math.min(iat + lifetimeSeconds, cap);
+      if (exp <= iat) {
+        throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
+      }
       const token = await new SignJWT({ access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })) })
         .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...x5c] })
         .setIssuer(issuer)

@@ -112,7 +112,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   };
 
   const remember = (record: AccessTokenRecord, entry: PrincipalEntry): void => {
-    byRecord.set(record, entry);
+    if (Object.isFrozen(record)) byRecord.set(record, entry);
     if (young.get(record.id) === entry) return;
     if (young.size >= PRINCIPAL_CACHE_SIZE) {
       old = young;
@@ -122,7 +122,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   };
 
   const principalFor = (record: AccessTokenRecord): PrincipalEntry => {
-    const same = byRecord.get(record);
+    // Object identity is trusted only for frozen records: nobody can have changed one in place.
+    const frozen = Object.isFrozen(record);
+    const same = frozen ? byRecord.get(record) : undefined;
     if (same !== undefined) return same;
     const cached = young.get(record.id) ?? old.get(record.id);
     if (cached !== undefined && cached.version === record.version) {

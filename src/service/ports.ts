@@ -86,7 +86,8 @@ export interface TokenStore {
 
 /**
  * Hashes a whole token secret for storage and lookup. Synchronous on purpose:
- * it runs on every authentication. Output is a string (hex or base64url): a
+ * it runs on every authentication. It must not throw: it is pure computation,
+ * and what it throws reaches the caller unwrapped. Output is a string (hex or base64url): a
  * string hash is cheaper to produce, store and compare than a Buffer.
  */
 export interface SecretHasher {
@@ -96,7 +97,7 @@ export interface SecretHasher {
   hash(secret: string): string;
 }
 
-/** The source of "now". Inject a fake one in tests. */
+/** The source of "now". Inject a fake one in tests. It must not throw: what it throws reaches the caller unwrapped. */
 export interface Clock {
   now(): Date;
 }

@@ -100,7 +100,7 @@ const listSchema = z.strictObject({
 
 function grantsOf(principal: Principal): CompiledGrants {
   const grants = (principal as Partial<Principal> | null | undefined)?.grants;
-  if (typeof grants !== 'object' || grants === null || !(grants.exact instanceof Map)) {
+  if (typeof grants !== 'object' || grants === null || !(grants.exact instanceof Map) || !(grants.namespaces instanceof Map) || typeof grants.catalog?.repositoryBit !== 'function') {
     throw invalid('principal', 'must be a principal returned by authenticate');
   }
   return grants;

@@ -204,3 +204,41 @@ describe('compileGrants and the decision values', () => {
     expect(REPOSITORY_SCOPES.length + ORGANIZATION_SCOPES.length).toBe(DOCKER_HUB_SCOPES.length);
   });
 });
+
+describe('authorize with many or nested globs (compiled resources that skipped validation)', () => {
+  const segment = fc.constantFrom('acme', 'team', 'app', 'web', 'ci');
+  const namespace = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
+  const scopes = fc.constantFrom(['scope-image-pull'], ['scope-image-push'], ['scope-image-delete']);
+  const resource = fc.oneof(
+    fc.record({ type: fc.constant('repository' as const), path: namespace.map((ns) => `${ns}/*`), scopes }),
+    fc.record({ type: fc.constant('repository' as const), path: fc.tuple(namespace, segment).map(([ns, name]) => `${ns}/${name}`), scopes }),
+  );
+  const request = fc.record({
+    repository: fc.oneof(fc.tuple(namespace, segment).map(([ns, name]) => `${ns}/${name}`), namespace, fc.constant('acme/')),
+    visibility: fc.constantFrom('public' as const, 'private' as const),
+  });
+
+  it('agrees with the reference whether the globs are scanned as prefixes (up to 4) or looked up (more)', () => {
+    let beyondPrefixScan = 0;
+    fc.assert(
+      fc.property(fc.array(resource, { maxLength: 12 }), request, fc.constantFrom('pull', 'push', 'delete'), (resources, req, action) => {
+        const grants = compileGrants('acme', resources, DEFAULT_SCOPE_CATALOG);
+        if (grants.namespacePrefixes === null) beyondPrefixScan++;
+        expect(authorize(grants, req, action)).toEqual(referenceAuthorize(resources, req, action));
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(beyondPrefixScan).toBeGreaterThan(0);
+  });
+
+  it('decides the same without the prefix list, as grants built by another copy of the package would be', () => {
+    fc.assert(
+      fc.property(fc.array(resource, { maxLength: 6 }), request, fc.constantFrom('pull', 'push'), (resources, req, action) => {
+        const grants = compileGrants('acme', resources, DEFAULT_SCOPE_CATALOG);
+        const { namespacePrefixes: _dropped, ...withoutPrefixes } = grants;
+        expect(authorize(withoutPrefixes as typeof grants, req, action)).toEqual(authorize(grants, req, action));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});

@@ -139,15 +139,26 @@ describe('the token endpoint, on success', () => {
 });
 
 describe('the token endpoint, for a token close to its own expiry', () => {
-  it('never issues a registry token that outlives the organization token', async () => {
+  const shortLived = async (seconds: number): Promise<string> => {
     const { secret } = await service.create(alice, 'acme', {
-      label: 'short-lived',
+      label: `expires in ${seconds} s`,
       resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
-      expires_at: new Date(clock.now().getTime() + 90_000).toISOString(),
+      expires_at: new Date(clock.now().getTime() + seconds * 1000).toISOString(),
     });
-    const { body, payload } = await verified(await endpoint(tokenRequest({ service: AUDIENCE, scope: 'repository:acme/app:pull' }, basic('acme', secret.reveal()))));
-    expect(payload.exp).toBe(Math.floor(clock.now().getTime() / 1000) + 90);
-    expect(body.expires_in).toBe(90);
+    return secret.reveal();
+  };
+
+  it('never issues a registry token the registry would accept after the organization token expires', async () => {
+    // distribution accepts a token until exp + 60 s: exp is kept 60 s before the organization token's expiry.
+    const { body, payload } = await verified(await endpoint(tokenRequest({ service: AUDIENCE, scope: 'repository:acme/app:pull' }, basic('acme', await shortLived(90)))));
+    expect(payload.exp).toBe(Math.floor(clock.now().getTime() / 1000) + 90 - 60);
+    expect(body.expires_in).toBe(30);
+  });
+
+  it('refuses a token within the registry leeway of its expiry, as the same 401', async () => {
+    const response = await endpoint(tokenRequest({ service: AUDIENCE, scope: 'repository:acme/app:pull' }, basic('acme', await shortLived(45))));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(`Basic realm="${AUDIENCE}"`);
   });
 });
 
