@@ -42,6 +42,16 @@ as_owner() {
   if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
+# Stops a server that may be running in $1 (a directory made by `start`) and
+# removes the directory. Output goes to stderr: `start`'s stdout is eval'd.
+abandon() {
+  local dir=$1 bindir=$2
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    as_owner "$bindir/pg_ctl" -D "$dir/data" -w -t 30 stop -m immediate >&2 || say "pg_ctl stop failed in $dir"
+  fi
+  rm -rf "$dir"
+}
+
 start() {
   local bindir dir port attempt
   bindir=$(find_bindir)
@@ -51,9 +61,14 @@ start() {
     [[ -n "$bindir" ]] || die "installed postgresql but found no initdb under /usr/lib/postgresql/*/bin"
   fi
   dir=$(mktemp -d "${TMPDIR:-/tmp}/oat-pg.XXXXXX")
+  # Until the export lines are out, the caller cannot know $dir: any way out
+  # of this script (a failure, die, a signal) stops the server and removes it.
+  # The values are expanded now, since the trap may run outside this function.
+  trap "abandon $(printf '%q %q' "$dir" "$bindir")" EXIT
+  trap 'exit 1' HUP INT TERM
   if [[ $(id -u) -eq 0 ]]; then chown postgres: "$dir"; fi
   as_owner "$bindir/initdb" -A trust --no-sync -U postgres -E UTF8 --locale=C -D "$dir/data" > "$dir/initdb.log" 2>&1 ||
-    { cat "$dir/initdb.log" >&2; rm -rf "$dir"; die "initdb failed"; }
+    { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   # The port is free when chosen but could be taken before the server binds it: retry.
   for attempt in 1 2 3; do
     port=$(free_port)
@@ -61,12 +76,18 @@ start() {
       -o "-k $dir -c listen_addresses=127.0.0.1 -p $port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" > /dev/null; then
       break
     fi
-    [[ $attempt -lt 3 ]] || { cat "$dir/server.log" >&2; rm -rf "$dir"; die "the server did not start"; }
+    [[ $attempt -lt 3 ]] || { cat "$dir/server.log" >&2; die "the server did not start"; }
+    # A start that timed out may have left a postmaster running: the retry would collide with its postmaster.pid.
+    if [[ -f "$dir/data/postmaster.pid" ]]; then
+      as_owner "$bindir/pg_ctl" -D "$dir/data" -w -t 30 stop -m immediate >&2 || say "pg_ctl stop failed; retrying anyway"
+    fi
   done
-  as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres oat_test
+  as_owner "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres oat_test || die "createdb failed"
   say "PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port, data in $dir"
   printf 'export OAT_TEST_PG_URL=%q\n' "postgres://postgres@127.0.0.1:$port/oat_test"
   printf 'export OAT_PG_DIR=%q\n' "$dir"
+  # From here on the cluster is the caller's, to stop with `stop`.
+  trap - EXIT HUP INT TERM
 }
 
 stop() {

@@ -14,6 +14,9 @@ const CONNECTIONS = 5;
 /** Operations a worker completes before it is killed: enough to fill a quota of 20 and delete its way around it. */
 const OPERATIONS_BEFORE_KILL = 150;
 
+/** How long {@link waitUntil} waits: well inside the test timeout, so the callers' `finally` blocks still run. */
+const WAIT_DEADLINE_MS = 30_000;
+
 const CHURN_SESSIONS = 'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1';
 const BLOCKED_TOKEN_INSERTS = `SELECT count(*)::integer AS n FROM pg_stat_activity
   WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO %.oat_tokens%'`;
@@ -39,12 +42,15 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     await pool.end();
   });
 
-  /** Polls until `sql` (one integer column `n`) is within [atLeast, atMost]. */
+  /** Polls until `sql` (one integer column `n`) is within [atLeast, atMost]; throws after {@link WAIT_DEADLINE_MS}. */
   async function waitUntil(sql: string, atLeast: number, atMost = Infinity): Promise<void> {
+    // A wait that never ends would hold whatever the caller holds (the table lock, a live worker) past the test.
+    const deadline = Date.now() + WAIT_DEADLINE_MS;
     for (;;) {
       const { rows } = await pool.query<{ n: number }>(sql, [CHURN_APPLICATION]);
       const n = rows[0]?.n ?? 0;
       if (n >= atLeast && n <= atMost) return;
+      if (Date.now() > deadline) throw new Error(`waited ${WAIT_DEADLINE_MS} ms for ${n} to be within [${atLeast}, ${atMost}]: ${sql}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

@@ -1,6 +1,6 @@
 /** Messages between the PostgreSQL tests and their worker processes (worker.ts), over Node's IPC channel. */
 
-/** How a worker inserts: through the store, or with the naive single statement the negative control needs. */
+/** How a worker inserts: through the store, or with the naive count, pause, insert the negative control needs. */
 export type Strategy = 'store' | 'naive';
 
 /** What the parent sends. */

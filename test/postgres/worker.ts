@@ -8,7 +8,8 @@
  * queues all its creates behind a barrier (an advisory lock the parent holds)
  * and reports `ready`; when the parent releases the lock the creates run, and
  * the worker reports `done`. `churn` creates and deletes in a loop
- * forever, reporting `progress`, until the parent kills it.
+ * forever, reporting `progress`, until the parent kills it. A worker exits as soon
+ * as its IPC channel closes (`exit`, or the parent gone), whatever it is doing.
  */
 import pg from 'pg';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
@@ -23,17 +24,23 @@ const send = (report: Report): void => {
 };
 
 /**
- * The strategy the reference measured overshooting: one statement that counts
- * and inserts. Under READ COMMITTED every concurrent statement counts in its
- * own snapshot, taken before the others commit, so several see room for the
- * last slot.
+ * The negative control: count, pause, insert, as separate statements under
+ * READ COMMITTED. Each count sees only what has committed, and nothing
+ * commits during the pause of the first creates released by the barrier, so
+ * all of them see room: with more connections than free slots the overshoot
+ * is certain, not a matter of scheduling luck.
  */
+const NAIVE_PAUSE_SECONDS = 0.05;
+
+function naiveCount(schema: string): string {
+  return `SELECT count(*)::integer AS n FROM "${schema}".oat_tokens WHERE organization = $1 AND state <> 'deleted'`;
+}
+
 function naiveInsert(schema: string): string {
   return `INSERT INTO "${schema}".oat_tokens
       (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-           $10::text, $11::jsonb, $12::text, $13::text, $14::integer
-    WHERE (SELECT count(*) FROM "${schema}".oat_tokens WHERE organization = $2 AND state <> 'deleted') < $15`;
+    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
+            $10::text, $11::jsonb, $12::text, $13::text, $14::integer)`;
 }
 
 async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strategy: Strategy, record: AccessTokenRecord, limit: number): Promise<boolean> {
@@ -44,12 +51,19 @@ async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strat
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await client.query(naiveInsert(schema), [
+    const counted = await client.query<{ n: number }>(naiveCount(schema), [r.organization]);
+    if ((counted.rows[0]?.n ?? 0) >= limit) {
+      await client.query('COMMIT');
+      return false;
+    }
+    // The window a real service has between two awaited queries, made wide enough that it always overlaps.
+    await client.query('SELECT pg_sleep($1)', [NAIVE_PAUSE_SECONDS]);
+    await client.query(naiveInsert(schema), [
       r.id, r.organization, r.label, r.description, r.createdBy, r.createdAt, r.updatedAt, r.expiresAt, r.lastUsedAt,
-      r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version, limit,
+      r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version,
     ]);
     await client.query('COMMIT');
-    return result.rowCount === 1;
+    return true;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -122,3 +136,7 @@ process.on('message', (command: Command) => {
       break;
   }
 });
+
+// Without the channel nobody can hear from this worker again, and a race or a
+// churn in flight would keep it alive: leave, so the parent's wait for the exit ends.
+process.on('disconnect', () => process.exit(0));

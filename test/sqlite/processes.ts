@@ -4,6 +4,9 @@ import type { Command, Report } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
+/** How long a worker sent a signal other than SIGKILL may take to exit before it is killed. */
+const EXIT_GRACE_MS = 5_000;
+
 /** One child process running `worker.ts`, with a queue of the reports it sent. */
 export class Worker {
   readonly child: ChildProcess;
@@ -19,6 +22,8 @@ export class Worker {
       if (waiting === null) this.reports.push(report);
       else waiting(report);
     });
+    // A send racing the child's exit would otherwise surface as an unhandled 'error' event.
+    this.child.on('error', () => undefined);
     this.child.on('exit', () => {
       this.exited = true;
       this.waiting?.({ type: 'failed', message: 'worker exited' });
@@ -27,6 +32,7 @@ export class Worker {
   }
 
   send(command: Command): void {
+    if (!this.child.connected) throw new Error(`worker ${this.child.pid} is gone; cannot send ${command.type}`);
     this.child.send(command);
   }
 
@@ -49,10 +55,16 @@ export class Worker {
     }
   }
 
+  /** Sends `signal` and waits for the exit, sending SIGKILL if the worker is still there after a grace period. */
   kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.exited) return Promise.resolve();
     return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
+      // A worker that ignores or never handles the signal must not hang the suite.
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_GRACE_MS);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.child.kill(signal);
     });
   }

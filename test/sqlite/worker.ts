@@ -8,6 +8,7 @@
  * records, reports `ready`, and waits for `go` (sent to every worker at once,
  * so their writes overlap); then it creates and reports `done`. `churn`
  * creates and deletes in a loop, reporting `progress`, until it is killed.
+ * A worker exits as soon as its IPC channel closes (`exit`, or the parent gone).
  */
 import Database from 'better-sqlite3';
 import type { AccessTokenRecord } from '../../src/core/token.js';
@@ -132,3 +133,7 @@ process.on('message', (command: Command) => {
       break;
   }
 });
+
+// Without the channel nobody can hear from this worker again, and a race or a
+// churn in flight would keep it alive: leave, so the parent's wait for the exit ends.
+process.on('disconnect', () => process.exit(0));
