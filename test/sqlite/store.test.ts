@@ -6,7 +6,7 @@ import { toOrganizationName } from '../../src/core/ids.js';
 import { isOatError, type OatError } from '../../src/errors.js';
 import { SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { TEST_EPOCH, makeTestRecord, nextVersion } from '../../src/testing/store-contract.js';
-import { open, tempFolder } from './helpers.js';
+import { tempFolder } from './helpers.js';
 
 const folder = tempFolder('store');
 const opened: Database.Database[] = [];

@@ -1,0 +1,280 @@
+import fc from 'fast-check';
+import type { Actor } from '../../core/access.js';
+import type { TokenId } from '../../core/ids.js';
+import type { TokenState, TokenStatus } from '../../core/token.js';
+import type { OatErrorCode } from '../../errors.js';
+import {
+  ACTORS,
+  DAY,
+  LAST_USED_INTERVAL,
+  ORGS,
+  actorFor,
+  expectOutcome,
+  fail,
+  limitOf,
+  live,
+  mayManage,
+  profileOf,
+  statusIn,
+  type ModelToken,
+  type Role,
+  type ServiceModel,
+  type ServiceReal,
+} from './world.js';
+
+class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly org: string,
+    readonly role: Role,
+    readonly expiry: 'none' | '30d' | '90d',
+  ) {}
+  check = () => true;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const actor = actorFor(this.role, this.org);
+    const expected: OatErrorCode | null = !mayManage(actor, this.org)
+      ? 'FORBIDDEN'
+      : profileOf(this.org).imageAccessManagement === true
+        ? 'ORG_INCOMPATIBLE'
+        : limitOf(this.org) === 0
+          ? 'PLAN_NOT_ELIGIBLE'
+          : live(m, this.org) >= limitOf(this.org)
+            ? 'QUOTA_EXCEEDED'
+            : null;
+    const input = {
+      label: `token ${m.tokens.length}`,
+      expiry: this.expiry,
+      resources: [
+        { type: 'repository', path: `${this.org}/app`, scopes: ['pull'] },
+        { type: 'TYPE_REPO', path: `${this.org}/web`, scopes: ['scope-image-push'] },
+      ],
+    };
+    r.tally(expected ?? 'create:ok');
+    const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, this.org, input), this.toString());
+    if (created === undefined) return;
+    const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
+    m.tokens.push({ id: created.token.id, org: this.org, state: 'active', expiresAt: days === null ? null : m.now + days * DAY, secret: created.secret.reveal(), lastUsedAt: null, label: input.label });
+  }
+  toString = () => `create(${this.org}, ${this.role}, ${this.expiry})`;
+}
+
+type Operation = 'update' | 'deactivate' | 'reactivate' | 'delete';
+
+/** The model's own statement of each lifecycle, written out rather than read from the library's tables. */
+function expectedTransition(lifecycle: ServiceModel['lifecycle'], status: TokenStatus, op: Operation): TokenState | 'denied' | 'gone' {
+  if (status === 'deleted') return 'gone';
+  if (op === 'delete') return 'deleted';
+  if (status === 'expired') return 'denied';
+  if (op === 'deactivate') return status === 'active' ? 'inactive' : 'denied';
+  if (op === 'reactivate') return lifecycle === 'docker-hub-current' && status === 'inactive' ? 'active' : 'denied';
+  return status === 'active' || lifecycle === 'docker-hub-current' ? status : 'denied';
+}
+
+/** What an update asks for: a new label, Docker Hub's `is_active`, or both. */
+interface UpdateRequest {
+  readonly label?: string;
+  readonly active?: boolean;
+}
+
+class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly op: Operation,
+    readonly pick: number,
+    readonly role: Role,
+    readonly update: UpdateRequest = {},
+  ) {}
+  check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
+    const status = statusIn(token, m.now);
+    // The operations the request asks for; an update that changes nothing asks for none.
+    const ops: Operation[] = [];
+    if (this.op !== 'update') ops.push(this.op);
+    else {
+      if (this.update.label !== undefined && this.update.label !== token.label) ops.push('update');
+      if (this.update.active === false && token.state !== 'inactive') ops.push('deactivate');
+      if (this.update.active === true && token.state !== 'active') ops.push('reactivate');
+    }
+    let next: TokenState | 'denied' | 'gone' = status === 'deleted' ? 'gone' : token.state;
+    let from: TokenStatus = status;
+    for (const op of ops) {
+      if (next === 'gone' || next === 'denied') break;
+      next = expectedTransition(m.lifecycle, from, op);
+      if (next !== 'gone' && next !== 'denied') from = next === token.state ? status : next;
+    }
+    const empty = this.op === 'update' && this.update.label === undefined && this.update.active === undefined;
+    const actorName = actorFor(this.role, token.org);
+    const expected: OatErrorCode | null = !mayManage(actorName, token.org)
+      ? 'FORBIDDEN'
+      : next === 'gone'
+        ? 'NOT_FOUND'
+        : empty
+          ? 'VALIDATION_FAILED'
+          : next === 'denied'
+            ? 'TRANSITION_DENIED'
+            : null;
+    r.tally(expected ?? `${this.op}:ok`);
+    const actor = ACTORS[actorName] as Actor;
+    const call = () =>
+      this.op === 'update'
+        ? r.service.update(actor, token.org, token.id, { ...(this.update.label === undefined ? {} : { label: this.update.label }), ...(this.update.active === undefined ? {} : { is_active: this.update.active }) })
+        : r.service[this.op](actor, token.org, token.id);
+    const record = await expectOutcome(r, expected, call, this.toString());
+    if (record === undefined || next === 'gone' || next === 'denied' || empty) return;
+    if (record.state !== next) fail(`${this} left state ${record.state}, expected ${next}`);
+    token.state = next;
+    if (ops.includes('update') && this.update.label !== undefined) token.label = this.update.label;
+  }
+  toString = () => `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''})`;
+}
+
+class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly pick: number,
+    readonly username: 'same' | 'upper' | 'other' | 'swapped',
+    readonly secret: 'real' | 'corrupted' | 'unknown',
+  ) {}
+  check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
+    const other = ORGS.find((o) => o !== token.org) as string;
+    const secret =
+      this.secret === 'real'
+        ? token.secret
+        : this.secret === 'unknown'
+          ? r.service.policy.format.generate()
+          : token.secret.slice(0, -1) + (token.secret.endsWith('A') ? 'B' : 'A');
+    const username = this.username === 'same' ? token.org : this.username === 'upper' ? token.org.toUpperCase() : this.username === 'other' ? other : secret;
+    const result = this.username === 'swapped' ? await r.service.authenticate(secret, token.org) : await r.service.authenticate(username, secret);
+    const status = statusIn(token, m.now);
+    const shouldPass = this.secret === 'real' && (this.username === 'same' || this.username === 'upper') && status === 'active';
+    if (result.ok !== shouldPass) fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${shouldPass ? 'success' : 'failure'}`);
+    if (!result.ok) {
+      const expectedCode =
+        this.username === 'swapped' || this.secret === 'corrupted'
+          ? 'MALFORMED'
+          : this.secret === 'unknown'
+            ? 'NOT_FOUND'
+            : this.username === 'other'
+              ? 'ORG_MISMATCH'
+              : status === 'deleted'
+                ? 'DELETED'
+                : status === 'expired'
+                  ? 'EXPIRED'
+                  : 'INACTIVE';
+      if (result.code !== expectedCode) fail(`${this} gave ${result.code}, model says ${expectedCode}`);
+      r.tally(`login:${result.code}`);
+    } else r.tally('login:ok');
+    const stored = await r.store.findById(token.id as TokenId);
+    if (result.ok) {
+      if (token.lastUsedAt === null || m.now - token.lastUsedAt >= LAST_USED_INTERVAL) token.lastUsedAt = m.now;
+      const p = result.principal;
+      const checks: Array<[string, string, boolean]> = [
+        [`${token.org}/app`, 'pull', true],
+        [`${token.org}/app`, 'push', false],
+        [`${token.org}/web`, 'pull', true],
+        [`${token.org}/web`, 'push', true],
+        [`${token.org}/other`, 'pull', false],
+        [`${other}/app`, 'pull', false],
+      ];
+      for (const [repository, action, allowed] of checks) {
+        if (r.service.authorize(p, { repository, visibility: 'private' }, action).allowed !== allowed) fail(`authorize(${repository}, ${action}) should be ${allowed}`);
+      }
+      if (p.organization !== token.org || p.tokenId !== token.id) fail('principal names the wrong organization or token');
+    }
+    const storedUse = stored?.lastUsedAt?.getTime() ?? null;
+    if (storedUse !== token.lastUsedAt) fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
+  }
+  toString = () => `authenticate(#${this.pick}, ${this.username}, ${this.secret})`;
+}
+
+class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly org: string,
+    readonly status: TokenStatus | undefined,
+  ) {}
+  check = () => true;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const owner = profileOf(this.org).owners[0] as string;
+    const page = await r.service.list(ACTORS[owner] as Actor, this.org, { pageSize: 100, ...(this.status ? { status: this.status } : {}) });
+    const want = m.tokens
+      .filter((t) => t.org === this.org && (this.status === undefined ? statusIn(t, m.now) !== 'deleted' : statusIn(t, m.now) === this.status))
+      .map((t) => t.id)
+      .sort();
+    const got = page.items.map((t) => t.id).sort();
+    if (page.total !== want.length || JSON.stringify(got) !== JSON.stringify(want)) fail(`${this} listed ${got.length} of ${page.total}, model says ${want.length}`);
+  }
+  toString = () => `list(${this.org}, ${this.status ?? 'live'})`;
+}
+
+class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    m.now += this.ms;
+    r.clock.advance(this.ms);
+  }
+  toString = () => `advance(${this.ms}ms)`;
+}
+
+/** Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and failure mixed. */
+export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
+  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'permission') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
+  // Mostly the first few tokens, so operations and logins meet the same token often.
+  const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
+  const org = fc.oneof({ weight: 3, arbitrary: fc.constant('acme') }, { weight: 2, arbitrary: fc.constantFrom(...ORGS) });
+  const create = fc
+    .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>)
+    .map(([o, a, e]) => new CreateCommand(o, a, e));
+  const transition = fc
+    .tuple(
+      fc.constantFrom<Operation>('update', 'deactivate', 'reactivate', 'delete'),
+      pick,
+      role,
+      fc.record({ label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean() }, { requiredKeys: [] }),
+    )
+    .map(([op, p, a, u]) => new TransitionCommand(op, p, a, u));
+  const authenticate = fc
+    .tuple(
+      pick,
+      fc.constantFrom('same', 'same', 'same', 'upper', 'other', 'swapped') as fc.Arbitrary<'same' | 'upper' | 'other' | 'swapped'>,
+      fc.constantFrom('real', 'real', 'real', 'corrupted', 'unknown') as fc.Arbitrary<'real' | 'corrupted' | 'unknown'>,
+    )
+    .map(([p, u, c]) => new AuthenticateCommand(p, u, c));
+  const list = fc
+    .tuple(fc.constantFrom(...ORGS), fc.option(fc.constantFrom<TokenStatus>('active', 'inactive', 'expired', 'deleted'), { nil: undefined }))
+    .map(([o, s]) => new ListCommand(o, s));
+  // Small steps cross the last-used interval; a month's step expires the 30-day tokens.
+  const advance = fc.oneof(fc.constantFrom(1_000, 30_000, 61_000, 31 * DAY), fc.integer({ min: 0, max: 100 * DAY })).map((ms) => new AdvanceClockCommand(ms));
+  // Creates and logins twice as often as the rest, so runs reach the quota and the login denials.
+  return [create, create, transition, authenticate, authenticate, list, advance];
+}
+
+
+/**
+ * A scripted run that reaches every outcome in {@link REQUIRED_COVERAGE} under
+ * either lifecycle, played before the random ones: the random runs explore,
+ * the tour guarantees that no check passes without having met each path.
+ */
+export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
+  return [
+    new CreateCommand('acme', 'owner', '30d'),
+    new CreateCommand('acme', 'permission', 'none'),
+    new CreateCommand('acme', 'owner', '90d'),
+    new CreateCommand('acme', 'owner', 'none'),
+    new CreateCommand('acme', 'outsider', 'none'),
+    new AuthenticateCommand(0, 'same', 'real'),
+    new AuthenticateCommand(0, 'other', 'real'),
+    new AuthenticateCommand(0, 'same', 'corrupted'),
+    new AuthenticateCommand(0, 'swapped', 'real'),
+    new AuthenticateCommand(0, 'same', 'unknown'),
+    new TransitionCommand('deactivate', 1, 'owner'),
+    new AuthenticateCommand(1, 'upper', 'real'),
+    new TransitionCommand('deactivate', 1, 'owner'),
+    new TransitionCommand('delete', 2, 'owner'),
+    new TransitionCommand('update', 2, 'owner', { label: 'renamed' }),
+    new AdvanceClockCommand(31 * DAY),
+    new AuthenticateCommand(0, 'same', 'real'),
+    new ListCommand('acme', 'expired'),
+  ];
+}
+

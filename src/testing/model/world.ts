@@ -1,0 +1,105 @@
+import type { Actor, OrganizationProfile } from '../../core/access.js';
+import type { TokenState, TokenStatus } from '../../core/token.js';
+import { isOatError, type OatErrorCode } from '../../errors.js';
+import type { TokenEvent, TokenStore } from '../../service/ports.js';
+import type { TokenService } from '../../service/service.js';
+import type { FakeClock } from '../fake-clock.js';
+
+/** Options for {@link checkTokenServiceModel}. */
+export interface ServiceModelOptions {
+  /** A fresh, empty store for each run; `cleanup` runs after the run. */
+  readonly makeStore: () => Promise<{ readonly store: TokenStore; readonly cleanup?: () => Promise<void> }>;
+  /** Default `seed`. */
+  readonly lifecycle?: 'seed' | 'docker-hub-current';
+  /** Default 100. */
+  readonly numRuns?: number;
+  /** Most commands per run. Default 40. */
+  readonly maxCommands?: number;
+  /** Pass a seed to replay a failure. */
+  readonly seed?: number;
+}
+
+/** One token as the model sees it. */
+export interface ModelToken {
+  readonly id: string;
+  readonly org: string;
+  state: TokenState;
+  readonly expiresAt: number | null;
+  readonly secret: string;
+  lastUsedAt: number | null;
+  label: string;
+}
+
+/** The simple model the service is checked against. */
+export interface ServiceModel {
+  readonly tokens: ModelToken[];
+  now: number;
+  readonly lifecycle: 'seed' | 'docker-hub-current';
+}
+
+/** The system under test, with what it has said so far. */
+export interface ServiceReal {
+  readonly service: TokenService;
+  readonly store: TokenStore;
+  readonly clock: FakeClock;
+  readonly events: TokenEvent[];
+  /** Errors thrown by operations, to check they never hold a secret. */
+  readonly errors: unknown[];
+  /** Counts an outcome, so a run can show which paths it exercised. */
+  readonly tally: (outcome: string) => void;
+}
+
+export const DAY = 24 * 3600 * 1000;
+export const LAST_USED_INTERVAL = 60_000;
+export const PLANS = { small: { maxTokens: 3 }, team: { maxTokens: 10 } } as const;
+
+/** The organizations the model runs on: one per rule worth exercising. */
+export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.freeze([
+  { name: 'acme', plan: 'small', owners: ['alice'] },
+  { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] } },
+  { name: 'initech', plan: 'free', owners: ['alice'] },
+  { name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
+]);
+export const ORGS = MODEL_ORGANIZATIONS.map((o) => o.name);
+export const ACTORS: Readonly<Record<string, Actor>> = {
+  alice: { username: 'alice' },
+  bob: { username: 'BOB' },
+  carol: { username: 'carol' },
+  eve: { username: 'eve', permissions: ['manage-organization-access-tokens'] },
+  mallory: { username: 'mallory' },
+};
+
+export const profileOf = (org: string): OrganizationProfile => MODEL_ORGANIZATIONS.find((o) => o.name === org) as OrganizationProfile;
+/** Who acts, by role: resolved against the organization at run time, so most commands reach past the management check. */
+export type Role = 'owner' | 'company-owner' | 'permission' | 'outsider';
+export const actorFor = (role: Role, org: string): string => {
+  const p = profileOf(org);
+  if (role === 'outsider') return 'mallory';
+  if (role === 'permission') return 'eve';
+  return (role === 'company-owner' ? p.company?.owners[0] : undefined) ?? (p.owners[0] as string);
+};
+export const mayManage = (actor: string, org: string): boolean => {
+  const p = profileOf(org);
+  return actor === 'eve' || p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false);
+};
+export const limitOf = (org: string): number => (PLANS as Record<string, { maxTokens: number }>)[profileOf(org).plan]?.maxTokens ?? 0;
+export const statusIn = (t: ModelToken, now: number): TokenStatus => (t.state !== 'deleted' && t.expiresAt !== null && now >= t.expiresAt ? 'expired' : t.state);
+export const live = (m: ServiceModel, org: string): number => m.tokens.filter((t) => t.org === org && t.state !== 'deleted').length;
+
+export function fail(message: string): never {
+  throw new Error(`model: ${message}`);
+}
+
+/** Runs `op`, expecting success when `expected` is null and that OatError code otherwise. */
+export async function expectOutcome<T>(real: ServiceReal, expected: OatErrorCode | null, op: () => Promise<T>, what: string): Promise<T | undefined> {
+  try {
+    const value = await op();
+    if (expected !== null) fail(`${what} succeeded, expected ${expected}`);
+    return value;
+  } catch (error) {
+    real.errors.push(error);
+    if (!isOatError(error)) throw error;
+    if (error.code !== expected) fail(`${what} threw ${error.code} (${error.message}), expected ${expected ?? 'success'}`);
+    return undefined;
+  }
+}
