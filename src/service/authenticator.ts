@@ -229,6 +229,6 @@ export async function guard<T>(code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', mess
   try {
     return await call();
   } catch (error) {
-    throw isOatError(error) ? error : new OatError(code, message, { cause: error });
+    throw portFault(code, message, error);
   }
 }
