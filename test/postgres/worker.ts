@@ -18,10 +18,9 @@ import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/re
 import { toOrganizationName } from '../../src/core/ids.js';
 import type { AccessTokenRecord } from '../../src/core/token.js';
 import { CHURN_APPLICATION, type Command, type Report, type Strategy } from './protocol.js';
+import { report, serveCommands } from '../support/worker-ipc.js';
 
-const send = (report: Report): void => {
-  process.send?.(report);
-};
+const send = (message: Report): void => report(message);
 
 /**
  * The negative control: count, pause, insert, as separate statements under
@@ -122,21 +121,4 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
 }
 
 
-process.on('message', (command: Command) => {
-  const fail = (error: unknown): void => send({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-  switch (command.type) {
-    case 'race':
-      race(command).catch(fail);
-      break;
-    case 'churn':
-      churn(command).catch(fail);
-      break;
-    case 'exit':
-      process.disconnect();
-      break;
-  }
-});
-
-// Without the channel nobody can hear from this worker again, and a race or a
-// churn in flight would keep it alive: leave, so the parent's wait for the exit ends.
-process.on('disconnect', () => process.exit(0));
+serveCommands<Command>({ race, churn });

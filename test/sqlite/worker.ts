@@ -15,6 +15,7 @@ import type { AccessTokenRecord } from '../../src/core/token.js';
 import type { TokenStore } from '../../src/service/ports.js';
 import { createSqliteTokenStore } from '../../src/sqlite/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
+import { report, serveCommands } from '../support/worker-ipc.js';
 
 /** How a worker creates: through the store's guard, or by a naive count, pause, insert. */
 export type Strategy = 'store' | 'naive';
@@ -42,9 +43,7 @@ export type Report =
   | { readonly type: 'progress'; readonly operations: number }
   | { readonly type: 'failed'; readonly message: string };
 
-const send = (report: Report): void => {
-  process.send?.(report);
-};
+const send = (message: Report): void => report(message);
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -115,25 +114,11 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void
   }
 }
 
-process.on('message', (command: Command) => {
-  const fail = (error: unknown): void => send({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-  switch (command.type) {
-    case 'race':
-      race(command).catch(fail);
-      break;
-    case 'go':
-      go?.();
-      go = null;
-      break;
-    case 'churn':
-      churn(command).catch(fail);
-      break;
-    case 'exit':
-      process.disconnect();
-      break;
-  }
+serveCommands<Command>({
+  race,
+  go: () => {
+    go?.();
+    go = null;
+  },
+  churn,
 });
-
-// Without the channel nobody can hear from this worker again, and a race or a
-// churn in flight would keep it alive: leave, so the parent's wait for the exit ends.
-process.on('disconnect', () => process.exit(0));
