@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { declaresMoreThan, readChunksWithin } from './body.js';
 
 /** A handler in the shape of the Fetch API: one `Request` in, one `Response` out. */
 export type FetchHandler = (request: Request) => Promise<Response>;
@@ -35,18 +36,11 @@ class BodyTooLarge extends Error {
 }
 
 /** Reads the whole body, refusing past {@link MAX_REQUEST_BODY_BYTES}. */
-async function readBody(message: IncomingMessage): Promise<Buffer> {
-  const declared = Number(message.headers['content-length']);
-  if (Number.isFinite(declared) && declared > MAX_REQUEST_BODY_BYTES) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of message) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+async function readBody(message: IncomingMessage): Promise<Uint8Array> {
+  if (declaresMoreThan(message.headers['content-length'], MAX_REQUEST_BODY_BYTES)) throw new BodyTooLarge();
+  const read = await readChunksWithin(message, MAX_REQUEST_BODY_BYTES);
+  if (!read.ok) throw new BodyTooLarge();
+  return read.bytes;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
 import { errorResponse, json, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
+import { readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
 /** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
@@ -35,7 +36,12 @@ export interface HubApiOptions {
 /** A Fetch API handler: one `Request` in, one `Response` out. Never rejects. */
 export type HubApiHandler = (request: Request) => Promise<Response>;
 
-/** Largest request body read, in bytes; larger ones get 413. No Hub request comes close. */
+/**
+ * Largest request body read, in bytes; larger ones get 413. No Hub request
+ * comes close. Enforced while the body streams in: a declared
+ * `Content-Length` over it is refused unread, and an undeclared or lying one
+ * is cut off once this many bytes have arrived.
+ */
 export const MAX_HUB_BODY_BYTES = 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
@@ -77,12 +83,10 @@ async function readJson(request: Request): Promise<unknown> {
   if (!isJsonMediaType(request.headers.get('content-type'))) {
     throw new Refusal(errorResponse(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json'));
   }
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_HUB_BODY_BYTES) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > MAX_HUB_BODY_BYTES) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
+  const read = await readRequestBody(request, MAX_HUB_BODY_BYTES);
+  if (!read.ok) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.bytes)) as unknown;
   } catch {
     throw new Refusal(validationResponse([{ path: BODY_FIELD, message: 'must be valid JSON' }], 'Malformed JSON body'));
   }

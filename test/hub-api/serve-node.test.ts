@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_REQUEST_BODY_BYTES, serveNode, type NodeServerHandle } from '../../src/http/node.js';
+import { countingStream } from '../support/counting-stream.js';
 
 const started: NodeServerHandle[] = [];
 afterEach(async () => {
@@ -73,6 +74,19 @@ describe('serveNode', () => {
     });
     const reply = await fetch(`${server.url}/`, { method: 'POST', body: 'x'.repeat(MAX_REQUEST_BODY_BYTES + 1) });
     expect(reply.status).toBe(413);
+    expect(calls).toBe(0);
+  });
+
+  it('refuses a chunked body (no Content-Length) once it passes the limit, without calling the handler', async () => {
+    let calls = 0;
+    const server = await serve(async () => {
+      calls++;
+      return new Response('ok');
+    });
+    const body = countingStream(64 * 1024, 64); // 4 MiB, sent chunked
+    const reply = await fetch(`${server.url}/`, { method: 'POST', body: body.stream, duplex: 'half' } as RequestInit);
+    expect(reply.status).toBe(413);
+    expect(reply.headers.get('connection')).toBe('close');
     expect(calls).toBe(0);
   });
 
