@@ -8,6 +8,7 @@ import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
 import { createRegistryTokenSigner, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
+import { declaresMoreThan, readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
 /** Options of {@link createTokenEndpoint}. */
@@ -90,17 +91,27 @@ function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Reads the OAuth2 password-grant form, or answers why it cannot. Credentials may also come as Basic. */
-async function formRequest(request: Request): Promise<TokenRequest | Response> {
+const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
+
+/** Why a POST cannot be a token request, told before its body is read; `null` when it may be one. */
+function refuseFormUnread(request: Request): Response | null {
   const media = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (media !== 'application/x-www-form-urlencoded') {
     return registryError(415, 'UNSUPPORTED', 'POST the token request as application/x-www-form-urlencoded');
   }
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > MAX_FORM_BYTES) return registryError(413, 'SIZE_INVALID', 'The form is too large');
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.length > MAX_FORM_BYTES) return registryError(413, 'SIZE_INVALID', 'The form is too large');
-  const form = new URLSearchParams(new TextDecoder().decode(bytes));
+  if (declaresMoreThan(request.headers.get('content-length'), MAX_FORM_BYTES)) return formTooLarge();
+  return null;
+}
+
+/**
+ * Reads the OAuth2 password-grant form, at most {@link MAX_FORM_BYTES} while
+ * it streams, or answers why it cannot. `credentials` are the form's
+ * `username` and `password`; `anonymous` when it carries neither.
+ */
+async function readForm(request: Request): Promise<TokenRequest | Response> {
+  const read = await readRequestBody(request, MAX_FORM_BYTES);
+  if (!read.ok) return formTooLarge();
+  const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
   if (form.get('grant_type') !== 'password') {
     return registryError(400, 'UNSUPPORTED', 'Only grant_type=password is supported');
   }
@@ -108,7 +119,7 @@ async function formRequest(request: Request): Promise<TokenRequest | Response> {
   const secret = form.get('password');
   const credentials: Credentials =
     username === null && secret === null
-      ? basicCredentials(request.headers.get('authorization'))
+      ? ANONYMOUS
       : username !== null && username.length > 0 && secret !== null
         ? { kind: 'basic', username, secret }
         : MALFORMED;
@@ -139,7 +150,10 @@ function checkOptions(options: TokenEndpointOptions): void {
  * - Scopes the token does not cover are not errors: the JWT grants the
  *   allowed subset, possibly nothing, and the registry refuses the rest.
  * - No `refresh_token` is issued, so clients keep using this GET.
- * - The OAuth2 POST form (`grant_type=password`) is accepted too.
+ * - The OAuth2 POST form (`grant_type=password`) is accepted too, read at
+ *   most 16 KiB while it streams (413 past that). Credentials sent in the
+ *   `Authorization` header are checked before the form is read at all; the
+ *   form may then not carry `username`/`password` too (400).
  *
  * Checks its configuration at once and throws `MISCONFIGURED`. Stateless per
  * request: safe under any concurrency. Mount it at the realm's path yourself
@@ -175,40 +189,68 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
   };
   const unauthorized = (message: string): Response => registryError(401, 'UNAUTHORIZED', message, { 'www-authenticate': `Basic realm="${realm}"` });
 
-  async function handle(request: Request): Promise<Response> {
-    let input: TokenRequest;
-    if (request.method === 'GET') {
-      const params = new URL(request.url).searchParams;
-      input = { service: params.get('service'), scopes: params.getAll('scope'), credentials: basicCredentials(request.headers.get('authorization')) };
-    } else if (request.method === 'POST') {
-      const form = await formRequest(request);
-      if (form instanceof Response) return form;
-      input = form;
-    } else {
-      return registryError(405, 'UNSUPPORTED', 'Use GET (or the OAuth2 POST form)', { allow: 'GET, POST' });
-    }
+  const wrongService = (): Response =>
+    registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
 
-    if (input.service !== audience) {
-      return registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
-    }
-
-    let principal: Principal | null = null;
-    const credentials = input.credentials;
+  /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401. */
+  async function authenticate(credentials: Credentials, request: Request): Promise<Principal | null | Response> {
     if (credentials.kind === 'malformed') {
       // Through the service all the same, so the refusal shows in the audit events as MALFORMED.
       await tokenService.authenticate(null, null, identifyClient(request));
       return unauthorized('invalid username or token');
     }
-    if (credentials.kind === 'anonymous') {
-      if (anonymous === 'none') return unauthorized('authentication required');
+    if (credentials.kind === 'anonymous') return anonymous === 'none' ? unauthorized('authentication required') : null;
+    const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
+    if (!login.ok) return unauthorized('invalid username or token');
+    const { principal } = login;
+    // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
+    if (principal.expiresAt !== null && principal.expiresAt.getTime() - clock.now().getTime() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+      return unauthorized('invalid username or token');
+    }
+    return principal;
+  }
+
+  /**
+   * The OAuth2 password grant. Credentials in the `Authorization` header are
+   * checked before the form is read, so a caller who fails them never gets a
+   * byte of body read; credentials in the form can only be checked after
+   * reading it, which is capped at {@link MAX_FORM_BYTES} while it streams.
+   */
+  async function handlePost(request: Request): Promise<{ readonly input: TokenRequest; readonly principal: Principal | null } | Response> {
+    const unread = refuseFormUnread(request);
+    if (unread !== null) return unread;
+    const header = basicCredentials(request.headers.get('authorization'));
+    const fromHeader = header.kind === 'anonymous' ? undefined : await authenticate(header, request);
+    if (fromHeader instanceof Response) return fromHeader;
+    const input = await readForm(request);
+    if (input instanceof Response) return input;
+    if (input.service !== audience) return wrongService();
+    if (fromHeader === undefined) {
+      const principal = await authenticate(input.credentials, request);
+      return principal instanceof Response ? principal : { input, principal };
+    }
+    if (input.credentials.kind !== 'anonymous') {
+      return registryError(400, 'INVALID_REQUEST', 'Send credentials in the Authorization header or in the form, not both');
+    }
+    return { input, principal: fromHeader };
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    let input: TokenRequest;
+    let principal: Principal | null;
+    if (request.method === 'GET') {
+      const params = new URL(request.url).searchParams;
+      input = { service: params.get('service'), scopes: params.getAll('scope'), credentials: basicCredentials(request.headers.get('authorization')) };
+      if (input.service !== audience) return wrongService();
+      const checked = await authenticate(input.credentials, request);
+      if (checked instanceof Response) return checked;
+      principal = checked;
+    } else if (request.method === 'POST') {
+      const checked = await handlePost(request);
+      if (checked instanceof Response) return checked;
+      ({ input, principal } = checked);
     } else {
-      const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
-      if (!login.ok) return unauthorized('invalid username or token');
-      principal = login.principal;
-      // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
-      if (principal.expiresAt !== null && principal.expiresAt.getTime() - clock.now().getTime() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
-        return unauthorized('invalid username or token');
-      }
+      return registryError(405, 'UNSUPPORTED', 'Use GET (or the OAuth2 POST form)', { allow: 'GET, POST' });
     }
 
     const { scopes } = parseScopeParameters(input.scopes);
