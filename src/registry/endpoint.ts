@@ -6,7 +6,7 @@ import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
 import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
-import { createRegistryTokenSigner, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
+import { clockMs, createRegistryTokenSigner, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
@@ -21,7 +21,11 @@ export interface TokenEndpointOptions {
   readonly issuer: string;
   /** EC (P-256/384/521) or RSA private key, PEM or `KeyObject`. Not Ed25519: distribution cannot verify it. */
   readonly signingKey: string | KeyObject;
-  /** PEM certificates, leaf (holding `signingKey`'s public key) first; the registry's `rootcertbundle` must anchor it. */
+  /**
+   * PEM certificates, leaf (holding `signingKey`'s public key) first; the
+   * registry's `rootcertbundle` must anchor it. Each must be valid at `clock`'s
+   * now with at least 60 s left, else construction throws `MISCONFIGURED`.
+   */
   readonly certificateChain: string;
   /** Seconds an issued token lives, 60 to 86400. Default 300. */
   readonly lifetimeSeconds?: number;
@@ -29,14 +33,15 @@ export interface TokenEndpointOptions {
   readonly repositoryVisibility?: RepositoryVisibilityLookup;
   /** What requests without credentials get. Default `public-pull`; `none` answers them 401. */
   readonly anonymous?: AnonymousAccess;
-  /** Source of `iat`/`exp`. Default: the system clock (registries compare `exp` to theirs). */
+  /** Source of `iat`/`exp` and of the time the certificate chain is checked at. Default: the system clock (registries compare `exp` to theirs). */
   readonly clock?: Clock;
   /** Realm named in `WWW-Authenticate: Basic realm="..."` on a 401. Default: `audience`. */
   readonly realm?: string;
   /** Tells the service which client asks (for example Docker Desktop, which cannot use organization tokens). Default: its user agent only. */
   readonly identifyClient?: (request: Request) => ClientContext;
   /**
-   * Receives faults answered with 500 (a visibility lookup that threw, ...),
+   * Receives faults answered with 500 (a visibility lookup that threw, a
+   * certificate chain that has expired since construction, ...),
    * with the request's method and URL only: never its headers, which carry
    * credentials. One that throws is ignored.
    */
@@ -154,8 +159,14 @@ function checkOptions(options: TokenEndpointOptions): void {
  *   most 16 KiB while it streams (413 past that). Credentials sent in the
  *   `Authorization` header are checked before the form is read at all; the
  *   form may then not carry `username`/`password` too (400).
+ * - A token's `exp` never passes the `notAfter` of any certificate in the
+ *   chain. Once the chain has less than 60 s left (distribution's minimum
+ *   token life), or has expired, every request that would get a token is
+ *   answered 500 and reported to `onError` with a `MISCONFIGURED` error
+ *   naming the certificate: the fault is the operator's, not the user's.
  *
- * Checks its configuration at once and throws `MISCONFIGURED`. Stateless per
+ * Checks its configuration at once (including the chain's validity at
+ * `clock`'s now) and throws `MISCONFIGURED`. Stateless per
  * request: safe under any concurrency. Mount it at the realm's path yourself
  * (it answers every path it is given).
  *
@@ -204,7 +215,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     if (!login.ok) return unauthorized('invalid username or token');
     const { principal } = login;
     // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
-    if (principal.expiresAt !== null && principal.expiresAt.getTime() - clock.now().getTime() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+    if (principal.expiresAt !== null && principal.expiresAt.getTime() - clockMs(clock) < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
       return unauthorized('invalid username or token');
     }
     return principal;

@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { OatError } from '../errors.js';
+import { systemClock } from '../service/clock.js';
+import type { Clock } from '../service/ports.js';
 import type { GrantedAccess } from './grant.js';
 
 /** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
@@ -40,6 +42,11 @@ export interface RegistryTokenSignerOptions {
   readonly certificateChain: string;
   /** Seconds from issue to expiry, an integer from 60 to 86400. Default 300. */
   readonly lifetimeSeconds?: number;
+  /**
+   * The time `certificateChain` is checked against at construction. Default:
+   * the system clock. Pass the clock `issue` will be given its `now` from.
+   */
+  readonly clock?: Clock;
 }
 
 /** What a registry token says: whom it speaks for and what it grants. */
@@ -61,7 +68,10 @@ export interface IssuedRegistryToken {
   readonly token: string;
   /** `iat` as a Date (whole seconds). */
   readonly issuedAt: Date;
-  /** Seconds until `exp`: the lifetime, or less when `notAfter` comes first (at least 1). */
+  /**
+   * Seconds until `exp`: the lifetime, or less when `notAfter` or the end of
+   * the certificate chain's validity comes first (at least 1).
+   */
   readonly expiresIn: number;
 }
 
@@ -69,7 +79,13 @@ export interface IssuedRegistryToken {
 export interface RegistryTokenSigner {
   readonly algorithm: RegistrySigningAlgorithm;
   readonly lifetimeSeconds: number;
-  /** Signs a token issued at `now`. Stateless: safe to call concurrently. */
+  /**
+   * Signs a token issued at `now`; its `exp` never passes the `notAfter` of
+   * any certificate in the chain. Throws `MISCONFIGURED` when the chain is not
+   * valid at `now` or has less than {@link MIN_TOKEN_LIFETIME_SECONDS} left:
+   * the registry would reject what it signs. Stateless: safe to call
+   * concurrently.
+   */
   issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken>;
 }
 
@@ -108,8 +124,70 @@ function algorithmOf(key: KeyObject): RegistrySigningAlgorithm {
   throw misconfigured(`signingKey is a ${key.asymmetricKeyType ?? 'unknown'} key; registries verify only EC (P-256/384/521) and RSA`, 'signingKey');
 }
 
+/** When one certificate of the chain may be used, in epoch milliseconds, and what names it in errors. */
+interface CertificateWindow {
+  readonly index: number;
+  readonly subject: string;
+  readonly notBefore: number;
+  readonly notAfter: number;
+}
+
+/** A checked chain: what goes in `x5c`, and when each certificate is valid. */
+interface Chain {
+  readonly x5c: ReadonlyArray<string>;
+  readonly windows: ReadonlyArray<CertificateWindow>;
+  /** The earliest `notAfter` of the chain: after it the registry rejects every token, whatever its `exp`. */
+  readonly notAfter: number;
+}
+
+/** Epoch milliseconds of a clock's now. One helper, so that a change of what `Clock.now()` returns touches one line. */
+export function clockMs(clock: Clock): number {
+  return clock.now().getTime();
+}
+
+const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function windowOf(certificate: X509Certificate, index: number): CertificateWindow {
+  const subject = certificate.subject.split('\n').join(', ');
+  // Node 20's X509Certificate gives the dates as text only ("Jan  1 00:00:00 2030 GMT").
+  const notBefore = Date.parse(certificate.validFrom);
+  const notAfter = Date.parse(certificate.validTo);
+  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) {
+    throw misconfigured(`certificate ${index} of certificateChain (${subject}) has validity dates that cannot be read`, 'certificateChain');
+  }
+  return Object.freeze({ index, subject, notBefore, notAfter });
+}
+
+/**
+ * Why the chain cannot sign at `now`, or `null` when it can: every
+ * certificate must have begun and must have at least
+ * {@link MIN_TOKEN_LIFETIME_SECONDS} left, since a registry verifies the chain
+ * at its own time and a token must be usable that long (distribution's token
+ * spec).
+ */
+function chainProblem(chain: Chain, now: number): OatError | null {
+  for (const window of chain.windows) {
+    const { index, subject, notBefore, notAfter } = window;
+    const validity = `valid from ${isoSeconds(notBefore)} to ${isoSeconds(notAfter)}`;
+    const problem =
+      now < notBefore
+        ? `is not valid yet (${validity})`
+        : now > notAfter
+          ? `has expired (${validity})`
+          : notAfter - now < MIN_TOKEN_LIFETIME_SECONDS * 1000
+            ? `expires in less than ${MIN_TOKEN_LIFETIME_SECONDS} s (${validity}), too soon for a registry token`
+            : null;
+    if (problem !== null) {
+      return new OatError('MISCONFIGURED', `certificate ${index} of certificateChain (${subject}) ${problem} at ${isoSeconds(now)}; renew it`, {
+        context: { field: 'certificateChain', index, subject, validFrom: isoSeconds(notBefore), validTo: isoSeconds(notAfter), at: isoSeconds(now) },
+      });
+    }
+  }
+  return null;
+}
+
 /** Parses the chain and checks it: leaf holds the signing key, each certificate issued by the next. */
-function chainOf(pem: string, key: KeyObject): ReadonlyArray<string> {
+function chainOf(pem: string, key: KeyObject): Chain {
   if (typeof pem !== 'string') throw misconfigured('certificateChain must be a PEM string', 'certificateChain');
   const blocks = pem.match(CERTIFICATE_PEM) ?? [];
   if (blocks.length === 0) throw misconfigured('certificateChain holds no PEM certificate', 'certificateChain');
@@ -130,8 +208,13 @@ function chainOf(pem: string, key: KeyObject): ReadonlyArray<string> {
       throw misconfigured(`certificate ${i} of certificateChain is not issued by certificate ${i + 1}; list the leaf first`, 'certificateChain');
     }
   });
-  // x5c holds standard (not URL-safe) base64 of each DER certificate.
-  return Object.freeze(certificates.map((c) => c.raw.toString('base64')));
+  const windows = Object.freeze(certificates.map(windowOf));
+  return Object.freeze({
+    // x5c holds standard (not URL-safe) base64 of each DER certificate.
+    x5c: Object.freeze(certificates.map((c) => c.raw.toString('base64'))),
+    windows,
+    notAfter: Math.min(...windows.map((w) => w.notAfter)),
+  });
 }
 
 function lifetimeOf(value: number | undefined): number {
@@ -148,8 +231,12 @@ function lifetimeOf(value: number | undefined): number {
  * the header carries `x5c` (the chain, leaf first), and the claims are `iss`,
  * `sub`, `aud` as a single string, integer `iat`, `nbf`, `exp`, a random
  * `jti`, and `access`. Checks all configuration at construction and throws
- * `MISCONFIGURED` (never later) for a key registries cannot verify, a chain
- * that does not match it, or a lifetime outside 60 to 86400 seconds.
+ * `MISCONFIGURED` for a key registries cannot verify, a chain that does not
+ * match it, a certificate that is not valid at `clock`'s now (or has less
+ * than 60 seconds left), or a lifetime outside 60 to 86400 seconds. A chain
+ * that expires while the signer lives makes `issue` throw `MISCONFIGURED`
+ * from then on; until then `exp` is capped at the chain's earliest
+ * `notAfter`.
  *
  * @example
  * ```ts
@@ -164,21 +251,26 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
   const { issuer, audience } = options;
   const key = privateKeyOf(options.signingKey);
   const algorithm = algorithmOf(key);
-  const x5c = chainOf(options.certificateChain, key);
+  const chain = chainOf(options.certificateChain, key);
   const lifetimeSeconds = lifetimeOf(options.lifetimeSeconds);
+  const unusable = chainProblem(chain, clockMs(options.clock ?? systemClock));
+  if (unusable !== null) throw unusable;
+  const chainEnd = Math.floor(chain.notAfter / 1000);
 
   return Object.freeze({
     algorithm,
     lifetimeSeconds,
     async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
+      const expired = chainProblem(chain, now.getTime());
+      if (expired !== null) throw expired;
       const iat = Math.floor(now.getTime() / 1000);
       const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
-      const exp = Math.min(iat + lifetimeSeconds, cap);
+      const exp = Math.min(iat + lifetimeSeconds, cap, chainEnd);
       if (exp <= iat) {
         throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
       }
       const token = await new SignJWT({ access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })) })
-        .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...x5c] })
+        .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...chain.x5c] })
         .setIssuer(issuer)
         .setSubject(claims.subject)
         .setAudience(audience)
