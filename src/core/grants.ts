@@ -76,8 +76,8 @@ export function validateResources(
     if (item.scopes.length === 0) issues.push({ path: at('scopes'), message: 'must list at least one scope' });
     item.scopes.forEach((s, j) => {
       const name = rules.catalog.canonical(s);
-      if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope "${s}"` });
-      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope "${s}" does not apply to ${kind} grants` });
+      if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope ${JSON.stringify(s)}` });
+      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope ${JSON.stringify(s)} does not apply to ${kind} grants` });
       else if (!scopes.includes(name)) scopes.push(name);
     });
 
