@@ -1,3 +1,5 @@
+import { redactSecrets, scrubFieldMessage, scrubPath } from './redact.js';
+
 /**
  * Stable codes carried by {@link OatError}. A caller may switch on them; they
  * never change meaning between releases.
@@ -17,9 +19,9 @@ export type OatErrorCode =
 
 /** One offending field of a rejected input: a dotted path and why it was rejected. */
 export interface FieldIssue {
-  /** Dotted path into the input, for example `resources.0.path`; `''` for the input itself. */
+  /** Dotted path into the input, for example `resources.0.path`; `''` for the input itself. Segments are cut to 32 characters. */
   readonly path: string;
-  /** Why the value was rejected, in plain words. Never contains a secret. */
+  /** Why the value was rejected, in plain words. Never contains a secret; a quoted value from the input is cut to 32 characters. */
   readonly message: string;
 }
 
@@ -39,6 +41,12 @@ export interface OatErrorOptions {
  * Expected outcomes (a denied login, a denied pull) are returned as values,
  * never thrown. `name` is a literal so that it survives minification; switch
  * on `code`, not on the class name.
+ *
+ * Invariant: `message` and every field path and message are scrubbed on
+ * construction: anything that looks like a token or another long random
+ * secret is replaced by `[redacted]`, and echoed values and path segments are
+ * cut to 32 characters. `context` is not scrubbed: it carries only values the
+ * library has checked (organization names, token ids, limits).
  *
  * @example
  * ```ts
@@ -61,9 +69,10 @@ export class OatError extends Error {
   readonly context: Readonly<Record<string, unknown>>;
 
   constructor(code: OatErrorCode, message: string, options: OatErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Scrubbed before super(): the stack trace captures the message as it is now.
+    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.fields = Object.freeze([...(options.fields ?? [])]);
+    this.fields = Object.freeze((options.fields ?? []).map((issue) => scrubIssue(issue)));
     this.context = Object.freeze({ ...(options.context ?? {}) });
   }
 
@@ -78,8 +87,19 @@ export function isOatError(value: unknown): value is OatError {
   return value instanceof OatError || (value instanceof Error && value.name === 'OatError' && 'code' in value);
 }
 
-/** Builds the `VALIDATION_FAILED` error that lists every offending field. */
-export function validationError(what: string, fields: ReadonlyArray<FieldIssue>): OatError {
-  const list = fields.map((f) => `${f.path === '' ? '(input)' : f.path}: ${f.message}`).join('; ');
-  return new OatError('VALIDATION_FAILED', `Invalid ${what}: ${list}`, { fields });
+/** A field issue fit to show: path and message scrubbed (see {@link OatError}). Pure; idempotent. */
+export function scrubIssue(issue: FieldIssue, tokenPrefix?: string): FieldIssue {
+  return Object.freeze({ path: scrubPath(issue.path, tokenPrefix), message: scrubFieldMessage(issue.message, tokenPrefix) });
+}
+
+/**
+ * Builds the `VALIDATION_FAILED` error that lists every offending field.
+ * Pass the policy's `tokenPrefix` when it may not be the default, so that a
+ * cut or mistyped token of that format is redacted too.
+ */
+export function validationError(what: string, fields: ReadonlyArray<FieldIssue>, tokenPrefix?: string): OatError {
+  // The message is built from the scrubbed fields, so it truncates exactly where they do.
+  const safe = fields.map((f) => scrubIssue(f, tokenPrefix));
+  const list = safe.map((f) => `${f.path === '' ? '(input)' : f.path}: ${f.message}`).join('; ');
+  return new OatError('VALIDATION_FAILED', `Invalid ${what}: ${list}`, { fields: safe });
 }

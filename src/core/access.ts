@@ -1,3 +1,5 @@
+import { foldAsciiCase } from './ids.js';
+
 /** The permission that lets a custom role manage organization access tokens. */
 export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
 
@@ -6,7 +8,7 @@ export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
  * through the `OrganizationDirectory` port and never keeps its own copy.
  */
 export interface OrganizationProfile {
-  /** Organization name (compared case-insensitively). */
+  /** Organization name (compared with ASCII-only case folding). */
   readonly name: string;
   /** Plan name, looked up in the plan table (for example `team`, `business`). */
   readonly plan: string;
@@ -22,7 +24,7 @@ export interface OrganizationProfile {
 
 /** Someone acting on an organization's tokens, as the host authenticated them. */
 export interface Actor {
-  /** Username; compared case-insensitively with owners. */
+  /** Username; compared with owners after ASCII-only case folding, so look-alike letters never match. */
   readonly username: string;
   /** Permissions the host granted this actor on the organization in question (custom roles). */
   readonly permissions?: ReadonlyArray<string>;
@@ -34,8 +36,8 @@ export type ManagementDecision =
   | { readonly allowed: false; readonly code: 'NOT_A_MANAGER'; readonly reason: string };
 
 const includesName = (names: ReadonlyArray<string>, username: string): boolean => {
-  const lower = username.toLowerCase();
-  return names.some((n) => n.toLowerCase() === lower);
+  const folded = foldAsciiCase(username);
+  return names.some((n) => foldAsciiCase(n) === folded);
 };
 
 /**

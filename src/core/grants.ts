@@ -1,4 +1,5 @@
 import type { FieldIssue } from '../errors.js';
+import { foldAsciiCase } from './ids.js';
 import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
 import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
 
@@ -75,8 +76,8 @@ export function validateResources(
     if (item.scopes.length === 0) issues.push({ path: at('scopes'), message: 'must list at least one scope' });
     item.scopes.forEach((s, j) => {
       const name = rules.catalog.canonical(s);
-      if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope "${s}"` });
-      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope "${s}" does not apply to ${kind} grants` });
+      if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope ${JSON.stringify(s)}` });
+      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope ${JSON.stringify(s)} does not apply to ${kind} grants` });
       else if (!scopes.includes(name)) scopes.push(name);
     });
 
@@ -103,12 +104,12 @@ export function validateResources(
 
 function normalisePath(kind: ResourceKind, raw: string, org: string): string | { message: string } {
   if (kind === 'organization') {
-    return raw.toLowerCase() === org ? org : { message: `organization grants may only name the token's own organization "${org}"` };
+    return foldAsciiCase(raw) === org ? org : { message: `organization grants may only name the token's own organization "${org}"` };
   }
   if (raw === PUBLIC_REPOSITORIES_PATH) return raw;
   const slash = raw.indexOf('/');
   if (slash <= 0) return { message: 'must be "org/name", "org/*" or "*/*/public"' };
-  const namespace = raw.slice(0, slash).toLowerCase();
+  const namespace = foldAsciiCase(raw.slice(0, slash));
   const name = raw.slice(slash + 1);
   if (namespace !== org) return { message: `repository grants must be inside the organization "${org}"` };
   if (name === '*') return raw === `${org}/*` ? raw : `${org}/*`;
@@ -254,6 +255,6 @@ export function authorizeOrganization(grants: CompiledGrants, organization: stri
   if (typeof organization !== 'string') return INVALID_REQUEST;
   const bit = grants.catalog.organizationBit(scope);
   if (bit === 0) return UNKNOWN_SCOPE;
-  if (organization.toLowerCase() !== grants.organization || grants.organizationMask === 0) return NO_MATCHING_GRANT;
+  if (foldAsciiCase(organization) !== grants.organization || grants.organizationMask === 0) return NO_MATCHING_GRANT;
   return (grants.organizationMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
 }

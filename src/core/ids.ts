@@ -17,10 +17,26 @@ export function isTokenId(value: unknown): value is TokenId {
   return typeof value === 'string' && UUID.test(value);
 }
 
+const ASCII_UPPER = /[A-Z]/;
+
+/**
+ * Lower-cases `A` to `Z` and nothing else: the one case fold for organization
+ * names, usernames and plan names.
+ *
+ * Invariant: the result is ASCII exactly when `value` is, and every non-ASCII
+ * code unit is kept as it is. `String#toLowerCase` would fold the Kelvin sign
+ * (U+212A) to `k`, so a look-alike name would match a real one. Pure; no locale.
+ */
+export function foldAsciiCase(value: string): string {
+  // Most names arrive lower case already: no copy for them.
+  if (!ASCII_UPPER.test(value)) return value;
+  return value.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
 /** Brands a string already known to be a UUID; lower-cases it. Returns `null` for anything else. */
 export function toTokenId(value: unknown): TokenId | null {
   if (typeof value !== 'string') return null;
-  const lower = value.toLowerCase();
+  const lower = foldAsciiCase(value);
   return UUID.test(lower) ? (lower as TokenId) : null;
 }
 
@@ -28,9 +44,13 @@ export function toTokenId(value: unknown): TokenId | null {
  * Normalises an organization name (lower case, 1 to 255 characters of
  * `[a-z0-9]` separated by single `.`, `_` or `-`). Returns `null` when the
  * value cannot be an organization name.
+ *
+ * Only ASCII letters are folded ({@link foldAsciiCase}): a name with any
+ * non-ASCII character, such as the Kelvin sign in `\u212Aiosk`, is refused
+ * rather than read as `kiosk`.
  */
 export function toOrganizationName(value: unknown): OrganizationName | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) return null;
-  const lower = value.toLowerCase();
+  const lower = foldAsciiCase(value);
   return ORG.test(lower) ? (lower as OrganizationName) : null;
 }

@@ -1,3 +1,5 @@
+import { foldAsciiCase } from './ids.js';
+
 /** What a plan allows. */
 export interface PlanLimits {
   /** Most non-deleted organization access tokens; 0 means the plan has none. */
@@ -15,7 +17,8 @@ export const DOCKER_HUB_PLANS: PlanTable = Object.freeze({
 
 /** The token limit of a plan under a table; 0 for a plan that is not listed. */
 export function tokenLimit(plans: PlanTable, plan: string): number {
-  const limits = Object.hasOwn(plans, plan.toLowerCase()) ? plans[plan.toLowerCase()] : undefined;
+  const key = foldAsciiCase(plan);
+  const limits = Object.hasOwn(plans, key) ? plans[key] : undefined;
   return limits?.maxTokens ?? 0;
 }
 

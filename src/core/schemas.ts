@@ -122,12 +122,12 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
  */
 export function safeParseCreateInput(input: unknown, ctx: InputContext): ParseResult<CreateTokenInput> {
   const shape = createShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('create request', zodIssues(shape.error)) };
+  if (!shape.success) return { ok: false, error: validationError('create request', zodIssues(shape.error), ctx.policy.format.prefix) };
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
   const granted = resources(value.resources, ctx, issues);
-  if (issues.length > 0) return { ok: false, error: validationError('create request', issues) };
+  if (issues.length > 0) return { ok: false, error: validationError('create request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
     value: Object.freeze({ label: value.label, description: value.description ?? '', resources: granted, expiresAt }),
@@ -144,15 +144,15 @@ export function safeParseUpdateInput(input: unknown, ctx: InputContext): ParseRe
   if (typeof input === 'object' && input !== null) {
     const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
     if (fixed.length > 0) {
-      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' }))) };
+      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })), ctx.policy.format.prefix) };
     }
   }
   const shape = updateShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error)) };
+  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error), ctx.policy.format.prefix) };
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
-  if (issues.length > 0) return { ok: false, error: validationError('update request', issues) };
+  if (issues.length > 0) return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
     value: Object.freeze({

@@ -1,4 +1,5 @@
-import { isOatError, type FieldIssue, type OatErrorCode } from '../errors.js';
+import { isOatError, scrubIssue, type FieldIssue, type OatErrorCode } from '../errors.js';
+import { redactSecrets } from '../redact.js';
 
 /**
  * Codes in the `code` field of every error body: the library's
@@ -56,21 +57,26 @@ const REASON: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
 };
 
-/** A `{detail, message, code}` error response. */
+/** A `{detail, message, code}` error response; `message` is redacted like an {@link OatError}'s. */
 export function errorResponse(status: number, code: HubErrorCode, message: string, extraHeaders: Readonly<Record<string, string>> = {}): Response {
-  const body: HubErrorBody = { detail: REASON[status] ?? 'Error', message, code };
+  const body: HubErrorBody = { detail: REASON[status] ?? 'Error', message: redactSecrets(message), code };
   return json(status, body, extraHeaders);
 }
 
-/** A 400 `{fields, text}` response; issues on the same field are grouped in order. */
+/**
+ * A 400 `{fields, text}` response; issues on the same field are grouped in
+ * order. Field names, messages and `text` are scrubbed again here: an error
+ * from another copy of the package, or a hand-built issue, may not have been.
+ */
 export function validationResponse(issues: ReadonlyArray<FieldIssue>, text: string): Response {
   const fields: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const issue of issues) {
+  for (const raw of issues) {
+    const issue = scrubIssue(raw);
     const key = issue.path === '' ? BODY_FIELD : issue.path;
     (fields[key] ??= []).push(issue.message);
   }
   if (issues.length === 0) fields[BODY_FIELD] = ['is invalid'];
-  const body: HubValidationErrorBody = { fields, text, code: 'VALIDATION_FAILED' };
+  const body: HubValidationErrorBody = { fields, text: redactSecrets(text), code: 'VALIDATION_FAILED' };
   return json(400, body);
 }
 

@@ -3,7 +3,7 @@ import { compileGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
-import { toOrganizationName } from '../core/ids.js';
+import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
 import { isPlanEligible } from '../core/quota.js';
 import { isExpired, type AccessTokenRecord } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
@@ -162,7 +162,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
     // Organization names are stored lower case; most clients send them that way, so compare before folding.
-    if (record.organization !== username && (typeof username !== 'string' || username.toLowerCase() !== record.organization)) {
+    if (record.organization !== username && (typeof username !== 'string' || foldAsciiCase(username) !== record.organization)) {
       return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
     }
     if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
@@ -212,7 +212,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
  */
 function auditableUsername(username: unknown, policy: TokenPolicy): string | null {
   const name = toOrganizationName(username);
-  if (name === null || name.startsWith(policy.format.prefix.toLowerCase()) || name.length > TOKEN_BODY_LENGTH) return null;
+  if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH) return null;
   return name;
 }
 

@@ -306,7 +306,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const { org } = await manage(actor, organization);
       const parsed = listSchema.safeParse(options);
       if (!parsed.success) {
-        throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+        throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix);
       }
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];

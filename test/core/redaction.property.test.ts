@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MAX_ECHO_LENGTH, REDACTED, redactSecrets, scrubFieldMessage, scrubPath } from '../../src/redact.js';
+import {
+  DEFAULT_POLICY,
+  DEFAULT_TOKEN_PREFIX,
+  OatError,
+  createMemoryTokenStore,
+  createPolicy,
+  createTokenService,
+  isOatError,
+  safeParseCreateInput,
+  safeParseUpdateInput,
+  type InputContext,
+} from '../../src/index.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
+import { embedded, expectNoSlice, foreignSecret, requestWith, surfacesOf, tokenOf, tokenPrefix } from '../support/secrets.js';
+
+const NOW = new Date('2025-03-01T12:00:00.000Z');
+const contextFor = (prefix: string): InputContext => ({ organization: 'acme', now: NOW, policy: createPolicy({ tokenPrefix: prefix }) });
+
+/** A policy prefix, a secret (a token of that format or a secret of another format), and a request that embeds it. */
+const planted = tokenPrefix.chain((prefix) =>
+  fc
+    .oneof({ weight: 3, arbitrary: tokenOf(prefix) }, { weight: 1, arbitrary: foreignSecret })
+    .chain((secret) => embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input })))),
+);
+
+describe('validation errors never echo a secret', () => {
+  it('neither message, fields, JSON.stringify nor util.inspect of a create or update error holds the secret or a 12-character slice of it', () => {
+    fc.assert(
+      fc.property(planted, ({ prefix, secret, input }) => {
+        const ctx = contextFor(prefix);
+        for (const result of [safeParseCreateInput(input, ctx), safeParseUpdateInput(input, ctx)]) {
+          if (result.ok) continue;
+          expectNoSlice(surfacesOf(result.error), secret);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the service’s list options do not echo a secret either', async () => {
+    await fc.assert(
+      fc.asyncProperty(tokenPrefix.chain((prefix) => tokenOf(prefix).map((secret) => ({ prefix, secret }))), async ({ prefix, secret }) => {
+        const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], policy: { tokenPrefix: prefix } });
+        for (const options of [{ [secret]: 1 }, { status: secret }, { page: 1, [`x${secret}`]: { [secret]: 2 } }]) {
+          const error = await service.list({ username: 'alice' }, 'acme', options as never).then(
+            () => expect.fail('accepted'),
+            (e: unknown) => e,
+          );
+          expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
+          expectNoSlice(surfacesOf(error), secret);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('redacts a cut or mistyped token of the policy’s format, prefix included', () => {
+    const ctx = contextFor('dckr_oat_');
+    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['dckr_oat_AbCdEfGh12'] }] }, ctx);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.fields).toEqual([{ path: 'resources.0.scopes.0', message: `unknown scope "${REDACTED}"` }]);
+      expect(result.error.message).toBe(`Invalid create request: resources.0.scopes.0: unknown scope "${REDACTED}"`);
+    }
+  });
+
+  it('names an unknown field by at most 32 characters of its name', () => {
+    const key = 'x'.repeat(100);
+    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'], [key]: 1 }] }, contextFor(DEFAULT_TOKEN_PREFIX));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.fields).toEqual([{ path: `resources.0.${'x'.repeat(MAX_ECHO_LENGTH)}…`, message: 'is not a recognised field' }]);
+  });
+
+  it('quotes at most 32 characters of an unknown scope, and escapes quotes in it', () => {
+    const scope = `a"${'b'.repeat(60)}`;
+    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: [scope] }] }, { organization: 'acme', now: NOW, policy: DEFAULT_POLICY });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.fields[0]?.message).toBe(`unknown scope "a\\"${'b'.repeat(MAX_ECHO_LENGTH - 3)}…"`);
+  });
+});
+
+describe('OatError scrubs whatever it is given', () => {
+  it('redacts a secret in the message and in field paths and messages, before the stack trace is taken', () => {
+    fc.assert(
+      fc.property(fc.oneof(tokenOf(DEFAULT_TOKEN_PREFIX), foreignSecret).chain((secret) => embedded(secret).map((s) => ({ secret, s }))), ({ secret, s }) => {
+        const error = new OatError('FORBIDDEN', `"${s}" may not`, { fields: [{ path: `a.${s}`, message: `bad "${s}"` }] });
+        expectNoSlice([...surfacesOf(error), error.stack ?? ''], secret);
+      }),
+    );
+  });
+});
+
+describe('redactSecrets and the scrubbers', () => {
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('a', 'B', '7', '_', '.', '"', '\\', 'o', 't', ' '), maxLength: 80 }));
+
+  it('are idempotent', () => {
+    fc.assert(
+      fc.property(text, fc.option(tokenPrefix, { nil: undefined }), (t, prefix) => {
+        expect(redactSecrets(redactSecrets(t, prefix), prefix)).toBe(redactSecrets(t, prefix));
+        expect(scrubPath(scrubPath(t, prefix), prefix)).toBe(scrubPath(t, prefix));
+        expect(scrubFieldMessage(scrubFieldMessage(t, prefix), prefix)).toBe(scrubFieldMessage(t, prefix));
+      }),
+    );
+  });
+
+  it('leave token ids, single-case names and the library’s own words alone', () => {
+    fc.assert(
+      fc.property(fc.uuid(), fc.stringMatching(/^[a-z]{24,60}$/), (id, name) => {
+        expect(redactSecrets(`Token ${id} not found in "${name}"`)).toBe(`Token ${id} not found in "${name}"`);
+      }),
+    );
+    const reason = '"alice" is not an owner of "acme" or its company and lacks "manage-organization-access-tokens"';
+    expect(redactSecrets(reason)).toBe(reason);
+    expect(scrubFieldMessage('must be "org/name", "org/*" or "*/*/public"')).toBe('must be "org/name", "org/*" or "*/*/public"');
+  });
+});
