@@ -30,6 +30,7 @@ export interface DocCheckResult {
   readonly assertions: number;
 }
 
+/** What to check, and how long a block may run. */
 export interface DocCheckOptions {
   /** The repository root; markdown paths are read and reported relative to it. */
   readonly root: string;
@@ -41,6 +42,7 @@ export interface DocCheckOptions {
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The tsconfig of the extracted blocks: maps the package's names to src/. */
 export const BLOCKS_TSCONFIG = resolve(HERE, '../tsconfig.blocks.json');
+/** Where `<!-- doc-check: prelude=NAME -->` finds NAME.ts. */
 export const PRELUDES_DIR = resolve(HERE, '../preludes');
 const RUNTIME = resolve(HERE, 'runtime.ts');
 
@@ -143,7 +145,12 @@ function judge(p: Prepared, reportPath: string, code: number | null, signal: Nod
 
 const slug = (block: MarkdownBlock) => `${block.file.replace(/[^A-Za-z0-9]+/g, '_')}_L${block.line}`;
 
-/** Checks every TypeScript block of `files`; never throws for what is wrong in the docs. */
+/**
+ * Checks every TypeScript block of `files`; never throws for what is wrong in
+ * the docs. Blocks run one at a time, each in its own process with the
+ * extracted files' directory as its working directory, which is removed
+ * afterwards.
+ */
 export async function checkDocs(options: DocCheckOptions): Promise<DocCheckResult> {
   const { root } = options;
   const failures: DocFailure[] = [];

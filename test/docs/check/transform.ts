@@ -87,7 +87,8 @@ function parsesAsExpression(text: string): boolean {
 /**
  * Builds the module for `block`. Line 1 holds the runtime and prelude imports,
  * the block follows unchanged in line count, and the expected values come last
- * as hoisted functions, each line mapped to its comment.
+ * as hoisted functions, each line mapped to its comment. Being at module
+ * level, an expected value sees the block's top-level names only.
  */
 export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, preludes: ReadonlyArray<PreludeExports>): GeneratedModule {
   const code = block.code;
