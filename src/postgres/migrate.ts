@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { OatError } from '../errors.js';
+import { storeFault } from './faults.js';
+import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, migrationSql } from './sql.js';
 
 /** Options of {@link migrate}. */
@@ -8,8 +9,8 @@ export interface MigrateOptions {
   readonly schema?: string;
 }
 
-// Any fixed key works; this one spells "oat" so it is recognisable in pg_locks.
-const MIGRATION_LOCK_KEY = 0x6f6174;
+/** The advisory lock `migrate` holds. Any fixed key works; this one spells "oat" so it is recognisable in pg_locks. */
+export const MIGRATION_LOCK_KEY = 0x6f6174;
 
 /**
  * Creates the token store's tables and indexes ({@link migrationSql}) if they
@@ -30,27 +31,13 @@ const MIGRATION_LOCK_KEY = 0x6f6174;
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
   const ddl = migrationSql(options.schema ?? DEFAULT_SCHEMA);
-  const client = await pool.connect().catch((error: unknown) => {
-    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate could not connect', { cause: error, context: { operation: 'migrate' } });
-  });
-  let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(ddl);
-    await client.query('COMMIT');
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
-    }
-    const sqlState = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : undefined;
-    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate failed', {
-      cause: error,
-      context: { operation: 'migrate', ...(sqlState === undefined ? {} : { sqlState }) },
+    await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(ddl);
+      return { commit: true, value: undefined };
     });
-  } finally {
-    client.release(broken);
+  } catch (error) {
+    throw storeFault('migrate', error);
   }
 }

@@ -1,10 +1,11 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
-import { OatError, isOatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { storeFault } from './faults.js';
+import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, statements } from './sql.js';
 import { decodeRow, toTextColumn } from './text.js';
 
@@ -25,17 +26,6 @@ const INT_MAX = 2_147_483_647;
 function limitParameter(limit: number): number {
   if (Number.isNaN(limit)) return 0;
   return Math.min(Math.max(Math.ceil(limit), 0), INT_MAX);
-}
-
-function storeFault(operation: string, error: unknown): OatError {
-  if (isOatError(error)) return error;
-  // Only the SQLSTATE goes into the context: a driver message can quote a key
-  // value, and a key here may be a secret's hash.
-  const sqlState = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
-  return new OatError('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, {
-    cause: error,
-    context: { operation, ...(sqlState === undefined ? {} : { sqlState }) },
-  });
 }
 
 /** The columns that hold a record's values, in the order of `TOKEN_COLUMNS` in sql.ts. */
@@ -76,34 +66,6 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
   ];
 }
 
-/** What a transaction's body decided: commit its writes, or roll them back and still return a value. */
-type Settled<T> = { readonly commit: boolean; readonly value: T };
-
-/**
- * Runs `body` in a transaction on one pooled client. Rolls back when the body
- * says so or throws, and releases the client in every case; a client whose
- * ROLLBACK failed is discarded rather than returned to the pool half-open.
- */
-async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<Settled<T>>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const { commit, value } = await body(client);
-    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
-    return value;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
-    }
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
 /**
  * A {@link TokenStore} on PostgreSQL through a node-postgres `Pool`. Run
  * {@link migrate} once before use.
@@ -120,7 +82,10 @@ async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promis
  * length of one short transaction; other organizations never wait.
  * `replace` and `touchLastUsed` are single statements guarded in their
  * `WHERE`. Every row read goes through `parseStoredRecord`; every driver fault
- * becomes `OatError` `STORE_FAILURE` with the SQLSTATE in `context`.
+ * becomes `OatError` `STORE_FAILURE` with `context.sqlstate` (sent by the
+ * server) or `context.driverCode` (`ECONNREFUSED`, ...). A connection lost
+ * mid-call fails that call only: the client is discarded and the next call
+ * reconnects.
  *
  * @param pool - a `pg.Pool` the caller owns (and ends); `pg` is a peer dependency.
  * @param options - `schema`: where the tables live (default `public`).

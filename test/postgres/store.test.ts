@@ -10,7 +10,8 @@ const acme = toOrganizationName('acme')!;
 
 /** Wraps a pool so that queries whose text matches `failing` reject on the client, as a dropped connection would. */
 function faultyPool(pool: pg.Pool, failing: RegExp): pg.Pool {
-  const injected = () => Object.assign(new Error('injected fault'), { code: '08006' });
+  // Shaped as node-postgres hands over an error the server sent: a SQLSTATE with its severity.
+  const injected = () => Object.assign(new Error('injected fault'), { code: '08006', severity: 'FATAL' });
   const wrapClient = (client: pg.PoolClient): pg.PoolClient =>
     new Proxy(client, {
       get(target, property) {
@@ -141,7 +142,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     it('a fault inside the insert transaction rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
       const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
       const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlState: '08006' } });
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlstate: '08006' } });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
       expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
     });
@@ -163,7 +164,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
       const store = createPostgresTokenStore(pool, { schema: 'not_migrated' });
       const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak')));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlState: '42P01' } });
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlstate: '42P01' } });
       expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
       expect(String(error)).not.toContain('hash-that-must-not-leak');
     });
