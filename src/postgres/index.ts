@@ -10,4 +10,4 @@ export { createPostgresTokenStore } from './store.js';
 export type { PostgresTokenStoreOptions } from './store.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { POSTGRES_MIGRATION_SQL, migrationSql } from './sql.js';
+export { POSTGRES_MIGRATION_SQL, SCHEMA_VERSION, migrationSql } from './sql.js';

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { storeFault } from './faults.js';
+import { readSchemaState, versionRefusal } from './schema-version.js';
 import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, migrationSql } from './sql.js';
 
@@ -19,6 +20,11 @@ export const MIGRATION_LOCK_KEY = 0x6f6174;
  * transaction-scoped advisory lock while it runs (concurrent
  * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide).
  *
+ * Records {@link SCHEMA_VERSION} in `oat_schema_version`, which also upgrades
+ * a schema 0.1 made (it had no version table). A schema that records a newer
+ * or unknown version is left untouched: `migrate` rejects with
+ * `MISCONFIGURED` naming both versions, and never lowers a recorded version.
+ *
  * Needs the privilege to create tables in the schema (and to create the
  * schema when it is not `public`); run it from a deploy step with an owner
  * role if the application's role may not.
@@ -30,10 +36,14 @@ export const MIGRATION_LOCK_KEY = 0x6f6174;
  * ```
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
-  const ddl = migrationSql(options.schema ?? DEFAULT_SCHEMA);
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const ddl = migrationSql(schema);
   try {
     await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      // Read under the lock, so no other migrate changes the version between this check and the DDL.
+      const refusal = versionRefusal(await readSchemaState(client, schema), schema);
+      if (refusal !== undefined) throw refusal;
       await client.query(ddl);
       return { commit: true, value: undefined };
     });

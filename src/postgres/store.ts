@@ -5,6 +5,7 @@ import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { storeFault } from './faults.js';
+import { schemaCheck } from './schema-version.js';
 import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, statements } from './sql.js';
 import { decodeRow, toTextColumn } from './text.js';
@@ -87,6 +88,14 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * mid-call fails that call only: the client is discarded and the next call
  * reconnects.
  *
+ * Schema version: construction does no I/O, so the first call checks the
+ * schema (two catalog queries and the version row) and every later call
+ * trusts the cached answer. A schema recording a newer or unknown version
+ * than {@link SCHEMA_VERSION}, or holding no tables at all, fails every call
+ * with `MISCONFIGURED` before any statement touches a table; that refusal is
+ * not cached, so the store works once `migrate` has run. A schema 0.1 made
+ * (no version table) is version 1 and is used as it is.
+ *
  * @param pool - a `pg.Pool` the caller owns (and ends); `pg` is a peer dependency.
  * @param options - `schema`: where the tables live (default `public`).
  *
@@ -102,11 +111,14 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * ```
  */
 export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStoreOptions = {}): TokenStore {
-  const sql = statements(options.schema ?? DEFAULT_SCHEMA);
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const sql = statements(schema);
+  const schemaUsable = schemaCheck(pool, schema);
 
   const readOne = async (operation: string, text: string, key: string): Promise<AccessTokenRecord | null> => {
     let rows: unknown[];
     try {
+      await schemaUsable();
       rows = (await pool.query(text, [key])).rows;
     } catch (error) {
       throw storeFault(operation, error);
@@ -119,6 +131,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       const bound = limitParameter(limit);
       const slot = record.state === 'deleted' ? 0 : 1;
       try {
+        await schemaUsable();
         return await inTransaction<InsertOutcome>(pool, async (client) => {
           const reserved = await client.query(sql.reserveQuota, [record.organization, bound, slot]);
           if (reserved.rowCount === 0) {
@@ -140,6 +153,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     async replace(record, expectedVersion): Promise<ReplaceOutcome> {
       if (!isTokenId(record.id)) return 'not-found';
       try {
+        await schemaUsable();
         // A version the integer column cannot hold can match no row: skip to telling conflict from not-found.
         const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
         const result = comparable ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion)) : null;
@@ -155,6 +169,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     async touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
       if (!isTokenId(id)) return false;
       try {
+        await schemaUsable();
         const result = await pool.query(sql.touch, [id, at, ifOlderThan]);
         return result.rowCount === 1;
       } catch (error) {
@@ -177,6 +192,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       let rows: ReadonlyArray<Record<string, unknown> & { total: number }>;
       let total: number;
       try {
+        await schemaUsable();
         rows = (await pool.query<Record<string, unknown> & { total: number }>(sql.listPage, [...filter, ...window])).rows;
         // The count over all matches rides on each row of the page; only a page past the end needs a query of its own.
         const counted = rows[0]?.total ?? (query.offset > 0 ? (await pool.query<{ total: number }>(sql.listTotal, filter)).rows[0]?.total : 0);
@@ -189,6 +205,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
 
     async countLive(organization: OrganizationName): Promise<number> {
       try {
+        await schemaUsable();
         const result = await pool.query<{ live: number }>(sql.countLive, [organization]);
         return result.rows[0]?.live ?? 0;
       } catch (error) {
