@@ -49,8 +49,8 @@ export function versionRefusal(state: SchemaState, schema: string): OatError | u
   return new OatError('MISCONFIGURED', `database schema version ${shown(version)} is unknown to this library, whose version is ${SCHEMA_VERSION}`, { context });
 }
 
-/** The refusal for a store over `state`: {@link versionRefusal}, or a schema that was never migrated. */
-function storeRefusal(state: SchemaState, schema: string): OatError | undefined {
+/** The refusal for working on the tables at `state`: {@link versionRefusal}, or a schema that was never migrated. */
+export function usableRefusal(state: SchemaState, schema: string): OatError | undefined {
   if (state.kind === 'absent') {
     return new OatError('MISCONFIGURED', `PostgreSQL schema ${quoteSchema(schema)} holds no token tables: run migrate first`, {
       context: { schema, libraryVersion: SCHEMA_VERSION },
@@ -75,7 +75,7 @@ export function schemaCheck(pool: Pool, schema: string): () => Promise<void> | u
     if (usable) return undefined;
     pending ??= readSchemaState(pool, schema).then(
       (state) => {
-        const refusal = storeRefusal(state, schema);
+        const refusal = usableRefusal(state, schema);
         if (refusal !== undefined) throw refusal;
         usable = true;
       },

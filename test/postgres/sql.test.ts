@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isOatError } from '../../src/errors.js';
 import { POSTGRES_MIGRATION_SQL, migrationSql } from '../../src/postgres/index.js';
-import { quoteSchema, statements } from '../../src/postgres/sql.js';
+import { counterStatements, quoteSchema, statements } from '../../src/postgres/sql.js';
 import { fromTextColumn, toTextColumn } from '../../src/postgres/text.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,7 +44,7 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
   });
 
   it('every statement binds values as $n parameters and names tables only through the quoted schema', () => {
-    for (const [name, text] of Object.entries(statements('s1'))) {
+    for (const [name, text] of Object.entries({ ...statements('s1'), ...counterStatements('s1') })) {
       const tables = text.match(/\boat_(?:tokens|org_quota)\b/g) ?? [];
       const qualified = text.match(/"s1"\.oat_(?:tokens|org_quota)\b/g) ?? [];
       expect({ name, unqualified: tables.length - qualified.length }).toEqual({ name, unqualified: 0 });
