@@ -73,15 +73,15 @@ export function schemaCheck(pool: Pool, schema: string): () => Promise<void> | u
   let pending: Promise<void> | undefined;
   return () => {
     if (usable) return undefined;
-    pending ??= readSchemaState(pool, schema).then(
-      (state) => {
+    pending ??= readSchemaState(pool, schema)
+      .then((state) => {
         const refusal = usableRefusal(state, schema);
         if (refusal !== undefined) throw refusal;
         usable = true;
-      },
-    ).finally(() => {
-      pending = undefined;
-    });
+      })
+      .finally(() => {
+        pending = undefined;
+      });
     return pending;
   };
 }
