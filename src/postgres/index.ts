@@ -10,4 +10,6 @@ export { createPostgresTokenStore } from './store.js';
 export type { PostgresTokenStoreOptions } from './store.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
-export { POSTGRES_MIGRATION_SQL, migrationSql } from './sql.js';
+export { checkQuotaCounters } from './counters.js';
+export type { CheckQuotaCountersOptions, QuotaCounterReport } from './counters.js';
+export { POSTGRES_MIGRATION_SQL, SCHEMA_VERSION, migrationSql } from './sql.js';

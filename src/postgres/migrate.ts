@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
-import { OatError } from '../errors.js';
+import { storeFault } from './faults.js';
+import { readSchemaState, versionRefusal } from './schema-version.js';
+import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, migrationSql } from './sql.js';
 
 /** Options of {@link migrate}. */
@@ -8,8 +10,8 @@ export interface MigrateOptions {
   readonly schema?: string;
 }
 
-// Any fixed key works; this one spells "oat" so it is recognisable in pg_locks.
-const MIGRATION_LOCK_KEY = 0x6f6174;
+/** The advisory lock `migrate` holds. Any fixed key works; this one spells "oat" so it is recognisable in pg_locks. */
+export const MIGRATION_LOCK_KEY = 0x6f6174;
 
 /**
  * Creates the token store's tables and indexes ({@link migrationSql}) if they
@@ -17,6 +19,11 @@ const MIGRATION_LOCK_KEY = 0x6f6174;
  * starting at once, changes nothing and fails nothing, because it holds a
  * transaction-scoped advisory lock while it runs (concurrent
  * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide).
+ *
+ * Records {@link SCHEMA_VERSION} in `oat_schema_version`, which also upgrades
+ * a schema 0.1 made (it had no version table). A schema that records a newer
+ * or unknown version is left untouched: `migrate` rejects with
+ * `MISCONFIGURED` naming both versions, and never lowers a recorded version.
  *
  * Needs the privilege to create tables in the schema (and to create the
  * schema when it is not `public`); run it from a deploy step with an owner
@@ -29,28 +36,18 @@ const MIGRATION_LOCK_KEY = 0x6f6174;
  * ```
  */
 export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<void> {
-  const ddl = migrationSql(options.schema ?? DEFAULT_SCHEMA);
-  const client = await pool.connect().catch((error: unknown) => {
-    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate could not connect', { cause: error, context: { operation: 'migrate' } });
-  });
-  let broken: Error | undefined;
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const ddl = migrationSql(schema);
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(ddl);
-    await client.query('COMMIT');
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
-    }
-    const sqlState = typeof (error as { code?: unknown } | null)?.code === 'string' ? (error as { code: string }).code : undefined;
-    throw new OatError('STORE_FAILURE', 'PostgreSQL token store: migrate failed', {
-      cause: error,
-      context: { operation: 'migrate', ...(sqlState === undefined ? {} : { sqlState }) },
+    await inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      // Read under the lock, so no other migrate changes the version between this check and the DDL.
+      const refusal = versionRefusal(await readSchemaState(client, schema), schema);
+      if (refusal !== undefined) throw refusal;
+      await client.query(ddl);
+      return { commit: true, value: undefined };
     });
-  } finally {
-    client.release(broken);
+  } catch (error) {
+    throw storeFault('migrate', error);
   }
 }

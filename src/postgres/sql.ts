@@ -21,17 +21,27 @@ export function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/** Fully qualified, quoted names of the two tables in a schema. */
+/** Fully qualified, quoted names of the store's tables in a schema. */
 export interface TableNames {
   readonly tokens: string;
   readonly quota: string;
+  /** One row: the schema version `migrate` last brought the tables to. */
+  readonly versions: string;
 }
 
 /** The quoted table names in `schema` (validated). */
 export function tableNames(schema: string): TableNames {
   const quoted = quoteSchema(schema);
-  return { tokens: `${quoted}.oat_tokens`, quota: `${quoted}.oat_org_quota` };
+  return { tokens: `${quoted}.oat_tokens`, quota: `${quoted}.oat_org_quota`, versions: `${quoted}.oat_schema_version` };
 }
+
+/**
+ * The version of the tables {@link migrationSql} creates, recorded in
+ * `oat_schema_version` by `migrate`. The store refuses a database that
+ * records a newer or unknown version. A schema made by 0.1, which had no
+ * version table, has exactly the tables of version 1.
+ */
+export const SCHEMA_VERSION = 1;
 
 /**
  * The DDL that creates the store's tables in `schema`; every statement is
@@ -40,9 +50,11 @@ export function tableNames(schema: string): TableNames {
  * `oat_org_quota.live` is the number of non-deleted tokens of the
  * organization: the quota guard locks and bumps this one row, and every move
  * to `deleted` lowers it in the same statement, so it always equals the count.
+ * `oat_schema_version` records {@link SCHEMA_VERSION}; the upsert never lowers
+ * a version a newer release recorded.
  */
 export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
-  const { tokens, quota } = tableNames(schema);
+  const { tokens, quota, versions } = tableNames(schema);
   // CREATE SCHEMA needs the CREATE privilege on the database even when the
   // schema exists, so it is left out for `public`.
   const createSchema = schema === DEFAULT_SCHEMA ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)};\n\n`;
@@ -71,6 +83,14 @@ CREATE TABLE IF NOT EXISTS ${quota} (
   organization text    PRIMARY KEY,
   live         integer NOT NULL CHECK (live >= 0)
 );
+
+CREATE TABLE IF NOT EXISTS ${versions} (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version   integer NOT NULL
+);
+
+INSERT INTO ${versions} AS v (singleton, version) VALUES (true, ${SCHEMA_VERSION})
+  ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version WHERE v.version < EXCLUDED.version;
 `;
 }
 
@@ -150,5 +170,37 @@ export function statements(schema: string): Statements {
     ORDER BY created_at, id OFFSET $4 LIMIT $5`,
     listTotal: `SELECT count(*)::integer AS total ${matching}`,
     countLive: `SELECT live FROM ${quota} WHERE organization = $1`,
+  };
+}
+
+/** The statements of `checkQuotaCounters` for one schema. */
+export interface CounterStatements {
+  /** Blocks every store write that can change a counter or a token's liveness (they all write the quota table), not reads. */
+  readonly lockCounters: string;
+  /** No parameters. One row with `checked`, plus `organization`, `counted`, `live` per mismatch (null when there is none). */
+  readonly compare: string;
+  /** $1 organizations, $2 live counts (parallel arrays). */
+  readonly setCounters: string;
+}
+
+/** Builds the counter check's statements for one schema (validated and quoted). */
+export function counterStatements(schema: string): CounterStatements {
+  const { tokens, quota } = tableNames(schema);
+  return {
+    lockCounters: `LOCK TABLE ${quota} IN EXCLUSIVE MODE`,
+    // Every organization that has a counter or a token; a missing counter counts as 0.
+    compare: `WITH live AS (
+      SELECT organization, (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization
+    ), compared AS (
+      SELECT COALESCE(q.organization, l.organization) AS organization, COALESCE(q.live, 0) AS counted, COALESCE(l.live, 0) AS live
+      FROM ${quota} AS q FULL JOIN live AS l ON l.organization = q.organization
+    )
+    SELECT c.checked, m.organization, m.counted, m.live
+    FROM (SELECT count(*)::integer AS checked FROM compared) AS c
+    LEFT JOIN (SELECT * FROM compared WHERE counted <> live) AS m ON true
+    ORDER BY m.organization`,
+    setCounters: `INSERT INTO ${quota} AS q (organization, live)
+    SELECT organization, live FROM unnest($1::text[], $2::integer[]) AS m(organization, live)
+    ON CONFLICT (organization) DO UPDATE SET live = EXCLUDED.live`,
   };
 }

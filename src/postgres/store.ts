@@ -1,10 +1,12 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
-import { OatError, isOatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { storeFault } from './faults.js';
+import { schemaCheck } from './schema-version.js';
+import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, statements } from './sql.js';
 import { decodeRow, toTextColumn } from './text.js';
 
@@ -25,17 +27,6 @@ const INT_MAX = 2_147_483_647;
 function limitParameter(limit: number): number {
   if (Number.isNaN(limit)) return 0;
   return Math.min(Math.max(Math.ceil(limit), 0), INT_MAX);
-}
-
-function storeFault(operation: string, error: unknown): OatError {
-  if (isOatError(error)) return error;
-  // Only the SQLSTATE goes into the context: a driver message can quote a key
-  // value, and a key here may be a secret's hash.
-  const sqlState = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined;
-  return new OatError('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, {
-    cause: error,
-    context: { operation, ...(sqlState === undefined ? {} : { sqlState }) },
-  });
 }
 
 /** The columns that hold a record's values, in the order of `TOKEN_COLUMNS` in sql.ts. */
@@ -76,34 +67,6 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
   ];
 }
 
-/** What a transaction's body decided: commit its writes, or roll them back and still return a value. */
-type Settled<T> = { readonly commit: boolean; readonly value: T };
-
-/**
- * Runs `body` in a transaction on one pooled client. Rolls back when the body
- * says so or throws, and releases the client in every case; a client whose
- * ROLLBACK failed is discarded rather than returned to the pool half-open.
- */
-async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<Settled<T>>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const { commit, value } = await body(client);
-    await client.query(commit ? 'COMMIT' : 'ROLLBACK');
-    return value;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed');
-    }
-    throw error;
-  } finally {
-    client.release(broken);
-  }
-}
-
 /**
  * A {@link TokenStore} on PostgreSQL through a node-postgres `Pool`. Run
  * {@link migrate} once before use.
@@ -120,7 +83,18 @@ async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promis
  * length of one short transaction; other organizations never wait.
  * `replace` and `touchLastUsed` are single statements guarded in their
  * `WHERE`. Every row read goes through `parseStoredRecord`; every driver fault
- * becomes `OatError` `STORE_FAILURE` with the SQLSTATE in `context`.
+ * becomes `OatError` `STORE_FAILURE` with `context.sqlstate` (sent by the
+ * server) or `context.driverCode` (`ECONNREFUSED`, ...). A connection lost
+ * mid-call fails that call only: the client is discarded and the next call
+ * reconnects.
+ *
+ * Schema version: construction does no I/O, so the first call checks the
+ * schema (two catalog queries and the version row) and every later call
+ * trusts the cached answer. A schema recording a newer or unknown version
+ * than {@link SCHEMA_VERSION}, or holding no tables at all, fails every call
+ * with `MISCONFIGURED` before any statement touches a table; that refusal is
+ * not cached, so the store works once `migrate` has run. A schema 0.1 made
+ * (no version table) is version 1 and is used as it is.
  *
  * @param pool - a `pg.Pool` the caller owns (and ends); `pg` is a peer dependency.
  * @param options - `schema`: where the tables live (default `public`).
@@ -137,11 +111,14 @@ async function inTransaction<T>(pool: Pool, body: (client: PoolClient) => Promis
  * ```
  */
 export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStoreOptions = {}): TokenStore {
-  const sql = statements(options.schema ?? DEFAULT_SCHEMA);
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const sql = statements(schema);
+  const schemaUsable = schemaCheck(pool, schema);
 
   const readOne = async (operation: string, text: string, key: string): Promise<AccessTokenRecord | null> => {
     let rows: unknown[];
     try {
+      await schemaUsable();
       rows = (await pool.query(text, [key])).rows;
     } catch (error) {
       throw storeFault(operation, error);
@@ -154,6 +131,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       const bound = limitParameter(limit);
       const slot = record.state === 'deleted' ? 0 : 1;
       try {
+        await schemaUsable();
         return await inTransaction<InsertOutcome>(pool, async (client) => {
           const reserved = await client.query(sql.reserveQuota, [record.organization, bound, slot]);
           if (reserved.rowCount === 0) {
@@ -175,6 +153,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     async replace(record, expectedVersion): Promise<ReplaceOutcome> {
       if (!isTokenId(record.id)) return 'not-found';
       try {
+        await schemaUsable();
         // A version the integer column cannot hold can match no row: skip to telling conflict from not-found.
         const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
         const result = comparable ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion)) : null;
@@ -190,6 +169,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     async touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
       if (!isTokenId(id)) return false;
       try {
+        await schemaUsable();
         const result = await pool.query(sql.touch, [id, at, ifOlderThan]);
         return result.rowCount === 1;
       } catch (error) {
@@ -212,6 +192,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       let rows: ReadonlyArray<Record<string, unknown> & { total: number }>;
       let total: number;
       try {
+        await schemaUsable();
         rows = (await pool.query<Record<string, unknown> & { total: number }>(sql.listPage, [...filter, ...window])).rows;
         // The count over all matches rides on each row of the page; only a page past the end needs a query of its own.
         const counted = rows[0]?.total ?? (query.offset > 0 ? (await pool.query<{ total: number }>(sql.listTotal, filter)).rows[0]?.total : 0);
@@ -224,6 +205,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
 
     async countLive(organization: OrganizationName): Promise<number> {
       try {
+        await schemaUsable();
         const result = await pool.query<{ live: number }>(sql.countLive, [organization]);
         return result.rows[0]?.live ?? 0;
       } catch (error) {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isOatError } from '../../src/errors.js';
 import { POSTGRES_MIGRATION_SQL, migrationSql } from '../../src/postgres/index.js';
-import { quoteSchema, statements } from '../../src/postgres/sql.js';
+import { counterStatements, quoteSchema, statements } from '../../src/postgres/sql.js';
 import { fromTextColumn, toTextColumn } from '../../src/postgres/text.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -39,12 +39,12 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
     expect(POSTGRES_MIGRATION_SQL).not.toMatch(/CREATE SCHEMA/);
     const other = migrationSql('tenant_7');
     expect(other).toMatch(/^CREATE SCHEMA IF NOT EXISTS "tenant_7";/);
-    expect(other.match(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS/g)).toHaveLength(4);
-    expect(other.match(/ON "tenant_7"\.oat_tokens|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota)/g)).toHaveLength(4);
+    expect(other.match(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS/g)).toHaveLength(5);
+    expect(other.match(/ON "tenant_7"\.oat_tokens|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota|schema_version)|INSERT INTO "tenant_7"\.oat_schema_version/g)).toHaveLength(6);
   });
 
   it('every statement binds values as $n parameters and names tables only through the quoted schema', () => {
-    for (const [name, text] of Object.entries(statements('s1'))) {
+    for (const [name, text] of Object.entries({ ...statements('s1'), ...counterStatements('s1') })) {
       const tables = text.match(/\boat_(?:tokens|org_quota)\b/g) ?? [];
       const qualified = text.match(/"s1"\.oat_(?:tokens|org_quota)\b/g) ?? [];
       expect({ name, unqualified: tables.length - qualified.length }).toEqual({ name, unqualified: 0 });

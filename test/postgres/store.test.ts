@@ -10,7 +10,8 @@ const acme = toOrganizationName('acme')!;
 
 /** Wraps a pool so that queries whose text matches `failing` reject on the client, as a dropped connection would. */
 function faultyPool(pool: pg.Pool, failing: RegExp): pg.Pool {
-  const injected = () => Object.assign(new Error('injected fault'), { code: '08006' });
+  // Shaped as node-postgres hands over an error the server sent: a SQLSTATE with its severity.
+  const injected = () => Object.assign(new Error('injected fault'), { code: '08006', severity: 'FATAL' });
   const wrapClient = (client: pg.PoolClient): pg.PoolClient =>
     new Proxy(client, {
       get(target, property) {
@@ -74,7 +75,17 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
           `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`,
           [target],
         );
-        expect(rows.map((r) => r.name)).toEqual(['oat_org_quota', 'oat_org_quota_pkey', 'oat_tokens', 'oat_tokens_listing_idx', 'oat_tokens_pkey', 'oat_tokens_secret_hash_key']);
+        expect(rows.map((r) => r.name)).toEqual([
+          'oat_org_quota',
+          'oat_org_quota_pkey',
+          'oat_schema_version',
+          'oat_schema_version_pkey',
+          'oat_tokens',
+          'oat_tokens_listing_idx',
+          'oat_tokens_pkey',
+          'oat_tokens_secret_hash_key',
+        ]);
+        await expect(pool.query(`SELECT singleton, version FROM "${target}".oat_schema_version`).then((r) => r.rows)).resolves.toEqual([{ singleton: true, version: 1 }]);
       } finally {
         await Promise.all(pools.map((p) => p.end()));
         await dropSchema(pool, target);
@@ -141,7 +152,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     it('a fault inside the insert transaction rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
       const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
       const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlState: '08006' } });
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlstate: '08006' } });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
       expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
     });
@@ -161,9 +172,12 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     });
 
     it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
-      const store = createPostgresTokenStore(pool, { schema: 'not_migrated' });
-      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak')));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlState: '42P01' } });
+      // A token table without the columns the store reads: the server answers 42703 (undefined column).
+      const broken = `t_broken_${process.pid}`;
+      await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY)`);
+      const store = createPostgresTokenStore(pool, { schema: broken });
+      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() => dropSchema(pool, broken));
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlstate: '42703' } });
       expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
       expect(String(error)).not.toContain('hash-that-must-not-leak');
     });

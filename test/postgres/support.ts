@@ -70,3 +70,35 @@ export async function organizationState(pool: pg.Pool, schema: string, organizat
   if (row === undefined) throw new Error('organizationState: no row');
   return row;
 }
+
+/** How long {@link waitForLockWait} waits: well inside the test timeout, so the callers' `finally` blocks still run. */
+const LOCK_WAIT_DEADLINE_MS = 15_000;
+
+/**
+ * Polls until a session named `application` waits on a lock, and returns its
+ * backend pid; throws after a deadline rather than hang the test holding the
+ * lock it waits on.
+ */
+export async function waitForLockWait(pool: pg.Pool, application: string): Promise<number> {
+  const deadline = Date.now() + LOCK_WAIT_DEADLINE_MS;
+  for (;;) {
+    const { rows } = await pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+      [application],
+    );
+    const pid = rows[0]?.pid;
+    if (pid !== undefined) return pid;
+    if (Date.now() > deadline) throw new Error(`no session of ${application} waited on a lock within ${LOCK_WAIT_DEADLINE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Collects what reaches `uncaughtException` until `stop`: a pooled client's unheard `error` event lands there. */
+export function recordUncaught(): { readonly errors: ReadonlyArray<unknown>; stop(): void } {
+  const errors: unknown[] = [];
+  const listener = (error: unknown): void => {
+    errors.push(error);
+  };
+  process.on('uncaughtException', listener);
+  return { errors, stop: () => process.off('uncaughtException', listener) };
+}

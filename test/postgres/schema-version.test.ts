@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toOrganizationName } from '../../src/core/ids.js';
+import { isOatError } from '../../src/errors.js';
+import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
+import { makeTestRecord } from '../../src/testing/store-contract/records.js';
+import { dropSchema, openPool, organizationState, skipPostgres } from './support.js';
+
+const acme = toOrganizationName('acme')!;
+
+/** The tables 0.1's `migrate` created, with no version table: what an existing deployment holds. */
+function migrationSql01(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS "${schema}";
+CREATE TABLE IF NOT EXISTS "${schema}".oat_tokens (
+  id uuid PRIMARY KEY, organization text NOT NULL, label text NOT NULL, description text NOT NULL, created_by text NOT NULL,
+  created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL, expires_at timestamptz, last_used_at timestamptz,
+  state text NOT NULL CHECK (state IN ('active', 'inactive', 'deleted')), resources jsonb NOT NULL, secret_hash text NOT NULL,
+  display_prefix text NOT NULL, version integer NOT NULL CHECK (version >= 1)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON "${schema}".oat_tokens (secret_hash);
+CREATE INDEX IF NOT EXISTS oat_tokens_listing_idx ON "${schema}".oat_tokens (organization, created_at, id);
+CREATE TABLE IF NOT EXISTS "${schema}".oat_org_quota (organization text PRIMARY KEY, live integer NOT NULL CHECK (live >= 0));`;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return isOatError(error) ? { code: error.code, message: error.message, context: error.context } : error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** A pool that counts the statements whose text matches `pattern` (the store's schema check looks tables up with to_regclass). */
+function countingPool(pool: pg.Pool, pattern: RegExp): { readonly pool: pg.Pool; count(): number } {
+  let count = 0;
+  const counted = new Proxy(pool, {
+    get(target, property) {
+      if (property === 'query') {
+        return (text: unknown, ...rest: unknown[]) => {
+          if (typeof text === 'string' && pattern.test(text)) count++;
+          return (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { pool: counted, count: () => count };
+}
+
+describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
+  let pool: pg.Pool;
+  let schema: string;
+  let schemas = 0;
+
+  beforeAll(() => {
+    pool = openPool(4);
+  });
+
+  beforeEach(() => {
+    schema = `t_version_${process.pid}_${++schemas}`;
+  });
+
+  afterEach(async () => {
+    await dropSchema(pool, schema);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  const recorded = async (): Promise<unknown> => (await pool.query(`SELECT version FROM "${schema}".oat_schema_version`)).rows.map((r: { version: number }) => r.version);
+
+  it('migrate records SCHEMA_VERSION, which is 1', async () => {
+    expect(SCHEMA_VERSION).toBe(1);
+    await migrate(pool, { schema });
+    await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
+    await migrate(pool, { schema });
+    await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
+  });
+
+  it('a schema 0.1 made (no version table) is used as version 1, and migrate upgrades it to record the version, keeping the data', async () => {
+    await pool.query(migrationSql01(schema));
+    const store = createPostgresTokenStore(pool, { schema });
+    const record = makeTestRecord(1);
+    await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ inserted: true });
+    await migrate(pool, { schema });
+    await expect(recorded()).resolves.toEqual([1]);
+    await expect(createPostgresTokenStore(pool, { schema }).findById(record.id)).resolves.toEqual(record);
+    await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+  });
+
+  it('a store over a newer schema refuses every call with MISCONFIGURED naming both versions, before touching a table', async () => {
+    await migrate(pool, { schema });
+    await pool.query(`UPDATE "${schema}".oat_schema_version SET version = $1`, [SCHEMA_VERSION + 1]);
+    const store = createPostgresTokenStore(pool, { schema });
+    const expected = {
+      code: 'MISCONFIGURED',
+      message: `database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}`,
+      context: { schema, databaseVersion: SCHEMA_VERSION + 1, libraryVersion: SCHEMA_VERSION },
+    };
+    await expect(refusal(store.insertWithinQuota(makeTestRecord(1), 10))).resolves.toEqual(expected);
+    await expect(refusal(Promise.resolve(store.findBySecretHash('h')))).resolves.toEqual(expected);
+    await expect(refusal(store.countLive(acme))).resolves.toEqual(expected);
+    await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
+  });
+
+  it('migrate refuses a newer schema the same way and never lowers its version', async () => {
+    await migrate(pool, { schema });
+    await pool.query(`UPDATE "${schema}".oat_schema_version SET version = $1`, [SCHEMA_VERSION + 5]);
+    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject({
+      code: 'MISCONFIGURED',
+      message: `database schema version ${SCHEMA_VERSION + 5} is newer than this library's ${SCHEMA_VERSION}`,
+    });
+    await expect(recorded()).resolves.toEqual([SCHEMA_VERSION + 5]);
+  });
+
+  it('an unknown version (0, or no row at all) is refused by the store and by migrate, naming both', async () => {
+    await migrate(pool, { schema });
+    await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 0`);
+    const unknownZero = { code: 'MISCONFIGURED', message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}` };
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownZero);
+    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
+    await pool.query(`DELETE FROM "${schema}".oat_schema_version`);
+    const unknownNone = { code: 'MISCONFIGURED', message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}` };
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownNone);
+    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
+  });
+
+  it('a store over a schema that was never migrated refuses with MISCONFIGURED, and works once migrate has run', async () => {
+    const store = createPostgresTokenStore(pool, { schema });
+    await expect(refusal(store.countLive(acme))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
+    await migrate(pool, { schema });
+    await expect(store.countLive(acme)).resolves.toBe(0);
+  });
+
+  it('the check runs once: concurrent first calls share it, later calls trust its cached answer', async () => {
+    await migrate(pool, { schema });
+    const counting = countingPool(pool, /to_regclass/);
+    const store = createPostgresTokenStore(counting.pool, { schema });
+    await Promise.all([store.countLive(acme), store.countLive(acme), store.findById(makeTestRecord(1).id), store.list({ organization: acme, now: new Date(0), offset: 0, limit: 5 })]);
+    await store.insertWithinQuota(makeTestRecord(2), 10);
+    await store.countLive(acme);
+    expect(counting.count()).toBe(1);
+  });
+});
