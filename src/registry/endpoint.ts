@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClientContext } from '../core/access.js';
+import type { EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { Principal } from '../service/authenticator.js';
 import { systemClock } from '../service/clock.js';
@@ -86,8 +87,8 @@ function registryError(status: number, code: string, message: string, headers: R
 }
 
 /** RFC 3339 in whole seconds, as registries print it. */
-function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+function rfc3339(ms: EpochMillis): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Reads the OAuth2 password-grant form, or answers why it cannot. Credentials may also come as Basic. */
@@ -206,7 +207,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       if (!login.ok) return unauthorized('invalid username or token');
       principal = login.principal;
       // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
-      if (principal.expiresAt !== null && principal.expiresAt.getTime() - clock.now().getTime() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+      if (principal.expiresAt !== null && principal.expiresAt - clock.now() < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
         return unauthorized('invalid username or token');
       }
     }

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { OatError } from '../errors.js';
+import type { EpochMillis } from '../core/token.js';
 import type { GrantedAccess } from './grant.js';
 
 /** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
@@ -52,15 +53,15 @@ export interface RegistryTokenClaims {
    * {@link REGISTRY_EXPIRY_LEEWAY_SECONDS} before it, so a registry that
    * allows that leeway still stops at the same instant. `null`: no cap.
    */
-  readonly notAfter?: Date | null;
+  readonly notAfter?: EpochMillis | null;
 }
 
 /** A signed registry token and its times. */
 export interface IssuedRegistryToken {
   /** The compact JWS. A bearer credential: do not log it. */
   readonly token: string;
-  /** `iat` as a Date (whole seconds). */
-  readonly issuedAt: Date;
+  /** `iat` in epoch milliseconds (a whole second). */
+  readonly issuedAt: EpochMillis;
   /** Seconds until `exp`: the lifetime, or less when `notAfter` comes first (at least 1). */
   readonly expiresIn: number;
 }
@@ -69,8 +70,8 @@ export interface IssuedRegistryToken {
 export interface RegistryTokenSigner {
   readonly algorithm: RegistrySigningAlgorithm;
   readonly lifetimeSeconds: number;
-  /** Signs a token issued at `now`. Stateless: safe to call concurrently. */
-  issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken>;
+  /** Signs a token issued at `now` (epoch milliseconds). Stateless: safe to call concurrently. */
+  issue(claims: RegistryTokenClaims, now: EpochMillis): Promise<IssuedRegistryToken>;
 }
 
 const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -154,7 +155,7 @@ function lifetimeOf(value: number | undefined): number {
  * @example
  * ```ts
  * const signer = createRegistryTokenSigner({ issuer: 'oat', audience: 'registry.local', signingKey: keyPem, certificateChain: certPem });
- * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, new Date());
+ * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, Date.now());
  * ```
  */
 export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): RegistryTokenSigner {
@@ -170,9 +171,9 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
   return Object.freeze({
     algorithm,
     lifetimeSeconds,
-    async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
-      const iat = Math.floor(now.getTime() / 1000);
-      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
+    async issue(claims: RegistryTokenClaims, now: EpochMillis): Promise<IssuedRegistryToken> {
+      const iat = Math.floor(now / 1000);
+      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
       const exp = Math.min(iat + lifetimeSeconds, cap);
       if (exp <= iat) {
         throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
@@ -187,7 +188,7 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
         .setExpirationTime(exp)
         .setJti(randomBytes(16).toString('base64url'))
         .sign(key);
-      return Object.freeze({ token, issuedAt: new Date(iat * 1000), expiresIn: exp - iat });
+      return Object.freeze({ token, issuedAt: iat * 1000, expiresIn: exp - iat });
     },
   });
 }

@@ -110,7 +110,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
       if (!outcome.inserted) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
-        const page = await store.list({ organization, now: new Date(0), offset: 0, limit: 1 });
+        const page = await store.list({ organization, now: 0, offset: 0, limit: 1 });
         const oldest = page.items[0];
         if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
       }
