@@ -58,7 +58,8 @@ async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strat
     // The window a real service has between two awaited queries, made wide enough that it always overlaps.
     await client.query('SELECT pg_sleep($1)', [NAIVE_PAUSE_SECONDS]);
     await client.query(naiveInsert(schema), [
-      r.id, r.organization, r.label, r.description, r.createdBy, r.createdAt, r.updatedAt, r.expiresAt, r.lastUsedAt,
+      // Records carry epoch milliseconds; timestamptz parameters go as Dates.
+      r.id, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.expiresAt === null ? null : new Date(r.expiresAt), r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
       r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version,
     ]);
     await client.query('COMMIT');
