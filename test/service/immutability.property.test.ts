@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, AuthenticationResult, Principal, TokenService } from '../../src/index.js';
+import type { AccessTokenRecord, AuthenticationResult, Principal, TokenService, TokenStore } from '../../src/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
 
@@ -214,6 +214,30 @@ describe('every result is deeply frozen', () => {
       deactivate: await service.deactivate(alice, 'acme', created.token.id),
     };
     for (const [name, result] of Object.entries(results)) expect(unfrozenPaths(result, name)).toEqual([]);
+  });
+
+  it('hands out frozen copies when a store breaks its promise of frozen records, and leaves the store\'s own objects alone', async () => {
+    const inner = createMemoryTokenStore();
+    const thaw = (r: AccessTokenRecord): AccessTokenRecord => ({ ...r, resources: r.resources.map((x) => ({ ...x, scopes: [...x.scopes] })) });
+    const handedOut: AccessTokenRecord[] = [];
+    const keep = (r: AccessTokenRecord): AccessTokenRecord => (handedOut.push(r), r);
+    const careless: TokenStore = {
+      ...inner,
+      findById: async (id) => {
+        const r = await inner.findById(id);
+        return r === null ? null : keep(thaw(r));
+      },
+      list: async (query) => {
+        const page = await inner.list(query);
+        return { items: page.items.map((r) => keep(thaw(r))), total: page.total };
+      },
+    };
+    const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });
+    const { token } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES });
+    expect(unfrozenPaths(await service.get(alice, 'acme', token.id), 'get')).toEqual([]);
+    expect(unfrozenPaths(await service.list(alice, 'acme'), 'list')).toEqual([]);
+    expect(handedOut.length).toBeGreaterThanOrEqual(2);
+    for (const own of handedOut) expect(Object.isFrozen(own) || Object.isFrozen(own.resources)).toBe(false);
   });
 
   it('a record holds no Date: its instants are epoch milliseconds, at the type level too', async () => {
