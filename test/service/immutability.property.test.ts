@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, AuthenticationResult, Principal, TokenService, TokenStore } from '../../src/index.js';
+import type { AccessTokenRecord, AuthenticationResult, EpochMillis, Principal, TokenService, TokenStore } from '../../src/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
 
@@ -243,7 +243,9 @@ describe('every result is deeply frozen', () => {
   it('a record holds no Date: its instants are epoch milliseconds, at the type level too', async () => {
     const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(Date.UTC(2026, 2, 1)), organizations });
     const { token } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES, expiry: new Date(Date.UTC(2026, 5, 1)) });
-    expect(token).toMatchObject({ createdAt: Date.UTC(2026, 2, 1), updatedAt: Date.UTC(2026, 2, 1), expiresAt: Date.UTC(2026, 5, 1), lastUsedAt: null });
+    const created: EpochMillis = token.createdAt;
+    expect(token).toMatchObject({ createdAt: created, updatedAt: Date.UTC(2026, 2, 1), expiresAt: Date.UTC(2026, 5, 1), lastUsedAt: null });
+    expect(created).toBe(Date.UTC(2026, 2, 1));
     // @ts-expect-error a record's expiry is epoch milliseconds, never a Date
     const asDate: AccessTokenRecord['expiresAt'] = new Date();
     // @ts-expect-error a principal's expiry is epoch milliseconds, never a Date
