@@ -12,7 +12,7 @@ export { isTokenId, toOrganizationName, toTokenId } from './core/ids.js';
 export type { Brand, OrganizationName, TokenId } from './core/ids.js';
 
 export { PUBLIC_REPOSITORIES_PATH, TOKEN_STATES, freezeRecord, isExpired, statusOf } from './core/token.js';
-export type { AccessTokenRecord, OrganizationResource, RepositoryResource, Resource, TokenState, TokenStatus } from './core/token.js';
+export type { AccessTokenRecord, EpochMillis, OrganizationResource, RepositoryResource, Resource, TokenState, TokenStatus } from './core/token.js';
 
 export { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, createScopeCatalog } from './core/scopes.js';
 export type { ResourceKind, ScopeCatalog, ScopeDefinition } from './core/scopes.js';

@@ -44,7 +44,7 @@ const admin = await service.create(alice, 'acme', {
   ],
   expires_at: null,
 });
-console.log(`created "${ci.token.label}" (${ci.token.displayPrefix}…), expires ${ci.token.expiresAt?.toISOString()}`);
+console.log(`created "${ci.token.label}" (${ci.token.displayPrefix}…), expires ${ci.token.expiresAt === null ? 'never' : new Date(ci.token.expiresAt).toISOString()}`);
 console.log(`created "${admin.token.label}" (${admin.token.displayPrefix}…), never expires`);
 console.log('the secret is shown once; JSON.stringify of the result prints', JSON.stringify({ secret: ci.secret }));
 
@@ -105,7 +105,7 @@ step('6. The audit trail (token ids and fingerprints, never secrets)');
 const shown = events.filter((e) => !('organization' in e) || e.organization === 'acme');
 for (const event of shown.filter((e) => e.type !== 'access_token.authenticate' || e.outcome === 'failure')) {
   const detail = event.type === 'access_token.authenticate' && event.outcome === 'failure' ? `failure ${event.code}` : 'actor' in event ? `by ${event.actor}` : '';
-  console.log(`${event.at.toISOString()} ${event.type.padEnd(28)} token ${event.tokenId ?? '-'} fp ${event.fingerprint ?? '-'} ${detail}`);
+  console.log(`${new Date(event.at).toISOString()} ${event.type.padEnd(28)} token ${event.tokenId ?? '-'} fp ${event.fingerprint ?? '-'} ${detail}`);
 }
 const leaked = JSON.stringify(events).includes(ci.secret.reveal());
 console.log(`${events.length} events in all; any secret in them? ${leaked ? 'YES (bug)' : 'no'}`);

@@ -1,6 +1,6 @@
 import { OatError } from '../errors.js';
 import type { UpdateTokenInput } from './schemas.js';
-import { TOKEN_STATES, statusOf, type AccessTokenRecord, type TokenState, type TokenStatus } from './token.js';
+import { TOKEN_STATES, statusOf, type AccessTokenRecord, type EpochMillis, type TokenState, type TokenStatus } from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */
 export type LifecycleOperation = 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete';
@@ -160,7 +160,7 @@ export function decideTransition(
   policy: LifecyclePolicy,
   token: Pick<AccessTokenRecord, 'state' | 'expiresAt'> | null,
   operation: LifecycleOperation,
-  now: Date,
+  now: EpochMillis,
 ): TransitionDecision {
   const from: TransitionSource = token === null ? 'none' : statusOf(token, now);
   const rule = policy.table[from][operation];

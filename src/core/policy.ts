@@ -1,6 +1,7 @@
-import { add, type Duration } from 'date-fns';
+import type { Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
+import { addDurationUtc } from './instant.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
 import { DOCKER_HUB_PLANS, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
@@ -14,7 +15,7 @@ export interface TokenPolicy {
   readonly catalog: ScopeCatalog;
   /** Most repository grants per token, not counting `*\/*\/public`. */
   readonly maxRepositoryGrants: number;
-  /** How far ahead a custom expiry may be set. */
+  /** How far ahead a custom expiry may be set, counted in UTC from the time of the request. */
   readonly maxExpiry: Readonly<Duration>;
   readonly format: TokenFormat;
 }
@@ -29,7 +30,7 @@ export interface PolicyOptions {
   readonly extraScopes?: ReadonlyArray<ScopeDefinition>;
   /** Default 50. */
   readonly maxRepositoryGrants?: number;
-  /** The furthest expiry a create request may choose, presets included. Default one year. */
+  /** The furthest expiry a create request may choose, presets included, counted in UTC. Default one year. */
   readonly maxExpiry?: Readonly<Duration>;
   /** Default `oat_`. */
   readonly tokenPrefix?: string;
@@ -77,9 +78,8 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
     throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
   }
   // A duration so long that the date overflows would switch the bound off; 100 years is more than any token needs.
-  const probe = new Date(0);
-  const reach = add(probe, maxExpiry as Duration).getTime();
-  if (!Number.isFinite(reach) || reach > add(probe, { years: 100 }).getTime()) {
+  const reach = addDurationUtc(0, maxExpiry as Duration);
+  if (!Number.isFinite(reach) || reach > addDurationUtc(0, { years: 100 })) {
     throw new OatError('MISCONFIGURED', 'maxExpiry must be at most 100 years', { context: { field: 'maxExpiry' } });
   }
   return Object.freeze({

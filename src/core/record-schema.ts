@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
 import { toOrganizationName, toTokenId } from './ids.js';
-import { freezeRecord, type AccessTokenRecord } from './token.js';
+import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
   'id',
@@ -46,21 +46,22 @@ const EPOCH_TEXT = /^-?\d{1,16}$/;
 const COUNT_TEXT = /^\d{1,16}$/;
 const INSTANT_MESSAGE = 'must be a Date, an ISO 8601 string with an offset, or epoch milliseconds';
 
-function epochToDate(ms: number): Date | undefined {
-  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_EPOCH_MS ? new Date(ms) : undefined;
+// Non-finite and fractional milliseconds are refused, not rounded: either means the driver and the schema disagree.
+function checkedEpoch(ms: number): EpochMillis | undefined {
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_EPOCH_MS ? ms : undefined;
 }
 
-function toInstant(value: unknown): Date | undefined {
-  if (value instanceof Date) return epochToDate(value.getTime());
-  if (typeof value === 'number') return epochToDate(value);
-  if (typeof value === 'bigint') return value >= -MAX_EPOCH_MS && value <= MAX_EPOCH_MS ? new Date(Number(value)) : undefined;
+function toInstant(value: unknown): EpochMillis | undefined {
+  if (value instanceof Date) return checkedEpoch(value.getTime());
+  if (typeof value === 'number') return checkedEpoch(value);
+  if (typeof value === 'bigint') return value >= -MAX_EPOCH_MS && value <= MAX_EPOCH_MS ? Number(value) : undefined;
   if (typeof value !== 'string') return undefined;
-  if (EPOCH_TEXT.test(value)) return epochToDate(Number(value));
+  if (EPOCH_TEXT.test(value)) return checkedEpoch(Number(value));
   return parseIsoInstant(value);
 }
 
 // Parsed by hand: engines disagree on the short offsets and spaces drivers print (`2024-01-01 10:00:00.12+00`).
-function parseIsoInstant(text: string): Date | undefined {
+function parseIsoInstant(text: string): EpochMillis | undefined {
   const m = ISO_INSTANT.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map(
@@ -73,20 +74,20 @@ function parseIsoInstant(text: string): Date | undefined {
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
   date.setUTCHours(hour, minute, second, millis);
   const offsetMs = (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return epochToDate(date.getTime() - offsetMs);
+  return checkedEpoch(date.getTime() - offsetMs);
 }
 
-const instant = z.unknown().transform((value, ctx): Date => {
-  const date = toInstant(value);
-  if (date === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : INSTANT_MESSAGE });
-  return date ?? new Date(0);
+const instant = z.unknown().transform((value, ctx): EpochMillis => {
+  const ms = toInstant(value);
+  if (ms === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : INSTANT_MESSAGE });
+  return ms ?? 0;
 });
 
-const optionalInstant = z.unknown().transform((value, ctx): Date | null => {
+const optionalInstant = z.unknown().transform((value, ctx): EpochMillis | null => {
   if (value === null) return null;
-  const date = toInstant(value);
-  if (date === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : `must be null or ${INSTANT_MESSAGE.slice('must be '.length)}` });
-  return date ?? null;
+  const ms = toInstant(value);
+  if (ms === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : `must be null or ${INSTANT_MESSAGE.slice('must be '.length)}` });
+  return ms ?? null;
 });
 
 const tokenId = z.unknown().transform((value, ctx) => {
@@ -162,13 +163,14 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
  * {@link AccessTokenRecord}, or throws `OatError` `STORE_FAILURE` whose
  * `fields` name every bad column.
  *
- * Invariant: a record that comes out has `Date` instances for every date, a
- * fresh frozen `resources` array, and a safe positive integer `version`,
- * whatever the driver's representation was. Columns may be spelled as the
+ * Invariant: a record that comes out has every instant as integer epoch
+ * milliseconds ({@link EpochMillis}), a fresh frozen `resources` array, and
+ * a safe positive integer `version`, whatever the driver's representation was. Columns may be spelled as the
  * record's fields (`createdAt`) or in snake_case (`created_at`); extra columns
  * are ignored. Accepted encodings:
- * - dates: `Date`, ISO 8601 text with an offset (`Z`, `+02:00`, `+00`; `T` or
- *   a space), or epoch milliseconds as a number, bigint or digit string;
+ * - instants: `Date`, ISO 8601 text with an offset (`Z`, `+02:00`, `+00`; `T`
+ *   or a space), or epoch milliseconds as a number, bigint or digit string;
+ *   non-finite or fractional milliseconds and invalid dates are refused;
  *   `expiresAt` and `lastUsedAt` may be `null`;
  * - `resources`: an array, or its JSON text;
  * - `version`: a number, bigint or digit string;

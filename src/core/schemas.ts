@@ -1,11 +1,11 @@
-import { add, addDays } from 'date-fns';
 import { z } from 'zod';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { validateResources, type RawResource } from './grants.js';
+import { addDurationUtc, DAY_MS } from './instant.js';
 import type { TokenPolicy } from './policy.js';
-import type { Resource } from './token.js';
+import type { EpochMillis, Resource } from './token.js';
 
-/** Expiry presets a create request may name. `none` never expires. */
+/** Expiry presets a create request may name: `30d` and `90d` are exactly 30 and 90 times 24 hours. `none` never expires. */
 export type ExpiryPreset = 'none' | '30d' | '90d';
 
 /** A validated create request. */
@@ -13,7 +13,7 @@ export interface CreateTokenInput {
   readonly label: string;
   readonly description: string;
   readonly resources: ReadonlyArray<Resource>;
-  readonly expiresAt: Date | null;
+  readonly expiresAt: EpochMillis | null;
 }
 
 /** A validated update request: only the fields to change. `active` comes from Hub's `is_active`. */
@@ -28,7 +28,7 @@ export interface UpdateTokenInput {
 export interface InputContext {
   /** The token's organization, lower case. */
   readonly organization: string;
-  readonly now: Date;
+  readonly now: EpochMillis;
   readonly policy: TokenPolicy;
 }
 
@@ -42,7 +42,12 @@ const rawResource = z.strictObject({
 });
 const label = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const description = z.string().max(200, 'must be at most 200 characters').nullable();
-const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+// An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller holds.
+const instant = z.union([
+  z.number().refine((ms) => Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15, 'must be whole epoch milliseconds within the range of a Date'),
+  z.date().transform((date) => date.getTime()),
+  z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
+]);
 
 const createShape = z.strictObject({
   label,
@@ -78,7 +83,7 @@ function resolveExpiry(
   expiresAt: z.infer<typeof createShape>['expires_at'],
   ctx: InputContext,
   issues: FieldIssue[],
-): Date | null {
+): EpochMillis | null {
   if (expiry !== undefined && expiresAt !== undefined) {
     issues.push({ path: 'expires_at', message: 'give either expiry or expires_at, not both' });
     return null;
@@ -86,12 +91,12 @@ function resolveExpiry(
   const field = expiry !== undefined ? 'expiry' : 'expires_at';
   const value = expiry ?? expiresAt ?? 'none';
   if (value === null || value === 'none') return null;
-  const at =
-    value === '30d' ? addDays(ctx.now, 30) : value === '90d' ? addDays(ctx.now, 90) : typeof value === 'string' ? new Date(value) : new Date(value.getTime());
+  // Presets are fixed lengths of time, not calendar days: a DST change in the server's zone must not make one 719 hours.
+  const at = value === '30d' ? ctx.now + 30 * DAY_MS : value === '90d' ? ctx.now + 90 * DAY_MS : value;
   // The bound applies to presets too: a policy that caps lifetimes at a week refuses '30d'.
-  const latest = add(ctx.now, ctx.policy.maxExpiry);
-  if (at.getTime() <= ctx.now.getTime()) issues.push({ path: field, message: 'must be in the future' });
-  else if (at.getTime() > latest.getTime()) issues.push({ path: field, message: `must be at most ${latest.toISOString()}` });
+  const latest = addDurationUtc(ctx.now, ctx.policy.maxExpiry);
+  if (at <= ctx.now) issues.push({ path: field, message: 'must be in the future' });
+  else if (!(at <= latest)) issues.push({ path: field, message: Number.isFinite(latest) ? `must be at most ${new Date(latest).toISOString()}` : 'is too far ahead' });
   return at;
 }
 
@@ -111,11 +116,16 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
  * instant`) or Docker Hub's (`expires_at`, `TYPE_REPO` / `TYPE_ORG`,
  * legacy scope names). Never throws: any input gives a value.
  *
+ * An instant may be epoch milliseconds, an ISO 8601 string with an offset or
+ * a `Date`; the result holds epoch milliseconds either way. Everything is
+ * computed in UTC: `30d` is `now + 30 * 86_400_000`, and the policy's
+ * `maxExpiry` is added to `now` on the UTC calendar.
+ *
  * @example
  * ```ts
  * const parsed = safeParseCreateInput(
  *   { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] }] },
- *   { organization: 'acme', now: new Date(), policy: DEFAULT_POLICY },
+ *   { organization: 'acme', now: Date.now(), policy: DEFAULT_POLICY },
  * );
  * if (!parsed.ok) console.log(parsed.error.fields);
  * ```

@@ -1,5 +1,16 @@
 import type { OrganizationName, TokenId } from './ids.js';
 
+/**
+ * An instant: milliseconds since 1970-01-01T00:00:00Z, as `Date.now()` returns it.
+ *
+ * Invariant: every instant the library takes or returns is one of these, a
+ * safe integer in UTC, never a `Date`. A number cannot be changed in place, so
+ * a record handed out cannot be used to rewrite the stored one (`Date#setTime`
+ * could). Convert at the edges: `new Date(ms).toISOString()` to print,
+ * `Date.parse(text)` or `date.getTime()` to read one.
+ */
+export type EpochMillis = number;
+
 /** The stored lifecycle state of a token. "Expired" is never stored; see {@link statusOf}. */
 export type TokenState = 'active' | 'inactive' | 'deleted';
 
@@ -34,9 +45,10 @@ export type Resource = RepositoryResource | OrganizationResource;
 export const PUBLIC_REPOSITORIES_PATH = '*/*/public';
 
 /**
- * An organization access token as stored. Deeply frozen; every change makes a
- * new record with `version + 1`. Holds the hash of the secret and a short
- * non-secret display prefix, never the secret itself.
+ * An organization access token as stored. Deeply frozen, and its instants are
+ * {@link EpochMillis}, so nothing reachable from a record can be changed;
+ * every change makes a new record with `version + 1`. Holds the hash of the
+ * secret and a short non-secret display prefix, never the secret itself.
  */
 export interface AccessTokenRecord {
   readonly id: TokenId;
@@ -48,12 +60,12 @@ export interface AccessTokenRecord {
   readonly description: string;
   /** Username of whoever created the token; kept for audit, grants nothing. */
   readonly createdBy: string;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  readonly createdAt: EpochMillis;
+  readonly updatedAt: EpochMillis;
   /** `null`: never expires. Fixed at creation. */
-  readonly expiresAt: Date | null;
+  readonly expiresAt: EpochMillis | null;
   /** `null`: never used. Written at most once per interval, never moves backwards. */
-  readonly lastUsedAt: Date | null;
+  readonly lastUsedAt: EpochMillis | null;
   readonly state: TokenState;
   readonly resources: ReadonlyArray<Resource>;
   /** Hash of the whole secret, as the configured hasher writes it. */
@@ -65,12 +77,12 @@ export interface AccessTokenRecord {
 }
 
 /** True when a token that is not deleted has reached its expiry at `now`. */
-export function isExpired(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: Date): boolean {
-  return token.state !== 'deleted' && token.expiresAt !== null && now.getTime() >= token.expiresAt.getTime();
+export function isExpired(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: EpochMillis): boolean {
+  return token.state !== 'deleted' && token.expiresAt !== null && now >= token.expiresAt;
 }
 
 /** The status a caller sees at `now`: `expired` is derived here, never stored. */
-export function statusOf(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: Date): TokenStatus {
+export function statusOf(token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>, now: EpochMillis): TokenStatus {
   return isExpired(token, now) ? 'expired' : token.state;
 }
 

@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, Resource } from '../core/token.js';
+import type { AccessTokenRecord, EpochMillis, Resource } from '../core/token.js';
 
 /** A grant as Docker Hub's API writes it. Scopes are canonical `scope-*` names. */
 export interface HubResource {
@@ -44,7 +44,7 @@ export interface HubAccessTokenPage {
   readonly results: ReadonlyArray<HubAccessTokenSummary>;
 }
 
-const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
+const iso = (ms: EpochMillis | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** Maps one validated grant to Hub's shape (`repository` -> `TYPE_REPO`, `organization` -> `TYPE_ORG`). */
 export function toHubResource(resource: Resource): HubResource {
@@ -62,7 +62,7 @@ export function toHubAccessTokenSummary(record: AccessTokenRecord): HubAccessTok
     description: record.description,
     created_by: record.createdBy,
     is_active: record.state === 'active',
-    created_at: record.createdAt.toISOString(),
+    created_at: new Date(record.createdAt).toISOString(),
     expires_at: iso(record.expiresAt),
     last_used_at: iso(record.lastUsedAt),
   };

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
-import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
+import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { storeFault } from './faults.js';
 import { schemaCheck } from './schema-version.js';
@@ -29,6 +29,13 @@ function limitParameter(limit: number): number {
   return Math.min(Math.max(Math.ceil(limit), 0), INT_MAX);
 }
 
+/** An instant as a `timestamptz` parameter: node-postgres sends a `Date` in UTC, a bare number would be refused. */
+function timestamp(ms: EpochMillis): Date;
+function timestamp(ms: EpochMillis | null): Date | null;
+function timestamp(ms: EpochMillis | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}
+
 /** The columns that hold a record's values, in the order of `TOKEN_COLUMNS` in sql.ts. */
 function insertValues(record: AccessTokenRecord): unknown[] {
   return [
@@ -37,10 +44,10 @@ function insertValues(record: AccessTokenRecord): unknown[] {
     toTextColumn(record.label),
     toTextColumn(record.description),
     toTextColumn(record.createdBy),
-    record.createdAt,
-    record.updatedAt,
-    record.expiresAt,
-    record.lastUsedAt,
+    timestamp(record.createdAt),
+    timestamp(record.updatedAt),
+    timestamp(record.expiresAt),
+    timestamp(record.lastUsedAt),
     record.state,
     JSON.stringify(record.resources),
     record.secretHash,
@@ -57,9 +64,9 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
     toTextColumn(record.label),
     toTextColumn(record.description),
     toTextColumn(record.createdBy),
-    record.createdAt,
-    record.updatedAt,
-    record.expiresAt,
+    timestamp(record.createdAt),
+    timestamp(record.updatedAt),
+    timestamp(record.expiresAt),
     record.state,
     JSON.stringify(record.resources),
     record.displayPrefix,
@@ -170,7 +177,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       if (!isTokenId(id)) return false;
       try {
         await schemaUsable();
-        const result = await pool.query(sql.touch, [id, at, ifOlderThan]);
+        const result = await pool.query(sql.touch, [id, timestamp(at), timestamp(ifOlderThan)]);
         return result.rowCount === 1;
       } catch (error) {
         throw storeFault('touchLastUsed', error);
@@ -187,7 +194,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
 
     async list(query: ListQuery): Promise<TokenPage> {
       const statuses = [...(query.statuses ?? LIVE_STATUSES)];
-      const filter = [query.organization, query.now, statuses];
+      const filter = [query.organization, timestamp(query.now), statuses];
       const window = [Math.max(0, Math.floor(query.offset)), Math.max(1, Math.floor(query.limit))];
       let rows: ReadonlyArray<Record<string, unknown> & { total: number }>;
       let total: number;

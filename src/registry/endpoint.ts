@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClientContext } from '../core/access.js';
+import type { EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { Principal } from '../service/authenticator.js';
 import { systemClock } from '../service/clock.js';
@@ -92,8 +93,8 @@ function registryError(status: number, code: string, message: string, headers: R
 }
 
 /** RFC 3339 in whole seconds, as registries print it. */
-function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+function rfc3339(ms: EpochMillis): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
@@ -215,7 +216,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     if (!login.ok) return unauthorized('invalid username or token');
     const { principal } = login;
     // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
-    if (principal.expiresAt !== null && principal.expiresAt.getTime() - clockMs(clock) < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+    if (principal.expiresAt !== null && principal.expiresAt - clockMs(clock) < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
       return unauthorized('invalid username or token');
     }
     return principal;

@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { OatError } from '../errors.js';
 import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
+import type { EpochMillis } from '../core/token.js';
 import type { GrantedAccess } from './grant.js';
 
 /** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
@@ -59,15 +60,15 @@ export interface RegistryTokenClaims {
    * {@link REGISTRY_EXPIRY_LEEWAY_SECONDS} before it, so a registry that
    * allows that leeway still stops at the same instant. `null`: no cap.
    */
-  readonly notAfter?: Date | null;
+  readonly notAfter?: EpochMillis | null;
 }
 
 /** A signed registry token and its times. */
 export interface IssuedRegistryToken {
   /** The compact JWS. A bearer credential: do not log it. */
   readonly token: string;
-  /** `iat` as a Date (whole seconds). */
-  readonly issuedAt: Date;
+  /** `iat` in epoch milliseconds (a whole second). */
+  readonly issuedAt: EpochMillis;
   /**
    * Seconds until `exp`: the lifetime, or less when `notAfter` or the end of
    * the certificate chain's validity comes first (at least 1).
@@ -80,13 +81,13 @@ export interface RegistryTokenSigner {
   readonly algorithm: RegistrySigningAlgorithm;
   readonly lifetimeSeconds: number;
   /**
-   * Signs a token issued at `now`; its `exp` never passes the `notAfter` of
+   * Signs a token issued at `now` (epoch milliseconds); its `exp` never passes the `notAfter` of
    * any certificate in the chain. Throws `MISCONFIGURED` when the chain is not
    * valid at `now` or has less than {@link MIN_TOKEN_LIFETIME_SECONDS} left:
    * the registry would reject what it signs. Stateless: safe to call
    * concurrently.
    */
-  issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken>;
+  issue(claims: RegistryTokenClaims, now: EpochMillis): Promise<IssuedRegistryToken>;
 }
 
 const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
@@ -142,7 +143,7 @@ interface Chain {
 
 /** Epoch milliseconds of a clock's now. One helper, so that a change of what `Clock.now()` returns touches one line. */
 export function clockMs(clock: Clock): number {
-  return clock.now().getTime();
+  return clock.now();
 }
 
 const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -241,7 +242,7 @@ function lifetimeOf(value: number | undefined): number {
  * @example
  * ```ts
  * const signer = createRegistryTokenSigner({ issuer: 'oat', audience: 'registry.local', signingKey: keyPem, certificateChain: certPem });
- * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, new Date());
+ * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, Date.now());
  * ```
  */
 export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): RegistryTokenSigner {
@@ -260,11 +261,11 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
   return Object.freeze({
     algorithm,
     lifetimeSeconds,
-    async issue(claims: RegistryTokenClaims, now: Date): Promise<IssuedRegistryToken> {
-      const expired = chainProblem(chain, now.getTime());
+    async issue(claims: RegistryTokenClaims, now: EpochMillis): Promise<IssuedRegistryToken> {
+      const expired = chainProblem(chain, now);
       if (expired !== null) throw expired;
-      const iat = Math.floor(now.getTime() / 1000);
-      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter.getTime() / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
+      const iat = Math.floor(now / 1000);
+      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
       const exp = Math.min(iat + lifetimeSeconds, cap, chainEnd);
       if (exp <= iat) {
         throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
@@ -279,7 +280,7 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
         .setExpirationTime(exp)
         .setJti(randomBytes(16).toString('base64url'))
         .sign(key);
-      return Object.freeze({ token, issuedAt: new Date(iat * 1000), expiresIn: exp - iat });
+      return Object.freeze({ token, issuedAt: iat * 1000, expiresIn: exp - iat });
     },
   });
 }

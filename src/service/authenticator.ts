@@ -5,7 +5,7 @@ import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
 import { isPlanEligible } from '../core/quota.js';
-import { isExpired, type AccessTokenRecord } from '../core/token.js';
+import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import { checkProfile } from './directory.js';
 import { fingerprintOf } from './hashers.js';
@@ -14,6 +14,7 @@ import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore
 /**
  * Who a successful authentication speaks for: an organization and one of its
  * tokens, never a person. Attribute usage and rate limits to `tokenId`.
+ * Frozen, and shared by every login with the same version of the token.
  */
 export interface Principal {
   readonly organization: OrganizationName;
@@ -21,7 +22,7 @@ export interface Principal {
   /** The token's label, for logs. */
   readonly label: string;
   /** When the token stops working (`null`: never). Credentials derived from it, such as registry JWTs, must not outlive it. */
-  readonly expiresAt: Date | null;
+  readonly expiresAt: EpochMillis | null;
   /** Compiled once per stored version of the token. */
   readonly grants: CompiledGrants;
 }
@@ -96,7 +97,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   // frozen object each time is checked once.
   const checkedProfiles = new WeakMap<object, { readonly eligible: boolean }>();
 
-  const fail = (now: Date, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
+  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
       emit({
         type: 'access_token.authenticate',
@@ -141,7 +142,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     const entry: PrincipalEntry = {
       version: record.version,
       result: Object.freeze({ ok: true, principal }),
-      touchedAt: record.lastUsedAt === null ? Number.NEGATIVE_INFINITY : record.lastUsedAt.getTime(),
+      touchedAt: record.lastUsedAt ?? Number.NEGATIVE_INFINITY,
     };
     remember(record, entry);
     return entry;
@@ -189,14 +190,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     const entry = principalFor(record);
     // Last used, at most once per interval: the entry remembers this process's last write, so a busy
     // token's stored lastUsedAt is read only when a write may be due.
-    const due = now.getTime() - deps.lastUsedIntervalMs;
-    if (entry.touchedAt <= due && (record.lastUsedAt === null || record.lastUsedAt.getTime() <= due)) {
+    const due = now - deps.lastUsedIntervalMs;
+    if (entry.touchedAt <= due && (record.lastUsedAt === null || record.lastUsedAt <= due)) {
       // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the port requires.
-      const ifOlderThan = new Date(Math.min(due + 1, now.getTime()));
+      const ifOlderThan = Math.min(due + 1, now);
       await guard('STORE_FAILURE', 'The token store failed', () => store.touchLastUsed(record.id, now, ifOlderThan));
-      entry.touchedAt = now.getTime();
+      entry.touchedAt = now;
     } else if (entry.touchedAt <= due && record.lastUsedAt !== null) {
-      entry.touchedAt = record.lastUsedAt.getTime();
+      entry.touchedAt = record.lastUsedAt;
     }
     const result = entry.result;
     emit?.({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });

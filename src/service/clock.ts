@@ -1,4 +1,4 @@
 import type { Clock } from './ports.js';
 
-/** The real clock. */
-export const systemClock: Clock = Object.freeze({ now: () => new Date() });
+/** The real clock: `Date.now()`, epoch milliseconds. */
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() });

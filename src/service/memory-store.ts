@@ -9,7 +9,10 @@ const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
  * The embedded default {@link TokenStore}: records in memory, indexed by id
  * and by secret hash, with a per-organization counter so the quota guard is
  * O(1). Every method runs to completion synchronously before its promise
- * resolves, so each guard is atomic within the process.
+ * resolves, so each guard is atomic within the process. It keeps deeply
+ * frozen records and hands out those same objects (and frozen pages): with
+ * every instant a number, nothing a caller receives can change what is
+ * stored.
  *
  * @example
  * ```ts
@@ -60,8 +63,8 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
     touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
       const stored = byId.get(id);
       if (stored === undefined || stored.state === 'deleted') return resolved(false);
-      if (stored.lastUsedAt !== null && stored.lastUsedAt.getTime() >= ifOlderThan.getTime()) return resolved(false);
-      put(freezeRecord({ ...stored, lastUsedAt: new Date(at.getTime()) }));
+      if (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan) return resolved(false);
+      put(freezeRecord({ ...stored, lastUsedAt: at }));
       return resolved(true);
     },
     findById(id: TokenId) {
@@ -78,8 +81,8 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         const record = byId.get(id) as AccessTokenRecord;
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
-      matching.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return resolved({ items: matching.slice(query.offset, query.offset + query.limit), total: matching.length });
+      matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
     },
     countLive(organization) {
       return resolved(live.get(organization) ?? 0);

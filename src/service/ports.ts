@@ -1,7 +1,7 @@
 import type { OrganizationProfile } from '../core/access.js';
 import type { AuthenticationDenialCode } from './authenticator.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
-import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
+import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
 /** Outcome of {@link TokenStore.insertWithinQuota}. */
 export type InsertOutcome =
@@ -12,7 +12,7 @@ export type InsertOutcome =
 /** Outcome of {@link TokenStore.replace}. */
 export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
 
-/** What {@link TokenStore.list} returns: one page and the total across pages. */
+/** What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included. */
 export interface TokenPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
   readonly total: number;
@@ -28,7 +28,7 @@ export interface ListQuery {
    */
   readonly statuses?: ReadonlyArray<TokenStatus>;
   /** The instant that decides `expired`. */
-  readonly now: Date;
+  readonly now: EpochMillis;
   /** Records to skip. */
   readonly offset: number;
   /** Most records to return (at least 1). */
@@ -39,7 +39,8 @@ export interface ListQuery {
  * Persistence for token records. Every method that changes state carries its
  * own guard and applies atomically, so the service never reads, decides and
  * writes for anything that must hold under concurrency. Records handed in and
- * out are frozen {@link AccessTokenRecord}s with `Date` fields.
+ * out are deeply frozen {@link AccessTokenRecord}s with epoch-millisecond
+ * instants; a page from `list` is frozen too, its `items` array included.
  *
  * Run `describeTokenStoreContract` from `org-access-tokens/testing` against an
  * implementation to check it keeps every promise below.
@@ -67,7 +68,7 @@ export interface TokenStore {
    * `at`), so it never moves backwards and is written at most once per
    * interval. Does not change `version`. Resolves to whether it wrote.
    */
-  touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean>;
+  touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean>;
   /** The record with this id, deleted ones included, or `null`. */
   findById(id: TokenId): Promise<AccessTokenRecord | null>;
   /**
@@ -99,7 +100,8 @@ export interface SecretHasher {
 
 /** The source of "now". Inject a fake one in tests. It must not throw: what it throws reaches the caller unwrapped. */
 export interface Clock {
-  now(): Date;
+  /** The current instant in epoch milliseconds, as `Date.now()` returns it. */
+  now(): EpochMillis;
 }
 
 /** Audit actions for management operations, in Docker Hub's naming. */
@@ -117,7 +119,7 @@ export type ManagementAction =
 export type TokenEvent =
   | {
       readonly type: ManagementAction;
-      readonly at: Date;
+      readonly at: EpochMillis;
       readonly organization: OrganizationName;
       readonly tokenId: TokenId;
       readonly fingerprint: string;
@@ -127,7 +129,7 @@ export type TokenEvent =
     }
   | {
       readonly type: 'access_token.authenticate';
-      readonly at: Date;
+      readonly at: EpochMillis;
       readonly organization: OrganizationName;
       readonly tokenId: TokenId;
       readonly fingerprint: string;
@@ -135,7 +137,7 @@ export type TokenEvent =
     }
   | {
       readonly type: 'access_token.authenticate';
-      readonly at: Date;
+      readonly at: EpochMillis;
       /**
        * The username presented, lower case, when it could be an organization
        * name; `null` otherwise, and always `null` when it looks like a token:

@@ -7,7 +7,7 @@ import { decideTransition, planUpdate, type LifecycleOperation } from '../core/l
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
-import { freezeRecord, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
+import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { systemClock } from './clock.js';
@@ -52,7 +52,7 @@ export interface ListOptions {
   readonly pageSize?: number;
 }
 
-/** One page of tokens, with Docker Hub's paging numbers. */
+/** One page of tokens, with Docker Hub's paging numbers. Deeply frozen: the page, `items` and every record. */
 export interface TokenListPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
   readonly total: number;
@@ -60,7 +60,12 @@ export interface TokenListPage {
   readonly pageSize: number;
 }
 
-/** The token service: management for people, authentication and authorization for machines. */
+/**
+ * The token service: management for people, authentication and authorization for machines.
+ * Everything it returns (records, pages, created tokens, principals) is deeply
+ * frozen and every instant is {@link EpochMillis}, so a caller cannot change
+ * stored state through a result.
+ */
 export interface TokenService {
   readonly policy: TokenPolicy;
   /** Creates a token; the only place its plaintext ever exists. */
@@ -104,6 +109,17 @@ function grantsOf(principal: Principal): CompiledGrants {
     throw invalid('principal', 'must be a principal returned by authenticate');
   }
   return grants;
+}
+
+/**
+ * A stored record as the service hands it out: deeply frozen. The port
+ * promises frozen records; a store that breaks the promise gets a frozen copy
+ * rather than having its own objects frozen under it.
+ */
+function handOut(record: AccessTokenRecord): AccessTokenRecord {
+  const frozen =
+    Object.isFrozen(record) && Object.isFrozen(record.resources) && record.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes));
+  return frozen ? record : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
 }
 
 function invalid(path: string, message: string): OatError {
@@ -183,7 +199,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     if (record === null || record.organization !== org || record.state === 'deleted') {
       throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     }
-    return record;
+    return handOut(record);
   }
 
   /**
@@ -311,7 +327,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
       const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-      return Object.freeze({ items: result.items, total: result.total, page, pageSize });
+      return Object.freeze({ items: Object.freeze(result.items.map(handOut)), total: result.total, page, pageSize });
     },
 
     update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {

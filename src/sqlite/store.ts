@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
-import type { AccessTokenRecord } from '../core/token.js';
+import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { SQLITE_SCHEMA_OBJECTS, migrate } from './schema.js';
@@ -54,10 +54,10 @@ function toRow(record: AccessTokenRecord): Row {
     label: record.label,
     description: record.description,
     created_by: record.createdBy,
-    created_at: record.createdAt.getTime(),
-    updated_at: record.updatedAt.getTime(),
-    expires_at: record.expiresAt?.getTime() ?? null,
-    last_used_at: record.lastUsedAt?.getTime() ?? null,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    expires_at: record.expiresAt,
+    last_used_at: record.lastUsedAt,
     state: record.state,
     // Only the known keys: the JSON column holds grants, nothing a caller slipped in.
     resources: JSON.stringify(record.resources.map((r) => ({ type: r.type, path: r.path, scopes: r.scopes }))),
@@ -178,8 +178,8 @@ export function createSqliteTokenStore(db: Database.Database, options: SqliteTok
       });
     },
 
-    touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean> {
-      return run('touchLastUsed', { tokenId: id }, () => statement.touch.run({ id, at: at.getTime(), if_older_than: ifOlderThan.getTime() }).changes === 1);
+    touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
+      return run('touchLastUsed', { tokenId: id }, () => statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1);
     },
 
     findById(id: TokenId): Promise<AccessTokenRecord | null> {
@@ -200,7 +200,7 @@ export function createSqliteTokenStore(db: Database.Database, options: SqliteTok
       return run('list', { organization: query.organization }, () =>
         listPage({
           organization: query.organization,
-          now: query.now.getTime(),
+          now: query.now,
           statuses: query.statuses === undefined ? DEFAULT_STATUSES : JSON.stringify(query.statuses),
           limit: query.limit,
           offset: query.offset,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { RawResource, RepositoryRequest } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { DEFAULT_SCOPE_CATALOG, type ResourceKind } from '../core/scopes.js';
-import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type Resource, type TokenState } from '../core/token.js';
+import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type EpochMillis, type Resource, type TokenState } from '../core/token.js';
 
 const lowerAlnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 
@@ -51,13 +51,16 @@ export function resourcesArbitrary(organization: string, options: { readonly max
 
 /**
  * Valid create requests for `organization`, in either accepted shape, with
- * every expiry form. Custom expiries lie between a minute and 360 days after
- * `now`: pass the time of the clock the service under test reads (a fake
- * clock's `now()`), or they may already be past when validated.
+ * every expiry form (a custom one as epoch milliseconds, an ISO string or a
+ * `Date`). Custom expiries lie between a minute and 360 days after `now`
+ * (epoch milliseconds): pass the time of the clock the service under test
+ * reads (a fake clock's `now()`), or they may already be past when validated.
  */
-export function createInputArbitrary(organization: string, now: Date): fc.Arbitrary<Record<string, unknown>> {
+export function createInputArbitrary(organization: string, now: EpochMillis): fc.Arbitrary<Record<string, unknown>> {
   const label = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
-  const customExpiry = fc.integer({ min: 60_000, max: 360 * 24 * 3600 * 1000 }).map((ms) => new Date(now.getTime() + ms));
+  const customExpiry = fc
+    .tuple(fc.integer({ min: 60_000, max: 360 * 24 * 3600 * 1000 }), fc.constantFrom('ms', 'iso', 'date'))
+    .map(([ms, form]) => (form === 'ms' ? now + ms : form === 'iso' ? new Date(now + ms).toISOString() : new Date(now + ms)));
   return fc
     .record({
       label,
@@ -69,7 +72,9 @@ export function createInputArbitrary(organization: string, now: Date): fc.Arbitr
     .map(({ label, description, resources, expiry, hubExpiry }) => {
       const input: Record<string, unknown> = { label, resources };
       if (description !== undefined) input.description = description;
-      if (expiry instanceof Date && hubExpiry) input.expires_at = expiry.toISOString();
+      const custom = expiry !== undefined && expiry !== 'none' && expiry !== '30d' && expiry !== '90d';
+      // Hub's JSON carries ISO strings only.
+      if (custom && hubExpiry) input.expires_at = new Date(expiry).toISOString();
       else if (expiry !== undefined) input.expiry = expiry;
       return input;
     });
@@ -98,7 +103,7 @@ export function tokenIdArbitrary(): fc.Arbitrary<TokenId> {
   return fc.tuple(hex(8), hex(4), hex(4), hex(4), hex(12)).map((p) => p.join('-') as TokenId);
 }
 
-/** Frozen, internally consistent token records (validated resources, version >= 1, dates in order). */
+/** Frozen, internally consistent token records (validated resources, version >= 1, instants in order, as epoch milliseconds). */
 export function tokenRecordArbitrary(options: { readonly organization?: string; readonly states?: ReadonlyArray<TokenState> } = {}): fc.Arbitrary<AccessTokenRecord> {
   const org = options.organization === undefined ? organizationNameArbitrary() : fc.constant(options.organization as OrganizationName);
   return org.chain((organization) =>
@@ -129,10 +134,10 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
           label: r.label,
           description: r.description,
           createdBy: r.createdBy,
-          createdAt: new Date(r.createdAt),
-          updatedAt: new Date(r.createdAt),
-          expiresAt: r.lifetime === null ? null : new Date(r.createdAt + r.lifetime),
-          lastUsedAt: r.used === null ? null : new Date(r.createdAt + r.used),
+          createdAt: r.createdAt,
+          updatedAt: r.createdAt,
+          expiresAt: r.lifetime === null ? null : r.createdAt + r.lifetime,
+          lastUsedAt: r.used === null ? null : r.createdAt + r.used,
           state: r.state,
           resources,
           secretHash: r.secretHash,

@@ -70,7 +70,7 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
         const clock = createFakeClock();
         const events: TokenEvent[] = [];
         const service = createTokenService({ store, clock, policy, organizations: MODEL_ORGANIZATIONS, events: { emit: (e) => events.push(e) }, lastUsedIntervalMs: LAST_USED_INTERVAL });
-        const model: ServiceModel = { tokens: [], now: clock.now().getTime(), lifecycle };
+        const model: ServiceModel = { tokens: [], now: clock.now(), lifecycle };
         const real: ServiceReal = { service, store, clock, events, errors: [], tally };
         const previous = new Map<string, TokenState>();
         const checked = [...commands].map((command) => ({

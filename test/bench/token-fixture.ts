@@ -63,8 +63,8 @@ export async function buildTokenFixture(count: number): Promise<TokenFixture> {
   const organizations = Array.from({ length: organizationCount }, (_, o) => ({ name: orgName(o), plan: 'big', owners: ['owner'] }));
   const service = createTokenService({ store, organizations, policy: BENCH_POLICY, hasher: sha256Hasher() });
   const limit = tokenLimit(BENCH_POLICY.plans, 'big');
-  const now = new Date();
-  const inAYear = new Date(now.getTime() + 365 * 24 * 3600 * 1000);
+  const now = Date.now();
+  const inAYear = now + 365 * 24 * 3600 * 1000;
   const tokens: string[] = [];
   const orgs: string[] = [];
   const index = new Map<string, AccessTokenRecord>();
@@ -123,7 +123,7 @@ export async function buildTokenFixture(count: number): Promise<TokenFixture> {
 export function floorAuthenticate(index: ReadonlyMap<string, AccessTokenRecord>, org: string, token: string): boolean {
   if (!BENCH_POLICY.format.check(token).ok) return false;
   const record = index.get(hash('sha256', token, 'base64url'));
-  return record !== undefined && record.organization === org && record.state === 'active' && (record.expiresAt === null || record.expiresAt.getTime() > Date.now());
+  return record !== undefined && record.organization === org && record.state === 'active' && (record.expiresAt === null || record.expiresAt > Date.now());
 }
 
 /**

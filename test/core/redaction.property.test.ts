@@ -16,7 +16,7 @@ import {
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { embedded, expectNoSlice, foreignSecret, requestWith, surfacesOf, tokenOf, tokenPrefix } from '../support/secrets.js';
 
-const NOW = new Date('2025-03-01T12:00:00.000Z');
+const NOW = Date.UTC(2025, 2, 1, 12);
 const contextFor = (prefix: string): InputContext => ({ organization: 'acme', now: NOW, policy: createPolicy({ tokenPrefix: prefix }) });
 
 /** A policy prefix, a secret (a token of that format or a secret of another format), and a request that embeds it. */

@@ -40,7 +40,7 @@ export interface Hub {
   readonly store: TokenStore;
   /** Moves the service's clock. */
   advance(ms: number): void;
-  now(): Date;
+  now(): number;
   call(method: string, path: string, options?: CallOptions): Promise<Reply>;
   /** Every reply seen so far, in order. */
   readonly replies: Reply[];
@@ -74,7 +74,7 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
   const service = createTokenService({
     store,
     organizations: ORGANIZATIONS,
-    clock: { now: () => new Date(now) },
+    clock: { now: () => now },
     ...(setup.policy === undefined ? {} : { policy: setup.policy }),
   });
   const handler = createHubApi({
@@ -94,7 +94,7 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
     advance: (ms) => {
       now += ms;
     },
-    now: () => new Date(now),
+    now: () => now,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.as !== undefined) headers.authorization = `Bearer ${options.as}`;

@@ -139,7 +139,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await migrate(pool, { schema });
     const counting = countingPool(pool, /to_regclass/);
     const store = createPostgresTokenStore(counting.pool, { schema });
-    await Promise.all([store.countLive(acme), store.countLive(acme), store.findById(makeTestRecord(1).id), store.list({ organization: acme, now: new Date(0), offset: 0, limit: 5 })]);
+    await Promise.all([store.countLive(acme), store.countLive(acme), store.findById(makeTestRecord(1).id), store.list({ organization: acme, now: 0, offset: 0, limit: 5 })]);
     await store.insertWithinQuota(makeTestRecord(2), 10);
     await store.countLive(acme);
     expect(counting.count()).toBe(1);

@@ -186,7 +186,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const notAnId = 'not-a-uuid' as ReturnType<typeof makeTestRecord>['id'];
       await expect(store.findById(notAnId)).resolves.toBeNull();
-      await expect(store.touchLastUsed(notAnId, new Date(), new Date())).resolves.toBe(false);
+      await expect(store.touchLastUsed(notAnId, Date.now(), Date.now())).resolves.toBe(false);
       await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toBe('not-found');
     });
   });

@@ -58,7 +58,8 @@ async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strat
     // The window a real service has between two awaited queries, made wide enough that it always overlaps.
     await client.query('SELECT pg_sleep($1)', [NAIVE_PAUSE_SECONDS]);
     await client.query(naiveInsert(schema), [
-      r.id, r.organization, r.label, r.description, r.createdBy, r.createdAt, r.updatedAt, r.expiresAt, r.lastUsedAt,
+      // Records carry epoch milliseconds; timestamptz parameters go as Dates.
+      r.id, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.expiresAt === null ? null : new Date(r.expiresAt), r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
       r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version,
     ]);
     await client.query('COMMIT');
@@ -110,7 +111,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
       if (!outcome.inserted) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
-        const page = await store.list({ organization, now: new Date(0), offset: 0, limit: 1 });
+        const page = await store.list({ organization, now: 0, offset: 0, limit: 1 });
         const oldest = page.items[0];
         if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
       }

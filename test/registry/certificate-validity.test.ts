@@ -75,15 +75,15 @@ describe('createRegistryTokenSigner: certificate validity at construction', () =
 describe('RegistryTokenSigner.issue: tokens never outlive the certificate chain', () => {
   it('caps exp at the notAfter of the leaf', async () => {
     const signer = createRegistryTokenSigner(options(endsSoon, NOW));
-    const issued = await signer.issue({ subject: 'acme', access: [] }, at(ENDS - 2 * MINUTE));
+    const issued = await signer.issue({ subject: 'acme', access: [] }, ENDS - 2 * MINUTE);
     expect(issued.expiresIn).toBe(120);
     expect(decodeJwt(issued.token).exp).toBe(ENDS / 1000);
   });
 
   it('throws MISCONFIGURED once the chain has expired or has less than 60 s left, naming the certificate', async () => {
     const signer = createRegistryTokenSigner(options(endsSoon, NOW));
-    await expect(signer.issue({ subject: 'acme', access: [] }, at(ENDS + 1000))).rejects.toMatchObject({ code: 'MISCONFIGURED', context: { index: 0, subject: 'CN=oat-token-issuer' } });
-    await expect(signer.issue({ subject: 'acme', access: [] }, at(ENDS - 30_000))).rejects.toMatchObject({ code: 'MISCONFIGURED', message: expect.stringContaining('less than 60 s') });
+    await expect(signer.issue({ subject: 'acme', access: [] }, ENDS + 1000)).rejects.toMatchObject({ code: 'MISCONFIGURED', context: { index: 0, subject: 'CN=oat-token-issuer' } });
+    await expect(signer.issue({ subject: 'acme', access: [] }, ENDS - 30_000)).rejects.toMatchObject({ code: 'MISCONFIGURED', message: expect.stringContaining('less than 60 s') });
   });
 
   it('property: at any instant a token is either refused or lives 60 s or more and ends by the chain notAfter', async () => {
@@ -92,10 +92,10 @@ describe('RegistryTokenSigner.issue: tokens never outlive the certificate chain'
       fc.asyncProperty(fc.oneof(fc.integer({ min: NOW - DAY, max: ENDS + MINUTE }), fc.integer({ min: ENDS - 6 * MINUTE, max: ENDS + MINUTE })), async (now) => {
         const left = ENDS - now;
         if (left < MINUTE) {
-          await expect(signer.issue({ subject: 'acme', access: [] }, at(now))).rejects.toMatchObject({ code: 'MISCONFIGURED' });
+          await expect(signer.issue({ subject: 'acme', access: [] }, now)).rejects.toMatchObject({ code: 'MISCONFIGURED' });
           return;
         }
-        const issued = await signer.issue({ subject: 'acme', access: [] }, at(now));
+        const issued = await signer.issue({ subject: 'acme', access: [] }, now);
         const { exp, iat } = decodeJwt(issued.token) as { exp: number; iat: number };
         expect(exp * 1000).toBeLessThanOrEqual(ENDS);
         expect(exp - iat).toBe(issued.expiresIn);

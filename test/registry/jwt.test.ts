@@ -5,8 +5,8 @@ import { isOatError } from '../../src/errors.js';
 import { createRegistryTokenSigner, type RegistryTokenSignerOptions } from '../../src/registry/jwt.js';
 import { makeCaSigned, makeSelfSigned, type TestKeyPair } from './keys.js';
 
-const NOW = new Date('2026-03-01T12:00:00.500Z');
-const IAT = Math.floor(NOW.getTime() / 1000);
+const NOW = Date.UTC(2026, 2, 1, 12, 0, 0, 500);
+const IAT = Math.floor(NOW / 1000);
 const ACCESS = [{ type: 'repository' as const, name: 'acme/app', actions: ['pull' as const, 'push' as const] }];
 
 let p256: TestKeyPair;
@@ -43,7 +43,7 @@ describe('createRegistryTokenSigner', () => {
     const signer = createRegistryTokenSigner(base(p256));
     expect(signer.algorithm).toBe('ES256');
     const issued = await signer.issue({ subject: 'acme', access: ACCESS }, NOW);
-    expect(issued.issuedAt).toEqual(new Date(IAT * 1000));
+    expect(issued.issuedAt).toBe(IAT * 1000);
     expect(issued.expiresIn).toBe(300);
 
     const header = decodeProtectedHeader(issued.token);
@@ -51,7 +51,7 @@ describe('createRegistryTokenSigner', () => {
     expect(header.x5c?.[0]).toMatch(/^[A-Za-z0-9+/]+=*$/); // standard base64, not base64url
 
     const key = await importX509(p256.chainPem, 'ES256');
-    const { payload } = await jwtVerify(issued.token, key, { issuer: 'oat-issuer', audience: 'registry.local', currentDate: NOW });
+    const { payload } = await jwtVerify(issued.token, key, { issuer: 'oat-issuer', audience: 'registry.local', currentDate: new Date(NOW) });
     expect(payload).toEqual({
       iss: 'oat-issuer',
       sub: 'acme',
@@ -70,7 +70,7 @@ describe('createRegistryTokenSigner', () => {
     const key = await importX509(p256.chainPem, 'ES256');
     const ids = new Set<unknown>();
     for (let i = 0; i < 5; i++) {
-      const { payload } = await jwtVerify((await signer.issue({ subject: '', access: [] }, NOW)).token, key, { currentDate: NOW });
+      const { payload } = await jwtVerify((await signer.issue({ subject: '', access: [] }, NOW)).token, key, { currentDate: new Date(NOW) });
       ids.add(payload.jti);
     }
     expect(ids.size).toBe(5);
@@ -82,7 +82,7 @@ describe('createRegistryTokenSigner', () => {
       const signer = createRegistryTokenSigner(base(keys));
       expect(signer.algorithm).toBe(alg);
       const { token } = await signer.issue({ subject: 'acme', access: [] }, NOW);
-      const { payload, protectedHeader } = await jwtVerify(token, await importX509(keys.chainPem, alg), { currentDate: NOW });
+      const { payload, protectedHeader } = await jwtVerify(token, await importX509(keys.chainPem, alg), { currentDate: new Date(NOW) });
       expect(protectedHeader.alg).toBe(alg);
       expect(payload.access).toEqual([]);
     }
@@ -94,13 +94,13 @@ describe('createRegistryTokenSigner', () => {
     const { token } = await signer.issue({ subject: 'acme', access: ACCESS }, NOW);
     const blocks = keys.chainPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
     expect(decodeProtectedHeader(token).x5c).toEqual(blocks.map(derOf));
-    await expect(jwtVerify(token, await importX509(blocks[0] as string, 'ES256'), { currentDate: NOW })).resolves.toBeDefined();
+    await expect(jwtVerify(token, await importX509(blocks[0] as string, 'ES256'), { currentDate: new Date(NOW) })).resolves.toBeDefined();
   });
 
   it('honours a custom lifetime', async () => {
     const signer = createRegistryTokenSigner(base(p256, { lifetimeSeconds: 60 }));
     const { token, expiresIn } = await signer.issue({ subject: 'acme', access: [] }, NOW);
-    const { payload } = await jwtVerify(token, await importX509(p256.chainPem, 'ES256'), { currentDate: NOW });
+    const { payload } = await jwtVerify(token, await importX509(p256.chainPem, 'ES256'), { currentDate: new Date(NOW) });
     expect(expiresIn).toBe(60);
     expect(payload.exp).toBe(IAT + 60);
   });

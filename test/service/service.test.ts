@@ -119,10 +119,10 @@ describe('createTokenService', () => {
   it('writes last-used at most once per interval, only on success, never backwards', async () => {
     const { service, store, clock } = setup({ lastUsedIntervalMs: 60_000 });
     const { token, secret } = await service.create(alice, 'acme', input);
-    const lastUsed = async () => (await store.findById(token.id))?.lastUsedAt?.getTime() ?? null;
+    const lastUsed = async () => (await store.findById(token.id))?.lastUsedAt ?? null;
     await service.authenticate('globex', secret.reveal());
     expect(await lastUsed()).toBeNull();
-    const t0 = clock.now().getTime();
+    const t0 = clock.now();
     await service.authenticate('acme', secret.reveal());
     expect(await lastUsed()).toBe(t0);
     clock.advance(59_999);
@@ -229,7 +229,7 @@ describe('createTokenService', () => {
   it('with a zero last-used interval writes on every login without asking the store for a future bound', async () => {
     const calls: Array<[number, number]> = [];
     const inner = createMemoryTokenStore();
-    const store: TokenStore = { ...inner, touchLastUsed: (id, at, ifOlderThan) => { calls.push([at.getTime(), ifOlderThan.getTime()]); return inner.touchLastUsed(id, at, ifOlderThan); } };
+    const store: TokenStore = { ...inner, touchLastUsed: (id, at, ifOlderThan) => { calls.push([at, ifOlderThan]); return inner.touchLastUsed(id, at, ifOlderThan); } };
     const clock = createFakeClock();
     const service = createTokenService({ store, clock, organizations, lastUsedIntervalMs: 0 });
     const { secret } = await service.create(alice, 'acme', input);

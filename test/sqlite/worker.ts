@@ -60,7 +60,7 @@ function naiveCreator(db: Database.Database, limit: number): (record: AccessToke
     if (Number(count.get(record.organization)) >= limit) return false;
     // The window a real service has between two awaited queries.
     await pause(2);
-    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
     return true;
   };
 }

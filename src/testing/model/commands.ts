@@ -181,7 +181,7 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
       }
       if (p.organization !== token.org || p.tokenId !== token.id) fail('principal names the wrong organization or token');
     }
-    const storedUse = stored?.lastUsedAt?.getTime() ?? null;
+    const storedUse = stored?.lastUsedAt ?? null;
     if (storedUse !== token.lastUsedAt) fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
   }
   toString = () => `authenticate(#${this.pick}, ${this.username}, ${this.secret})`;

@@ -35,7 +35,7 @@ export function interleave<T>(lists: ReadonlyArray<ReadonlyArray<T>>): T[] {
   return out;
 }
 
-/** Lists what is wrong with a record's shape (not deeply frozen, a date that is not a `Date`); empty when nothing is. */
+/** Lists what is wrong with a record's shape (not deeply frozen, an instant that is not integer epoch milliseconds); empty when nothing is. */
 export function shapeProblems(record: AccessTokenRecord): string[] {
   const problems: string[] = [];
   if (!Object.isFrozen(record)) problems.push('record is not frozen');
@@ -45,10 +45,10 @@ export function shapeProblems(record: AccessTokenRecord): string[] {
     if (!Object.isFrozen(resource.scopes)) problems.push(`resources.${i}.scopes is not frozen`);
   });
   for (const key of ['createdAt', 'updatedAt'] as const) {
-    if (!(record[key] instanceof Date)) problems.push(`${key} is not a Date`);
+    if (!Number.isSafeInteger(record[key])) problems.push(`${key} is not epoch milliseconds (an integer number)`);
   }
   for (const key of ['expiresAt', 'lastUsedAt'] as const) {
-    if (record[key] !== null && !(record[key] instanceof Date)) problems.push(`${key} is neither null nor a Date`);
+    if (record[key] !== null && !Number.isSafeInteger(record[key])) problems.push(`${key} is neither null nor epoch milliseconds (an integer number)`);
   }
   if (!Number.isSafeInteger(record.version)) problems.push('version is not an integer number');
   return problems;

@@ -7,7 +7,7 @@ export function insertContract(fixture: FixtureOf): void {
   describe('insertWithinQuota', () => {
     it('a record handed back is equal to the one inserted', async () => {
       const { store } = fixture();
-      const record = makeTestRecord(1, { description: 'built by CI', expiresAt: new Date(Date.UTC(2030, 5, 6, 7, 8, 9, 10)) });
+      const record = makeTestRecord(1, { description: 'built by CI', expiresAt: Date.UTC(2030, 5, 6, 7, 8, 9, 10) });
       await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ inserted: true });
       await expect(store.findById(record.id)).resolves.toEqual(record);
       expect(await store.findBySecretHash(record.secretHash)).toEqual(record);
@@ -45,7 +45,7 @@ export function insertContract(fixture: FixtureOf): void {
     it('inactive and expired tokens count toward the quota until deleted', async () => {
       const { store } = fixture();
       const inactive = makeTestRecord(1, { state: 'inactive' });
-      const expired = makeTestRecord(2, { expiresAt: new Date(Date.UTC(2000, 0, 1)) });
+      const expired = makeTestRecord(2, { expiresAt: Date.UTC(2000, 0, 1) });
       await seed(store, [inactive, expired]);
       await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
       await expect(store.replace(nextVersion(expired, { state: 'deleted' }), 1)).resolves.toBe('replaced');

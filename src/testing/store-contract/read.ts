@@ -4,7 +4,7 @@ import { seed, shapeProblems, type FixtureOf } from './harness.js';
 import { TEST_EPOCH, makeTestRecord, nextVersion } from './records.js';
 
 const byCreatedThenId = (a: AccessTokenRecord, b: AccessTokenRecord): number =>
-  a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Contract tests of the reads: `findById`, `findBySecretHash`, `list`, `countLive`, and the shape of what comes back. */
 export function readContract(fixture: FixtureOf): void {
@@ -48,13 +48,13 @@ export function readContract(fixture: FixtureOf): void {
 
     it('list derives expired from now: a live token whose expiresAt is not after now is expired', async () => {
       const { store } = fixture();
-      const now = new Date(TEST_EPOCH.getTime() + 86_400_000);
+      const now = TEST_EPOCH + 86_400_000;
       const records = {
-        active: makeTestRecord(1, { expiresAt: new Date(now.getTime() + 1) }),
+        active: makeTestRecord(1, { expiresAt: now + 1 }),
         endsNow: makeTestRecord(2, { expiresAt: now }),
-        inactivePast: makeTestRecord(3, { state: 'inactive', expiresAt: new Date(now.getTime() - 1) }),
+        inactivePast: makeTestRecord(3, { state: 'inactive', expiresAt: now - 1 }),
         inactive: makeTestRecord(4, { state: 'inactive' }),
-        deletedPast: makeTestRecord(5, { expiresAt: new Date(now.getTime() - 1) }),
+        deletedPast: makeTestRecord(5, { expiresAt: now - 1 }),
       };
       await seed(store, Object.values(records));
       const deleted = nextVersion(records.deletedPast, { state: 'deleted' });
@@ -66,13 +66,13 @@ export function readContract(fixture: FixtureOf): void {
       await expect(list(['deleted'])).resolves.toEqual({ items: [deleted], total: 1 });
       await expect(list(['active', 'deleted'])).resolves.toEqual({ items: [records.active, deleted], total: 2 });
       // The same tokens an instant before the first expiry are all live.
-      const earlier = await store.list({ organization: records.active.organization, now: new Date(now.getTime() - 2), statuses: ['expired'], offset: 0, limit: 10 });
+      const earlier = await store.list({ organization: records.active.organization, now: now - 2, statuses: ['expired'], offset: 0, limit: 10 });
       expect(earlier).toEqual({ items: [], total: 0 });
     });
 
     it('list includes every status but deleted by default', async () => {
       const { store } = fixture();
-      const now = new Date(TEST_EPOCH.getTime() + 86_400_000);
+      const now = TEST_EPOCH + 86_400_000;
       const active = makeTestRecord(1);
       const inactive = makeTestRecord(2, { state: 'inactive' });
       const expired = makeTestRecord(3, { expiresAt: TEST_EPOCH });
@@ -84,7 +84,7 @@ export function readContract(fixture: FixtureOf): void {
 
     it('list pages are ordered by createdAt then id and total counts all matches', async () => {
       const { store } = fixture();
-      const sameInstant = new Date(TEST_EPOCH.getTime() + 500);
+      const sameInstant = TEST_EPOCH + 500;
       // Seeded out of order; three share a createdAt so only the id orders them.
       const records = [
         makeTestRecord(7),
@@ -132,11 +132,11 @@ export function readContract(fixture: FixtureOf): void {
   });
 
   describe('records', () => {
-    it('records come back frozen with Date fields from every read', async () => {
+    it('records come back deeply frozen with epoch-millisecond instants from every read', async () => {
       const { store } = fixture();
-      const record = makeTestRecord(1, { expiresAt: new Date(Date.UTC(2031, 0, 1, 0, 0, 0, 1)) });
+      const record = makeTestRecord(1, { expiresAt: Date.UTC(2031, 0, 1, 0, 0, 0, 1) });
       await seed(store, [record]);
-      await store.touchLastUsed(record.id, new Date(TEST_EPOCH.getTime() + 7), new Date(TEST_EPOCH.getTime() + 7));
+      await store.touchLastUsed(record.id, TEST_EPOCH + 7, TEST_EPOCH + 7);
       const reads = [
         await store.findById(record.id),
         await store.findBySecretHash(record.secretHash),
@@ -146,9 +146,18 @@ export function readContract(fixture: FixtureOf): void {
       for (const read of reads) {
         expect(read).not.toBeNull();
         expect(shapeProblems(read!)).toEqual([]);
-        expect(read!.lastUsedAt).toBeInstanceOf(Date);
-        expect(read!.expiresAt).toBeInstanceOf(Date);
+        expect(read!.lastUsedAt).toBe(TEST_EPOCH + 7);
+        expect(read!.expiresAt).toBe(record.expiresAt);
       }
+    });
+
+    it('list pages come back frozen, the items array included', async () => {
+      const { store } = fixture();
+      await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
+      const page = await store.list({ organization: makeTestRecord(1).organization, now: TEST_EPOCH, offset: 0, limit: 10 });
+      expect(page.items).toHaveLength(2);
+      expect(Object.isFrozen(page)).toBe(true);
+      expect(Object.isFrozen(page.items)).toBe(true);
     });
 
     it('every field round-trips exactly: millisecond dates, unicode text, resources in order', async () => {
@@ -157,9 +166,9 @@ export function readContract(fixture: FixtureOf): void {
         label: 'déploiement — CI 🚀',
         description: 'line one\nline "two" \u0000 end',
         createdBy: 'Bob.Builder',
-        createdAt: new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)),
-        updatedAt: new Date(Date.UTC(2000, 0, 1, 0, 0, 0, 1)),
-        expiresAt: new Date(Date.UTC(2100, 1, 28, 12, 0, 0, 5)),
+        createdAt: Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+        updatedAt: Date.UTC(2000, 0, 1, 0, 0, 0, 1),
+        expiresAt: Date.UTC(2100, 1, 28, 12, 0, 0, 5),
         resources: [
           { type: 'repository', path: 'acme/z', scopes: ['scope-image-pull'] },
           { type: 'organization', path: 'acme', scopes: ['scope-member-read', 'scope-repository-list'] },

@@ -2,8 +2,8 @@ import { OatError } from '../../errors.js';
 import { toOrganizationName, toTokenId } from '../../core/ids.js';
 import { freezeRecord, type AccessTokenRecord } from '../../core/token.js';
 
-/** The instant test records are created from: odd milliseconds, so a store that drops them is caught. */
-export const TEST_EPOCH = new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678));
+/** The instant (epoch milliseconds) test records are created from: odd milliseconds, so a store that drops them is caught. */
+export const TEST_EPOCH = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
 /** Fields to set on a {@link makeTestRecord} record; `id` and `organization` as plain strings. */
 export type TestRecordOverrides = Partial<Omit<AccessTokenRecord, 'id' | 'organization'>> & {
@@ -37,7 +37,7 @@ export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {})
   if (id === null || organization === null) {
     throw new OatError('MISCONFIGURED', 'makeTestRecord overrides need a UUID id and a valid organization name', { context: { seq } });
   }
-  const createdAt = new Date(TEST_EPOCH.getTime() + seq * 1001);
+  const createdAt = TEST_EPOCH + seq * 1001;
   return freezeRecord<AccessTokenRecord>({
     id,
     organization,

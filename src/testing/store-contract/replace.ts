@@ -9,7 +9,7 @@ export function replaceContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const v1 = makeTestRecord(1);
       await seed(store, [v1]);
-      const v2 = nextVersion(v1, { label: 'renamed', updatedAt: new Date(v1.createdAt.getTime() + 60_000) });
+      const v2 = nextVersion(v1, { label: 'renamed', updatedAt: v1.createdAt + 60_000 });
       await expect(store.replace(v2, 2)).resolves.toBe('conflict');
       await expect(store.replace(v2, 0)).resolves.toBe('conflict');
       await expect(store.findById(v1.id)).resolves.toEqual(v1);
@@ -81,9 +81,9 @@ export function replaceContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const v1 = makeTestRecord(1);
       await seed(store, [v1]);
-      const usedAt = new Date(v1.createdAt.getTime() + 5_000);
+      const usedAt = v1.createdAt + 5_000;
       await expect(store.touchLastUsed(v1.id, usedAt, usedAt)).resolves.toBe(true);
-      await expect(store.replace(nextVersion(v1, { label: 'renamed', lastUsedAt: new Date(Date.UTC(2099, 0, 1)) }), 1)).resolves.toBe('replaced');
+      await expect(store.replace(nextVersion(v1, { label: 'renamed', lastUsedAt: Date.UTC(2099, 0, 1) }), 1)).resolves.toBe('replaced');
       await expect(store.findById(v1.id)).resolves.toEqual(nextVersion(v1, { label: 'renamed', lastUsedAt: usedAt }));
       const never = makeTestRecord(2);
       await seed(store, [never]);

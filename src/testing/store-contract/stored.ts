@@ -14,10 +14,10 @@ export function storedStateContract(fixture: FixtureOf): void {
   describe('stored state (through inspect)', () => {
     it('the stored row parses to the record the store hands back, after insert, touch and replace', async () => {
       const { store } = fixture();
-      const record = makeTestRecord(1, { expiresAt: new Date(Date.UTC(2030, 0, 1, 0, 0, 0, 3)) });
+      const record = makeTestRecord(1, { expiresAt: Date.UTC(2030, 0, 1, 0, 0, 0, 3) });
       await seed(store, [record]);
       expect(parseStoredRecord(await readRow()(record.id))).toEqual(record);
-      await store.touchLastUsed(record.id, new Date(record.createdAt.getTime() + 9), new Date(record.createdAt.getTime() + 9));
+      await store.touchLastUsed(record.id, record.createdAt + 9, record.createdAt + 9);
       expect(parseStoredRecord(await readRow()(record.id))).toEqual(await store.findById(record.id));
       await store.replace(nextVersion(record, { state: 'deleted' }), 1);
       expect(parseStoredRecord(await readRow()(record.id))).toEqual(await store.findById(record.id));
