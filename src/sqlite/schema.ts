@@ -1,8 +1,6 @@
-import type Database from 'better-sqlite3';
-
 /**
  * The SQLite schema of the token store, idempotent (`IF NOT EXISTS`
- * throughout), as {@link migrate} runs it.
+ * throughout), as `migrate` runs it.
  *
  * Invariant: `oat_org_counters.live` equals the number of non-deleted rows of
  * each organization in `oat_tokens`. Triggers keep it in the same statement as
@@ -71,7 +69,7 @@ BEGIN
 END;
 `;
 
-/** Tables and triggers {@link migrate} creates; checked by the store at construction. */
+/** Tables and triggers `migrate` creates; checked by the store at construction. */
 export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens',
   'oat_tokens_secret_hash',
@@ -83,33 +81,3 @@ export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens_count_purge',
   'oat_tokens_fixed_owner',
 ]);
-
-/** Default `busy_timeout` {@link migrate} sets when the connection has none: how long a writer waits for the lock. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-
-/**
- * Prepares a database for the token store: WAL journal mode, a
- * `busy_timeout` on this connection when it had none, and
- * {@link SQLITE_SCHEMA_SQL} in one `BEGIN IMMEDIATE` transaction.
- *
- * Idempotent: running it again, or from several processes at once, changes
- * nothing more. WAL is a property of the file and persists; `busy_timeout` is
- * per connection, and better-sqlite3 already sets 5000 ms unless opened with
- * `timeout: 0`. An in-memory database stays in its `memory` journal mode.
- *
- * @example
- * ```ts
- * import Database from 'better-sqlite3';
- * import { createSqliteTokenStore, migrate } from 'org-access-tokens/sqlite';
- *
- * const db = new Database('tokens.db');
- * migrate(db);
- * const store = createSqliteTokenStore(db);
- * ```
- */
-export function migrate(db: Database.Database): void {
-  if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
-  // Outside any transaction: SQLite refuses to change the journal mode inside one.
-  if (!db.memory) db.pragma('journal_mode = WAL');
-  db.transaction(() => db.exec(SQLITE_SCHEMA_SQL)).immediate();
-}

@@ -8,12 +8,15 @@
  * records, reports `ready`, and waits for `go` (sent to every worker at once,
  * so their writes overlap); then it creates and reports `done`. `churn`
  * creates and deletes in a loop, reporting `progress`, until it is killed.
+ * `migrate` opens a file and migrates it at a given instant, reporting
+ * `migrated` with the error it met, if any; with `holdMs` it first holds the
+ * write lock, reporting `holding`.
  * A worker exits as soon as its IPC channel closes (`exit`, or the parent gone).
  */
 import Database from 'better-sqlite3';
 import type { AccessTokenRecord } from '../../src/core/token.js';
 import type { TokenStore } from '../../src/service/ports.js';
-import { createSqliteTokenStore } from '../../src/sqlite/index.js';
+import { createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
 import { report, serveCommands } from '../support/worker-ipc.js';
 
@@ -34,6 +37,14 @@ export type Command =
     }
   | { readonly type: 'go' }
   | { readonly type: 'churn'; readonly file: string; readonly organization: string; readonly limit: number; readonly firstSeq: number }
+  | {
+      readonly type: 'migrate';
+      readonly file: string;
+      /** The instant (`performance.timeOrigin + performance.now()`) to start at, shared by every worker of a round. */
+      readonly at: number;
+      /** Hold the write lock this long before migrating (`BEGIN IMMEDIATE` on the file as it is), as an instance caught in its own switch to WAL would. */
+      readonly holdMs?: number;
+    }
   | { readonly type: 'exit' };
 
 /** What the worker reports. */
@@ -41,6 +52,9 @@ export type Report =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
   | { readonly type: 'progress'; readonly operations: number }
+  | { readonly type: 'holding' }
+  /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`. */
+  | { readonly type: 'migrated'; readonly error: string | null }
   | { readonly type: 'failed'; readonly message: string };
 
 const send = (message: Report): void => report(message);
@@ -84,11 +98,40 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
         if (ok) inserted++;
         else refused++;
       } catch (error) {
-        const context = (error as { context?: { sqliteCode?: string } }).context;
-        failures.push(context?.sqliteCode ?? (error as { code?: string }).code ?? String(error));
+        const context = (error as { context?: { driverCode?: string } }).context;
+        failures.push(context?.driverCode ?? (error as { code?: string }).code ?? String(error));
       }
     }
     send({ type: 'done', inserted, refused, failures });
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Opens the file, spins until `at`, optionally holds the write lock for a
+ * while, then migrates: several workers doing this at once are several
+ * instances starting together. Messages reach the workers a millisecond or
+ * more apart, more than the window in which two switches to WAL collide; an
+ * instant to spin towards is closer.
+ */
+async function migrateAt(command: Extract<Command, { type: 'migrate' }>): Promise<void> {
+  const db = new Database(command.file);
+  try {
+    while (performance.timeOrigin + performance.now() < command.at);
+    if (command.holdMs !== undefined) {
+      db.exec('BEGIN IMMEDIATE');
+      send({ type: 'holding' });
+      await pause(command.holdMs);
+      db.exec('COMMIT');
+    }
+    try {
+      migrate(db);
+      send({ type: 'migrated', error: null });
+    } catch (error) {
+      const { name, code, context } = error as { name?: string; code?: string; context?: { driverCode?: string } };
+      send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' ') });
+    }
   } finally {
     db.close();
   }
@@ -121,4 +164,5 @@ serveCommands<Command>({
     go = null;
   },
   churn,
+  migrate: migrateAt,
 });
