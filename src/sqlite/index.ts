@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL } from './schema.js';
+export { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL } from './schema.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, migrate } from './migrate.js';
 export { createSqliteTokenStore } from './store.js';
 export type { SqliteTokenStoreOptions } from './store.js';

@@ -1,4 +1,15 @@
 /**
+ * The schema version this library reads and writes, recorded by `migrate` in
+ * `oat_schema_version`. A database without that table has the unversioned
+ * schema of 0.1 (version 0), which `migrate` upgrades.
+ *
+ * Invariant: a store serves only a database at exactly this version; it
+ * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
+ * the library) at construction.
+ */
+export const SCHEMA_VERSION = 1;
+
+/**
  * The SQLite schema of the token store, idempotent (`IF NOT EXISTS`
  * throughout), as `migrate` runs it.
  *
@@ -8,6 +19,8 @@
  * script, an operator at the `sqlite3` prompt) can let the two drift; the
  * `CHECK (live >= 0)` turns a drift that would go negative into an error.
  * Dates are epoch milliseconds (`INTEGER`), `resources` is JSON text.
+ * `oat_schema_version` holds one row, the {@link SCHEMA_VERSION} `migrate`
+ * wrote; `migrate` writes the row, not this SQL.
  */
 export const SQLITE_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS oat_tokens (
@@ -67,9 +80,14 @@ WHEN NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secr
 BEGIN
   SELECT RAISE(ABORT, 'oat_tokens: organization and secret_hash never change');
 END;
+
+CREATE TABLE IF NOT EXISTS oat_schema_version (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  version   INTEGER NOT NULL CHECK (version >= 1)
+) STRICT;
 `;
 
-/** Tables and triggers `migrate` creates; checked by the store at construction. */
+/** Tables and triggers `migrate` creates for the tokens; checked by the store at construction, next to the schema version. */
 export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens',
   'oat_tokens_secret_hash',

@@ -6,7 +6,8 @@ import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { requireConnection, setupFailure, storeFailure } from './faults.js';
 import { migrate } from './migrate.js';
-import { SQLITE_SCHEMA_OBJECTS } from './schema.js';
+import { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS } from './schema.js';
+import { readSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Options of {@link createSqliteTokenStore}. */
 export interface SqliteTokenStoreOptions {
@@ -73,9 +74,12 @@ function toRow(record: AccessTokenRecord): Row {
 function problemsOf(db: Database.Database): string[] {
   const problems: string[] = [];
   if (!db.open) return ['the database is closed'];
+  const version = readSchemaVersion(db);
+  refuseUnknownVersion(version, 'createSqliteTokenStore');
   const present = new Set((db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]));
   const absent = SQLITE_SCHEMA_OBJECTS.filter((name) => !present.has(name));
   if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
+  else if (version !== SCHEMA_VERSION) problems.push(`database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`);
   if (db.readonly) problems.push('the connection is read-only');
   if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) problems.push('busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))');
   const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
@@ -105,7 +109,10 @@ function problemsOf(db: Database.Database): string[] {
  * with a raw `SqliteError`. Throws `MISCONFIGURED` at construction, listing
  * every problem, when the schema is missing, the journal is not WAL (file
  * databases) or `busy_timeout` is 0, and for a closed or read-only connection
- * or a file that is not a database.
+ * or a file that is not a database; at an older schema version than
+ * {@link SCHEMA_VERSION} (run `migrate`). Throws `MISCONFIGURED` naming both
+ * versions, before anything else, when the database's schema version is
+ * newer than this library's or unknown.
  *
  * @example
  * ```ts
