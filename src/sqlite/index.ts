@@ -9,3 +9,5 @@ export { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL } from './sche
 export { DEFAULT_BUSY_TIMEOUT_MS, migrate } from './migrate.js';
 export { createSqliteTokenStore } from './store.js';
 export type { SqliteTokenStoreOptions } from './store.js';
+export { checkQuotaCounters } from './counters.js';
+export type { CheckQuotaCountersOptions, QuotaCounterMismatch, QuotaCounterReport } from './counters.js';

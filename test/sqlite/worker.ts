@@ -9,8 +9,8 @@
  * so their writes overlap); then it creates and reports `done`. `churn`
  * creates and deletes in a loop, reporting `progress`, until it is killed.
  * `migrate` opens a file and migrates it at a given instant, reporting
- * `migrated` with the error it met, if any; with `holdMs` it first holds the
- * write lock, reporting `holding`.
+ * `migrated` with the error it met, if any. `hold` takes the write lock,
+ * reports `holding`, and commits a while later, reporting `released`.
  * A worker exits as soon as its IPC channel closes (`exit`, or the parent gone).
  */
 import Database from 'better-sqlite3';
@@ -42,8 +42,14 @@ export type Command =
       readonly file: string;
       /** The instant (`performance.timeOrigin + performance.now()`) to start at, shared by every worker of a round. */
       readonly at: number;
-      /** Hold the write lock this long before migrating (`BEGIN IMMEDIATE` on the file as it is), as an instance caught in its own switch to WAL would. */
-      readonly holdMs?: number;
+    }
+  | {
+      /** Take the write lock (`BEGIN IMMEDIATE` on the file as it is), optionally insert a token, and commit `holdMs` later. */
+      readonly type: 'hold';
+      readonly file: string;
+      readonly holdMs: number;
+      /** A token to insert while holding the lock: `makeTestRecord(seq, { organization })`. */
+      readonly insert?: { readonly organization: string; readonly seq: number };
     }
   | { readonly type: 'exit' };
 
@@ -53,6 +59,7 @@ export type Report =
   | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
   | { readonly type: 'progress'; readonly operations: number }
   | { readonly type: 'holding' }
+  | { readonly type: 'released' }
   /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`. */
   | { readonly type: 'migrated'; readonly error: string | null }
   | { readonly type: 'failed'; readonly message: string };
@@ -63,18 +70,26 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 let go: (() => void) | null = null;
 
-/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
-function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
-  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
+/** Inserts token rows with plain SQL, past the store's guard (the counter triggers still run). */
+function rowInserter(db: Database.Database): (record: AccessTokenRecord) => void {
   const insert = db.prepare(
     `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
   );
+  return (record) => {
+    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+  };
+}
+
+/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
+function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
+  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
+  const insert = rowInserter(db);
   return async (record) => {
     if (Number(count.get(record.organization)) >= limit) return false;
     // The window a real service has between two awaited queries.
     await pause(2);
-    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+    insert(record);
     return true;
   };
 }
@@ -109,22 +124,15 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
 }
 
 /**
- * Opens the file, spins until `at`, optionally holds the write lock for a
- * while, then migrates: several workers doing this at once are several
- * instances starting together. Messages reach the workers a millisecond or
- * more apart, more than the window in which two switches to WAL collide; an
- * instant to spin towards is closer.
+ * Opens the file, spins until `at`, then migrates: several workers doing this
+ * at once are several instances starting together. Messages reach the
+ * workers a millisecond or more apart, more than the window in which two
+ * switches to WAL collide; an instant to spin towards is closer.
  */
-async function migrateAt(command: Extract<Command, { type: 'migrate' }>): Promise<void> {
+function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
   const db = new Database(command.file);
   try {
     while (performance.timeOrigin + performance.now() < command.at);
-    if (command.holdMs !== undefined) {
-      db.exec('BEGIN IMMEDIATE');
-      send({ type: 'holding' });
-      await pause(command.holdMs);
-      db.exec('COMMIT');
-    }
     try {
       migrate(db);
       send({ type: 'migrated', error: null });
@@ -132,6 +140,24 @@ async function migrateAt(command: Extract<Command, { type: 'migrate' }>): Promis
       const { name, code, context } = error as { name?: string; code?: string; context?: { driverCode?: string } };
       send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' ') });
     }
+  } finally {
+    db.close();
+  }
+}
+
+/** Holds the write lock for a while, as an instance in the middle of a write (its own switch to WAL, a create) would. */
+async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> {
+  const db = new Database(command.file);
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    if (command.insert !== undefined) {
+      const record = makeTestRecord(command.insert.seq, { organization: command.insert.organization });
+      rowInserter(db)(record);
+    }
+    send({ type: 'holding' });
+    await pause(command.holdMs);
+    db.exec('COMMIT');
+    send({ type: 'released' });
   } finally {
     db.close();
   }
@@ -165,4 +191,5 @@ serveCommands<Command>({
   },
   churn,
   migrate: migrateAt,
+  hold,
 });
