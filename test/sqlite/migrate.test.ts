@@ -9,7 +9,7 @@ const ROUNDS = 20;
 /** How far ahead a round's start instant lies: enough for every worker to have its message and opened the file. */
 const LEAD_MS = 100;
 /** How long the holder keeps the write lock: the others must be waiting on it, and their wait must end well inside the busy timeout. */
-const HOLD_MS = LEAD_MS + 200;
+const HOLD_MS = LEAD_MS + 400;
 
 const folder = tempFolder('migrate');
 let workers: Worker[] = [];
@@ -29,9 +29,10 @@ afterAll(async () => {
 /**
  * One new file, migrated by every worker but `holder` starting at the same
  * instant; `holder`, when given, takes the write lock first and lets go of it
- * while the others wait. The file, and each migrating worker's error or `null`.
+ * while the others wait. The file, each migrating worker's error or `null`,
+ * and whether they all started before the holder let go.
  */
-async function round(holder?: Worker): Promise<{ file: string; errors: ReadonlyArray<string | null> }> {
+async function round(holder?: Worker): Promise<{ file: string; errors: ReadonlyArray<string | null>; startedBeforeRelease: boolean }> {
   const file = folder.file(`new-${++files}.db`);
   holder?.send({ type: 'hold', file, holdMs: HOLD_MS });
   await holder?.expect('holding');
@@ -39,8 +40,8 @@ async function round(holder?: Worker): Promise<{ file: string; errors: ReadonlyA
   const at = performance.timeOrigin + performance.now() + LEAD_MS;
   for (const worker of migrating) worker.send({ type: 'migrate', file, at });
   const reports = await Promise.all(migrating.map((worker) => worker.expect('migrated')));
-  await holder?.expect('released');
-  return { file, errors: reports.map((report) => report.error) };
+  const released = (await holder?.expect('released'))?.at ?? Number.POSITIVE_INFINITY;
+  return { file, errors: reports.map((report) => report.error), startedBeforeRelease: reports.every((report) => report.startedAt < released) };
 }
 
 function expectMigrated(file: string): void {
@@ -57,7 +58,9 @@ describe(`migrate from ${PROCESSES} processes at once on a new file`, () => {
   it('waits for a process holding the write lock, as one caught in its own switch to WAL does, instead of failing with SQLITE_BUSY', async () => {
     // SQLite gives up at once, without the busy timeout, when it must upgrade a read to a write while another connection holds the write lock: the window two switches to WAL collide in, held open here.
     for (let repetition = 1; repetition <= 3; repetition++) {
-      const { file, errors } = await round(workers[0]);
+      const { file, errors, startedBeforeRelease } = await round(workers[0]);
+      // Otherwise the migrates met no lock and this proves nothing.
+      expect({ repetition, startedBeforeRelease }).toEqual({ repetition, startedBeforeRelease: true });
       expect({ repetition, errors }).toEqual({ repetition, errors: workers.slice(1).map(() => null) });
       expectMigrated(file);
     }

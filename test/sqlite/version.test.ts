@@ -45,7 +45,7 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
   db.prepare(
     `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
-  ).run(token.id, token.organization, token.label, token.description, token.createdBy, token.createdAt.getTime(), token.updatedAt.getTime(), JSON.stringify(token.resources), token.secretHash, token.displayPrefix);
+  ).run(token.id, token.organization, token.label, token.description, token.createdBy, Number(token.createdAt), Number(token.updatedAt), JSON.stringify(token.resources), token.secretHash, token.displayPrefix);
   return { db, token };
 }
 

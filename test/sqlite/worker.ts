@@ -59,9 +59,10 @@ export type Report =
   | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
   | { readonly type: 'progress'; readonly operations: number }
   | { readonly type: 'holding' }
-  | { readonly type: 'released' }
-  /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`. */
-  | { readonly type: 'migrated'; readonly error: string | null }
+  /** `at`: when the lock was let go, on the clock `migrate`'s `at` uses. */
+  | { readonly type: 'released'; readonly at: number }
+  /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`; and when it started. */
+  | { readonly type: 'migrated'; readonly error: string | null; readonly startedAt: number }
   | { readonly type: 'failed'; readonly message: string };
 
 const send = (message: Report): void => report(message);
@@ -70,26 +71,18 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 let go: (() => void) | null = null;
 
-/** Inserts token rows with plain SQL, past the store's guard (the counter triggers still run). */
-function rowInserter(db: Database.Database): (record: AccessTokenRecord) => void {
+/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
+function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
+  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
   const insert = db.prepare(
     `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
   );
-  return (record) => {
-    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
-  };
-}
-
-/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
-function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
-  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
-  const insert = rowInserter(db);
   return async (record) => {
     if (Number(count.get(record.organization)) >= limit) return false;
     // The window a real service has between two awaited queries.
     await pause(2);
-    insert(record);
+    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt.getTime(), record.updatedAt.getTime(), JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
     return true;
   };
 }
@@ -132,13 +125,14 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
 function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
   const db = new Database(command.file);
   try {
-    while (performance.timeOrigin + performance.now() < command.at);
+    let startedAt = performance.timeOrigin + performance.now();
+    while (startedAt < command.at) startedAt = performance.timeOrigin + performance.now();
     try {
       migrate(db);
-      send({ type: 'migrated', error: null });
+      send({ type: 'migrated', error: null, startedAt });
     } catch (error) {
       const { name, code, context } = error as { name?: string; code?: string; context?: { driverCode?: string } };
-      send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' ') });
+      send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' '), startedAt });
     }
   } finally {
     db.close();
@@ -149,15 +143,14 @@ function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
 async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> {
   const db = new Database(command.file);
   try {
+    // Built before the lock: construction reads the schema. Its insert then runs as a savepoint inside the held transaction.
+    const store = command.insert === undefined ? null : createSqliteTokenStore(db);
     db.exec('BEGIN IMMEDIATE');
-    if (command.insert !== undefined) {
-      const record = makeTestRecord(command.insert.seq, { organization: command.insert.organization });
-      rowInserter(db)(record);
-    }
+    if (command.insert !== undefined) await store?.insertWithinQuota(makeTestRecord(command.insert.seq, { organization: command.insert.organization }), Number.MAX_SAFE_INTEGER);
     send({ type: 'holding' });
     await pause(command.holdMs);
     db.exec('COMMIT');
-    send({ type: 'released' });
+    send({ type: 'released', at: performance.timeOrigin + performance.now() });
   } finally {
     db.close();
   }
