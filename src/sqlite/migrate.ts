@@ -13,11 +13,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
  * `BEGIN IMMEDIATE` transaction.
  *
  * Idempotent: running it again, or from several processes at once, changes
- * nothing more. Upgrades a database of an older schema version (0.1 recorded
- * none) and refuses, with `MISCONFIGURED` naming both versions and changing
- * nothing, one whose version is newer than this library's or unknown. WAL is a property of the file and persists; `busy_timeout` is
- * per connection, and better-sqlite3 already sets 5000 ms unless opened with
- * `timeout: 0`. An in-memory database stays in its `memory` journal mode.
+ * nothing more. WAL is a property of the file and persists; `busy_timeout`
+ * is per connection, and better-sqlite3 already sets 5000 ms unless opened
+ * with `timeout: 0`. An in-memory database stays in its `memory` journal
+ * mode. Upgrades a database of an older schema version (0.1 recorded none);
+ * refuses one whose version is newer than this library's or unknown with
+ * `MISCONFIGURED` naming both versions, changing nothing.
  *
  * Concurrency: every step waits for other connections for up to the
  * connection's `busy_timeout`, the switch to WAL included (SQLite itself

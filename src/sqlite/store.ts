@@ -107,12 +107,12 @@ function problemsOf(db: Database.Database): string[] {
  * (`context.driverCode` `SQLITE_BUSY`). Every driver fault of a call rejects
  * with `STORE_FAILURE` and the SQLite code in `context.driverCode`, never
  * with a raw `SqliteError`. Throws `MISCONFIGURED` at construction, listing
- * every problem, when the schema is missing, the journal is not WAL (file
- * databases) or `busy_timeout` is 0, and for a closed or read-only connection
- * or a file that is not a database; at an older schema version than
- * {@link SCHEMA_VERSION} (run `migrate`). Throws `MISCONFIGURED` naming both
- * versions, before anything else, when the database's schema version is
- * newer than this library's or unknown.
+ * every problem, when the schema is missing or older than
+ * {@link SCHEMA_VERSION} (run `migrate`), the journal is not WAL (file
+ * databases), `busy_timeout` is 0, or the connection is closed or read-only;
+ * before anything else, naming both versions, when the schema version is
+ * newer than this library's or unknown; and for a file that is not a
+ * database.
  *
  * @example
  * ```ts
