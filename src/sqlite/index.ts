@@ -5,6 +5,9 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_BUSY_TIMEOUT_MS, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL, migrate } from './schema.js';
+export { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL } from './schema.js';
+export { DEFAULT_BUSY_TIMEOUT_MS, migrate } from './migrate.js';
 export { createSqliteTokenStore } from './store.js';
 export type { SqliteTokenStoreOptions } from './store.js';
+export { checkQuotaCounters } from './counters.js';
+export type { CheckQuotaCountersOptions, QuotaCounterMismatch, QuotaCounterReport } from './counters.js';

@@ -1,8 +1,17 @@
-import type Database from 'better-sqlite3';
+/**
+ * The schema version this library reads and writes, recorded by `migrate` in
+ * `oat_schema_version`. A database without that table has the unversioned
+ * schema of 0.1 (version 0), which `migrate` upgrades.
+ *
+ * Invariant: a store serves only a database at exactly this version; it
+ * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
+ * the library) at construction.
+ */
+export const SCHEMA_VERSION = 1;
 
 /**
  * The SQLite schema of the token store, idempotent (`IF NOT EXISTS`
- * throughout), as {@link migrate} runs it.
+ * throughout), as `migrate` runs it.
  *
  * Invariant: `oat_org_counters.live` equals the number of non-deleted rows of
  * each organization in `oat_tokens`. Triggers keep it in the same statement as
@@ -10,6 +19,8 @@ import type Database from 'better-sqlite3';
  * script, an operator at the `sqlite3` prompt) can let the two drift; the
  * `CHECK (live >= 0)` turns a drift that would go negative into an error.
  * Dates are epoch milliseconds (`INTEGER`), `resources` is JSON text.
+ * `oat_schema_version` holds one row, the {@link SCHEMA_VERSION} `migrate`
+ * wrote; `migrate` writes the row, not this SQL.
  */
 export const SQLITE_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS oat_tokens (
@@ -69,9 +80,14 @@ WHEN NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secr
 BEGIN
   SELECT RAISE(ABORT, 'oat_tokens: organization and secret_hash never change');
 END;
+
+CREATE TABLE IF NOT EXISTS oat_schema_version (
+  singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
+  version   INTEGER NOT NULL CHECK (version >= 1)
+) STRICT;
 `;
 
-/** Tables and triggers {@link migrate} creates; checked by the store at construction. */
+/** Tables and triggers `migrate` creates for the tokens; checked by the store at construction, next to the schema version. */
 export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens',
   'oat_tokens_secret_hash',
@@ -83,33 +99,3 @@ export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens_count_purge',
   'oat_tokens_fixed_owner',
 ]);
-
-/** Default `busy_timeout` {@link migrate} sets when the connection has none: how long a writer waits for the lock. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-
-/**
- * Prepares a database for the token store: WAL journal mode, a
- * `busy_timeout` on this connection when it had none, and
- * {@link SQLITE_SCHEMA_SQL} in one `BEGIN IMMEDIATE` transaction.
- *
- * Idempotent: running it again, or from several processes at once, changes
- * nothing more. WAL is a property of the file and persists; `busy_timeout` is
- * per connection, and better-sqlite3 already sets 5000 ms unless opened with
- * `timeout: 0`. An in-memory database stays in its `memory` journal mode.
- *
- * @example
- * ```ts
- * import Database from 'better-sqlite3';
- * import { createSqliteTokenStore, migrate } from 'org-access-tokens/sqlite';
- *
- * const db = new Database('tokens.db');
- * migrate(db);
- * const store = createSqliteTokenStore(db);
- * ```
- */
-export function migrate(db: Database.Database): void {
-  if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
-  // Outside any transaction: SQLite refuses to change the journal mode inside one.
-  if (!db.memory) db.pragma('journal_mode = WAL');
-  db.transaction(() => db.exec(SQLITE_SCHEMA_SQL)).immediate();
-}

@@ -4,7 +4,10 @@ import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
-import { SQLITE_SCHEMA_OBJECTS, migrate } from './schema.js';
+import { requireConnection, setupFailure, storeFailure } from './faults.js';
+import { migrate } from './migrate.js';
+import { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS } from './schema.js';
+import { readSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Options of {@link createSqliteTokenStore}. */
 export interface SqliteTokenStoreOptions {
@@ -67,22 +70,16 @@ function toRow(record: AccessTokenRecord): Row {
   };
 }
 
-function storeFailure(operation: string, error: unknown, context: Readonly<Record<string, unknown>> = {}): OatError {
-  if (error instanceof OatError) return error;
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-  return new OatError('STORE_FAILURE', `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`, {
-    cause: error,
-    context: { operation, ...(code === undefined ? {} : { sqliteCode: code }), ...context },
-  });
-}
-
 /** Lists what keeps `db` from serving the store; empty when it is ready. */
 function problemsOf(db: Database.Database): string[] {
   const problems: string[] = [];
   if (!db.open) return ['the database is closed'];
+  const version = readSchemaVersion(db);
+  refuseUnknownVersion(version, 'createSqliteTokenStore');
   const present = new Set((db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]));
   const absent = SQLITE_SCHEMA_OBJECTS.filter((name) => !present.has(name));
   if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
+  else if (version !== SCHEMA_VERSION) problems.push(`database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`);
   if (db.readonly) problems.push('the connection is read-only');
   if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) problems.push('busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))');
   const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
@@ -107,9 +104,15 @@ function problemsOf(db: Database.Database): string[] {
  * the process; better-sqlite3 is synchronous, so calls never interleave
  * inside a process. Across processes, writers queue on the lock for up to the
  * connection's `busy_timeout`; past it a call rejects with `STORE_FAILURE`
- * (`context.sqliteCode` `SQLITE_BUSY`). Throws `MISCONFIGURED` at construction,
- * listing every problem, when the schema is missing, the journal is not WAL
- * (file databases) or `busy_timeout` is 0.
+ * (`context.driverCode` `SQLITE_BUSY`). Every driver fault of a call rejects
+ * with `STORE_FAILURE` and the SQLite code in `context.driverCode`, never
+ * with a raw `SqliteError`. Throws `MISCONFIGURED` at construction, listing
+ * every problem, when the schema is missing or older than
+ * {@link SCHEMA_VERSION} (run `migrate`), the journal is not WAL (file
+ * databases), `busy_timeout` is 0, or the connection is closed or read-only;
+ * before anything else, naming both versions, when the schema version is
+ * newer than this library's or unknown; and for a file that is not a
+ * database.
  *
  * @example
  * ```ts
@@ -122,7 +125,16 @@ function problemsOf(db: Database.Database): string[] {
  * ```
  */
 export function createSqliteTokenStore(db: Database.Database, options: SqliteTokenStoreOptions = {}): TokenStore {
+  requireConnection(db, 'createSqliteTokenStore');
   if (options.migrate === true) migrate(db);
+  try {
+    return storeOver(db);
+  } catch (error) {
+    throw setupFailure('createSqliteTokenStore', error);
+  }
+}
+
+function storeOver(db: Database.Database): TokenStore {
   const problems = problemsOf(db);
   if (problems.length > 0) {
     throw new OatError('MISCONFIGURED', `The SQLite database cannot serve the token store: ${problems.join('; ')}`, { context: { problems } });

@@ -6,7 +6,8 @@ import type { ContractFixture } from './store-contract/harness.js';
 import { insertContract } from './store-contract/insert.js';
 import { readContract } from './store-contract/read.js';
 import { replaceContract } from './store-contract/replace.js';
-import { sharedStorageContract, storedStateContract } from './store-contract/stored.js';
+import { sharedStorageContract } from './store-contract/shared.js';
+import { storedStateContract } from './store-contract/stored.js';
 import { touchContract } from './store-contract/touch.js';
 
 export { TEST_EPOCH, makeTestRecord, nextVersion } from './store-contract/records.js';

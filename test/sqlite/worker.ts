@@ -8,12 +8,15 @@
  * records, reports `ready`, and waits for `go` (sent to every worker at once,
  * so their writes overlap); then it creates and reports `done`. `churn`
  * creates and deletes in a loop, reporting `progress`, until it is killed.
+ * `migrate` opens a file and migrates it at a given instant, reporting
+ * `migrated` with the error it met, if any. `hold` takes the write lock,
+ * reports `holding`, and commits a while later, reporting `released`.
  * A worker exits as soon as its IPC channel closes (`exit`, or the parent gone).
  */
 import Database from 'better-sqlite3';
 import type { AccessTokenRecord } from '../../src/core/token.js';
 import type { TokenStore } from '../../src/service/ports.js';
-import { createSqliteTokenStore } from '../../src/sqlite/index.js';
+import { createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
 import { report, serveCommands } from '../support/worker-ipc.js';
 
@@ -34,6 +37,20 @@ export type Command =
     }
   | { readonly type: 'go' }
   | { readonly type: 'churn'; readonly file: string; readonly organization: string; readonly limit: number; readonly firstSeq: number }
+  | {
+      readonly type: 'migrate';
+      readonly file: string;
+      /** The instant (`performance.timeOrigin + performance.now()`) to start at, shared by every worker of a round. */
+      readonly at: number;
+    }
+  | {
+      /** Take the write lock (`BEGIN IMMEDIATE` on the file as it is), optionally insert a token, and commit `holdMs` later. */
+      readonly type: 'hold';
+      readonly file: string;
+      readonly holdMs: number;
+      /** A token to insert while holding the lock: `makeTestRecord(seq, { organization })`. */
+      readonly insert?: { readonly organization: string; readonly seq: number };
+    }
   | { readonly type: 'exit' };
 
 /** What the worker reports. */
@@ -41,6 +58,11 @@ export type Report =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
   | { readonly type: 'progress'; readonly operations: number }
+  | { readonly type: 'holding' }
+  /** `at`: when the lock was let go, on the clock `migrate`'s `at` uses. */
+  | { readonly type: 'released'; readonly at: number }
+  /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`; and when it started. */
+  | { readonly type: 'migrated'; readonly error: string | null; readonly startedAt: number }
   | { readonly type: 'failed'; readonly message: string };
 
 const send = (message: Report): void => report(message);
@@ -84,11 +106,51 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
         if (ok) inserted++;
         else refused++;
       } catch (error) {
-        const context = (error as { context?: { sqliteCode?: string } }).context;
-        failures.push(context?.sqliteCode ?? (error as { code?: string }).code ?? String(error));
+        const context = (error as { context?: { driverCode?: string } }).context;
+        failures.push(context?.driverCode ?? (error as { code?: string }).code ?? String(error));
       }
     }
     send({ type: 'done', inserted, refused, failures });
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Opens the file, spins until `at`, then migrates: several workers doing this
+ * at once are several instances starting together. Messages reach the
+ * workers a millisecond or more apart, more than the window in which two
+ * switches to WAL collide; an instant to spin towards is closer.
+ */
+function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
+  const db = new Database(command.file);
+  try {
+    let startedAt = performance.timeOrigin + performance.now();
+    while (startedAt < command.at) startedAt = performance.timeOrigin + performance.now();
+    try {
+      migrate(db);
+      send({ type: 'migrated', error: null, startedAt });
+    } catch (error) {
+      const { name, code, context } = error as { name?: string; code?: string; context?: { driverCode?: string } };
+      send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' '), startedAt });
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Holds the write lock for a while, as an instance in the middle of a write (its own switch to WAL, a create) would. */
+async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> {
+  const db = new Database(command.file);
+  try {
+    // Built before the lock: construction reads the schema. Its insert then runs as a savepoint inside the held transaction.
+    const store = command.insert === undefined ? null : createSqliteTokenStore(db);
+    db.exec('BEGIN IMMEDIATE');
+    if (command.insert !== undefined) await store?.insertWithinQuota(makeTestRecord(command.insert.seq, { organization: command.insert.organization }), Number.MAX_SAFE_INTEGER);
+    send({ type: 'holding' });
+    await pause(command.holdMs);
+    db.exec('COMMIT');
+    send({ type: 'released', at: performance.timeOrigin + performance.now() });
   } finally {
     db.close();
   }
@@ -121,4 +183,6 @@ serveCommands<Command>({
     go = null;
   },
   churn,
+  migrate: migrateAt,
+  hold,
 });

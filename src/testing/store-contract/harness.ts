@@ -22,7 +22,13 @@ export async function seed(store: TokenStore, records: ReadonlyArray<AccessToken
   }
 }
 
-/** Deterministic interleaving of several sequences: a1 b1 c1 a2 b2 c2 ... */
+/**
+ * Deterministic interleaving of several sequences: a1 b1 c1 a2 b2 c2 ...
+ *
+ * To interleave calls, interleave thunks and invoke them in the result's
+ * order: a promise is already running (and on a synchronous store, already
+ * done) when it is created, so reordering promises reorders nothing.
+ */
 export function interleave<T>(lists: ReadonlyArray<ReadonlyArray<T>>): T[] {
   const out: T[] = [];
   const longest = Math.max(0, ...lists.map((l) => l.length));

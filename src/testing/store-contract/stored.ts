@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseStoredRecord } from '../../core/record-schema.js';
-import { interleave, seed, type FixtureOf } from './harness.js';
+import { seed, type FixtureOf } from './harness.js';
 import { makeTestRecord, nextVersion } from './records.js';
 
 /** Contract tests through the back door: what is really stored, row by row. */
@@ -42,51 +42,6 @@ export function storedStateContract(fixture: FixtureOf): void {
       const before = parseStoredRecord(await readRow()(record.id));
       await store.replace(nextVersion(record, { label: 'lost' }), 7);
       expect(parseStoredRecord(await readRow()(record.id))).toEqual(before);
-    });
-  });
-}
-
-/** Contract tests across two handles on the same storage, as two processes would hold. */
-export function sharedStorageContract(fixture: FixtureOf): void {
-  const another = () => {
-    const open = fixture().openAnother;
-    if (open === null) throw new Error('contract: shared-storage tests run only with `openAnother`');
-    return open();
-  };
-
-  describe('shared storage (a second handle, as another process)', () => {
-    it('a second handle sees what the first wrote, and the first sees its writes', async () => {
-      const { store } = fixture();
-      const other = await another();
-      const record = makeTestRecord(1);
-      await seed(store, [record]);
-      await expect(other.findById(record.id)).resolves.toEqual(record);
-      const v2 = nextVersion(record, { state: 'inactive' });
-      await expect(other.replace(v2, 1)).resolves.toBe('replaced');
-      expect(await store.findBySecretHash(record.secretHash)).toEqual(v2);
-    });
-
-    it('the quota holds across handles: inserts split over two handles leave exactly `limit` live tokens', async () => {
-      const { store } = fixture();
-      const other = await another();
-      const records = Array.from({ length: 24 }, (_, i) => makeTestRecord(100 + i));
-      const outcomes = await Promise.all(
-        interleave([records.filter((_, i) => i % 2 === 0).map((r) => store.insertWithinQuota(r, 10)), records.filter((_, i) => i % 2 === 1).map((r) => other.insertWithinQuota(r, 10))]),
-      );
-      expect(outcomes.filter((o) => o.inserted)).toHaveLength(10);
-      await expect(store.countLive(records[0]!.organization)).resolves.toBe(10);
-      await expect(other.countLive(records[0]!.organization)).resolves.toBe(10);
-    });
-
-    it('of two replaces on different handles expecting the same version, exactly one applies', async () => {
-      const { store } = fixture();
-      const other = await another();
-      const record = makeTestRecord(1);
-      await seed(store, [record]);
-      const outcomes = await Promise.all([store.replace(nextVersion(record, { label: 'one' }), 1), other.replace(nextVersion(record, { label: 'two' }), 1)]);
-      expect([...outcomes].sort()).toEqual(['conflict', 'replaced']);
-      await expect(store.replace(nextVersion(record, { state: 'deleted' }), 2)).resolves.toBe('replaced');
-      await expect(other.countLive(record.organization)).resolves.toBe(0);
     });
   });
 }

@@ -1,0 +1,106 @@
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { isOatError, type OatError } from '../../src/errors.js';
+import { SCHEMA_VERSION, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
+import { makeTestRecord } from '../../src/testing/store-contract.js';
+import { tempFolder } from './helpers.js';
+
+const SCHEMA_0_1 = readFileSync(fileURLToPath(new URL('./fixtures/schema-0.1.sql', import.meta.url)), 'utf8');
+
+const folder = tempFolder('version');
+const opened: Database.Database[] = [];
+let files = 0;
+
+afterEach(() => {
+  for (const db of opened.splice(0)) if (db.open) db.close();
+});
+afterAll(() => folder.dispose());
+
+function connect(file = folder.file(`db-${++files}.db`)): Database.Database {
+  const db = new Database(file);
+  opened.push(db);
+  return db;
+}
+
+function thrown(run: () => unknown): OatError {
+  try {
+    run();
+  } catch (error) {
+    if (isOatError(error)) return error;
+    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected a throw');
+}
+
+const recorded = (db: Database.Database): unknown => db.prepare('SELECT version FROM oat_schema_version').pluck().get();
+
+/** A file as 0.1's migrate left it, holding one live token written with 0.1's columns. */
+function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof makeTestRecord> } {
+  const db = connect();
+  db.pragma('journal_mode = WAL');
+  db.exec(SCHEMA_0_1);
+  const token = makeTestRecord(1);
+  db.prepare(
+    `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
+  ).run(token.id, token.organization, token.label, token.description, token.createdBy, Number(token.createdAt), Number(token.updatedAt), JSON.stringify(token.resources), token.secretHash, token.displayPrefix);
+  return { db, token };
+}
+
+describe('the SQLite schema version', () => {
+  it('is 1, and migrate records it once however often it runs', () => {
+    expect(SCHEMA_VERSION).toBe(1);
+    const db = connect();
+    migrate(db);
+    migrate(db);
+    expect(db.prepare('SELECT singleton, version FROM oat_schema_version').all()).toEqual([{ singleton: 1, version: SCHEMA_VERSION }]);
+  });
+
+  it('a 0.1 database (no version recorded) is refused by the store until migrate upgrades it, keeping its tokens and counter', async () => {
+    const { db, token } = databaseOf0_1();
+    const refused = thrown(() => createSqliteTokenStore(db));
+    expect(refused.code).toBe('MISCONFIGURED');
+    expect(refused.context['problems']).toEqual([`database schema version 0 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`]);
+
+    migrate(db);
+    expect(recorded(db)).toBe(SCHEMA_VERSION);
+    const store = createSqliteTokenStore(db);
+    await expect(store.findById(token.id)).resolves.toEqual(token);
+    await expect(store.countLive(token.organization)).resolves.toBe(1);
+    await expect(store.insertWithinQuota(makeTestRecord(2), 2)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
+  });
+
+  it('a newer version is refused by the store and by migrate, naming both versions, and left as it is', () => {
+    const db = connect();
+    migrate(db);
+    db.prepare('UPDATE oat_schema_version SET version = ?').run(SCHEMA_VERSION + 1);
+    for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db)), thrown(() => createSqliteTokenStore(db, { migrate: true }))]) {
+      expect(error.code).toBe('MISCONFIGURED');
+      expect(error.message).toMatch(new RegExp(`^database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}\\b`));
+      expect(error.context).toMatchObject({ schemaVersion: SCHEMA_VERSION + 1, librarySchemaVersion: SCHEMA_VERSION });
+    }
+    expect(recorded(db)).toBe(SCHEMA_VERSION + 1);
+  });
+
+  it('an unknown version (the version table without its row) is refused by the store and by migrate', () => {
+    const db = connect();
+    migrate(db);
+    db.exec('DELETE FROM oat_schema_version');
+    for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db))]) {
+      expect(error.code).toBe('MISCONFIGURED');
+      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 1$/);
+      expect(error.context).toMatchObject({ schemaVersion: null, librarySchemaVersion: SCHEMA_VERSION });
+    }
+    expect(db.prepare('SELECT count(*) FROM oat_schema_version').pluck().get()).toBe(0);
+  });
+
+  it('is read as a number on a connection that reads integers as bigint', () => {
+    const db = connect();
+    migrate(db);
+    db.defaultSafeIntegers(true);
+    expect(() => createSqliteTokenStore(db)).not.toThrow();
+  });
+});
