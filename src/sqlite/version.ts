@@ -33,7 +33,7 @@ export function recordSchemaVersion(db: Database.Database): void {
  */
 export function refuseUnknownVersion(found: number | null, operation: string): void {
   if (found !== null && found <= SCHEMA_VERSION) return;
-  const context = { operation, schemaVersion: found, librarySchemaVersion: SCHEMA_VERSION };
+  const context = { operation, databaseVersion: found, libraryVersion: SCHEMA_VERSION };
   if (found === null) {
     throw new OatError('MISCONFIGURED', `database schema version is unknown (oat_schema_version holds no version); this library's is ${SCHEMA_VERSION}`, { context });
   }

@@ -80,7 +80,7 @@ describe('the SQLite schema version', () => {
     for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db)), thrown(() => createSqliteTokenStore(db, { migrate: true }))]) {
       expect(error.code).toBe('MISCONFIGURED');
       expect(error.message).toMatch(new RegExp(`^database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}\\b`));
-      expect(error.context).toMatchObject({ schemaVersion: SCHEMA_VERSION + 1, librarySchemaVersion: SCHEMA_VERSION });
+      expect(error.context).toMatchObject({ databaseVersion: SCHEMA_VERSION + 1, libraryVersion: SCHEMA_VERSION });
     }
     expect(recorded(db)).toBe(SCHEMA_VERSION + 1);
   });
@@ -92,7 +92,7 @@ describe('the SQLite schema version', () => {
     for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db))]) {
       expect(error.code).toBe('MISCONFIGURED');
       expect(error.message).toMatch(/^database schema version is unknown .*this library's is 1$/);
-      expect(error.context).toMatchObject({ schemaVersion: null, librarySchemaVersion: SCHEMA_VERSION });
+      expect(error.context).toMatchObject({ databaseVersion: null, libraryVersion: SCHEMA_VERSION });
     }
     expect(db.prepare('SELECT count(*) FROM oat_schema_version').pluck().get()).toBe(0);
   });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OrganizationName, TokenId } from '../../src/core/ids.js';
-import { freezeRecord, statusOf, type AccessTokenRecord, type TokenStatus } from '../../src/core/token.js';
+import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../../src/core/token.js';
 import { createMemoryTokenStore } from '../../src/service/memory-store.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../../src/service/ports.js';
 import { describeTokenStoreContract, makeTestRecord } from '../../src/testing/store-contract.js';
@@ -52,10 +52,10 @@ function cachedCountStorage(): { open(): TokenStore } {
         rows.set(record.id, freezeRecord({ ...record, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
         return Promise.resolve('replaced');
       },
-      touchLastUsed(id: TokenId, at: Date, ifOlderThan: Date): Promise<boolean> {
+      touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
         const stored = rows.get(id);
-        if (stored === undefined || stored.state === 'deleted' || (stored.lastUsedAt !== null && stored.lastUsedAt.getTime() >= ifOlderThan.getTime())) return Promise.resolve(false);
-        rows.set(id, freezeRecord({ ...stored, lastUsedAt: new Date(at.getTime()) }));
+        if (stored === undefined || stored.state === 'deleted' || (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)) return Promise.resolve(false);
+        rows.set(id, freezeRecord({ ...stored, lastUsedAt: at }));
         return Promise.resolve(true);
       },
       findById: (id) => Promise.resolve(rows.get(id) ?? null),
@@ -64,8 +64,8 @@ function cachedCountStorage(): { open(): TokenStore } {
         const wanted = new Set(query.statuses ?? LIVE);
         const matching = [...rows.values()]
           .filter((r) => r.organization === query.organization && wanted.has(statusOf(r, query.now)))
-          .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        return Promise.resolve({ items: matching.slice(query.offset, query.offset + query.limit), total: matching.length });
+          .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
       },
       countLive: (organization: OrganizationName) => Promise.resolve(live(organization)),
     };
