@@ -48,13 +48,17 @@ const instant = z.union([
   z.date().transform((date) => date.getTime()),
   z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
 ]);
+// Docker Hub's `expires_at` is a date-time string on the wire: a number there is a client bug, not epoch milliseconds.
+const hubInstant = z.union([z.date().transform((date) => date.getTime()), z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))], {
+  error: 'must be an ISO 8601 date-time string, for example 2026-12-31T00:00:00Z',
+});
 
 const createShape = z.strictObject({
   label,
   description: description.optional(),
   resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256),
   expiry: z.union([z.enum(['none', '30d', '90d']), instant]).optional(),
-  expires_at: instant.nullable().optional(),
+  expires_at: hubInstant.nullable().optional(),
   is_active: z.literal(true, 'tokens are always created active').optional(),
 });
 

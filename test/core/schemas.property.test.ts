@@ -243,19 +243,21 @@ describe('expiry at creation', () => {
         const when = Math.max(at + 1, Math.floor(at + fraction * (latest - at)));
         const value = form === 'ms' ? when : form === 'date' ? new Date(when) : new Date(when).toISOString();
         expect(expiryOf(create({ expiry: value }, { ...CTX, now: at }))).toBe(when);
-        expect(expiryOf(create({ expires_at: value }, { ...CTX, now: at }))).toBe(when);
+        // Docker Hub's field takes a date-time string (or a Date from code), never a number.
+        expect(expiryOf(create({ expires_at: form === 'ms' ? new Date(when).toISOString() : value }, { ...CTX, now: at }))).toBe(when);
       }),
       { numRuns: 500 },
     );
-    expect(expiryOf(create({ expires_at: utcYearsLater(NOW, 1) }))).toBe(utcYearsLater(NOW, 1));
+    expect(expiryOf(create({ expires_at: new Date(utcYearsLater(NOW, 1)).toISOString() }))).toBe(utcYearsLater(NOW, 1));
   });
 
   it('rejects an instant beyond maxExpiry, now, or in the past, naming the field', () => {
     fc.assert(
       fc.property(now, fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }), fc.constantFrom('expiry', 'expires_at'), (at, offset, field) => {
         const ctx = { ...CTX, now: at };
-        const late = create({ [field]: utcYearsLater(at, 1) + offset }, ctx);
-        const past = create({ [field]: at - offset + 1 }, ctx);
+        const form = (ms: number): number | string => (field === 'expiry' ? ms : new Date(ms).toISOString());
+        const late = create({ [field]: form(utcYearsLater(at, 1) + offset) }, ctx);
+        const past = create({ [field]: form(at - offset + 1) }, ctx);
         expect(late).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', fields: [{ path: field, message: expect.stringMatching(/^must be at most /) }] } });
         expect(past).toMatchObject({ ok: false, error: { fields: [{ path: field, message: 'must be in the future' }] } });
       }),
@@ -290,6 +292,13 @@ describe('expiry at creation', () => {
     }
     expect(create({ expires_at: '2025-06-01T00:00:00' })).toMatchObject({ ok: false, error: { fields: [{ path: 'expires_at' }] } });
     expect(create({ expiry: '1y' })).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+  });
+
+  it("refuses a number for Docker Hub's expires_at, saying it must be an ISO date-time string", () => {
+    expect(create({ expires_at: NOW + DAY })).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'expires_at', message: expect.stringContaining('ISO 8601 date-time string') }] },
+    });
   });
 });
 
