@@ -36,6 +36,19 @@ export interface OatErrorOptions {
 }
 
 /**
+ * Context fit to log: string values (and strings in arrays) go through the
+ * same redaction as messages, since a caller's organization or id argument
+ * lands here verbatim when it is refused.
+ */
+function scrubContext(context: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context ?? {})) {
+    out[key] = typeof value === 'string' ? redactSecrets(value) : Array.isArray(value) ? Object.freeze(value.map((v: unknown) => (typeof v === 'string' ? redactSecrets(v) : v))) : value;
+  }
+  return Object.freeze(out);
+}
+
+/**
  * The one error class this library throws, for misuse and for faults.
  *
  * Expected outcomes (a denied login, a denied pull) are returned as values,
@@ -73,7 +86,7 @@ export class OatError extends Error {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.fields = Object.freeze((options.fields ?? []).map((issue) => scrubIssue(issue)));
-    this.context = Object.freeze({ ...(options.context ?? {}) });
+    this.context = scrubContext(options.context);
   }
 
   /** A plain, serializable view: what `JSON.stringify` prints. */

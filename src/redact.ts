@@ -15,9 +15,8 @@ export const MAX_ECHO_LENGTH = 32;
 // format.ts imports errors.ts, which imports this file.
 const DEFAULT_PREFIX = 'oat_';
 
-// A token is `<prefix><36 base62>`. With no `_` in the prefix the whole token is one
-// base62 run, which RUN catches. With one, the part before the last `_` would stay
-// visible, and a mistyped or cut token may be shorter than RUN: hence the prefix rule.
+// A token is `<prefix><36 base62>`. A mistyped or cut token may be shorter than RUN, and
+// with `_` in the prefix the part before it would stay visible: hence the prefix rule.
 const MIN_AFTER_PREFIX = 8;
 const RUN = /[A-Za-z0-9]{24,}/g;
 const UPPER = /[A-Z]/;
@@ -59,7 +58,10 @@ export function redactSecrets(text: string, tokenPrefix?: string): string {
   let out = text;
   // The policy's prefix first: `dckr_oat_...` goes whole, not as `dckr_` plus a redacted `oat_...`.
   for (const prefix of tokenPrefix === undefined || tokenPrefix === DEFAULT_PREFIX ? [DEFAULT_PREFIX] : [tokenPrefix, DEFAULT_PREFIX]) {
-    if (prefix.includes('_') && out.includes(prefix)) out = out.replace(prefixPattern(prefix), REDACTED);
+    if (!out.includes(prefix)) continue;
+    // With `_` in the prefix, what follows it is a token body whatever it looks like; without, only a body that
+    // looks random is one, so words that merely start with the prefix (`tokenizer` for `tok`) stay.
+    out = prefix.includes('_') ? out.replace(prefixPattern(prefix), REDACTED) : out.replace(prefixPattern(prefix), (match) => (looksRandom(match.slice(prefix.length)) ? REDACTED : match));
   }
   return out.replace(RUN, (run) => (looksRandom(run) ? REDACTED : run));
 }

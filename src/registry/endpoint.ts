@@ -1,13 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClientContext } from '../core/access.js';
-import type { EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { Principal } from '../service/authenticator.js';
 import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
 import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
-import { clockMs, createRegistryTokenSigner, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
+import { clockMs, createRegistryTokenSigner, isoSeconds, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
@@ -90,11 +89,6 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function registryError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
   return json(status, { errors: [{ code, message }] }, headers);
-}
-
-/** RFC 3339 in whole seconds, as registries print it. */
-function rfc3339(ms: EpochMillis): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
@@ -214,12 +208,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     if (credentials.kind === 'anonymous') return anonymous === 'none' ? unauthorized('authentication required') : null;
     const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
     if (!login.ok) return unauthorized('invalid username or token');
-    const { principal } = login;
-    // Within the registry's leeway of its own expiry a token can no longer get a registry token that ends in time.
-    if (principal.expiresAt !== null && principal.expiresAt - clockMs(clock) < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
-      return unauthorized('invalid username or token');
-    }
-    return principal;
+    return login.principal;
   }
 
   /**
@@ -267,8 +256,14 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
 
     const { scopes } = parseScopeParameters(input.scopes);
     const access = await grantScopes(principal === null ? null : principal.grants, scopes, grantOptions);
-    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, clock.now());
-    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: rfc3339(issued.issuedAt) });
+    // Read the time after every await (a POST form may have trickled in): within the registry's leeway of its own
+    // expiry a token can no longer get a registry token that ends in time, and that is the token's fault, not a 500.
+    const now = clockMs(clock);
+    if (principal !== null && principal.expiresAt !== null && principal.expiresAt - now < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+      return unauthorized('invalid username or token');
+    }
+    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, now);
+    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) });
   }
 
   return async function tokenEndpoint(request: Request): Promise<Response> {

@@ -146,7 +146,8 @@ export function clockMs(clock: Clock): number {
   return clock.now();
 }
 
-const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** RFC 3339 in whole seconds, as registries print instants. */
+export const isoSeconds = (ms: EpochMillis): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 function windowOf(certificate: X509Certificate, index: number): CertificateWindow {
   const subject = certificate.subject.split('\n').join(', ');

@@ -67,6 +67,34 @@ describe('validation errors never echo a secret', () => {
     }
   });
 
+  it('redacts a cut token of a prefix without `_`, and leaves words that merely start with the prefix', () => {
+    expect(redactSecrets('bad "tokYVLkTKyYWJEH7D5K"', 'tok')).toBe(`bad "${REDACTED}"`);
+    expect(redactSecrets('the tokenizer failed', 'tok')).toBe('the tokenizer failed');
+  });
+
+  it('errors the service throws with a context (a refused organization or id) hold no secret in any surface', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(tokenOf('oat_'), foreignSecret), async (secret) => {
+        const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }] });
+        for (const attempt of [
+          () => service.list({ username: 'alice' }, secret.toLowerCase()),
+          () => service.list({ username: 'alice' }, secret),
+          () => service.get({ username: 'alice' }, 'acme', secret),
+          () => service.get({ username: secret }, 'acme', '00000000-0000-4000-8000-000000000000'),
+        ]) {
+          const error = await attempt().then(
+            () => expect.fail('accepted'),
+            (e: unknown) => e,
+          );
+          expect(isOatError(error)).toBe(true);
+          expectNoSlice(surfacesOf(error), secret);
+          expectNoSlice(surfacesOf(error), secret.toLowerCase());
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('names an unknown field by at most 32 characters of its name', () => {
     const key = 'x'.repeat(100);
     const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'], [key]: 1 }] }, contextFor(DEFAULT_TOKEN_PREFIX));

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, type TokenService } from '../../src/index.js';
 import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
-import { countingStream, streamingRequest, type CountingStream } from '../support/counting-stream.js';
+import { countingStream, countingStreamOf, streamingRequest, type CountingStream } from '../support/counting-stream.js';
 import { makeSelfSigned, type TestKeyPair } from './keys.js';
 
 const AUDIENCE = 'registry.test';
@@ -82,5 +82,22 @@ describe('the token endpoint POST form is limited while it streams', () => {
     const response = await build()(new Request(REALM, { method: 'POST', body: form, headers: { authorization: basic('acme', secret) } }));
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ errors: [{ code: 'INVALID_REQUEST', message: expect.stringContaining('not both') }] });
+  });
+
+  it('answers 401, not 500, when the token reaches its last minute while the form trickles in', async () => {
+    const ownClock = createFakeClock(NOW);
+    const ownService = createTokenService({ store: createMemoryTokenStore(), clock: ownClock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+    const created = await ownService.create({ username: 'alice' }, 'acme', { label: 'ci', expiry: '30d', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
+    ownClock.set((created.token.expiresAt as number) - 3 * 60_000);
+    const errors: unknown[] = [];
+    const form = new TextEncoder().encode(new URLSearchParams({ grant_type: 'password', service: AUDIENCE, scope: 'repository:acme/app:pull' }).toString());
+    function* slowly(): Generator<Uint8Array> {
+      ownClock.advance(150_000); // the client takes two and a half minutes to send its form
+      yield form;
+    }
+    const endpoint = createTokenEndpoint({ tokenService: ownService, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock: ownClock, onError: (error) => errors.push(error) });
+    const response = await endpoint(streamingRequest(REALM, countingStreamOf(slowly()).stream, { ...FORM, authorization: basic('acme', created.secret.reveal()) }));
+    expect(response.status).toBe(401);
+    expect(errors).toEqual([]);
   });
 });
