@@ -17,8 +17,8 @@ export type { AccessTokenRecord, EpochMillis, OrganizationResource, RepositoryRe
 export { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, createScopeCatalog } from './core/scopes.js';
 export type { ResourceKind, ScopeCatalog, ScopeDefinition } from './core/scopes.js';
 
-export { authorize, authorizeOrganization, compileGrants, validateResources } from './core/grants.js';
-export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
+export { authorize, authorizeOrganization, checkStoredResources, compileGrants, validateResources } from './core/grants.js';
+export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, GrantPolicy, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
 
 export {
   planUpdate,

@@ -1,5 +1,7 @@
-import type { FieldIssue } from '../errors.js';
-import { foldAsciiCase } from './ids.js';
+import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { foldAsciiCase, toOrganizationName } from './ids.js';
+import { rawResourceList, zodIssues } from './input-shapes.js';
+import type { TokenPolicy } from './policy.js';
 import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
 import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
 
@@ -121,71 +123,167 @@ function normalisePath(kind: ResourceKind, raw: string, org: string): string | {
   return raw === canonical ? raw : canonical;
 }
 
-/**
- * Grants compiled for decisions: exact repository names and namespaces map
- * to scope bit masks, so {@link authorize} is a few map lookups whatever the
- * number of grants. Build once per token with {@link compileGrants}.
- */
-export interface CompiledGrants {
-  readonly organization: string;
-  readonly catalog: ScopeCatalog;
-  /** Exact repository name to scope mask (inclusions applied), including what an `org/*` grant adds to that name. */
-  readonly exact: ReadonlyMap<string, number>;
-  /** Namespace (from `org/*`) to scope mask. */
-  readonly namespaces: ReadonlyMap<string, number>;
-  /** The same namespaces as `namespace/` prefixes when there are few (checked in place, no slice), else `null`. */
-  readonly namespacePrefixes: ReadonlyArray<{ readonly prefix: string; readonly mask: number }> | null;
-  /** Mask that applies to every public repository. */
-  readonly publicMask: number;
-  /** Management scopes on the organization. */
-  readonly organizationMask: number;
+/** What grant checks and compilation read from a policy: the catalog and the repository grant limit. */
+export type GrantPolicy = Pick<TokenPolicy, 'catalog' | 'maxRepositoryGrants'>;
+
+const NO_ISSUES: ReadonlyArray<FieldIssue> = Object.freeze([]);
+
+type Checked = { readonly ok: true; readonly resources: ReadonlyArray<Resource> } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> };
+
+function checkGrants(organization: unknown, resources: unknown, policy: GrantPolicy): Checked {
+  if (typeof organization !== 'string' || toOrganizationName(organization) !== organization) {
+    return { ok: false, issues: Object.freeze([{ path: 'organization', message: 'must be an organization name in lower case' }]) };
+  }
+  // The create request's own rules: its list shape, then validateResources with the policy's limits.
+  const shape = rawResourceList.safeParse(resources);
+  const checked = shape.success
+    ? validateResources(shape.data, { organization, catalog: policy.catalog, maxRepositoryGrants: policy.maxRepositoryGrants })
+    : { ok: false as const, issues: zodIssues(shape.error) };
+  if (checked.ok) return checked;
+  return { ok: false, issues: Object.freeze(checked.issues.map((i) => Object.freeze({ path: i.path === '' ? 'resources' : `resources.${i.path}`, message: i.message }))) };
 }
 
-// Up to this many `org/*` grants are checked as prefixes; beyond, one slice and a Map lookup win.
-const MAX_PREFIX_SCAN = 4;
+/** The two settings, each read once, so that the limit checked is the limit compiled under. */
+function policyOf(policy: unknown): GrantPolicy {
+  const p = policy as Partial<GrantPolicy> | null | undefined;
+  const catalog = p?.catalog;
+  const maxRepositoryGrants = p?.maxRepositoryGrants;
+  if (typeof catalog?.canonical !== 'function' || !Number.isInteger(maxRepositoryGrants)) {
+    throw new OatError('MISCONFIGURED', 'Grants are checked and compiled under a policy (its catalog and maxRepositoryGrants), for example DEFAULT_POLICY', {
+      context: { field: 'policy' },
+    });
+  }
+  return { catalog, maxRepositoryGrants: maxRepositoryGrants as number };
+}
 
 /**
- * Compiles validated resources once; decide many times with
- * {@link authorize}. The result is frozen and safe to cache per token.
+ * Checks a stored token's grants with the rules a create request meets: the
+ * list's shape, scopes that exist and are of the grant's kind, repository
+ * paths inside `organization` (or `*\/*\/public`, pull only), organization
+ * grants naming `organization`, no duplicates, at most
+ * `policy.maxRepositoryGrants` repository grants. Returns every issue, with
+ * paths into the record (`resources.1.scopes.0`; `organization` when the
+ * organization itself is not a lower-case organization name), or an empty
+ * frozen array when the grants are valid.
+ *
+ * Invariant: {@link compileGrants} compiles exactly the grants this finds no
+ * issue with; a row edited by hand or tampered with in the database cannot
+ * grant more than a create request could have. Pure and never throws on
+ * malformed `resources` (any value gives issues); throws `MISCONFIGURED` only
+ * when `policy` is not a policy.
  *
  * @example
  * ```ts
- * const grants = compileGrants('acme', token.resources, DEFAULT_SCOPE_CATALOG);
+ * const issues = checkStoredResources(record.organization, record.resources, DEFAULT_POLICY);
+ * if (issues.length > 0) log.warn({ tokenId: record.id, issues }, 'token grants refused');
+ * ```
+ */
+export function checkStoredResources(organization: string, resources: unknown, policy: GrantPolicy): ReadonlyArray<FieldIssue> {
+  const checked = checkGrants(organization, resources, policyOf(policy));
+  return checked.ok ? NO_ISSUES : checked.issues;
+}
+
+/** The private state of {@link CompiledGrants}: masks with inclusions applied. */
+interface GrantState {
+  readonly catalog: ScopeCatalog;
+  /** Exact repository name to scope mask, including what the `org/*` grant adds to that name. */
+  readonly exact: ReadonlyMap<string, number>;
+  /** `org/`: a valid token's only glob is its own organization's. */
+  readonly globPrefix: string;
+  /** Mask of the `org/*` grant; 0 when there is none. */
+  readonly globMask: number;
+  readonly publicMask: number;
+  readonly organizationMask: number;
+}
+
+// Only compileGrants may construct: the key stays in this module.
+const CONSTRUCT = Symbol('compileGrants');
+let stateOf: (grants: unknown) => GrantState | undefined;
+
+/**
+ * Grants compiled for decisions by {@link compileGrants}: an opaque, frozen
+ * handle that {@link authorize} and {@link authorizeOrganization} read in a
+ * few lookups whatever the number of grants.
+ *
+ * Invariant: nothing outside this module can read or change the compiled
+ * masks; they live in a private field, no `Map` is ever handed out, and the
+ * instance, its class and its prototype are frozen. Only `compileGrants`
+ * makes one, from grants {@link checkStoredResources} accepts. Safe to cache
+ * per token and share between concurrent requests.
+ */
+export class CompiledGrants {
+  /** The token's organization, lower case. */
+  readonly organization: string;
+  /** Whether the grants include `*\/*\/public`: only then can a repository's visibility change a decision. */
+  readonly reachesPublicRepositories: boolean;
+  readonly #state: GrantState;
+
+  /** Not for callers: use {@link compileGrants}. */
+  constructor(key: symbol, organization: string, state: GrantState) {
+    if (key !== CONSTRUCT) throw new OatError('MISCONFIGURED', 'Compiled grants come from compileGrants only', { context: { field: 'grants' } });
+    this.organization = organization;
+    this.reachesPublicRepositories = state.publicMask !== 0;
+    this.#state = state;
+    Object.freeze(this);
+  }
+
+  static {
+    // A brand check, not duck typing: look-alike objects and grants of another copy of the package are refused.
+    stateOf = (grants) => (typeof grants === 'object' && grants !== null && #state in grants ? grants.#state : undefined);
+  }
+}
+Object.freeze(CompiledGrants.prototype);
+Object.freeze(CompiledGrants);
+
+/** True when `value` was made by {@link compileGrants} (in this copy of the package). */
+export function isCompiledGrants(value: unknown): value is CompiledGrants {
+  return stateOf(value) !== undefined;
+}
+
+/**
+ * Checks, then compiles a token's grants once; decide many times with
+ * {@link authorize}. Throws `VALIDATION_FAILED` listing what
+ * {@link checkStoredResources} reports when the grants are not ones a create
+ * request could have made (a hand-edited or tampered row, another
+ * organization's repository, a scope of the wrong kind): such grants are
+ * never compiled, not even in part. `MISCONFIGURED` when `policy` is not a
+ * policy.
+ *
+ * @example
+ * ```ts
+ * const grants = compileGrants('acme', token.resources, DEFAULT_POLICY);
  * authorize(grants, { repository: 'acme/app' }, 'push'); // { allowed: true }
  * ```
  */
-export function compileGrants(organization: string, resources: ReadonlyArray<Resource>, catalog: ScopeCatalog): CompiledGrants {
+export function compileGrants(organization: string, resources: ReadonlyArray<Resource>, policy: GrantPolicy): CompiledGrants {
+  const rules = policyOf(policy);
+  const checked = checkGrants(organization, resources, rules);
+  if (!checked.ok) throw validationError('grants', checked.issues);
+  const catalog = rules.catalog;
   const maskOf = (resource: Resource): number => {
     let mask = 0;
     for (const scope of resource.scopes) mask |= catalog.closure(scope);
     return mask;
   };
-  // Globs first, so that each exact name can absorb the glob covering it as it is added.
-  const namespaces = new Map<string, number>();
-  for (const resource of resources) {
-    if (resource.type === 'repository' && resource.path !== PUBLIC_REPOSITORIES_PATH && resource.path.endsWith('/*')) {
-      const ns = resource.path.slice(0, -2);
-      // An empty namespace ('/*') never passes validation; ignore it rather than let it match '/app'.
-      if (ns.length > 0) namespaces.set(ns, (namespaces.get(ns) ?? 0) | maskOf(resource));
-    }
-  }
-  const namespacePrefixes =
-    namespaces.size <= MAX_PREFIX_SCAN ? Object.freeze([...namespaces].map(([ns, mask]) => Object.freeze({ prefix: `${ns}/`, mask }))) : null;
-  const globs = { namespaces, namespacePrefixes };
-
-  const exact = new Map<string, number>();
+  const glob = `${organization}/*`;
+  let globMask = 0;
   let publicMask = 0;
   let organizationMask = 0;
-  for (const resource of resources) {
+  for (const resource of checked.resources) {
     if (resource.type === 'organization') organizationMask |= maskOf(resource);
     else if (resource.path === PUBLIC_REPOSITORIES_PATH) publicMask |= maskOf(resource);
-    else if (!resource.path.endsWith('/*')) {
-      // An exact entry also holds what a glob adds to its name, so an exact hit decides alone.
-      const covering = namespaces.size === 0 ? undefined : namespaceMask(globs, resource.path);
-      exact.set(resource.path, (exact.get(resource.path) ?? 0) | maskOf(resource) | (covering ?? 0));
+    else if (resource.path === glob) globMask |= maskOf(resource);
+  }
+  const exact = new Map<string, number>();
+  for (const resource of checked.resources) {
+    if (resource.type === 'repository' && resource.path !== PUBLIC_REPOSITORIES_PATH && resource.path !== glob) {
+      // An exact entry also holds what the glob adds to its name, so an exact hit decides alone.
+      const covered = resource.path.indexOf('/', organization.length + 1) === -1;
+      exact.set(resource.path, maskOf(resource) | (covered ? globMask : 0));
     }
   }
-  return Object.freeze({ organization, catalog, exact, namespaces, namespacePrefixes, publicMask, organizationMask });
+  const state: GrantState = Object.freeze({ catalog, exact, globPrefix: `${organization}/`, globMask, publicMask, organizationMask });
+  return new CompiledGrants(CONSTRUCT, organization, state);
 }
 
 /** What a registry asks about: a repository and whether it is public. */
@@ -209,11 +307,16 @@ const UNKNOWN_SCOPE = deny('UNKNOWN_SCOPE');
 const NO_MATCHING_GRANT = deny('NO_MATCHING_GRANT');
 const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
 
+function notCompiled(): OatError {
+  return validationError('authorization', [{ path: 'grants', message: 'must be compiled by compileGrants' }]);
+}
+
 /**
  * Decides whether compiled grants allow `action` (a repository scope, its
  * alias, or a registry action `pull` / `push` / `delete`) on a repository.
  * Pure, allocation-free, and never scans the grants. A request without a
- * string `repository` is denied with `INVALID_REQUEST`, never thrown.
+ * string `repository` is denied with `INVALID_REQUEST`, never thrown; grants
+ * not made by {@link compileGrants} throw `VALIDATION_FAILED` (misuse).
  *
  * @example
  * ```ts
@@ -221,40 +324,36 @@ const SCOPE_NOT_GRANTED = deny('SCOPE_NOT_GRANTED');
  * ```
  */
 export function authorize(grants: CompiledGrants, request: RepositoryRequest, action: string): AuthorizationDecision {
+  const s = stateOf(grants);
+  if (s === undefined) throw notCompiled();
   const repository = request?.repository;
   if (typeof repository !== 'string') return INVALID_REQUEST;
-  const bit = grants.catalog.repositoryBit(action);
+  const bit = s.catalog.repositoryBit(action);
   if (bit === 0) return UNKNOWN_SCOPE;
-  const publicMask = request.visibility === 'public' ? grants.publicMask : 0;
-  const exact = grants.exact.get(repository);
-  // `exact` already holds what a glob adds to the name, so an exact entry decides alone.
+  const publicMask = request.visibility === 'public' ? s.publicMask : 0;
+  const exact = s.exact.get(repository);
+  // `exact` already holds what the glob adds to the name, so an exact entry decides alone.
   if (exact !== undefined) return ((exact | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
-  const ns = namespaceMask(grants, repository);
-  if (ns !== undefined) return ((ns | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+  // `org/*` covers one non-empty segment after `org/`, checked in place (no slice).
+  const prefix = s.globPrefix;
+  if (s.globMask !== 0 && repository.length > prefix.length && repository.startsWith(prefix) && repository.indexOf('/', prefix.length) === -1) {
+    return ((s.globMask | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+  }
   if (publicMask === 0) return NO_MATCHING_GRANT;
   return (publicMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
 }
 
-/** The mask of the `org/*` grant covering `repository` (one non-empty segment after the namespace), if any. */
-function namespaceMask(grants: Pick<CompiledGrants, 'namespaces' | 'namespacePrefixes'>, repository: string): number | undefined {
-  const prefixes = grants.namespacePrefixes;
-  // `== null`: grants built by hand (or by another copy of this package) may lack the prefix list.
-  if (prefixes == null) {
-    const slash = repository.lastIndexOf('/');
-    return slash > 0 && slash < repository.length - 1 ? grants.namespaces.get(repository.slice(0, slash)) : undefined;
-  }
-  for (let i = 0; i < prefixes.length; i++) {
-    const { prefix, mask } = prefixes[i] as { readonly prefix: string; readonly mask: number };
-    if (repository.length > prefix.length && repository.startsWith(prefix) && repository.indexOf('/', prefix.length) === -1) return mask;
-  }
-  return undefined;
-}
-
-/** Decides whether compiled grants allow a management scope (for example `scope-member-read`) on `organization`. */
+/**
+ * Decides whether compiled grants allow a management scope (for example
+ * `scope-member-read`) on `organization`. Grants not made by
+ * {@link compileGrants} throw `VALIDATION_FAILED`.
+ */
 export function authorizeOrganization(grants: CompiledGrants, organization: string, scope: string): AuthorizationDecision {
+  const s = stateOf(grants);
+  if (s === undefined) throw notCompiled();
   if (typeof organization !== 'string') return INVALID_REQUEST;
-  const bit = grants.catalog.organizationBit(scope);
+  const bit = s.catalog.organizationBit(scope);
   if (bit === 0) return UNKNOWN_SCOPE;
-  if (foldAsciiCase(organization) !== grants.organization || grants.organizationMask === 0) return NO_MATCHING_GRANT;
-  return (grants.organizationMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
+  if (foldAsciiCase(organization) !== grants.organization || s.organizationMask === 0) return NO_MATCHING_GRANT;
+  return (s.organizationMask & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
 }

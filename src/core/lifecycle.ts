@@ -132,9 +132,10 @@ export function checkLifecyclePolicy(policy: LifecyclePolicy): LifecyclePolicy {
     const out = {} as Record<LifecycleOperation, TransitionRule>;
     for (const operation of LIFECYCLE_OPERATIONS) {
       const rule: unknown = (cells as Record<string, unknown>)[operation];
-      const target = typeof rule === 'object' && rule !== null ? (rule as { to?: unknown; deny?: unknown }) : {};
-      if (typeof target.to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(target.to)) out[operation] = { to: target.to as TokenState };
-      else if (typeof target.deny === 'string' && target.deny.length > 0) out[operation] = { deny: target.deny };
+      // Each field read once: a getter cannot pass the check with one value and be copied with another.
+      const { to, deny } = typeof rule === 'object' && rule !== null ? (rule as { to?: unknown; deny?: unknown }) : {};
+      if (typeof to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(to)) out[operation] = { to: to as TokenState };
+      else if (typeof deny === 'string' && deny.length > 0) out[operation] = { deny };
       else throw misconfigured(`Lifecycle cell ${source}.${operation} must be { to: state } or { deny: rule }`);
     }
     copy[source] = out;

@@ -3,12 +3,16 @@ import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
 import { addDurationUtc } from './instant.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
-import { DOCKER_HUB_PLANS, type PlanTable } from './quota.js';
+import { DOCKER_HUB_PLANS, type PlanLimits, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
 
 const DURATION_UNITS: ReadonlyArray<string> = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'];
 
-/** Every setting the policy engine decides with. Build with {@link createPolicy}. */
+/**
+ * Every setting the policy engine decides with. Build with {@link createPolicy}.
+ * Deeply frozen and owns all of its parts, so one policy can be shared by any
+ * number of concurrent requests.
+ */
 export interface TokenPolicy {
   readonly lifecycle: LifecyclePolicy;
   readonly plans: PlanTable;
@@ -41,6 +45,11 @@ export interface PolicyOptions {
  * limits, unless options say otherwise. Throws `MISCONFIGURED` for a bad
  * option.
  *
+ * Invariant: the policy copies everything it is given (plans, lifecycle,
+ * extra scope definitions, `maxExpiry`) and deep-freezes the copies; each
+ * option is read once and the value checked is the value kept. Changing the
+ * options object or anything inside it afterwards never changes a decision.
+ *
  * @example
  * ```ts
  * const policy = createPolicy({ lifecycle: 'docker-hub-current', tokenPrefix: 'dckr_oat_' });
@@ -63,17 +72,10 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   if (!Number.isInteger(maxRepositoryGrants) || maxRepositoryGrants < 1) {
     throw new OatError('MISCONFIGURED', 'maxRepositoryGrants must be a positive integer', { context: { field: 'maxRepositoryGrants' } });
   }
-  if (options.plans !== undefined && (typeof options.plans !== 'object' || options.plans === null)) {
-    throw new OatError('MISCONFIGURED', 'plans must be an object of plan name to { maxTokens }', { context: { field: 'plans' } });
-  }
-  for (const [plan, limits] of Object.entries(options.plans ?? {})) {
-    const maxTokens = (limits as Partial<PlanTable[string]> | null)?.maxTokens;
-    if (plan !== plan.toLowerCase() || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
-      throw new OatError('MISCONFIGURED', `Plan "${plan}" needs a lower-case name and a non-negative integer maxTokens`, { context: { field: 'plans' } });
-    }
-  }
-  const maxExpiry = options.maxExpiry ?? { years: 1 };
-  const units = Object.entries(maxExpiry as Record<string, unknown>);
+  const plans = options.plans === undefined ? DOCKER_HUB_PLANS : copyPlans(options.plans);
+  // Copied before it is checked: what is checked is what is kept.
+  const units = Object.entries((options.maxExpiry ?? { years: 1 }) as Record<string, unknown>);
+  const maxExpiry: Readonly<Duration> = Object.freeze(Object.fromEntries(units));
   if (units.length === 0 || !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) || !units.some(([, n]) => (n as number) > 0)) {
     throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
   }
@@ -84,12 +86,27 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   }
   return Object.freeze({
     lifecycle,
-    plans: options.plans ?? DOCKER_HUB_PLANS,
+    plans,
     catalog: options.extraScopes === undefined ? DEFAULT_SCOPE_CATALOG : createScopeCatalog(options.extraScopes),
     maxRepositoryGrants,
-    maxExpiry: Object.freeze({ ...maxExpiry }),
+    maxExpiry,
     format: createTokenFormat(options.tokenPrefix === undefined ? {} : { prefix: options.tokenPrefix }),
   });
+}
+
+/** A frozen copy of a plan table, each limit read once; throws `MISCONFIGURED` for a bad plan. */
+function copyPlans(table: unknown): PlanTable {
+  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { field: 'plans' } });
+  if (typeof table !== 'object' || table === null) throw misconfigured('plans must be an object of plan name to { maxTokens }');
+  const copy = Object.entries(table).map(([plan, limits]): [string, PlanLimits] => {
+    const maxTokens: unknown = (limits as Partial<PlanLimits> | null)?.maxTokens;
+    if (plan !== plan.toLowerCase() || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
+      throw misconfigured(`Plan "${plan}" needs a lower-case name and a non-negative integer maxTokens`);
+    }
+    return [plan, Object.freeze({ maxTokens: maxTokens as number })];
+  });
+  // fromEntries defines own properties, so a plan named "__proto__" stays a plan and never becomes a prototype.
+  return Object.freeze(Object.fromEntries(copy));
 }
 
 /** The default policy: seed lifecycle, Docker Hub plans and scopes, prefix `oat_`. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { validateResources, type RawResource } from './grants.js';
 import { addDurationUtc, DAY_MS } from './instant.js';
+import { rawResourceList, zodIssues } from './input-shapes.js';
 import type { TokenPolicy } from './policy.js';
 import type { EpochMillis, Resource } from './token.js';
 
@@ -35,11 +36,6 @@ export interface InputContext {
 /** A parse outcome as a value. */
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: OatError };
 
-const rawResource = z.strictObject({
-  type: z.enum(['repository', 'organization', 'TYPE_REPO', 'TYPE_ORG']),
-  path: z.string().max(512),
-  scopes: z.array(z.string().max(128)).max(64),
-});
 const label = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const description = z.string().max(200, 'must be at most 200 characters').nullable();
 // An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller holds.
@@ -56,7 +52,7 @@ const hubInstant = z.union([z.date().transform((date) => date.getTime()), z.iso.
 const createShape = z.strictObject({
   label,
   description: description.optional(),
-  resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256),
+  resources: rawResourceList,
   expiry: z.union([z.enum(['none', '30d', '90d']), instant]).optional(),
   expires_at: hubInstant.nullable().optional(),
   is_active: z.literal(true, 'tokens are always created active').optional(),
@@ -66,21 +62,11 @@ const updateShape = z
   .strictObject({
     label: label.optional(),
     description: description.optional(),
-    resources: z.array(rawResource).min(1, 'must grant at least one resource').max(256).optional(),
+    resources: rawResourceList.optional(),
     is_active: z.boolean().optional(),
   })
   // A key present with the value `undefined` changes nothing, so it does not count.
   .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active');
-
-function zodIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, message: 'is not a recognised field' }));
-    }
-    return [{ path, message: issue.message }];
-  });
-}
 
 function resolveExpiry(
   expiry: z.infer<typeof createShape>['expiry'],

@@ -26,8 +26,8 @@ function chain(kind: ResourceKind, names: ReadonlyArray<string>, aliases: Readon
     return {
       name,
       kind,
-      ...(below === undefined ? {} : { includes: [below] }),
-      ...(own === undefined ? {} : { aliases: own }),
+      ...(below === undefined ? {} : { includes: Object.freeze([below]) }),
+      ...(own === undefined ? {} : { aliases: Object.freeze([...own]) }),
     };
   });
 }
@@ -95,6 +95,11 @@ const MAX_SCOPES_PER_KIND = 31;
  * stands for another scope, an unknown or cross-kind inclusion, a cycle, or
  * more than 31 scopes of one kind.
  *
+ * Invariant: the catalog is immutable. It keeps deeply frozen copies of the
+ * definitions (their known fields: `name`, `kind`, `includes`, `aliases`), so
+ * editing the caller's objects or arrays afterwards changes nothing. Safe to
+ * share between concurrent requests.
+ *
  * @example
  * ```ts
  * const catalog = createScopeCatalog([
@@ -106,11 +111,12 @@ export function createScopeCatalog(
   extra: ReadonlyArray<ScopeDefinition> = [],
   base: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
 ): ScopeCatalog {
-  const definitions = Object.freeze([...base, ...extra].map((d) => Object.freeze({ ...d })));
+  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { catalog: true } });
+  if (!Array.isArray(extra) || !Array.isArray(base)) throw misconfigured('Scope definitions must be an array');
+  const definitions: ReadonlyArray<ScopeDefinition> = Object.freeze([...base, ...extra].map(copyDefinition));
   const byName = new Map<string, ScopeDefinition>();
   const bits = new Map<string, number>();
   const counters: Record<ResourceKind, number> = { repository: 0, organization: 0 };
-  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { catalog: true } });
 
   for (const def of definitions) {
     // Checked here too: callers in plain JavaScript get a clear error, not a TypeError later.
@@ -186,6 +192,22 @@ export function createScopeCatalog(
 // Registry scopes are split on spaces, and compiled grants key scope lists by joining names: no spaces or control characters.
 const SCOPE_NAME = /^[\x21-\x7e]+$/;
 const isStrings = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && SCOPE_NAME.test(v)));
+
+/**
+ * A frozen copy of the known fields, each read once: what is checked is what is kept, and a caller
+ * who edits (or a getter that changes) its definitions afterwards cannot reach the catalog.
+ */
+function copyDefinition(def: unknown): ScopeDefinition {
+  const d = (typeof def === 'object' && def !== null ? def : {}) as Record<string, unknown>;
+  const { name, kind, includes, aliases } = d;
+  const list = (value: unknown): unknown => (Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value);
+  return Object.freeze({
+    name,
+    kind,
+    ...(includes === undefined ? {} : { includes: list(includes) }),
+    ...(aliases === undefined ? {} : { aliases: list(aliases) }),
+  }) as ScopeDefinition;
+}
 
 function definitionProblem(def: unknown): string | null {
   const d = (typeof def === 'object' && def !== null ? def : {}) as Record<string, unknown>;

@@ -82,7 +82,7 @@ export function decideActions(
 function publicMightHelp(requester: Requester, wanted: ReadonlyArray<RegistryAction>, granted: ReadonlyArray<RegistryAction>, anonymous: AnonymousAccess): boolean {
   if (granted.length === wanted.length) return false;
   if (requester === null) return anonymous === 'public-pull' && wanted.includes('pull');
-  return requester.publicMask !== 0;
+  return requester.reachesPublicRepositories;
 }
 
 /**

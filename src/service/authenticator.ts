@@ -137,7 +137,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       tokenId: record.id,
       label: record.label,
       expiresAt: record.expiresAt,
-      grants: compileGrants(record.organization, record.resources, policy.catalog),
+      grants: compileGrants(record.organization, record.resources, policy),
     });
     const entry: PrincipalEntry = {
       version: record.version,

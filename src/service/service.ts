@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
-import { authorize, authorizeOrganization, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
+import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
 import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
@@ -105,9 +105,7 @@ const listSchema = z.strictObject({
 
 function grantsOf(principal: Principal): CompiledGrants {
   const grants = (principal as Partial<Principal> | null | undefined)?.grants;
-  if (typeof grants !== 'object' || grants === null || !(grants.exact instanceof Map) || !(grants.namespaces instanceof Map) || typeof grants.catalog?.repositoryBit !== 'function') {
-    throw invalid('principal', 'must be a principal returned by authenticate');
-  }
+  if (!isCompiledGrants(grants)) throw invalid('principal', 'must be a principal returned by authenticate');
   return grants;
 }
 

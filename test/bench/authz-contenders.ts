@@ -11,7 +11,7 @@
  */
 import { createMongoAbility, type MongoAbility } from '@casl/ability';
 import { newEnforcer, newModelFromString, StringAdapter, type Enforcer } from 'casbin';
-import { authorize, compileGrants, DEFAULT_SCOPE_CATALOG, PUBLIC_REPOSITORIES_PATH, type CompiledGrants, type Resource } from '../../src/index.js';
+import { authorize, compileGrants, DEFAULT_SCOPE_CATALOG, PUBLIC_REPOSITORIES_PATH, type CompiledGrants, type GrantPolicy, type Resource } from '../../src/index.js';
 import type { SyncLoop } from './harness.js';
 import { escapeRegExp, FIXTURE_ORG, type PolicyShape, type Query } from './policy-fixture.js';
 
@@ -38,9 +38,14 @@ export function toResources(policy: PolicyShape): ReadonlyArray<Resource> {
   return resources;
 }
 
+/** The policy our grants are compiled under: Docker Hub's limit of 50, raised for the bigger scale fixtures. */
+export function grantPolicy(policy: PolicyShape): GrantPolicy {
+  return { catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: Math.max(50, policy.exact.length + policy.globs.length) };
+}
+
 /** Ours: `compileGrants` once, `authorize` per decision. */
 export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 'ours: compileGrants + authorize'): Contender {
-  const grants: CompiledGrants = compileGrants(FIXTURE_ORG, toResources(policy), DEFAULT_SCOPE_CATALOG);
+  const grants: CompiledGrants = compileGrants(FIXTURE_ORG, toResources(policy), grantPolicy(policy));
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
@@ -226,9 +231,9 @@ export function casl(name: string, rules: CaslRule[], queries: ReadonlyArray<Que
 }
 
 /**
- * casbin's model: `keyMatch` for exact names and globs. `keyMatch(x, '*\/*\/public')`
- * matches every string, so the public grant is a separate branch on the
- * request's visibility.
+ * casbin's model: `keyMatch2` for exact names and globs (`org/:name`, one
+ * segment). `*\/*\/public` is no pattern for it, so the public grant is a
+ * separate branch on the request's visibility.
  */
 export const CASBIN_MODEL = `
 [request_definition]
@@ -241,7 +246,7 @@ p = obj, act
 e = some(where (p.eft == allow))
 
 [matchers]
-m = r.act == p.act && ((p.obj == "*/*/public" && r.vis == "public") || (p.obj != "*/*/public" && keyMatch(r.obj, p.obj)))
+m = r.act == p.act && ((p.obj == "*/*/public" && r.vis == "public") || (p.obj != "*/*/public" && keyMatch2(r.obj, p.obj)))
 `;
 
 /** The policy as casbin policy lines (one per grant and action). */
@@ -249,7 +254,8 @@ export function casbinPolicyText(policy: PolicyShape): string {
   const lines: string[] = [];
   for (const r of policy.exact) lines.push(`p, ${r}, pull`);
   for (const r of policy.pushable) lines.push(`p, ${r}, push`);
-  for (const ns of policy.globs) lines.push(`p, ${ns}/*, pull`);
+  // keyMatch2's `:name` is one path segment, as `org/*` is; keyMatch's `*` would also match `org/team/app`.
+  for (const ns of policy.globs) lines.push(`p, ${ns}/:name, pull`);
   if (policy.publicPull) lines.push(`p, ${PUBLIC_REPOSITORIES_PATH}, pull`);
   return lines.join('\n');
 }
@@ -265,7 +271,7 @@ export async function casbin(policy: PolicyShape, queries: ReadonlyArray<Query>)
   const last = queries.length - 1;
   let i = 0;
   return {
-    name: `casbin ${policy.exact.length + policy.pushable.length + policy.globs.length + 1} policy lines, keyMatch, enforceSync`,
+    name: `casbin ${policy.exact.length + policy.pushable.length + policy.globs.length + 1} policy lines, keyMatch2, enforceSync`,
     decide: (q) => enforcer.enforceSync(q.repository, q.visibility, q.action),
     loop: (k) => {
       let n = 0;

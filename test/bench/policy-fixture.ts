@@ -50,11 +50,13 @@ export interface Query {
 }
 
 const ORG = 'acme';
-const GLOB_NAMESPACES = ['acme-ci', 'acme-mirror'];
+// A token's only possible glob is its own organization's (`acme/*`, one segment); exact names sit one level
+// deeper so the glob does not cover them and the near misses below stay misses.
+const GLOB_NAMESPACES = [ORG];
 
 /**
- * A policy of `grants` repository grants (not counting the public one): two
- * globs when there is room for them, the rest exact names alternating pull
+ * A policy of `grants` repository grants (not counting the public one): the
+ * organization's glob when there is room for it, the rest exact names alternating pull
  * only and pull plus push; the public grant always.
  */
 export function makePolicy(grants: number): PolicyShape {
@@ -62,7 +64,7 @@ export function makePolicy(grants: number): PolicyShape {
   const exact: string[] = [];
   const pushable: string[] = [];
   for (let i = 0; i < grants - globs.length; i++) {
-    const repository = `${ORG}/service-${String(i).padStart(3, '0')}`;
+    const repository = `${ORG}/services/service-${String(i).padStart(3, '0')}`;
     exact.push(repository);
     if (i % 2 === 1) pushable.push(repository);
   }

@@ -1,5 +1,5 @@
 /**
- * Topic 4, scale: decisions as a token's grants grow (1, 10, 50, 500),
+ * Topic 4, scale: decisions as a token's grants grow (1, 10, 50, 250),
  * authentication as the store grows (1 thousand, 100 thousand, 1 million
  * tokens), and memory per stored token (in a child process with
  * `--expose-gc`, see `memory-probe.ts`).
@@ -13,14 +13,14 @@ import { formatNs, measure, measureAsync, printGrid, printTable, printTopic, sin
 import { makePolicy, makeRotation } from './policy-fixture.js';
 import { authLoops, buildTokenFixture, verifyAndWarm } from './token-fixture.js';
 
-const GRANT_SIZES = [1, 10, 50, 500];
+const GRANT_SIZES = [1, 10, 50, 250];
 const STORE_SIZES = [1_000, 100_000, 1_000_000];
 const here = dirname(fileURLToPath(import.meta.url));
 
 printTopic(
   'Scale',
   `Authorization with ${GRANT_SIZES.join(', ')} repository grants (the same policy shape and rotation as the authorization topic; ` +
-    `grants are compiled without validation, so 500 needs no raised limit). Authentication with ${STORE_SIZES.map((n) => n.toLocaleString('en-US')).join(', ')} stored tokens.`,
+    `grants are compiled under a policy whose maxRepositoryGrants fits, so 250 compiles; a grant list holds at most 256 entries, as in a create request). Authentication with ${STORE_SIZES.map((n) => n.toLocaleString('en-US')).join(', ')} stored tokens.`,
 );
 
 // Authorization by number of grants.

@@ -12,13 +12,15 @@ export const ORGANIZATION_SCOPES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.filt
 export const IMAGE_SCOPES: ReadonlyArray<string> = ['scope-image-pull', 'scope-image-push', 'scope-image-delete'];
 const ALIASES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.flatMap((d) => d.aliases ?? []);
 
-/** Exact repositories a grant may name (some outside the token's organization, some nested). */
-export const GRANTED_REPOSITORIES: ReadonlyArray<string> = ['acme/app', 'acme/api', 'acme/team/app', 'beta/app', 'library/nginx'];
-const GRANT_PATHS: ReadonlyArray<string> = [...GRANTED_REPOSITORIES, 'acme/*', 'beta/*', PUBLIC_REPOSITORIES_PATH];
+/** Exact repositories a valid grant of `acme` may name (one nested). */
+export const GRANTED_REPOSITORIES: ReadonlyArray<string> = ['acme/app', 'acme/api', 'acme/team/app'];
+const GRANT_PATHS: ReadonlyArray<string> = [...GRANTED_REPOSITORIES, 'acme/*', PUBLIC_REPOSITORIES_PATH];
 
-/** Repositories a registry may ask about: the granted ones and near misses. */
+/** Repositories a registry may ask about: the granted ones and near misses, other organizations' included. */
 const REQUESTED_REPOSITORIES: ReadonlyArray<string> = [
   ...GRANTED_REPOSITORIES,
+  'beta/app',
+  'library/nginx',
   'acme/web',
   'acme/ap',
   'acme/app2',
@@ -38,11 +40,14 @@ const REQUESTED_REPOSITORIES: ReadonlyArray<string> = [
 const scopeList = (favoured: ReadonlyArray<string>, all: ReadonlyArray<string>): fc.Arbitrary<string[]> =>
   fc.uniqueArray(fc.oneof(fc.constantFrom(...favoured), fc.constantFrom(...all)), { minLength: 1, maxLength: 3 });
 
-export const repositoryResource: fc.Arbitrary<Resource> = fc.record({
-  type: fc.constant('repository' as const),
-  path: fc.constantFrom(...GRANT_PATHS),
-  scopes: scopeList(IMAGE_SCOPES, REPOSITORY_SCOPES),
-});
+/** A valid repository grant of `acme`: exact, `acme/*`, or `*\/*\/public` (pull only), scopes canonical. */
+export const repositoryResource: fc.Arbitrary<Resource> = fc.constantFrom(...GRANT_PATHS).chain((path) =>
+  fc.record({
+    type: fc.constant('repository' as const),
+    path: fc.constant(path),
+    scopes: path === PUBLIC_REPOSITORIES_PATH ? fc.constant(['scope-image-pull']) : scopeList(IMAGE_SCOPES, REPOSITORY_SCOPES),
+  }),
+);
 
 export const organizationResource: fc.Arbitrary<Resource> = fc.record({
   type: fc.constant('organization' as const),
@@ -50,10 +55,13 @@ export const organizationResource: fc.Arbitrary<Resource> = fc.record({
   scopes: scopeList(['scope-member-read', 'scope-member-edit'], ORGANIZATION_SCOPES),
 });
 
-/** A small grant set: mostly repository grants, sometimes a management grant. */
-export const resources: fc.Arbitrary<Resource[]> = fc.array(
+/** The key under which validation refuses a second grant. */
+export const grantKey = (r: Resource): string => `${r.type}:${r.path}`;
+
+/** A small valid grant set (at least one, each path once): mostly repository grants, sometimes a management grant. */
+export const resources: fc.Arbitrary<Resource[]> = fc.uniqueArray(
   fc.oneof({ weight: 4, arbitrary: repositoryResource }, { weight: 1, arbitrary: organizationResource }),
-  { maxLength: 5 },
+  { minLength: 1, maxLength: 5, selector: grantKey },
 );
 
 export const repositoryRequest: fc.Arbitrary<RepositoryRequest> = fc

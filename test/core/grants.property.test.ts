@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RepositoryRequest, Resource } from '../../src/index.js';
-import { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PUBLIC_REPOSITORIES_PATH, authorize, authorizeOrganization, compileGrants } from '../../src/index.js';
+import { DEFAULT_POLICY, DOCKER_HUB_SCOPES, PUBLIC_REPOSITORIES_PATH, authorize, authorizeOrganization, compileGrants } from '../../src/index.js';
 import {
   ORG,
   ORGANIZATION_SCOPES,
   REPOSITORY_SCOPES,
+  grantKey,
   organizationAsked,
   organizationResource,
   organizationScope,
@@ -22,7 +23,8 @@ const GRANT_FORMS = [
   ['public', (r: Resource) => r.path === PUBLIC_REPOSITORIES_PATH],
 ] as const;
 
-const compile = (granted: ReadonlyArray<Resource>) => compileGrants(ORG, granted, DEFAULT_SCOPE_CATALOG);
+const ONE_GRANT: ReadonlyArray<Resource> = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
+const compile = (granted: ReadonlyArray<Resource>) => compileGrants(ORG, granted, DEFAULT_POLICY);
 
 describe('authorize agrees with a linear-scan reference', () => {
   it('gives the same decision and denial reason on 10,000 random grant sets and requests', () => {
@@ -64,8 +66,8 @@ describe('authorize agrees with a linear-scan reference', () => {
       }),
       { numRuns: 2_000 },
     );
-    expect(authorize(compile([]), null as unknown as RepositoryRequest, 'pull')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
-    expect(authorizeOrganization(compile([]), 42 as unknown as string, 'scope-member-read')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
+    expect(authorize(compile(ONE_GRANT), null as unknown as RepositoryRequest, 'pull')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
+    expect(authorizeOrganization(compile(ONE_GRANT), 42 as unknown as string, 'scope-member-read')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
   });
 
   it('lets an org/* grant cover one path segment: acme/app, not acme/team/app', () => {
@@ -100,6 +102,7 @@ describe('monotonicity: adding a grant never removes a permission', () => {
   it('for repository requests', () => {
     fc.assert(
       fc.property(resources, fc.oneof(repositoryResource, organizationResource), repositoryRequest, repositoryAction, (granted, extra, request, action) => {
+        fc.pre(!granted.some((r) => grantKey(r) === grantKey(extra)));
         const before = authorize(compile(granted), request, action);
         const after = authorize(compile([...granted, extra]), request, action);
         if (before.allowed) expect(after).toEqual({ allowed: true });
@@ -113,6 +116,7 @@ describe('monotonicity: adding a grant never removes a permission', () => {
   it('for management scopes', () => {
     fc.assert(
       fc.property(resources, fc.oneof(repositoryResource, organizationResource), organizationAsked, organizationScope, (granted, extra, org, scope) => {
+        fc.pre(!granted.some((r) => grantKey(r) === grantKey(extra)));
         if (authorizeOrganization(compile(granted), org, scope).allowed) {
           expect(authorizeOrganization(compile([...granted, extra]), org, scope)).toEqual({ allowed: true });
         }
@@ -136,7 +140,8 @@ describe('scope inclusion: an included scope is always granted with its includin
 
   it.each(pairs.map(([d, included]) => [d.name, included, d.kind] as const))('%s grants %s', (including, included, kind) => {
     if (kind === 'repository') {
-      for (const path of ['acme/app', 'acme/*', PUBLIC_REPOSITORIES_PATH]) {
+      // Not */*/public: it holds pull only, and pull includes nothing.
+      for (const path of ['acme/app', 'acme/*']) {
         const grants = compile([{ type: 'repository', path, scopes: [including] }]);
         const request = { repository: 'acme/app', visibility: 'public' as const };
         expect(authorize(grants, request, including)).toEqual({ allowed: true });
@@ -202,43 +207,5 @@ describe('compileGrants and the decision values', () => {
       for (const alias of def.aliases ?? []) expect(authorize(grants, { repository: 'acme/app' }, alias)).toEqual({ allowed: true });
     }
     expect(REPOSITORY_SCOPES.length + ORGANIZATION_SCOPES.length).toBe(DOCKER_HUB_SCOPES.length);
-  });
-});
-
-describe('authorize with many or nested globs (compiled resources that skipped validation)', () => {
-  const segment = fc.constantFrom('acme', 'team', 'app', 'web', 'ci');
-  const namespace = fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/'));
-  const scopes = fc.constantFrom(['scope-image-pull'], ['scope-image-push'], ['scope-image-delete']);
-  const resource = fc.oneof(
-    fc.record({ type: fc.constant('repository' as const), path: namespace.map((ns) => `${ns}/*`), scopes }),
-    fc.record({ type: fc.constant('repository' as const), path: fc.tuple(namespace, segment).map(([ns, name]) => `${ns}/${name}`), scopes }),
-  );
-  const request = fc.record({
-    repository: fc.oneof(fc.tuple(namespace, segment).map(([ns, name]) => `${ns}/${name}`), namespace, fc.constant('acme/')),
-    visibility: fc.constantFrom('public' as const, 'private' as const),
-  });
-
-  it('agrees with the reference whether the globs are scanned as prefixes (up to 4) or looked up (more)', () => {
-    let beyondPrefixScan = 0;
-    fc.assert(
-      fc.property(fc.array(resource, { maxLength: 12 }), request, fc.constantFrom('pull', 'push', 'delete'), (resources, req, action) => {
-        const grants = compileGrants('acme', resources, DEFAULT_SCOPE_CATALOG);
-        if (grants.namespacePrefixes === null) beyondPrefixScan++;
-        expect(authorize(grants, req, action)).toEqual(referenceAuthorize(resources, req, action));
-      }),
-      { numRuns: 3_000 },
-    );
-    expect(beyondPrefixScan).toBeGreaterThan(0);
-  });
-
-  it('decides the same without the prefix list, as grants built by another copy of the package would be', () => {
-    fc.assert(
-      fc.property(fc.array(resource, { maxLength: 6 }), request, fc.constantFrom('pull', 'push'), (resources, req, action) => {
-        const grants = compileGrants('acme', resources, DEFAULT_SCOPE_CATALOG);
-        const { namespacePrefixes: _dropped, ...withoutPrefixes } = grants;
-        expect(authorize(withoutPrefixes as typeof grants, req, action)).toEqual(authorize(grants, req, action));
-      }),
-      { numRuns: 1_000 },
-    );
   });
 });

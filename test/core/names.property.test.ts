@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { foldAsciiCase } from '../../src/core/ids.js';
 import {
+  DEFAULT_POLICY,
   DEFAULT_SCOPE_CATALOG,
   authorizeOrganization,
   canManageTokens,
@@ -119,7 +120,7 @@ describe('grants and plans fold ASCII only', () => {
   });
 
   it('authorizeOrganization denies a look-alike organization and allows an ASCII recasing', () => {
-    const grants = compileGrants('kiosk', [{ type: 'organization', path: 'kiosk', scopes: ['scope-member-read'] }], DEFAULT_SCOPE_CATALOG);
+    const grants = compileGrants('kiosk', [{ type: 'organization', path: 'kiosk', scopes: ['scope-member-read'] }], DEFAULT_POLICY);
     fc.assert(
       fc.property(fc.oneof(recased('kiosk'), spoofed('kiosk')), (org) => {
         expect(authorizeOrganization(grants, org, 'scope-member-read').allowed).toBe(isAscii(org));

@@ -79,7 +79,7 @@ describe('createScopeCatalog with extra scopes', () => {
     expect(catalog.names('repository', catalog.closure('scope-sbom-admin'))).toEqual(['scope-image-pull', 'scope-sbom-read', 'scope-sbom-admin']);
     expect(catalog.canonical('sbom')).toBe('scope-sbom-read');
     expect(catalog.kindOf('scope-billing-read')).toBe('organization');
-    const grants = compileGrants('acme', [{ type: 'repository', path: 'acme/app', scopes: ['scope-sbom-admin'] }], catalog);
+    const grants = compileGrants('acme', [{ type: 'repository', path: 'acme/app', scopes: ['scope-sbom-admin'] }], { catalog, maxRepositoryGrants: 50 });
     expect(authorize(grants, { repository: 'acme/app' }, 'pull')).toEqual({ allowed: true });
     expect(authorize(grants, { repository: 'acme/app' }, 'sbom')).toEqual({ allowed: true });
     expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({ allowed: false, reason: 'SCOPE_NOT_GRANTED' });

@@ -71,7 +71,7 @@ describe('the testing kit arbitraries generate what they promise', () => {
       fc.property(
         tokenRecordArbitrary({ organization: 'acme' }).chain((record) => fc.tuple(fc.constant(record), authorizationRequestArbitrary('acme', record.resources.map((r) => r.path)))),
         ([record, { request, action }]) => {
-          const decision = authorize(compileGrants('acme', record.resources, DEFAULT_SCOPE_CATALOG), request, action);
+          const decision = authorize(compileGrants('acme', record.resources, DEFAULT_POLICY), request, action);
           if (decision.allowed) allowed++;
         },
       ),
