@@ -107,7 +107,9 @@ function problemsOf(db: Database.Database): string[] {
  * the process; better-sqlite3 is synchronous, so calls never interleave
  * inside a process. Across processes, writers queue on the lock for up to the
  * connection's `busy_timeout`; past it a call rejects with `STORE_FAILURE`
- * (`context.sqliteCode` `SQLITE_BUSY`). Throws `MISCONFIGURED` at construction,
+ * (`context.sqliteCode` `SQLITE_BUSY`). `touchLastUsed` alone does not queue:
+ * it runs with a `busy_timeout` of 0 and rejects with `SQLITE_BUSY` at once
+ * while another connection holds the write lock. Throws `MISCONFIGURED` at construction,
  * listing every problem, when the schema is missing, the journal is not WAL
  * (file databases) or `busy_timeout` is 0.
  *
@@ -179,7 +181,18 @@ export function createSqliteTokenStore(db: Database.Database, options: SqliteTok
     },
 
     touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
-      return run('touchLastUsed', { tokenId: id }, () => statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1);
+      return run('touchLastUsed', { tokenId: id }, () => {
+        // Bookkeeping never waits for the write lock: better-sqlite3 would block the whole process for
+        // busy_timeout. With 0 a held lock fails at once (SQLITE_BUSY) and the write is skipped. Safe to
+        // switch per statement: the connection is used by this thread only, one call at a time.
+        const timeout = db.pragma('busy_timeout', { simple: true });
+        db.pragma('busy_timeout = 0');
+        try {
+          return statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1;
+        } finally {
+          db.pragma(`busy_timeout = ${Number(timeout)}`);
+        }
+      });
     },
 
     findById(id: TokenId): Promise<AccessTokenRecord | null> {
