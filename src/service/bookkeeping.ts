@@ -60,8 +60,11 @@ export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onErr
         write = Promise.reject(error);
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
+      // One report per write: a write that times out and then rejects was already reported.
+      let abandoned = false;
       const timedOut = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
+          abandoned = true;
           report(new OatError('STORE_FAILURE', `The token store did not record last use within ${timeoutMs} ms`, { context: { operation: 'touchLastUsed', tokenId: id, timeoutMs } }), id);
           resolve();
         }, timeoutMs);
@@ -70,7 +73,9 @@ export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onErr
       });
       const settled = Promise.resolve(write).then(
         () => undefined,
-        (error: unknown) => report(error, id),
+        (error: unknown) => {
+          if (!abandoned) report(error, id);
+        },
       );
       const done = Promise.race([settled, timedOut]).then(() => {
         clearTimeout(timer);

@@ -44,6 +44,26 @@ describe('last-used bookkeeping never decides or delays a login', () => {
     expect(reports[0]?.error).toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'touchLastUsed', tokenId: token.id, timeoutMs: 50 } });
   });
 
+  it('a write that times out and then rejects is reported once, and a later login may start another write', async () => {
+    let rejectLate: (error: Error) => void = () => undefined;
+    const { service, calls, reports, clock } = serviceWith(
+      () =>
+        new Promise<boolean>((_, reject) => {
+          rejectLate = reject;
+        }),
+      { lastUsedTimeoutMs: 20, lastUsedIntervalMs: 60_000 },
+    );
+    const { secret } = await service.create(alice, 'acme', input);
+    await service.authenticate('acme', secret.reveal());
+    await service.flush();
+    rejectLate(new Error('gave up late'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(reports.map((r) => r.error.context['timeoutMs'])).toEqual([20]);
+    clock.advance(60_000);
+    await service.authenticate('acme', secret.reveal());
+    expect(calls).toHaveLength(2);
+  });
+
   it('a store whose touchLastUsed rejects gives an ok login; onError gets STORE_FAILURE with the cause', async () => {
     const { service, reports } = serviceWith(() => Promise.reject(new Error('cannot execute UPDATE in a read-only transaction')));
     const { token, secret } = await service.create(alice, 'acme', input);
