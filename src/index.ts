@@ -69,6 +69,7 @@ export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateT
 export { createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
 export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
+export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export { systemClock } from './service/clock.js';

@@ -113,7 +113,7 @@ export interface Statements {
   readonly replace: string;
   /** $1 id. */
   readonly exists: string;
-  /** $1 id, $2 at, $3 if older than. */
+  /** $1 id, $2 at, $3 if older than. Skips, writing nothing, a row locked by another transaction. */
   readonly touch: string;
   /** $1 id. */
   readonly byId: string;
@@ -162,8 +162,14 @@ export function statements(schema: string): Statements {
     )
     SELECT count(*)::integer AS replaced FROM moved`,
     exists: `SELECT 1 FROM ${tokens} WHERE id = $1::uuid`,
+    // Bookkeeping must never queue behind a writer: SKIP LOCKED makes the
+    // sub-select find nothing when another transaction holds the row, so the
+    // touch writes nothing and returns at once instead of waiting. The guard is
+    // re-checked on the newest row version the sub-select locks.
     touch: `UPDATE ${tokens} SET last_used_at = $2
-    WHERE id = $1::uuid AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < $3)`,
+    WHERE id = (SELECT id FROM ${tokens}
+      WHERE id = $1::uuid AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < $3)
+      FOR UPDATE SKIP LOCKED)`,
     byId: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE id = $1::uuid`,
     bySecretHash: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE secret_hash = $1`,
     listPage: `SELECT ${TOKEN_COLUMNS}, count(*) OVER ()::integer AS total ${matching}

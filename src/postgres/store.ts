@@ -89,7 +89,8 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * Concurrency: inserts for one organization queue on its quota row for the
  * length of one short transaction; other organizations never wait.
  * `replace` and `touchLastUsed` are single statements guarded in their
- * `WHERE`. Every row read goes through `parseStoredRecord`; every driver fault
+ * `WHERE`; `touchLastUsed` never waits on a row lock another transaction
+ * holds (`FOR UPDATE SKIP LOCKED`): it writes nothing and resolves `false`. Every row read goes through `parseStoredRecord`; every driver fault
  * becomes `OatError` `STORE_FAILURE` with `context.sqlstate` (sent by the
  * server) or `context.driverCode` (`ECONNREFUSED`, ...). A connection lost
  * mid-call fails that call only: the client is discarded and the next call

@@ -71,6 +71,8 @@ export interface AuthenticatorDeps {
   readonly organizations: OrganizationDirectory;
   readonly policy: TokenPolicy;
   readonly lastUsedIntervalMs: number;
+  /** Starts a best-effort last-used write; never throws and never makes the login wait. */
+  readonly touchLastUsed: (id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis) => void;
   /** `null` when nobody listens: events are then not even built. */
   readonly emit: ((event: TokenEvent) => void) | null;
 }
@@ -81,8 +83,10 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  * Builds the authenticate function of the service: the hot path of every
  * registry login. Cheap rejection first (format and checksum, no hashing, no
  * I/O), then one hash and one store lookup, then the checks on the record.
- * Infrastructure faults (a store or directory that throws) reject with an
- * `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials are values.
+ * Infrastructure faults of the lookups (a store or directory that throws)
+ * reject with an `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials
+ * are values. The last-used write is started, never awaited: its faults go to
+ * the service's `onError`, not into the login.
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
@@ -194,8 +198,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (entry.touchedAt <= due && (record.lastUsedAt === null || record.lastUsedAt <= due)) {
       // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the port requires.
       const ifOlderThan = Math.min(due + 1, now);
-      await guard('STORE_FAILURE', 'The token store failed', () => store.touchLastUsed(record.id, now, ifOlderThan));
+      // Marked before the write and not undone when it fails: a store that refuses writes (a read-only
+      // standby) then costs one failed write per interval per token, not one per login.
       entry.touchedAt = now;
+      // Not awaited: the decision above never depends on bookkeeping.
+      deps.touchLastUsed(record.id, now, ifOlderThan);
     } else if (entry.touchedAt <= due && record.lastUsedAt !== null) {
       entry.touchedAt = record.lastUsedAt;
     }

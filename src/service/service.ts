@@ -10,6 +10,7 @@ import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } fro
 import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
+import { createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { systemClock } from './clock.js';
 import { checkProfile, createStaticOrganizationDirectory } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
@@ -33,6 +34,19 @@ export interface TokenServiceOptions {
   readonly lastUsedIntervalMs?: number;
   /** Called when the event sink throws; the operation itself has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, event: TokenEvent) => void;
+  /**
+   * Receives faults of background work, which no caller awaits: today the
+   * last-used write a login starts (`operation: 'touchLastUsed'`), rejected,
+   * thrown or still pending after `lastUsedTimeoutMs`. The login it came from
+   * has already answered and is not affected. Called at most once per failed
+   * write, never with a secret; what it throws is swallowed. Default: ignore.
+   */
+  readonly onError?: BackgroundErrorHandler;
+  /**
+   * How long a last-used write may stay pending before it is reported to
+   * `onError` and no longer awaited by `flush` (real time). Default 5 000.
+   */
+  readonly lastUsedTimeoutMs?: number;
 }
 
 /** What creation returns: the stored record and, this once, the secret. */
@@ -83,6 +97,13 @@ export interface TokenService {
   delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Checks a login as `docker login --username <ORG>` sends it. Never throws for bad input. */
   authenticate(username: unknown, secret: unknown, client?: ClientContext): Promise<AuthenticationResult>;
+  /**
+   * Waits for background bookkeeping: resolves once every last-used write
+   * started before the call (or while it waits) has settled or timed out.
+   * Never rejects: faults went to `onError`. Call it before closing the store
+   * on shutdown, and in tests before reading `lastUsedAt`.
+   */
+  flush(): Promise<void>;
   /** May the principal do `action` on the repository? */
   authorize(principal: Principal, request: RepositoryRequest, action: string): AuthorizationDecision;
   /** May the principal use a management scope on its organization? */
@@ -157,6 +178,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   if (!Number.isFinite(lastUsedIntervalMs) || lastUsedIntervalMs < 0) {
     throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });
   }
+  const lastUsedTimeoutMs = options.lastUsedTimeoutMs ?? 5_000;
+  if (!Number.isFinite(lastUsedTimeoutMs) || lastUsedTimeoutMs <= 0) {
+    throw new OatError('MISCONFIGURED', 'lastUsedTimeoutMs must be a positive number', { context: { field: 'lastUsedTimeoutMs' } });
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new OatError('MISCONFIGURED', 'onError must be a function', { context: { field: 'onError' } });
+  }
+  const lastUsed = createLastUsedWriter(store, lastUsedTimeoutMs, options.onError);
   const sink = options.events;
   // `null` without a sink, so the hot path does not even build events nobody reads.
   const emit =
@@ -259,7 +288,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const simple = (op: Exclude<LifecycleOperation, 'create' | 'update'>) => (actor: Actor, organization: string, id: string) =>
     transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 
-  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, emit });
+  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit });
 
   return Object.freeze({
     policy,
@@ -342,6 +371,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     delete: simple('delete'),
 
     authenticate,
+    flush: lastUsed.flush,
 
     authorize: (principal: Principal, request: RepositoryRequest, action: string) => authorize(grantsOf(principal), request, action),
     authorizeOrganization: (principal: Principal, scope: string) => authorizeOrganization(grantsOf(principal), principal.organization, scope),

@@ -104,7 +104,9 @@ function problemsOf(db: Database.Database): string[] {
  * the process; better-sqlite3 is synchronous, so calls never interleave
  * inside a process. Across processes, writers queue on the lock for up to the
  * connection's `busy_timeout`; past it a call rejects with `STORE_FAILURE`
- * (`context.driverCode` `SQLITE_BUSY`). Every driver fault of a call rejects
+ * (`context.driverCode` `SQLITE_BUSY`). `touchLastUsed` alone does not queue:
+ * it runs with a `busy_timeout` of 0 and rejects with `SQLITE_BUSY` at once
+ * while another connection holds the write lock. Every driver fault of a call rejects
  * with `STORE_FAILURE` and the SQLite code in `context.driverCode`, never
  * with a raw `SqliteError`. Throws `MISCONFIGURED` at construction, listing
  * every problem, when the schema is missing or older than
@@ -191,7 +193,18 @@ function storeOver(db: Database.Database): TokenStore {
     },
 
     touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
-      return run('touchLastUsed', { tokenId: id }, () => statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1);
+      return run('touchLastUsed', { tokenId: id }, () => {
+        // Bookkeeping never waits for the write lock: better-sqlite3 would block the whole process for
+        // busy_timeout. With 0 a held lock fails at once (SQLITE_BUSY) and the write is skipped. Safe to
+        // switch per statement: the connection is used by this thread only, one call at a time.
+        const timeout = db.pragma('busy_timeout', { simple: true });
+        db.pragma('busy_timeout = 0');
+        try {
+          return statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1;
+        } finally {
+          db.pragma(`busy_timeout = ${Number(timeout)}`);
+        }
+      });
     },
 
     findById(id: TokenId): Promise<AccessTokenRecord | null> {

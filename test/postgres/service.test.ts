@@ -35,6 +35,8 @@ describe.skipIf(skipPostgres)('the token service on the PostgreSQL store', () =>
     const first = tokens[0]!;
     const login = await service.authenticate('ACME', first.secret.reveal());
     expect(login.ok).toBe(true);
+    // The login does not wait for its last-used write.
+    await service.flush();
     await expect(service.get(owner, 'acme', first.token.id)).resolves.toMatchObject({ lastUsedAt: clock.now(), version: 1 });
 
     await service.delete(owner, 'acme', first.token.id);

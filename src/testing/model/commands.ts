@@ -164,6 +164,8 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
       if (result.code !== expectedCode) fail(`${this} gave ${result.code}, model says ${expectedCode}`);
       r.tally(`login:${result.code}`);
     } else r.tally('login:ok');
+    // The login does not wait for its last-used write; the model checks the write once it has landed.
+    await r.service.flush();
     const stored = await r.store.findById(token.id as TokenId);
     if (result.ok) {
       if (token.lastUsedAt === null || m.now - token.lastUsedAt >= LAST_USED_INTERVAL) token.lastUsedAt = m.now;

@@ -1,0 +1,91 @@
+import type { TokenId } from '../core/ids.js';
+import type { EpochMillis } from '../core/token.js';
+import { isOatError, OatError } from '../errors.js';
+import type { TokenStore } from './ports.js';
+
+/** Background work the service does on behalf of a call that has already answered. */
+export type BackgroundOperation = 'touchLastUsed';
+
+/** What {@link TokenServiceOptions.onError} learns about a background fault besides the error. */
+export interface BackgroundFaultContext {
+  /** Which background write failed. */
+  readonly operation: BackgroundOperation;
+  /** The token it was for. */
+  readonly tokenId: TokenId;
+}
+
+/** Receives a fault of background work; see {@link TokenServiceOptions.onError}. */
+export type BackgroundErrorHandler = (error: OatError, context: BackgroundFaultContext) => void;
+
+/** Last-used writes started by logins and never awaited by them. */
+export interface LastUsedWriter {
+  /** Starts the write unless one for the same token is still pending; never throws, never waits. */
+  touch(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): void;
+  /** Resolves once every write pending now, or started before it resolves, has settled or timed out. Never rejects. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Runs `touchLastUsed` as best-effort bookkeeping: a login starts it and
+ * answers without waiting. A rejection, a synchronous throw, or a write still
+ * pending after `timeoutMs` (real time, not the injected clock: a hung write
+ * is hung whatever the service believes the time is) goes to `onError` as an
+ * `OatError`; a hook that throws is swallowed.
+ *
+ * Concurrency: at most one write per token is pending at a time; a login that
+ * finds one pending starts none. A write abandoned at its timeout frees its
+ * slot, so a later login may start another; the store's own guard keeps the
+ * late one from moving `lastUsedAt` backwards if the first lands after all.
+ */
+export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onError: BackgroundErrorHandler | undefined): LastUsedWriter {
+  const pending = new Map<TokenId, Promise<void>>();
+
+  const report = (error: unknown, id: TokenId): void => {
+    if (onError === undefined) return;
+    const fault = isOatError(error) ? error : new OatError('STORE_FAILURE', 'The token store failed to record last use', { cause: error, context: { operation: 'touchLastUsed', tokenId: id } });
+    try {
+      onError(fault, Object.freeze({ operation: 'touchLastUsed', tokenId: id }));
+    } catch {
+      // The hook is the last place a background fault can go; its own failure has nowhere to be reported.
+    }
+  };
+
+  return {
+    touch(id, at, ifOlderThan) {
+      if (pending.has(id)) return;
+      let write: PromiseLike<unknown>;
+      try {
+        write = store.touchLastUsed(id, at, ifOlderThan);
+      } catch (error) {
+        write = Promise.reject(error);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      // One report per write: a write that times out and then rejects was already reported.
+      let abandoned = false;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          abandoned = true;
+          report(new OatError('STORE_FAILURE', `The token store did not record last use within ${timeoutMs} ms`, { context: { operation: 'touchLastUsed', tokenId: id, timeoutMs } }), id);
+          resolve();
+        }, timeoutMs);
+        // A hung write must not keep a process that is otherwise done alive.
+        timer.unref?.();
+      });
+      const settled = Promise.resolve(write).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!abandoned) report(error, id);
+        },
+      );
+      const done = Promise.race([settled, timedOut]).then(() => {
+        clearTimeout(timer);
+        if (pending.get(id) === done) pending.delete(id);
+      });
+      pending.set(id, done);
+    },
+
+    async flush() {
+      while (pending.size > 0) await Promise.all(pending.values());
+    },
+  };
+}
