@@ -11,7 +11,7 @@ import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatu
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
-import { systemClock } from './clock.js';
+import { checkedClock } from './clock.js';
 import { checkProfile, createStaticOrganizationDirectory } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
 import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
@@ -173,7 +173,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     ? createStaticOrganizationDirectory(options.organizations)
     : ((options.organizations as OrganizationDirectory | undefined) ?? createStaticOrganizationDirectory([]));
   const hasher = options.hasher ?? sha256Hasher();
-  const clock = options.clock ?? systemClock;
+  const clock = checkedClock(options.clock);
   const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
   if (!Number.isFinite(lastUsedIntervalMs) || lastUsedIntervalMs < 0) {
     throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });

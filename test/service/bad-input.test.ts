@@ -105,3 +105,22 @@ describe('every public operation fed arbitrary values', () => {
     );
   });
 });
+
+describe('a clock that does not return epoch milliseconds', () => {
+  it('is refused with MISCONFIGURED naming clock, at construction or at the first read, and nothing is stored', async () => {
+    expect(() => createTokenService({ store: createMemoryTokenStore(), organizations, clock: {} as never })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'clock' } }),
+    );
+    for (const now of [() => new Date(), () => 1.5, () => Number.NaN, () => '2026-01-01T00:00:00Z']) {
+      const store = createMemoryTokenStore();
+      const service = createTokenService({ store, organizations, clock: { now } as never });
+      const before = await snapshot(store);
+      await expect(service.create(alice, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] })).rejects.toMatchObject({
+        code: 'MISCONFIGURED',
+        context: { field: 'clock' },
+      });
+      await expect(service.authenticate('acme', 'oat_not-even-checked')).rejects.toMatchObject({ code: 'MISCONFIGURED' });
+      expect(await snapshot(store)).toBe(before);
+    }
+  });
+});
