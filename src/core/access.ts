@@ -1,7 +1,18 @@
 import { foldAsciiCase } from './ids.js';
 
-/** The permission that lets a custom role manage organization access tokens. */
+/**
+ * Docker Hub's name for the custom-role permission that lets a member manage
+ * organization access tokens. The library never reads it from an actor: a
+ * host lists the members holding it in one organization as that
+ * organization's {@link OrganizationProfile.tokenManagers}.
+ */
 export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
+
+/** A member who holds {@link MANAGE_TOKENS_PERMISSION} in one organization (through a custom role). */
+export interface TokenManager {
+  /** Username; compared after ASCII-only case folding, like owners. */
+  readonly username: string;
+}
 
 /**
  * What the host application knows about an organization. The library reads it
@@ -20,19 +31,29 @@ export interface OrganizationProfile {
   readonly imageAccessManagement?: boolean;
   /** Registry Access Management enforced: organization tokens cannot be used (as the seed says). */
   readonly registryAccessManagement?: boolean;
+  /**
+   * Members holding {@link MANAGE_TOKENS_PERMISSION} in this organization, and
+   * only here: the right never carries over to another organization.
+   */
+  readonly tokenManagers?: ReadonlyArray<TokenManager>;
 }
 
-/** Someone acting on an organization's tokens, as the host authenticated them. */
+/**
+ * Someone acting on an organization's tokens, as the host authenticated them.
+ * It names a person and nothing more: what the person may do is asked of each
+ * organization's profile, so no field here can grant rights everywhere.
+ */
 export interface Actor {
   /** Username; compared with owners after ASCII-only case folding, so look-alike letters never match. */
   readonly username: string;
-  /** Permissions the host granted this actor on the organization in question (custom roles). */
-  readonly permissions?: ReadonlyArray<string>;
 }
+
+/** Why an actor may manage an organization's tokens. */
+export type ManagerRole = 'organization-owner' | 'company-owner' | 'token-manager';
 
 /** The outcome of {@link canManageTokens}. */
 export type ManagementDecision =
-  | { readonly allowed: true; readonly via: 'organization-owner' | 'company-owner' | 'permission' }
+  | { readonly allowed: true; readonly via: ManagerRole }
   | { readonly allowed: false; readonly code: 'NOT_A_MANAGER'; readonly reason: string };
 
 const includesName = (names: ReadonlyArray<string>, username: string): boolean => {
@@ -41,9 +62,10 @@ const includesName = (names: ReadonlyArray<string>, username: string): boolean =
 };
 
 /**
- * Decides whether an actor may create, see, edit, deactivate or delete the
- * organization's tokens: organization owners, owners of its company, and
- * actors holding {@link MANAGE_TOKENS_PERMISSION}.
+ * Decides whether an actor may create, see, edit, deactivate or delete one
+ * organization's tokens: its owners, owners of its company, and its
+ * {@link OrganizationProfile.tokenManagers}, in that order. Pure; the answer
+ * is about this organization only.
  *
  * @example
  * ```ts
@@ -54,11 +76,11 @@ const includesName = (names: ReadonlyArray<string>, username: string): boolean =
 export function canManageTokens(actor: Actor, organization: OrganizationProfile): ManagementDecision {
   if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner' };
   if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner' };
-  if (actor.permissions?.includes(MANAGE_TOKENS_PERMISSION)) return { allowed: true, via: 'permission' };
+  if (includesName((organization.tokenManagers ?? []).map((m) => m.username), actor.username)) return { allowed: true, via: 'token-manager' };
   return {
     allowed: false,
     code: 'NOT_A_MANAGER',
-    reason: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}"`,
+    reason: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}" there`,
   };
 }
 

@@ -26,8 +26,8 @@ const isStringArray = (value: unknown): value is ReadonlyArray<string> => Array.
 
 /**
  * Checks what a host's directory returned before any rule reads it: `null`,
- * or a profile with a string `name` and `plan`, `owners` as strings, and a
- * well-formed `company` if any. Anything else is the host's fault, reported
+ * or a profile with a string `name` and `plan`, `owners` as strings, a
+ * well-formed `company` if any, and `tokenManagers` with usernames if any. Anything else is the host's fault, reported
  * as `DIRECTORY_FAILURE` naming each bad field, never a `TypeError` later.
  */
 export function checkProfile(profile: unknown): OrganizationProfile | null {
@@ -41,6 +41,15 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
   const company = p.company as Record<string, unknown> | null | undefined;
   if (company !== undefined && company !== null && (typeof company !== 'object' || typeof company.name !== 'string' || !isStringArray(company.owners))) bad.push('company');
   for (const flag of ['imageAccessManagement', 'registryAccessManagement']) if (p[flag] !== undefined && typeof p[flag] !== 'boolean') bad.push(flag);
+  if (p.tokenManagers !== undefined) {
+    if (!Array.isArray(p.tokenManagers)) bad.push('tokenManagers');
+    else {
+      (p.tokenManagers as unknown[]).forEach((m, i) => {
+        const manager = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+        if (typeof manager.username !== 'string' || manager.username.length === 0) bad.push(`tokenManagers.${i}.username`);
+      });
+    }
+  }
   if (bad.length > 0) {
     throw new OatError('DIRECTORY_FAILURE', `The organization directory returned a malformed profile (${bad.join(', ')})`, {
       fields: bad.map((path) => ({ path, message: 'is missing or has the wrong type' })),

@@ -179,10 +179,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     const org = toOrganizationName(organization);
     if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
     const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
-    const permissions = typeof actor === 'object' && actor !== null ? (actor as { permissions?: unknown }).permissions : undefined;
     if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
-    if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
-      issues.push({ path: 'actor.permissions', message: 'must be an array of strings' });
+    // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
+    if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
+      issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
     }
     if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
     const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(org)));

@@ -218,7 +218,7 @@ class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
 
 /** Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and failure mixed. */
 export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
-  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'permission') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
+  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
   // Mostly the first few tokens, so operations and logins meet the same token often.
   const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
   const org = fc.oneof({ weight: 3, arbitrary: fc.constant('acme') }, { weight: 2, arbitrary: fc.constantFrom(...ORGS) });
@@ -258,7 +258,7 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
 export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
   return [
     new CreateCommand('acme', 'owner', '30d'),
-    new CreateCommand('acme', 'permission', 'none'),
+    new CreateCommand('acme', 'token-manager', 'none'),
     new CreateCommand('acme', 'owner', '90d'),
     new CreateCommand('acme', 'owner', 'none'),
     new CreateCommand('acme', 'outsider', 'none'),

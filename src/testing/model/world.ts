@@ -55,7 +55,8 @@ export const PLANS = { small: { maxTokens: 3 }, team: { maxTokens: 10 } } as con
 
 /** The organizations the model runs on: one per rule worth exercising. */
 export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.freeze([
-  { name: 'acme', plan: 'small', owners: ['alice'] },
+  // eve manages acme's tokens through a custom role, and nothing anywhere else.
+  { name: 'acme', plan: 'small', owners: ['alice'], tokenManagers: [{ username: 'eve' }] },
   { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] } },
   { name: 'initech', plan: 'free', owners: ['alice'] },
   { name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
@@ -65,22 +66,22 @@ export const ACTORS: Readonly<Record<string, Actor>> = {
   alice: { username: 'alice' },
   bob: { username: 'BOB' },
   carol: { username: 'carol' },
-  eve: { username: 'eve', permissions: ['manage-organization-access-tokens'] },
+  eve: { username: 'eve' },
   mallory: { username: 'mallory' },
 };
 
 export const profileOf = (org: string): OrganizationProfile => MODEL_ORGANIZATIONS.find((o) => o.name === org) as OrganizationProfile;
 /** Who acts, by role: resolved against the organization at run time, so most commands reach past the management check. */
-export type Role = 'owner' | 'company-owner' | 'permission' | 'outsider';
+export type Role = 'owner' | 'company-owner' | 'token-manager' | 'outsider';
 export const actorFor = (role: Role, org: string): string => {
   const p = profileOf(org);
   if (role === 'outsider') return 'mallory';
-  if (role === 'permission') return 'eve';
+  if (role === 'token-manager') return 'eve';
   return (role === 'company-owner' ? p.company?.owners[0] : undefined) ?? (p.owners[0] as string);
 };
 export const mayManage = (actor: string, org: string): boolean => {
   const p = profileOf(org);
-  return actor === 'eve' || p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false);
+  return p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false) || (p.tokenManagers ?? []).some((m) => m.username === actor);
 };
 export const limitOf = (org: string): number => (PLANS as Record<string, { maxTokens: number }>)[profileOf(org).plan]?.maxTokens ?? 0;
 export const statusIn = (t: ModelToken, now: number): TokenStatus => (t.state !== 'deleted' && t.expiresAt !== null && now >= t.expiresAt ? 'expired' : t.state);

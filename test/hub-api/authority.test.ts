@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { twoOrganizations } from '../support/organizations.js';
+import { startHub } from './harness.js';
+
+const body = (org: string) => ({ label: 'ci', resources: [{ type: 'TYPE_REPO', path: `${org}/app`, scopes: ['repo-pull'] }] });
+
+describe('rights are per organization (Hub API)', () => {
+  it('answers 403 FORBIDDEN to an actor with rights in one organization on every endpoint of any other', async () => {
+    await fc.assert(
+      fc.asyncProperty(twoOrganizations, async ({ actor, home, away }) => {
+        const hub = await startHub({ organizations: [home, away] });
+        expect((await hub.call('POST', '/v2/orgs/home/access-tokens', { as: actor, json: body('home') })).status).toBe(201);
+        const created = await hub.call('POST', '/v2/orgs/away/access-tokens', { as: 'root', json: body('away') });
+        const one = `/v2/orgs/away/access-tokens/${created.body.id as string}`;
+        const replies = [
+          await hub.call('POST', '/v2/orgs/away/access-tokens', { as: actor, json: body('away') }),
+          await hub.call('GET', '/v2/orgs/away/access-tokens', { as: actor }),
+          await hub.call('GET', one, { as: actor }),
+          await hub.call('PATCH', one, { as: actor, json: { is_active: false } }),
+          await hub.call('DELETE', one, { as: actor }),
+        ];
+        for (const reply of replies) expect([reply.status, reply.body.code]).toEqual([403, 'FORBIDDEN']);
+        expect((await hub.call('GET', one, { as: 'root' })).body.is_active).toBe(true);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
