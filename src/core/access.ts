@@ -1,4 +1,8 @@
+import { OatError } from '../errors.js';
+import { checkCeiling, defaultManagerCeiling, UNLIMITED_CEILING, type GrantCeiling } from './ceiling.js';
+import type { RawResource } from './grants.js';
 import { foldAsciiCase } from './ids.js';
+import { DEFAULT_SCOPE_CATALOG, type ScopeCatalog } from './scopes.js';
 
 /**
  * Docker Hub's name for the custom-role permission that lets a member manage
@@ -12,6 +16,13 @@ export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
 export interface TokenManager {
   /** Username; compared after ASCII-only case folding, like owners. */
   readonly username: string;
+  /**
+   * The most this manager may grant, written like a token's resources. When
+   * absent, pull on `<org>/*` and on public repositories only (see
+   * `defaultManagerCeiling`): the custom role lets someone manage tokens, not
+   * hand out push, delete or organization scopes.
+   */
+  readonly ceiling?: ReadonlyArray<RawResource>;
 }
 
 /**
@@ -53,7 +64,7 @@ export type ManagerRole = 'organization-owner' | 'company-owner' | 'token-manage
 
 /** The outcome of {@link canManageTokens}. */
 export type ManagementDecision =
-  | { readonly allowed: true; readonly via: ManagerRole }
+  | { readonly allowed: true; readonly via: ManagerRole; readonly ceiling: GrantCeiling }
   | { readonly allowed: false; readonly code: 'NOT_A_MANAGER'; readonly reason: string };
 
 const includesName = (names: ReadonlyArray<string>, username: string): boolean => {
@@ -65,18 +76,32 @@ const includesName = (names: ReadonlyArray<string>, username: string): boolean =
  * Decides whether an actor may create, see, edit, deactivate or delete one
  * organization's tokens: its owners, owners of its company, and its
  * {@link OrganizationProfile.tokenManagers}, in that order. Pure; the answer
- * is about this organization only.
+ * is about this organization only. An allowed decision carries the actor's
+ * grant ceiling there: unlimited for owners and company owners, the stated
+ * or default ceiling for a token manager. Throws `DIRECTORY_FAILURE` naming
+ * the field when a stated ceiling is not valid for `catalog`.
  *
  * @example
  * ```ts
  * canManageTokens({ username: 'alice' }, { name: 'acme', plan: 'team', owners: ['alice'] });
- * // { allowed: true, via: 'organization-owner' }
+ * // { allowed: true, via: 'organization-owner', ceiling: { unlimited: true } }
  * ```
  */
-export function canManageTokens(actor: Actor, organization: OrganizationProfile): ManagementDecision {
-  if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner' };
-  if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner' };
-  if (includesName((organization.tokenManagers ?? []).map((m) => m.username), actor.username)) return { allowed: true, via: 'token-manager' };
+export function canManageTokens(actor: Actor, organization: OrganizationProfile, catalog: ScopeCatalog = DEFAULT_SCOPE_CATALOG): ManagementDecision {
+  if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner', ceiling: UNLIMITED_CEILING };
+  if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner', ceiling: UNLIMITED_CEILING };
+  const managers = organization.tokenManagers ?? [];
+  const index = managers.findIndex((m) => includesName([m.username], actor.username));
+  if (index >= 0) {
+    const org = foldAsciiCase(organization.name);
+    const checked = checkCeiling(org, managers[index]?.ceiling ?? defaultManagerCeiling(org), catalog);
+    if (!checked.ok) {
+      throw new OatError('DIRECTORY_FAILURE', `The organization directory gave "${organization.name}" a malformed ceiling`, {
+        fields: checked.issues.map((issue) => ({ path: `tokenManagers.${index}.ceiling${issue.path === '' ? '' : `.${issue.path}`}`, message: issue.message })),
+      });
+    }
+    return { allowed: true, via: 'token-manager', ceiling: checked.ceiling };
+  }
   return {
     allowed: false,
     code: 'NOT_A_MANAGER',

@@ -24,10 +24,17 @@ export function createStaticOrganizationDirectory(profiles: ReadonlyArray<Organi
 
 const isStringArray = (value: unknown): value is ReadonlyArray<string> => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
+const RESOURCE_TYPES: ReadonlyArray<unknown> = ['repository', 'organization', 'TYPE_REPO', 'TYPE_ORG'];
+const isRawResource = (value: unknown): boolean => {
+  const r = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  return RESOURCE_TYPES.includes(r.type) && typeof r.path === 'string' && isStringArray(r.scopes);
+};
+
 /**
  * Checks what a host's directory returned before any rule reads it: `null`,
  * or a profile with a string `name` and `plan`, `owners` as strings, a
- * well-formed `company` if any, and `tokenManagers` with usernames if any. Anything else is the host's fault, reported
+ * well-formed `company` if any, and `tokenManagers` with usernames (and
+ * ceilings shaped like resources) if any. Anything else is the host's fault, reported
  * as `DIRECTORY_FAILURE` naming each bad field, never a `TypeError` later.
  */
 export function checkProfile(profile: unknown): OrganizationProfile | null {
@@ -47,6 +54,7 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
       (p.tokenManagers as unknown[]).forEach((m, i) => {
         const manager = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
         if (typeof manager.username !== 'string' || manager.username.length === 0) bad.push(`tokenManagers.${i}.username`);
+        if (manager.ceiling !== undefined && !(Array.isArray(manager.ceiling) && manager.ceiling.every(isRawResource))) bad.push(`tokenManagers.${i}.ceiling`);
       });
     }
   }

@@ -23,9 +23,9 @@ describe('canManageTokens', () => {
           tokenManagers: managers.map((m) => ({ username: m })),
         };
         const decision = canManageTokens({ username: who }, profile);
-        if (owners.includes(who)) expect(decision).toEqual({ allowed: true, via: 'organization-owner' });
-        else if (companyOwners?.includes(who)) expect(decision).toEqual({ allowed: true, via: 'company-owner' });
-        else if (managers.includes(who)) expect(decision).toEqual({ allowed: true, via: 'token-manager' });
+        if (owners.includes(who)) expect(decision).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
+        else if (companyOwners?.includes(who)) expect(decision).toEqual({ allowed: true, via: 'company-owner', ceiling: { unlimited: true } });
+        else if (managers.includes(who)) expect(decision).toMatchObject({ allowed: true, via: 'token-manager', ceiling: { unlimited: false } });
         else {
           expect(decision).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
           if (!decision.allowed) {
@@ -43,7 +43,7 @@ describe('canManageTokens', () => {
       fc.property(username, fc.uniqueArray(username, { maxLength: 3 }), (who, others) => {
         const home: OrganizationProfile = { name: 'home', plan: 'team', owners: [], tokenManagers: [{ username: who }] };
         const away: OrganizationProfile = { name: 'away', plan: 'team', owners: others.filter((o) => o !== who), tokenManagers: others.filter((o) => o !== who).map((o) => ({ username: o })) };
-        expect(canManageTokens({ username: who }, home)).toEqual({ allowed: true, via: 'token-manager' });
+        expect(canManageTokens({ username: who }, home)).toMatchObject({ allowed: true, via: 'token-manager' });
         expect(canManageTokens({ username: who }, away)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
       }),
     );
@@ -55,7 +55,7 @@ describe('canManageTokens', () => {
         const profile: OrganizationProfile = company
           ? { name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
           : { name: 'acme', plan: 'team', owners: [listed] };
-        expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner' });
+        expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner', ceiling: { unlimited: true } });
       }),
     );
   });

@@ -26,4 +26,12 @@ describe('rights are per organization (Hub API)', () => {
       { numRuns: 15 },
     );
   });
+
+  it('answers 403 naming the excess when a token manager asks for more than its ceiling', async () => {
+    const hub = await startHub();
+    const reply = await hub.call('POST', '/v2/orgs/acme/access-tokens', { as: 'carol', json: { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'acme/*', scopes: ['repo-push'] }] } });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ code: 'FORBIDDEN', detail: 'Forbidden' });
+    expect(reply.body.message).toContain('acme/*: scope-image-push');
+  });
 });

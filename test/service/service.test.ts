@@ -172,7 +172,7 @@ describe('createTokenService', () => {
     const store = createMemoryTokenStore();
     const service = createTokenService({
       store,
-      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve' }] }],
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }] }],
     });
     await expect(service.create({ username: 'ALICE' }, 'acme', input)).resolves.toBeDefined();
     await expect(service.create({ username: 'carol' }, 'acme', input)).resolves.toBeDefined();
