@@ -46,6 +46,7 @@ export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
 export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
 export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';
 export type { CeilingExcess, GrantCeiling } from './core/ceiling.js';
+export { MAX_TOKEN_LIFETIME_DAYS, MIN_TOKEN_LIFETIME_DAYS, isLifetimeExceeded, isTokenLifetimeDays, tokenLifetimeCap } from './core/lifetime.js';
 export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
 
 export {

@@ -47,6 +47,13 @@ export interface OrganizationProfile {
    * only here: the right never carries over to another organization.
    */
   readonly tokenManagers?: ReadonlyArray<TokenManager>;
+  /**
+   * Longest lifetime of this organization's tokens, in whole days from 1 to
+   * 366: creation then requires an expiry within it, and a login with a token
+   * older than it is refused (`LIFETIME_EXCEEDED`). `null`: no cap; absent:
+   * the policy's `maxTokenLifetimeDays`.
+   */
+  readonly maxTokenLifetimeDays?: number | null;
 }
 
 /**

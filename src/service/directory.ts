@@ -1,5 +1,6 @@
 import type { OrganizationProfile } from '../core/access.js';
 import { toOrganizationName } from '../core/ids.js';
+import { isTokenLifetimeDays } from '../core/lifetime.js';
 import { OatError } from '../errors.js';
 import type { OrganizationDirectory } from './ports.js';
 
@@ -34,7 +35,8 @@ const isRawResource = (value: unknown): boolean => {
  * Checks what a host's directory returned before any rule reads it: `null`,
  * or a profile with a string `name` and `plan`, `owners` as strings, a
  * well-formed `company` if any, and `tokenManagers` with usernames (and
- * ceilings shaped like resources) if any. Anything else is the host's fault, reported
+ * ceilings shaped like resources) if any, and a `maxTokenLifetimeDays` of 1
+ * to 366 or `null` if any. Anything else is the host's fault, reported
  * as `DIRECTORY_FAILURE` naming each bad field, never a `TypeError` later.
  */
 export function checkProfile(profile: unknown): OrganizationProfile | null {
@@ -48,6 +50,7 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
   const company = p.company as Record<string, unknown> | null | undefined;
   if (company !== undefined && company !== null && (typeof company !== 'object' || typeof company.name !== 'string' || !isStringArray(company.owners))) bad.push('company');
   for (const flag of ['imageAccessManagement', 'registryAccessManagement']) if (p[flag] !== undefined && typeof p[flag] !== 'boolean') bad.push(flag);
+  if (p.maxTokenLifetimeDays !== undefined && p.maxTokenLifetimeDays !== null && !isTokenLifetimeDays(p.maxTokenLifetimeDays)) bad.push('maxTokenLifetimeDays');
   if (p.tokenManagers !== undefined) {
     if (!Array.isArray(p.tokenManagers)) bad.push('tokenManagers');
     else {

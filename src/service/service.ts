@@ -4,6 +4,7 @@ import { canManageTokens, checkCompatibility, type Actor, type ClientContext, ty
 import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
 import { authorize, authorizeOrganization, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
 import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
+import { tokenLifetimeCap } from '../core/lifetime.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
@@ -292,7 +293,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (!compatible.allowed) {
         throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
       }
-      const parsed = safeParseCreateInput(input, { organization: org, now, policy });
+      const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
       if (!parsed.ok) throw parsed.error;
       withinCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
       const limit = tokenLimit(policy.plans, profile.plan);

@@ -100,4 +100,4 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
 
 
 /** Outcomes every model check must have exercised at least once. */
-const REQUIRED_COVERAGE = ['create:ok', 'QUOTA_EXCEEDED', 'FORBIDDEN', 'BEYOND_CEILING', 'TRANSITION_DENIED', 'NOT_FOUND', 'login:ok', 'login:EXPIRED', 'login:INACTIVE', 'login:NOT_FOUND', 'login:MALFORMED', 'login:ORG_MISMATCH'];
+const REQUIRED_COVERAGE = ['create:ok', 'QUOTA_EXCEEDED', 'FORBIDDEN', 'BEYOND_CEILING', 'LIFETIME_CAP', 'TRANSITION_DENIED', 'NOT_FOUND', 'login:ok', 'login:EXPIRED', 'login:INACTIVE', 'login:NOT_FOUND', 'login:MALFORMED', 'login:ORG_MISMATCH'];

@@ -39,11 +39,15 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     const actor = actorFor(this.role, this.org);
     const grants = GRANTS[this.grants];
     const beyond = !mayGrant(actor, this.org, grants, {});
+    const cap = profileOf(this.org).maxTokenLifetimeDays ?? null;
+    const tooLong = cap !== null && (this.expiry === 'none' || (this.expiry === '90d' ? 90 : 30) > cap);
     const expected: OatErrorCode | null = !mayManage(actor, this.org)
       ? 'FORBIDDEN'
       : profileOf(this.org).imageAccessManagement === true
         ? 'ORG_INCOMPATIBLE'
-        : beyond
+        : tooLong
+          ? 'VALIDATION_FAILED'
+          : beyond
           ? 'FORBIDDEN'
           : limitOf(this.org) === 0
             ? 'PLAN_NOT_ELIGIBLE'
@@ -51,7 +55,7 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
               ? 'QUOTA_EXCEEDED'
               : null;
     const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(this.org, grants) };
-    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, this.org) ? 'BEYOND_CEILING' : (expected ?? 'create:ok'));
+    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, this.org) ? 'BEYOND_CEILING' : expected === 'VALIDATION_FAILED' ? 'LIFETIME_CAP' : (expected ?? 'create:ok'));
     const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, this.org, input), this.toString());
     if (created === undefined) return;
     const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
@@ -286,6 +290,7 @@ export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
     new TransitionCommand('delete', 2, 'owner'),
     new TransitionCommand('update', 2, 'owner', { label: 'renamed' }),
     new CreateCommand('acme', 'pull-manager', 'none', 'default'),
+    new CreateCommand('globex', 'owner', '90d'),
     new TransitionCommand('update', 0, 'token-manager', { grants: 'wide' }),
     new TransitionCommand('update', 0, 'pull-manager', { grants: 'narrow' }),
     new AdvanceClockCommand(31 * DAY),

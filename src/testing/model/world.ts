@@ -60,7 +60,8 @@ export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.fr
   // tim and eve manage acme's tokens through a custom role, and nothing anywhere else: tim up to push, eve (no
   // ceiling stated) up to the default, pull.
   { name: 'acme', plan: 'small', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }, { username: 'eve' }] },
-  { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] } },
+  // globex caps token lifetime at 60 days: tokens that never expire, or last 90 days, are refused.
+  { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] }, maxTokenLifetimeDays: 60 },
   { name: 'initech', plan: 'free', owners: ['alice'] },
   { name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
 ]);
