@@ -44,7 +44,10 @@ export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, toke
 export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
 
 export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
-export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, OrganizationProfile } from './core/access.js';
+export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';
+export type { CeilingExcess, GrantCeiling } from './core/ceiling.js';
+export { MAX_TOKEN_LIFETIME_DAYS, MIN_TOKEN_LIFETIME_DAYS, isLifetimeExceeded, isTokenLifetimeDays, tokenLifetimeCap } from './core/lifetime.js';
+export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
 
 export {
   BASE62_ALPHABET,

@@ -38,7 +38,10 @@ const MAX_PREFIX_PATTERNS = 16;
 function prefixPattern(prefix: string): RegExp {
   let pattern = prefixPatterns.get(prefix);
   if (pattern === undefined) {
-    pattern = new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[A-Za-z0-9_]{${MIN_AFTER_PREFIX},}`, 'g');
+    // A prefix without `_` counts only where a token could start (not inside a longer run), or a match inside a
+    // random run would cut it below RUN's length and leave its start visible.
+    const start = prefix.includes('_') ? '' : '(?<![A-Za-z0-9])';
+    pattern = new RegExp(`${start}${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[A-Za-z0-9_]{${MIN_AFTER_PREFIX},}`, 'g');
     // Bounded: prefixes come from configuration, but a cache must not grow with whatever it is handed.
     if (prefixPatterns.size < MAX_PREFIX_PATTERNS) prefixPatterns.set(prefix, pattern);
   }

@@ -1,7 +1,29 @@
+import { OatError } from '../errors.js';
+import { checkCeiling, defaultManagerCeiling, UNLIMITED_CEILING, type GrantCeiling } from './ceiling.js';
+import type { RawResource } from './grants.js';
 import { foldAsciiCase } from './ids.js';
+import { DEFAULT_SCOPE_CATALOG, type ScopeCatalog } from './scopes.js';
 
-/** The permission that lets a custom role manage organization access tokens. */
+/**
+ * Docker Hub's name for the custom-role permission that lets a member manage
+ * organization access tokens. The library never reads it from an actor: a
+ * host lists the members holding it in one organization as that
+ * organization's {@link OrganizationProfile.tokenManagers}.
+ */
 export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
+
+/** A member who holds {@link MANAGE_TOKENS_PERMISSION} in one organization (through a custom role). */
+export interface TokenManager {
+  /** Username; compared after ASCII-only case folding, like owners. */
+  readonly username: string;
+  /**
+   * The most this manager may grant, written like a token's resources. When
+   * absent, pull on `<org>/*` and on public repositories only (see
+   * `defaultManagerCeiling`): the custom role lets someone manage tokens, not
+   * hand out push, delete or organization scopes.
+   */
+  readonly ceiling?: ReadonlyArray<RawResource>;
+}
 
 /**
  * What the host application knows about an organization. The library reads it
@@ -20,19 +42,36 @@ export interface OrganizationProfile {
   readonly imageAccessManagement?: boolean;
   /** Registry Access Management enforced: organization tokens cannot be used (as the seed says). */
   readonly registryAccessManagement?: boolean;
+  /**
+   * Members holding {@link MANAGE_TOKENS_PERMISSION} in this organization, and
+   * only here: the right never carries over to another organization.
+   */
+  readonly tokenManagers?: ReadonlyArray<TokenManager>;
+  /**
+   * Longest lifetime of this organization's tokens, in whole days from 1 to
+   * 366: creation then requires an expiry within it, and a login with a token
+   * older than it is refused (`LIFETIME_EXCEEDED`). `null`: no cap; absent:
+   * the policy's `maxTokenLifetimeDays`.
+   */
+  readonly maxTokenLifetimeDays?: number | null;
 }
 
-/** Someone acting on an organization's tokens, as the host authenticated them. */
+/**
+ * Someone acting on an organization's tokens, as the host authenticated them.
+ * It names a person and nothing more: what the person may do is asked of each
+ * organization's profile, so no field here can grant rights everywhere.
+ */
 export interface Actor {
   /** Username; compared with owners after ASCII-only case folding, so look-alike letters never match. */
   readonly username: string;
-  /** Permissions the host granted this actor on the organization in question (custom roles). */
-  readonly permissions?: ReadonlyArray<string>;
 }
+
+/** Why an actor may manage an organization's tokens. */
+export type ManagerRole = 'organization-owner' | 'company-owner' | 'token-manager';
 
 /** The outcome of {@link canManageTokens}. */
 export type ManagementDecision =
-  | { readonly allowed: true; readonly via: 'organization-owner' | 'company-owner' | 'permission' }
+  | { readonly allowed: true; readonly via: ManagerRole; readonly ceiling: GrantCeiling }
   | { readonly allowed: false; readonly code: 'NOT_A_MANAGER'; readonly reason: string };
 
 const includesName = (names: ReadonlyArray<string>, username: string): boolean => {
@@ -41,24 +80,39 @@ const includesName = (names: ReadonlyArray<string>, username: string): boolean =
 };
 
 /**
- * Decides whether an actor may create, see, edit, deactivate or delete the
- * organization's tokens: organization owners, owners of its company, and
- * actors holding {@link MANAGE_TOKENS_PERMISSION}.
+ * Decides whether an actor may create, see, edit, deactivate or delete one
+ * organization's tokens: its owners, owners of its company, and its
+ * {@link OrganizationProfile.tokenManagers}, in that order. Pure; the answer
+ * is about this organization only. An allowed decision carries the actor's
+ * grant ceiling there: unlimited for owners and company owners, the stated
+ * or default ceiling for a token manager. Throws `DIRECTORY_FAILURE` naming
+ * the field when a stated ceiling is not valid for `catalog`.
  *
  * @example
  * ```ts
  * canManageTokens({ username: 'alice' }, { name: 'acme', plan: 'team', owners: ['alice'] });
- * // { allowed: true, via: 'organization-owner' }
+ * // { allowed: true, via: 'organization-owner', ceiling: { unlimited: true } }
  * ```
  */
-export function canManageTokens(actor: Actor, organization: OrganizationProfile): ManagementDecision {
-  if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner' };
-  if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner' };
-  if (actor.permissions?.includes(MANAGE_TOKENS_PERMISSION)) return { allowed: true, via: 'permission' };
+export function canManageTokens(actor: Actor, organization: OrganizationProfile, catalog: ScopeCatalog = DEFAULT_SCOPE_CATALOG): ManagementDecision {
+  if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner', ceiling: UNLIMITED_CEILING };
+  if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner', ceiling: UNLIMITED_CEILING };
+  const managers = organization.tokenManagers ?? [];
+  const index = managers.findIndex((m) => includesName([m.username], actor.username));
+  if (index >= 0) {
+    const org = foldAsciiCase(organization.name);
+    const checked = checkCeiling(org, managers[index]?.ceiling ?? defaultManagerCeiling(org), catalog);
+    if (!checked.ok) {
+      throw new OatError('DIRECTORY_FAILURE', `The organization directory gave "${organization.name}" a malformed ceiling`, {
+        fields: checked.issues.map((issue) => ({ path: `tokenManagers.${index}.ceiling${issue.path === '' ? '' : `.${issue.path}`}`, message: issue.message })),
+      });
+    }
+    return { allowed: true, via: 'token-manager', ceiling: checked.ceiling };
+  }
   return {
     allowed: false,
     code: 'NOT_A_MANAGER',
-    reason: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}"`,
+    reason: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}" there`,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
 import { addDurationUtc } from './instant.js';
+import { isTokenLifetimeDays } from './lifetime.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
 import { DOCKER_HUB_PLANS, type PlanLimits, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
@@ -21,6 +22,8 @@ export interface TokenPolicy {
   readonly maxRepositoryGrants: number;
   /** How far ahead a custom expiry may be set, counted in UTC from the time of the request. */
   readonly maxExpiry: Readonly<Duration>;
+  /** Default lifetime cap in days for organizations whose profile sets none; `null`: no cap. */
+  readonly maxTokenLifetimeDays: number | null;
   readonly format: TokenFormat;
 }
 
@@ -36,6 +39,8 @@ export interface PolicyOptions {
   readonly maxRepositoryGrants?: number;
   /** The furthest expiry a create request may choose, presets included, counted in UTC. Default one year. */
   readonly maxExpiry?: Readonly<Duration>;
+  /** Lifetime cap in whole days (1 to 366) for organizations whose profile sets none. Default: no cap. */
+  readonly maxTokenLifetimeDays?: number | null;
   /** Default `oat_`. */
   readonly tokenPrefix?: string;
 }
@@ -84,12 +89,17 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   if (!Number.isFinite(reach) || reach > addDurationUtc(0, { years: 100 })) {
     throw new OatError('MISCONFIGURED', 'maxExpiry must be at most 100 years', { context: { field: 'maxExpiry' } });
   }
+  const maxTokenLifetimeDays = options.maxTokenLifetimeDays ?? null;
+  if (maxTokenLifetimeDays !== null && !isTokenLifetimeDays(maxTokenLifetimeDays)) {
+    throw new OatError('MISCONFIGURED', 'maxTokenLifetimeDays must be a whole number of days from 1 to 366', { context: { field: 'maxTokenLifetimeDays' } });
+  }
   return Object.freeze({
     lifecycle,
     plans,
     catalog: options.extraScopes === undefined ? DEFAULT_SCOPE_CATALOG : createScopeCatalog(options.extraScopes),
     maxRepositoryGrants,
     maxExpiry,
+    maxTokenLifetimeDays,
     format: createTokenFormat(options.tokenPrefix === undefined ? {} : { prefix: options.tokenPrefix }),
   });
 }

@@ -31,6 +31,8 @@ export interface InputContext {
   readonly organization: string;
   readonly now: EpochMillis;
   readonly policy: TokenPolicy;
+  /** The organization's lifetime cap in days (see `tokenLifetimeCap`); absent or `null`: none. Create only. */
+  readonly maxTokenLifetimeDays?: number | null;
 }
 
 /** A parse outcome as a value. */
@@ -80,13 +82,20 @@ function resolveExpiry(
   }
   const field = expiry !== undefined ? 'expiry' : 'expires_at';
   const value = expiry ?? expiresAt ?? 'none';
-  if (value === null || value === 'none') return null;
+  const cap = ctx.maxTokenLifetimeDays ?? null;
+  if (value === null || value === 'none') {
+    if (cap !== null) issues.push({ path: field, message: `is required: "${ctx.organization}" allows tokens of at most ${cap} days` });
+    return null;
+  }
   // Presets are fixed lengths of time, not calendar days: a DST change in the server's zone must not make one 719 hours.
   const at = value === '30d' ? ctx.now + 30 * DAY_MS : value === '90d' ? ctx.now + 90 * DAY_MS : value;
   // The bound applies to presets too: a policy that caps lifetimes at a week refuses '30d'.
   const latest = addDurationUtc(ctx.now, ctx.policy.maxExpiry);
   if (at <= ctx.now) issues.push({ path: field, message: 'must be in the future' });
   else if (!(at <= latest)) issues.push({ path: field, message: Number.isFinite(latest) ? `must be at most ${new Date(latest).toISOString()}` : 'is too far ahead' });
+  else if (cap !== null && at > ctx.now + cap * DAY_MS) {
+    issues.push({ path: field, message: `must be at most ${cap} days ahead (${new Date(ctx.now + cap * DAY_MS).toISOString()}): "${ctx.organization}" allows tokens of at most ${cap} days` });
+  }
   return at;
 }
 

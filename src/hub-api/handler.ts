@@ -57,14 +57,16 @@ class Refusal extends Error {
 }
 
 function checkActor(actor: unknown): Actor {
-  const value = actor as { username?: unknown; permissions?: unknown } | null;
-  const ok =
-    typeof value === 'object' &&
-    value !== null &&
-    typeof value.username === 'string' &&
-    value.username.length > 0 &&
-    (value.permissions === undefined || (Array.isArray(value.permissions) && value.permissions.every((p) => typeof p === 'string')));
-  if (!ok) throw new OatError('MISCONFIGURED', 'authenticateCaller returned something that is not an Actor', { context: { field: 'authenticateCaller' } });
+  const value = actor as { username?: unknown } | null;
+  if (typeof value !== 'object' || value === null || typeof value.username !== 'string' || value.username.length === 0) {
+    throw new OatError('MISCONFIGURED', 'authenticateCaller returned something that is not an Actor', { context: { field: 'authenticateCaller' } });
+  }
+  // A host still returning permissions expects them to grant something: fail loudly (500, reported to onError), never silently.
+  if (Object.hasOwn(value, 'permissions')) {
+    throw new OatError('MISCONFIGURED', 'authenticateCaller returned permissions; list token managers per organization in OrganizationProfile.tokenManagers', {
+      context: { field: 'authenticateCaller' },
+    });
+  }
   return value as Actor;
 }
 

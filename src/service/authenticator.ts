@@ -4,6 +4,8 @@ import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
+import { DAY_MS } from '../core/instant.js';
+import { isLifetimeExceeded, tokenLifetimeCap } from '../core/lifetime.js';
 import { isPlanEligible } from '../core/quota.js';
 import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
@@ -37,6 +39,7 @@ export type AuthenticationDenialCode =
   | 'DELETED'
   | 'ORGANIZATION_UNKNOWN'
   | 'PLAN_NOT_ELIGIBLE'
+  | 'LIFETIME_EXCEEDED'
   | 'ORG_INCOMPATIBLE';
 
 /** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
@@ -56,6 +59,7 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   DELETED: denial('DELETED'),
   ORGANIZATION_UNKNOWN: denial('ORGANIZATION_UNKNOWN'),
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
+  LIFETIME_EXCEEDED: denial('LIFETIME_EXCEEDED'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
@@ -190,6 +194,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // Only frozen profiles are remembered: nobody can have changed their fields since they were checked.
     if (known === undefined && Object.isFrozen(organization)) checkedProfiles.set(organization, { eligible });
     if (!eligible) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
+    // The organization's current cap, not the one at creation: tightening it retires old tokens at once.
+    const cap = tokenLifetimeCap(organization, policy);
+    if (isLifetimeExceeded(record.createdAt, cap, now)) return fail(now, username, DENIED.LIFETIME_EXCEEDED, record, hash);
 
     const entry = principalFor(record);
     // Last used, at most once per interval: the entry remembers this process's last write, so a busy
@@ -206,7 +213,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     } else if (entry.touchedAt <= due && record.lastUsedAt !== null) {
       entry.touchedAt = record.lastUsedAt;
     }
-    const result = entry.result;
+    // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
+    const capEnd = cap === null ? null : record.createdAt + cap * DAY_MS;
+    const result = capEnd !== null && entry.result.ok && (record.expiresAt === null || capEnd < record.expiresAt) ? capped(entry.result.principal, capEnd) : entry.result;
     emit?.({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
   };
@@ -223,6 +232,9 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
   if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH) return null;
   return name;
 }
+
+/** The principal with `expiresAt` brought forward to the organization's lifetime cap; the grants are shared. */
+const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult => Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
 type PrincipalEntry = { readonly version: number; readonly result: AuthenticationResult; touchedAt: number };

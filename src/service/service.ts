@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
+import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
 import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
 import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
+import { tokenLifetimeCap } from '../core/lifetime.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
@@ -201,22 +203,29 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const storeFailed = 'The token store failed';
 
   /** Validates the actor and organization, and checks the actor may manage its tokens. */
-  async function manage(actor: unknown, organization: unknown): Promise<{ org: OrganizationName; profile: OrganizationProfile; username: string }> {
+  async function manage(actor: unknown, organization: unknown): Promise<{ org: OrganizationName; profile: OrganizationProfile; username: string; ceiling: GrantCeiling }> {
     const issues: FieldIssue[] = [];
     const org = toOrganizationName(organization);
     if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
     const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
-    const permissions = typeof actor === 'object' && actor !== null ? (actor as { permissions?: unknown }).permissions : undefined;
     if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
-    if (permissions !== undefined && !(Array.isArray(permissions) && permissions.every((p) => typeof p === 'string'))) {
-      issues.push({ path: 'actor.permissions', message: 'must be an array of strings' });
+    // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
+    if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
+      issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
     }
     if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
     const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(org)));
     if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
-    const decision = canManageTokens(actor as Actor, profile);
+    const decision = canManageTokens(actor as Actor, profile, policy.catalog);
     if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
-    return { org, profile, username };
+    return { org, profile, username, ceiling: decision.ceiling };
+  }
+
+  /** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess. */
+  function withinCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): void {
+    if (excess.length === 0) return;
+    const list = excess.map((e) => `${e.path}: ${e.scope}`).join(', ');
+    throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
   }
 
   async function load(org: OrganizationName, id: unknown): Promise<AccessTokenRecord> {
@@ -234,14 +243,25 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
    * decide with the pure core, replace only if the version is unchanged;
    * re-read and decide again when another writer got there first.
    */
-  async function transition(actor: unknown, organization: unknown, id: unknown, plan: (record: AccessTokenRecord) => { ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>; changes: UpdateTokenInput; changed: ReadonlyArray<string> }): Promise<AccessTokenRecord> {
-    const { org, username } = await manage(actor, organization);
+  async function transition(
+    actor: unknown,
+    organization: unknown,
+    id: unknown,
+    plan: (record: AccessTokenRecord) => { ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>; changes: UpdateTokenInput; changed: ReadonlyArray<string> },
+  ): Promise<AccessTokenRecord> {
+    const { org, username, ceiling } = await manage(actor, organization);
     for (let attempt = 1; ; attempt++) {
       const current = await load(org, id);
       const now = clock.now();
       const { ops, changes, changed } = plan(current);
       // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
       if (ops.length === 0) return current;
+      if (changes.resources !== undefined && changed.includes('resources')) {
+        // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
+        const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
+        const beyond = ceilingExcess(ceiling, changes.resources, policy.catalog);
+        withinCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
+      }
       let state = current.state;
       let view = current;
       for (const op of ops) {
@@ -294,14 +314,15 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     policy,
 
     async create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
-      const { org, profile, username } = await manage(actor, organization);
+      const { org, profile, username, ceiling } = await manage(actor, organization);
       const now = clock.now();
       const compatible = checkCompatibility(profile);
       if (!compatible.allowed) {
         throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
       }
-      const parsed = safeParseCreateInput(input, { organization: org, now, policy });
+      const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
       if (!parsed.ok) throw parsed.error;
+      withinCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
       const limit = tokenLimit(policy.plans, profile.plan);
       if (!isPlanEligible(policy.plans, profile.plan)) {
         throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });

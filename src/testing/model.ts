@@ -26,6 +26,10 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     const stored = await r.store.findById(t.id as TokenId);
     if (stored === null) fail(`token ${t.id} vanished from the store`);
     if (stored.state !== t.state) fail(`token ${t.id} is ${stored.state}, model says ${t.state}`);
+    // Every grant a token holds is one the model allowed its granter to hand out (creates and updates check mayGrant).
+    const held = JSON.stringify(stored.resources.map((res) => [res.path, res.scopes]));
+    const granted = JSON.stringify(Object.entries(t.grants).map(([repo, rank]) => [`${t.org}/${repo}`, [['', 'scope-image-pull', 'scope-image-push', 'scope-image-delete'][rank]]]));
+    if (held !== granted) fail(`token ${t.id} holds ${held}, model says ${granted}`);
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
     if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted') fail(`inactive token ${t.id} moved to ${stored.state}`);
@@ -96,4 +100,4 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
 
 
 /** Outcomes every model check must have exercised at least once. */
-const REQUIRED_COVERAGE = ['create:ok', 'QUOTA_EXCEEDED', 'FORBIDDEN', 'TRANSITION_DENIED', 'NOT_FOUND', 'login:ok', 'login:EXPIRED', 'login:INACTIVE', 'login:NOT_FOUND', 'login:MALFORMED', 'login:ORG_MISMATCH'];
+const REQUIRED_COVERAGE = ['create:ok', 'QUOTA_EXCEEDED', 'FORBIDDEN', 'BEYOND_CEILING', 'LIFETIME_CAP', 'TRANSITION_DENIED', 'NOT_FOUND', 'login:ok', 'login:EXPIRED', 'login:INACTIVE', 'login:NOT_FOUND', 'login:MALFORMED', 'login:ORG_MISMATCH'];

@@ -6,22 +6,26 @@ import { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from '.
 const username = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 const recase = (name: string) =>
   fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
-const otherPermissions = fc.array(fc.constantFrom('manage-members', 'read-audit-log', MANAGE_TOKENS_PERMISSION.toUpperCase(), ''), { maxLength: 3 });
-
 const organization = fc.record({
   owners: fc.uniqueArray(username, { maxLength: 3 }),
   companyOwners: fc.option(fc.uniqueArray(username, { maxLength: 3 }), { nil: null }),
 });
 
 describe('canManageTokens', () => {
-  it('allows organization owners, then company owners, then permission holders, with via; denies anyone else with a reason', () => {
+  it('allows organization owners, then company owners, then this organization\'s token managers, with via; denies anyone else with a reason', () => {
     fc.assert(
-      fc.property(organization, username, fc.boolean(), otherPermissions, ({ owners, companyOwners }, who, holds, permissions) => {
-        const profile: OrganizationProfile = { name: 'acme', plan: 'team', owners, company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners } };
-        const decision = canManageTokens({ username: who, permissions: holds ? [...permissions, MANAGE_TOKENS_PERMISSION] : permissions }, profile);
-        if (owners.includes(who)) expect(decision).toEqual({ allowed: true, via: 'organization-owner' });
-        else if (companyOwners?.includes(who)) expect(decision).toEqual({ allowed: true, via: 'company-owner' });
-        else if (holds) expect(decision).toEqual({ allowed: true, via: 'permission' });
+      fc.property(organization, fc.uniqueArray(username, { maxLength: 3 }), username, ({ owners, companyOwners }, managers, who) => {
+        const profile: OrganizationProfile = {
+          name: 'acme',
+          plan: 'team',
+          owners,
+          company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners },
+          tokenManagers: managers.map((m) => ({ username: m })),
+        };
+        const decision = canManageTokens({ username: who }, profile);
+        if (owners.includes(who)) expect(decision).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
+        else if (companyOwners?.includes(who)) expect(decision).toEqual({ allowed: true, via: 'company-owner', ceiling: { unlimited: true } });
+        else if (managers.includes(who)) expect(decision).toMatchObject({ allowed: true, via: 'token-manager', ceiling: { unlimited: false } });
         else {
           expect(decision).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
           if (!decision.allowed) {
@@ -34,20 +38,32 @@ describe('canManageTokens', () => {
     );
   });
 
+  it('answers for one organization only: a token manager of one organization is nobody in another', () => {
+    fc.assert(
+      fc.property(username, fc.uniqueArray(username, { maxLength: 3 }), (who, others) => {
+        const home: OrganizationProfile = { name: 'home', plan: 'team', owners: [], tokenManagers: [{ username: who }] };
+        const away: OrganizationProfile = { name: 'away', plan: 'team', owners: others.filter((o) => o !== who), tokenManagers: others.filter((o) => o !== who).map((o) => ({ username: o })) };
+        expect(canManageTokens({ username: who }, home)).toMatchObject({ allowed: true, via: 'token-manager' });
+        expect(canManageTokens({ username: who }, away)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
+      }),
+    );
+  });
+
   it('compares usernames case-insensitively on both sides', () => {
     fc.assert(
       fc.property(username.chain((name) => fc.tuple(recase(name), recase(name))), fc.boolean(), ([listed, presented], company) => {
         const profile: OrganizationProfile = company
           ? { name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
           : { name: 'acme', plan: 'team', owners: [listed] };
-        expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner' });
+        expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner', ceiling: { unlimited: true } });
       }),
     );
   });
 
-  it('grants nothing for a permission that only looks like the right one, or for no permissions', () => {
+  it('grants nothing for a field on the actor: a permissions list from older hosts is not read', () => {
     const profile: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'] };
-    expect(canManageTokens({ username: 'bob', permissions: [MANAGE_TOKENS_PERMISSION.toUpperCase(), `${MANAGE_TOKENS_PERMISSION} `] }, profile)).toMatchObject({ allowed: false });
+    const legacy = { username: 'bob', permissions: [MANAGE_TOKENS_PERMISSION] };
+    expect(canManageTokens(legacy, profile)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
     expect(canManageTokens({ username: 'bob' }, profile)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
     expect(MANAGE_TOKENS_PERMISSION).toBe('manage-organization-access-tokens');
   });

@@ -102,7 +102,7 @@ describe('canManageTokens: owners and company owners', () => {
   it('does not take \\u212Aim for the owner kim', () => {
     expect(canManageTokens({ username: '\u212Aim' }, { name: 'acme', plan: 'team', owners: ['kim'] })).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
     expect(canManageTokens({ username: 'kim' }, { name: 'acme', plan: 'team', owners: ['\u212AIM'] })).toMatchObject({ allowed: false });
-    expect(canManageTokens({ username: 'KIM' }, { name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({ allowed: true, via: 'organization-owner' });
+    expect(canManageTokens({ username: 'KIM' }, { name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
   });
 });
 

@@ -4,9 +4,9 @@ import type { PolicyOptions } from '../../src/core/policy.js';
 import { createHubApi, serveNode, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService, type TokenService, type TokenStore } from '../../src/index.js';
 
-/** Organizations every test server knows. alice owns them all; bob owns none. */
+/** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */
 export const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [
-  { name: 'acme', plan: 'business', owners: ['alice'] },
+  { name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'carol' }] },
   { name: 'small', plan: 'team', owners: ['alice'] },
   { name: 'free', plan: 'free', owners: ['alice'] },
   { name: 'locked', plan: 'business', owners: ['alice'], imageAccessManagement: true },
@@ -48,6 +48,8 @@ export interface Hub {
 
 export interface HubSetup {
   readonly policy?: PolicyOptions;
+  /** Default {@link ORGANIZATIONS}. */
+  readonly organizations?: ReadonlyArray<OrganizationProfile>;
   readonly basePath?: string;
   readonly authenticateCaller?: (request: Request) => unknown;
   readonly onError?: (error: unknown, request: RequestSummary) => void;
@@ -59,12 +61,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((close) => close()));
 });
 
-/** The test authenticator: `authorization: Bearer <username>`, permissions from `x-permissions` (comma-separated). */
-export function bearerActor(request: Request): { username: string; permissions?: string[] } | null {
+/** The test authenticator: `authorization: Bearer <username>`. */
+export function bearerActor(request: Request): { username: string } | null {
   const match = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '');
   if (match === null) return null;
-  const permissions = request.headers.get('x-permissions');
-  return { username: match[1] as string, ...(permissions === null ? {} : { permissions: permissions.split(',') }) };
+  return { username: match[1] as string };
 }
 
 /** Starts the Hub API on 127.0.0.1 over a fresh in-memory service; stopped after each test. */
@@ -73,7 +74,7 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
   const store = createMemoryTokenStore();
   const service = createTokenService({
     store,
-    organizations: ORGANIZATIONS,
+    organizations: setup.organizations ?? ORGANIZATIONS,
     clock: { now: () => now },
     ...(setup.policy === undefined ? {} : { policy: setup.policy }),
   });

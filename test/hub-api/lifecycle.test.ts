@@ -175,14 +175,21 @@ describe('Hub API: a token from creation to deletion', () => {
     expect(outside.body.code).toBe('ROUTE_NOT_FOUND');
   });
 
-  it('lets an actor with the manage permission act for an organization it does not own', async () => {
+  it('lets a token manager of the organization act for an organization it does not own, and nowhere else', async () => {
     const hub = await startHub();
-    const reply = await hub.call('POST', BASE, {
-      as: 'carol',
-      headers: { 'x-permissions': 'manage-organization-access-tokens' },
-      json: { label: 'ci', resources: [REPO_PULL] },
-    });
+    const reply = await hub.call('POST', BASE, { as: 'carol', json: { label: 'ci', resources: [REPO_PULL] } });
     expect(reply.status).toBe(201);
     expect(reply.body.created_by).toBe('carol');
+    const elsewhere = await hub.call('POST', '/v2/orgs/small/access-tokens', { as: 'carol', json: { label: 'ci', resources: [{ ...REPO_PULL, path: 'small/app' }] } });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.code).toBe('FORBIDDEN');
+  });
+
+  it('answers 500 to a host whose authenticateCaller still returns permissions, and reports it', async () => {
+    const reported: unknown[] = [];
+    const hub = await startHub({ authenticateCaller: () => ({ username: 'carol', permissions: ['manage-organization-access-tokens'] }), onError: (error) => reported.push(error) });
+    const reply = await hub.call('GET', '/v2/orgs/small/access-tokens', { as: 'carol' });
+    expect(reply.status).toBe(500);
+    expect(reported).toEqual([expect.objectContaining({ code: 'MISCONFIGURED' })]);
   });
 });

@@ -168,12 +168,15 @@ describe('createTokenService', () => {
     await expect(service.list(alice, 'acme', { pageSize: 1000 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [expect.objectContaining({ path: 'pageSize' })] });
   });
 
-  it('lets only owners, company owners and permission holders manage tokens', async () => {
+  it('lets only owners, company owners and the organization\'s token managers manage tokens', async () => {
     const store = createMemoryTokenStore();
-    const service = createTokenService({ store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] } }] });
+    const service = createTokenService({
+      store,
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }] }],
+    });
     await expect(service.create({ username: 'ALICE' }, 'acme', input)).resolves.toBeDefined();
     await expect(service.create({ username: 'carol' }, 'acme', input)).resolves.toBeDefined();
-    await expect(service.create({ username: 'eve', permissions: ['manage-organization-access-tokens'] }, 'acme', input)).resolves.toBeDefined();
+    await expect(service.create({ username: 'EVE' }, 'acme', input)).resolves.toBeDefined();
     await expect(service.create({ username: 'mallory' }, 'acme', input)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(service.create(alice, 'nope', input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

@@ -6,6 +6,11 @@ import type { OatErrorCode } from '../../errors.js';
 import {
   ACTORS,
   DAY,
+  GRANTS,
+  RANK,
+  mayGrant,
+  resourcesOf,
+  type GrantSet,
   LAST_USED_INTERVAL,
   ORGS,
   actorFor,
@@ -27,34 +32,36 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     readonly org: string,
     readonly role: Role,
     readonly expiry: 'none' | '30d' | '90d',
+    readonly grants: GrantSet = 'default',
   ) {}
   check = () => true;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const actor = actorFor(this.role, this.org);
+    const grants = GRANTS[this.grants];
+    const beyond = !mayGrant(actor, this.org, grants, {});
+    const cap = profileOf(this.org).maxTokenLifetimeDays ?? null;
+    const tooLong = cap !== null && (this.expiry === 'none' || (this.expiry === '90d' ? 90 : 30) > cap);
     const expected: OatErrorCode | null = !mayManage(actor, this.org)
       ? 'FORBIDDEN'
       : profileOf(this.org).imageAccessManagement === true
         ? 'ORG_INCOMPATIBLE'
-        : limitOf(this.org) === 0
-          ? 'PLAN_NOT_ELIGIBLE'
-          : live(m, this.org) >= limitOf(this.org)
-            ? 'QUOTA_EXCEEDED'
-            : null;
-    const input = {
-      label: `token ${m.tokens.length}`,
-      expiry: this.expiry,
-      resources: [
-        { type: 'repository', path: `${this.org}/app`, scopes: ['pull'] },
-        { type: 'TYPE_REPO', path: `${this.org}/web`, scopes: ['scope-image-push'] },
-      ],
-    };
-    r.tally(expected ?? 'create:ok');
+        : tooLong
+          ? 'VALIDATION_FAILED'
+          : beyond
+          ? 'FORBIDDEN'
+          : limitOf(this.org) === 0
+            ? 'PLAN_NOT_ELIGIBLE'
+            : live(m, this.org) >= limitOf(this.org)
+              ? 'QUOTA_EXCEEDED'
+              : null;
+    const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(this.org, grants) };
+    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, this.org) ? 'BEYOND_CEILING' : expected === 'VALIDATION_FAILED' ? 'LIFETIME_CAP' : (expected ?? 'create:ok'));
     const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, this.org, input), this.toString());
     if (created === undefined) return;
     const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
-    m.tokens.push({ id: created.token.id, org: this.org, state: 'active', expiresAt: days === null ? null : m.now + days * DAY, secret: created.secret.reveal(), lastUsedAt: null, label: input.label });
+    m.tokens.push({ id: created.token.id, org: this.org, state: 'active', expiresAt: days === null ? null : m.now + days * DAY, secret: created.secret.reveal(), lastUsedAt: null, label: input.label, grants });
   }
-  toString = () => `create(${this.org}, ${this.role}, ${this.expiry})`;
+  toString = () => `create(${this.org}, ${this.role}, ${this.expiry}, ${this.grants})`;
 }
 
 type Operation = 'update' | 'deactivate' | 'reactivate' | 'delete';
@@ -73,7 +80,10 @@ function expectedTransition(lifecycle: ServiceModel['lifecycle'], status: TokenS
 interface UpdateRequest {
   readonly label?: string;
   readonly active?: boolean;
+  readonly grants?: GrantSet;
 }
+
+const sameGrants = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
@@ -90,7 +100,8 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     const ops: Operation[] = [];
     if (this.op !== 'update') ops.push(this.op);
     else {
-      if (this.update.label !== undefined && this.update.label !== token.label) ops.push('update');
+      const regrant = this.update.grants !== undefined && !sameGrants(GRANTS[this.update.grants], token.grants);
+      if ((this.update.label !== undefined && this.update.label !== token.label) || regrant) ops.push('update');
       if (this.update.active === false && token.state !== 'inactive') ops.push('deactivate');
       if (this.update.active === true && token.state !== 'active') ops.push('reactivate');
     }
@@ -101,28 +112,37 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       next = expectedTransition(m.lifecycle, from, op);
       if (next !== 'gone' && next !== 'denied') from = next === token.state ? status : next;
     }
-    const empty = this.op === 'update' && this.update.label === undefined && this.update.active === undefined;
+    const empty = this.op === 'update' && this.update.label === undefined && this.update.active === undefined && this.update.grants === undefined;
     const actorName = actorFor(this.role, token.org);
+    const wanted = this.op === 'update' && this.update.grants !== undefined ? GRANTS[this.update.grants] : token.grants;
+    const beyond = ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, token.org, wanted, token.grants);
     const expected: OatErrorCode | null = !mayManage(actorName, token.org)
       ? 'FORBIDDEN'
       : next === 'gone'
         ? 'NOT_FOUND'
         : empty
           ? 'VALIDATION_FAILED'
-          : next === 'denied'
-            ? 'TRANSITION_DENIED'
-            : null;
-    r.tally(expected ?? `${this.op}:ok`);
+          : beyond
+            ? 'FORBIDDEN'
+            : next === 'denied'
+              ? 'TRANSITION_DENIED'
+              : null;
+    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actorName, token.org) ? 'BEYOND_CEILING' : (expected ?? `${this.op}:ok`));
     const actor = ACTORS[actorName] as Actor;
     const call = () =>
       this.op === 'update'
-        ? r.service.update(actor, token.org, token.id, { ...(this.update.label === undefined ? {} : { label: this.update.label }), ...(this.update.active === undefined ? {} : { is_active: this.update.active }) })
+        ? r.service.update(actor, token.org, token.id, {
+            ...(this.update.label === undefined ? {} : { label: this.update.label }),
+            ...(this.update.active === undefined ? {} : { is_active: this.update.active }),
+            ...(this.update.grants === undefined ? {} : { resources: resourcesOf(token.org, GRANTS[this.update.grants]) }),
+          })
         : r.service[this.op](actor, token.org, token.id);
     const record = await expectOutcome(r, expected, call, this.toString());
     if (record === undefined || next === 'gone' || next === 'denied' || empty) return;
     if (record.state !== next) fail(`${this} left state ${record.state}, expected ${next}`);
     token.state = next;
     if (ops.includes('update') && this.update.label !== undefined) token.label = this.update.label;
+    if (ops.includes('update')) token.grants = wanted;
   }
   toString = () => `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''})`;
 }
@@ -170,14 +190,10 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
     if (result.ok) {
       if (token.lastUsedAt === null || m.now - token.lastUsedAt >= LAST_USED_INTERVAL) token.lastUsedAt = m.now;
       const p = result.principal;
-      const checks: Array<[string, string, boolean]> = [
-        [`${token.org}/app`, 'pull', true],
-        [`${token.org}/app`, 'push', false],
-        [`${token.org}/web`, 'pull', true],
-        [`${token.org}/web`, 'push', true],
-        [`${token.org}/other`, 'pull', false],
-        [`${other}/app`, 'pull', false],
-      ];
+      const checks: Array<[string, string, boolean]> = [[`${other}/app`, 'pull', false]];
+      for (const repo of ['app', 'web', 'other']) {
+        for (const action of ['pull', 'push', 'delete'] as const) checks.push([`${token.org}/${repo}`, action, (token.grants[repo] ?? 0) >= RANK[action]]);
+      }
       for (const [repository, action, allowed] of checks) {
         if (r.service.authorize(p, { repository, visibility: 'private' }, action).allowed !== allowed) fail(`authorize(${repository}, ${action}) should be ${allowed}`);
       }
@@ -220,19 +236,20 @@ class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
 
 /** Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and failure mixed. */
 export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
-  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'permission') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
+  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
+  const grants = fc.constantFrom<GrantSet>('narrow', 'default', 'wide');
   // Mostly the first few tokens, so operations and logins meet the same token often.
   const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
   const org = fc.oneof({ weight: 3, arbitrary: fc.constant('acme') }, { weight: 2, arbitrary: fc.constantFrom(...ORGS) });
   const create = fc
-    .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>)
-    .map(([o, a, e]) => new CreateCommand(o, a, e));
+    .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>, grants)
+    .map(([o, a, e, g]) => new CreateCommand(o, a, e, g));
   const transition = fc
     .tuple(
       fc.constantFrom<Operation>('update', 'deactivate', 'reactivate', 'delete'),
       pick,
       role,
-      fc.record({ label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean() }, { requiredKeys: [] }),
+      fc.record({ label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants }, { requiredKeys: [] }),
     )
     .map(([op, p, a, u]) => new TransitionCommand(op, p, a, u));
   const authenticate = fc
@@ -260,7 +277,7 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
 export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
   return [
     new CreateCommand('acme', 'owner', '30d'),
-    new CreateCommand('acme', 'permission', 'none'),
+    new CreateCommand('acme', 'token-manager', 'none'),
     new CreateCommand('acme', 'owner', '90d'),
     new CreateCommand('acme', 'owner', 'none'),
     new CreateCommand('acme', 'outsider', 'none'),
@@ -274,6 +291,10 @@ export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
     new TransitionCommand('deactivate', 1, 'owner'),
     new TransitionCommand('delete', 2, 'owner'),
     new TransitionCommand('update', 2, 'owner', { label: 'renamed' }),
+    new CreateCommand('acme', 'pull-manager', 'none', 'default'),
+    new CreateCommand('globex', 'owner', '90d'),
+    new TransitionCommand('update', 0, 'token-manager', { grants: 'wide' }),
+    new TransitionCommand('update', 0, 'pull-manager', { grants: 'narrow' }),
     new AdvanceClockCommand(31 * DAY),
     new AuthenticateCommand(0, 'same', 'real'),
     new ListCommand('acme', 'expired'),
