@@ -8,6 +8,11 @@ export const MANAGE_TOKENS_PERMISSION = 'manage-organization-access-tokens';
  * through the `OrganizationDirectory` port and never keeps its own copy.
  */
 export interface OrganizationProfile {
+  /**
+   * The organization's stable id (see `toOrganizationId`): tokens belong to it.
+   * Never reused for another organization, and kept through a rename.
+   */
+  readonly id: string;
   /** Organization name (compared with ASCII-only case folding). */
   readonly name: string;
   /** Plan name, looked up in the plan table (for example `team`, `business`). */

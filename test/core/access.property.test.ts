@@ -17,7 +17,7 @@ describe('canManageTokens', () => {
   it('allows organization owners, then company owners, then permission holders, with via; denies anyone else with a reason', () => {
     fc.assert(
       fc.property(organization, username, fc.boolean(), otherPermissions, ({ owners, companyOwners }, who, holds, permissions) => {
-        const profile: OrganizationProfile = { name: 'acme', plan: 'team', owners, company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners } };
+        const profile: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'team', owners, company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners } };
         const decision = canManageTokens({ username: who, permissions: holds ? [...permissions, MANAGE_TOKENS_PERMISSION] : permissions }, profile);
         if (owners.includes(who)) expect(decision).toEqual({ allowed: true, via: 'organization-owner' });
         else if (companyOwners?.includes(who)) expect(decision).toEqual({ allowed: true, via: 'company-owner' });
@@ -38,15 +38,15 @@ describe('canManageTokens', () => {
     fc.assert(
       fc.property(username.chain((name) => fc.tuple(recase(name), recase(name))), fc.boolean(), ([listed, presented], company) => {
         const profile: OrganizationProfile = company
-          ? { name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
-          : { name: 'acme', plan: 'team', owners: [listed] };
+          ? { id: 'acme', name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
+          : { id: 'acme', name: 'acme', plan: 'team', owners: [listed] };
         expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner' });
       }),
     );
   });
 
   it('grants nothing for a permission that only looks like the right one, or for no permissions', () => {
-    const profile: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'] };
+    const profile: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'] };
     expect(canManageTokens({ username: 'bob', permissions: [MANAGE_TOKENS_PERMISSION.toUpperCase(), `${MANAGE_TOKENS_PERMISSION} `] }, profile)).toMatchObject({ allowed: false });
     expect(canManageTokens({ username: 'bob' }, profile)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
     expect(MANAGE_TOKENS_PERMISSION).toBe('manage-organization-access-tokens');
@@ -59,7 +59,7 @@ describe('checkCompatibility', () => {
   it('refuses IAM, RAM and Docker Desktop each with its own code, in that order of precedence', () => {
     fc.assert(
       fc.property(flags, ({ iam, ram, client }) => {
-        const profile: OrganizationProfile = { name: 'acme', plan: 'team', owners: [], imageAccessManagement: iam, registryAccessManagement: ram };
+        const profile: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'team', owners: [], imageAccessManagement: iam, registryAccessManagement: ram };
         const decision = checkCompatibility(profile, client === 'unset' ? {} : { kind: client });
         const expected = iam ? 'IMAGE_ACCESS_MANAGEMENT' : ram ? 'REGISTRY_ACCESS_MANAGEMENT' : client === 'docker-desktop' ? 'DOCKER_DESKTOP' : null;
         if (expected === null) expect(decision).toEqual({ allowed: true });
@@ -72,6 +72,6 @@ describe('checkCompatibility', () => {
   });
 
   it('allows an organization with neither flag and no client context', () => {
-    expect(checkCompatibility({ name: 'acme', plan: 'team', owners: [] })).toEqual({ allowed: true });
+    expect(checkCompatibility({ id: 'acme', name: 'acme', plan: 'team', owners: [] })).toEqual({ allowed: true });
   });
 });

@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
@@ -102,7 +103,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     };
     await expect(refusal(store.insertWithinQuota(makeTestRecord(1), 10))).resolves.toEqual(expected);
     await expect(refusal(Promise.resolve(store.findBySecretHash('h')))).resolves.toEqual(expected);
-    await expect(refusal(store.countLive(acme))).resolves.toEqual(expected);
+    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toEqual(expected);
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
   });
 
@@ -120,28 +121,28 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 0`);
     const unknownZero = { code: 'MISCONFIGURED', message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownZero);
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownZero);
     await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
     await pool.query(`DELETE FROM "${schema}".oat_schema_version`);
     const unknownNone = { code: 'MISCONFIGURED', message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownNone);
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownNone);
     await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
   });
 
   it('a store over a schema that was never migrated refuses with MISCONFIGURED, and works once migrate has run', async () => {
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(refusal(store.countLive(acme))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
+    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
     await migrate(pool, { schema });
-    await expect(store.countLive(acme)).resolves.toBe(0);
+    await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(0);
   });
 
   it('the check runs once: concurrent first calls share it, later calls trust its cached answer', async () => {
     await migrate(pool, { schema });
     const counting = countingPool(pool, /to_regclass/);
     const store = createPostgresTokenStore(counting.pool, { schema });
-    await Promise.all([store.countLive(acme), store.countLive(acme), store.findById(makeTestRecord(1).id), store.list({ organization: acme, now: 0, offset: 0, limit: 5 })]);
+    await Promise.all([store.countLive(acme as string as OrganizationId), store.countLive(acme as string as OrganizationId), store.findById(makeTestRecord(1).id), store.list({ organizationId: acme as string as OrganizationId, now: 0, offset: 0, limit: 5 })]);
     await store.insertWithinQuota(makeTestRecord(2), 10);
-    await store.countLive(acme);
+    await store.countLive(acme as string as OrganizationId);
     expect(counting.count()).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
@@ -98,7 +99,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await store.insertWithinQuota(record, 10);
       await migrate(pool, { schema });
       await expect(store.findById(record.id)).resolves.toEqual(record);
-      await expect(store.countLive(acme)).resolves.toBe(1);
+      await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(1);
     });
 
     it('refuses a bad schema name with MISCONFIGURED, at construction for the store', async () => {
@@ -226,7 +227,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
         await a.insertWithinQuota(record, 1);
         await expect(b.findById(record.id)).resolves.toBeNull();
         await expect(b.insertWithinQuota(record, 1)).resolves.toEqual({ inserted: true });
-        await expect(b.countLive(acme)).resolves.toBe(1);
+        await expect(b.countLive(acme as string as OrganizationId)).resolves.toBe(1);
       } finally {
         await dropSchema(pool, other);
       }

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import type { TokenStore } from '../../src/service/ports.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
-import { toOrganizationName } from '../../src/core/ids.js';
+import { toOrganizationName, type OrganizationId } from '../../src/core/ids.js';
 import type { AccessTokenRecord } from '../../src/core/token.js';
 import { CHURN_APPLICATION, type Command, type Report, type Strategy } from './protocol.js';
 import { report, serveCommands } from '../support/worker-ipc.js';
@@ -111,7 +111,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
       if (!outcome.inserted) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
-        const page = await store.list({ organization, now: 0, offset: 0, limit: 1 });
+        const page = await store.list({ organizationId: organization as string as OrganizationId, now: 0, offset: 0, limit: 1 });
         const oldest = page.items[0];
         if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
       }

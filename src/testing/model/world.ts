@@ -55,10 +55,11 @@ export const PLANS = { small: { maxTokens: 3 }, team: { maxTokens: 10 } } as con
 
 /** The organizations the model runs on: one per rule worth exercising. */
 export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.freeze([
-  { name: 'acme', plan: 'small', owners: ['alice'] },
-  { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] } },
-  { name: 'initech', plan: 'free', owners: ['alice'] },
-  { name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
+  // Ids unlike the names, so a service or store that keys by name where it should key by id fails the run.
+  { id: 'org-1', name: 'acme', plan: 'small', owners: ['alice'] },
+  { id: 'org-2', name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] } },
+  { id: 'org-3', name: 'initech', plan: 'free', owners: ['alice'] },
+  { id: 'org-4', name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
 ]);
 export const ORGS = MODEL_ORGANIZATIONS.map((o) => o.name);
 export const ACTORS: Readonly<Record<string, Actor>> = {
