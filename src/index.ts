@@ -8,8 +8,8 @@
 export { OatError, isOatError } from './errors.js';
 export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';
 
-export { isTokenId, toOrganizationName, toTokenId } from './core/ids.js';
-export type { Brand, OrganizationName, TokenId } from './core/ids.js';
+export { isTokenId, toOrganizationId, toOrganizationName, toTokenId } from './core/ids.js';
+export type { Brand, OrganizationId, OrganizationName, TokenId } from './core/ids.js';
 
 export { PUBLIC_REPOSITORIES_PATH, TOKEN_STATES, freezeRecord, isExpired, statusOf } from './core/token.js';
 export type { AccessTokenRecord, EpochMillis, OrganizationResource, RepositoryResource, Resource, TokenState, TokenStatus } from './core/token.js';
@@ -63,18 +63,22 @@ export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/f
 
 export { parseStoredRecord } from './core/record-schema.js';
 
+export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
+export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
+
 export { DEFAULT_POLICY, createPolicy } from './core/policy.js';
 export type { PolicyOptions, TokenPolicy } from './core/policy.js';
 
 export { parseCreateInput, parseUpdateInput, safeParseCreateInput, safeParseUpdateInput } from './core/schemas.js';
 export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateTokenInput } from './core/schemas.js';
 
-export { createTokenService } from './service/service.js';
-export type { CreatedToken, ListOptions, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
+export { PURGE_ACTOR, createTokenService } from './service/service.js';
+export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
 export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
+export type { StaticOrganizationProfile } from './service/directory.js';
 export { systemClock } from './service/clock.js';
 export { fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
 export { TokenSecret } from './service/secret.js';

@@ -30,6 +30,11 @@ export interface TokenManager {
  * through the `OrganizationDirectory` port and never keeps its own copy.
  */
 export interface OrganizationProfile {
+  /**
+   * The organization's stable id (see `toOrganizationId`): tokens belong to it.
+   * Never reused for another organization, and kept through a rename.
+   */
+  readonly id: string;
   /** Organization name (compared with ASCII-only case folding). */
   readonly name: string;
   /** Plan name, looked up in the plan table (for example `team`, `business`). */

@@ -9,6 +9,13 @@ export type TokenId = Brand<string, 'TokenId'>;
 /** An organization's name, normalised to lower case. */
 export type OrganizationName = Brand<string, 'OrganizationName'>;
 
+/**
+ * An organization's stable identity as the host's directory gives it: 1 to
+ * 255 characters, no control characters, compared exactly (no case folding).
+ * Tokens belong to it, not to the name, which may change or be freed.
+ */
+export type OrganizationId = Brand<string, 'OrganizationId'>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ORG = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
@@ -53,4 +60,16 @@ export function toOrganizationName(value: unknown): OrganizationName | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) return null;
   const lower = foldAsciiCase(value);
   return ORG.test(lower) ? (lower as OrganizationName) : null;
+}
+
+// C0, DEL and C1 controls: an id is logged and stored, so it must print as it is.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Brands an organization id: a string of 1 to 255 characters without
+ * control characters, kept exactly as given. Returns `null` for anything else.
+ */
+export function toOrganizationId(value: unknown): OrganizationId | null {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255 || CONTROL.test(value)) return null;
+  return value as OrganizationId;
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
-import { toOrganizationName, toTokenId } from './ids.js';
+import { toOrganizationId, toOrganizationName, toTokenId } from './ids.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
   'id',
+  'organizationId',
   'organization',
   'label',
   'description',
@@ -24,6 +25,7 @@ type Field = (typeof FIELDS)[number];
 // The snake_case spelling SQL schemas use; accepted when the camelCase key is absent.
 const SNAKE: Readonly<Record<Field, string>> = {
   id: 'id',
+  organizationId: 'organization_id',
   organization: 'organization',
   label: 'label',
   description: 'description',
@@ -102,6 +104,12 @@ const organization = z.unknown().transform((value, ctx) => {
   return name ?? ('' as never);
 });
 
+const organizationId = z.unknown().transform((value, ctx) => {
+  const id = toOrganizationId(value);
+  if (id === null) ctx.addIssue({ code: 'custom', message: 'must be an organization id (1 to 255 characters, no control characters)' });
+  return id ?? ('' as never);
+});
+
 const version = z.unknown().transform((value, ctx): number => {
   const n =
     typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && COUNT_TEXT.test(value) ? Number(value) : NaN;
@@ -126,6 +134,7 @@ const resource = z.object({
 
 const rowSchema = z.object({
   id: tokenId,
+  organizationId,
   organization,
   label: z.string(),
   // Some schemas store "no description" as NULL; the record spells it ''.
@@ -209,6 +218,7 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
     const v = parsed.data;
     return freezeRecord<AccessTokenRecord>({
       id: v.id,
+      organizationId: v.organizationId,
       organization: v.organization,
       label: v.label,
       description: v.description,

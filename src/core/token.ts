@@ -1,4 +1,4 @@
-import type { OrganizationName, TokenId } from './ids.js';
+import type { OrganizationId, OrganizationName, TokenId } from './ids.js';
 
 /**
  * An instant: milliseconds since 1970-01-01T00:00:00Z, as `Date.now()` returns it.
@@ -52,7 +52,13 @@ export const PUBLIC_REPOSITORIES_PATH = '*/*/public';
  */
 export interface AccessTokenRecord {
   readonly id: TokenId;
-  /** The organization that owns the token, lower case. */
+  /** The id of the organization that owns the token: ownership, quota and listing go by it. Fixed at creation. */
+  readonly organizationId: OrganizationId;
+  /**
+   * An organization name, lower case, for display only: stores keep the name
+   * the token was created under, and the service hands records out under the
+   * organization's current name. Never decides who owns the token.
+   */
   readonly organization: OrganizationName;
   /** Trimmed, 1 to 100 characters. */
   readonly label: string;

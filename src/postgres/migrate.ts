@@ -20,8 +20,11 @@ export const MIGRATION_LOCK_KEY = 0x6f6174;
  * transaction-scoped advisory lock while it runs (concurrent
  * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide).
  *
- * Records {@link SCHEMA_VERSION} in `oat_schema_version`, which also upgrades
- * a schema 0.1 made (it had no version table). A schema that records a newer
+ * Records {@link SCHEMA_VERSION} in `oat_schema_version`, and upgrades an
+ * older schema (0.1 had no version table; version 1 had no
+ * `organization_id`): every existing token's `organization_id` becomes its
+ * organization name, so the host's directory must give those organizations
+ * ids equal to their names. A schema that records a newer
  * or unknown version is left untouched: `migrate` rejects with
  * `MISCONFIGURED` naming both versions, and never lowers a recorded version.
  *
@@ -42,7 +45,7 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
     await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       // Read under the lock, so no other migrate changes the version between this check and the DDL.
-      const refusal = versionRefusal(await readSchemaState(client, schema), schema);
+      const refusal = versionRefusal(await readSchemaState(client, schema), schema, true);
       if (refusal !== undefined) throw refusal;
       await client.query(ddl);
       return { commit: true, value: undefined };

@@ -36,15 +36,22 @@ function shown(version: unknown): string {
 
 /**
  * Why this code cannot work on tables at `state`, or `undefined` when it can:
- * `MISCONFIGURED` naming both versions for a newer or unknown one. `absent`
- * passes: it is `migrate`'s starting point; the store refuses it separately.
+ * `MISCONFIGURED` naming both versions for a newer or unknown one, and for an
+ * older one (no version table reads as 1) unless `olderIsFine` (`migrate`
+ * upgrades it). `absent` passes: it is `migrate`'s starting point; the store
+ * refuses it separately.
  */
-export function versionRefusal(state: SchemaState, schema: string): OatError | undefined {
-  if (state.kind !== 'recorded' || state.version === SCHEMA_VERSION) return undefined;
-  const { version } = state;
+export function versionRefusal(state: SchemaState, schema: string, olderIsFine = false): OatError | undefined {
+  if (state.kind === 'absent' || (state.kind === 'recorded' && state.version === SCHEMA_VERSION)) return undefined;
+  // No version table: the layout of 0.1, version 1.
+  const version = state.kind === 'unversioned' ? 1 : state.version;
   const context = { schema, databaseVersion: typeof version === 'number' ? version : null, libraryVersion: SCHEMA_VERSION };
   if (typeof version === 'number' && Number.isSafeInteger(version) && version > SCHEMA_VERSION) {
     return new OatError('MISCONFIGURED', `database schema version ${version} is newer than this library's ${SCHEMA_VERSION}`, { context });
+  }
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version >= 1) {
+    if (olderIsFine) return undefined;
+    return new OatError('MISCONFIGURED', `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate)`, { context });
   }
   return new OatError('MISCONFIGURED', `database schema version ${shown(version)} is unknown to this library, whose version is ${SCHEMA_VERSION}`, { context });
 }

@@ -38,17 +38,19 @@ export function tableNames(schema: string): TableNames {
 /**
  * The version of the tables {@link migrationSql} creates, recorded in
  * `oat_schema_version` by `migrate`. The store refuses a database that
- * records a newer or unknown version. A schema made by 0.1, which had no
- * version table, has exactly the tables of version 1.
+ * records an older, newer or unknown version. A schema made by 0.1, which had
+ * no version table, has exactly the tables of version 1; version 2 adds
+ * `oat_tokens.organization_id` and keys the quota rows by it.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * The DDL that creates the store's tables in `schema`; every statement is
  * `IF NOT EXISTS`, so running it again changes nothing.
  *
  * `oat_org_quota.live` is the number of non-deleted tokens of the
- * organization: the quota guard locks and bumps this one row, and every move
+ * organization id (the column is called `organization`; from 0.1 it held
+ * names, which the upgrade makes the ids): the quota guard locks and bumps this one row, and every move
  * to `deleted` lowers it in the same statement, so it always equals the count.
  * `oat_schema_version` records {@link SCHEMA_VERSION}; the upsert never lowers
  * a version a newer release recorded.
@@ -60,6 +62,7 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
   const createSchema = schema === DEFAULT_SCHEMA ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)};\n\n`;
   return `${createSchema}CREATE TABLE IF NOT EXISTS ${tokens} (
   id             uuid        PRIMARY KEY,
+  organization_id text       NOT NULL,
   organization   text        NOT NULL,
   label          text        NOT NULL,
   description    text        NOT NULL,
@@ -77,7 +80,13 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
 
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON ${tokens} (secret_hash);
 
-CREATE INDEX IF NOT EXISTS oat_tokens_listing_idx ON ${tokens} (organization, created_at, id);
+-- From version 1 (and 0.1): the id of every existing token is its organization name.
+ALTER TABLE ${tokens} ADD COLUMN IF NOT EXISTS organization_id text;
+UPDATE ${tokens} SET organization_id = organization WHERE organization_id IS NULL;
+ALTER TABLE ${tokens} ALTER COLUMN organization_id SET NOT NULL;
+DROP INDEX IF EXISTS ${quoteSchema(schema)}.oat_tokens_listing_idx;
+
+CREATE INDEX IF NOT EXISTS oat_tokens_organization_id_listing_idx ON ${tokens} (organization_id, created_at, id);
 
 CREATE TABLE IF NOT EXISTS ${quota} (
   organization text    PRIMARY KEY,
@@ -99,15 +108,15 @@ export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
 
 /** The token columns in the order every statement here reads and writes them. */
 export const TOKEN_COLUMNS =
-  'id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
+  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
 
 /** Every statement the store runs against one schema; all values are bound parameters. */
 export interface Statements {
-  /** $1 organization, $2 limit, $3 1 (or 0 for a record inserted already deleted). Returns `live` when the guard let it through. */
+  /** $1 organization id, $2 limit, $3 1 (or 0 for a record inserted already deleted). Returns `live` when the guard let it through. */
   readonly reserveQuota: string;
-  /** $1 organization, $2 id, $3 secret hash. Why a reservation was refused. */
+  /** $1 organization id, $2 id, $3 secret hash. Why a reservation was refused. */
   readonly refusal: string;
-  /** $1..$14 the record in {@link TOKEN_COLUMNS} order. Returns a row unless id or secret hash exists. */
+  /** $1..$15 the record in {@link TOKEN_COLUMNS} order. Returns a row unless id or secret hash exists. */
   readonly insertToken: string;
   /** $1 id, $2 expected version, $3..$12 the new values. Returns `replaced` (0 or 1). */
   readonly replace: string;
@@ -119,11 +128,11 @@ export interface Statements {
   readonly byId: string;
   /** $1 secret hash. */
   readonly bySecretHash: string;
-  /** $1 organization, $2 now, $3 statuses, $4 offset, $5 limit. Each row carries `total`. */
+  /** $1 organization id, $2 now, $3 statuses, $4 offset, $5 limit. Each row carries `total`. */
   readonly listPage: string;
-  /** $1 organization, $2 now, $3 statuses. */
+  /** $1 organization id, $2 now, $3 statuses. */
   readonly listTotal: string;
-  /** $1 organization. */
+  /** $1 organization id. */
   readonly countLive: string;
 }
 
@@ -131,7 +140,7 @@ export interface Statements {
 export function statements(schema: string): Statements {
   const { tokens, quota } = tableNames(schema);
   const matching = `FROM ${tokens}
-    WHERE organization = $1
+    WHERE organization_id = $1
       AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END) = ANY($3::text[])`;
   return {
     // One statement that is both the guard and the write. A first token
@@ -146,7 +155,7 @@ export function statements(schema: string): Statements {
     refusal: `SELECT COALESCE((SELECT live FROM ${quota} WHERE organization = $1), 0) AS live,
     EXISTS (SELECT 1 FROM ${tokens} WHERE id = $2::uuid OR secret_hash = $3) AS duplicate`,
     insertToken: `INSERT INTO ${tokens} (${TOKEN_COLUMNS})
-    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15)
     ON CONFLICT DO NOTHING
     RETURNING id`,
     // The version check and the quota release are one statement, hence one
@@ -155,10 +164,10 @@ export function statements(schema: string): Statements {
       UPDATE ${tokens} SET label = $3, description = $4, created_by = $5, created_at = $6, updated_at = $7,
         expires_at = $8, state = $9, resources = $10::jsonb, display_prefix = $11, version = $12
       WHERE id = $1::uuid AND version = $2 AND state <> 'deleted'
-      RETURNING organization, state
+      RETURNING organization_id, state
     ), freed AS (
       UPDATE ${quota} AS q SET live = q.live - 1 FROM moved
-      WHERE q.organization = moved.organization AND moved.state = 'deleted'
+      WHERE q.organization = moved.organization_id AND moved.state = 'deleted'
     )
     SELECT count(*)::integer AS replaced FROM moved`,
     exists: `SELECT 1 FROM ${tokens} WHERE id = $1::uuid`,
@@ -196,7 +205,7 @@ export function counterStatements(schema: string): CounterStatements {
     lockCounters: `LOCK TABLE ${quota} IN EXCLUSIVE MODE`,
     // Every organization that has a counter or a token; a missing counter counts as 0.
     compare: `WITH live AS (
-      SELECT organization, (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization
+      SELECT organization_id AS organization, (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization_id
     ), compared AS (
       SELECT COALESCE(q.organization, l.organization) AS organization, COALESCE(q.live, 0) AS counted, COALESCE(l.live, 0) AS live
       FROM ${quota} AS q FULL JOIN live AS l ON l.organization = q.organization

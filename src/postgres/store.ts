@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { OrganizationId, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
@@ -40,6 +40,7 @@ function timestamp(ms: EpochMillis | null): Date | null {
 function insertValues(record: AccessTokenRecord): unknown[] {
   return [
     record.id,
+    record.organizationId,
     record.organization,
     toTextColumn(record.label),
     toTextColumn(record.description),
@@ -102,7 +103,8 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * than {@link SCHEMA_VERSION}, or holding no tables at all, fails every call
  * with `MISCONFIGURED` before any statement touches a table; that refusal is
  * not cached, so the store works once `migrate` has run. A schema 0.1 made
- * (no version table) is version 1 and is used as it is.
+ * (no version table) is version 1, and like any version older than
+ * {@link SCHEMA_VERSION} is refused until `migrate` upgrades it.
  *
  * @param pool - a `pg.Pool` the caller owns (and ends); `pg` is a peer dependency.
  * @param options - `schema`: where the tables live (default `public`).
@@ -141,9 +143,9 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       try {
         await schemaUsable();
         return await inTransaction<InsertOutcome>(pool, async (client) => {
-          const reserved = await client.query(sql.reserveQuota, [record.organization, bound, slot]);
+          const reserved = await client.query(sql.reserveQuota, [record.organizationId, bound, slot]);
           if (reserved.rowCount === 0) {
-            const why = await client.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organization, record.id, record.secretHash]);
+            const why = await client.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organizationId, record.id, record.secretHash]);
             const row = why.rows[0];
             if (row?.duplicate === true) return { commit: false, value: { inserted: false, reason: 'DUPLICATE' } };
             return { commit: false, value: { inserted: false, reason: 'QUOTA_EXCEEDED', count: Number(row?.live ?? 0) } };
@@ -195,7 +197,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
 
     async list(query: ListQuery): Promise<TokenPage> {
       const statuses = [...(query.statuses ?? LIVE_STATUSES)];
-      const filter = [query.organization, timestamp(query.now), statuses];
+      const filter = [query.organizationId, timestamp(query.now), statuses];
       const window = [Math.max(0, Math.floor(query.offset)), Math.max(1, Math.floor(query.limit))];
       let rows: ReadonlyArray<Record<string, unknown> & { total: number }>;
       let total: number;
@@ -211,10 +213,10 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(decodeRow(row)))), total });
     },
 
-    async countLive(organization: OrganizationName): Promise<number> {
+    async countLive(organizationId: OrganizationId): Promise<number> {
       try {
         await schemaUsable();
-        const result = await pool.query<{ live: number }>(sql.countLive, [organization]);
+        const result = await pool.query<{ live: number }>(sql.countLive, [organizationId]);
         return result.rows[0]?.live ?? 0;
       } catch (error) {
         throw storeFault('countLive', error);

@@ -1,6 +1,7 @@
 import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
 import { compileGrants, type CompiledGrants } from '../core/grants.js';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import { checkOwnership, rebaseResources } from '../core/identity.js';
+import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
@@ -19,13 +20,16 @@ import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore
  * Frozen, and shared by every login with the same version of the token.
  */
 export interface Principal {
+  /** The organization's name as the login resolved it: its current name. */
   readonly organization: OrganizationName;
+  /** The organization's stable id, which owns the token. */
+  readonly organizationId: OrganizationId;
   readonly tokenId: TokenId;
   /** The token's label, for logs. */
   readonly label: string;
   /** When the token stops working (`null`: never). Credentials derived from it, such as registry JWTs, must not outlive it. */
   readonly expiresAt: EpochMillis | null;
-  /** Compiled once per stored version of the token. */
+  /** Compiled once per stored version of the token and organization name, grants read under that name. */
   readonly grants: CompiledGrants;
 }
 
@@ -130,25 +134,28 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     young.set(record.id, entry);
   };
 
-  const principalFor = (record: AccessTokenRecord): PrincipalEntry => {
+  const principalFor = (record: AccessTokenRecord, name: OrganizationName): PrincipalEntry => {
     // Object identity is trusted only for frozen records: nobody can have changed one in place.
+    // The name is part of the key: after a rename the grants must read under the new one.
     const frozen = Object.isFrozen(record);
     const same = frozen ? byRecord.get(record) : undefined;
-    if (same !== undefined) return same;
+    if (same !== undefined && same.name === name) return same;
     const cached = young.get(record.id) ?? old.get(record.id);
-    if (cached !== undefined && cached.version === record.version) {
+    if (cached !== undefined && cached.version === record.version && cached.name === name) {
       remember(record, cached);
       return cached;
     }
     const principal: Principal = Object.freeze({
-      organization: record.organization,
+      organization: name,
+      organizationId: record.organizationId,
       tokenId: record.id,
       label: record.label,
       expiresAt: record.expiresAt,
-      grants: compileGrants(record.organization, record.resources, policy),
+      grants: compileGrants(name, rebaseResources(record.resources, name), policy),
     });
     const entry: PrincipalEntry = {
       version: record.version,
+      name,
       result: Object.freeze({ ok: true, principal }),
       touchedAt: record.lastUsedAt ?? Number.NEGATIVE_INFINITY,
     };
@@ -170,16 +177,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       throw portFault('STORE_FAILURE', 'The token store failed', error);
     }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
-    // Organization names are stored lower case; most clients send them that way, so compare before folding.
-    if (record.organization !== username && (typeof username !== 'string' || foldAsciiCase(username) !== record.organization)) {
-      return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
-    }
-    if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
-    if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
-    if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
+    // The name is resolved to the organization that holds it now, and the token must belong to that one's id:
+    // a renamed organization keeps its tokens, a new holder of a freed name gets none of the old ones.
+    const name = toOrganizationName(username);
+    if (name === null) return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
     let found: unknown;
     try {
-      const pending = organizations.get(record.organization);
+      const pending = organizations.get(name);
       // A synchronous directory answers without a trip through the microtask queue.
       found = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
@@ -187,6 +191,12 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     }
     const known = typeof found === 'object' && found !== null ? checkedProfiles.get(found) : undefined;
     const organization = known !== undefined ? (found as OrganizationProfile) : checkProfile(found);
+    const owner = checkOwnership(record, name, organization);
+    if (!owner.allowed) return fail(now, username, DENIED[owner.code], record, hash);
+    if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
+    if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
+    if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
+    // Only narrows the type: checkOwnership has already refused a missing profile.
     if (organization === null) return fail(now, username, DENIED.ORGANIZATION_UNKNOWN, record, hash);
     const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : NO_CLIENT);
     if (!compatible.allowed) return fail(now, username, INCOMPATIBLE[compatible.code], record, hash);
@@ -198,7 +208,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     const cap = tokenLifetimeCap(organization, policy);
     if (isLifetimeExceeded(record.createdAt, cap, now)) return fail(now, username, DENIED.LIFETIME_EXCEEDED, record, hash);
 
-    const entry = principalFor(record);
+    const entry = principalFor(record, name);
     // Last used, at most once per interval: the entry remembers this process's last write, so a busy
     // token's stored lastUsedAt is read only when a write may be due.
     const due = now - deps.lastUsedIntervalMs;
@@ -216,7 +226,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
     const capEnd = cap === null ? null : record.createdAt + cap * DAY_MS;
     const result = capEnd !== null && entry.result.ok && (record.expiresAt === null || capEnd < record.expiresAt) ? capped(entry.result.principal, capEnd) : entry.result;
-    emit?.({ type: 'access_token.authenticate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
+    emit?.({ type: 'access_token.authenticate', at: now, organization: name, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
   };
 }
@@ -237,7 +247,7 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
 const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult => Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
-type PrincipalEntry = { readonly version: number; readonly result: AuthenticationResult; touchedAt: number };
+type PrincipalEntry = { readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
 const NO_CLIENT: ClientContext = Object.freeze({});
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -1,24 +1,39 @@
 import type { OrganizationProfile } from '../core/access.js';
-import { toOrganizationName } from '../core/ids.js';
+import { toOrganizationId, toOrganizationName } from '../core/ids.js';
 import { isTokenLifetimeDays } from '../core/lifetime.js';
 import { OatError } from '../errors.js';
 import type { OrganizationDirectory } from './ports.js';
+
+/** A profile in a static list: `id` may be left out, and is then the name. */
+export type StaticOrganizationProfile = Omit<OrganizationProfile, 'id'> & { readonly id?: string };
 
 /**
  * An {@link OrganizationDirectory} over a fixed list of profiles, for tests,
  * examples and hosts whose organizations live in configuration.
  *
+ * Invariant: a profile without `id` gets its lower-case name as id, so a
+ * list written for 0.1 keeps its tokens; give an organization an explicit id
+ * before renaming it, and a new id to any organization that takes a freed
+ * name. Two profiles with the same name or the same id throw `MISCONFIGURED`.
+ *
  * @example
  * ```ts
- * const organizations = createStaticOrganizationDirectory([{ name: 'acme', plan: 'business', owners: ['alice'] }]);
+ * const organizations = createStaticOrganizationDirectory([{ id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }]);
  * ```
  */
-export function createStaticOrganizationDirectory(profiles: ReadonlyArray<OrganizationProfile>): OrganizationDirectory {
+export function createStaticOrganizationDirectory(profiles: ReadonlyArray<StaticOrganizationProfile>): OrganizationDirectory {
   const byName = new Map<string, OrganizationProfile>();
+  const ids = new Set<string>();
   for (const profile of profiles) {
     const name = toOrganizationName(profile.name);
     if (name === null) throw new OatError('MISCONFIGURED', `"${profile.name}" is not a valid organization name`, { context: { field: 'name' } });
-    byName.set(name, Object.freeze({ ...profile }));
+    const id = profile.id === undefined ? name : toOrganizationId(profile.id);
+    if (id === null) throw new OatError('MISCONFIGURED', `The organization "${name}" has an invalid id`, { context: { field: 'id', organization: name } });
+    if (byName.has(name) || ids.has(id)) {
+      throw new OatError('MISCONFIGURED', `Two organizations share the name "${name}" or the id of "${name}"`, { context: { field: byName.has(name) ? 'name' : 'id', organization: name } });
+    }
+    ids.add(id);
+    byName.set(name, Object.freeze({ ...profile, id }));
   }
   return Object.freeze({ get: (name: string) => byName.get(name) ?? null });
 }
@@ -33,7 +48,7 @@ const isRawResource = (value: unknown): boolean => {
 
 /**
  * Checks what a host's directory returned before any rule reads it: `null`,
- * or a profile with a string `name` and `plan`, `owners` as strings, a
+ * or a profile with an organization `id` (see `toOrganizationId`), a string `name` and `plan`, `owners` as strings, a
  * well-formed `company` if any, and `tokenManagers` with usernames (and
  * ceilings shaped like resources) if any, and a `maxTokenLifetimeDays` of 1
  * to 366 or `null` if any. Anything else is the host's fault, reported
@@ -44,6 +59,7 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
   const p = (typeof profile === 'object' ? profile : {}) as Record<string, unknown>;
   const bad: string[] = [];
   if (typeof profile !== 'object') bad.push('(profile)');
+  if (toOrganizationId(p.id) === null) bad.push('id');
   if (typeof p.name !== 'string') bad.push('name');
   if (typeof p.plan !== 'string') bad.push('plan');
   if (!isStringArray(p.owners)) bad.push('owners');

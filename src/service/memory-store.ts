@@ -1,4 +1,4 @@
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import { freezeRecord, statusOf, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from './ports.js';
 
@@ -7,7 +7,7 @@ const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
 
 /**
  * The embedded default {@link TokenStore}: records in memory, indexed by id
- * and by secret hash, with a per-organization counter so the quota guard is
+ * and by secret hash, with a counter per organization id so the quota guard is
  * O(1). Every method runs to completion synchronously before its promise
  * resolves, so each guard is atomic within the process. It keeps deeply
  * frozen records and hands out those same objects (and frozen pages): with
@@ -22,10 +22,12 @@ const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
 export function createMemoryTokenStore(): TokenStore & { readonly size: number } {
   const byId = new Map<string, AccessTokenRecord>();
   const byHash = new Map<string, AccessTokenRecord>();
+  // Keyed by organization id: ownership, listing and quota follow the id, never the name.
   const idsByOrg = new Map<string, Set<string>>();
   const live = new Map<string, number>();
-  // One string per organization name, so 100k records share it.
+  // One string per organization name and id, so 100k records share them.
   const intern = new Map<string, OrganizationName>();
+  const internId = new Map<string, OrganizationId>();
 
   const put = (record: AccessTokenRecord): void => {
     byId.set(record.id, record);
@@ -38,26 +40,31 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
     },
     insertWithinQuota(record, limit): Promise<InsertOutcome> {
       if (byId.has(record.id) || byHash.has(record.secretHash)) return resolved({ inserted: false, reason: 'DUPLICATE' });
-      const count = live.get(record.organization) ?? 0;
+      const count = live.get(record.organizationId) ?? 0;
       if (count >= limit) return resolved({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
       let organization = intern.get(record.organization);
       if (organization === undefined) {
         organization = record.organization;
         intern.set(organization, organization);
       }
-      put(freezeRecord({ ...record, organization }));
-      let ids = idsByOrg.get(organization);
-      if (ids === undefined) idsByOrg.set(organization, (ids = new Set()));
+      let organizationId = internId.get(record.organizationId);
+      if (organizationId === undefined) {
+        organizationId = record.organizationId;
+        internId.set(organizationId, organizationId);
+      }
+      put(freezeRecord({ ...record, organization, organizationId }));
+      let ids = idsByOrg.get(organizationId);
+      if (ids === undefined) idsByOrg.set(organizationId, (ids = new Set()));
       ids.add(record.id);
-      if (record.state !== 'deleted') live.set(organization, count + 1);
+      if (record.state !== 'deleted') live.set(organizationId, count + 1);
       return resolved({ inserted: true });
     },
     replace(record, expectedVersion): Promise<ReplaceOutcome> {
       const stored = byId.get(record.id);
       if (stored === undefined) return resolved('not-found');
       if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved('conflict');
-      put(freezeRecord({ ...record, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
-      if (record.state === 'deleted') live.set(stored.organization, (live.get(stored.organization) ?? 1) - 1);
+      put(freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
+      if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved('replaced');
     },
     touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
@@ -77,15 +84,15 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
     list(query: ListQuery): Promise<TokenPage> {
       const wanted = new Set(query.statuses ?? LIVE);
       const matching: AccessTokenRecord[] = [];
-      for (const id of idsByOrg.get(query.organization) ?? []) {
+      for (const id of idsByOrg.get(query.organizationId) ?? []) {
         const record = byId.get(id) as AccessTokenRecord;
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
       matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
     },
-    countLive(organization) {
-      return resolved(live.get(organization) ?? 0);
+    countLive(organizationId) {
+      return resolved(live.get(organizationId) ?? 0);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { OrganizationProfile } from '../core/access.js';
 import type { AuthenticationDenialCode } from './authenticator.js';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
 /** Outcome of {@link TokenStore.insertWithinQuota}. */
@@ -20,7 +20,8 @@ export interface TokenPage {
 
 /** A listing query. Results are ordered by `createdAt`, then `id`, ascending. */
 export interface ListQuery {
-  readonly organization: OrganizationName;
+  /** The owning organization's id: tokens are listed by `organizationId`, whatever name they were created under. */
+  readonly organizationId: OrganizationId;
   /**
    * Statuses to include; `expired` is derived with `now` (not deleted and
    * `expiresAt <= now`), and `active` / `inactive` then mean "and not
@@ -47,8 +48,8 @@ export interface ListQuery {
  */
 export interface TokenStore {
   /**
-   * Inserts `record` only while its organization holds fewer than `limit`
-   * non-deleted tokens, counted and inserted atomically: N concurrent calls at
+   * Inserts `record` only while its organization (`record.organizationId`)
+   * holds fewer than `limit` non-deleted tokens, counted and inserted atomically: N concurrent calls at
    * a limit of k leave at most k tokens, across processes for a shared
    * database. Refuses with `DUPLICATE` when the id or the secret hash exists.
    */
@@ -59,7 +60,8 @@ export interface TokenStore {
    * `deleted`; otherwise `conflict` (or `not-found`). Atomic: of two
    * concurrent replaces expecting the same version, at most one applies. A
    * replace into `deleted` frees the quota it held in the same step.
-   * `lastUsedAt` of `record` is ignored: the stored one is kept.
+   * `lastUsedAt`, `organizationId`, `organization` and `secretHash` of
+   * `record` are ignored: the stored ones are kept.
    */
   replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome>;
   /**
@@ -79,10 +81,10 @@ export interface TokenStore {
    * queue.
    */
   findBySecretHash(secretHash: string): AccessTokenRecord | null | Promise<AccessTokenRecord | null>;
-  /** One page of an organization's tokens and the total that match. */
+  /** One page of an organization's tokens (by `organizationId`) and the total that match. */
   list(query: ListQuery): Promise<TokenPage>;
-  /** How many non-deleted tokens the organization holds (the quota count). */
-  countLive(organization: OrganizationName): Promise<number>;
+  /** How many non-deleted tokens the organization with this id holds (the quota count). */
+  countLive(organizationId: OrganizationId): Promise<number>;
 }
 
 /**
@@ -165,6 +167,10 @@ export interface EventSink {
  * settings. Read through this port so the library keeps no copy.
  */
 export interface OrganizationDirectory {
-  /** The profile of an organization (name lower case), or `null` when there is none. */
+  /**
+   * The profile of the organization that holds this name now (name lower
+   * case), or `null` when none does. Its `id` must stay with the organization
+   * through renames and never be given to another one.
+   */
   get(name: OrganizationName): OrganizationProfile | null | Promise<OrganizationProfile | null>;
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
 import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
 import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
-import { toOrganizationName, toTokenId, type OrganizationName, type TokenId } from '../core/ids.js';
+import { presentRecord } from '../core/identity.js';
+import { toOrganizationId, toOrganizationName, toTokenId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
@@ -14,7 +15,7 @@ import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
-import { checkProfile, createStaticOrganizationDirectory } from './directory.js';
+import { checkProfile, createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
 import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 import { TokenSecret } from './secret.js';
@@ -22,8 +23,8 @@ import { TokenSecret } from './secret.js';
 /** Options for {@link createTokenService}. Only `store` is required. */
 export interface TokenServiceOptions {
   readonly store: TokenStore;
-  /** The host's organizations, or a fixed list of profiles. Default: none. */
-  readonly organizations?: OrganizationDirectory | ReadonlyArray<OrganizationProfile>;
+  /** The host's organizations, or a fixed list of profiles (see `createStaticOrganizationDirectory`). Default: none. */
+  readonly organizations?: OrganizationDirectory | ReadonlyArray<StaticOrganizationProfile>;
   /** Default: SHA-256, base64url. */
   readonly hasher?: SecretHasher;
   /** Default: the system clock. */
@@ -76,6 +77,16 @@ export interface TokenListPage {
   readonly pageSize: number;
 }
 
+/** What {@link TokenService.purgeOrganization} did. Frozen. */
+export interface OrganizationPurge {
+  readonly organizationId: OrganizationId;
+  /** Tokens this call moved to `deleted` (and whose quota it freed). */
+  readonly deleted: number;
+}
+
+/** The `actor` of the `access_token.delete` events a purge emits: the host, not a person. */
+export const PURGE_ACTOR = 'host:purge';
+
 /**
  * The token service: management for people, authentication and authorization for machines.
  * Everything it returns (records, pages, created tokens, principals) is deeply
@@ -97,6 +108,17 @@ export interface TokenService {
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Deletes for good; frees the quota the token held. */
   delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /**
+   * Deletes every token of an organization id, whatever its state or name,
+   * for a host whose organization is gone (its tokens can no longer be
+   * reached by name). Not guarded by the lifecycle: nobody is left to
+   * deactivate first. Each token is deleted with the store's version guard and
+   * emits `access_token.delete` with actor {@link PURGE_ACTOR}; a token
+   * created concurrently for the same id may survive, so purge after the
+   * organization has left the directory. Rejects with `VALIDATION_FAILED`
+   * naming `organizationId` when it is not an organization id.
+   */
+  purgeOrganization(organizationId: string): Promise<OrganizationPurge>;
   /** Checks a login as `docker login --username <ORG>` sends it. Never throws for bad input. */
   authenticate(username: unknown, secret: unknown, client?: ClientContext): Promise<AuthenticationResult>;
   /**
@@ -154,7 +176,7 @@ function invalid(path: string, message: string): OatError {
  * ```ts
  * const service = createTokenService({
  *   store: createMemoryTokenStore(),
- *   organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+ *   organizations: [{ id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }],
  * });
  * const { token, secret } = await service.create({ username: 'alice' }, 'acme', {
  *   label: 'ci',
@@ -228,14 +250,15 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
   }
 
-  async function load(org: OrganizationName, id: unknown): Promise<AccessTokenRecord> {
+  /** A live token of the organization (by id), handed out under the organization's current name. */
+  async function load(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
     const tokenId = toTokenId(id);
     if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
     const record = await guard('STORE_FAILURE', storeFailed, () => store.findById(tokenId));
-    if (record === null || record.organization !== org || record.state === 'deleted') {
+    if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
       throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     }
-    return handOut(record);
+    return presentRecord(handOut(record), org);
   }
 
   /**
@@ -249,9 +272,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     id: unknown,
     plan: (record: AccessTokenRecord) => { ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>; changes: UpdateTokenInput; changed: ReadonlyArray<string> },
   ): Promise<AccessTokenRecord> {
-    const { org, username, ceiling } = await manage(actor, organization);
+    const { org, profile, username, ceiling } = await manage(actor, organization);
     for (let attempt = 1; ; attempt++) {
-      const current = await load(org, id);
+      const current = await load(org, profile, id);
       const now = clock.now();
       const { ops, changes, changed } = plan(current);
       // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
@@ -332,6 +355,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         const record = freezeRecord<AccessTokenRecord>({
           // toTokenId flattens the id: randomUUID() returns a tree of string pieces (about 420 extra bytes per stored token).
           id: toTokenId(randomUUID()) as TokenId,
+          // checkProfile has vetted the id.
+          organizationId: profile.id as OrganizationId,
           organization: org,
           label: parsed.value.label,
           description: parsed.value.description,
@@ -362,20 +387,20 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
 
     async get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord> {
-      const { org } = await manage(actor, organization);
-      return load(org, id);
+      const { org, profile } = await manage(actor, organization);
+      return load(org, profile, id);
     },
 
     async list(actor: Actor, organization: string, options: ListOptions = {}): Promise<TokenListPage> {
-      const { org } = await manage(actor, organization);
+      const { org, profile } = await manage(actor, organization);
       const parsed = listSchema.safeParse(options);
       if (!parsed.success) {
         throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix);
       }
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
-      const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-      return Object.freeze({ items: Object.freeze(result.items.map(handOut)), total: result.total, page, pageSize });
+      const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
+      return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, page, pageSize });
     },
 
     update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
@@ -390,6 +415,30 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     deactivate: simple('deactivate'),
     reactivate: simple('reactivate'),
     delete: simple('delete'),
+
+    async purgeOrganization(organizationId: string): Promise<OrganizationPurge> {
+      const id = toOrganizationId(organizationId);
+      if (id === null) throw invalid('organizationId', 'must be an organization id (1 to 255 characters, no control characters)');
+      let deleted = 0;
+      // Every round either deletes a token or counts as a stall; only writers that win every race can exhaust it.
+      for (let stalls = 0; ; ) {
+        const now = clock.now();
+        const page = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: id, now, offset: 0, limit: 100 }));
+        if (page.items.length === 0) return Object.freeze({ organizationId: id, deleted });
+        let progressed = false;
+        for (const record of page.items) {
+          const next = freezeRecord({ ...handOut(record), state: 'deleted' as const, updatedAt: now, version: record.version + 1 });
+          const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, record.version));
+          if (outcome !== 'replaced') continue;
+          deleted++;
+          progressed = true;
+          emit?.({ type: 'access_token.delete', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: PURGE_ACTOR });
+        }
+        if (!progressed && ++stalls >= MAX_ATTEMPTS) {
+          throw new OatError('CONFLICT', 'The organization\'s tokens kept changing during the purge; try again', { context: { organizationId: id, deleted } });
+        }
+      }
+    },
 
     authenticate,
     flush: lastUsed.flush,

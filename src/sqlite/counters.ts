@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { OatError, validationError } from '../errors.js';
 import { requireConnection, setupFailure } from './faults.js';
+import { SCHEMA_VERSION } from './schema.js';
 import { readSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Options of {@link checkQuotaCounters}. */
@@ -11,6 +12,7 @@ export interface CheckQuotaCountersOptions {
 
 /** One organization whose quota counter disagrees with its rows. */
 export interface QuotaCounterMismatch {
+  /** The organization id the counter is kept for (since schema version 2; for tokens from 0.1, their organization name). */
   readonly organization: string;
   /** What `oat_org_counters` holds (0 when the organization has no counter row). */
   readonly counted: number;
@@ -22,7 +24,7 @@ export interface QuotaCounterMismatch {
 export interface QuotaCounterReport {
   /** Organizations checked: every one with a counter row or a token row. */
   readonly checked: number;
-  /** Organizations whose counter differs from their live count, by organization name; as found, before any repair. */
+  /** Organizations whose counter differs from their live count, by organization id; as found, before any repair. */
   readonly mismatches: ReadonlyArray<QuotaCounterMismatch>;
   /** `true` when `repair` was asked and there was something to repair: every mismatch is now corrected. */
   readonly repaired: boolean;
@@ -30,10 +32,10 @@ export interface QuotaCounterReport {
 
 const SQL = {
   tables: `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('oat_tokens', 'oat_org_counters')`,
-  checked: `SELECT count(*) FROM (SELECT organization FROM oat_org_counters UNION SELECT organization FROM oat_tokens)`,
-  mismatches: `WITH live AS (SELECT organization, count(*) AS live FROM oat_tokens WHERE state <> 'deleted' GROUP BY organization)
+  checked: `SELECT count(*) FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens)`,
+  mismatches: `WITH live AS (SELECT organization_id AS organization, count(*) AS live FROM oat_tokens WHERE state <> 'deleted' GROUP BY organization_id)
                SELECT o.organization, coalesce(c.live, 0) AS counted, coalesce(l.live, 0) AS live
-               FROM (SELECT organization FROM oat_org_counters UNION SELECT organization FROM oat_tokens) AS o
+               FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens) AS o
                LEFT JOIN oat_org_counters AS c ON c.organization = o.organization
                LEFT JOIN live AS l ON l.organization = o.organization
                WHERE coalesce(c.live, 0) <> coalesce(l.live, 0)
@@ -66,7 +68,7 @@ function repairWanted(options: unknown): boolean {
  * `busy_timeout`, and no create, delete or other repair on any connection can
  * commit between what it counted and what it wrote. Rejects with
  * `VALIDATION_FAILED` naming `repair` when it is not a boolean,
- * `MISCONFIGURED` when the schema is missing or its version newer or unknown,
+ * `MISCONFIGURED` when the schema is missing or its version older, newer or unknown,
  * and `STORE_FAILURE` (SQLite code in `context.driverCode`) for a driver
  * fault, such as `SQLITE_BUSY` past the timeout, in which case nothing was
  * repaired.
@@ -81,9 +83,15 @@ export function checkQuotaCounters(db: Database.Database, options?: CheckQuotaCo
   try {
     requireConnection(db, 'checkQuotaCounters');
     const repair = repairWanted(options);
-    refuseUnknownVersion(readSchemaVersion(db), 'checkQuotaCounters');
+    const version = readSchemaVersion(db);
+    refuseUnknownVersion(version, 'checkQuotaCounters');
     if (Number(db.prepare(SQL.tables).pluck().get()) !== 2) {
       throw new OatError('MISCONFIGURED', 'SQLite token store: checkQuotaCounters: the token tables are missing (run migrate(db))', { context: { operation: 'checkQuotaCounters' } });
+    }
+    if (version !== SCHEMA_VERSION) {
+      throw new OatError('MISCONFIGURED', `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`, {
+        context: { operation: 'checkQuotaCounters', databaseVersion: version, libraryVersion: SCHEMA_VERSION },
+      });
     }
     // Numbers even on a connection that reads integers as bigint: counts never come near 2^53.
     const checked = db.prepare(SQL.checked).pluck().safeIntegers(false);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { requireConnection, retryWhileBusy, setupFailure } from './faults.js';
-import { SCHEMA_VERSION, SQLITE_SCHEMA_SQL } from './schema.js';
+import { SCHEMA_VERSION, SQLITE_SCHEMA_SQL, SQLITE_UPGRADE_TO_2_SQL } from './schema.js';
 import { readSchemaVersion, recordSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Default `busy_timeout` {@link migrate} sets when the connection has none: how long a writer waits for the lock. */
@@ -16,7 +16,10 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
  * nothing more. WAL is a property of the file and persists; `busy_timeout`
  * is per connection, and better-sqlite3 already sets 5000 ms unless opened
  * with `timeout: 0`. An in-memory database stays in its `memory` journal
- * mode. Upgrades a database of an older schema version (0.1 recorded none);
+ * mode. Upgrades a database of an older schema version (0.1 recorded none):
+ * from before version 2, every token's `organization_id` becomes its
+ * organization name, so the host's directory must give those organizations
+ * ids equal to their names;
  * refuses one whose version is newer than this library's or unknown with
  * `MISCONFIGURED` naming both versions, changing nothing.
  *
@@ -47,11 +50,18 @@ export function migrate(db: Database.Database): void {
     db.transaction(() => {
       const found = readSchemaVersion(db);
       refuseUnknownVersion(found, 'migrate');
+      // Versions 0 (0.1) and 1 have the same token table, without organization_id: rebuild it with the column.
+      if (tokensLackOrganizationId(db)) db.exec(SQLITE_UPGRADE_TO_2_SQL);
       db.exec(SQLITE_SCHEMA_SQL);
-      // Version 0 (0.1) has the same tables and triggers: recording the version is the whole upgrade.
       if (found !== SCHEMA_VERSION) recordSchemaVersion(db);
     }).immediate();
   } catch (error) {
     throw setupFailure('migrate', error);
   }
+}
+
+/** True when an `oat_tokens` table exists without the `organization_id` column of version 2. */
+function tokensLackOrganizationId(db: Database.Database): boolean {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('oat_tokens')`).pluck().all() as string[];
+  return columns.length > 0 && !columns.includes('organization_id');
 }

@@ -1,20 +1,60 @@
 /**
  * The schema version this library reads and writes, recorded by `migrate` in
  * `oat_schema_version`. A database without that table has the unversioned
- * schema of 0.1 (version 0), which `migrate` upgrades.
+ * schema of 0.1 (version 0), which `migrate` upgrades, as it upgrades version
+ * 1 (0.1 plus the version table). Version 2 adds `oat_tokens.organization_id`
+ * and keys the quota counters and the listing index by it.
  *
  * Invariant: a store serves only a database at exactly this version; it
  * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
  * the library) at construction.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** The token table's DDL under `name`: the one definition both a fresh schema and the upgrade to 2 use. */
+function tokensTableSql(name: string, ifNotExists: string): string {
+  return `CREATE TABLE ${ifNotExists}${name} (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  organization_id TEXT    NOT NULL CHECK (organization_id <> ''),
+  organization    TEXT    NOT NULL,
+  label           TEXT    NOT NULL,
+  description     TEXT    NOT NULL,
+  created_by      TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  expires_at      INTEGER,
+  last_used_at    INTEGER,
+  state           TEXT    NOT NULL CHECK (state IN ('active', 'inactive', 'deleted')),
+  resources       TEXT    NOT NULL CHECK (json_valid(resources)),
+  secret_hash     TEXT    NOT NULL,
+  display_prefix  TEXT    NOT NULL,
+  version         INTEGER NOT NULL CHECK (version >= 1)
+) STRICT;`;
+}
+
+/**
+ * Upgrades the `oat_tokens` of schema 0 or 1 (no `organization_id`) to
+ * version 2 inside `migrate`'s transaction: the table is rebuilt with the
+ * column, every row's id set to its organization name (hosts upgrading from
+ * 0.1 give existing organizations ids equal to their names). Dropping the old table drops its indexes and
+ * triggers; {@link SQLITE_SCHEMA_SQL} then creates them keyed by id. The
+ * counters keep their rows: keyed by name before, by the same strings as ids after.
+ */
+export const SQLITE_UPGRADE_TO_2_SQL = `
+${tokensTableSql('oat_tokens_v2', '')}
+INSERT INTO oat_tokens_v2 (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+  SELECT id, organization, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version FROM oat_tokens;
+DROP TABLE oat_tokens;
+ALTER TABLE oat_tokens_v2 RENAME TO oat_tokens;
+`;
 
 /**
  * The SQLite schema of the token store, idempotent (`IF NOT EXISTS`
  * throughout), as `migrate` runs it.
  *
  * Invariant: `oat_org_counters.live` equals the number of non-deleted rows of
- * each organization in `oat_tokens`. Triggers keep it in the same statement as
+ * each organization id in `oat_tokens` (the counter's `organization` column
+ * holds the organization id since version 2). Triggers keep it in the same statement as
  * every insert, state change and hard delete, so no writer (this library, a
  * script, an operator at the `sqlite3` prompt) can let the two drift; the
  * `CHECK (live >= 0)` turns a drift that would go negative into an error.
@@ -23,25 +63,10 @@ export const SCHEMA_VERSION = 1;
  * wrote; `migrate` writes the row, not this SQL.
  */
 export const SQLITE_SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS oat_tokens (
-  id             TEXT    NOT NULL PRIMARY KEY,
-  organization   TEXT    NOT NULL,
-  label          TEXT    NOT NULL,
-  description    TEXT    NOT NULL,
-  created_by     TEXT    NOT NULL,
-  created_at     INTEGER NOT NULL,
-  updated_at     INTEGER NOT NULL,
-  expires_at     INTEGER,
-  last_used_at   INTEGER,
-  state          TEXT    NOT NULL CHECK (state IN ('active', 'inactive', 'deleted')),
-  resources      TEXT    NOT NULL CHECK (json_valid(resources)),
-  secret_hash    TEXT    NOT NULL,
-  display_prefix TEXT    NOT NULL,
-  version        INTEGER NOT NULL CHECK (version >= 1)
-) STRICT;
+${tokensTableSql('oat_tokens', 'IF NOT EXISTS ')}
 
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash ON oat_tokens (secret_hash);
-CREATE INDEX IF NOT EXISTS oat_tokens_organization_created ON oat_tokens (organization, created_at, id);
+CREATE INDEX IF NOT EXISTS oat_tokens_organization_id_created ON oat_tokens (organization_id, created_at, id);
 
 CREATE TABLE IF NOT EXISTS oat_org_counters (
   organization TEXT    NOT NULL PRIMARY KEY,
@@ -51,34 +76,34 @@ CREATE TABLE IF NOT EXISTS oat_org_counters (
 CREATE TRIGGER IF NOT EXISTS oat_tokens_count_insert
 AFTER INSERT ON oat_tokens WHEN NEW.state <> 'deleted'
 BEGIN
-  INSERT INTO oat_org_counters (organization, live) VALUES (NEW.organization, 1)
+  INSERT INTO oat_org_counters (organization, live) VALUES (NEW.organization_id, 1)
   ON CONFLICT (organization) DO UPDATE SET live = live + 1;
 END;
 
 CREATE TRIGGER IF NOT EXISTS oat_tokens_count_delete_state
 AFTER UPDATE OF state ON oat_tokens WHEN OLD.state <> 'deleted' AND NEW.state = 'deleted'
 BEGIN
-  UPDATE oat_org_counters SET live = live - 1 WHERE organization = OLD.organization;
+  UPDATE oat_org_counters SET live = live - 1 WHERE organization = OLD.organization_id;
 END;
 
 CREATE TRIGGER IF NOT EXISTS oat_tokens_count_undelete_state
 AFTER UPDATE OF state ON oat_tokens WHEN OLD.state = 'deleted' AND NEW.state <> 'deleted'
 BEGIN
-  INSERT INTO oat_org_counters (organization, live) VALUES (NEW.organization, 1)
+  INSERT INTO oat_org_counters (organization, live) VALUES (NEW.organization_id, 1)
   ON CONFLICT (organization) DO UPDATE SET live = live + 1;
 END;
 
 CREATE TRIGGER IF NOT EXISTS oat_tokens_count_purge
 AFTER DELETE ON oat_tokens WHEN OLD.state <> 'deleted'
 BEGIN
-  UPDATE oat_org_counters SET live = live - 1 WHERE organization = OLD.organization;
+  UPDATE oat_org_counters SET live = live - 1 WHERE organization = OLD.organization_id;
 END;
 
 CREATE TRIGGER IF NOT EXISTS oat_tokens_fixed_owner
-BEFORE UPDATE OF organization, secret_hash ON oat_tokens
-WHEN NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secret_hash
+BEFORE UPDATE OF organization_id, organization, secret_hash ON oat_tokens
+WHEN NEW.organization_id IS NOT OLD.organization_id OR NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secret_hash
 BEGIN
-  SELECT RAISE(ABORT, 'oat_tokens: organization and secret_hash never change');
+  SELECT RAISE(ABORT, 'oat_tokens: organization_id, organization and secret_hash never change');
 END;
 
 CREATE TABLE IF NOT EXISTS oat_schema_version (
@@ -91,7 +116,7 @@ CREATE TABLE IF NOT EXISTS oat_schema_version (
 export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens',
   'oat_tokens_secret_hash',
-  'oat_tokens_organization_created',
+  'oat_tokens_organization_id_created',
   'oat_org_counters',
   'oat_tokens_count_insert',
   'oat_tokens_count_delete_state',

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { OrganizationId, TokenId } from '../core/ids.js';
 import { parseStoredRecord } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
@@ -23,8 +23,8 @@ const DUPLICATE: InsertOutcome = Object.freeze({ inserted: false, reason: 'DUPLI
 const SQL = {
   duplicate: `SELECT 1 FROM oat_tokens WHERE id = ? UNION ALL SELECT 1 FROM oat_tokens WHERE secret_hash = ? LIMIT 1`,
   live: `SELECT live FROM oat_org_counters WHERE organization = ?`,
-  insert: `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-           VALUES (@id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version)`,
+  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version)`,
   replace: `UPDATE oat_tokens
             SET label = @label, description = @description, created_by = @created_by, created_at = @created_at, updated_at = @updated_at,
                 expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version
@@ -36,13 +36,13 @@ const SQL = {
   byHash: `SELECT * FROM oat_tokens WHERE secret_hash = ?`,
   // "expired" is derived here with the bound `now`, the same rule as statusOf().
   page: `SELECT * FROM oat_tokens
-         WHERE organization = @organization
+         WHERE organization_id = @organization_id
            AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
                IN (SELECT value FROM json_each(@statuses))
          ORDER BY created_at, id
          LIMIT @limit OFFSET @offset`,
   total: `SELECT count(*) FROM oat_tokens
-          WHERE organization = @organization
+          WHERE organization_id = @organization_id
             AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
                 IN (SELECT value FROM json_each(@statuses))`,
   schema: `SELECT name FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))`,
@@ -53,6 +53,7 @@ type Row = Record<string, string | number | null>;
 function toRow(record: AccessTokenRecord): Row {
   return {
     id: record.id,
+    organization_id: record.organizationId,
     organization: record.organization,
     label: record.label,
     description: record.description,
@@ -78,8 +79,10 @@ function problemsOf(db: Database.Database): string[] {
   refuseUnknownVersion(version, 'createSqliteTokenStore');
   const present = new Set((db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]));
   const absent = SQLITE_SCHEMA_OBJECTS.filter((name) => !present.has(name));
-  if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
-  else if (version !== SCHEMA_VERSION) problems.push(`database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`);
+  // A database with tokens but an older version is told so, not handed a list of what the upgrade adds.
+  if (version !== SCHEMA_VERSION && (version !== 0 || present.has('oat_tokens'))) {
+    problems.push(`database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`);
+  } else if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
   if (db.readonly) problems.push('the connection is read-only');
   if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) problems.push('busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))');
   const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
@@ -157,7 +160,7 @@ function storeOver(db: Database.Database): TokenStore {
 
   const insertWithinQuota = db.transaction((row: Row, limit: number): InsertOutcome => {
     if (statement.duplicate.get(row['id'], row['secret_hash']) !== undefined) return DUPLICATE;
-    const count = Number(statement.live.get(row['organization']) ?? 0);
+    const count = Number(statement.live.get(row['organization_id']) ?? 0);
     if (count >= limit) return Object.freeze({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
     statement.insert.run(row);
     return INSERTED;
@@ -180,7 +183,7 @@ function storeOver(db: Database.Database): TokenStore {
 
   return Object.freeze({
     insertWithinQuota(record: AccessTokenRecord, limit: number): Promise<InsertOutcome> {
-      return run('insertWithinQuota', { tokenId: record.id, organization: record.organization }, () => insertWithinQuota.immediate(toRow(record), limit));
+      return run('insertWithinQuota', { tokenId: record.id, organizationId: record.organizationId }, () => insertWithinQuota.immediate(toRow(record), limit));
     },
 
     replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome> {
@@ -222,9 +225,9 @@ function storeOver(db: Database.Database): TokenStore {
     },
 
     list(query: ListQuery): Promise<TokenPage> {
-      return run('list', { organization: query.organization }, () =>
+      return run('list', { organizationId: query.organizationId }, () =>
         listPage({
-          organization: query.organization,
+          organization_id: query.organizationId,
           now: query.now,
           statuses: query.statuses === undefined ? DEFAULT_STATUSES : JSON.stringify(query.statuses),
           limit: query.limit,
@@ -233,8 +236,8 @@ function storeOver(db: Database.Database): TokenStore {
       );
     },
 
-    countLive(organization: OrganizationName): Promise<number> {
-      return run('countLive', { organization }, () => Number(statement.live.get(organization) ?? 0));
+    countLive(organizationId: OrganizationId): Promise<number> {
+      return run('countLive', { organizationId }, () => Number(statement.live.get(organizationId) ?? 0));
     },
   });
 }

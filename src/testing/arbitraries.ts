@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { RawResource, RepositoryRequest } from '../core/grants.js';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import { toOrganizationId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { DEFAULT_SCOPE_CATALOG, type ResourceKind } from '../core/scopes.js';
 import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type EpochMillis, type Resource, type TokenState } from '../core/token.js';
 
@@ -103,6 +103,12 @@ export function tokenIdArbitrary(): fc.Arbitrary<TokenId> {
   return fc.tuple(hex(8), hex(4), hex(4), hex(4), hex(12)).map((p) => p.join('-') as TokenId);
 }
 
+/** Organization ids as hosts make them: UUIDs, numbers, slugs, and any printable text up to 255 characters. */
+export function organizationIdArbitrary(): fc.Arbitrary<OrganizationId> {
+  const printable = fc.string({ minLength: 1, maxLength: 255 }).filter((s) => toOrganizationId(s) !== null);
+  return fc.oneof(tokenIdArbitrary(), fc.nat().map(String), organizationNameArbitrary(), printable).map((s) => s as string as OrganizationId);
+}
+
 /** Frozen, internally consistent token records (validated resources, version >= 1, instants in order, as epoch milliseconds). */
 export function tokenRecordArbitrary(options: { readonly organization?: string; readonly states?: ReadonlyArray<TokenState> } = {}): fc.Arbitrary<AccessTokenRecord> {
   const org = options.organization === undefined ? organizationNameArbitrary() : fc.constant(options.organization as OrganizationName);
@@ -110,6 +116,7 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
     fc
       .record({
         id: tokenIdArbitrary(),
+        organizationId: organizationIdArbitrary(),
         label: fc.string({ minLength: 1, maxLength: 100 }).map((s) => s.trim()).filter((s) => s.length > 0),
         description: fc.string({ maxLength: 200 }),
         createdBy: fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 12 }),
@@ -130,6 +137,7 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
         }));
         return freezeRecord<AccessTokenRecord>({
           id: r.id,
+          organizationId: r.organizationId,
           organization,
           label: r.label,
           description: r.description,

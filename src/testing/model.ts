@@ -1,13 +1,13 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import type { OrganizationName, TokenId } from '../core/ids.js';
+import type { OrganizationId, TokenId } from '../core/ids.js';
 import { createPolicy } from '../core/policy.js';
 import type { TokenState } from '../core/token.js';
 import type { TokenEvent } from '../service/ports.js';
 import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
 import { serviceModelCommands, tour } from './model/commands.js';
-import { MODEL_ORGANIZATIONS, ORGS, PLANS, LAST_USED_INTERVAL, fail, limitOf, live, type ServiceModel, type ServiceModelOptions, type ServiceReal } from './model/world.js';
+import { MODEL_ORGANIZATIONS, ORGS, PLANS, LAST_USED_INTERVAL, fail, limitOf, live, profileOf, type ServiceModel, type ServiceModelOptions, type ServiceReal } from './model/world.js';
 
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
@@ -16,7 +16,7 @@ export type { ServiceModel, ServiceModelOptions, ServiceReal } from './model/wor
 /** Checks what must hold after every step, whatever the commands were. */
 async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<string, TokenState>): Promise<void> {
   for (const org of ORGS) {
-    const count = await r.store.countLive(org as OrganizationName);
+    const count = await r.store.countLive(profileOf(org).id as OrganizationId);
     if (count > limitOf(org)) fail(`${org} holds ${count} tokens, over its limit ${limitOf(org)}`);
     if (count !== live(m, org)) fail(`${org} holds ${count} live tokens, model says ${live(m, org)}`);
   }

@@ -3,6 +3,7 @@ import type { TokenId } from '../core/ids.js';
 import { OatError } from '../errors.js';
 import type { TokenStore } from '../service/ports.js';
 import type { ContractFixture } from './store-contract/harness.js';
+import { identityContract } from './store-contract/identity.js';
 import { insertContract } from './store-contract/insert.js';
 import { readContract } from './store-contract/read.js';
 import { replaceContract } from './store-contract/replace.js';
@@ -119,6 +120,7 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     replaceContract(fixture);
     touchContract(fixture);
     readContract(fixture);
+    identityContract(fixture);
     if (options.inspect !== undefined) storedStateContract(fixture);
     if (shared) sharedStorageContract(fixture);
   });

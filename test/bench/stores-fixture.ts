@@ -34,7 +34,7 @@ export const CREATE_ONE = 'create-one';
 export const CREATE_SPREAD: ReadonlyArray<string> = ['create-0', 'create-1', 'create-2', 'create-3'];
 /** Organizations that hold the stored tokens of the authentication runs. */
 export const AUTH_ORGS: ReadonlyArray<string> = Array.from({ length: 100 }, (_, i) => `auth-${i}`);
-const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [CREATE_ONE, ...CREATE_SPREAD, ...AUTH_ORGS].map((name) => ({ name, plan: 'bench', owners: [ACTOR.username] }));
+const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [CREATE_ONE, ...CREATE_SPREAD, ...AUTH_ORGS].map((name) => ({ id: name, name, plan: 'bench', owners: [ACTOR.username] }));
 
 const inputs = new Map<string, unknown>();
 /** A create request granting pull and push on one repository of `organization`; one shared object per organization. */

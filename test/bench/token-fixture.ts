@@ -75,6 +75,7 @@ export async function buildTokenFixture(count: number): Promise<TokenFixture> {
     const secretHash = hasher.hash(token);
     const record = freezeRecord<AccessTokenRecord>({
       id: uuid(i),
+      organizationId: organization as string as AccessTokenRecord['organizationId'],
       organization,
       label: `token ${i}`,
       description: '',

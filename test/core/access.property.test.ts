@@ -16,6 +16,7 @@ describe('canManageTokens', () => {
     fc.assert(
       fc.property(organization, fc.uniqueArray(username, { maxLength: 3 }), username, ({ owners, companyOwners }, managers, who) => {
         const profile: OrganizationProfile = {
+          id: 'acme',
           name: 'acme',
           plan: 'team',
           owners,
@@ -41,8 +42,8 @@ describe('canManageTokens', () => {
   it('answers for one organization only: a token manager of one organization is nobody in another', () => {
     fc.assert(
       fc.property(username, fc.uniqueArray(username, { maxLength: 3 }), (who, others) => {
-        const home: OrganizationProfile = { name: 'home', plan: 'team', owners: [], tokenManagers: [{ username: who }] };
-        const away: OrganizationProfile = { name: 'away', plan: 'team', owners: others.filter((o) => o !== who), tokenManagers: others.filter((o) => o !== who).map((o) => ({ username: o })) };
+        const home: OrganizationProfile = { id: 'home', name: 'home', plan: 'team', owners: [], tokenManagers: [{ username: who }] };
+        const away: OrganizationProfile = { id: 'away', name: 'away', plan: 'team', owners: others.filter((o) => o !== who), tokenManagers: others.filter((o) => o !== who).map((o) => ({ username: o })) };
         expect(canManageTokens({ username: who }, home)).toMatchObject({ allowed: true, via: 'token-manager' });
         expect(canManageTokens({ username: who }, away)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
       }),
@@ -53,15 +54,15 @@ describe('canManageTokens', () => {
     fc.assert(
       fc.property(username.chain((name) => fc.tuple(recase(name), recase(name))), fc.boolean(), ([listed, presented], company) => {
         const profile: OrganizationProfile = company
-          ? { name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
-          : { name: 'acme', plan: 'team', owners: [listed] };
+          ? { id: 'acme', name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
+          : { id: 'acme', name: 'acme', plan: 'team', owners: [listed] };
         expect(canManageTokens({ username: presented }, profile)).toEqual({ allowed: true, via: company ? 'company-owner' : 'organization-owner', ceiling: { unlimited: true } });
       }),
     );
   });
 
   it('grants nothing for a field on the actor: a permissions list from older hosts is not read', () => {
-    const profile: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'] };
+    const profile: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'] };
     const legacy = { username: 'bob', permissions: [MANAGE_TOKENS_PERMISSION] };
     expect(canManageTokens(legacy, profile)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
     expect(canManageTokens({ username: 'bob' }, profile)).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
@@ -75,7 +76,7 @@ describe('checkCompatibility', () => {
   it('refuses IAM, RAM and Docker Desktop each with its own code, in that order of precedence', () => {
     fc.assert(
       fc.property(flags, ({ iam, ram, client }) => {
-        const profile: OrganizationProfile = { name: 'acme', plan: 'team', owners: [], imageAccessManagement: iam, registryAccessManagement: ram };
+        const profile: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'team', owners: [], imageAccessManagement: iam, registryAccessManagement: ram };
         const decision = checkCompatibility(profile, client === 'unset' ? {} : { kind: client });
         const expected = iam ? 'IMAGE_ACCESS_MANAGEMENT' : ram ? 'REGISTRY_ACCESS_MANAGEMENT' : client === 'docker-desktop' ? 'DOCKER_DESKTOP' : null;
         if (expected === null) expect(decision).toEqual({ allowed: true });
@@ -88,6 +89,6 @@ describe('checkCompatibility', () => {
   });
 
   it('allows an organization with neither flag and no client context', () => {
-    expect(checkCompatibility({ name: 'acme', plan: 'team', owners: [] })).toEqual({ allowed: true });
+    expect(checkCompatibility({ id: 'acme', name: 'acme', plan: 'team', owners: [] })).toEqual({ allowed: true });
   });
 });

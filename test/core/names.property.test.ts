@@ -91,8 +91,8 @@ describe('canManageTokens: owners and company owners', () => {
     fc.assert(
       fc.property(asciiName.chain((n) => fc.tuple(fc.oneof(fc.constant(n), recased(n), spoofed(n), anyName), fc.oneof(recased(n), spoofed(n), anyName))), fc.boolean(), ([listed, presented], company) => {
         const profile = company
-          ? { name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
-          : { name: 'acme', plan: 'team', owners: [listed] };
+          ? { id: 'acme', name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
+          : { id: 'acme', name: 'acme', plan: 'team', owners: [listed] };
         const decision = canManageTokens({ username: presented }, profile);
         expect(decision.allowed).toBe(referenceFold(listed) === referenceFold(presented));
       }),
@@ -100,9 +100,9 @@ describe('canManageTokens: owners and company owners', () => {
   });
 
   it('does not take \\u212Aim for the owner kim', () => {
-    expect(canManageTokens({ username: '\u212Aim' }, { name: 'acme', plan: 'team', owners: ['kim'] })).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
-    expect(canManageTokens({ username: 'kim' }, { name: 'acme', plan: 'team', owners: ['\u212AIM'] })).toMatchObject({ allowed: false });
-    expect(canManageTokens({ username: 'KIM' }, { name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
+    expect(canManageTokens({ username: '\u212Aim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] })).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
+    expect(canManageTokens({ username: 'kim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['\u212AIM'] })).toMatchObject({ allowed: false });
+    expect(canManageTokens({ username: 'KIM' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
   });
 });
 

@@ -39,6 +39,7 @@ describe('freezeRecord', () => {
   const record = fc.record({ resources, label: fc.string(), state }).map(
     ({ resources: granted, label, state: s }): AccessTokenRecord => ({
       id: '00000000-0000-4000-8000-000000000000' as TokenId,
+      organizationId: 'org-1' as AccessTokenRecord['organizationId'],
       organization: 'acme' as OrganizationName,
       label,
       description: '',

@@ -36,7 +36,7 @@ describe('rights are per organization (Hub API)', () => {
   });
 
   it('answers a create beyond the organization\'s lifetime cap with Docker Hub\'s 400 naming expires_at and the maximum', async () => {
-    const hub = await startHub({ organizations: [{ name: 'acme', plan: 'business', owners: ['alice'], maxTokenLifetimeDays: 7 }] });
+    const hub = await startHub({ organizations: [{ id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], maxTokenLifetimeDays: 7 }] });
     const reply = await hub.call('POST', '/v2/orgs/acme/access-tokens', { as: 'alice', json: { ...body('acme'), expires_at: null } });
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe('VALIDATION_FAILED');

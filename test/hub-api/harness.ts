@@ -6,10 +6,10 @@ import { createMemoryTokenStore, createTokenService, type TokenService, type Tok
 
 /** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */
 export const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [
-  { name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'carol' }] },
-  { name: 'small', plan: 'team', owners: ['alice'] },
-  { name: 'free', plan: 'free', owners: ['alice'] },
-  { name: 'locked', plan: 'business', owners: ['alice'], imageAccessManagement: true },
+  { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'carol' }] },
+  { id: 'small', name: 'small', plan: 'team', owners: ['alice'] },
+  { id: 'free', name: 'free', plan: 'free', owners: ['alice'] },
+  { id: 'locked', name: 'locked', plan: 'business', owners: ['alice'], imageAccessManagement: true },
 ];
 
 export const START = Date.parse('2025-01-01T00:00:00.000Z');

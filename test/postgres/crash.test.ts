@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import { once } from 'node:events';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     expect(state.live).toBeLessThanOrEqual(limit);
 
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(store.countLive(org)).resolves.toBe(state.live);
+    await expect(store.countLive(org as string as OrganizationId)).resolves.toBe(state.live);
     for (let i = 0; i < limit - state.live; i++) {
       await expect(store.insertWithinQuota(makeTestRecord(firstSeq + i, { organization: org }), limit)).resolves.toEqual({ inserted: true });
     }

@@ -49,17 +49,17 @@ describe('PostgreSQL store failures say where the fault came from', () => {
   it('a system error whose code has the shape of a SQLSTATE (EPIPE) is still a driver code, never a sqlstate', async () => {
     const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
     const store = createPostgresTokenStore(failingPool(epipe));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organization))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', driverCode: 'EPIPE' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', driverCode: 'EPIPE' } });
   });
 
   it('an error the server sent (with its severity) puts its SQLSTATE in context.sqlstate', async () => {
     const serverError = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' });
     const store = createPostgresTokenStore(failingPool(serverError));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organization))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', sqlstate: '57014' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', sqlstate: '57014' } });
   });
 
   it('an error with no code adds neither field', async () => {
     const store = createPostgresTokenStore(failingPool(new Error('Connection terminated unexpectedly')));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organization))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive' } });
   });
 });

@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
@@ -66,7 +67,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL store across a server crash and re
       await cluster.start();
       await expect(store.findById(first.id)).resolves.toEqual(first);
       await expect(store.insertWithinQuota(makeTestRecord(3), 10)).resolves.toEqual({ inserted: true });
-      await expect(store.countLive(acme)).resolves.toBe(2);
+      await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(2);
       const { rows } = await admin.query<{ live: number }>(`SELECT count(*)::integer AS live FROM oat_tokens WHERE organization = $1 AND state <> 'deleted'`, [acme]);
       expect(rows[0]?.live).toBe(2);
       expect(uncaught.errors).toEqual([]);

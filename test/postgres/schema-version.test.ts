@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
@@ -72,23 +73,44 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
 
   const recorded = async (): Promise<unknown> => (await pool.query(`SELECT version FROM "${schema}".oat_schema_version`)).rows.map((r: { version: number }) => r.version);
 
-  it('migrate records SCHEMA_VERSION, which is 1', async () => {
-    expect(SCHEMA_VERSION).toBe(1);
+  it('migrate records SCHEMA_VERSION, which is 2', async () => {
+    expect(SCHEMA_VERSION).toBe(2);
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
   });
 
-  it('a schema 0.1 made (no version table) is used as version 1, and migrate upgrades it to record the version, keeping the data', async () => {
+  it('a schema 0.1 made (no version table) reads as version 1 and is refused until migrate upgrades it to 2, each token keeping its name as organization id', async () => {
     await pool.query(migrationSql01(schema));
-    const store = createPostgresTokenStore(pool, { schema });
     const record = makeTestRecord(1);
-    await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ inserted: true });
+    const { organizationId: _id, ...columns } = record;
+    // Rows as 0.1 wrote them: two tokens of acme (one deleted), one of globex, and their counters.
+    const insert01 = (r: typeof record) =>
+      pool.query(
+        `INSERT INTO "${schema}".oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11, $12)`,
+        [r.id, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version],
+      );
+    const gone = makeTestRecord(2, { state: 'deleted' });
+    const globex = makeTestRecord(3, { organization: 'globex' });
+    for (const r of [record, gone, globex]) await insert01(r);
+    await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('acme', 1), ('globex', 1)`);
+    expect(columns.organization).toBe('acme');
+    const refused = await refusal(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
+    expect(refused).toMatchObject({ code: 'MISCONFIGURED', message: "database schema version 1 is older than this library's 2 (run migrate)" });
     await migrate(pool, { schema });
-    await expect(recorded()).resolves.toEqual([1]);
-    await expect(createPostgresTokenStore(pool, { schema }).findById(record.id)).resolves.toEqual(record);
-    await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+    await expect(recorded()).resolves.toEqual([2]);
+    const store = createPostgresTokenStore(pool, { schema });
+    await expect(store.findById(record.id)).resolves.toEqual(record);
+    await expect(store.findById(gone.id)).resolves.toEqual(gone);
+    await expect(store.countLive(record.organizationId)).resolves.toBe(1);
+    await expect(store.countLive(globex.organizationId)).resolves.toBe(1);
+    await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({ items: [globex], total: 1 });
+    await expect(store.replace({ ...record, state: 'deleted', version: 2 }, 1)).resolves.toBe('replaced');
+    await expect(store.countLive(record.organizationId)).resolves.toBe(0);
+    await migrate(pool, { schema });
+    await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 2 });
   });
 
   it('a store over a newer schema refuses every call with MISCONFIGURED naming both versions, before touching a table', async () => {
@@ -102,7 +124,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     };
     await expect(refusal(store.insertWithinQuota(makeTestRecord(1), 10))).resolves.toEqual(expected);
     await expect(refusal(Promise.resolve(store.findBySecretHash('h')))).resolves.toEqual(expected);
-    await expect(refusal(store.countLive(acme))).resolves.toEqual(expected);
+    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toEqual(expected);
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
   });
 
@@ -120,28 +142,28 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 0`);
     const unknownZero = { code: 'MISCONFIGURED', message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownZero);
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownZero);
     await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
     await pool.query(`DELETE FROM "${schema}".oat_schema_version`);
     const unknownNone = { code: 'MISCONFIGURED', message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme))).resolves.toMatchObject(unknownNone);
+    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownNone);
     await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
   });
 
   it('a store over a schema that was never migrated refuses with MISCONFIGURED, and works once migrate has run', async () => {
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(refusal(store.countLive(acme))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
+    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
     await migrate(pool, { schema });
-    await expect(store.countLive(acme)).resolves.toBe(0);
+    await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(0);
   });
 
   it('the check runs once: concurrent first calls share it, later calls trust its cached answer', async () => {
     await migrate(pool, { schema });
     const counting = countingPool(pool, /to_regclass/);
     const store = createPostgresTokenStore(counting.pool, { schema });
-    await Promise.all([store.countLive(acme), store.countLive(acme), store.findById(makeTestRecord(1).id), store.list({ organization: acme, now: 0, offset: 0, limit: 5 })]);
+    await Promise.all([store.countLive(acme as string as OrganizationId), store.countLive(acme as string as OrganizationId), store.findById(makeTestRecord(1).id), store.list({ organizationId: acme as string as OrganizationId, now: 0, offset: 0, limit: 5 })]);
     await store.insertWithinQuota(makeTestRecord(2), 10);
-    await store.countLive(acme);
+    await store.countLive(acme as string as OrganizationId);
     expect(counting.count()).toBe(1);
   });
 });

@@ -1,8 +1,9 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
 import { isOatError } from '../../src/errors.js';
-import { createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
+import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
 import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, truncate } from './support.js';
 
@@ -81,11 +82,11 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
           'oat_schema_version',
           'oat_schema_version_pkey',
           'oat_tokens',
-          'oat_tokens_listing_idx',
+          'oat_tokens_organization_id_listing_idx',
           'oat_tokens_pkey',
           'oat_tokens_secret_hash_key',
         ]);
-        await expect(pool.query(`SELECT singleton, version FROM "${target}".oat_schema_version`).then((r) => r.rows)).resolves.toEqual([{ singleton: true, version: 1 }]);
+        await expect(pool.query(`SELECT singleton, version FROM "${target}".oat_schema_version`).then((r) => r.rows)).resolves.toEqual([{ singleton: true, version: SCHEMA_VERSION }]);
       } finally {
         await Promise.all(pools.map((p) => p.end()));
         await dropSchema(pool, target);
@@ -98,7 +99,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await store.insertWithinQuota(record, 10);
       await migrate(pool, { schema });
       await expect(store.findById(record.id)).resolves.toEqual(record);
-      await expect(store.countLive(acme)).resolves.toBe(1);
+      await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(1);
     });
 
     it('refuses a bad schema name with MISCONFIGURED, at construction for the store', async () => {
@@ -174,7 +175,9 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
       // A token table without the columns the store reads: the server answers 42703 (undefined column).
       const broken = `t_broken_${process.pid}`;
-      await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY)`);
+      // It records the current version, so the store gets as far as the query.
+      await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY);
+        CREATE TABLE "${broken}".oat_schema_version (singleton boolean PRIMARY KEY DEFAULT true, version integer NOT NULL); INSERT INTO "${broken}".oat_schema_version VALUES (true, ${SCHEMA_VERSION})`);
       const store = createPostgresTokenStore(pool, { schema: broken });
       const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() => dropSchema(pool, broken));
       expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlstate: '42703' } });
@@ -226,7 +229,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
         await a.insertWithinQuota(record, 1);
         await expect(b.findById(record.id)).resolves.toBeNull();
         await expect(b.insertWithinQuota(record, 1)).resolves.toEqual({ inserted: true });
-        await expect(b.countLive(acme)).resolves.toBe(1);
+        await expect(b.countLive(acme as string as OrganizationId)).resolves.toBe(1);
       } finally {
         await dropSchema(pool, other);
       }

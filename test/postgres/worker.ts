@@ -15,7 +15,7 @@ import pg from 'pg';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import type { TokenStore } from '../../src/service/ports.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
-import { toOrganizationName } from '../../src/core/ids.js';
+import { toOrganizationName, type OrganizationId } from '../../src/core/ids.js';
 import type { AccessTokenRecord } from '../../src/core/token.js';
 import { CHURN_APPLICATION, type Command, type Report, type Strategy } from './protocol.js';
 import { report, serveCommands } from '../support/worker-ipc.js';
@@ -37,9 +37,9 @@ function naiveCount(schema: string): string {
 
 function naiveInsert(schema: string): string {
   return `INSERT INTO "${schema}".oat_tokens
-      (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-            $10::text, $11::jsonb, $12::text, $13::text, $14::integer)`;
+      (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz,
+            $11::text, $12::jsonb, $13::text, $14::text, $15::integer)`;
 }
 
 async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strategy: Strategy, record: AccessTokenRecord, limit: number): Promise<boolean> {
@@ -59,7 +59,7 @@ async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strat
     await client.query('SELECT pg_sleep($1)', [NAIVE_PAUSE_SECONDS]);
     await client.query(naiveInsert(schema), [
       // Records carry epoch milliseconds; timestamptz parameters go as Dates.
-      r.id, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.expiresAt === null ? null : new Date(r.expiresAt), r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
+      r.id, r.organizationId, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.expiresAt === null ? null : new Date(r.expiresAt), r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
       r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version,
     ]);
     await client.query('COMMIT');
@@ -111,7 +111,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
       if (!outcome.inserted) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
-        const page = await store.list({ organization, now: 0, offset: 0, limit: 1 });
+        const page = await store.list({ organizationId: organization as string as OrganizationId, now: 0, offset: 0, limit: 1 });
         const oldest = page.items[0];
         if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
       }

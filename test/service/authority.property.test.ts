@@ -36,7 +36,7 @@ describe('rights are per organization (service)', () => {
   });
 
   it('reports a directory whose tokenManagers are malformed as DIRECTORY_FAILURE naming each entry', async () => {
-    const organizations = { get: () => ({ name: 'acme', plan: 'team', owners: ['alice'], tokenManagers: [{ username: 'eve' }, { name: 'tim' }, 'tim'] }) };
+    const organizations = { get: () => ({ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], tokenManagers: [{ username: 'eve' }, { name: 'tim' }, 'tim'] }) };
     const service = createTokenService({ store: createMemoryTokenStore(), organizations: organizations as never });
     await expect(service.list({ username: 'alice' }, 'acme')).rejects.toMatchObject({
       code: 'DIRECTORY_FAILURE',

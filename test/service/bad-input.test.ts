@@ -6,7 +6,7 @@ const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
 
 async function snapshot(store: TokenStore): Promise<string> {
-  const page = await store.list({ organization: 'acme' as never, now: 0, offset: 0, limit: 1000, statuses: ['active', 'inactive', 'expired', 'deleted'] });
+  const page = await store.list({ organizationId: 'acme' as never, now: 0, offset: 0, limit: 1000, statuses: ['active', 'inactive', 'expired', 'deleted'] });
   return JSON.stringify(page);
 }
 

@@ -10,7 +10,7 @@ describe('grant ceilings (service)', () => {
   it('no token ever holds a scope that the actor who last granted it could not grant', async () => {
     await fc.assert(
       fc.asyncProperty(resources, fc.array(step, { minLength: 1, maxLength: 12 }), async (timCeiling, steps) => {
-        const acme: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: timCeiling }, { username: 'eve' }] };
+        const acme: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: timCeiling }, { username: 'eve' }] };
         const service = createTokenService({ store: createMemoryTokenStore(), organizations: [acme] });
         const eveCeiling: ReadonlyArray<Resource> = [
           { type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] },
@@ -40,7 +40,7 @@ describe('grant ceilings (service)', () => {
     );
   });
 
-  const acme: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'tim' }] };
+  const acme: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], tokenManagers: [{ username: 'tim' }] };
   const alice = { username: 'alice' };
   const tim = { username: 'tim' };
 

@@ -8,7 +8,7 @@ const alice = { username: 'alice' };
 
 function setup(profile: Partial<OrganizationProfile> = {}) {
   const clock = createFakeClock();
-  let acme: OrganizationProfile = { name: 'acme', plan: 'business', owners: ['alice'], ...profile };
+  let acme: OrganizationProfile = { id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], ...profile } as OrganizationProfile;
   const service = createTokenService({ store: createMemoryTokenStore(), clock, organizations: { get: (name) => (name === 'acme' ? acme : null) } });
   return { clock, service, setCap: (days: number | null) => (acme = { ...acme, maxTokenLifetimeDays: days }) };
 }

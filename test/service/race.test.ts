@@ -36,7 +36,7 @@ describe('concurrent operations, in every order fast-check schedules', () => {
     const naive = (inner: TokenStore): TokenStore => ({
       ...inner,
       insertWithinQuota: async (record, limit) => {
-        const count = await inner.countLive(record.organization);
+        const count = await inner.countLive(record.organizationId);
         if (count >= limit) return { inserted: false, reason: 'QUOTA_EXCEEDED', count };
         return inner.insertWithinQuota(record, Number.MAX_SAFE_INTEGER);
       },

@@ -12,10 +12,10 @@ import {
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 
 const organizations = [
-  { name: 'acme', plan: 'team', owners: ['alice'] },
-  { name: 'iam', plan: 'team', owners: ['alice'], imageAccessManagement: true },
-  { name: 'ram', plan: 'business', owners: ['alice'], registryAccessManagement: true },
-  { name: 'free', plan: 'personal', owners: ['alice'] },
+  { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] },
+  { id: 'iam', name: 'iam', plan: 'team', owners: ['alice'], imageAccessManagement: true },
+  { id: 'ram', name: 'ram', plan: 'business', owners: ['alice'], registryAccessManagement: true },
+  { id: 'free', name: 'free', plan: 'personal', owners: ['alice'] },
 ];
 const alice = { username: 'alice' };
 const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
@@ -172,7 +172,7 @@ describe('createTokenService', () => {
     const store = createMemoryTokenStore();
     const service = createTokenService({
       store,
-      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }] }],
+      organizations: [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }] }],
     });
     await expect(service.create({ username: 'ALICE' }, 'acme', input)).resolves.toBeDefined();
     await expect(service.create({ username: 'carol' }, 'acme', input)).resolves.toBeDefined();
@@ -182,13 +182,13 @@ describe('createTokenService', () => {
   });
 
   it('reads the organization on every login, so a plan downgrade or IAM switch applies at once', async () => {
-    const profiles = new Map([['acme', { name: 'acme', plan: 'team', owners: ['alice'] } as { name: string; plan: string; owners: string[]; imageAccessManagement?: boolean }]]);
+    const profiles = new Map([['acme', { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] } as { id: string; name: string; plan: string; owners: string[]; imageAccessManagement?: boolean }]]);
     const service = createTokenService({ store: createMemoryTokenStore(), organizations: { get: (name) => profiles.get(name) ?? null } });
     const { secret } = await service.create(alice, 'acme', input);
     expect((await service.authenticate('acme', secret.reveal())).ok).toBe(true);
-    profiles.set('acme', { name: 'acme', plan: 'personal', owners: ['alice'] });
+    profiles.set('acme', { id: 'acme', name: 'acme', plan: 'personal', owners: ['alice'] });
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'PLAN_NOT_ELIGIBLE' });
-    profiles.set('acme', { name: 'acme', plan: 'team', owners: ['alice'], imageAccessManagement: true });
+    profiles.set('acme', { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], imageAccessManagement: true });
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' });
     profiles.delete('acme');
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORGANIZATION_UNKNOWN' });
@@ -223,7 +223,7 @@ describe('createTokenService', () => {
     const service = createTokenService({ store, organizations });
     const { secret } = await service.create(alice, 'acme', input);
     await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', cause: expect.objectContaining({ message: 'connection reset' }) });
-    const broken = createTokenService({ store: createMemoryTokenStore(), organizations: { get: () => ({ name: 'acme', plan: 'team' }) as never } });
+    const broken = createTokenService({ store: createMemoryTokenStore(), organizations: { get: () => ({ id: 'acme', name: 'acme', plan: 'team' }) as never } });
     await expect(broken.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE', fields: [expect.objectContaining({ path: 'owners' })] });
     const down = createTokenService({ store: createMemoryTokenStore(), organizations: { get: async () => { throw new Error('ldap down'); } } });
     await expect(down.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE' });

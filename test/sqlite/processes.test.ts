@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import { toOrganizationName } from '../../src/core/ids.js';
@@ -116,7 +117,7 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
       const outcomes = [];
       for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++) outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
       expect(outcomes.filter((o) => o.inserted)).toHaveLength(limit - live);
-      await expect(store.countLive(ORG)).resolves.toBe(limit);
+      await expect(store.countLive(ORG as string as OrganizationId)).resolves.toBe(limit);
       expect(tally(file)).toEqual({ live: limit, counter: limit });
     } finally {
       db.close();

@@ -1,3 +1,4 @@
+import type { OrganizationId } from '../../src/core/ids.js';
 import Database from 'better-sqlite3';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -88,7 +89,7 @@ describe('createSqliteTokenStore', () => {
   it('also serves an in-memory database (one connection, no WAL)', async () => {
     const store = createSqliteTokenStore(connect(':memory:'), { migrate: true });
     await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ inserted: true });
-    await expect(store.countLive(makeTestRecord(1).organization)).resolves.toBe(1);
+    await expect(store.countLive(makeTestRecord(1).organizationId)).resolves.toBe(1);
   });
 
   it('turns driver faults into STORE_FAILURE rejections that name the operation, never a raw SqliteError', async () => {
@@ -106,20 +107,20 @@ describe('createSqliteTokenStore', () => {
     const store = createSqliteTokenStore(db, { migrate: true });
     await store.insertWithinQuota(makeTestRecord(1), 10);
     await expect(store.findBySecretHash("' OR '1'='1")).resolves.toBeNull();
-    const page = await store.list({ organization: makeTestRecord(1).organization, now: TEST_EPOCH, statuses: ["active') OR 1=1 --" as 'active'], offset: 0, limit: 10 });
+    const page = await store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, statuses: ["active') OR 1=1 --" as 'active'], offset: 0, limit: 10 });
     expect(page).toEqual({ items: [], total: 0 });
     expect(db.prepare('SELECT count(*) FROM oat_tokens').pluck().get()).toBe(1);
   });
 
-  it("lists an organization's page through the (organization, created_at, id) index", () => {
+  it("lists an organization's page through the (organization_id, created_at, id) index", () => {
     const db = connect();
     migrate(db);
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM oat_tokens WHERE organization = 'acme' ORDER BY created_at, id LIMIT 10`)
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM oat_tokens WHERE organization_id = 'acme' ORDER BY created_at, id LIMIT 10`)
       .all()
       .map((row) => String((row as { detail: unknown }).detail))
       .join('\n');
-    expect(plan).toContain('oat_tokens_organization_created');
+    expect(plan).toContain('oat_tokens_organization_id_created');
     expect(plan).not.toContain('TEMP B-TREE');
   });
 });
@@ -133,17 +134,19 @@ describe('the SQLite schema on its own', () => {
     const insert = (patch: Record<string, unknown>) => () =>
       db
         .prepare(
-          `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-           VALUES (@id, 'acme', 'x', '', 'alice', @created_at, 0, NULL, NULL, @state, @resources, @secret_hash, 'oat_', @version)`,
+          `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+           VALUES (@id, @organization_id, 'acme', 'x', '', 'alice', @created_at, 0, NULL, NULL, @state, @resources, @secret_hash, 'oat_', @version)`,
         )
-        .run({ id: 'i', created_at: 0, state: 'active', resources: '[]', secret_hash: 'h', version: 1, ...patch });
+        .run({ id: 'i', organization_id: 'org-1', created_at: 0, state: 'active', resources: '[]', secret_hash: 'h', version: 1, ...patch });
     expect(insert({})).not.toThrow();
     expect(insert({ id: 'j', secret_hash: 'h2', state: 'expired' })).toThrow(/CHECK/);
     expect(insert({ id: 'j', secret_hash: 'h2', resources: '{not json' })).toThrow(/CHECK/);
     expect(insert({ id: 'j', secret_hash: 'h2', version: 0 })).toThrow(/CHECK/);
     expect(insert({ id: 'j', secret_hash: 'h2', created_at: 'yesterday' })).toThrow(/cannot store TEXT value in INTEGER column/);
     expect(insert({ id: 'j', secret_hash: 'h' })).toThrow(/UNIQUE/);
+    expect(insert({ id: 'j', secret_hash: 'h2', organization_id: '' })).toThrow(/CHECK/);
     expect(() => db.prepare(`UPDATE oat_tokens SET organization = 'globex' WHERE id = 'i'`).run()).toThrow(/never change/);
+    expect(() => db.prepare(`UPDATE oat_tokens SET organization_id = 'org-2' WHERE id = 'i'`).run()).toThrow(/never change/);
   });
 
   it('keeps the counter equal to the live count under writes made outside the store', async () => {
@@ -154,11 +157,11 @@ describe('the SQLite schema on its own', () => {
     await store.replace(nextVersion(a, { state: 'deleted' }), 1);
     db.prepare(`DELETE FROM oat_tokens WHERE id = ?`).run(b.id);
     db.prepare(`DELETE FROM oat_tokens WHERE id = ?`).run(a.id);
-    await expect(store.countLive(acme)).resolves.toBe(1);
+    await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(1);
     db.prepare(`UPDATE oat_tokens SET state = 'deleted' WHERE id = ?`).run(c.id);
-    await expect(store.countLive(acme)).resolves.toBe(0);
+    await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(0);
     db.prepare(`UPDATE oat_tokens SET state = 'active' WHERE id = ?`).run(c.id);
-    await expect(store.countLive(acme)).resolves.toBe(1);
+    await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(1);
   });
 });
 

@@ -50,8 +50,8 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
 }
 
 describe('the SQLite schema version', () => {
-  it('is 1, and migrate records it once however often it runs', () => {
-    expect(SCHEMA_VERSION).toBe(1);
+  it('is 2, and migrate records it once however often it runs', () => {
+    expect(SCHEMA_VERSION).toBe(2);
     const db = connect();
     migrate(db);
     migrate(db);
@@ -68,9 +68,44 @@ describe('the SQLite schema version', () => {
     expect(recorded(db)).toBe(SCHEMA_VERSION);
     const store = createSqliteTokenStore(db);
     await expect(store.findById(token.id)).resolves.toEqual(token);
-    await expect(store.countLive(token.organization)).resolves.toBe(1);
+    await expect(store.countLive(token.organizationId)).resolves.toBe(1);
     await expect(store.insertWithinQuota(makeTestRecord(2), 2)).resolves.toEqual({ inserted: true });
     await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
+  });
+
+  it('a version 1 database with tokens of several organizations migrates to 2: ids equal the names, counters, listing and triggers keep working', async () => {
+    const { db, token } = databaseOf0_1();
+    db.exec(`CREATE TABLE oat_schema_version (singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1), version INTEGER NOT NULL CHECK (version >= 1)) STRICT;
+             INSERT INTO oat_schema_version VALUES (1, 1);`);
+    const insert = db.prepare(
+      `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+       VALUES (?, ?, 'x', '', 'alice', ?, ?, NULL, NULL, ?, '[]', ?, 'oat_', 1)`,
+    );
+    insert.run(makeTestRecord(2).id, 'globex', 2, 2, 'active', 'hash-2');
+    insert.run(makeTestRecord(3).id, 'globex', 3, 3, 'deleted', 'hash-3');
+    insert.run(makeTestRecord(4).id, 'acme', 4, 4, 'inactive', 'hash-4');
+    db.prepare(`UPDATE oat_org_counters SET live = 7 WHERE organization = 'initech'`).run();
+    const refused = thrown(() => createSqliteTokenStore(db));
+    expect(refused.context['problems']).toEqual([`database schema version 1 is older than this library's 2 (run migrate(db))`]);
+
+    migrate(db);
+    expect(recorded(db)).toBe(2);
+    expect(db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id IS NOT organization`).pluck().get()).toBe(0);
+    const store = createSqliteTokenStore(db);
+    const acme = token.organizationId;
+    const globex = makeTestRecord(0, { organization: 'globex' }).organizationId;
+    await expect(store.findById(token.id)).resolves.toEqual(token);
+    await expect(store.countLive(acme)).resolves.toBe(2);
+    await expect(store.countLive(globex)).resolves.toBe(1);
+    const page = await store.list({ organizationId: globex, now: 0, offset: 0, limit: 10, statuses: ['active', 'deleted'] });
+    expect(page.items.map((r) => [r.organizationId, r.state])).toEqual([['globex', 'active'], ['globex', 'deleted']]);
+    // The triggers are keyed by organization_id now: a delete through the store lowers the id's counter.
+    await expect(store.replace({ ...token, state: 'deleted', version: 2 }, 1)).resolves.toBe('replaced');
+    await expect(store.countLive(acme)).resolves.toBe(1);
+    await expect(store.insertWithinQuota(makeTestRecord(5, { organizationId: 'org-new', organization: 'acme' }), 1)).resolves.toEqual({ inserted: true });
+    await expect(store.countLive(acme)).resolves.toBe(1);
+    migrate(db);
+    expect(db.prepare(`SELECT count(*) FROM oat_tokens`).pluck().get()).toBe(5);
   });
 
   it('a newer version is refused by the store and by migrate, naming both versions, and left as it is', () => {
@@ -91,7 +126,7 @@ describe('the SQLite schema version', () => {
     db.exec('DELETE FROM oat_schema_version');
     for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db))]) {
       expect(error.code).toBe('MISCONFIGURED');
-      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 1$/);
+      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 2$/);
       expect(error.context).toMatchObject({ databaseVersion: null, libraryVersion: SCHEMA_VERSION });
     }
     expect(db.prepare('SELECT count(*) FROM oat_schema_version').pluck().get()).toBe(0);

@@ -73,16 +73,16 @@ let go: (() => void) | null = null;
 
 /** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
 function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
-  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck();
+  const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id = ? AND state <> 'deleted'`).pluck();
   const insert = db.prepare(
-    `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
+    `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
   );
   return async (record) => {
-    if (Number(count.get(record.organization)) >= limit) return false;
+    if (Number(count.get(record.organizationId)) >= limit) return false;
     // The window a real service has between two awaited queries.
     await pause(2);
-    insert.run(record.id, record.organization, record.label, record.description, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+    insert.run(record.id, record.organizationId, record.organization, record.label, record.description, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
     return true;
   };
 }
@@ -164,7 +164,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void
     const record = makeTestRecord(seq, { organization: command.organization });
     const outcome = await store.insertWithinQuota(record, command.limit);
     if (!outcome.inserted) {
-      const { items } = await store.list({ organization: record.organization, now: record.createdAt, offset: 0, limit: 1 });
+      const { items } = await store.list({ organizationId: record.organizationId, now: record.createdAt, offset: 0, limit: 1 });
       const oldest = items[0];
       if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted', updatedAt: record.createdAt }), oldest.version);
     }

@@ -17,6 +17,7 @@ export const twoOrganizations = fc
   .map(({ actor, role, awayOwners, awayCompany, awayManagers, shareCompany }) => {
     const others = (names: ReadonlyArray<string>) => names.filter((n) => n !== actor);
     const home: OrganizationProfile = {
+      id: 'home',
       name: 'home',
       plan: 'team',
       owners: role === 'owner' ? [actor, 'root'] : ['root'],
@@ -25,6 +26,7 @@ export const twoOrganizations = fc
     };
     // Same company name or not: rights follow the owners listed for this organization, never a name.
     const away: OrganizationProfile = {
+      id: 'away',
       name: 'away',
       plan: 'team',
       owners: ['root', ...others(awayOwners)],

@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import type { OrganizationName, TokenId } from '../../src/core/ids.js';
+import { organizationIdArbitrary } from '../../src/testing/arbitraries.js';
 import type { AccessTokenRecord, Resource } from '../../src/core/token.js';
 import { isOatError, type OatError } from '../../src/errors.js';
 
 const SNAKE: Record<string, string> = {
+  organizationId: 'organization_id',
   createdBy: 'created_by',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
@@ -24,6 +26,7 @@ const resourceArb: fc.Arbitrary<Resource> = fc.record({
 });
 const recordArb: fc.Arbitrary<AccessTokenRecord> = fc.record({
   id: fc.uuid().map((u) => u as TokenId),
+  organizationId: organizationIdArbitrary(),
   organization: fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('-') as OrganizationName),
   label: fc.string({ maxLength: 30 }),
   description: fc.string({ maxLength: 30 }),
@@ -96,6 +99,7 @@ function failureOf(run: () => unknown): OatError | 'no error' | 'other error' {
 
 const BAD_VALUES: Record<keyof AccessTokenRecord, ReadonlyArray<unknown>> = {
   id: ['not-a-uuid', 42, null, {}],
+  organizationId: ['', 'tab\there', 'x'.repeat(256), null, 7],
   organization: ['Has Space', '', null, 7],
   label: [42, null, [], {}],
   description: [42, [], true],
@@ -214,7 +218,7 @@ describe('parseStoredRecord', () => {
 
   it('accepts the common driver spellings of one instant as the same epoch milliseconds', () => {
     const ms = Date.UTC(2024, 1, 29, 12, 30, 45, 120);
-    const base = { id: '00000000-0000-4000-8000-000000000001', organization: 'acme', label: 'x', description: '', createdBy: 'a', state: 'active', resources: '[]', secretHash: 'h', displayPrefix: 'p', version: '3', expiresAt: null, lastUsedAt: null, updatedAt: ms };
+    const base = { id: '00000000-0000-4000-8000-000000000001', organizationId: 'org-1', organization: 'acme', label: 'x', description: '', createdBy: 'a', state: 'active', resources: '[]', secretHash: 'h', displayPrefix: 'p', version: '3', expiresAt: null, lastUsedAt: null, updatedAt: ms };
     const spellings = [new Date(ms), ms, BigInt(ms), String(ms), '2024-02-29T12:30:45.120Z', '2024-02-29 12:30:45.12+00', '2024-02-29T14:30:45.120+02:00', '2024-02-29T14:30:45.120+0200', '2024-02-29T12:30:45.120000Z'];
     for (const createdAt of spellings) expect(parseStoredRecord({ ...base, createdAt }).createdAt).toBe(ms);
     expect(parseStoredRecord({ ...base, createdAt: ms }).version).toBe(3);

@@ -5,7 +5,7 @@
  * catch it.
  */
 import { describe, expect, it } from 'vitest';
-import type { OrganizationName, TokenId } from '../../src/core/ids.js';
+import type { OrganizationId, TokenId } from '../../src/core/ids.js';
 import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../../src/core/token.js';
 import { createMemoryTokenStore } from '../../src/service/memory-store.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../../src/service/ports.js';
@@ -24,7 +24,7 @@ const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 function cachedCountStorage(): { open(): TokenStore } {
   const rows = new Map<string, AccessTokenRecord>();
   const idsByHash = new Map<string, string>();
-  const liveRows = (organization: string): number => [...rows.values()].filter((r) => r.organization === organization && r.state !== 'deleted').length;
+  const liveRows = (organization: string): number => [...rows.values()].filter((r) => r.organizationId === organization && r.state !== 'deleted').length;
 
   const open = (): TokenStore => {
     const cached = new Map<string, number>();
@@ -37,19 +37,19 @@ function cachedCountStorage(): { open(): TokenStore } {
     return {
       insertWithinQuota(record, limit): Promise<InsertOutcome> {
         if (rows.has(record.id) || idsByHash.has(record.secretHash)) return Promise.resolve({ inserted: false, reason: 'DUPLICATE' });
-        const count = live(record.organization);
+        const count = live(record.organizationId);
         if (count >= limit) return Promise.resolve({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
         rows.set(record.id, record);
         idsByHash.set(record.secretHash, record.id);
-        if (record.state !== 'deleted') cached.set(record.organization, count + 1);
+        if (record.state !== 'deleted') cached.set(record.organizationId, count + 1);
         return Promise.resolve({ inserted: true });
       },
       replace(record, expectedVersion): Promise<ReplaceOutcome> {
         const stored = rows.get(record.id);
         if (stored === undefined) return Promise.resolve('not-found');
         if (stored.version !== expectedVersion || stored.state === 'deleted') return Promise.resolve('conflict');
-        if (record.state === 'deleted') cached.set(stored.organization, live(stored.organization) - 1);
-        rows.set(record.id, freezeRecord({ ...record, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
+        if (record.state === 'deleted') cached.set(stored.organizationId, live(stored.organizationId) - 1);
+        rows.set(record.id, freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
         return Promise.resolve('replaced');
       },
       touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
@@ -63,11 +63,11 @@ function cachedCountStorage(): { open(): TokenStore } {
       list(query: ListQuery): Promise<TokenPage> {
         const wanted = new Set(query.statuses ?? LIVE);
         const matching = [...rows.values()]
-          .filter((r) => r.organization === query.organization && wanted.has(statusOf(r, query.now)))
+          .filter((r) => r.organizationId === query.organizationId && wanted.has(statusOf(r, query.now)))
           .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
       },
-      countLive: (organization: OrganizationName) => Promise.resolve(live(organization)),
+      countLive: (organizationId: OrganizationId) => Promise.resolve(live(organizationId)),
     };
   };
   return { open };

@@ -57,13 +57,14 @@ export const PLANS = { small: { maxTokens: 3 }, team: { maxTokens: 10 } } as con
 
 /** The organizations the model runs on: one per rule worth exercising. */
 export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.freeze([
+  // Ids unlike the names, so a service or store that keys by name where it should key by id fails the run.
   // tim and eve manage acme's tokens through a custom role, and nothing anywhere else: tim up to push, eve (no
   // ceiling stated) up to the default, pull.
-  { name: 'acme', plan: 'small', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }, { username: 'eve' }] },
+  { id: 'org-1', name: 'acme', plan: 'small', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }, { username: 'eve' }] },
   // globex caps token lifetime at 60 days: tokens that never expire, or last 90 days, are refused.
-  { name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] }, maxTokenLifetimeDays: 60 },
-  { name: 'initech', plan: 'free', owners: ['alice'] },
-  { name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
+  { id: 'org-2', name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] }, maxTokenLifetimeDays: 60 },
+  { id: 'org-3', name: 'initech', plan: 'free', owners: ['alice'] },
+  { id: 'org-4', name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
 ]);
 export const ORGS = MODEL_ORGANIZATIONS.map((o) => o.name);
 export const ACTORS: Readonly<Record<string, Actor>> = {

@@ -18,7 +18,7 @@ export function insertContract(fixture: FixtureOf): void {
       for (let seq = 1; seq <= 3; seq++) {
         await expect(store.insertWithinQuota(makeTestRecord(seq), 3)).resolves.toEqual({ inserted: true });
       }
-      await expect(store.countLive(makeTestRecord(1).organization)).resolves.toBe(3);
+      await expect(store.countLive(makeTestRecord(1).organizationId)).resolves.toBe(3);
     });
 
     it('insertWithinQuota refuses a record once the organization holds `limit` non-deleted tokens, reporting that count', async () => {
@@ -28,7 +28,7 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
       await expect(store.findById(refused.id)).resolves.toBeNull();
       expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
-      await expect(store.countLive(refused.organization)).resolves.toBe(3);
+      await expect(store.countLive(refused.organizationId)).resolves.toBe(3);
     });
 
     it('a limit lower than the count refuses too, and a limit of 0 refuses every record', async () => {
@@ -57,7 +57,7 @@ export function insertContract(fixture: FixtureOf): void {
       await seed(store, [makeTestRecord(1, { organization: 'acme' }), makeTestRecord(2, { organization: 'acme' })], 2);
       await expect(store.insertWithinQuota(makeTestRecord(3, { organization: 'globex' }), 2)).resolves.toEqual({ inserted: true });
       await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'acme' }), 2)).resolves.toMatchObject({ inserted: false, reason: 'QUOTA_EXCEEDED' });
-      await expect(store.countLive(makeTestRecord(0, { organization: 'globex' }).organization)).resolves.toBe(1);
+      await expect(store.countLive(makeTestRecord(0, { organization: 'globex' }).organizationId)).resolves.toBe(1);
     });
 
     it('DUPLICATE for a reused id or secret hash, and the stored token stays as it was', async () => {
@@ -71,7 +71,7 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.findById(original.id)).resolves.toEqual(original);
       await expect(store.findById(sameHash.id)).resolves.toBeNull();
       expect(await store.findBySecretHash(sameId.secretHash)).toBeNull();
-      await expect(store.countLive(original.organization)).resolves.toBe(1);
+      await expect(store.countLive(original.organizationId)).resolves.toBe(1);
     });
 
     it('DUPLICATE also when the token holding the id or secret hash is deleted', async () => {
@@ -81,7 +81,7 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.replace(nextVersion(original, { state: 'deleted' }), 1)).resolves.toBe('replaced');
       await expect(store.insertWithinQuota(makeTestRecord(2, { id: original.id }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
       await expect(store.insertWithinQuota(makeTestRecord(3, { secretHash: original.secretHash }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
-      await expect(store.countLive(original.organization)).resolves.toBe(0);
+      await expect(store.countLive(original.organizationId)).resolves.toBe(0);
     });
 
     it('N concurrent insertWithinQuota calls at limit k, organizations interleaved, leave exactly k live tokens each', async () => {
@@ -97,7 +97,7 @@ export function insertContract(fixture: FixtureOf): void {
         if (!outcome.inserted) expect(outcome).toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: limit });
       }
       for (const records of perOrganization) {
-        const organization = records[0]!.organization;
+        const organization = records[0]!.organizationId;
         await expect(store.countLive(organization)).resolves.toBe(limit);
         const found = await Promise.all(records.map((r) => store.findById(r.id)));
         expect(found.filter((r) => r !== null)).toHaveLength(limit);
@@ -115,7 +115,7 @@ export function insertContract(fixture: FixtureOf): void {
         expect(group.filter((o) => o.inserted)).toHaveLength(1);
         expect(group.filter((o) => !o.inserted && o.reason === 'DUPLICATE')).toHaveLength(7);
       }
-      await expect(store.countLive(base.organization)).resolves.toBe(2);
+      await expect(store.countLive(base.organizationId)).resolves.toBe(2);
     });
   });
 }

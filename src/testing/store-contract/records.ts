@@ -1,13 +1,15 @@
 import { OatError } from '../../errors.js';
-import { toOrganizationName, toTokenId } from '../../core/ids.js';
+import { toOrganizationId, toOrganizationName, toTokenId } from '../../core/ids.js';
 import { freezeRecord, type AccessTokenRecord } from '../../core/token.js';
 
 /** The instant (epoch milliseconds) test records are created from: odd milliseconds, so a store that drops them is caught. */
 export const TEST_EPOCH = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
-/** Fields to set on a {@link makeTestRecord} record; `id` and `organization` as plain strings. */
-export type TestRecordOverrides = Partial<Omit<AccessTokenRecord, 'id' | 'organization'>> & {
+/** Fields to set on a {@link makeTestRecord} record; `id`, `organizationId` and `organization` as plain strings. */
+export type TestRecordOverrides = Partial<Omit<AccessTokenRecord, 'id' | 'organizationId' | 'organization'>> & {
   readonly id?: string;
+  /** Default: the organization name, as a database migrated from 0.1 holds it. The contract's identity tests set ids unlike the names. */
+  readonly organizationId?: string;
   readonly organization?: string;
 };
 
@@ -31,15 +33,17 @@ export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {})
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= 2 ** 48) {
     throw new OatError('MISCONFIGURED', 'makeTestRecord needs a sequence number from 0 to 2^48 - 1', { context: { seq } });
   }
-  const { id: rawId, organization: rawOrganization, ...rest } = overrides;
+  const { id: rawId, organizationId: rawOrganizationId, organization: rawOrganization, ...rest } = overrides;
   const id = toTokenId(rawId ?? `00000000-0000-4000-8000-${seq.toString(16).padStart(12, '0')}`);
   const organization = toOrganizationName(rawOrganization ?? 'acme');
-  if (id === null || organization === null) {
-    throw new OatError('MISCONFIGURED', 'makeTestRecord overrides need a UUID id and a valid organization name', { context: { seq } });
+  const organizationId = toOrganizationId(rawOrganizationId ?? organization ?? '');
+  if (id === null || organization === null || organizationId === null) {
+    throw new OatError('MISCONFIGURED', 'makeTestRecord overrides need a UUID id, a valid organization name and organization id', { context: { seq } });
   }
   const createdAt = TEST_EPOCH + seq * 1001;
   return freezeRecord<AccessTokenRecord>({
     id,
+    organizationId,
     organization,
     label: `token ${seq}`,
     description: '',

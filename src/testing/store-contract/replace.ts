@@ -30,7 +30,7 @@ export function replaceContract(fixture: FixtureOf): void {
       });
       await expect(store.replace(v2, 1)).resolves.toBe('replaced');
       expect(await store.findBySecretHash(v1.secretHash)).toEqual(v2);
-      const page = await store.list({ organization: v1.organization, now: v1.createdAt, offset: 0, limit: 10 });
+      const page = await store.list({ organizationId: v1.organizationId, now: v1.createdAt, offset: 0, limit: 10 });
       expect(page).toEqual({ items: [v2], total: 1 });
     });
 
@@ -49,7 +49,7 @@ export function replaceContract(fixture: FixtureOf): void {
       await expect(store.replace(nextVersion(deleted, { state: 'active' }), 2)).resolves.toBe('conflict');
       await expect(store.replace(nextVersion(deleted, { state: 'deleted', label: 'edited' }), 2)).resolves.toBe('conflict');
       await expect(store.findById(v1.id)).resolves.toEqual(deleted);
-      await expect(store.countLive(v1.organization)).resolves.toBe(0);
+      await expect(store.countLive(v1.organizationId)).resolves.toBe(0);
     });
 
     it('a replace into deleted frees one unit of quota, from active or inactive', async () => {
@@ -58,9 +58,9 @@ export function replaceContract(fixture: FixtureOf): void {
       await seed(store, [a, b, c], 3);
       await expect(store.insertWithinQuota(makeTestRecord(4), 3)).resolves.toMatchObject({ inserted: false, reason: 'QUOTA_EXCEEDED' });
       await expect(store.replace(nextVersion(a, { state: 'deleted' }), 1)).resolves.toBe('replaced');
-      await expect(store.countLive(a.organization)).resolves.toBe(2);
+      await expect(store.countLive(a.organizationId)).resolves.toBe(2);
       await expect(store.replace(nextVersion(b, { state: 'deleted' }), 1)).resolves.toBe('replaced');
-      await expect(store.countLive(a.organization)).resolves.toBe(1);
+      await expect(store.countLive(a.organizationId)).resolves.toBe(1);
       await expect(store.insertWithinQuota(makeTestRecord(4), 3)).resolves.toEqual({ inserted: true });
       await expect(store.insertWithinQuota(makeTestRecord(5), 3)).resolves.toEqual({ inserted: true });
       await expect(store.insertWithinQuota(makeTestRecord(6), 3)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
@@ -72,9 +72,9 @@ export function replaceContract(fixture: FixtureOf): void {
       await seed(store, [v1, makeTestRecord(2)]);
       const v2 = nextVersion(v1, { state: 'inactive' });
       await expect(store.replace(v2, 1)).resolves.toBe('replaced');
-      await expect(store.countLive(v1.organization)).resolves.toBe(2);
+      await expect(store.countLive(v1.organizationId)).resolves.toBe(2);
       await expect(store.replace(nextVersion(v2, { state: 'active' }), 2)).resolves.toBe('replaced');
-      await expect(store.countLive(v1.organization)).resolves.toBe(2);
+      await expect(store.countLive(v1.organizationId)).resolves.toBe(2);
     });
 
     it("replace keeps the stored lastUsedAt and ignores the record's", async () => {
@@ -109,7 +109,7 @@ export function replaceContract(fixture: FixtureOf): void {
       await seed(store, [v1, makeTestRecord(2), makeTestRecord(3)]);
       const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => store.replace(nextVersion(v1, { state: 'deleted', label: `deleter ${i}` }), 1)));
       expect(outcomes.filter((o) => o === 'replaced')).toHaveLength(1);
-      await expect(store.countLive(v1.organization)).resolves.toBe(2);
+      await expect(store.countLive(v1.organizationId)).resolves.toBe(2);
     });
   });
 }

@@ -45,8 +45,8 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       ]);
       const outcomes = await Promise.all(calls.map((call) => call()));
       expect(outcomes.filter((o) => o.inserted)).toHaveLength(10);
-      await expect(store.countLive(records[0]!.organization)).resolves.toBe(10);
-      await expect(other.countLive(records[0]!.organization)).resolves.toBe(10);
+      await expect(store.countLive(records[0]!.organizationId)).resolves.toBe(10);
+      await expect(other.countLive(records[0]!.organizationId)).resolves.toBe(10);
     },
   },
   {
@@ -59,7 +59,7 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       const outcomes = await Promise.all([store.replace(nextVersion(record, { label: 'one' }), 1), other.replace(nextVersion(record, { label: 'two' }), 1)]);
       expect([...outcomes].sort()).toEqual(['conflict', 'replaced']);
       await expect(store.replace(nextVersion(record, { state: 'deleted' }), 2)).resolves.toBe('replaced');
-      await expect(other.countLive(record.organization)).resolves.toBe(0);
+      await expect(other.countLive(record.organizationId)).resolves.toBe(0);
     },
   },
 ]);
