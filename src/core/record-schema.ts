@@ -153,7 +153,9 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
   const columns = [...new Set(fields.map((f) => (f.path === '' ? '(row)' : f.path.split('.')[0])))];
   return new OatError('STORE_FAILURE', `The store returned a malformed token record (bad: ${columns.join(', ')})`, {
     fields,
-    context,
+    // `reason` tells a row that cannot be read from a store that cannot answer: the service refuses a login
+    // on the one, deletes it without reading it, and lists around it.
+    context: { ...context, reason: 'UNREADABLE' },
     ...(cause === undefined ? {} : { cause }),
   });
 }
@@ -161,7 +163,8 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
 /**
  * Turns what a database driver returned for one token into a deeply frozen
  * {@link AccessTokenRecord}, or throws `OatError` `STORE_FAILURE` whose
- * `fields` name every bad column.
+ * `fields` name every bad column, with `context.reason` `'UNREADABLE'` (and
+ * `context.tokenId` when the id column itself is readable).
  *
  * Invariant: a record that comes out has every instant as integer epoch
  * milliseconds ({@link EpochMillis}), a fresh frozen `resources` array, and

@@ -1,5 +1,5 @@
 import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
-import { compileGrants, type CompiledGrants } from '../core/grants.js';
+import { checkStoredResources, compileGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
@@ -9,6 +9,7 @@ import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/tok
 import { isOatError, OatError } from '../errors.js';
 import { checkProfile } from './directory.js';
 import { fingerprintOf } from './hashers.js';
+import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
 /**
@@ -27,7 +28,12 @@ export interface Principal {
   readonly grants: CompiledGrants;
 }
 
-/** Why an authentication failed. Answer every one the same way on the network; the code is for logs. */
+/**
+ * Why an authentication failed. Answer every one the same way on the network;
+ * the code is for logs. `RECORD_INVALID`: the stored token cannot be trusted
+ * (its row is unreadable, or its grants are not ones a create request could
+ * make, as a hand-edited or tampered row): nothing is ever authorized from it.
+ */
 export type AuthenticationDenialCode =
   | 'MALFORMED'
   | 'NOT_FOUND'
@@ -37,7 +43,8 @@ export type AuthenticationDenialCode =
   | 'DELETED'
   | 'ORGANIZATION_UNKNOWN'
   | 'PLAN_NOT_ELIGIBLE'
-  | 'ORG_INCOMPATIBLE';
+  | 'ORG_INCOMPATIBLE'
+  | 'RECORD_INVALID';
 
 /** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
 export type AuthenticationResult =
@@ -56,6 +63,7 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   DELETED: denial('DELETED'),
   ORGANIZATION_UNKNOWN: denial('ORGANIZATION_UNKNOWN'),
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
+  RECORD_INVALID: denial('RECORD_INVALID'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
@@ -75,6 +83,8 @@ export interface AuthenticatorDeps {
   readonly touchLastUsed: (id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis) => void;
   /** `null` when nobody listens: events are then not even built. */
   readonly emit: ((event: TokenEvent) => void) | null;
+  /** Tells the host about a stored token refused as `RECORD_INVALID`; never throws. */
+  readonly reportFault: (error: OatError, context: BackgroundFaultContext) => void;
 }
 
 const PRINCIPAL_CACHE_SIZE = 10_000;
@@ -87,6 +97,13 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  * reject with an `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials
  * are values. The last-used write is started, never awaited: its faults go to
  * the service's `onError`, not into the login.
+ *
+ * Stored data is not trusted for authority: a row the store cannot read, or
+ * grants {@link checkStoredResources} refuses, give `RECORD_INVALID` and an
+ * `onError` report with the token id (never its hash). The verdict on grants
+ * is cached with the compiled principal per token version, so it is computed
+ * once and reported once per version; an unreadable row has no version to
+ * cache against and is reported at each login that finds it.
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
@@ -101,13 +118,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   // frozen object each time is checked once.
   const checkedProfiles = new WeakMap<object, { readonly eligible: boolean }>();
 
-  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
+  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | TokenId | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
       emit({
         type: 'access_token.authenticate',
         at: now,
         username: auditableUsername(username, policy),
-        tokenId: record?.id ?? null,
+        tokenId: record === null || typeof record === 'string' ? record : record.id,
         fingerprint: hash === null ? null : fingerprintOf(hash),
         outcome: 'failure',
         code: result.code,
@@ -136,6 +153,21 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       remember(record, cached);
       return cached;
     }
+    // Checked before anything is compiled; the refusal is cached like a principal, so a tampered token
+    // costs the check once per version, not once per login.
+    const issues = checkStoredResources(record.organization, record.resources, policy);
+    if (issues.length > 0) {
+      const entry: PrincipalEntry = { version: record.version, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
+      remember(record, entry);
+      deps.reportFault(
+        new OatError('STORE_FAILURE', 'A stored token holds grants a create request could not make; its logins are refused', {
+          fields: issues,
+          context: { operation: 'authenticate', reason: 'RECORD_INVALID', tokenId: record.id, organization: record.organization, version: record.version },
+        }),
+        { operation: 'authenticate', tokenId: record.id },
+      );
+      return entry;
+    }
     const principal: Principal = Object.freeze({
       organization: record.organization,
       tokenId: record.id,
@@ -163,7 +195,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       const pending = store.findBySecretHash(hash);
       record = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
-      throw portFault('STORE_FAILURE', 'The token store failed', error);
+      const unreadable = unreadableRow(error);
+      if (unreadable === undefined) throw portFault('STORE_FAILURE', 'The token store failed', error);
+      deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
+      return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash);
     }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
     // Organization names are stored lower case; most clients send them that way, so compare before folding.
@@ -192,6 +227,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (!eligible) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
 
     const entry = principalFor(record);
+    if (!entry.result.ok) return fail(now, username, entry.result, record, hash);
     // Last used, at most once per interval: the entry remembers this process's last write, so a busy
     // token's stored lastUsedAt is read only when a write may be due.
     const due = now - deps.lastUsedIntervalMs;
@@ -222,6 +258,13 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
   const name = toOrganizationName(username);
   if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH) return null;
   return name;
+}
+
+/** The fault and token id of a row the store could not read (`context.reason` `UNREADABLE`); `undefined` for any other fault. */
+function unreadableRow(error: unknown): { readonly error: OatError; readonly tokenId: TokenId | null } | undefined {
+  if (!isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE') return undefined;
+  const id = error.context['tokenId'];
+  return { error, tokenId: typeof id === 'string' ? (id as TokenId) : null };
 }
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */

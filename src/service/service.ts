@@ -10,7 +10,7 @@ import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } fro
 import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
-import { createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
+import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { systemClock } from './clock.js';
 import { checkProfile, createStaticOrganizationDirectory } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
@@ -35,11 +35,14 @@ export interface TokenServiceOptions {
   /** Called when the event sink throws; the operation itself has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, event: TokenEvent) => void;
   /**
-   * Receives faults of background work, which no caller awaits: today the
-   * last-used write a login starts (`operation: 'touchLastUsed'`), rejected,
-   * thrown or still pending after `lastUsedTimeoutMs`. The login it came from
-   * has already answered and is not affected. Called at most once per failed
-   * write, never with a secret; what it throws is swallowed. Default: ignore.
+   * Receives faults no caller sees as an error: the last-used write a login
+   * starts (`operation: 'touchLastUsed'`), rejected, thrown or still pending
+   * after `lastUsedTimeoutMs`, at most once per failed write (the login has
+   * already answered and is not affected); and a stored token a login refused
+   * as `RECORD_INVALID` (`operation: 'authenticate'`, with the token id, never
+   * its hash): once per version for grants a create request could not make,
+   * at every such login for a row the store cannot read. Never called with a
+   * secret; what it throws is swallowed. Default: ignore.
    */
   readonly onError?: BackgroundErrorHandler;
   /**
@@ -288,7 +291,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const simple = (op: Exclude<LifecycleOperation, 'create' | 'update'>) => (actor: Actor, organization: string, id: string) =>
     transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 
-  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit });
+  const reportFault = createFaultReporter(options.onError);
+  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
 
   return Object.freeze({
     policy,
