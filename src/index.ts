@@ -58,7 +58,7 @@ export {
 } from './core/format.js';
 export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
 
-export { parseStoredRecord } from './core/record-schema.js';
+export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
 export { DEFAULT_POLICY, createPolicy } from './core/policy.js';
 export type { PolicyOptions, TokenPolicy } from './core/policy.js';

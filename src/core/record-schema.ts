@@ -232,3 +232,22 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
     throw failure([{ path: '', message: 'could not be read' }], {}, error);
   }
 }
+
+/**
+ * Parses a page of rows with {@link parseStoredRecord}, leaving out and
+ * counting the rows it refuses, so one unreadable row never hides the rest of
+ * an organization's tokens. Frozen, `items` included.
+ */
+export function parseStoredRows(rows: ReadonlyArray<unknown>): { readonly items: ReadonlyArray<AccessTokenRecord>; readonly unreadable: number } {
+  const items: AccessTokenRecord[] = [];
+  let unreadable = 0;
+  for (const row of rows) {
+    try {
+      items.push(parseStoredRecord(row));
+    } catch {
+      // parseStoredRecord throws only for this row; its fault names the columns, which a listing has no place for.
+      unreadable++;
+    }
+  }
+  return Object.freeze({ items: Object.freeze(items), unreadable });
+}

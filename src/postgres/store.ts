@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { OrganizationName, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
-import { parseStoredRecord } from '../core/record-schema.js';
+import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { storeFault } from './faults.js';
@@ -208,7 +208,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       } catch (error) {
         throw storeFault('list', error);
       }
-      return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(decodeRow(row)))), total });
+      return Object.freeze({ ...parseStoredRows(rows.map(decodeRow)), total });
     },
 
     async countLive(organization: OrganizationName): Promise<number> {

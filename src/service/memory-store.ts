@@ -82,7 +82,7 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
       matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
+      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0 }));
     },
     countLive(organization) {
       return resolved(live.get(organization) ?? 0);

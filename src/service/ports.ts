@@ -12,10 +12,20 @@ export type InsertOutcome =
 /** Outcome of {@link TokenStore.replace}. */
 export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
 
-/** What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included. */
+/**
+ * What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included.
+ *
+ * Invariant: `items.length + unreadable` is the number of rows in the page's
+ * window; `total` counts every matching row, readable or not.
+ */
 export interface TokenPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
   readonly total: number;
+  /**
+   * Rows of this page the store could not read (`parseStoredRecord` refused
+   * them) and left out of `items`; `0` for a store that cannot hold one.
+   */
+  readonly unreadable: number;
 }
 
 /** A listing query. Results are ordered by `createdAt`, then `id`, ascending. */
@@ -79,7 +89,11 @@ export interface TokenStore {
    * queue.
    */
   findBySecretHash(secretHash: string): AccessTokenRecord | null | Promise<AccessTokenRecord | null>;
-  /** One page of an organization's tokens and the total that match. */
+  /**
+   * One page of an organization's tokens and the total that match. A row
+   * that cannot be read is left out of `items` and counted in `unreadable`,
+   * so one broken row never hides the others; any other fault rejects.
+   */
   list(query: ListQuery): Promise<TokenPage>;
   /** How many non-deleted tokens the organization holds (the quota count). */
   countLive(organization: OrganizationName): Promise<number>;

@@ -72,7 +72,14 @@ export interface ListOptions {
 /** One page of tokens, with Docker Hub's paging numbers. Deeply frozen: the page, `items` and every record. */
 export interface TokenListPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
+  /** Every matching token, readable or not. */
   readonly total: number;
+  /**
+   * Tokens of this page whose stored rows could not be read, left out of
+   * `items` so the rest of the organization still lists; an owner can still
+   * delete one by id. `0` when every row was read.
+   */
+  readonly unreadable: number;
   readonly page: number;
   readonly pageSize: number;
 }
@@ -358,7 +365,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
       const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organization: org, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-      return Object.freeze({ items: Object.freeze(result.items.map(handOut)), total: result.total, page, pageSize });
+      return Object.freeze({ items: Object.freeze(result.items.map(handOut)), total: result.total, unreadable: result.unreadable, page, pageSize });
     },
 
     update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {

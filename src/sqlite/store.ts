@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { OrganizationName, TokenId } from '../core/ids.js';
-import { parseStoredRecord } from '../core/record-schema.js';
+import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
@@ -167,7 +167,7 @@ function storeOver(db: Database.Database): TokenStore {
   const listPage = db.transaction((params: Record<string, string | number>): TokenPage => {
     const rows = statement.page.all(params);
     const total = Number(statement.total.get(params));
-    return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(row))), total });
+    return Object.freeze({ ...parseStoredRows(rows), total });
   });
 
   const run = <T>(operation: string, context: Readonly<Record<string, unknown>>, work: () => T): Promise<T> => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, type AccessTokenRecord, type TokenStore } from '../../src/index.js';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import type { TokenId } from '../../src/core/ids.js';
+import { createHubApi, UNREADABLE_HEADER } from '../../src/hub-api/index.js';
 import { createTokenEndpoint } from '../../src/registry/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { makeSelfSigned } from '../registry/keys.js';
@@ -24,7 +25,11 @@ function memoryWorld(): TrustWorld {
     touchLastUsed: (id, at, ifOlderThan) => inner.touchLastUsed(id, at, ifOlderThan),
     findById: async (id) => read(await inner.findById(id)),
     findBySecretHash: (hash) => read(inner.findBySecretHash(hash) as AccessTokenRecord | null),
-    list: (query) => inner.list(query),
+    list: async (query) => {
+      const page = await inner.list(query);
+      const items = page.items.filter((r) => !broken.has(r.id));
+      return { items, total: page.total, unreadable: page.items.length - items.length };
+    },
     countLive: (organization) => inner.countLive(organization),
   };
   return {
@@ -56,5 +61,27 @@ describe('the registry token endpoint and a tampered token', () => {
     const response = await endpoint(new Request(url, { headers: { authorization: `Basic ${Buffer.from(`acme:${secret.reveal()}`).toString('base64')}` } }));
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ errors: [expect.objectContaining({ code: 'UNAUTHORIZED' })] });
+  });
+});
+
+describe('the Hub API list and an unreadable token', () => {
+  it('answers 200 with the readable tokens and says how many it could not read in x-oat-unreadable-tokens', async () => {
+    const world = memoryWorld();
+    const service = createTokenService({ store: world.store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], clock: createFakeClock() });
+    const grants = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
+    const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
+    const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });
+    const hub = createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) });
+    const list = async () => hub(new Request('http://hub.test/v2/orgs/acme/access-tokens?page_size=100'));
+
+    const healthy = await list();
+    expect(healthy.headers.get(UNREADABLE_HEADER)).toBe('0');
+    await world.tamper(bad.token.id, 'malformed');
+    const response = await list();
+    expect(response.status).toBe(200);
+    expect(response.headers.get(UNREADABLE_HEADER)).toBe('1');
+    const body = (await response.json()) as { total: number; results: Array<{ id: string }> };
+    expect(body.total).toBe(2);
+    expect(body.results.map((r) => r.id)).toEqual([good.token.id]);
   });
 });

@@ -75,5 +75,21 @@ export function describeStoredTrust(name: string, setup: () => Promise<TrustWorl
       await expect(service.authenticate('acme', good.secret.reveal())).resolves.toMatchObject({ ok: true, principal: { tokenId: good.token.id } });
       await service.flush();
     });
+
+    it.each(kinds)('a row with %s grants does not stop the organization from listing: the others are listed and the unreadable counted', async (how) => {
+      const world = await setup();
+      const { service, good, bad } = await scene(world);
+      await world.tamper(bad.token.id, how);
+      const page = await service.list(owner, 'acme', { pageSize: 100 });
+      expect(page.total).toBe(2);
+      if (how === 'malformed') {
+        expect(page.items.map((t) => t.id)).toEqual([good.token.id]);
+        expect(page.unreadable).toBe(1);
+      } else {
+        // Grants that fail the authority check still parse: the token is listed, only its logins are refused.
+        expect(page.items.map((t) => t.id).sort()).toEqual([good.token.id, bad.token.id].sort());
+        expect(page.unreadable).toBe(0);
+      }
+    });
   });
 }
