@@ -185,6 +185,17 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       }
     },
 
+    async markDeleted(id, organization, at): Promise<string | null> {
+      if (!isTokenId(id)) return null;
+      try {
+        await schemaUsable();
+        const result = await pool.query<{ secret_hash: string }>(sql.markDeleted, [id, organization, timestamp(at)]);
+        return result.rows[0]?.secret_hash ?? null;
+      } catch (error) {
+        throw storeFault('markDeleted', error);
+      }
+    },
+
     findById(id: TokenId) {
       return isTokenId(id) ? readOne('findById', sql.byId, id) : Promise.resolve(null);
     },

@@ -67,6 +67,13 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       put(freezeRecord({ ...stored, lastUsedAt: at }));
       return resolved(true);
     },
+    markDeleted(id, organization, at): Promise<string | null> {
+      const stored = byId.get(id);
+      if (stored === undefined || stored.organization !== organization || stored.state === 'deleted') return resolved(null);
+      put(freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
+      live.set(stored.organization, (live.get(stored.organization) ?? 1) - 1);
+      return resolved(stored.secretHash);
+    },
     findById(id: TokenId) {
       return resolved(byId.get(id) ?? null);
     },

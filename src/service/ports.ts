@@ -79,7 +79,21 @@ export interface TokenStore {
    * interval. Does not change `version`. Resolves to whether it wrote.
    */
   touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean>;
-  /** The record with this id, deleted ones included, or `null`. */
+  /**
+   * Marks a token deleted without reading its record, for a row the store
+   * cannot read: applies only if the stored id is `id`, the stored
+   * organization is `organization` and the stored state is not `deleted`,
+   * in one guarded statement; sets `updatedAt` to `at`, bumps `version` and
+   * frees the quota the token held in the same step. Resolves to the stored
+   * secret hash (for the audit fingerprint) when it applied, `null` when the
+   * guard failed. Of concurrent calls for one token at most one applies.
+   */
+  markDeleted(id: TokenId, organization: OrganizationName, at: EpochMillis): Promise<string | null>;
+  /**
+   * The record with this id, deleted ones included, or `null`. A row that
+   * cannot be read rejects with `STORE_FAILURE` and `context.reason`
+   * `'UNREADABLE'` (what `parseStoredRecord` throws).
+   */
   findById(id: TokenId): Promise<AccessTokenRecord | null>;
   /**
    * The record whose `secretHash` equals `secretHash`, deleted ones included,

@@ -8,7 +8,7 @@ import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } fr
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
-import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { isOatError, OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { systemClock } from './clock.js';
@@ -103,8 +103,14 @@ export interface TokenService {
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
-  /** Deletes for good; frees the quota the token held. */
-  delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /**
+   * Deletes for good; frees the quota the token held. Resolves to the deleted
+   * record, or `null` when the stored row could not be read: it is then
+   * marked deleted without being read (`TokenStore.markDeleted`), whatever
+   * the lifecycle would say about its unknowable state, so an owner can
+   * always remove a broken token.
+   */
+  delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null>;
   /** Checks a login as `docker login --username <ORG>` sends it. Never throws for bad input. */
   authenticate(username: unknown, secret: unknown, client?: ClientContext): Promise<AuthenticationResult>;
   /**
@@ -174,7 +180,7 @@ function invalid(path: string, message: string): OatError {
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const store = options.store;
-  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
+  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
     (m) => typeof (store as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
   );
   if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store lacks ${missing.join(', ')}`, { context: { missing } });
@@ -299,6 +305,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 
   const reportFault = createFaultReporter(options.onError);
+  const deleteReadable = simple('delete');
   const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
 
   return Object.freeze({
@@ -379,7 +386,23 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     deactivate: simple('deactivate'),
     reactivate: simple('reactivate'),
-    delete: simple('delete'),
+
+    async delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null> {
+      try {
+        return await deleteReadable(actor, organization, id);
+      } catch (error) {
+        const tokenId = toTokenId(id);
+        if (tokenId === null || !isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE' || error.context['tokenId'] !== tokenId) throw error;
+        // The row cannot be read, so nothing can be decided from it: the store's guard (this organization,
+        // not yet deleted) is the whole check, and it is one statement, so concurrent deletes apply once.
+        const { org, username } = await manage(actor, organization);
+        const now = clock.now();
+        const hash = await guard('STORE_FAILURE', storeFailed, () => store.markDeleted(tokenId, org, now));
+        if (hash === null) throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+        emit?.({ type: 'access_token.delete', at: now, organization: org, tokenId, fingerprint: fingerprintOf(hash), actor: username });
+        return null;
+      }
+    },
 
     authenticate,
     flush: lastUsed.flush,

@@ -30,6 +30,10 @@ const SQL = {
                 expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version
             WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
   exists: `SELECT 1 FROM oat_tokens WHERE id = ?`,
+  // Reads no column but the guard's and the hash: the row may be unreadable. The state trigger frees the quota.
+  markDeleted: `UPDATE oat_tokens SET state = 'deleted', updated_at = @at, version = version + 1
+                WHERE id = @id AND organization = @organization AND state <> 'deleted'
+                RETURNING secret_hash`,
   touch: `UPDATE oat_tokens SET last_used_at = @at
           WHERE id = @id AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < @if_older_than)`,
   byId: `SELECT * FROM oat_tokens WHERE id = ?`,
@@ -148,6 +152,7 @@ function storeOver(db: Database.Database): TokenStore {
     insert: db.prepare(SQL.insert),
     replace: db.prepare(SQL.replace),
     exists: db.prepare(SQL.exists).pluck(),
+    markDeleted: db.prepare(SQL.markDeleted).pluck(),
     touch: db.prepare(SQL.touch),
     byId: db.prepare(SQL.byId),
     byHash: db.prepare(SQL.byHash),
@@ -204,6 +209,13 @@ function storeOver(db: Database.Database): TokenStore {
         } finally {
           db.pragma(`busy_timeout = ${Number(timeout)}`);
         }
+      });
+    },
+
+    markDeleted(id: TokenId, organization: OrganizationName, at: EpochMillis): Promise<string | null> {
+      return run('markDeleted', { tokenId: id, organization }, () => {
+        const hash: unknown = statement.markDeleted.get({ id, organization, at });
+        return hash === undefined ? null : String(hash);
       });
     },
 

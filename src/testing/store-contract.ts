@@ -4,6 +4,7 @@ import { OatError } from '../errors.js';
 import type { TokenStore } from '../service/ports.js';
 import type { ContractFixture } from './store-contract/harness.js';
 import { insertContract } from './store-contract/insert.js';
+import { markDeletedContract } from './store-contract/mark-deleted.js';
 import { readContract } from './store-contract/read.js';
 import { replaceContract } from './store-contract/replace.js';
 import { sharedStorageContract } from './store-contract/shared.js';
@@ -117,6 +118,7 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
 
     insertContract(fixture);
     replaceContract(fixture);
+    markDeletedContract(fixture);
     touchContract(fixture);
     readContract(fixture);
     if (options.inspect !== undefined) storedStateContract(fixture);

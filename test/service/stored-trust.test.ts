@@ -23,6 +23,7 @@ function memoryWorld(): TrustWorld {
     insertWithinQuota: (record, limit) => inner.insertWithinQuota(record, limit),
     replace: (record, expected) => inner.replace(record, expected),
     touchLastUsed: (id, at, ifOlderThan) => inner.touchLastUsed(id, at, ifOlderThan),
+    markDeleted: (id, organization, at) => inner.markDeleted(id, organization, at),
     findById: async (id) => read(await inner.findById(id)),
     findBySecretHash: (hash) => read(inner.findBySecretHash(hash) as AccessTokenRecord | null),
     list: async (query) => {

@@ -91,5 +91,24 @@ export function describeStoredTrust(name: string, setup: () => Promise<TrustWorl
         expect(page.unreadable).toBe(0);
       }
     });
+
+    it.each(kinds)('an owner deletes a token with %s grants: the quota is freed, the event names it, and it is gone from listings and logins', async (how) => {
+      const world = await setup();
+      const { service, events, good, bad } = await scene(world);
+      await world.tamper(bad.token.id, how);
+      const deleted = await service.delete(owner, 'acme', bad.token.id);
+      // An unreadable row is deleted without being read: there is no record to hand back.
+      if (how === 'malformed') expect(deleted).toBeNull();
+      else expect(deleted).toMatchObject({ id: bad.token.id, state: 'deleted' });
+      await expect(world.store.countLive('acme' as never)).resolves.toBe(1);
+      expect(events.filter((e) => e.type === 'access_token.delete')).toEqual([expect.objectContaining({ tokenId: bad.token.id, organization: 'acme', actor: 'alice' })]);
+      expect(JSON.stringify(events)).not.toContain(bad.token.secretHash);
+      await expect(service.list(owner, 'acme', { pageSize: 100 })).resolves.toMatchObject({ total: 1, unreadable: 0, items: [{ id: good.token.id }] });
+      await expect(service.delete(owner, 'acme', bad.token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const login = await service.authenticate('acme', bad.secret.reveal());
+      expect(login.ok).toBe(false);
+      await expect(service.authenticate('acme', good.secret.reveal())).resolves.toMatchObject({ ok: true });
+      await service.flush();
+    });
   });
 }

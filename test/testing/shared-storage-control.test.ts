@@ -52,6 +52,13 @@ function cachedCountStorage(): { open(): TokenStore } {
         rows.set(record.id, freezeRecord({ ...record, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
         return Promise.resolve('replaced');
       },
+      markDeleted(id: TokenId, organization, at: EpochMillis): Promise<string | null> {
+        const stored = rows.get(id);
+        if (stored === undefined || stored.organization !== organization || stored.state === 'deleted') return Promise.resolve(null);
+        cached.set(stored.organization, live(stored.organization) - 1);
+        rows.set(id, freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
+        return Promise.resolve(stored.secretHash);
+      },
       touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
         const stored = rows.get(id);
         if (stored === undefined || stored.state === 'deleted' || (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)) return Promise.resolve(false);
