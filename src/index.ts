@@ -61,7 +61,7 @@ export {
 } from './core/format.js';
 export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
 
-export { parseStoredRecord } from './core/record-schema.js';
+export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
 export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';

@@ -162,7 +162,9 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
   const columns = [...new Set(fields.map((f) => (f.path === '' ? '(row)' : f.path.split('.')[0])))];
   return new OatError('STORE_FAILURE', `The store returned a malformed token record (bad: ${columns.join(', ')})`, {
     fields,
-    context,
+    // `reason` tells a row that cannot be read from a store that cannot answer: the service refuses a login
+    // on the one, deletes it without reading it, and lists around it.
+    context: { ...context, reason: 'UNREADABLE' },
     ...(cause === undefined ? {} : { cause }),
   });
 }
@@ -170,7 +172,8 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
 /**
  * Turns what a database driver returned for one token into a deeply frozen
  * {@link AccessTokenRecord}, or throws `OatError` `STORE_FAILURE` whose
- * `fields` name every bad column.
+ * `fields` name every bad column, with `context.reason` `'UNREADABLE'` (and
+ * `context.tokenId` when the id column itself is readable).
  *
  * Invariant: a record that comes out has every instant as integer epoch
  * milliseconds ({@link EpochMillis}), a fresh frozen `resources` array, and
@@ -238,4 +241,23 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
     // A hostile row (a throwing getter, a revoked proxy) is still a store fault, not a crash.
     throw failure([{ path: '', message: 'could not be read' }], {}, error);
   }
+}
+
+/**
+ * Parses a page of rows with {@link parseStoredRecord}, leaving out and
+ * counting the rows it refuses, so one unreadable row never hides the rest of
+ * an organization's tokens. Frozen, `items` included.
+ */
+export function parseStoredRows(rows: ReadonlyArray<unknown>): { readonly items: ReadonlyArray<AccessTokenRecord>; readonly unreadable: number } {
+  const items: AccessTokenRecord[] = [];
+  let unreadable = 0;
+  for (const row of rows) {
+    try {
+      items.push(parseStoredRecord(row));
+    } catch {
+      // parseStoredRecord throws only for this row; its fault names the columns, which a listing has no place for.
+      unreadable++;
+    }
+  }
+  return Object.freeze({ items: Object.freeze(items), unreadable });
 }

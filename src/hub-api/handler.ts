@@ -46,6 +46,8 @@ export const MAX_HUB_BODY_BYTES = 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
 const MAX_PAGE = 1_000_000;
+/** The list response header that says how many tokens of the page could not be read from the store. */
+export const UNREADABLE_HEADER = 'x-oat-unreadable-tokens';
 
 const SERVICE_METHODS = ['create', 'get', 'list', 'update', 'delete'] as const;
 
@@ -120,7 +122,8 @@ function pageLink(url: URL, page: number, pageSize: number): string {
  * API handler, over a {@link TokenService}:
  *
  * - `POST   {base}/v2/orgs/{org}/access-tokens` -> 201, token, resources and the secret `token` (only here)
- * - `GET    {base}/v2/orgs/{org}/access-tokens?page=&page_size=` -> 200 `{total, next, previous, results}`
+ * - `GET    {base}/v2/orgs/{org}/access-tokens?page=&page_size=` -> 200 `{total, next, previous, results}`;
+ *   header `x-oat-unreadable-tokens`: tokens of the page whose stored rows could not be read (left out of `results`)
  * - `GET    {base}/v2/orgs/{org}/access-tokens/{id}` -> 200, token and resources
  * - `PATCH  {base}/v2/orgs/{org}/access-tokens/{id}` -> 200, token and resources
  * - `DELETE {base}/v2/orgs/{org}/access-tokens/{id}` -> 204
@@ -169,7 +172,8 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
         previous: page > 1 ? pageLink(url, page - 1, pageSize) : null,
         results: listed.items.map(toHubAccessTokenSummary),
       };
-      return json(200, body);
+      // Docker Hub's body keeps its shape; how many rows could not be read rides in a header of our own.
+      return json(200, body, { [UNREADABLE_HEADER]: String(listed.unreadable) });
     }
 
     const id = toTokenId(route.tokenId);

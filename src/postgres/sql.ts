@@ -122,6 +122,8 @@ export interface Statements {
   readonly replace: string;
   /** $1 id. */
   readonly exists: string;
+  /** $1 id, $2 organization, $3 at. Returns the deleted row's `secret_hash`; no row when the guard failed. */
+  readonly markDeleted: string;
   /** $1 id, $2 at, $3 if older than. Skips, writing nothing, a row locked by another transaction. */
   readonly touch: string;
   /** $1 id. */
@@ -171,6 +173,15 @@ export function statements(schema: string): Statements {
     )
     SELECT count(*)::integer AS replaced FROM moved`,
     exists: `SELECT 1 FROM ${tokens} WHERE id = $1::uuid`,
+    // Reads no column but the guard's and the hash: the row may be unreadable.
+    markDeleted: `WITH moved AS (
+      UPDATE ${tokens} SET state = 'deleted', updated_at = $3, version = version + 1
+      WHERE id = $1::uuid AND organization_id = $2 AND state <> 'deleted'
+      RETURNING organization_id, secret_hash
+    ), freed AS (
+      UPDATE ${quota} AS q SET live = q.live - 1 FROM moved WHERE q.organization = moved.organization_id
+    )
+    SELECT secret_hash FROM moved`,
     // Bookkeeping must never queue behind a writer: SKIP LOCKED makes the
     // sub-select find nothing when another transaction holds the row, so the
     // touch writes nothing and returns at once instead of waiting. The guard is

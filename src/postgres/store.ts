@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { OrganizationId, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
-import { parseStoredRecord } from '../core/record-schema.js';
+import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
 import { storeFault } from './faults.js';
@@ -187,6 +187,17 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       }
     },
 
+    async markDeleted(id, organizationId, at): Promise<string | null> {
+      if (!isTokenId(id)) return null;
+      try {
+        await schemaUsable();
+        const result = await pool.query<{ secret_hash: string }>(sql.markDeleted, [id, organizationId, timestamp(at)]);
+        return result.rows[0]?.secret_hash ?? null;
+      } catch (error) {
+        throw storeFault('markDeleted', error);
+      }
+    },
+
     findById(id: TokenId) {
       return isTokenId(id) ? readOne('findById', sql.byId, id) : Promise.resolve(null);
     },
@@ -210,7 +221,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       } catch (error) {
         throw storeFault('list', error);
       }
-      return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(decodeRow(row)))), total });
+      return Object.freeze({ ...parseStoredRows(rows.map(decodeRow)), total });
     },
 
     async countLive(organizationId: OrganizationId): Promise<number> {

@@ -1,5 +1,5 @@
 import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
-import { compileGrants, type CompiledGrants } from '../core/grants.js';
+import { checkStoredResources, compileGrants, type CompiledGrants } from '../core/grants.js';
 import { checkOwnership, rebaseResources } from '../core/identity.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
@@ -12,6 +12,7 @@ import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/tok
 import { isOatError, OatError } from '../errors.js';
 import { checkProfile } from './directory.js';
 import { fingerprintOf } from './hashers.js';
+import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
 /**
@@ -33,7 +34,12 @@ export interface Principal {
   readonly grants: CompiledGrants;
 }
 
-/** Why an authentication failed. Answer every one the same way on the network; the code is for logs. */
+/**
+ * Why an authentication failed. Answer every one the same way on the network;
+ * the code is for logs. `RECORD_INVALID`: the stored token cannot be trusted
+ * (its row is unreadable, or its grants are not ones a create request could
+ * make, as a hand-edited or tampered row): nothing is ever authorized from it.
+ */
 export type AuthenticationDenialCode =
   | 'MALFORMED'
   | 'NOT_FOUND'
@@ -44,7 +50,8 @@ export type AuthenticationDenialCode =
   | 'ORGANIZATION_UNKNOWN'
   | 'PLAN_NOT_ELIGIBLE'
   | 'LIFETIME_EXCEEDED'
-  | 'ORG_INCOMPATIBLE';
+  | 'ORG_INCOMPATIBLE'
+  | 'RECORD_INVALID';
 
 /** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
 export type AuthenticationResult =
@@ -64,6 +71,7 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   ORGANIZATION_UNKNOWN: denial('ORGANIZATION_UNKNOWN'),
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
   LIFETIME_EXCEEDED: denial('LIFETIME_EXCEEDED'),
+  RECORD_INVALID: denial('RECORD_INVALID'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
@@ -83,6 +91,8 @@ export interface AuthenticatorDeps {
   readonly touchLastUsed: (id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis) => void;
   /** `null` when nobody listens: events are then not even built. */
   readonly emit: ((event: TokenEvent) => void) | null;
+  /** Tells the host about a stored token refused as `RECORD_INVALID`; never throws. */
+  readonly reportFault: (error: OatError, context: BackgroundFaultContext) => void;
 }
 
 const PRINCIPAL_CACHE_SIZE = 10_000;
@@ -95,6 +105,13 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  * reject with an `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials
  * are values. The last-used write is started, never awaited: its faults go to
  * the service's `onError`, not into the login.
+ *
+ * Stored data is not trusted for authority: a row the store cannot read, or
+ * grants {@link checkStoredResources} refuses, give `RECORD_INVALID` and an
+ * `onError` report with the token id (never its hash). The verdict on grants
+ * is cached with the compiled principal per token version, so it is computed
+ * once and reported once per version; an unreadable row has no version to
+ * cache against and is reported at each login that finds it.
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
@@ -109,13 +126,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   // frozen object each time is checked once.
   const checkedProfiles = new WeakMap<object, { readonly eligible: boolean }>();
 
-  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | null, hash: string | null): AuthenticationResult => {
+  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | TokenId | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
       emit({
         type: 'access_token.authenticate',
         at: now,
         username: auditableUsername(username, policy),
-        tokenId: record?.id ?? null,
+        tokenId: record === null || typeof record === 'string' ? record : record.id,
         fingerprint: hash === null ? null : fingerprintOf(hash),
         outcome: 'failure',
         code: result.code,
@@ -144,6 +161,21 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (cached !== undefined && cached.version === record.version && cached.name === name) {
       remember(record, cached);
       return cached;
+    }
+    // Checked before anything is compiled; the refusal is cached like a principal, so a tampered token
+    // costs the check once per version, not once per login.
+    const issues = checkStoredResources(record.organization, record.resources, policy);
+    if (issues.length > 0) {
+      const entry: PrincipalEntry = { version: record.version, name, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
+      remember(record, entry);
+      deps.reportFault(
+        new OatError('STORE_FAILURE', 'A stored token holds grants a create request could not make; its logins are refused', {
+          fields: issues,
+          context: { operation: 'authenticate', reason: 'RECORD_INVALID', tokenId: record.id, organization: record.organization, version: record.version },
+        }),
+        { operation: 'authenticate', tokenId: record.id },
+      );
+      return entry;
     }
     const principal: Principal = Object.freeze({
       organization: name,
@@ -174,7 +206,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       const pending = store.findBySecretHash(hash);
       record = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
-      throw portFault('STORE_FAILURE', 'The token store failed', error);
+      const unreadable = unreadableRow(error);
+      if (unreadable === undefined) throw portFault('STORE_FAILURE', 'The token store failed', error);
+      deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
+      return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash);
     }
     if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
     // The name is resolved to the organization that holds it now, and the token must belong to that one's id:
@@ -209,6 +244,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (isLifetimeExceeded(record.createdAt, cap, now)) return fail(now, username, DENIED.LIFETIME_EXCEEDED, record, hash);
 
     const entry = principalFor(record, name);
+    if (!entry.result.ok) return fail(now, username, entry.result, record, hash);
     // Last used, at most once per interval: the entry remembers this process's last write, so a busy
     // token's stored lastUsedAt is read only when a write may be due.
     const due = now - deps.lastUsedIntervalMs;
@@ -245,6 +281,13 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
 
 /** The principal with `expiresAt` brought forward to the organization's lifetime cap; the grants are shared. */
 const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult => Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
+
+/** The fault and token id of a row the store could not read (`context.reason` `UNREADABLE`); `undefined` for any other fault. */
+function unreadableRow(error: unknown): { readonly error: OatError; readonly tokenId: TokenId | null } | undefined {
+  if (!isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE') return undefined;
+  const id = error.context['tokenId'];
+  return { error, tokenId: typeof id === 'string' ? (id as TokenId) : null };
+}
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
 type PrincipalEntry = { readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };

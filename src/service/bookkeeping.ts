@@ -3,19 +3,43 @@ import type { EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import type { TokenStore } from './ports.js';
 
-/** Background work the service does on behalf of a call that has already answered. */
-export type BackgroundOperation = 'touchLastUsed';
+/**
+ * What the service reports to {@link TokenServiceOptions.onError}: background
+ * work that failed after its call answered (`touchLastUsed`), or a stored
+ * token refused at login because its row cannot be read or its grants are not
+ * ones a create request could make (`authenticate`).
+ */
+export type BackgroundOperation = 'touchLastUsed' | 'authenticate';
 
-/** What {@link TokenServiceOptions.onError} learns about a background fault besides the error. */
-export interface BackgroundFaultContext {
-  /** Which background write failed. */
-  readonly operation: BackgroundOperation;
-  /** The token it was for. */
-  readonly tokenId: TokenId;
-}
+/** What {@link TokenServiceOptions.onError} learns about a fault besides the error. */
+export type BackgroundFaultContext =
+  | {
+      /** A last-used write failed. */
+      readonly operation: 'touchLastUsed';
+      /** The token it was for. */
+      readonly tokenId: TokenId;
+    }
+  | {
+      /** A login found a stored token it cannot trust and refused it (`RECORD_INVALID`). */
+      readonly operation: 'authenticate';
+      /** The token refused; `null` only when the row's id column is itself unreadable. Never the secret's hash. */
+      readonly tokenId: TokenId | null;
+    };
 
 /** Receives a fault of background work; see {@link TokenServiceOptions.onError}. */
 export type BackgroundErrorHandler = (error: OatError, context: BackgroundFaultContext) => void;
+
+/** Calls `onError` when there is one, with a frozen context; what the hook throws is swallowed. */
+export function createFaultReporter(onError: BackgroundErrorHandler | undefined): (error: OatError, context: BackgroundFaultContext) => void {
+  return (error, context) => {
+    if (onError === undefined) return;
+    try {
+      onError(error, Object.freeze({ ...context }));
+    } catch {
+      // The hook is the last place a fault can go; its own failure has nowhere to be reported.
+    }
+  };
+}
 
 /** Last-used writes started by logins and never awaited by them. */
 export interface LastUsedWriter {
@@ -40,14 +64,11 @@ export interface LastUsedWriter {
 export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onError: BackgroundErrorHandler | undefined): LastUsedWriter {
   const pending = new Map<TokenId, Promise<void>>();
 
+  const reportFault = createFaultReporter(onError);
   const report = (error: unknown, id: TokenId): void => {
     if (onError === undefined) return;
     const fault = isOatError(error) ? error : new OatError('STORE_FAILURE', 'The token store failed to record last use', { cause: error, context: { operation: 'touchLastUsed', tokenId: id } });
-    try {
-      onError(fault, Object.freeze({ operation: 'touchLastUsed', tokenId: id }));
-    } catch {
-      // The hook is the last place a background fault can go; its own failure has nowhere to be reported.
-    }
+    reportFault(fault, { operation: 'touchLastUsed', tokenId: id });
   };
 
   return {

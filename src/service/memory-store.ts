@@ -74,6 +74,13 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       put(freezeRecord({ ...stored, lastUsedAt: at }));
       return resolved(true);
     },
+    markDeleted(id, organizationId, at): Promise<string | null> {
+      const stored = byId.get(id);
+      if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted') return resolved(null);
+      put(freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
+      live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
+      return resolved(stored.secretHash);
+    },
     findById(id: TokenId) {
       return resolved(byId.get(id) ?? null);
     },
@@ -89,7 +96,7 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
       matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
+      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0 }));
     },
     countLive(organizationId) {
       return resolved(live.get(organizationId) ?? 0);

@@ -12,10 +12,20 @@ export type InsertOutcome =
 /** Outcome of {@link TokenStore.replace}. */
 export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
 
-/** What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included. */
+/**
+ * What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included.
+ *
+ * Invariant: `items.length + unreadable` is the number of rows in the page's
+ * window; `total` counts every matching row, readable or not.
+ */
 export interface TokenPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
   readonly total: number;
+  /**
+   * Rows of this page the store could not read (`parseStoredRecord` refused
+   * them) and left out of `items`; `0` for a store that cannot hold one.
+   */
+  readonly unreadable: number;
 }
 
 /** A listing query. Results are ordered by `createdAt`, then `id`, ascending. */
@@ -71,7 +81,21 @@ export interface TokenStore {
    * interval. Does not change `version`. Resolves to whether it wrote.
    */
   touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean>;
-  /** The record with this id, deleted ones included, or `null`. */
+  /**
+   * Marks a token deleted without reading its record, for a row the store
+   * cannot read: applies only if the stored id is `id`, the stored
+   * organization id is `organizationId` and the stored state is not `deleted`,
+   * in one guarded statement; sets `updatedAt` to `at`, bumps `version` and
+   * frees the quota the token held in the same step. Resolves to the stored
+   * secret hash (for the audit fingerprint) when it applied, `null` when the
+   * guard failed. Of concurrent calls for one token at most one applies.
+   */
+  markDeleted(id: TokenId, organizationId: OrganizationId, at: EpochMillis): Promise<string | null>;
+  /**
+   * The record with this id, deleted ones included, or `null`. A row that
+   * cannot be read rejects with `STORE_FAILURE` and `context.reason`
+   * `'UNREADABLE'` (what `parseStoredRecord` throws).
+   */
   findById(id: TokenId): Promise<AccessTokenRecord | null>;
   /**
    * The record whose `secretHash` equals `secretHash`, deleted ones included,
@@ -81,7 +105,12 @@ export interface TokenStore {
    * queue.
    */
   findBySecretHash(secretHash: string): AccessTokenRecord | null | Promise<AccessTokenRecord | null>;
-  /** One page of an organization's tokens (by `organizationId`) and the total that match. */
+  /**
+   * One page of an organization's tokens (by `organizationId`) and the total
+   * that match. A row that cannot be read is left out of `items` and counted
+   * in `unreadable`, so one broken row never hides the others; any other
+   * fault rejects.
+   */
   list(query: ListQuery): Promise<TokenPage>;
   /** How many non-deleted tokens the organization with this id holds (the quota count). */
   countLive(organizationId: OrganizationId): Promise<number>;

@@ -11,9 +11,9 @@ import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } fr
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
-import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { isOatError, OatError, validationError, type FieldIssue } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
-import { createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
+import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
 import { checkProfile, createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
@@ -38,11 +38,14 @@ export interface TokenServiceOptions {
   /** Called when the event sink throws; the operation itself has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, event: TokenEvent) => void;
   /**
-   * Receives faults of background work, which no caller awaits: today the
-   * last-used write a login starts (`operation: 'touchLastUsed'`), rejected,
-   * thrown or still pending after `lastUsedTimeoutMs`. The login it came from
-   * has already answered and is not affected. Called at most once per failed
-   * write, never with a secret; what it throws is swallowed. Default: ignore.
+   * Receives faults no caller sees as an error: the last-used write a login
+   * starts (`operation: 'touchLastUsed'`), rejected, thrown or still pending
+   * after `lastUsedTimeoutMs`, at most once per failed write (the login has
+   * already answered and is not affected); and a stored token a login refused
+   * as `RECORD_INVALID` (`operation: 'authenticate'`, with the token id, never
+   * its hash): once per version for grants a create request could not make,
+   * at every such login for a row the store cannot read. Never called with a
+   * secret; what it throws is swallowed. Default: ignore.
    */
   readonly onError?: BackgroundErrorHandler;
   /**
@@ -72,7 +75,14 @@ export interface ListOptions {
 /** One page of tokens, with Docker Hub's paging numbers. Deeply frozen: the page, `items` and every record. */
 export interface TokenListPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
+  /** Every matching token, readable or not. */
   readonly total: number;
+  /**
+   * Tokens of this page whose stored rows could not be read, left out of
+   * `items` so the rest of the organization still lists; an owner can still
+   * delete one by id. `0` when every row was read.
+   */
+  readonly unreadable: number;
   readonly page: number;
   readonly pageSize: number;
 }
@@ -106,8 +116,14 @@ export interface TokenService {
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
-  /** Deletes for good; frees the quota the token held. */
-  delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /**
+   * Deletes for good; frees the quota the token held. Resolves to the deleted
+   * record, or `null` when the stored row could not be read: it is then
+   * marked deleted without being read (`TokenStore.markDeleted`), whatever
+   * the lifecycle would say about its unknowable state, so an owner can
+   * always remove a broken token.
+   */
+  delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null>;
   /**
    * Deletes every token of an organization id, whatever its state or name,
    * for a host whose organization is gone (its tokens can no longer be
@@ -188,7 +204,7 @@ function invalid(path: string, message: string): OatError {
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const store = options.store;
-  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
+  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
     (m) => typeof (store as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
   );
   if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store lacks ${missing.join(', ')}`, { context: { missing } });
@@ -331,7 +347,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const simple = (op: Exclude<LifecycleOperation, 'create' | 'update'>) => (actor: Actor, organization: string, id: string) =>
     transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 
-  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit });
+  const reportFault = createFaultReporter(options.onError);
+  const deleteReadable = simple('delete');
+  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
 
   return Object.freeze({
     policy,
@@ -400,7 +418,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
       const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-      return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, page, pageSize });
+      return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize });
     },
 
     update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
@@ -414,7 +432,23 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     deactivate: simple('deactivate'),
     reactivate: simple('reactivate'),
-    delete: simple('delete'),
+
+    async delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null> {
+      try {
+        return await deleteReadable(actor, organization, id);
+      } catch (error) {
+        const tokenId = toTokenId(id);
+        if (tokenId === null || !isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE' || error.context['tokenId'] !== tokenId) throw error;
+        // The row cannot be read, so nothing can be decided from it: the store's guard (this organization,
+        // not yet deleted) is the whole check, and it is one statement, so concurrent deletes apply once.
+        const { org, profile, username } = await manage(actor, organization);
+        const now = clock.now();
+        const hash = await guard('STORE_FAILURE', storeFailed, () => store.markDeleted(tokenId, profile.id as OrganizationId, now));
+        if (hash === null) throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+        emit?.({ type: 'access_token.delete', at: now, organization: org, tokenId, fingerprint: fingerprintOf(hash), actor: username });
+        return null;
+      }
+    },
 
     async purgeOrganization(organizationId: string): Promise<OrganizationPurge> {
       const id = toOrganizationId(organizationId);

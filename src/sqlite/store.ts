@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { OrganizationId, TokenId } from '../core/ids.js';
-import { parseStoredRecord } from '../core/record-schema.js';
+import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
@@ -30,6 +30,10 @@ const SQL = {
                 expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version
             WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
   exists: `SELECT 1 FROM oat_tokens WHERE id = ?`,
+  // Reads no column but the guard's and the hash: the row may be unreadable. The state trigger frees the quota.
+  markDeleted: `UPDATE oat_tokens SET state = 'deleted', updated_at = @at, version = version + 1
+                WHERE id = @id AND organization_id = @organization_id AND state <> 'deleted'
+                RETURNING secret_hash`,
   touch: `UPDATE oat_tokens SET last_used_at = @at
           WHERE id = @id AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < @if_older_than)`,
   byId: `SELECT * FROM oat_tokens WHERE id = ?`,
@@ -151,6 +155,7 @@ function storeOver(db: Database.Database): TokenStore {
     insert: db.prepare(SQL.insert),
     replace: db.prepare(SQL.replace),
     exists: db.prepare(SQL.exists).pluck(),
+    markDeleted: db.prepare(SQL.markDeleted).pluck(),
     touch: db.prepare(SQL.touch),
     byId: db.prepare(SQL.byId),
     byHash: db.prepare(SQL.byHash),
@@ -170,7 +175,7 @@ function storeOver(db: Database.Database): TokenStore {
   const listPage = db.transaction((params: Record<string, string | number>): TokenPage => {
     const rows = statement.page.all(params);
     const total = Number(statement.total.get(params));
-    return Object.freeze({ items: Object.freeze(rows.map((row) => parseStoredRecord(row))), total });
+    return Object.freeze({ ...parseStoredRows(rows), total });
   });
 
   const run = <T>(operation: string, context: Readonly<Record<string, unknown>>, work: () => T): Promise<T> => {
@@ -207,6 +212,13 @@ function storeOver(db: Database.Database): TokenStore {
         } finally {
           db.pragma(`busy_timeout = ${Number(timeout)}`);
         }
+      });
+    },
+
+    markDeleted(id: TokenId, organizationId: OrganizationId, at: EpochMillis): Promise<string | null> {
+      return run('markDeleted', { tokenId: id, organizationId }, () => {
+        const hash: unknown = statement.markDeleted.get({ id, organization_id: organizationId, at });
+        return hash === undefined ? null : String(hash);
       });
     },
 

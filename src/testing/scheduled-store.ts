@@ -1,7 +1,7 @@
 import type fc from 'fast-check';
 import type { TokenStore } from '../service/ports.js';
 
-const METHODS = ['insertWithinQuota', 'replace', 'touchLastUsed', 'findById', 'findBySecretHash', 'list', 'countLive'] as const;
+const METHODS = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'] as const;
 
 /**
  * Wraps a store so that each call waits for a fast-check scheduler to let it

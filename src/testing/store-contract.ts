@@ -5,6 +5,7 @@ import type { TokenStore } from '../service/ports.js';
 import type { ContractFixture } from './store-contract/harness.js';
 import { identityContract } from './store-contract/identity.js';
 import { insertContract } from './store-contract/insert.js';
+import { markDeletedContract } from './store-contract/mark-deleted.js';
 import { readContract } from './store-contract/read.js';
 import { replaceContract } from './store-contract/replace.js';
 import { sharedStorageContract } from './store-contract/shared.js';
@@ -118,6 +119,7 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
 
     insertContract(fixture);
     replaceContract(fixture);
+    markDeletedContract(fixture);
     touchContract(fixture);
     readContract(fixture);
     identityContract(fixture);

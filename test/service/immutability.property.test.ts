@@ -1,7 +1,12 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AccessTokenRecord, AuthenticationResult, EpochMillis, Principal, TokenService, TokenStore } from '../../src/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
+import { createSqliteTokenStore } from '../../src/sqlite/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
 
 const DAY = 86_400_000;
@@ -154,24 +159,48 @@ async function apply(world: World, op: Op): Promise<unknown> {
   }
 }
 
-describe('what the service hands out cannot change what it stores (memory store)', () => {
+const sqliteFiles = mkdtempSync(join(tmpdir(), 'oat-immutability-'));
+afterAll(() => rmSync(sqliteFiles, { recursive: true, force: true }));
+let sqliteRuns = 0;
+
+/** A fresh store per run, and how to let it go. */
+const STORES: ReadonlyArray<{ readonly name: string; open(): { store: TokenStore; close(): void } }> = [
+  { name: 'memory store', open: () => ({ store: createMemoryTokenStore(), close: () => undefined }) },
+  {
+    name: 'SQLite file',
+    open: () => {
+      const db = new Database(join(sqliteFiles, `run-${++sqliteRuns}.db`));
+      return { store: createSqliteTokenStore(db, { migrate: true }), close: () => db.close() };
+    },
+  },
+];
+
+describe.each(STORES)('what the service hands out cannot change what it stores ($name)', ({ open }) => {
   it('mutating everything reachable from each result leaves every later get, list and authenticate unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(opArb, junkArb), { minLength: 1, maxLength: 25 }), async (steps) => {
         const clock = createFakeClock(Date.UTC(2026, 2, 1, 12));
-        const world: World = { service: createTokenService({ store: createMemoryTokenStore(), clock, organizations }), clock, tokens: [] };
-        for (const [op, junk] of steps) {
-          const result = await apply(world, op);
-          if (result === undefined) continue;
-          const before = await observe(world);
-          vandalize(result, junk);
-          expect(await observe(world)).toEqual(before);
+        const { store, close } = open();
+        try {
+          const world: World = { service: createTokenService({ store, clock, organizations }), clock, tokens: [] };
+          for (const [op, junk] of steps) {
+            const result = await apply(world, op);
+            if (result === undefined) continue;
+            const before = await observe(world);
+            vandalize(result, junk);
+            expect(await observe(world)).toEqual(before);
+          }
+          await world.service.flush();
+        } finally {
+          close();
         }
       }),
       { numRuns: 60 },
     );
   });
+});
 
+describe('what the service hands out cannot change what it stores (memory store)', () => {
   it('a 30-day token whose expiry a caller tried to push out still stops at 30 days', async () => {
     const clock = createFakeClock(Date.UTC(2026, 2, 1, 12));
     const service = createTokenService({ store: createMemoryTokenStore(), clock, organizations });
@@ -229,7 +258,7 @@ describe('every result is deeply frozen', () => {
       },
       list: async (query) => {
         const page = await inner.list(query);
-        return { items: page.items.map((r) => keep(thaw(r))), total: page.total };
+        return { items: page.items.map((r) => keep(thaw(r))), total: page.total, unreadable: page.unreadable };
       },
     };
     const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });

@@ -49,7 +49,7 @@ describe('hashers', () => {
 describe('createTokenService', () => {
   it('refuses a store that lacks methods, naming each one', () => {
     const broken = { findById: async () => null } as unknown as TokenStore;
-    expect(() => createTokenService({ store: broken })).toThrow(/insertWithinQuota, replace, touchLastUsed, findBySecretHash, list, countLive/);
+    expect(() => createTokenService({ store: broken })).toThrow(/insertWithinQuota, replace, touchLastUsed, markDeleted, findBySecretHash, list, countLive/);
   });
 
   it('creates tokens whose secret stays out of JSON, String and inspect, and stores only its hash', async () => {

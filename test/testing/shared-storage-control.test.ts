@@ -52,6 +52,13 @@ function cachedCountStorage(): { open(): TokenStore } {
         rows.set(record.id, freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
         return Promise.resolve('replaced');
       },
+      markDeleted(id: TokenId, organizationId, at: EpochMillis): Promise<string | null> {
+        const stored = rows.get(id);
+        if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted') return Promise.resolve(null);
+        cached.set(stored.organizationId, live(stored.organizationId) - 1);
+        rows.set(id, freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
+        return Promise.resolve(stored.secretHash);
+      },
       touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
         const stored = rows.get(id);
         if (stored === undefined || stored.state === 'deleted' || (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)) return Promise.resolve(false);
@@ -65,7 +72,7 @@ function cachedCountStorage(): { open(): TokenStore } {
         const matching = [...rows.values()]
           .filter((r) => r.organizationId === query.organizationId && wanted.has(statusOf(r, query.now)))
           .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length }));
+        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0 }));
       },
       countLive: (organizationId: OrganizationId) => Promise.resolve(live(organizationId)),
     };
