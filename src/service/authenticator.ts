@@ -10,7 +10,7 @@ import { isLifetimeExceeded, tokenLifetimeCap } from '../core/lifetime.js';
 import { isPlanEligible } from '../core/quota.js';
 import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
-import { checkProfile } from './directory.js';
+import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
 import { fingerprintOf } from './hashers.js';
 import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
@@ -226,6 +226,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     }
     const known = typeof found === 'object' && found !== null ? checkedProfiles.get(found) : undefined;
     const organization = known !== undefined ? (found as OrganizationProfile) : checkProfile(found);
+    // Grants compile under the name asked for: a directory answering with another organization's profile is a fault.
+    if (organization !== null && !profileNamed(organization, name)) throw misnamedProfile(name);
     const owner = checkOwnership(record, name, organization);
     if (!owner.allowed) return fail(now, username, DENIED[owner.code], record, hash);
     if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);

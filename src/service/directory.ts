@@ -1,5 +1,5 @@
 import type { OrganizationProfile } from '../core/access.js';
-import { toOrganizationId, toOrganizationName } from '../core/ids.js';
+import { foldAsciiCase, toOrganizationId, toOrganizationName, type OrganizationName } from '../core/ids.js';
 import { isTokenLifetimeDays } from '../core/lifetime.js';
 import { OatError } from '../errors.js';
 import type { OrganizationDirectory } from './ports.js';
@@ -83,4 +83,16 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
     });
   }
   return profile as OrganizationProfile;
+}
+
+/** True when the directory answered for the name it was asked about (ASCII case aside). */
+export function profileNamed(profile: OrganizationProfile, name: OrganizationName): boolean {
+  return profile.name === name || foldAsciiCase(profile.name) === name;
+}
+
+/** The fault of a directory that answers a lookup with another organization's profile (an alias, an old name). */
+export function misnamedProfile(name: OrganizationName): OatError {
+  return new OatError('DIRECTORY_FAILURE', `The organization directory answered for "${name}" with a profile of another name`, {
+    context: { organization: name, field: 'name' },
+  });
 }

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
 import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
-import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
-import { presentRecord } from '../core/identity.js';
+import { authorize, authorizeOrganization, checkStoredResources, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
+import { presentRecord, rebaseResources } from '../core/identity.js';
 import { toOrganizationId, toOrganizationName, toTokenId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
@@ -15,7 +15,7 @@ import { isOatError, OatError, validationError, type FieldIssue } from '../error
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
-import { checkProfile, createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
+import { checkProfile, createStaticOrganizationDirectory, misnamedProfile, profileNamed, type StaticOrganizationProfile } from './directory.js';
 import { fingerprintOf, sha256Hasher } from './hashers.js';
 import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 import { TokenSecret } from './secret.js';
@@ -254,6 +254,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
     const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(org)));
     if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
+    if (!profileNamed(profile, org)) throw misnamedProfile(org);
     const decision = canManageTokens(actor as Actor, profile, policy.catalog);
     if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
     return { org, profile, username, ceiling: decision.ceiling };
@@ -268,13 +269,18 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   /** A live token of the organization (by id), handed out under the organization's current name. */
   async function load(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
+    return presentRecord(await loadStored(org, profile, id), org);
+  }
+
+  /** A live token of the organization (by id) as stored: under the name it was created with. */
+  async function loadStored(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
     const tokenId = toTokenId(id);
     if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
     const record = await guard('STORE_FAILURE', storeFailed, () => store.findById(tokenId));
     if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
       throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     }
-    return presentRecord(handOut(record), org);
+    return handOut(record);
   }
 
   /**
@@ -290,11 +296,22 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   ): Promise<AccessTokenRecord> {
     const { org, profile, username, ceiling } = await manage(actor, organization);
     for (let attempt = 1; ; attempt++) {
-      const current = await load(org, profile, id);
+      // Decisions read the token as its managers see it (grants under the current name); the write keeps the
+      // stored name, which is what the grants are checked against at login.
+      const stored = await loadStored(org, profile, id);
+      const current = presentRecord(stored, org);
       const now = clock.now();
       const { ops, changes, changed } = plan(current);
       // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
       if (ops.length === 0) return current;
+      // Grants a create request could not make (a hand edit) are never carried into a new version: such a token
+      // may only be deactivated or deleted.
+      const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
+      if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
+        throw new OatError('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
+          context: { organization: org, tokenId: current.id, operation: refused, rule: 'stored-grants-invalid' },
+        });
+      }
       if (changes.resources !== undefined && changed.includes('resources')) {
         // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
         const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
@@ -313,14 +330,16 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         state = decision.to;
         view = { ...view, state };
       }
+      // Reactivating hands the token's grants out again: only an actor who could grant them all may do it.
+      if (ops.includes('reactivate')) withinCeiling(org, username, ceilingExcess(ceiling, current.resources, policy.catalog));
       const next = freezeRecord({
-        ...current,
+        ...stored,
         ...(changes.label === undefined ? {} : { label: changes.label }),
         ...(changes.description === undefined ? {} : { description: changes.description }),
-        ...(changes.resources === undefined ? {} : { resources: changes.resources }),
+        ...(changes.resources === undefined ? {} : { resources: rebaseResources(changes.resources, stored.organization) }),
         state,
         updatedAt: now,
-        version: current.version + 1,
+        version: stored.version + 1,
       });
       const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, current.version));
       if (outcome === 'replaced') {
@@ -336,7 +355,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           });
         }
         // The store keeps its own lastUsedAt on replace; report the one read with this version.
-        return freezeRecord({ ...next, lastUsedAt: current.lastUsedAt });
+        return presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org);
       }
       if (attempt >= MAX_ATTEMPTS) {
         throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });

@@ -116,6 +116,8 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     const actorName = actorFor(this.role, token.org);
     const wanted = this.op === 'update' && this.update.grants !== undefined ? GRANTS[this.update.grants] : token.grants;
     const beyond = ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, token.org, wanted, token.grants);
+    // Reactivating hands the token's grants out again: the actor must be able to grant all of them.
+    const reviving = ops.includes('reactivate') && !mayGrant(actorName, token.org, token.grants, {});
     const expected: OatErrorCode | null = !mayManage(actorName, token.org)
       ? 'FORBIDDEN'
       : next === 'gone'
@@ -126,8 +128,10 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
             ? 'FORBIDDEN'
             : next === 'denied'
               ? 'TRANSITION_DENIED'
-              : null;
-    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actorName, token.org) ? 'BEYOND_CEILING' : (expected ?? `${this.op}:ok`));
+              : reviving
+                ? 'FORBIDDEN'
+                : null;
+    r.tally(expected === 'FORBIDDEN' && (beyond || reviving) && mayManage(actorName, token.org) ? 'BEYOND_CEILING' : (expected ?? `${this.op}:ok`));
     const actor = ACTORS[actorName] as Actor;
     const call = () =>
       this.op === 'update'
