@@ -90,8 +90,14 @@ export interface TokenListPage {
 /** What {@link TokenService.purgeOrganization} did. Frozen. */
 export interface OrganizationPurge {
   readonly organizationId: OrganizationId;
-  /** Tokens this call moved to `deleted` (and whose quota it freed). */
+  /** Tokens this call moved to `deleted` (and whose quota it freed), unreadable ones included. */
   readonly deleted: number;
+  /**
+   * Of `deleted`, tokens whose stored rows could not be read: marked deleted
+   * by id (`TokenStore.markDeleted`) without an event, since no record says
+   * under which organization name to report them.
+   */
+  readonly unreadable: number;
 }
 
 /** The `actor` of the `access_token.delete` events a purge emits: the host, not a person. */
@@ -131,7 +137,9 @@ export interface TokenService {
    * deactivate first. Each token is deleted with the store's version guard and
    * emits `access_token.delete` with actor {@link PURGE_ACTOR}; a token
    * created concurrently for the same id may survive, so purge after the
-   * organization has left the directory. Rejects with `VALIDATION_FAILED`
+   * organization has left the directory. A token whose row cannot be read is
+   * deleted too, by id and organization id (`TokenStore.markDeleted`); only a
+   * row whose id column itself cannot be read is left. Rejects with `VALIDATION_FAILED`
    * naming `organizationId` when it is not an organization id.
    */
   purgeOrganization(organizationId: string): Promise<OrganizationPurge>;
@@ -454,11 +462,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const id = toOrganizationId(organizationId);
       if (id === null) throw invalid('organizationId', 'must be an organization id (1 to 255 characters, no control characters)');
       let deleted = 0;
+      let unreadable = 0;
       // Every round either deletes a token or counts as a stall; only writers that win every race can exhaust it.
       for (let stalls = 0; ; ) {
         const now = clock.now();
         const page = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: id, now, offset: 0, limit: 100 }));
-        if (page.items.length === 0) return Object.freeze({ organizationId: id, deleted });
+        // Rows without a readable id cannot be addressed at all; everything else is deleted below.
+        if (page.items.length === 0 && page.unreadableIds.length === 0) return Object.freeze({ organizationId: id, deleted, unreadable });
         let progressed = false;
         for (const record of page.items) {
           const next = freezeRecord({ ...handOut(record), state: 'deleted' as const, updatedAt: now, version: record.version + 1 });
@@ -467,6 +477,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           deleted++;
           progressed = true;
           emit?.({ type: 'access_token.delete', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: PURGE_ACTOR });
+        }
+        for (const tokenId of page.unreadableIds) {
+          // The store's guard (this organization id, not yet deleted) is the whole check: nothing can be read to decide on.
+          const hash = await guard('STORE_FAILURE', storeFailed, () => store.markDeleted(tokenId, id, now));
+          if (hash === null) continue;
+          deleted++;
+          unreadable++;
+          progressed = true;
         }
         if (!progressed && ++stalls >= MAX_ATTEMPTS) {
           throw new OatError('CONFLICT', 'The organization\'s tokens kept changing during the purge; try again', { context: { organizationId: id, deleted } });

@@ -108,7 +108,7 @@ describe('createSqliteTokenStore', () => {
     await store.insertWithinQuota(makeTestRecord(1), 10);
     await expect(store.findBySecretHash("' OR '1'='1")).resolves.toBeNull();
     const page = await store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, statuses: ["active') OR 1=1 --" as 'active'], offset: 0, limit: 10 });
-    expect(page).toEqual({ items: [], total: 0, unreadable: 0 });
+    expect(page).toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     expect(db.prepare('SELECT count(*) FROM oat_tokens').pluck().get()).toBe(1);
   });
 
