@@ -1,37 +1,13 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isOatError, type OatError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { TokenStore } from '../../src/service/ports.js';
 import { SCHEMA_VERSION, checkQuotaCounters, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract.js';
-import { tempFolder } from './helpers.js';
+import { databaseFiles, rejection } from './helpers.js';
 import { Worker } from './processes.js';
 
-const folder = tempFolder('counters');
-const opened: Database.Database[] = [];
-let files = 0;
-
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-afterAll(() => folder.dispose());
-
-function connect(file = folder.file(`db-${++files}.db`), options?: Database.Options): Database.Database {
-  const db = new Database(file, options);
-  opened.push(db);
-  return db;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OatError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
+const { connect } = databaseFiles('counters');
 
 const counters = (db: Database.Database): unknown => db.prepare('SELECT organization, live FROM oat_org_counters ORDER BY organization').all();
 
