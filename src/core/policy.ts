@@ -1,6 +1,7 @@
 import type { Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
+import { foldAsciiCase } from './ids.js';
 import { addDurationUtc } from './instant.js';
 import { isTokenLifetimeDays } from './lifetime.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
@@ -31,7 +32,7 @@ export interface TokenPolicy {
 export interface PolicyOptions {
   /** A preset name or a custom policy (checked, then copied and frozen; see `checkLifecyclePolicy`). Default `seed`. */
   readonly lifecycle?: LifecyclePresetName | LifecyclePolicy;
-  /** Plan table. Default: Team 10, Business 100. */
+  /** Plan table. Default: Team 10, Business 100. Keys hold no ASCII upper case (`tokenLimit` folds only `A`-`Z`), or `createPolicy` throws `MISCONFIGURED`. */
   readonly plans?: PlanTable;
   /** Scopes added to Docker Hub's catalog. */
   readonly extraScopes?: ReadonlyArray<ScopeDefinition>;
@@ -110,8 +111,10 @@ function copyPlans(table: unknown): PlanTable {
   if (typeof table !== 'object' || table === null) throw misconfigured('plans must be an object of plan name to { maxTokens }');
   const copy = Object.entries(table).map(([plan, limits]): [string, PlanLimits] => {
     const maxTokens: unknown = (limits as Partial<PlanLimits> | null)?.maxTokens;
-    if (plan !== plan.toLowerCase() || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
-      throw misconfigured(`Plan "${plan}" needs a lower-case name and a non-negative integer maxTokens`);
+    // The fold of the lookups (tokenLimit): a name it changes could never be found, and one String#toLowerCase
+    // changes but it does not (`\u212A`, `É`) is found as given.
+    if (plan !== foldAsciiCase(plan) || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
+      throw misconfigured(`Plan "${plan}" needs a name without ASCII upper-case letters and a non-negative integer maxTokens`);
     }
     return [plan, Object.freeze({ maxTokens: maxTokens as number })];
   });

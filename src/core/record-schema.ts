@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
-import { toOrganizationId, toOrganizationName, toTokenId } from './ids.js';
+import { toOrganizationId, toOrganizationName, toTokenId, type TokenId } from './ids.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
@@ -246,10 +246,19 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
 /**
  * Parses a page of rows with {@link parseStoredRecord}, leaving out and
  * counting the rows it refuses, so one unreadable row never hides the rest of
- * an organization's tokens. Frozen, `items` included.
+ * an organization's tokens. Frozen, `items` and `unreadableIds` included.
+ *
+ * Invariant: `unreadableIds` holds the `id` of each refused row whose id is
+ * itself a token id (in row order), so `unreadableIds.length <= unreadable`;
+ * a caller can still delete those rows by id (`TokenStore.markDeleted`).
  */
-export function parseStoredRows(rows: ReadonlyArray<unknown>): { readonly items: ReadonlyArray<AccessTokenRecord>; readonly unreadable: number } {
+export function parseStoredRows(rows: ReadonlyArray<unknown>): {
+  readonly items: ReadonlyArray<AccessTokenRecord>;
+  readonly unreadable: number;
+  readonly unreadableIds: ReadonlyArray<TokenId>;
+} {
   const items: AccessTokenRecord[] = [];
+  const unreadableIds: TokenId[] = [];
   let unreadable = 0;
   for (const row of rows) {
     try {
@@ -257,7 +266,18 @@ export function parseStoredRows(rows: ReadonlyArray<unknown>): { readonly items:
     } catch {
       // parseStoredRecord throws only for this row; its fault names the columns, which a listing has no place for.
       unreadable++;
+      const id = rowId(row);
+      if (id !== null) unreadableIds.push(id);
     }
   }
-  return Object.freeze({ items: Object.freeze(items), unreadable });
+  return Object.freeze({ items: Object.freeze(items), unreadable, unreadableIds: Object.freeze(unreadableIds) });
+}
+
+/** The token id of a row that may be hostile (a throwing getter, a revoked proxy), or `null`. */
+function rowId(row: unknown): TokenId | null {
+  try {
+    return typeof row === 'object' && row !== null ? toTokenId((row as { id?: unknown }).id) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,18 +1,9 @@
 import type { Pool } from 'pg';
+import { repairRequested, type QuotaCounterReport } from '../service/quota-counters.js';
 import { storeFault } from './faults.js';
 import { readSchemaState, usableRefusal } from './schema-version.js';
 import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, counterStatements } from './sql.js';
-
-/** What {@link checkQuotaCounters} found, and whether it corrected it. */
-export interface QuotaCounterReport {
-  /** Organizations compared: every one with a quota counter or at least one token row. */
-  readonly checked: number;
-  /** Each organization whose counter (`counted`, 0 when it has none) differs from its non-deleted rows (`live`), by name. */
-  readonly mismatches: ReadonlyArray<{ readonly organization: string; readonly counted: number; readonly live: number }>;
-  /** True when this call set those counters to `live`: `repair` was asked for and there was something to repair. */
-  readonly repaired: boolean;
-}
 
 /** Options of {@link checkQuotaCounters}. */
 export interface CheckQuotaCountersOptions {
@@ -40,8 +31,10 @@ export interface CheckQuotaCountersOptions {
  * already under way) and none is counted against a stale snapshot; reads,
  * logins and `touchLastUsed` go on. Without `repair` nothing is locked.
  *
- * Refuses with `MISCONFIGURED` a schema the store would refuse (newer,
- * unknown or not migrated); a driver fault rejects with `STORE_FAILURE`.
+ * Rejects with `VALIDATION_FAILED` naming `repair` when it is not a boolean
+ * (as the SQLite store does), with `MISCONFIGURED` for a schema the store
+ * would refuse (newer, unknown or not migrated) or a bad schema name; a
+ * driver fault rejects with `STORE_FAILURE`.
  * Every returned object is frozen.
  *
  * @example
@@ -50,22 +43,22 @@ export interface CheckQuotaCountersOptions {
  * if (report.mismatches.length > 0) await checkQuotaCounters(pool, { repair: true });
  * ```
  */
-export async function checkQuotaCounters(pool: Pool, options: CheckQuotaCountersOptions = {}): Promise<QuotaCounterReport> {
-  const schema = options.schema ?? DEFAULT_SCHEMA;
+export async function checkQuotaCounters(pool: Pool, options?: CheckQuotaCountersOptions): Promise<QuotaCounterReport> {
+  const repair = repairRequested(options);
+  const schema = options?.schema ?? DEFAULT_SCHEMA;
   const sql = counterStatements(schema);
-  const repair = options.repair === true;
   try {
     return await inTransaction(pool, async (client) => {
       const refusal = usableRefusal(await readSchemaState(client, schema), schema);
       if (refusal !== undefined) throw refusal;
       // Taken before the comparison, so its snapshot starts after every write that got in first has committed.
       if (repair) await client.query(sql.lockCounters);
-      const { rows } = await client.query<{ checked: number; organization: string | null; counted: number | null; live: number | null }>(sql.compare);
+      const { rows } = await client.query<{ checked: number; organization_id: string | null; counted: number | null; live: number | null }>(sql.compare);
       const mismatches = rows.flatMap((row) =>
-        row.organization === null ? [] : [Object.freeze({ organization: row.organization, counted: Number(row.counted), live: Number(row.live) })],
+        row.organization_id === null ? [] : [Object.freeze({ organizationId: row.organization_id, counted: Number(row.counted), live: Number(row.live) })],
       );
       const repaired = repair && mismatches.length > 0;
-      if (repaired) await client.query(sql.setCounters, [mismatches.map((m) => m.organization), mismatches.map((m) => m.live)]);
+      if (repaired) await client.query(sql.setCounters, [mismatches.map((m) => m.organizationId), mismatches.map((m) => m.live)]);
       const report: QuotaCounterReport = { checked: rows[0]?.checked ?? 0, mismatches: Object.freeze(mismatches), repaired };
       return { commit: repaired, value: Object.freeze(report) };
     });

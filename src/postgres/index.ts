@@ -11,5 +11,6 @@ export type { PostgresTokenStoreOptions } from './store.js';
 export { migrate } from './migrate.js';
 export type { MigrateOptions } from './migrate.js';
 export { checkQuotaCounters } from './counters.js';
-export type { CheckQuotaCountersOptions, QuotaCounterReport } from './counters.js';
+export type { CheckQuotaCountersOptions } from './counters.js';
+export type { QuotaCounterMismatch, QuotaCounterReport } from '../service/quota-counters.js';
 export { POSTGRES_MIGRATION_SQL, SCHEMA_VERSION, migrationSql } from './sql.js';

@@ -203,7 +203,7 @@ export function statements(schema: string): Statements {
 export interface CounterStatements {
   /** Blocks every store write that can change a counter or a token's liveness (they all write the quota table), not reads. */
   readonly lockCounters: string;
-  /** No parameters. One row with `checked`, plus `organization`, `counted`, `live` per mismatch (null when there is none). */
+  /** No parameters. One row with `checked`, plus `organization_id`, `counted`, `live` per mismatch (null when there is none), bytewise by id. */
   readonly compare: string;
   /** $1 organizations, $2 live counts (parallel arrays). */
   readonly setCounters: string;
@@ -215,16 +215,18 @@ export function counterStatements(schema: string): CounterStatements {
   return {
     lockCounters: `LOCK TABLE ${quota} IN EXCLUSIVE MODE`,
     // Every organization that has a counter or a token; a missing counter counts as 0.
+    // COLLATE "C" sorts bytewise, as SQLite does: a database collation such as
+    // en_US ignores punctuation and case, and the stores would list one drift in two orders.
     compare: `WITH live AS (
       SELECT organization_id AS organization, (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization_id
     ), compared AS (
       SELECT COALESCE(q.organization, l.organization) AS organization, COALESCE(q.live, 0) AS counted, COALESCE(l.live, 0) AS live
       FROM ${quota} AS q FULL JOIN live AS l ON l.organization = q.organization
     )
-    SELECT c.checked, m.organization, m.counted, m.live
+    SELECT c.checked, m.organization AS organization_id, m.counted, m.live
     FROM (SELECT count(*)::integer AS checked FROM compared) AS c
     LEFT JOIN (SELECT * FROM compared WHERE counted <> live) AS m ON true
-    ORDER BY m.organization`,
+    ORDER BY m.organization COLLATE "C"`,
     setCounters: `INSERT INTO ${quota} AS q (organization, live)
     SELECT organization, live FROM unnest($1::text[], $2::integer[]) AS m(organization, live)
     ON CONFLICT (organization) DO UPDATE SET live = EXCLUDED.live`,

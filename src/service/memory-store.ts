@@ -4,6 +4,8 @@ import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } 
 
 const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
+/** A memory store holds only records it was handed, so it never has an unreadable row. */
+const NONE: ReadonlyArray<TokenId> = Object.freeze([]);
 
 /**
  * The embedded default {@link TokenStore}: records in memory, indexed by id
@@ -96,7 +98,7 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
       matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0 }));
+      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0, unreadableIds: NONE }));
     },
     countLive(organizationId) {
       return resolved(live.get(organizationId) ?? 0);

@@ -16,7 +16,8 @@ export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
  * What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included.
  *
  * Invariant: `items.length + unreadable` is the number of rows in the page's
- * window; `total` counts every matching row, readable or not.
+ * window, `unreadableIds.length <= unreadable`; `total` counts every matching
+ * row, readable or not.
  */
 export interface TokenPage {
   readonly items: ReadonlyArray<AccessTokenRecord>;
@@ -26,6 +27,13 @@ export interface TokenPage {
    * them) and left out of `items`; `0` for a store that cannot hold one.
    */
   readonly unreadable: number;
+  /**
+   * The ids of those unreadable rows whose id column still reads as a token
+   * id (all of them in a store whose id column is typed), in page order, so
+   * they can be deleted with {@link TokenStore.markDeleted}; `[]` for a
+   * store that cannot hold one. `parseStoredRows` gives it with `unreadable`.
+   */
+  readonly unreadableIds: ReadonlyArray<TokenId>;
 }
 
 /** A listing query. Results are ordered by `createdAt`, then `id`, ascending. */

@@ -1,24 +1,25 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
-import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
-import { authorize, authorizeOrganization, checkStoredResources, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
-import { presentRecord, rebaseResources } from '../core/identity.js';
-import { toOrganizationId, toOrganizationName, toTokenId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
-import { tokenLifetimeCap } from '../core/lifetime.js';
-import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
+import type { Actor, ClientContext } from '../core/access.js';
+import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
+import { presentRecord } from '../core/identity.js';
+import type { OrganizationId } from '../core/ids.js';
+import { planUpdate } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
-import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
-import { safeParseCreateInput, safeParseUpdateInput, type UpdateTokenInput } from '../core/schemas.js';
-import { freezeRecord, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../core/token.js';
-import { isOatError, OatError, validationError, type FieldIssue } from '../errors.js';
+import { safeParseUpdateInput } from '../core/schemas.js';
+import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
+import { OatError, validationError } from '../errors.js';
 import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
-import { checkProfile, createStaticOrganizationDirectory, misnamedProfile, profileNamed, type StaticOrganizationProfile } from './directory.js';
-import { fingerprintOf, sha256Hasher } from './hashers.js';
-import type { Clock, EventSink, ManagementAction, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
-import { TokenSecret } from './secret.js';
+import { createToken, type CreatedToken } from './creation.js';
+import { deleteToken, purgeOrganization, type OrganizationPurge } from './deletion.js';
+import { createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
+import { sha256Hasher } from './hashers.js';
+import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext } from './management.js';
+import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
+
+export type { CreatedToken } from './creation.js';
+export { PURGE_ACTOR, type OrganizationPurge } from './deletion.js';
 
 /** Options for {@link createTokenService}. Only `store` is required. */
 export interface TokenServiceOptions {
@@ -55,13 +56,6 @@ export interface TokenServiceOptions {
   readonly lastUsedTimeoutMs?: number;
 }
 
-/** What creation returns: the stored record and, this once, the secret. */
-export interface CreatedToken {
-  readonly token: AccessTokenRecord;
-  /** Reveal it to the person who asked, once; it is stored nowhere. */
-  readonly secret: TokenSecret;
-}
-
 /** A listing request. */
 export interface ListOptions {
   /** One status or several; default every status but `deleted`. */
@@ -86,16 +80,6 @@ export interface TokenListPage {
   readonly page: number;
   readonly pageSize: number;
 }
-
-/** What {@link TokenService.purgeOrganization} did. Frozen. */
-export interface OrganizationPurge {
-  readonly organizationId: OrganizationId;
-  /** Tokens this call moved to `deleted` (and whose quota it freed). */
-  readonly deleted: number;
-}
-
-/** The `actor` of the `access_token.delete` events a purge emits: the host, not a person. */
-export const PURGE_ACTOR = 'host:purge';
 
 /**
  * The token service: management for people, authentication and authorization for machines.
@@ -131,7 +115,9 @@ export interface TokenService {
    * deactivate first. Each token is deleted with the store's version guard and
    * emits `access_token.delete` with actor {@link PURGE_ACTOR}; a token
    * created concurrently for the same id may survive, so purge after the
-   * organization has left the directory. Rejects with `VALIDATION_FAILED`
+   * organization has left the directory. A token whose row cannot be read is
+   * deleted too, by id and organization id (`TokenStore.markDeleted`); only a
+   * row whose id column itself cannot be read is left. Rejects with `VALIDATION_FAILED`
    * naming `organizationId` when it is not an organization id.
    */
   purgeOrganization(organizationId: string): Promise<OrganizationPurge>;
@@ -150,14 +136,6 @@ export interface TokenService {
   authorizeOrganization(principal: Principal, scope: string): AuthorizationDecision;
 }
 
-const EVENT_OF: Readonly<Record<Exclude<LifecycleOperation, 'create'>, ManagementAction>> = {
-  update: 'access_token.update',
-  deactivate: 'access_token.deactivate',
-  reactivate: 'access_token.reactivate',
-  delete: 'access_token.delete',
-};
-const MAX_ATTEMPTS = 5;
-
 const listSchema = z.strictObject({
   status: z.union([z.enum(['active', 'inactive', 'expired', 'deleted']), z.array(z.enum(['active', 'inactive', 'expired', 'deleted'])).min(1)]).optional(),
   page: z.int().min(1).max(1_000_000).optional(),
@@ -168,21 +146,6 @@ function grantsOf(principal: Principal): CompiledGrants {
   const grants = (principal as Partial<Principal> | null | undefined)?.grants;
   if (!isCompiledGrants(grants)) throw invalid('principal', 'must be a principal returned by authenticate');
   return grants;
-}
-
-/**
- * A stored record as the service hands it out: deeply frozen. The port
- * promises frozen records; a store that breaks the promise gets a frozen copy
- * rather than having its own objects frozen under it.
- */
-function handOut(record: AccessTokenRecord): AccessTokenRecord {
-  const frozen =
-    Object.isFrozen(record) && Object.isFrozen(record.resources) && record.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes));
-  return frozen ? record : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
-}
-
-function invalid(path: string, message: string): OatError {
-  return validationError('request', [{ path, message }]);
 }
 
 /**
@@ -238,210 +201,37 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
             options.onSinkError?.(error, event);
           }
         };
-  const storeFailed = 'The token store failed';
-
-  /** Validates the actor and organization, and checks the actor may manage its tokens. */
-  async function manage(actor: unknown, organization: unknown): Promise<{ org: OrganizationName; profile: OrganizationProfile; username: string; ceiling: GrantCeiling }> {
-    const issues: FieldIssue[] = [];
-    const org = toOrganizationName(organization);
-    if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
-    const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
-    if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
-    // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
-    if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
-      issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
-    }
-    if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
-    const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => organizations.get(org)));
-    if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
-    if (!profileNamed(profile, org)) throw misnamedProfile(org);
-    const decision = canManageTokens(actor as Actor, profile, policy.catalog);
-    if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
-    return { org, profile, username, ceiling: decision.ceiling };
-  }
-
-  /** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess. */
-  function withinCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): void {
-    if (excess.length === 0) return;
-    const list = excess.map((e) => `${e.path}: ${e.scope}`).join(', ');
-    throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
-  }
-
-  /** A live token of the organization (by id), handed out under the organization's current name. */
-  async function load(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
-    return presentRecord(await loadStored(org, profile, id), org);
-  }
-
-  /** A live token of the organization (by id) as stored: under the name it was created with. */
-  async function loadStored(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
-    const tokenId = toTokenId(id);
-    if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
-    const record = await guard('STORE_FAILURE', storeFailed, () => store.findById(tokenId));
-    if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
-      throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
-    }
-    return handOut(record);
-  }
-
-  /**
-   * Applies lifecycle operations to a token with optimistic concurrency: read,
-   * decide with the pure core, replace only if the version is unchanged;
-   * re-read and decide again when another writer got there first.
-   */
-  async function transition(
-    actor: unknown,
-    organization: unknown,
-    id: unknown,
-    plan: (record: AccessTokenRecord) => { ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>; changes: UpdateTokenInput; changed: ReadonlyArray<string> },
-  ): Promise<AccessTokenRecord> {
-    const { org, profile, username, ceiling } = await manage(actor, organization);
-    for (let attempt = 1; ; attempt++) {
-      // Decisions read the token as its managers see it (grants under the current name); the write keeps the
-      // stored name, which is what the grants are checked against at login.
-      const stored = await loadStored(org, profile, id);
-      const current = presentRecord(stored, org);
-      const now = clock.now();
-      const { ops, changes, changed } = plan(current);
-      // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
-      if (ops.length === 0) return current;
-      // Grants a create request could not make (a hand edit) are never carried into a new version: such a token
-      // may only be deactivated or deleted.
-      const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
-      if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
-        throw new OatError('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
-          context: { organization: org, tokenId: current.id, operation: refused, rule: 'stored-grants-invalid' },
-        });
-      }
-      if (changes.resources !== undefined && changed.includes('resources')) {
-        // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
-        const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
-        const beyond = ceilingExcess(ceiling, changes.resources, policy.catalog);
-        withinCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
-      }
-      let state = current.state;
-      let view = current;
-      for (const op of ops) {
-        const decision = decideTransition(policy.lifecycle, view, op, now);
-        if (!decision.allowed) {
-          throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.rule})`, {
-            context: { organization: org, tokenId: current.id, operation: op, from: decision.from, rule: decision.rule },
-          });
-        }
-        state = decision.to;
-        view = { ...view, state };
-      }
-      // Reactivating hands the token's grants out again: only an actor who could grant them all may do it.
-      if (ops.includes('reactivate')) withinCeiling(org, username, ceilingExcess(ceiling, current.resources, policy.catalog));
-      const next = freezeRecord({
-        ...stored,
-        ...(changes.label === undefined ? {} : { label: changes.label }),
-        ...(changes.description === undefined ? {} : { description: changes.description }),
-        ...(changes.resources === undefined ? {} : { resources: rebaseResources(changes.resources, stored.organization) }),
-        state,
-        updatedAt: now,
-        version: stored.version + 1,
-      });
-      const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, current.version));
-      if (outcome === 'replaced') {
-        for (const op of ops) {
-          emit?.({
-            type: EVENT_OF[op],
-            at: now,
-            organization: org,
-            tokenId: current.id,
-            fingerprint: fingerprintOf(current.secretHash),
-            actor: username,
-            ...(op === 'update' ? { changed } : {}),
-          });
-        }
-        // The store keeps its own lastUsedAt on replace; report the one read with this version.
-        return presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org);
-      }
-      if (attempt >= MAX_ATTEMPTS) {
-        throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
-      }
-    }
-  }
-
-  const simple = (op: Exclude<LifecycleOperation, 'create' | 'update'>) => (actor: Actor, organization: string, id: string) =>
-    transition(actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
+  const ctx: ServiceContext = { store, organizations, policy, clock, emit };
+  const simple = (op: 'deactivate' | 'reactivate') => (actor: Actor, organization: string, id: string) =>
+    transition(ctx, actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 
   const reportFault = createFaultReporter(options.onError);
-  const deleteReadable = simple('delete');
   const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
 
   return Object.freeze({
     policy,
 
-    async create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
-      const { org, profile, username, ceiling } = await manage(actor, organization);
-      const now = clock.now();
-      const compatible = checkCompatibility(profile);
-      if (!compatible.allowed) {
-        throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
-      }
-      const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
-      if (!parsed.ok) throw parsed.error;
-      withinCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
-      const limit = tokenLimit(policy.plans, profile.plan);
-      if (!isPlanEligible(policy.plans, profile.plan)) {
-        throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
-      }
-      for (let attempt = 1; ; attempt++) {
-        const plaintext = policy.format.generate();
-        const record = freezeRecord<AccessTokenRecord>({
-          // toTokenId flattens the id: randomUUID() returns a tree of string pieces (about 420 extra bytes per stored token).
-          id: toTokenId(randomUUID()) as TokenId,
-          // checkProfile has vetted the id.
-          organizationId: profile.id as OrganizationId,
-          organization: org,
-          label: parsed.value.label,
-          description: parsed.value.description,
-          createdBy: username,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: parsed.value.expiresAt,
-          lastUsedAt: null,
-          state: 'active',
-          resources: parsed.value.resources,
-          secretHash: hasher.hash(plaintext),
-          displayPrefix: policy.format.displayPrefix(plaintext),
-          version: 1,
-        });
-        const outcome = await guard('STORE_FAILURE', storeFailed, () => store.insertWithinQuota(record, limit));
-        if (outcome.inserted) {
-          emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
-          return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
-        }
-        if (outcome.reason === 'QUOTA_EXCEEDED') {
-          const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
-          throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
-            context: { organization: org, limit: quota.limit, count: quota.count },
-          });
-        }
-        if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });
-      }
-    },
+    create: (actor: Actor, organization: string, input: unknown) => createToken(ctx, hasher, actor, organization, input),
 
     async get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord> {
-      const { org, profile } = await manage(actor, organization);
-      return load(org, profile, id);
+      const { org, profile } = await manage(ctx, actor, organization);
+      return load(ctx, org, profile, id);
     },
 
     async list(actor: Actor, organization: string, options: ListOptions = {}): Promise<TokenListPage> {
-      const { org, profile } = await manage(actor, organization);
+      const { org, profile } = await manage(ctx, actor, organization);
       const parsed = listSchema.safeParse(options);
       if (!parsed.success) {
         throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix);
       }
       const { status, page = 1, pageSize = 10 } = parsed.data;
       const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
-      const result = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
+      const result = await guard('STORE_FAILURE', STORE_FAILED, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
       return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize });
     },
 
     update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
-      return transition(actor, organization, id, (record) => {
+      return transition(ctx, actor, organization, id, (record) => {
         const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
         if (!parsed.ok) throw parsed.error;
         const { operations, changed } = planUpdate(record, parsed.value);
@@ -452,46 +242,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     deactivate: simple('deactivate'),
     reactivate: simple('reactivate'),
 
-    async delete(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null> {
-      try {
-        return await deleteReadable(actor, organization, id);
-      } catch (error) {
-        const tokenId = toTokenId(id);
-        if (tokenId === null || !isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE' || error.context['tokenId'] !== tokenId) throw error;
-        // The row cannot be read, so nothing can be decided from it: the store's guard (this organization,
-        // not yet deleted) is the whole check, and it is one statement, so concurrent deletes apply once.
-        const { org, profile, username } = await manage(actor, organization);
-        const now = clock.now();
-        const hash = await guard('STORE_FAILURE', storeFailed, () => store.markDeleted(tokenId, profile.id as OrganizationId, now));
-        if (hash === null) throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
-        emit?.({ type: 'access_token.delete', at: now, organization: org, tokenId, fingerprint: fingerprintOf(hash), actor: username });
-        return null;
-      }
-    },
-
-    async purgeOrganization(organizationId: string): Promise<OrganizationPurge> {
-      const id = toOrganizationId(organizationId);
-      if (id === null) throw invalid('organizationId', 'must be an organization id (1 to 255 characters, no control characters)');
-      let deleted = 0;
-      // Every round either deletes a token or counts as a stall; only writers that win every race can exhaust it.
-      for (let stalls = 0; ; ) {
-        const now = clock.now();
-        const page = await guard('STORE_FAILURE', storeFailed, () => store.list({ organizationId: id, now, offset: 0, limit: 100 }));
-        if (page.items.length === 0) return Object.freeze({ organizationId: id, deleted });
-        let progressed = false;
-        for (const record of page.items) {
-          const next = freezeRecord({ ...handOut(record), state: 'deleted' as const, updatedAt: now, version: record.version + 1 });
-          const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, record.version));
-          if (outcome !== 'replaced') continue;
-          deleted++;
-          progressed = true;
-          emit?.({ type: 'access_token.delete', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: PURGE_ACTOR });
-        }
-        if (!progressed && ++stalls >= MAX_ATTEMPTS) {
-          throw new OatError('CONFLICT', 'The organization\'s tokens kept changing during the purge; try again', { context: { organizationId: id, deleted } });
-        }
-      }
-    },
+    delete: (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id),
+    purgeOrganization: (organizationId: string) => purgeOrganization(ctx, organizationId),
 
     authenticate,
     flush: lastUsed.flush,

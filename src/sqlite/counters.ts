@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { OatError, validationError } from '../errors.js';
+import { OatError } from '../errors.js';
+import { repairRequested, type QuotaCounterMismatch, type QuotaCounterReport } from '../service/quota-counters.js';
 import { requireConnection, setupFailure } from './faults.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { readSchemaVersion, refuseUnknownVersion } from './version.js';
@@ -10,31 +11,11 @@ export interface CheckQuotaCountersOptions {
   readonly repair?: boolean;
 }
 
-/** One organization whose quota counter disagrees with its rows. */
-export interface QuotaCounterMismatch {
-  /** The organization id the counter is kept for (since schema version 2; for tokens from 0.1, their organization name). */
-  readonly organization: string;
-  /** What `oat_org_counters` holds (0 when the organization has no counter row). */
-  readonly counted: number;
-  /** How many non-deleted tokens `oat_tokens` holds for it. */
-  readonly live: number;
-}
-
-/** What {@link checkQuotaCounters} found, and whether it repaired it. */
-export interface QuotaCounterReport {
-  /** Organizations checked: every one with a counter row or a token row. */
-  readonly checked: number;
-  /** Organizations whose counter differs from their live count, by organization id; as found, before any repair. */
-  readonly mismatches: ReadonlyArray<QuotaCounterMismatch>;
-  /** `true` when `repair` was asked and there was something to repair: every mismatch is now corrected. */
-  readonly repaired: boolean;
-}
-
 const SQL = {
   tables: `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('oat_tokens', 'oat_org_counters')`,
   checked: `SELECT count(*) FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens)`,
   mismatches: `WITH live AS (SELECT organization_id AS organization, count(*) AS live FROM oat_tokens WHERE state <> 'deleted' GROUP BY organization_id)
-               SELECT o.organization, coalesce(c.live, 0) AS counted, coalesce(l.live, 0) AS live
+               SELECT o.organization AS organizationId, coalesce(c.live, 0) AS counted, coalesce(l.live, 0) AS live
                FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens) AS o
                LEFT JOIN oat_org_counters AS c ON c.organization = o.organization
                LEFT JOIN live AS l ON l.organization = o.organization
@@ -42,14 +23,6 @@ const SQL = {
                ORDER BY o.organization`,
   repair: `INSERT INTO oat_org_counters (organization, live) VALUES (?, ?) ON CONFLICT (organization) DO UPDATE SET live = excluded.live`,
 } as const;
-
-function repairWanted(options: unknown): boolean {
-  if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null) throw validationError('checkQuotaCounters options', [{ path: '', message: 'must be an object' }]);
-  const { repair } = options as { repair?: unknown };
-  if (repair !== undefined && typeof repair !== 'boolean') throw validationError('checkQuotaCounters options', [{ path: 'repair', message: 'must be a boolean' }]);
-  return repair === true;
-}
 
 /**
  * Checks every organization's quota counter (`oat_org_counters.live`)
@@ -82,7 +55,7 @@ function repairWanted(options: unknown): boolean {
 export function checkQuotaCounters(db: Database.Database, options?: CheckQuotaCountersOptions): Promise<QuotaCounterReport> {
   try {
     requireConnection(db, 'checkQuotaCounters');
-    const repair = repairWanted(options);
+    const repair = repairRequested(options);
     const version = readSchemaVersion(db);
     refuseUnknownVersion(version, 'checkQuotaCounters');
     if (Number(db.prepare(SQL.tables).pluck().get()) !== 2) {
@@ -98,8 +71,8 @@ export function checkQuotaCounters(db: Database.Database, options?: CheckQuotaCo
     const mismatched = db.prepare(SQL.mismatches).safeIntegers(false);
     const fix = db.prepare(SQL.repair);
     const run = db.transaction((): QuotaCounterReport => {
-      const mismatches = (mismatched.all() as QuotaCounterMismatch[]).map((row) => Object.freeze({ organization: row.organization, counted: row.counted, live: row.live }));
-      if (repair) for (const { organization, live } of mismatches) fix.run(organization, live);
+      const mismatches = (mismatched.all() as QuotaCounterMismatch[]).map((row) => Object.freeze({ organizationId: row.organizationId, counted: row.counted, live: row.live }));
+      if (repair) for (const { organizationId, live } of mismatches) fix.run(organizationId, live);
       return Object.freeze({ checked: Number(checked.get()), mismatches: Object.freeze(mismatches), repaired: repair && mismatches.length > 0 });
     });
     return Promise.resolve(repair ? run.immediate() : run.deferred());

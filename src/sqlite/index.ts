@@ -10,4 +10,5 @@ export { DEFAULT_BUSY_TIMEOUT_MS, migrate } from './migrate.js';
 export { createSqliteTokenStore } from './store.js';
 export type { SqliteTokenStoreOptions } from './store.js';
 export { checkQuotaCounters } from './counters.js';
-export type { CheckQuotaCountersOptions, QuotaCounterMismatch, QuotaCounterReport } from './counters.js';
+export type { CheckQuotaCountersOptions } from './counters.js';
+export type { QuotaCounterMismatch, QuotaCounterReport } from '../service/quota-counters.js';

@@ -16,6 +16,7 @@ import {
   type TokenPolicy,
   type TransitionSource,
 } from '../../src/index.js';
+import { foldAsciiCase } from '../../src/core/ids.js';
 import { unfrozen, vandalize } from './vandal.js';
 
 const NOW = Date.UTC(2025, 5, 1);
@@ -147,6 +148,28 @@ describe('createPolicy copies and deep-freezes everything it is given', () => {
     expect(Object.getPrototypeOf(policy.plans)).toBe(Object.prototype);
     expect(evaluateQuota(policy.plans, '__proto__', 2)).toMatchObject({ allowed: true, limit: 3 });
     expect(evaluateQuota(policy.plans, 'team', 0)).toMatchObject({ allowed: false, code: 'PLAN_NOT_ELIGIBLE' });
+  });
+
+  it('property: a plan name is accepted exactly when quota lookups can reach it (no ASCII upper case; other letters kept as given), and is then found in any ASCII case', () => {
+    const name = fc.oneof(
+      fc.constantFrom('team', 'Team', 'équipe', 'Équipe', 'ΔΕΛΤΑ', '\u212Aiosk', 'kiosk-Ä', 'pro_MAX'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(name, fc.nat({ max: 9 }), (plan, maxTokens) => {
+        const reachable = foldAsciiCase(plan) === plan;
+        let policy: TokenPolicy | undefined;
+        try {
+          policy = createPolicy({ plans: { [plan]: { maxTokens } } });
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'MISCONFIGURED' });
+        }
+        expect(policy !== undefined).toBe(reachable);
+        if (policy === undefined) return;
+        const shouted = plan.replace(/[a-z]/g, (c) => c.toUpperCase());
+        for (const asked of [plan, shouted]) expect(evaluateQuota(policy.plans, asked, 0)).toMatchObject({ limit: maxTokens });
+      }),
+    );
   });
 
   it('refuses extra scopes that are not an array with MISCONFIGURED', () => {

@@ -61,10 +61,10 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
     await pool.query(`DELETE FROM "${schema}".oat_org_quota WHERE organization = $1`, [gamma]);
     await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('ghost', 3)`);
     const mismatches = [
-      { organization: 'acme', counted: 7, live: 2 },
-      { organization: 'beta', counted: 2, live: 1 },
-      { organization: 'gamma', counted: 0, live: 1 },
-      { organization: 'ghost', counted: 3, live: 0 },
+      { organizationId: 'acme', counted: 7, live: 2 },
+      { organizationId: 'beta', counted: 2, live: 1 },
+      { organizationId: 'gamma', counted: 0, live: 1 },
+      { organizationId: 'ghost', counted: 3, live: 0 },
     ];
 
     const report = await checkQuotaCounters(pool, { schema });
@@ -96,7 +96,7 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
     await fc.assert(
       fc.asyncProperty(fc.tuple(org, org, org), async (plan) => {
         await truncate(pool, schema);
-        const expected: Array<{ organization: string; counted: number; live: number }> = [];
+        const expected: Array<{ organizationId: string; counted: number; live: number }> = [];
         let checked = 0;
         for (const [i, { live, deleted, edit: change }] of plan.entries()) {
           const name = orgs[i] as OrganizationName;
@@ -109,7 +109,7 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
           if (!hasRows && change.kind !== 'set') continue;
           checked++;
           const counted = change.kind === 'set' ? change.value : change.kind === 'drop' ? 0 : live;
-          if (counted !== live) expected.push({ organization: name, counted, live });
+          if (counted !== live) expected.push({ organizationId: name, counted, live });
         }
         await expect(checkQuotaCounters(pool, { schema })).resolves.toEqual({ checked, mismatches: expected, repaired: false });
         await expect(checkQuotaCounters(pool, { schema, repair: true })).resolves.toEqual({ checked, mismatches: expected, repaired: expected.length > 0 });
@@ -142,13 +142,45 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
       await blocker.query('COMMIT');
       blocking = false;
       await expect(create).resolves.toEqual({ inserted: true });
-      await expect(repair).resolves.toEqual({ checked: 1, mismatches: [{ organization: 'acme', counted: 8, live: 3 }], repaired: true });
+      await expect(repair).resolves.toEqual({ checked: 1, mismatches: [{ organizationId: 'acme', counted: 8, live: 3 }], repaired: true });
     } finally {
       if (blocking) await blocker.query('ROLLBACK');
       blocker.release();
       await Promise.all([createPool.end(), repairPool.end()]);
     }
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 3, counter: 3, rows: 3 });
+  });
+
+  it('reports by organization id, in bytewise order even where the database collation ignores case and punctuation (as SQLite orders them)', async () => {
+    // A database created with en_US (or ICU) as its default collation gives its text columns that collation.
+    for (const [table, column] of [['oat_tokens', 'organization_id'], ['oat_org_quota', 'organization']] as const) {
+      await pool.query(`ALTER TABLE "${schema}".${table} ALTER COLUMN ${column} TYPE text COLLATE "en-x-icu"`);
+    }
+    try {
+      const store = createPostgresTokenStore(pool, { schema });
+      await store.insertWithinQuota(makeTestRecord(++seq, { organization: acme, organizationId: 'org-Acme' }), 10);
+      await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('b', 1), ('Z', 1), ('a_c', 1), ('ab', 1)`);
+      await pool.query(`UPDATE "${schema}".oat_org_quota SET live = 5 WHERE organization = 'org-Acme'`);
+      const report = await checkQuotaCounters(pool, { schema });
+      expect(report.mismatches.map((m) => m.organizationId)).toEqual(['Z', 'a_c', 'ab', 'b', 'org-Acme']);
+      expect(report.mismatches.at(-1)).toEqual({ organizationId: 'org-Acme', counted: 5, live: 1 });
+    } finally {
+      for (const [table, column] of [['oat_tokens', 'organization_id'], ['oat_org_quota', 'organization']] as const) {
+        await pool.query(`ALTER TABLE "${schema}".${table} ALTER COLUMN ${column} TYPE text COLLATE "default"`);
+      }
+    }
+  });
+
+  it('refuses a repair option that is not a boolean with VALIDATION_FAILED naming repair, and repairs nothing', async () => {
+    await tokens(acme, 2);
+    await pool.query(`UPDATE "${schema}".oat_org_quota SET live = 7 WHERE organization = $1`, [acme]);
+    for (const options of [{ schema, repair: 'true' }, { schema, repair: 1 }]) {
+      const error = await checkQuotaCounters(pool, options as unknown as { schema: string; repair: boolean }).catch((e: unknown) => e);
+      expect(isOatError(error) && { code: error.code, paths: error.fields.map((field) => field.path) }).toEqual({ code: 'VALIDATION_FAILED', paths: ['repair'] });
+    }
+    const notObject = await checkQuotaCounters(pool, 'repair' as unknown as { repair: boolean }).catch((e: unknown) => e);
+    expect(isOatError(notObject) && notObject.code).toBe('VALIDATION_FAILED');
+    await expect(organizationState(pool, schema, acme)).resolves.toMatchObject({ counter: 7 });
   });
 
   it('refuses a schema with a newer version with MISCONFIGURED, and a bad schema name the same way', async () => {

@@ -106,7 +106,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(store.findById(gone.id)).resolves.toEqual(gone);
     await expect(store.countLive(record.organizationId)).resolves.toBe(1);
     await expect(store.countLive(globex.organizationId)).resolves.toBe(1);
-    await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({ items: [globex], total: 1, unreadable: 0 });
+    await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({ items: [globex], total: 1, unreadable: 0, unreadableIds: [] });
     await expect(store.replace({ ...record, state: 'deleted', version: 2 }, 1)).resolves.toBe('replaced');
     await expect(store.countLive(record.organizationId)).resolves.toBe(0);
     await migrate(pool, { schema });

@@ -81,12 +81,12 @@ describe('tokens belong to the organization id', () => {
     const other = await service.create(alice, 'globex', { label: 'x', resources: [{ type: 'repository', path: 'globex/app', scopes: ['scope-image-pull'] }] });
     byName.delete('acme');
     await expect(service.get(alice, 'acme', a.token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.purgeOrganization('org-1')).resolves.toEqual({ organizationId: 'org-1', deleted: 2 });
+    await expect(service.purgeOrganization('org-1')).resolves.toEqual({ organizationId: 'org-1', deleted: 2, unreadable: 0 });
     await expect(store.countLive(a.token.organizationId)).resolves.toBe(0);
     expect((await store.findById(b.token.id))?.state).toBe('deleted');
     expect((await store.findById(other.token.id))?.state).toBe('active');
     expect(events.filter((e) => e.type === 'access_token.delete').map((e) => 'actor' in e && e.actor)).toEqual([PURGE_ACTOR, PURGE_ACTOR]);
-    await expect(service.purgeOrganization('org-1')).resolves.toEqual({ organizationId: 'org-1', deleted: 0 });
+    await expect(service.purgeOrganization('org-1')).resolves.toEqual({ organizationId: 'org-1', deleted: 0, unreadable: 0 });
   });
 
   it('purgeOrganization refuses what is not an organization id, naming the field', async () => {

@@ -258,7 +258,7 @@ describe('every result is deeply frozen', () => {
       },
       list: async (query) => {
         const page = await inner.list(query);
-        return { items: page.items.map((r) => keep(thaw(r))), total: page.total, unreadable: page.unreadable };
+        return { items: page.items.map((r) => keep(thaw(r))), total: page.total, unreadable: page.unreadable, unreadableIds: page.unreadableIds };
       },
     };
     const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });

@@ -29,7 +29,7 @@ function memoryWorld(): TrustWorld {
     list: async (query) => {
       const page = await inner.list(query);
       const items = page.items.filter((r) => !broken.has(r.id));
-      return { items, total: page.total, unreadable: page.items.length - items.length };
+      return { items, total: page.total, unreadable: page.items.length - items.length, unreadableIds: page.items.filter((r) => broken.has(r.id)).map((r) => r.id) };
     },
     countLive: (organization) => inner.countLive(organization),
   };

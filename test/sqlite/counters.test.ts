@@ -1,37 +1,13 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isOatError, type OatError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { TokenStore } from '../../src/service/ports.js';
 import { SCHEMA_VERSION, checkQuotaCounters, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract.js';
-import { tempFolder } from './helpers.js';
+import { databaseFiles, rejection } from './helpers.js';
 import { Worker } from './processes.js';
 
-const folder = tempFolder('counters');
-const opened: Database.Database[] = [];
-let files = 0;
-
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-afterAll(() => folder.dispose());
-
-function connect(file = folder.file(`db-${++files}.db`), options?: Database.Options): Database.Database {
-  const db = new Database(file, options);
-  opened.push(db);
-  return db;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OatError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
+const { connect } = databaseFiles('counters');
 
 const counters = (db: Database.Database): unknown => db.prepare('SELECT organization, live FROM oat_org_counters ORDER BY organization').all();
 
@@ -72,9 +48,9 @@ describe('checkQuotaCounters', () => {
     `);
     migrate(db); // puts the trigger back, and leaves the drift for the check to find
     const drift = [
-      { organization: 'acme', counted: 1, live: 3 },
-      { organization: 'globex', counted: 0, live: 1 },
-      { organization: 'umbrella', counted: 4, live: 0 },
+      { organizationId: 'acme', counted: 1, live: 3 },
+      { organizationId: 'globex', counted: 0, live: 1 },
+      { organizationId: 'umbrella', counted: 4, live: 0 },
     ];
     const before = counters(db);
 
@@ -103,14 +79,14 @@ describe('checkQuotaCounters', () => {
     const other = connect(db.name, { timeout: 30 });
     db.exec('BEGIN IMMEDIATE');
     try {
-      await expect(checkQuotaCounters(other)).resolves.toMatchObject({ mismatches: [{ organization: 'acme', counted: 9, live: 3 }] });
+      await expect(checkQuotaCounters(other)).resolves.toMatchObject({ mismatches: [{ organizationId: 'acme', counted: 9, live: 3 }] });
       const error = await rejection(checkQuotaCounters(other, { repair: true }));
       expect(error.code).toBe('STORE_FAILURE');
       expect(error.context).toMatchObject({ operation: 'checkQuotaCounters', driverCode: 'SQLITE_BUSY' });
     } finally {
       db.exec('ROLLBACK');
     }
-    await expect(checkQuotaCounters(other)).resolves.toMatchObject({ mismatches: [{ organization: 'acme', counted: 9, live: 3 }] });
+    await expect(checkQuotaCounters(other)).resolves.toMatchObject({ mismatches: [{ organizationId: 'acme', counted: 9, live: 3 }] });
   });
 
   it('a repair waits for a create in flight in another process and counts it: check and fix are one transaction', async () => {
@@ -121,7 +97,7 @@ describe('checkQuotaCounters', () => {
       holder.send({ type: 'hold', file: db.name, holdMs: 300, insert: { organization: 'acme', seq: 100 } });
       await holder.expect('holding');
       // The holder's insert raised the drifted counter to 10 and is not committed yet: a check that read before it would report 9 and 3, or fail to write.
-      await expect(checkQuotaCounters(db, { repair: true })).resolves.toEqual({ checked: 3, mismatches: [{ organization: 'acme', counted: 10, live: 4 }], repaired: true });
+      await expect(checkQuotaCounters(db, { repair: true })).resolves.toEqual({ checked: 3, mismatches: [{ organizationId: 'acme', counted: 10, live: 4 }], repaired: true });
       await holder.expect('released');
     } finally {
       await holder.kill();
@@ -159,7 +135,7 @@ describe('checkQuotaCounters', () => {
           if (value !== undefined) db.prepare('INSERT INTO oat_org_counters (organization, live) VALUES (?, ?) ON CONFLICT (organization) DO UPDATE SET live = excluded.live').run(organizations[i], value);
         });
         const counted = (organization: string): number => Number(db.prepare('SELECT live FROM oat_org_counters WHERE organization = ?').pluck().get(organization) ?? 0);
-        const expected = organizations.filter((o) => counted(o) !== live(o)).map((organization) => ({ organization, counted: counted(organization), live: live(organization) }));
+        const expected = organizations.filter((o) => counted(o) !== live(o)).map((organization) => ({ organizationId: organization, counted: counted(organization), live: live(organization) }));
 
         const report = await checkQuotaCounters(db, { repair: true });
         expect(report.mismatches).toEqual(expected);

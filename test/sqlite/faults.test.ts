@@ -1,49 +1,14 @@
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isOatError, type OatError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import { createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract.js';
-import { tempFolder } from './helpers.js';
+import { databaseFiles, rejection, thrown } from './helpers.js';
 
-const folder = tempFolder('faults');
-const opened: Database.Database[] = [];
-let files = 0;
-
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-afterAll(() => folder.dispose());
-
-function connect(file = folder.file(`db-${++files}.db`), options?: Database.Options): Database.Database {
-  const db = new Database(file, options);
-  opened.push(db);
-  return db;
-}
-
-/** What `run` threw, which must be an OatError: a raw SqliteError or TypeError fails the test here. */
-function thrown(run: () => unknown): OatError {
-  try {
-    run();
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a throw');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OatError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a rejection');
-}
+const { connect, fresh } = databaseFiles('faults');
 
 function notADatabase(): string {
-  const file = folder.file(`junk-${++files}.db`);
+  const file = fresh('junk');
   writeFileSync(file, 'plain text where a database was expected, longer than the 100-byte SQLite header.................');
   return file;
 }
@@ -59,7 +24,7 @@ describe('driver faults of migrate and construction are OatErrors, never a raw S
   });
 
   it('a read-only connection to a database migrate has to write: MISCONFIGURED with SQLITE_READONLY', () => {
-    const file = folder.file(`plain-${++files}.db`);
+    const file = fresh('plain');
     connect(file).exec('CREATE TABLE unrelated (x)');
     const error = thrown(() => migrate(connect(file, { readonly: true })));
     expect(error.code).toBe('MISCONFIGURED');

@@ -1,48 +1,13 @@
 import type { OrganizationId } from '../../src/core/ids.js';
-import Database from 'better-sqlite3';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
-import { isOatError, type OatError } from '../../src/errors.js';
 import { SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { TEST_EPOCH, makeTestRecord, nextVersion } from '../../src/testing/store-contract.js';
-import { tempFolder } from './helpers.js';
+import { databaseFiles, rejection, thrown } from './helpers.js';
 
-const folder = tempFolder('store');
-const opened: Database.Database[] = [];
-let files = 0;
-
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-afterAll(() => folder.dispose());
-
-function connect(file = folder.file(`db-${++files}.db`), options?: Database.Options): Database.Database {
-  const db = new Database(file, options);
-  opened.push(db);
-  return db;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OatError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
-function thrown(run: () => unknown): OatError {
-  try {
-    run();
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a throw');
-}
+const { connect } = databaseFiles('store');
 
 describe('migrate', () => {
   it('creates every schema object, switches the file to WAL, and is idempotent across connections', () => {
@@ -108,7 +73,7 @@ describe('createSqliteTokenStore', () => {
     await store.insertWithinQuota(makeTestRecord(1), 10);
     await expect(store.findBySecretHash("' OR '1'='1")).resolves.toBeNull();
     const page = await store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, statuses: ["active') OR 1=1 --" as 'active'], offset: 0, limit: 10 });
-    expect(page).toEqual({ items: [], total: 0, unreadable: 0 });
+    expect(page).toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     expect(db.prepare('SELECT count(*) FROM oat_tokens').pluck().get()).toBe(1);
   });
 

@@ -1,38 +1,14 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isOatError, type OatError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract.js';
-import { tempFolder } from './helpers.js';
+import { databaseFiles, thrown } from './helpers.js';
 
 const SCHEMA_0_1 = readFileSync(fileURLToPath(new URL('./fixtures/schema-0.1.sql', import.meta.url)), 'utf8');
 
-const folder = tempFolder('version');
-const opened: Database.Database[] = [];
-let files = 0;
-
-afterEach(() => {
-  for (const db of opened.splice(0)) if (db.open) db.close();
-});
-afterAll(() => folder.dispose());
-
-function connect(file = folder.file(`db-${++files}.db`)): Database.Database {
-  const db = new Database(file);
-  opened.push(db);
-  return db;
-}
-
-function thrown(run: () => unknown): OatError {
-  try {
-    run();
-  } catch (error) {
-    if (isOatError(error)) return error;
-    throw new Error(`expected an OatError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected a throw');
-}
+const { connect } = databaseFiles('version');
 
 const recorded = (db: Database.Database): unknown => db.prepare('SELECT version FROM oat_schema_version').pluck().get();
 

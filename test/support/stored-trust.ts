@@ -92,6 +92,23 @@ export function describeStoredTrust(name: string, setup: () => Promise<TrustWorl
       }
     });
 
+    it.each(kinds)('a purge deletes every token of the organization, the one with %s grants included, and frees its whole quota', async (how) => {
+      const world = await setup();
+      const { service, events, good, bad } = await scene(world);
+      await world.tamper(bad.token.id, how);
+      const unreadable = how === 'malformed' ? 1 : 0;
+      await expect(service.purgeOrganization('acme')).resolves.toEqual({ organizationId: 'acme', deleted: 2, unreadable });
+      await expect(world.store.countLive('acme' as never)).resolves.toBe(0);
+      await expect(service.list(owner, 'acme', { pageSize: 100 })).resolves.toMatchObject({ total: 0, unreadable: 0, items: [] });
+      // An unreadable row has no record to name its organization in an event; the count above reports it.
+      const purged = events.filter((e) => e.type === 'access_token.delete').map((e) => e.tokenId);
+      expect(purged.sort()).toEqual((unreadable === 1 ? [good.token.id] : [good.token.id, bad.token.id]).sort());
+      expect(JSON.stringify(events)).not.toContain(bad.token.secretHash);
+      await expect(service.purgeOrganization('acme')).resolves.toEqual({ organizationId: 'acme', deleted: 0, unreadable: 0 });
+      expect((await service.authenticate('acme', bad.secret.reveal())).ok).toBe(false);
+      await service.flush();
+    });
+
     it.each(kinds)('an owner deletes a token with %s grants: the quota is freed, the event names it, and it is gone from listings and logins', async (how) => {
       const world = await setup();
       const { service, events, good, bad } = await scene(world);

@@ -72,7 +72,7 @@ function cachedCountStorage(): { open(): TokenStore } {
         const matching = [...rows.values()]
           .filter((r) => r.organizationId === query.organizationId && wanted.has(statusOf(r, query.now)))
           .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0 }));
+        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0, unreadableIds: [] }));
       },
       countLive: (organizationId: OrganizationId) => Promise.resolve(live(organizationId)),
     };

@@ -13,7 +13,7 @@ export function identityContract(fixture: FixtureOf): void {
       await seed(store, [...old, fresh]);
       await expect(store.countLive(old[0]!.organizationId)).resolves.toBe(2);
       await expect(store.countLive(fresh.organizationId)).resolves.toBe(1);
-      await expect(store.list({ organizationId: fresh.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [fresh], total: 1, unreadable: 0 });
+      await expect(store.list({ organizationId: fresh.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [fresh], total: 1, unreadable: 0, unreadableIds: [] });
       await expect(store.insertWithinQuota(makeTestRecord(4, { organizationId: 'org-new' }), 2)).resolves.toEqual({ inserted: true });
     });
 
@@ -24,7 +24,7 @@ export function identityContract(fixture: FixtureOf): void {
       await seed(store, [before, after]);
       await expect(store.countLive(before.organizationId)).resolves.toBe(2);
       await expect(store.insertWithinQuota(makeTestRecord(3, { organizationId: 'org-1', organization: 'acme-renamed' }), 2)).resolves.toMatchObject({ reason: 'QUOTA_EXCEEDED', count: 2 });
-      await expect(store.list({ organizationId: before.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [before, after], total: 2, unreadable: 0 });
+      await expect(store.list({ organizationId: before.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [before, after], total: 2, unreadable: 0, unreadableIds: [] });
     });
 
     it('replace keeps the stored organizationId and name: a token never changes owner', async () => {

@@ -41,9 +41,9 @@ export function readContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const acme = [makeTestRecord(1), makeTestRecord(3)];
       await seed(store, [acme[0]!, makeTestRecord(2, { organization: 'globex' }), acme[1]!]);
-      await expect(store.list({ organizationId: acme[0]!.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: acme, total: 2, unreadable: 0 });
+      await expect(store.list({ organizationId: acme[0]!.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: acme, total: 2, unreadable: 0, unreadableIds: [] });
       const nobody = makeTestRecord(0, { organization: 'nobody' }).organizationId;
-      await expect(store.list({ organizationId: nobody, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [], total: 0, unreadable: 0 });
+      await expect(store.list({ organizationId: nobody, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     });
 
     it('list derives expired from now: a live token whose expiresAt is not after now is expired', async () => {
@@ -60,14 +60,14 @@ export function readContract(fixture: FixtureOf): void {
       const deleted = nextVersion(records.deletedPast, { state: 'deleted' });
       await store.replace(deleted, 1);
       const list = (statuses: TokenStatus[]) => store.list({ organizationId: records.active.organizationId, now, statuses, offset: 0, limit: 10 });
-      await expect(list(['expired'])).resolves.toEqual({ items: [records.endsNow, records.inactivePast], total: 2, unreadable: 0 });
-      await expect(list(['active'])).resolves.toEqual({ items: [records.active], total: 1, unreadable: 0 });
-      await expect(list(['inactive'])).resolves.toEqual({ items: [records.inactive], total: 1, unreadable: 0 });
-      await expect(list(['deleted'])).resolves.toEqual({ items: [deleted], total: 1, unreadable: 0 });
-      await expect(list(['active', 'deleted'])).resolves.toEqual({ items: [records.active, deleted], total: 2, unreadable: 0 });
+      await expect(list(['expired'])).resolves.toEqual({ items: [records.endsNow, records.inactivePast], total: 2, unreadable: 0, unreadableIds: [] });
+      await expect(list(['active'])).resolves.toEqual({ items: [records.active], total: 1, unreadable: 0, unreadableIds: [] });
+      await expect(list(['inactive'])).resolves.toEqual({ items: [records.inactive], total: 1, unreadable: 0, unreadableIds: [] });
+      await expect(list(['deleted'])).resolves.toEqual({ items: [deleted], total: 1, unreadable: 0, unreadableIds: [] });
+      await expect(list(['active', 'deleted'])).resolves.toEqual({ items: [records.active, deleted], total: 2, unreadable: 0, unreadableIds: [] });
       // The same tokens an instant before the first expiry are all live.
       const earlier = await store.list({ organizationId: records.active.organizationId, now: now - 2, statuses: ['expired'], offset: 0, limit: 10 });
-      expect(earlier).toEqual({ items: [], total: 0, unreadable: 0 });
+      expect(earlier).toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     });
 
     it('list includes every status but deleted by default', async () => {
@@ -79,7 +79,7 @@ export function readContract(fixture: FixtureOf): void {
       const gone = makeTestRecord(4);
       await seed(store, [active, inactive, expired, gone]);
       await store.replace(nextVersion(gone, { state: 'deleted' }), 1);
-      await expect(store.list({ organizationId: active.organizationId, now, offset: 0, limit: 10 })).resolves.toEqual({ items: [active, inactive, expired], total: 3, unreadable: 0 });
+      await expect(store.list({ organizationId: active.organizationId, now, offset: 0, limit: 10 })).resolves.toEqual({ items: [active, inactive, expired], total: 3, unreadable: 0, unreadableIds: [] });
     });
 
     it('list pages are ordered by createdAt then id and total counts all matches', async () => {
@@ -110,7 +110,7 @@ export function readContract(fixture: FixtureOf): void {
     it('an offset past the end gives an empty page and the full total', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
-      await expect(store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, offset: 5, limit: 10 })).resolves.toEqual({ items: [], total: 2, unreadable: 0 });
+      await expect(store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, offset: 5, limit: 10 })).resolves.toEqual({ items: [], total: 2, unreadable: 0, unreadableIds: [] });
     });
   });
 

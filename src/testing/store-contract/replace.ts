@@ -31,7 +31,7 @@ export function replaceContract(fixture: FixtureOf): void {
       await expect(store.replace(v2, 1)).resolves.toBe('replaced');
       expect(await store.findBySecretHash(v1.secretHash)).toEqual(v2);
       const page = await store.list({ organizationId: v1.organizationId, now: v1.createdAt, offset: 0, limit: 10 });
-      expect(page).toEqual({ items: [v2], total: 1, unreadable: 0 });
+      expect(page).toEqual({ items: [v2], total: 1, unreadable: 0, unreadableIds: [] });
     });
 
     it('replace of an unknown id is not-found', async () => {

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { checkCompatibility, type Actor } from '../core/access.js';
+import { ceilingExcess } from '../core/ceiling.js';
+import { toTokenId, type OrganizationId, type TokenId } from '../core/ids.js';
+import { tokenLifetimeCap } from '../core/lifetime.js';
+import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
+import { safeParseCreateInput } from '../core/schemas.js';
+import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
+import { OatError } from '../errors.js';
+import { guard } from './authenticator.js';
+import { fingerprintOf } from './hashers.js';
+import { manage, MAX_ATTEMPTS, STORE_FAILED, withinCeiling, type ServiceContext } from './management.js';
+import type { SecretHasher } from './ports.js';
+import { TokenSecret } from './secret.js';
+
+/** What creation returns: the stored record and, this once, the secret. */
+export interface CreatedToken {
+  readonly token: AccessTokenRecord;
+  /** Reveal it to the person who asked, once; it is stored nowhere. */
+  readonly secret: TokenSecret;
+}
+
+/**
+ * Creates a token: checks the actor, the organization's compatibility and
+ * plan, the request and the actor's ceiling, then inserts with the store's
+ * quota guard (never counted here), retrying fresh ids on a duplicate.
+ */
+export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
+  const { store, policy, clock, emit } = ctx;
+  const { org, profile, username, ceiling } = await manage(ctx, actor, organization);
+  const now = clock.now();
+  const compatible = checkCompatibility(profile);
+  if (!compatible.allowed) {
+    throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
+  }
+  const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
+  if (!parsed.ok) throw parsed.error;
+  withinCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
+  const limit = tokenLimit(policy.plans, profile.plan);
+  if (!isPlanEligible(policy.plans, profile.plan)) {
+    throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
+  }
+  for (let attempt = 1; ; attempt++) {
+    const plaintext = policy.format.generate();
+    const record = freezeRecord<AccessTokenRecord>({
+      // toTokenId flattens the id: randomUUID() returns a tree of string pieces (about 420 extra bytes per stored token).
+      id: toTokenId(randomUUID()) as TokenId,
+      // checkProfile has vetted the id.
+      organizationId: profile.id as OrganizationId,
+      organization: org,
+      label: parsed.value.label,
+      description: parsed.value.description,
+      createdBy: username,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: parsed.value.expiresAt,
+      lastUsedAt: null,
+      state: 'active',
+      resources: parsed.value.resources,
+      secretHash: hasher.hash(plaintext),
+      displayPrefix: policy.format.displayPrefix(plaintext),
+      version: 1,
+    });
+    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit));
+    if (outcome.inserted) {
+      emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
+      return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
+    }
+    if (outcome.reason === 'QUOTA_EXCEEDED') {
+      const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
+      throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
+        context: { organization: org, limit: quota.limit, count: quota.count },
+      });
+    }
+    if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });
+  }
+}

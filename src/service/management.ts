@@ -1,0 +1,197 @@
+import { canManageTokens, type Actor, type OrganizationProfile } from '../core/access.js';
+import { checkStoredResources } from '../core/grants.js';
+import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
+import { presentRecord, rebaseResources } from '../core/identity.js';
+import { toOrganizationName, toTokenId, type OrganizationName } from '../core/ids.js';
+import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
+import type { TokenPolicy } from '../core/policy.js';
+import type { UpdateTokenInput } from '../core/schemas.js';
+import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
+import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { guard } from './authenticator.js';
+import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
+import { fingerprintOf } from './hashers.js';
+import type { Clock, ManagementAction, OrganizationDirectory, TokenEvent, TokenStore } from './ports.js';
+
+/**
+ * What the service's operations share: its ports and policy, set up once by
+ * `createTokenService`. Internal; never exported from an entry.
+ */
+export interface ServiceContext {
+  readonly store: TokenStore;
+  readonly organizations: OrganizationDirectory;
+  readonly policy: TokenPolicy;
+  readonly clock: Clock;
+  /** `null` without a sink, so the hot path does not even build events nobody reads. */
+  readonly emit: ((event: TokenEvent) => void) | null;
+}
+
+/** An actor allowed to manage an organization's tokens, and what it may grant there. */
+export interface Manager {
+  readonly org: OrganizationName;
+  readonly profile: OrganizationProfile;
+  readonly username: string;
+  readonly ceiling: GrantCeiling;
+}
+
+/** What a lifecycle change asks for, planned from the current record. */
+export interface TransitionPlan {
+  readonly ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>;
+  readonly changes: UpdateTokenInput;
+  readonly changed: ReadonlyArray<string>;
+}
+
+/** The message of every `STORE_FAILURE` the service wraps around a store fault. */
+export const STORE_FAILED = 'The token store failed';
+
+/** Optimistic retries before a write gives up with `CONFLICT` (or, for creation, `STORE_FAILURE`). */
+export const MAX_ATTEMPTS = 5;
+
+const EVENT_OF: Readonly<Record<Exclude<LifecycleOperation, 'create'>, ManagementAction>> = {
+  update: 'access_token.update',
+  deactivate: 'access_token.deactivate',
+  reactivate: 'access_token.reactivate',
+  delete: 'access_token.delete',
+};
+
+/** A `VALIDATION_FAILED` for one field of a request. */
+export function invalid(path: string, message: string): OatError {
+  return validationError('request', [{ path, message }]);
+}
+
+/**
+ * A stored record as the service hands it out: deeply frozen. The port
+ * promises frozen records; a store that breaks the promise gets a frozen copy
+ * rather than having its own objects frozen under it.
+ */
+export function handOut(record: AccessTokenRecord): AccessTokenRecord {
+  const frozen =
+    Object.isFrozen(record) && Object.isFrozen(record.resources) && record.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes));
+  return frozen ? record : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
+}
+
+/** Validates the actor and organization, and checks the actor may manage its tokens. */
+export async function manage(ctx: ServiceContext, actor: unknown, organization: unknown): Promise<Manager> {
+  const issues: FieldIssue[] = [];
+  const org = toOrganizationName(organization);
+  if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
+  const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
+  if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
+  // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
+  if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
+    issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
+  }
+  if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
+  const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => ctx.organizations.get(org)));
+  if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
+  if (!profileNamed(profile, org)) throw misnamedProfile(org);
+  const decision = canManageTokens(actor as Actor, profile, ctx.policy.catalog);
+  if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
+  return { org, profile, username, ceiling: decision.ceiling };
+}
+
+/** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess. */
+export function withinCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): void {
+  if (excess.length === 0) return;
+  const list = excess.map((e) => `${e.path}: ${e.scope}`).join(', ');
+  throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
+}
+
+/** A live token of the organization (by id), handed out under the organization's current name. */
+export async function load(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
+  return presentRecord(await loadStored(ctx, org, profile, id), org);
+}
+
+/** A live token of the organization (by id) as stored: under the name it was created with. */
+async function loadStored(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
+  const tokenId = toTokenId(id);
+  if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
+  const record = await guard('STORE_FAILURE', STORE_FAILED, () => ctx.store.findById(tokenId));
+  if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
+    throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+  }
+  return handOut(record);
+}
+
+/**
+ * Applies lifecycle operations to a token with optimistic concurrency: read,
+ * decide with the pure core, replace only if the version is unchanged;
+ * re-read and decide again when another writer got there first, up to
+ * {@link MAX_ATTEMPTS} times, then `CONFLICT`.
+ */
+export async function transition(
+  ctx: ServiceContext,
+  actor: unknown,
+  organization: unknown,
+  id: unknown,
+  plan: (record: AccessTokenRecord) => TransitionPlan,
+): Promise<AccessTokenRecord> {
+  const { store, policy, clock, emit } = ctx;
+  const { org, profile, username, ceiling } = await manage(ctx, actor, organization);
+  for (let attempt = 1; ; attempt++) {
+    // Decisions read the token as its managers see it (grants under the current name); the write keeps the
+    // stored name, which is what the grants are checked against at login.
+    const stored = await loadStored(ctx, org, profile, id);
+    const current = presentRecord(stored, org);
+    const now = clock.now();
+    const { ops, changes, changed } = plan(current);
+    // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
+    if (ops.length === 0) return current;
+    // Grants a create request could not make (a hand edit) are never carried into a new version: such a token
+    // may only be deactivated or deleted.
+    const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
+    if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
+      throw new OatError('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
+        context: { organization: org, tokenId: current.id, operation: refused, rule: 'stored-grants-invalid' },
+      });
+    }
+    if (changes.resources !== undefined && changed.includes('resources')) {
+      // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
+      const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
+      const beyond = ceilingExcess(ceiling, changes.resources, policy.catalog);
+      withinCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
+    }
+    let state = current.state;
+    let view = current;
+    for (const op of ops) {
+      const decision = decideTransition(policy.lifecycle, view, op, now);
+      if (!decision.allowed) {
+        throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.rule})`, {
+          context: { organization: org, tokenId: current.id, operation: op, from: decision.from, rule: decision.rule },
+        });
+      }
+      state = decision.to;
+      view = { ...view, state };
+    }
+    // Reactivating hands the token's grants out again: only an actor who could grant them all may do it.
+    if (ops.includes('reactivate')) withinCeiling(org, username, ceilingExcess(ceiling, current.resources, policy.catalog));
+    const next = freezeRecord({
+      ...stored,
+      ...(changes.label === undefined ? {} : { label: changes.label }),
+      ...(changes.description === undefined ? {} : { description: changes.description }),
+      ...(changes.resources === undefined ? {} : { resources: rebaseResources(changes.resources, stored.organization) }),
+      state,
+      updatedAt: now,
+      version: stored.version + 1,
+    });
+    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version));
+    if (outcome === 'replaced') {
+      for (const op of ops) {
+        emit?.({
+          type: EVENT_OF[op],
+          at: now,
+          organization: org,
+          tokenId: current.id,
+          fingerprint: fingerprintOf(current.secretHash),
+          actor: username,
+          ...(op === 'update' ? { changed } : {}),
+        });
+      }
+      // The store keeps its own lastUsedAt on replace; report the one read with this version.
+      return presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org);
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
+    }
+  }
+}
