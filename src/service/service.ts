@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canManageTokens, checkCompatibility, type Actor, type ClientContext, type OrganizationProfile } from '../core/access.js';
 import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ceiling.js';
 import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
-import { presentRecord } from '../core/identity.js';
+import { presentRecord, rebaseResources } from '../core/identity.js';
 import { toOrganizationId, toOrganizationName, toTokenId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
 import { decideTransition, planUpdate, type LifecycleOperation } from '../core/lifecycle.js';
@@ -266,16 +266,19 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
   }
 
-  /** A live token of the organization (by id), handed out under the organization's current name. */
-  async function load(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
+  /** A live token of the organization (by id), as stored: under the name it was created with. */
+  async function loadStored(org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
     const tokenId = toTokenId(id);
     if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
     const record = await guard('STORE_FAILURE', storeFailed, () => store.findById(tokenId));
     if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
       throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     }
-    return presentRecord(handOut(record), org);
+    return handOut(record);
   }
+
+  /** A live token of the organization (by id), handed out under the organization's current name. */
+  const load = async (org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> => presentRecord(await loadStored(org, profile, id), org);
 
   /**
    * Applies lifecycle operations to a token with optimistic concurrency: read,
@@ -290,7 +293,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   ): Promise<AccessTokenRecord> {
     const { org, profile, username, ceiling } = await manage(actor, organization);
     for (let attempt = 1; ; attempt++) {
-      const current = await load(org, profile, id);
+      const stored = await loadStored(org, profile, id);
+      const current = presentRecord(stored, org);
       const now = clock.now();
       const { ops, changes, changed } = plan(current);
       // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
@@ -322,7 +326,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         updatedAt: now,
         version: current.version + 1,
       });
-      const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(next, current.version));
+      // Stores keep the name a row was created under, and its grants are written under that name too: stored-record
+      // checks hold a row's grants to its name, and every read rebases them to the current one.
+      const row = stored.organization === org ? next : freezeRecord({ ...next, organization: stored.organization, resources: rebaseResources(next.resources, stored.organization) });
+      const outcome = await guard('STORE_FAILURE', storeFailed, () => store.replace(row, current.version));
       if (outcome === 'replaced') {
         for (const op of ops) {
           emit?.({
