@@ -7,18 +7,20 @@ import type { TokenEvent } from '../service/ports.js';
 import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
 import { serviceModelCommands, tour } from './model/commands.js';
-import { MODEL_ORGANIZATIONS, ORGS, PLANS, LAST_USED_INTERVAL, fail, limitOf, live, profileOf, type ServiceModel, type ServiceModelOptions, type ServiceReal } from './model/world.js';
+import type { OrganizationProfile } from '../core/access.js';
+import { PLANS, LAST_USED_INTERVAL, fail, initialOrganizations, limitOf, live, publishDirectory, type ServiceModel, type ServiceModelOptions, type ServiceReal } from './model/world.js';
 
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
-export type { ServiceModel, ServiceModelOptions, ServiceReal } from './model/world.js';
+export type { ModelOrganization, ModelToken, ServiceModel, ServiceModelOptions, ServiceReal } from './model/world.js';
 
 /** Checks what must hold after every step, whatever the commands were. */
 async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<string, TokenState>): Promise<void> {
-  for (const org of ORGS) {
-    const count = await r.store.countLive(profileOf(org).id as OrganizationId);
-    if (count > limitOf(org)) fail(`${org} holds ${count} tokens, over its limit ${limitOf(org)}`);
-    if (count !== live(m, org)) fail(`${org} holds ${count} live tokens, model says ${live(m, org)}`);
+  // By id, including organizations that left the directory: their tokens count against them until purged.
+  for (const org of m.organizations) {
+    const count = await r.store.countLive(org.id as OrganizationId);
+    if (count > limitOf(org)) fail(`${org.id} holds ${count} tokens, over its limit ${limitOf(org)}`);
+    if (count !== live(m, org.id)) fail(`${org.id} holds ${count} live tokens, model says ${live(m, org.id)}`);
   }
   const secrets = m.tokens.map((t) => t.secret);
   const records = [];
@@ -26,9 +28,11 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     const stored = await r.store.findById(t.id as TokenId);
     if (stored === null) fail(`token ${t.id} vanished from the store`);
     if (stored.state !== t.state) fail(`token ${t.id} is ${stored.state}, model says ${t.state}`);
-    // Every grant a token holds is one the model allowed its granter to hand out (creates and updates check mayGrant).
+    if (stored.organizationId !== t.orgId || stored.organization !== t.createdUnder) fail(`token ${t.id} is stored as ${stored.organizationId} "${stored.organization}", model says ${t.orgId} "${t.createdUnder}"`);
+    // Every grant a token holds is one the model allowed its granter to hand out (creates and updates check mayGrant),
+    // under the name the row was created with: neither a rename nor a later write moves them.
     const held = JSON.stringify(stored.resources.map((res) => [res.path, res.scopes]));
-    const granted = JSON.stringify(Object.entries(t.grants).map(([repo, rank]) => [`${t.org}/${repo}`, [['', 'scope-image-pull', 'scope-image-push', 'scope-image-delete'][rank]]]));
+    const granted = JSON.stringify(Object.entries(t.grants).map(([repo, rank]) => [`${t.createdUnder}/${repo}`, [['', 'scope-image-pull', 'scope-image-push', 'scope-image-delete'][rank]]]));
     if (held !== granted) fail(`token ${t.id} holds ${held}, model says ${granted}`);
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
@@ -73,9 +77,12 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
       try {
         const clock = createFakeClock();
         const events: TokenEvent[] = [];
-        const service = createTokenService({ store, clock, policy, organizations: MODEL_ORGANIZATIONS, events: { emit: (e) => events.push(e) }, lastUsedIntervalMs: LAST_USED_INTERVAL });
-        const model: ServiceModel = { tokens: [], now: clock.now(), lifecycle };
-        const real: ServiceReal = { service, store, clock, events, errors: [], tally };
+        const directory = new Map<string, OrganizationProfile>();
+        const organizations = { get: (name: string) => directory.get(name) ?? null };
+        const service = createTokenService({ store, clock, policy, organizations, events: { emit: (e) => events.push(e) }, lastUsedIntervalMs: LAST_USED_INTERVAL });
+        const model: ServiceModel = { tokens: [], organizations: initialOrganizations(), now: clock.now(), lifecycle };
+        const real: ServiceReal = { service, store, clock, directory, events, errors: [], tally };
+        publishDirectory(model, real);
         const previous = new Map<string, TokenState>();
         const checked = [...commands].map((command) => ({
           check: (m: Readonly<ServiceModel>) => command.check(m),
@@ -100,4 +107,25 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
 
 
 /** Outcomes every model check must have exercised at least once. */
-const REQUIRED_COVERAGE = ['create:ok', 'QUOTA_EXCEEDED', 'FORBIDDEN', 'BEYOND_CEILING', 'LIFETIME_CAP', 'TRANSITION_DENIED', 'NOT_FOUND', 'login:ok', 'login:EXPIRED', 'login:INACTIVE', 'login:NOT_FOUND', 'login:MALFORMED', 'login:ORG_MISMATCH'];
+const REQUIRED_COVERAGE = [
+  'create:ok',
+  'QUOTA_EXCEEDED',
+  'FORBIDDEN',
+  'BEYOND_CEILING',
+  'LIFETIME_CAP',
+  'TRANSITION_DENIED',
+  'NOT_FOUND',
+  'login:ok',
+  'login:EXPIRED',
+  'login:INACTIVE',
+  'login:NOT_FOUND',
+  'login:MALFORMED',
+  'login:ORG_MISMATCH',
+  'login:ORGANIZATION_UNKNOWN',
+  'login:LIFETIME_EXCEEDED',
+  'rename',
+  'rename:freed-name',
+  'succeed',
+  'purge:deleted',
+  'manage:former-name',
+];

@@ -2,7 +2,7 @@ import { afterEach } from 'vitest';
 import type { OrganizationProfile } from '../../src/core/access.js';
 import type { PolicyOptions } from '../../src/core/policy.js';
 import { createHubApi, serveNode, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
-import { createMemoryTokenStore, createTokenService, type TokenService, type TokenStore } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, type OrganizationDirectory, type TokenService, type TokenStore } from '../../src/index.js';
 
 /** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */
 export const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [
@@ -48,8 +48,8 @@ export interface Hub {
 
 export interface HubSetup {
   readonly policy?: PolicyOptions;
-  /** Default {@link ORGANIZATIONS}. */
-  readonly organizations?: ReadonlyArray<OrganizationProfile>;
+  /** Default {@link ORGANIZATIONS}; a directory when a test renames organizations or gives names away. */
+  readonly organizations?: ReadonlyArray<OrganizationProfile> | OrganizationDirectory;
   readonly basePath?: string;
   readonly authenticateCaller?: (request: Request) => unknown;
   readonly onError?: (error: unknown, request: RequestSummary) => void;

@@ -49,6 +49,18 @@ describe('tokens belong to the organization id', () => {
     });
   });
 
+  it('a token changed after a rename still logs in: its row keeps its grants under the name it was created with', async () => {
+    const { service, store, rename } = world();
+    const { token, secret } = await service.create(alice, 'acme', input);
+    rename('acme', 'acme-labs');
+    await service.update(alice, 'acme-labs', token.id, { resources: [{ type: 'repository', path: 'acme-labs/web', scopes: ['scope-image-push'] }] });
+    expect((await store.findById(token.id))?.resources.map((r) => r.path)).toEqual(['acme/web']);
+    const login = await service.authenticate('acme-labs', secret.reveal());
+    if (!login.ok) throw new Error(`login failed: ${login.code}`);
+    expect(service.authorize(login.principal, { repository: 'acme-labs/web' }, 'push')).toEqual({ allowed: true });
+    await expect(service.get(alice, 'acme-labs', token.id)).resolves.toMatchObject({ organization: 'acme-labs', resources: [{ path: 'acme-labs/web' }] });
+  });
+
   it('a principal cached before a rename is not reused after it: grants read under the new name', async () => {
     const { service, rename } = world();
     const { secret } = await service.create(alice, 'acme', input);

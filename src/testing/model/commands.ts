@@ -3,6 +3,7 @@ import type { Actor } from '../../core/access.js';
 import type { TokenId } from '../../core/ids.js';
 import type { TokenState, TokenStatus } from '../../core/token.js';
 import type { OatErrorCode } from '../../errors.js';
+import { CapCommand, PurgeCommand, RenameCommand, SucceedCommand, identityCommands } from './directory-commands.js';
 import {
   ACTORS,
   DAY,
@@ -12,14 +13,20 @@ import {
   resourcesOf,
   type GrantSet,
   LAST_USED_INTERVAL,
+  MODEL_ORGANIZATIONS,
   ORGS,
   actorFor,
   expectOutcome,
+  capOf,
   fail,
+  formerNameOf,
+  holderOf,
   limitOf,
   live,
   mayManage,
-  profileOf,
+  nameOf,
+  organizationOf,
+  resolveName,
   statusIn,
   type ModelToken,
   type Role,
@@ -36,30 +43,44 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   ) {}
   check = () => true;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
-    const actor = actorFor(this.role, this.org);
+    const org = holderOf(m, this.org);
+    const name = nameOf(org);
+    const actor = actorFor(this.role, org);
     const grants = GRANTS[this.grants];
-    const beyond = !mayGrant(actor, this.org, grants, {});
-    const cap = profileOf(this.org).maxTokenLifetimeDays ?? null;
+    const beyond = !mayGrant(actor, org, grants, {});
+    const cap = capOf(org);
     const tooLong = cap !== null && (this.expiry === 'none' || (this.expiry === '90d' ? 90 : 30) > cap);
-    const expected: OatErrorCode | null = !mayManage(actor, this.org)
+    const expected: OatErrorCode | null = !mayManage(actor, org)
       ? 'FORBIDDEN'
-      : profileOf(this.org).imageAccessManagement === true
+      : MODEL_ORGANIZATIONS[org.slot]?.imageAccessManagement === true
         ? 'ORG_INCOMPATIBLE'
         : tooLong
           ? 'VALIDATION_FAILED'
           : beyond
           ? 'FORBIDDEN'
-          : limitOf(this.org) === 0
+          : limitOf(org) === 0
             ? 'PLAN_NOT_ELIGIBLE'
-            : live(m, this.org) >= limitOf(this.org)
+            : live(m, org.id) >= limitOf(org)
               ? 'QUOTA_EXCEEDED'
               : null;
-    const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(this.org, grants) };
-    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, this.org) ? 'BEYOND_CEILING' : expected === 'VALIDATION_FAILED' ? 'LIFETIME_CAP' : (expected ?? 'create:ok'));
-    const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, this.org, input), this.toString());
+    const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(name, grants) };
+    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, org) ? 'BEYOND_CEILING' : expected === 'VALIDATION_FAILED' ? 'LIFETIME_CAP' : (expected ?? 'create:ok'));
+    const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, name, input), this.toString());
     if (created === undefined) return;
+    if (created.token.organizationId !== org.id || created.token.organization !== name) fail(`${this} made a token of ${created.token.organizationId} "${created.token.organization}", model says ${org.id} "${name}"`);
     const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
-    m.tokens.push({ id: created.token.id, org: this.org, state: 'active', expiresAt: days === null ? null : m.now + days * DAY, secret: created.secret.reveal(), lastUsedAt: null, label: input.label, grants });
+    m.tokens.push({
+      id: created.token.id,
+      orgId: org.id,
+      createdUnder: name,
+      createdAt: m.now,
+      state: 'active',
+      expiresAt: days === null ? null : m.now + days * DAY,
+      secret: created.secret.reveal(),
+      lastUsedAt: null,
+      label: input.label,
+      grants,
+    });
   }
   toString = () => `create(${this.org}, ${this.role}, ${this.expiry}, ${this.grants})`;
 }
@@ -91,10 +112,16 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     readonly pick: number,
     readonly role: Role,
     readonly update: UpdateRequest = {},
+    /** The name the request uses: the organization's current one, or the one before its last rename. */
+    readonly via: 'current' | 'former' = 'current',
   ) {}
   check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
+    const owner = organizationOf(m, token);
+    const name = this.via === 'former' ? formerNameOf(owner) : nameOf(owner);
+    // The organization the request names, which may be another one (the name was given away) or none.
+    const named = resolveName(m, name);
     const status = statusIn(token, m.now);
     // The operations the request asks for; an update that changes nothing asks for none.
     const ops: Operation[] = [];
@@ -113,14 +140,18 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       if (next !== 'gone' && next !== 'denied') from = next === token.state ? status : next;
     }
     const empty = this.op === 'update' && this.update.label === undefined && this.update.active === undefined && this.update.grants === undefined;
-    const actorName = actorFor(this.role, token.org);
+    const actorName = named === null ? actorFor(this.role, owner) : actorFor(this.role, named);
     const wanted = this.op === 'update' && this.update.grants !== undefined ? GRANTS[this.update.grants] : token.grants;
-    const beyond = ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, token.org, wanted, token.grants);
+    const beyond = ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, owner, wanted, token.grants);
     // Reactivating hands the token's grants out again: the actor must be able to grant all of them.
-    const reviving = ops.includes('reactivate') && !mayGrant(actorName, token.org, token.grants, {});
-    const expected: OatErrorCode | null = !mayManage(actorName, token.org)
+    const reviving = ops.includes('reactivate') && !mayGrant(actorName, owner, token.grants, {});
+    const elsewhere = named === null || named.id !== token.orgId;
+    const expected: OatErrorCode | null =
+      named === null
+        ? 'NOT_FOUND'
+        : !mayManage(actorName, named)
       ? 'FORBIDDEN'
-      : next === 'gone'
+      : next === 'gone' || elsewhere
         ? 'NOT_FOUND'
         : empty
           ? 'VALIDATION_FAILED'
@@ -131,78 +162,93 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
               : reviving
                 ? 'FORBIDDEN'
                 : null;
-    r.tally(expected === 'FORBIDDEN' && (beyond || reviving) && mayManage(actorName, token.org) ? 'BEYOND_CEILING' : (expected ?? `${this.op}:ok`));
+    r.tally(
+      expected === 'NOT_FOUND' && elsewhere && name !== nameOf(owner)
+        ? 'manage:former-name'
+        : expected === 'FORBIDDEN' && (beyond || reviving) && mayManage(actorName, owner)
+          ? 'BEYOND_CEILING'
+          : (expected ?? `${this.op}:ok`),
+    );
     const actor = ACTORS[actorName] as Actor;
     const call = () =>
       this.op === 'update'
-        ? r.service.update(actor, token.org, token.id, {
+        ? r.service.update(actor, name, token.id, {
             ...(this.update.label === undefined ? {} : { label: this.update.label }),
             ...(this.update.active === undefined ? {} : { is_active: this.update.active }),
-            ...(this.update.grants === undefined ? {} : { resources: resourcesOf(token.org, GRANTS[this.update.grants]) }),
+            ...(this.update.grants === undefined ? {} : { resources: resourcesOf(name, GRANTS[this.update.grants]) }),
           })
-        : r.service[this.op](actor, token.org, token.id);
+        : r.service[this.op](actor, name, token.id);
     const record = await expectOutcome(r, expected, call, this.toString());
     // `null`: a delete of an unreadable row, which the model's stores never hold.
     if (record === undefined || record === null || next === 'gone' || next === 'denied' || empty) return;
     if (record.state !== next) fail(`${this} left state ${record.state}, expected ${next}`);
+    if (record.organization !== name || record.resources.some((res) => !res.path.startsWith(`${name}/`))) fail(`${this} handed out the token under "${record.organization}", model says "${name}"`);
     token.state = next;
     if (ops.includes('update') && this.update.label !== undefined) token.label = this.update.label;
     if (ops.includes('update')) token.grants = wanted;
   }
-  toString = () => `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''})`;
+  toString = () => `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}${this.via === 'former' ? ', former name' : ''})`;
+}
+
+/**
+ * The model's login rules for a token presented under `name` with its real
+ * secret: the name resolves to whoever holds it now, and only the token's own
+ * organization id passes; then state, expiry and the current lifetime cap.
+ */
+function expectedLogin(m: Readonly<ServiceModel>, token: ModelToken, name: string): string | null {
+  const named = resolveName(m, name);
+  // Nobody holds the name: the service tells the name the token was created under from any other, for logs.
+  if (named === null) return name === token.createdUnder ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH';
+  if (named.id !== token.orgId) return 'ORG_MISMATCH';
+  const status = statusIn(token, m.now);
+  if (status !== 'active') return status.toUpperCase();
+  const cap = capOf(named);
+  return cap !== null && m.now > token.createdAt + cap * DAY ? 'LIFETIME_EXCEEDED' : null;
 }
 
 class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly pick: number,
-    readonly username: 'same' | 'upper' | 'other' | 'swapped',
+    readonly username: 'same' | 'upper' | 'other' | 'former' | 'swapped',
     readonly secret: 'real' | 'corrupted' | 'unknown',
   ) {}
   check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
-    const other = ORGS.find((o) => o !== token.org) as string;
+    const owner = organizationOf(m, token);
+    // The organization's current name; for one that left the directory, its last name (now someone else's, or nobody's).
+    const current = nameOf(owner);
+    const former = formerNameOf(owner);
+    const other = m.organizations.map(nameOf).find((n) => n !== current && n !== former && resolveName(m, n) !== null) as string;
     const secret =
       this.secret === 'real'
         ? token.secret
         : this.secret === 'unknown'
           ? r.service.policy.format.generate()
           : token.secret.slice(0, -1) + (token.secret.endsWith('A') ? 'B' : 'A');
-    const username = this.username === 'same' ? token.org : this.username === 'upper' ? token.org.toUpperCase() : this.username === 'other' ? other : secret;
-    const result = this.username === 'swapped' ? await r.service.authenticate(secret, token.org) : await r.service.authenticate(username, secret);
-    const status = statusIn(token, m.now);
-    const shouldPass = this.secret === 'real' && (this.username === 'same' || this.username === 'upper') && status === 'active';
-    if (result.ok !== shouldPass) fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${shouldPass ? 'success' : 'failure'}`);
-    if (!result.ok) {
-      const expectedCode =
-        this.username === 'swapped' || this.secret === 'corrupted'
-          ? 'MALFORMED'
-          : this.secret === 'unknown'
-            ? 'NOT_FOUND'
-            : this.username === 'other'
-              ? 'ORG_MISMATCH'
-              : status === 'deleted'
-                ? 'DELETED'
-                : status === 'expired'
-                  ? 'EXPIRED'
-                  : 'INACTIVE';
-      if (result.code !== expectedCode) fail(`${this} gave ${result.code}, model says ${expectedCode}`);
-      r.tally(`login:${result.code}`);
-    } else r.tally('login:ok');
+    const name = { same: current, upper: current, other, former, swapped: current }[this.username];
+    const username = this.username === 'upper' ? name.toUpperCase() : this.username === 'swapped' ? secret : name;
+    const result = this.username === 'swapped' ? await r.service.authenticate(secret, current) : await r.service.authenticate(username, secret);
+    const expectedCode =
+      this.username === 'swapped' || this.secret === 'corrupted' ? 'MALFORMED' : this.secret === 'unknown' ? 'NOT_FOUND' : expectedLogin(m, token, name);
+    if ((result.ok ? null : result.code) !== expectedCode) fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);
+    r.tally(result.ok ? 'login:ok' : `login:${result.code}`);
     // The login does not wait for its last-used write; the model checks the write once it has landed.
     await r.service.flush();
     const stored = await r.store.findById(token.id as TokenId);
     if (result.ok) {
       if (token.lastUsedAt === null || m.now - token.lastUsedAt >= LAST_USED_INTERVAL) token.lastUsedAt = m.now;
       const p = result.principal;
+      // Grants read under the current name only: a repository under a former name is another organization's now.
       const checks: Array<[string, string, boolean]> = [[`${other}/app`, 'pull', false]];
+      if (former !== current) checks.push([`${former}/app`, 'pull', false]);
       for (const repo of ['app', 'web', 'other']) {
-        for (const action of ['pull', 'push', 'delete'] as const) checks.push([`${token.org}/${repo}`, action, (token.grants[repo] ?? 0) >= RANK[action]]);
+        for (const action of ['pull', 'push', 'delete'] as const) checks.push([`${current}/${repo}`, action, (token.grants[repo] ?? 0) >= RANK[action]]);
       }
       for (const [repository, action, allowed] of checks) {
         if (r.service.authorize(p, { repository, visibility: 'private' }, action).allowed !== allowed) fail(`authorize(${repository}, ${action}) should be ${allowed}`);
       }
-      if (p.organization !== token.org || p.tokenId !== token.id) fail('principal names the wrong organization or token');
+      if (p.organization !== current || p.organizationId !== token.orgId || p.tokenId !== token.id) fail('principal names the wrong organization or token');
     }
     const storedUse = stored?.lastUsedAt ?? null;
     if (storedUse !== token.lastUsedAt) fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
@@ -217,14 +263,17 @@ class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   ) {}
   check = () => true;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
-    const owner = profileOf(this.org).owners[0] as string;
-    const page = await r.service.list(ACTORS[owner] as Actor, this.org, { pageSize: 100, ...(this.status ? { status: this.status } : {}) });
+    const org = holderOf(m, this.org);
+    const name = nameOf(org);
+    const page = await r.service.list(ACTORS[actorFor('owner', org)] as Actor, name, { pageSize: 100, ...(this.status ? { status: this.status } : {}) });
     const want = m.tokens
-      .filter((t) => t.org === this.org && (this.status === undefined ? statusIn(t, m.now) !== 'deleted' : statusIn(t, m.now) === this.status))
+      .filter((t) => t.orgId === org.id && (this.status === undefined ? statusIn(t, m.now) !== 'deleted' : statusIn(t, m.now) === this.status))
       .map((t) => t.id)
       .sort();
     const got = page.items.map((t) => t.id).sort();
     if (page.total !== want.length || JSON.stringify(got) !== JSON.stringify(want)) fail(`${this} listed ${got.length} of ${page.total}, model says ${want.length}`);
+    // Every token reads under the name it was listed under, whatever name its row was written with.
+    if (page.items.some((t) => t.organization !== name || t.resources.some((res) => !res.path.startsWith(`${name}/`)))) fail(`${this} handed out a token under a name other than "${name}"`);
   }
   toString = () => `list(${this.org}, ${this.status ?? 'live'})`;
 }
@@ -255,12 +304,13 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
       pick,
       role,
       fc.record({ label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants }, { requiredKeys: [] }),
+      fc.constantFrom<'current' | 'former'>('current', 'current', 'current', 'former'),
     )
-    .map(([op, p, a, u]) => new TransitionCommand(op, p, a, u));
+    .map(([op, p, a, u, v]) => new TransitionCommand(op, p, a, u, v));
   const authenticate = fc
     .tuple(
       pick,
-      fc.constantFrom('same', 'same', 'same', 'upper', 'other', 'swapped') as fc.Arbitrary<'same' | 'upper' | 'other' | 'swapped'>,
+      fc.constantFrom('same', 'same', 'same', 'upper', 'other', 'former', 'swapped') as fc.Arbitrary<'same' | 'upper' | 'other' | 'former' | 'swapped'>,
       fc.constantFrom('real', 'real', 'real', 'corrupted', 'unknown') as fc.Arbitrary<'real' | 'corrupted' | 'unknown'>,
     )
     .map(([p, u, c]) => new AuthenticateCommand(p, u, c));
@@ -269,8 +319,9 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
     .map(([o, s]) => new ListCommand(o, s));
   // Small steps cross the last-used interval; a month's step expires the 30-day tokens.
   const advance = fc.oneof(fc.constantFrom(1_000, 30_000, 61_000, 31 * DAY), fc.integer({ min: 0, max: 100 * DAY })).map((ms) => new AdvanceClockCommand(ms));
-  // Creates and logins twice as often as the rest, so runs reach the quota and the login denials.
-  return [create, create, transition, authenticate, authenticate, list, advance];
+  // Creates and logins twice as often as the rest, so runs reach the quota and the login denials; the
+  // directory's changes share one slot, so they stay rare enough for tokens to pile up between them.
+  return [create, create, transition, authenticate, authenticate, list, advance, fc.oneof(...identityCommands())];
 }
 
 
@@ -303,6 +354,32 @@ export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
     new AdvanceClockCommand(31 * DAY),
     new AuthenticateCommand(0, 'same', 'real'),
     new ListCommand('acme', 'expired'),
+    // The lifetime cap applies to logins as it is now: tightened, then loosened.
+    new CreateCommand('acme', 'owner', 'none'),
+    new CreateCommand('globex', 'owner', '30d'),
+    new AdvanceClockCommand(2 * DAY),
+    new CapCommand('acme', 1),
+    new AuthenticateCommand(3, 'same', 'real'),
+    new CapCommand('acme', 30),
+    new AuthenticateCommand(3, 'same', 'real'),
+    // acme becomes apex: its tokens follow, the old name stops working.
+    new RenameCommand('acme', 0),
+    new AuthenticateCommand(3, 'same', 'real'),
+    new AuthenticateCommand(3, 'former', 'real'),
+    new TransitionCommand('update', 3, 'owner', { label: 'ci' }, 'former'),
+    new TransitionCommand('update', 3, 'owner', { label: 'renamed' }),
+    new ListCommand('acme', undefined),
+    // globex takes the freed name acme: it gets none of the old tokens.
+    new RenameCommand('globex', 0),
+    new AuthenticateCommand(3, 'former', 'real'),
+    new TransitionCommand('deactivate', 3, 'owner', {}, 'former'),
+    // A new organization takes the name apex; the old one's tokens stay its own until purged.
+    new SucceedCommand('acme'),
+    new AuthenticateCommand(3, 'same', 'real'),
+    new ListCommand('acme', undefined),
+    new CreateCommand('acme', 'owner', 'none'),
+    new PurgeCommand(0),
+    new AuthenticateCommand(3, 'same', 'real'),
   ];
 }
 
