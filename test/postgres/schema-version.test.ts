@@ -1,11 +1,11 @@
 import type { OrganizationId } from '../../src/core/ids.js';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
 import { isOatError } from '../../src/errors.js';
 import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
-import { dropSchema, openPool, organizationState, skipPostgres } from './support.js';
+import { dropSchema, openPool, organizationState, requirePgUrl, skipPostgres } from './support.js';
 
 const acme = toOrganizationName('acme')!;
 
@@ -111,6 +111,49 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(store.countLive(record.organizationId)).resolves.toBe(0);
     await migrate(pool, { schema });
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 2 });
+  });
+
+  it('migrate on an up-to-date schema takes no lock on oat_tokens: it completes while another transaction has read the table', async () => {
+    await migrate(pool, { schema });
+    // lock_timeout makes a migrate that queues for a table lock fail in 2 s instead of hanging behind the reader.
+    const impatient = new pg.Pool({ connectionString: requirePgUrl(), max: 1, options: '-c lock_timeout=2000' });
+    impatient.on('error', () => undefined);
+    const reader = await pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM "${schema}".oat_tokens`);
+      await expect(migrate(impatient, { schema })).resolves.toBeUndefined();
+      await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
+    } finally {
+      await reader.query('ROLLBACK');
+      reader.release();
+      await impatient.end();
+    }
+  });
+
+  it('oat_tokens refuses an empty organization_id, in a fresh schema and in one upgraded from 0.1, and migrating again keeps the check', async () => {
+    const emptyId = async (): Promise<unknown> => {
+      const r = makeTestRecord(1);
+      try {
+        await pool.query(
+          `INSERT INTO "${schema}".oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, state, resources, secret_hash, display_prefix, version)
+           VALUES ($1, '', $2, $3, $4, $5, now(), now(), 'active', '[]', $6, $7, 1)`,
+          [r.id, r.organization, r.label, r.description, r.createdBy, r.secretHash, r.displayPrefix],
+        );
+      } catch (error) {
+        return (error as { code?: unknown }).code;
+      }
+      return 'inserted';
+    };
+    const CHECK_VIOLATION = '23514';
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
+    await dropSchema(pool, schema);
+    await pool.query(migrationSql01(schema));
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
   });
 
   it('a store over a newer schema refuses every call with MISCONFIGURED naming both versions, before touching a table', async () => {
