@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { storeFault } from './faults.js';
 import { readSchemaState, versionRefusal } from './schema-version.js';
 import { inTransaction } from './session.js';
-import { DEFAULT_SCHEMA, migrationSql } from './sql.js';
+import { DEFAULT_SCHEMA, SCHEMA_VERSION, migrationSql } from './sql.js';
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
@@ -18,7 +18,10 @@ export const MIGRATION_LOCK_KEY = 0x6f6174;
  * do not exist yet. Idempotent: running it again, or from many instances
  * starting at once, changes nothing and fails nothing, because it holds a
  * transaction-scoped advisory lock while it runs (concurrent
- * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide).
+ * `CREATE TABLE IF NOT EXISTS` statements can otherwise collide). On a schema
+ * that already records {@link SCHEMA_VERSION} it runs no DDL and takes no
+ * lock on the tables, so calling it at every start never blocks the store's
+ * traffic.
  *
  * Records {@link SCHEMA_VERSION} in `oat_schema_version`, and upgrades an
  * older schema (0.1 had no version table; version 1 had no
@@ -45,9 +48,12 @@ export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise
     await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       // Read under the lock, so no other migrate changes the version between this check and the DDL.
-      const refusal = versionRefusal(await readSchemaState(client, schema), schema, true);
+      const state = await readSchemaState(client, schema);
+      const refusal = versionRefusal(state, schema, true);
       if (refusal !== undefined) throw refusal;
-      await client.query(ddl);
+      // The upgrade steps lock oat_tokens exclusively even when they change nothing: on an
+      // up-to-date schema that would stall every login at each instance start, and queue behind long transactions.
+      if (state.kind !== 'recorded' || state.version !== SCHEMA_VERSION) await client.query(ddl);
       return { commit: true, value: undefined };
     });
   } catch (error) {

@@ -45,8 +45,12 @@ export function tableNames(schema: string): TableNames {
 export const SCHEMA_VERSION = 2;
 
 /**
- * The DDL that creates the store's tables in `schema`; every statement is
- * `IF NOT EXISTS`, so running it again changes nothing.
+ * The DDL that creates the store's tables in `schema`, or upgrades tables of
+ * an older version to {@link SCHEMA_VERSION}; every statement is idempotent
+ * (`IF NOT EXISTS`, or a no-op on an upgraded table), so running it again
+ * changes nothing. The upgrade steps lock `oat_tokens` exclusively even when
+ * they change nothing, which is why `migrate` skips the whole script on a
+ * schema that already records {@link SCHEMA_VERSION}.
  *
  * `oat_org_quota.live` is the number of non-deleted tokens of the
  * organization id (the column is called `organization`; from 0.1 it held
@@ -62,7 +66,7 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
   const createSchema = schema === DEFAULT_SCHEMA ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)};\n\n`;
   return `${createSchema}CREATE TABLE IF NOT EXISTS ${tokens} (
   id             uuid        PRIMARY KEY,
-  organization_id text       NOT NULL,
+  organization_id text       NOT NULL CONSTRAINT oat_tokens_organization_id_check CHECK (organization_id <> ''),
   organization   text        NOT NULL,
   label          text        NOT NULL,
   description    text        NOT NULL,
@@ -81,9 +85,12 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON ${tokens} (secret_hash);
 
 -- From version 1 (and 0.1): the id of every existing token is its organization name.
+-- Each step locks oat_tokens exclusively, so migrate runs this script only below version ${SCHEMA_VERSION}.
 ALTER TABLE ${tokens} ADD COLUMN IF NOT EXISTS organization_id text;
 UPDATE ${tokens} SET organization_id = organization WHERE organization_id IS NULL;
-ALTER TABLE ${tokens} ALTER COLUMN organization_id SET NOT NULL;
+ALTER TABLE ${tokens} ALTER COLUMN organization_id SET NOT NULL,
+  DROP CONSTRAINT IF EXISTS oat_tokens_organization_id_check,
+  ADD CONSTRAINT oat_tokens_organization_id_check CHECK (organization_id <> '');
 DROP INDEX IF EXISTS ${quoteSchema(schema)}.oat_tokens_listing_idx;
 
 CREATE INDEX IF NOT EXISTS oat_tokens_organization_id_listing_idx ON ${tokens} (organization_id, created_at, id);

@@ -1,9 +1,9 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { createTokenService, type BackgroundFaultContext, type OatError } from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
-import { dropSchema, freshSchema, openPool, requirePgUrl, skipPostgres } from './support.js';
+import { openPool, skipPostgres, useFreshSchema } from './support.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const owner = { username: 'alice' };
@@ -13,15 +13,8 @@ describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(4);
-    schema = await freshSchema(pool, 'bookkeeping');
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('bookkeeping', { connections: 4 }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   it('on read-only connections (a hot standby) logins are ok and the refused write reaches onError with sqlstate 25006', async () => {
@@ -29,8 +22,7 @@ describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides
     const writer = createTokenService({ store: createPostgresTokenStore(pool, { schema }), organizations, clock });
     const { token, secret } = await writer.create(owner, 'acme', input);
 
-    const readOnly = new pg.Pool({ connectionString: requirePgUrl(), max: 2, options: '-c default_transaction_read_only=on' });
-    readOnly.on('error', () => undefined);
+    const readOnly = openPool(2, { options: '-c default_transaction_read_only=on' });
     try {
       const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
       const standby = createTokenService({ store: createPostgresTokenStore(readOnly, { schema }), organizations, clock, onError: (error, context) => reports.push({ error, context }) });

@@ -1,22 +1,12 @@
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
-import { isOatError } from '../../src/errors.js';
 import { createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { MIGRATION_LOCK_KEY } from '../../src/postgres/migrate.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
-import { dropSchema, freshSchema, openPool, organizationState, recordUncaught, requirePgUrl, skipPostgres, waitForLockWait } from './support.js';
+import { dropSchema, failure, openPool, organizationState, recordUncaught, skipPostgres, useFreshSchema, waitForLockWait } from './support.js';
 
 const acme = toOrganizationName('acme')!;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return isOatError(error) ? { name: error.name, code: error.code, context: error.context } : error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /**
  * A connection terminated by the server while the store holds it checked out
@@ -33,28 +23,20 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
   let uncaught: ReturnType<typeof recordUncaught>;
   let tests = 0;
 
-  beforeAll(async () => {
-    admin = openPool(3);
-    schema = await freshSchema(admin, 'lost');
+  useFreshSchema('lost', { connections: 3 }, (fixture) => {
+    ({ pool: admin, schema } = fixture);
   });
 
   beforeEach(() => {
     // A name of its own, so the poll below finds this test's session and no other file's.
     application = `oat-victim-${process.pid}-${++tests}`;
-    victim = new pg.Pool({ connectionString: requirePgUrl(), max: 1, application_name: application });
-    victim.on('error', () => undefined);
+    victim = openPool(1, { application_name: application });
     uncaught = recordUncaught();
   });
 
   afterEach(async () => {
     uncaught.stop();
     await victim.end();
-  });
-
-  afterAll(async () => {
-    if (admin === undefined) return;
-    if (schema !== undefined) await dropSchema(admin, schema);
-    await admin.end();
   });
 
   it('a create terminated while it waits inside its transaction rejects with STORE_FAILURE, the process lives on, the counter equals the live rows, and the next create succeeds', async () => {
@@ -68,7 +50,7 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
       const create = failure(store.insertWithinQuota(makeTestRecord(2), 10));
       const pid = await waitForLockWait(admin, application);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await expect(create).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlstate: '57P01' } });
+      await expect(create).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', message: 'PostgreSQL token store: insertWithinQuota failed', context: { operation: 'insertWithinQuota', sqlstate: '57P01' } });
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
@@ -90,7 +72,7 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
       const migrating = failure(migrate(victim, { schema: target }));
       const pid = await waitForLockWait(admin, application);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await expect(migrating).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'migrate', sqlstate: '57P01' } });
+      await expect(migrating).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', message: 'PostgreSQL token store: migrate failed', context: { operation: 'migrate', sqlstate: '57P01' } });
     } finally {
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       holder.release();

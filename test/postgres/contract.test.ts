@@ -1,23 +1,16 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { decodeRow } from '../../src/postgres/text.js';
 import { describeTokenStoreContract } from '../../src/testing/store-contract.js';
-import { dropSchema, freshSchema, openPool, skipPostgres, truncate } from './support.js';
+import { openPool, skipPostgres, truncate, useFreshSchema } from './support.js';
 
 describe.skipIf(skipPostgres)('the PostgreSQL token store keeps the TokenStore contract', () => {
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(5);
-    schema = await freshSchema(pool, 'contract');
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('contract', { connections: 5 }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   describeTokenStoreContract({

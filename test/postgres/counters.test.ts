@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { toOrganizationName, type OrganizationName } from '../../src/core/ids.js';
 import { isOatError } from '../../src/errors.js';
 import { SCHEMA_VERSION, checkQuotaCounters, createPostgresTokenStore } from '../../src/postgres/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
-import { dropSchema, freshSchema, openPool, organizationState, requirePgUrl, skipPostgres, truncate, waitForLockWait } from './support.js';
+import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, truncate, useFreshSchema, waitForLockWait } from './support.js';
 
 function organization(name: string): OrganizationName {
   const org = toOrganizationName(name);
@@ -20,19 +20,8 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
   let schema: string;
   let seq = 0;
 
-  beforeAll(async () => {
-    pool = openPool(4);
-    schema = await freshSchema(pool, 'counters');
-  });
-
-  beforeEach(async () => {
-    await truncate(pool, schema);
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('counters', { connections: 4, emptyBeforeEach: true }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   /** Creates `live` tokens for `org` through the store, and `deleted` more that it then deletes. */
@@ -127,9 +116,8 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
     await pool.query(`UPDATE "${schema}".oat_org_quota SET live = 7 WHERE organization = $1`, [acme]);
     const creating = `oat-counters-create-${process.pid}`;
     const repairing = `oat-counters-repair-${process.pid}`;
-    const createPool = new pg.Pool({ connectionString: requirePgUrl(), max: 1, application_name: creating });
-    const repairPool = new pg.Pool({ connectionString: requirePgUrl(), max: 1, application_name: repairing });
-    for (const p of [createPool, repairPool]) p.on('error', () => undefined);
+    const createPool = openPool(1, { application_name: creating });
+    const repairPool = openPool(1, { application_name: repairing });
     const blocker = await pool.connect();
     let blocking = true;
     try {

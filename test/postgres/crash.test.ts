@@ -1,14 +1,14 @@
 import type { OrganizationId } from '../../src/core/ids.js';
 import { once } from 'node:events';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import { toOrganizationName, type OrganizationName } from '../../src/core/ids.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { decodeRow } from '../../src/postgres/text.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
 import { CHURN_APPLICATION } from './protocol.js';
-import { dropSchema, freshSchema, openPool, organizationState, requirePgUrl, skipPostgres } from './support.js';
+import { organizationState, requirePgUrl, skipPostgres, useFreshSchema } from './support.js';
 import { startWorker, type Worker } from './workers.js';
 
 const CONNECTIONS = 5;
@@ -32,15 +32,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(3);
-    schema = await freshSchema(pool, 'crash');
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('crash', { connections: 3 }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   /** Polls until `sql` (one integer column `n`) is within [atLeast, atMost]; throws after {@link WAIT_DEADLINE_MS}. */

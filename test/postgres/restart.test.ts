@@ -2,22 +2,12 @@ import type { OrganizationId } from '../../src/core/ids.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
-import { isOatError } from '../../src/errors.js';
 import { createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
 import { startPrivateCluster, type PrivateCluster } from './cluster.js';
-import { recordUncaught, skipPostgres, waitForLockWait } from './support.js';
+import { failure, recordUncaught, skipPostgres, waitForLockWait } from './support.js';
 
 const acme = toOrganizationName('acme')!;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return isOatError(error) ? { name: error.name, code: error.code, context: error.context } : error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.skipIf(skipPostgres)('the PostgreSQL store across a server crash and restart (pg_ctl stop -m immediate, then start)', () => {
   let cluster: PrivateCluster | undefined;
@@ -61,6 +51,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL store across a server crash and re
       await expect(failure(store.findById(first.id))).resolves.toEqual({
         name: 'OatError',
         code: 'STORE_FAILURE',
+        message: 'PostgreSQL token store: findById failed',
         context: { operation: 'findById', driverCode: 'ECONNREFUSED' },
       });
 

@@ -2,10 +2,9 @@ import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
-import { isOatError } from '../../src/errors.js';
 import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
-import { dropSchema, openPool, organizationState, skipPostgres } from './support.js';
+import { dropSchema, failure, openPool, organizationState, skipPostgres } from './support.js';
 
 const acme = toOrganizationName('acme')!;
 
@@ -21,15 +20,6 @@ CREATE TABLE IF NOT EXISTS "${schema}".oat_tokens (
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON "${schema}".oat_tokens (secret_hash);
 CREATE INDEX IF NOT EXISTS oat_tokens_listing_idx ON "${schema}".oat_tokens (organization, created_at, id);
 CREATE TABLE IF NOT EXISTS "${schema}".oat_org_quota (organization text PRIMARY KEY, live integer NOT NULL CHECK (live >= 0));`;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return isOatError(error) ? { code: error.code, message: error.message, context: error.context } : error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A pool that counts the statements whose text matches `pattern` (the store's schema check looks tables up with to_regclass). */
@@ -97,7 +87,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     for (const r of [record, gone, globex]) await insert01(r);
     await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('acme', 1), ('globex', 1)`);
     expect(columns.organization).toBe('acme');
-    const refused = await refusal(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
+    const refused = await failure(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
     expect(refused).toMatchObject({ code: 'MISCONFIGURED', message: "database schema version 1 is older than this library's 2 (run migrate)" });
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([2]);
@@ -113,25 +103,68 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 2 });
   });
 
+  it('migrate on an up-to-date schema takes no lock on oat_tokens: it completes while another transaction has read the table', async () => {
+    await migrate(pool, { schema });
+    // lock_timeout makes a migrate that queues for a table lock fail in 2 s instead of hanging behind the reader.
+    const impatient = openPool(1, { options: '-c lock_timeout=2000' });
+    const reader = await pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query(`SELECT count(*) FROM "${schema}".oat_tokens`);
+      await expect(migrate(impatient, { schema })).resolves.toBeUndefined();
+      await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
+    } finally {
+      await reader.query('ROLLBACK');
+      reader.release();
+      await impatient.end();
+    }
+  });
+
+  it('oat_tokens refuses an empty organization_id, in a fresh schema and in one upgraded from 0.1, and migrating again keeps the check', async () => {
+    const emptyId = async (): Promise<unknown> => {
+      const r = makeTestRecord(1);
+      try {
+        await pool.query(
+          `INSERT INTO "${schema}".oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, state, resources, secret_hash, display_prefix, version)
+           VALUES ($1, '', $2, $3, $4, $5, now(), now(), 'active', '[]', $6, $7, 1)`,
+          [r.id, r.organization, r.label, r.description, r.createdBy, r.secretHash, r.displayPrefix],
+        );
+      } catch (error) {
+        return (error as { code?: unknown }).code;
+      }
+      return 'inserted';
+    };
+    const CHECK_VIOLATION = '23514';
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
+    await dropSchema(pool, schema);
+    await pool.query(migrationSql01(schema));
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
+    await migrate(pool, { schema });
+    await expect(emptyId()).resolves.toBe(CHECK_VIOLATION);
+  });
+
   it('a store over a newer schema refuses every call with MISCONFIGURED naming both versions, before touching a table', async () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = $1`, [SCHEMA_VERSION + 1]);
     const store = createPostgresTokenStore(pool, { schema });
     const expected = {
+      name: 'OatError',
       code: 'MISCONFIGURED',
       message: `database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}`,
       context: { schema, databaseVersion: SCHEMA_VERSION + 1, libraryVersion: SCHEMA_VERSION },
     };
-    await expect(refusal(store.insertWithinQuota(makeTestRecord(1), 10))).resolves.toEqual(expected);
-    await expect(refusal(Promise.resolve(store.findBySecretHash('h')))).resolves.toEqual(expected);
-    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toEqual(expected);
+    await expect(failure(store.insertWithinQuota(makeTestRecord(1), 10))).resolves.toEqual(expected);
+    await expect(failure(Promise.resolve(store.findBySecretHash('h')))).resolves.toEqual(expected);
+    await expect(failure(store.countLive(acme as string as OrganizationId))).resolves.toEqual(expected);
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
   });
 
   it('migrate refuses a newer schema the same way and never lowers its version', async () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = $1`, [SCHEMA_VERSION + 5]);
-    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject({
+    await expect(failure(migrate(pool, { schema }))).resolves.toMatchObject({
       code: 'MISCONFIGURED',
       message: `database schema version ${SCHEMA_VERSION + 5} is newer than this library's ${SCHEMA_VERSION}`,
     });
@@ -142,17 +175,17 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 0`);
     const unknownZero = { code: 'MISCONFIGURED', message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownZero);
-    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
+    await expect(failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownZero);
+    await expect(failure(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
     await pool.query(`DELETE FROM "${schema}".oat_schema_version`);
     const unknownNone = { code: 'MISCONFIGURED', message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(refusal(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownNone);
-    await expect(refusal(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
+    await expect(failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownNone);
+    await expect(failure(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
   });
 
   it('a store over a schema that was never migrated refuses with MISCONFIGURED, and works once migrate has run', async () => {
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(refusal(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
+    await expect(failure(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
     await migrate(pool, { schema });
     await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(0);
   });

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTokenService, isOatError } from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
-import { dropSchema, freshSchema, openPool, organizationState, skipPostgres } from './support.js';
+import { organizationState, skipPostgres, useFreshSchema } from './support.js';
 
 const owner = { username: 'alice' };
 const input = (label: string) => ({ label, resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }], expiry: '30d' });
@@ -12,15 +12,8 @@ describe.skipIf(skipPostgres)('the token service on the PostgreSQL store', () =>
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(5);
-    schema = await freshSchema(pool, 'service');
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('service', { connections: 5 }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   it('a Team organization gets 10 tokens; logging in records last use; deleting one makes room for another; expiry shows in the listing', async () => {

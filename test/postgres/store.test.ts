@@ -1,11 +1,11 @@
 import type { OrganizationId } from '../../src/core/ids.js';
 import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
 import { isOatError } from '../../src/errors.js';
 import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
-import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, truncate } from './support.js';
+import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, useFreshSchema } from './support.js';
 
 const acme = toOrganizationName('acme')!;
 
@@ -50,19 +50,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(4);
-    schema = await freshSchema(pool, 'store');
-  });
-
-  beforeEach(async () => {
-    await truncate(pool, schema);
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('store', { connections: 4, emptyBeforeEach: true }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   describe('migrate', () => {

@@ -1,22 +1,15 @@
 import type pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { describeStoredTrust, TAMPERED_GRANTS } from '../support/stored-trust.js';
-import { dropSchema, freshSchema, openPool, skipPostgres, truncate } from './support.js';
+import { skipPostgres, truncate, useFreshSchema } from './support.js';
 
 describe.skipIf(skipPostgres)('PostgreSQL', () => {
   let pool: pg.Pool;
   let schema: string;
 
-  beforeAll(async () => {
-    pool = openPool(3);
-    schema = await freshSchema(pool, 'trust');
-  });
-
-  afterAll(async () => {
-    if (pool === undefined) return;
-    if (schema !== undefined) await dropSchema(pool, schema);
-    await pool.end();
+  useFreshSchema('trust', { connections: 3 }, (fixture) => {
+    ({ pool, schema } = fixture);
   });
 
   describeStoredTrust(

@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { isOatError } from '../../src/errors.js';
 import { migrate } from '../../src/postgres/index.js';
 
 /**
@@ -21,9 +23,12 @@ export function requirePgUrl(): string {
   return PG_URL;
 }
 
+/** Session settings a test gives its pool: a name to find its sessions by in pg_stat_activity, or `-c` options. */
+export type PoolSettings = Pick<pg.PoolConfig, 'application_name' | 'options'>;
+
 /** A pool on the test database; the caller ends it. */
-export function openPool(max = 5): pg.Pool {
-  const pool = new pg.Pool({ connectionString: requirePgUrl(), max });
+export function openPool(max = 5, settings: PoolSettings = {}): pg.Pool {
+  const pool = new pg.Pool({ ...settings, connectionString: requirePgUrl(), max });
   // An idle client that loses its server emits here; without a listener Node would crash the run.
   pool.on('error', () => undefined);
   return pool;
@@ -41,6 +46,60 @@ export async function freshSchema(pool: pg.Pool, label: string): Promise<string>
 /** Drops a schema made by {@link freshSchema}. */
 export async function dropSchema(pool: pg.Pool, schema: string): Promise<void> {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** A test file's pool and its migrated schema. */
+export interface SchemaFixture {
+  readonly pool: pg.Pool;
+  readonly schema: string;
+}
+
+/** Options of {@link useFreshSchema}. */
+export interface FreshSchemaOptions {
+  /** Pool size. */
+  readonly connections: number;
+  /** Truncate both tables before each test, so every test starts empty. */
+  readonly emptyBeforeEach?: boolean;
+}
+
+/**
+ * Registers, in the calling `describe`, a `beforeAll` that opens a pool and
+ * migrates a {@link freshSchema} (handing both to `ready`), and an `afterAll`
+ * that drops the schema and ends the pool, even when `beforeAll` failed half
+ * way.
+ */
+export function useFreshSchema(label: string, options: FreshSchemaOptions, ready: (fixture: SchemaFixture) => void): void {
+  let pool: pg.Pool | undefined;
+  let schema: string | undefined;
+  beforeAll(async () => {
+    pool = openPool(options.connections);
+    schema = await freshSchema(pool, label);
+    ready({ pool, schema });
+  });
+  if (options.emptyBeforeEach === true) {
+    beforeEach(async () => {
+      if (pool !== undefined && schema !== undefined) await truncate(pool, schema);
+    });
+  }
+  afterAll(async () => {
+    if (pool === undefined) return;
+    if (schema !== undefined) await dropSchema(pool, schema);
+    await pool.end();
+  });
+}
+
+/**
+ * What `promise` rejected with: an `OatError` as its `name`, `code`, `message`
+ * and `context` (what a test compares), anything else as it came. Throws when
+ * the promise resolves.
+ */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return isOatError(error) ? { name: error.name, code: error.code, message: error.message, context: error.context } : error;
+  }
+  throw new Error('expected a rejection');
 }
 
 /** Empties both tables of a schema: a clean slate for the next test. */

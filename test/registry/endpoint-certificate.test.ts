@@ -1,38 +1,25 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, isOatError, type TokenService } from '../../src/index.js';
-import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
-import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
+import { isOatError } from '../../src/index.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
+import { AUDIENCE, REALM, basic, makeEndpointFixture, type EndpointFixture } from './endpoint-fixture.js';
 import { makeSelfSigned, type TestKeyPair } from './keys.js';
 
-const AUDIENCE = 'registry.test';
-const REALM = 'http://token.test/token';
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-let keys: TestKeyPair;
 /** A certificate valid from a day before NOW to an hour after it. */
 let endsSoon: TestKeyPair;
 const ENDS = NOW + 60 * MINUTE;
-let clock: FakeClock;
-let service: TokenService;
+let build: EndpointFixture['build'];
 let secret: string;
 
-function build(extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler {
-  return createTokenEndpoint({ tokenService: service, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock, ...extra });
-}
-
-const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const get = (authorization?: string): Request => new Request(`${REALM}?service=${AUDIENCE}`, { headers: authorization === undefined ? {} : { authorization } });
 
 beforeAll(async () => {
-  keys = makeSelfSigned('p256');
+  ({ build, secret } = await makeEndpointFixture(NOW));
   endsSoon = makeSelfSigned('p256', 'oat-token-issuer', { notBefore: new Date(NOW - DAY), notAfter: new Date(ENDS) });
-  clock = createFakeClock(NOW);
-  service = createTokenService({ store: createMemoryTokenStore(), clock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-  const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
-  secret = created.secret.reveal();
 });
 
 describe('the token endpoint and the validity of its certificate chain', () => {

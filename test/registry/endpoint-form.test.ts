@@ -1,39 +1,25 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, type TokenService } from '../../src/index.js';
-import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
-import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
+import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
+import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { countingStream, countingStreamOf, streamingRequest, type CountingStream } from '../support/counting-stream.js';
-import { makeSelfSigned, type TestKeyPair } from './keys.js';
+import { AUDIENCE, REALM, basic, makeEndpointFixture, type EndpointFixture } from './endpoint-fixture.js';
 
-const AUDIENCE = 'registry.test';
-const REALM = 'http://token.test/token';
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 const MAX_FORM_BYTES = 16 * 1024;
 const CHUNK = 4 * 1024;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-let keys: TestKeyPair;
-let clock: FakeClock;
-let service: TokenService;
+let build: EndpointFixture['build'];
 let secret: string;
 
-function build(extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler {
-  return createTokenEndpoint({ tokenService: service, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock, ...extra });
-}
-
-const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 /** A form body of `chunks` chunks of 4 KiB, produced only as it is pulled. */
 function hugeForm(chunks: number): CountingStream {
   return countingStream(CHUNK, chunks, 0x61);
 }
 
 beforeAll(async () => {
-  keys = makeSelfSigned('p256');
-  clock = createFakeClock(NOW);
-  service = createTokenService({ store: createMemoryTokenStore(), clock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-  const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
-  secret = created.secret.reveal();
+  ({ build, secret } = await makeEndpointFixture(NOW));
 });
 
 describe('the token endpoint POST form is limited while it streams', () => {
@@ -95,7 +81,7 @@ describe('the token endpoint POST form is limited while it streams', () => {
       ownClock.advance(150_000); // the client takes two and a half minutes to send its form
       yield form;
     }
-    const endpoint = createTokenEndpoint({ tokenService: ownService, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock: ownClock, onError: (error) => errors.push(error) });
+    const endpoint = build({ tokenService: ownService, clock: ownClock, onError: (error) => errors.push(error) });
     const response = await endpoint(streamingRequest(REALM, countingStreamOf(slowly()).stream, { ...FORM, authorization: basic('acme', created.secret.reveal()) }));
     expect(response.status).toBe(401);
     expect(errors).toEqual([]);
