@@ -29,7 +29,7 @@ export interface FieldIssue {
 export interface OatErrorOptions {
   /** The error that caused this one, kept for logs. */
   readonly cause?: unknown;
-  /** Offending fields, for `VALIDATION_FAILED`. */
+  /** Offending fields, for `VALIDATION_FAILED` (or options, for a `MISCONFIGURED` that lists several). */
   readonly fields?: ReadonlyArray<FieldIssue>;
   /** Non-secret context a caller can log (token id, organization, rule, limit, ...). */
   readonly context?: Readonly<Record<string, unknown>>;
@@ -76,7 +76,7 @@ export class OatError extends Error {
   override readonly name = 'OatError' as const;
   /** Stable machine-readable code. */
   readonly code: OatErrorCode;
-  /** Offending fields; empty unless `code` is `VALIDATION_FAILED`. */
+  /** Offending fields: those of a `VALIDATION_FAILED`, or the options of a `MISCONFIGURED` that checks all at once (`createTokenEndpoint`); else empty. */
   readonly fields: ReadonlyArray<FieldIssue>;
   /** Non-secret context for logs. */
   readonly context: Readonly<Record<string, unknown>>;

@@ -1,3 +1,4 @@
+import type { Duration } from 'date-fns';
 import { z } from 'zod';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { validateResources, type RawResource } from './grants.js';
@@ -99,6 +100,26 @@ function resolveExpiry(
   return at;
 }
 
+/** `1 year`, `6 months 2 weeks`: a policy's `maxExpiry` as a reader would say it. */
+function describeDuration(duration: Readonly<Duration>): string {
+  const parts = (['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'] as const)
+    .map((unit) => [unit, duration[unit] ?? 0] as const)
+    .filter(([, n]) => n !== 0)
+    .map(([unit, n]) => `${n} ${n === 1 ? unit.slice(0, -1) : unit}`);
+  return parts.join(' ');
+}
+
+/**
+ * The create request's zod issues, with zod's bare "Invalid input" for an
+ * `expiry` of no accepted form (`'60d'`) replaced by the list of forms and
+ * the policy's bound, so the caller learns what to send instead.
+ */
+function withExpiryForms(error: z.ZodError, ctx: InputContext): FieldIssue[] {
+  const forms = `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch milliseconds, or a Date) at most ${describeDuration(ctx.policy.maxExpiry)} ahead`;
+  const expiryUnion = error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'expiry');
+  return zodIssues(error).map((issue) => (expiryUnion && issue.path === 'expiry' ? { path: 'expiry', message: forms } : issue));
+}
+
 function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: FieldIssue[]): ReadonlyArray<Resource> {
   const checked = validateResources(raw, {
     organization: ctx.organization,
@@ -131,7 +152,7 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
  */
 export function safeParseCreateInput(input: unknown, ctx: InputContext): ParseResult<CreateTokenInput> {
   const shape = createShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('create request', zodIssues(shape.error), ctx.policy.format.prefix) };
+  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, ctx), ctx.policy.format.prefix) };
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);

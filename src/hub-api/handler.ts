@@ -22,6 +22,13 @@ export type CallerAuthenticator = (request: Request) => Actor | null | Promise<A
 export interface HubApiOptions {
   readonly service: HubApiService;
   readonly authenticateCaller: CallerAuthenticator;
+  /**
+   * Realm named in the `WWW-Authenticate: Bearer realm="..."` header of every
+   * 401, as RFC 7235 requires of a 401. Printable ASCII without `"` or `\`,
+   * else `createHubApi` throws `MISCONFIGURED` naming `realm`. Default
+   * {@link DEFAULT_HUB_API_REALM}.
+   */
+  readonly realm?: string;
   /** Path the API is mounted under, for example `/api`; routes are `{basePath}/v2/orgs/...`. Default `''`. */
   readonly basePath?: string;
   /**
@@ -48,6 +55,9 @@ const MAX_PAGE_SIZE = 100;
 const MAX_PAGE = 1_000_000;
 /** The list response header that says how many tokens of the page could not be read from the store. */
 export const UNREADABLE_HEADER = 'x-oat-unreadable-tokens';
+
+/** The realm a 401 of the Hub API names when `realm` is not given. */
+export const DEFAULT_HUB_API_REALM = 'org-access-tokens Hub API';
 
 const SERVICE_METHODS = ['create', 'get', 'list', 'update', 'delete'] as const;
 
@@ -149,10 +159,16 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
   ];
   if (missing.length > 0) throw new OatError('MISCONFIGURED', `createHubApi lacks ${missing.join(', ')}`, { context: { missing } });
   const basePath = normaliseBasePath(options.basePath);
+  const realm = options.realm ?? DEFAULT_HUB_API_REALM;
+  // Refused rather than escaped: a quote or line break would make the header unparseable or not a header at all.
+  if (typeof realm !== 'string' || /[^\x20-\x7e]|["\\]/.test(realm)) {
+    throw new OatError('MISCONFIGURED', 'createHubApi: realm must be a string of printable ASCII without quotes or backslashes', { context: { field: 'realm' } });
+  }
+  const challenge = { 'www-authenticate': `Bearer realm="${realm}"` };
 
   async function serve(request: Request, url: URL, route: HubRoute): Promise<Response> {
     const actor = await authenticateCaller(request);
-    if (actor === null || actor === undefined) return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required');
+    if (actor === null || actor === undefined) return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required', challenge);
     const caller = checkActor(actor);
     const org = toOrganizationName(route.organization);
     if (org === null) return errorResponse(404, 'NOT_FOUND', 'Organization not found');

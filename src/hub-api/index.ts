@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { createHubApi, MAX_HUB_BODY_BYTES, UNREADABLE_HEADER } from './handler.js';
+export { createHubApi, DEFAULT_HUB_API_REALM, MAX_HUB_BODY_BYTES, UNREADABLE_HEADER } from './handler.js';
 export type { CallerAuthenticator, HubApiHandler, HubApiOptions, HubApiService } from './handler.js';
 
 export { toHubAccessToken, toHubAccessTokenSummary, toHubResource } from './json.js';

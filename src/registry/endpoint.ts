@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { ClientContext } from '../core/access.js';
-import { OatError } from '../errors.js';
+import { isOatError, OatError, type FieldIssue } from '../errors.js';
 import type { Principal } from '../service/authenticator.js';
 import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
@@ -126,15 +126,53 @@ async function readForm(request: Request): Promise<TokenRequest | Response> {
   return { service: form.get('service'), scopes: form.getAll('scope'), credentials };
 }
 
-function checkOptions(options: TokenEndpointOptions): void {
+type Signer = ReturnType<typeof createRegistryTokenSigner>;
+const SIGNER_FIELDS: ReadonlySet<string> = new Set(['audience', 'issuer', 'signingKey', 'certificateChain', 'lifetimeSeconds', 'clock']);
+
+/**
+ * Checks every option and builds the signer, or throws one `MISCONFIGURED`
+ * whose `fields` list every missing or invalid option: an operator fixing a
+ * config file should not discover its mistakes one restart at a time. The
+ * signer's deeper checks (key type, chain against key, validity at `clock`'s
+ * now) run once the options it reads are present, and their error's context
+ * (certificate index, subject, ...) is kept.
+ */
+function checkOptions(options: TokenEndpointOptions): Signer {
   if (typeof options !== 'object' || options === null) throw new OatError('MISCONFIGURED', 'createTokenEndpoint needs an options object', { context: { field: 'options' } });
-  const problems: string[] = [];
-  if (typeof options?.tokenService?.authenticate !== 'function') problems.push('tokenService must have authenticate');
-  if (options.anonymous !== undefined && options.anonymous !== 'public-pull' && options.anonymous !== 'none') problems.push("anonymous must be 'public-pull' or 'none'");
-  if (options.repositoryVisibility !== undefined && typeof options.repositoryVisibility !== 'function') problems.push('repositoryVisibility must be a function');
-  if (options.clock !== undefined && typeof options.clock?.now !== 'function') problems.push('clock must have now()');
-  if (options.identifyClient !== undefined && typeof options.identifyClient !== 'function') problems.push('identifyClient must be a function');
-  if (problems.length > 0) throw new OatError('MISCONFIGURED', `createTokenEndpoint: ${problems.join('; ')}`, { context: { problems } });
+  const issues: FieldIssue[] = [];
+  const bad = (path: string, message: string): void => void issues.push({ path, message });
+  if (typeof options.tokenService?.authenticate !== 'function') bad('tokenService', 'is required: a token service (createTokenService) with authenticate');
+  for (const field of ['audience', 'issuer'] as const) if (typeof options[field] !== 'string' || options[field].length === 0) bad(field, 'is required: a non-empty string');
+  const key: unknown = options.signingKey;
+  if (typeof key !== 'string' && (typeof key !== 'object' || key === null)) bad('signingKey', 'is required: an EC or RSA private key, PEM or KeyObject');
+  if (typeof options.certificateChain !== 'string') bad('certificateChain', 'is required: the PEM certificate chain, leaf first');
+  if (options.lifetimeSeconds !== undefined && typeof options.lifetimeSeconds !== 'number') bad('lifetimeSeconds', 'must be a number of seconds from 60 to 86400');
+  if (options.anonymous !== undefined && options.anonymous !== 'public-pull' && options.anonymous !== 'none') bad('anonymous', "must be 'public-pull' or 'none'");
+  if (options.repositoryVisibility !== undefined && typeof options.repositoryVisibility !== 'function') bad('repositoryVisibility', 'must be a function');
+  if (options.clock !== undefined && typeof options.clock?.now !== 'function') bad('clock', 'must have now()');
+  if (options.realm !== undefined && typeof options.realm !== 'string') bad('realm', 'must be a string');
+  if (options.identifyClient !== undefined && typeof options.identifyClient !== 'function') bad('identifyClient', 'must be a function');
+  if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError', 'must be a function');
+  let signer: Signer | undefined;
+  let signerError: OatError | undefined;
+  if (!issues.some((issue) => SIGNER_FIELDS.has(issue.path))) {
+    try {
+      signer = createRegistryTokenSigner(options);
+    } catch (error) {
+      if (!isOatError(error)) throw error;
+      signerError = error;
+      const field = error.context.field;
+      bad(typeof field === 'string' ? field : 'options', error.message);
+    }
+  }
+  if (issues.length === 0 && signer !== undefined) return signer;
+  const paths = issues.map((issue) => issue.path);
+  const list = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  throw new OatError('MISCONFIGURED', `createTokenEndpoint: ${list}`, {
+    fields: issues,
+    context: { ...signerError?.context, field: paths[0], fields: paths },
+    ...(signerError === undefined ? {} : { cause: signerError }),
+  });
 }
 
 /**
@@ -161,7 +199,8 @@ function checkOptions(options: TokenEndpointOptions): void {
  *   naming the certificate: the fault is the operator's, not the user's.
  *
  * Checks its configuration at once (including the chain's validity at
- * `clock`'s now) and throws `MISCONFIGURED`. Stateless per
+ * `clock`'s now) and throws one `MISCONFIGURED` whose `fields` name every
+ * missing or invalid option (`context.fields` lists their names). Stateless per
  * request: safe under any concurrency. Mount it at the realm's path yourself
  * (it answers every path it is given).
  *
@@ -179,8 +218,7 @@ function checkOptions(options: TokenEndpointOptions): void {
  * ```
  */
 export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpointHandler {
-  checkOptions(options);
-  const signer = createRegistryTokenSigner(options);
+  const signer = checkOptions(options);
   const { tokenService, audience } = options;
   const anonymous = options.anonymous ?? 'public-pull';
   const clock = options.clock ?? systemClock;

@@ -21,10 +21,15 @@ import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent,
 export type { CreatedToken } from './creation.js';
 export { PURGE_ACTOR, type OrganizationPurge } from './deletion.js';
 
-/** Options for {@link createTokenService}. Only `store` is required. */
+/** Options for {@link createTokenService}. Only `store` is required (a missing one throws `MISCONFIGURED` naming `store`). */
 export interface TokenServiceOptions {
   readonly store: TokenStore;
-  /** The host's organizations, or a fixed list of profiles (see `createStaticOrganizationDirectory`). Default: none. */
+  /**
+   * The host's organizations, or a fixed list of profiles (see `createStaticOrganizationDirectory`).
+   * Without it the service still builds, but every call that looks up an organization (management
+   * calls, and a login whose token is found) throws `MISCONFIGURED` with `context.field` `organizations`.
+   * An empty list is a directory that knows nobody: it answers `NOT_FOUND`.
+   */
   readonly organizations?: OrganizationDirectory | ReadonlyArray<StaticOrganizationProfile>;
   /** Default: SHA-256, base64url. */
   readonly hasher?: SecretHasher;
@@ -142,6 +147,16 @@ const listSchema = z.strictObject({
   pageSize: z.int().min(1).max(100).optional(),
 });
 
+// Without `organizations` every lookup fails loudly: an empty directory would answer NOT_FOUND for every
+// organization and hide the missing option behind what looks like a caller's typo.
+const NO_DIRECTORY: OrganizationDirectory = Object.freeze({
+  get(): never {
+    throw new OatError('MISCONFIGURED', 'createTokenService was given no organizations option: pass an OrganizationDirectory or a list of profiles', {
+      context: { field: 'organizations' },
+    });
+  },
+});
+
 function grantsOf(principal: Principal): CompiledGrants {
   const grants = (principal as Partial<Principal> | null | undefined)?.grants;
   if (!isCompiledGrants(grants)) throw invalid('principal', 'must be a principal returned by authenticate');
@@ -166,15 +181,21 @@ function grantsOf(principal: Principal): CompiledGrants {
  * ```
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
+  if (typeof options !== 'object' || options === null) throw new OatError('MISCONFIGURED', 'createTokenService needs an options object with a store', { context: { field: 'options' } });
   const store = options.store;
+  if (typeof store !== 'object' || store === null) {
+    throw new OatError('MISCONFIGURED', 'createTokenService needs the store option: a TokenStore such as createMemoryTokenStore(), createSqliteTokenStore(db) or createPostgresTokenStore(pool)', {
+      context: { field: 'store' },
+    });
+  }
   const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
-    (m) => typeof (store as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
+    (m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function',
   );
-  if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store lacks ${missing.join(', ')}`, { context: { missing } });
+  if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store option lacks ${missing.join(', ')}`, { context: { field: 'store', missing } });
   const policy: TokenPolicy = options.policy === undefined ? DEFAULT_POLICY : 'format' in options.policy ? options.policy : createPolicy(options.policy);
   const organizations = Array.isArray(options.organizations)
     ? createStaticOrganizationDirectory(options.organizations)
-    : ((options.organizations as OrganizationDirectory | undefined) ?? createStaticOrganizationDirectory([]));
+    : ((options.organizations as OrganizationDirectory | undefined) ?? NO_DIRECTORY);
   const hasher = options.hasher ?? sha256Hasher();
   const clock = checkedClock(options.clock);
   const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
