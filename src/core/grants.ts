@@ -1,5 +1,6 @@
 import { OatError, validationError, type FieldIssue } from '../errors.js';
-import { foldAsciiCase, toOrganizationName } from './ids.js';
+import { foldAsciiCase, toOrganizationName, type OrganizationName } from './ids.js';
+import { rebaseResources } from './identity.js';
 import { rawResourceList, zodIssues } from './input-shapes.js';
 import type { TokenPolicy } from './policy.js';
 import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
@@ -259,7 +260,31 @@ export function compileGrants(organization: string, resources: ReadonlyArray<Res
   const rules = policyOf(policy);
   const checked = checkGrants(organization, resources, rules);
   if (!checked.ok) throw validationError('grants', checked.issues);
-  const catalog = rules.catalog;
+  return compileChecked(organization, checked.resources, rules.catalog);
+}
+
+/**
+ * Internal (the login path): checks a stored token's grants under the name
+ * it was created with, as {@link checkStoredResources} does, and compiles the
+ * checked grants under the organization's current `name`, rebased. One check
+ * per compile: checking the rebased grants again would add nothing, and
+ * checking only those would let a row holding another organization's
+ * repository pass once its namespace is rewritten.
+ */
+export function compileStoredGrants(
+  stored: string,
+  resources: ReadonlyArray<Resource>,
+  policy: GrantPolicy,
+  name: OrganizationName,
+): { readonly ok: true; readonly grants: CompiledGrants } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+  const rules = policyOf(policy);
+  const checked = checkGrants(stored, resources, rules);
+  if (!checked.ok) return checked;
+  return { ok: true, grants: compileChecked(name, rebaseResources(checked.resources, name), rules.catalog) };
+}
+
+/** Compiles grants already checked for `organization` (canonical scopes, paths inside it). */
+function compileChecked(organization: string, resources: ReadonlyArray<Resource>, catalog: ScopeCatalog): CompiledGrants {
   const maskOf = (resource: Resource): number => {
     let mask = 0;
     for (const scope of resource.scopes) mask |= catalog.closure(scope);
@@ -269,13 +294,13 @@ export function compileGrants(organization: string, resources: ReadonlyArray<Res
   let globMask = 0;
   let publicMask = 0;
   let organizationMask = 0;
-  for (const resource of checked.resources) {
+  for (const resource of resources) {
     if (resource.type === 'organization') organizationMask |= maskOf(resource);
     else if (resource.path === PUBLIC_REPOSITORIES_PATH) publicMask |= maskOf(resource);
     else if (resource.path === glob) globMask |= maskOf(resource);
   }
   const exact = new Map<string, number>();
-  for (const resource of checked.resources) {
+  for (const resource of resources) {
     if (resource.type === 'repository' && resource.path !== PUBLIC_REPOSITORIES_PATH && resource.path !== glob) {
       // An exact entry also holds what the glob adds to its name, so an exact hit decides alone.
       const covered = resource.path.indexOf('/', organization.length + 1) === -1;

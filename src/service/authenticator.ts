@@ -1,6 +1,6 @@
 import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
-import { checkStoredResources, compileGrants, type CompiledGrants } from '../core/grants.js';
-import { checkOwnership, rebaseResources } from '../core/identity.js';
+import { compileStoredGrants, type CompiledGrants } from '../core/grants.js';
+import { checkOwnership } from '../core/identity.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
@@ -164,13 +164,13 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     }
     // Checked before anything is compiled; the refusal is cached like a principal, so a tampered token
     // costs the check once per version, not once per login.
-    const issues = checkStoredResources(record.organization, record.resources, policy);
-    if (issues.length > 0) {
+    const compiled = compileStoredGrants(record.organization, record.resources, policy, name);
+    if (!compiled.ok) {
       const entry: PrincipalEntry = { version: record.version, name, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
       remember(record, entry);
       deps.reportFault(
         new OatError('STORE_FAILURE', 'A stored token holds grants a create request could not make; its logins are refused', {
-          fields: issues,
+          fields: compiled.issues,
           context: { operation: 'authenticate', reason: 'RECORD_INVALID', tokenId: record.id, organization: record.organization, version: record.version },
         }),
         { operation: 'authenticate', tokenId: record.id },
@@ -183,7 +183,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       tokenId: record.id,
       label: record.label,
       expiresAt: record.expiresAt,
-      grants: compileGrants(name, rebaseResources(record.resources, name), policy),
+      grants: compiled.grants,
     });
     const entry: PrincipalEntry = {
       version: record.version,
