@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end check of the registry token endpoint with real software:
-# Debian's docker-registry (CNCF distribution 2.8) and skopeo, plus the
-# docker CLI for `docker login` when present. Installs the two packages if
-# they are missing (as root, Debian), then runs test/e2e/registry.e2e.ts.
+# Debian's docker-registry (CNCF distribution 2.8), skopeo, containerd's ctr
+# (the OAuth2 POST flow) and podman, plus the docker CLI for `docker login`
+# when present. Installs the packages that are missing (as root, Debian),
+# then runs test/e2e/registry.e2e.ts.
 # Everything listens on 127.0.0.1 random ports and is torn down at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,8 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+[ -x /usr/bin/containerd ] && [ -x /usr/bin/ctr ] || missing+=(containerd)
+[ -x /usr/bin/podman ] || missing+=(podman)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -16,11 +16,14 @@ import { createTokenEndpoint } from '../../src/registry/index.js';
 import { makeSelfSigned } from '../registry/keys.js';
 import { createCheckRunner, expectFailure, expectSuccess } from './support/checks.js';
 import { writeOciLayout } from './support/oci-layout.js';
-import { freePort, run, startDaemon, waitUntil, type Daemon, type RunResult } from './support/process.js';
+import { freePort, run, type RunResult } from './support/process.js';
+import { startRegistry } from './support/registry.js';
+import { createTokenLog } from './support/token-log.js';
+import { checkContainerd } from './clients/containerd.js';
+import { checkPodman } from './clients/podman.js';
 
 const SERVICE = 'oat-e2e-registry';
 const ISSUER = 'oat-e2e-issuer';
-const REGISTRY_BIN = '/usr/bin/docker-registry';
 const BAD_CREDENTIALS = 'invalid username/password';
 const DENIED = 'denied: requested access to the resource is denied';
 const WATCHDOG_MS = 170_000;
@@ -90,7 +93,9 @@ async function main(): Promise<void> {
     repositoryVisibility: (name) => (name === 'globex/public' ? 'public' : 'private'),
     onError: (error) => console.log(`token endpoint fault: ${runner.redact(String(error))}`),
   });
-  const tokenServer: NodeServerHandle = await serveNode((request) => (new URL(request.url).pathname === '/token' ? endpoint(request) : hubApi(request)));
+  const tokenLog = createTokenLog();
+  const tokenEndpoint = tokenLog.wrap(endpoint);
+  const tokenServer: NodeServerHandle = await serveNode((request) => (new URL(request.url).pathname === '/token' ? tokenEndpoint(request) : hubApi(request)));
   cleanups.push(() => tokenServer.close());
 
   // --- the registry ------------------------------------------------------------------
@@ -112,7 +117,6 @@ async function main(): Promise<void> {
       '    uploadpurging:',
       '      enabled: false',
       'http:',
-      `  addr: ${host}`,
       `  secret: ${randomBytes(16).toString('hex')}`,
       'auth:',
       '  token:',
@@ -123,17 +127,10 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const registryLog = join(work, 'registry.log');
-  const registry: Daemon = startDaemon(REGISTRY_BIN, ['serve', config], registryLog, WATCHDOG_MS + 10_000);
-  cleanups.push(() => registry.stop());
-  await waitUntil('the registry to answer /v2/ with 401', async () => {
-    if (registry.child.exitCode !== null) throw new Error('the registry exited');
-    const reply = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) });
-    await reply.body?.cancel();
-    return reply.status === 401;
-  });
+  const registry = await startRegistry({ config, host, log: join(work, 'registry.log'), lifetimeMs: WATCHDOG_MS + 10_000 });
+  cleanups.push(() => registry.daemon.stop());
   cleanups.push(() => {
-    if (runner.failed > 0) console.log(`--- registry log (last lines) ---\n${runner.redact(readFileSync(registryLog, 'utf8')).trim().split('\n').slice(-15).join('\n')}`);
+    if (runner.failed > 0) console.log(`--- registry log (last lines) ---\n${runner.redact(registry.tail())}`);
   });
 
   // --- clients -----------------------------------------------------------------------
@@ -153,7 +150,7 @@ async function main(): Promise<void> {
   const traced = async (command: string, args: ReadonlyArray<string>, input?: string): Promise<RunResult> => {
     const result = await run(command, args, { env, timeoutMs: CHILD_TIMEOUT_MS, ...(input === undefined ? {} : { input }) });
     if (process.env.E2E_VERBOSE === '1') {
-      console.log(`  $ ${command} ${args.slice(0, 1).join(' ')} -> exit ${result.code}: ${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`);
+      console.log(`  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`);
     }
     return result;
   };
@@ -243,6 +240,28 @@ async function main(): Promise<void> {
   await runner.check('a */*/public grant cannot pull a private repository', async () => expectFailure(await inspect(publicAuth, 'acme/app'), 'requested access to the resource is denied'));
   await runner.check('anonymous pull of a public repository succeeds', async () => expectSuccess(await inspect(null, 'globex/public')));
   await runner.check('anonymous pull of a private repository is refused', async () => expectFailure(await inspect(null, 'acme/app'), 'authentication required'));
+
+  // --- containerd (the OAuth2 POST flow) and podman ------------------------------------
+  const clients = {
+    runner,
+    work,
+    host,
+    tokenLog,
+    appSecret: app.secret,
+    globSecret: glob.secret,
+    wrongSecret,
+    manifestDigest: pushed.manifestDigest,
+    run: (command: string, args: ReadonlyArray<string>, input?: string) => traced(command, args, input),
+    remoteDigest: async (reference: string) => {
+      const result = await skopeo(['inspect', '--tls-verify=false', '--authfile', globAuth, `docker://${host}/${reference}`]);
+      expectSuccess(result);
+      return digestOf(result);
+    },
+    required: process.env.CI === 'true',
+    onCleanup: (step: () => Promise<void> | void) => void cleanups.push(step),
+  };
+  await checkContainerd(clients);
+  await checkPodman(clients);
 
   // --- deactivation through the Hub API between two operations ----------------------------
   const revokedAuth = authFile('acme', revoked.secret);

@@ -66,16 +66,26 @@ export interface Daemon {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Where and with what environment {@link startDaemon} starts its process. */
+export interface DaemonOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Starts a long-running process with its stdout and stderr appended to
  * `logFile`, under coreutils `timeout` so that it dies after `lifetimeMs` even
  * if this process is killed before it can stop it (`timeout` passes our
  * SIGTERM on to it).
  */
-export function startDaemon(command: string, args: ReadonlyArray<string>, logFile: string, lifetimeMs: number): Daemon {
+export function startDaemon(command: string, args: ReadonlyArray<string>, logFile: string, lifetimeMs: number, options: DaemonOptions = {}): Daemon {
   const log = openSync(logFile, 'a');
   const seconds = Math.max(1, Math.ceil(lifetimeMs / 1000));
-  const child = spawn('timeout', ['--kill-after=5', `${seconds}`, command, ...args], { stdio: ['ignore', log, log] });
+  const child = spawn('timeout', ['--kill-after=5', `${seconds}`, command, ...args], {
+    stdio: ['ignore', log, log],
+    env: options.env ?? process.env,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
   closeSync(log);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
