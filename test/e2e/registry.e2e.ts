@@ -6,9 +6,9 @@
  * check and ends with `N passed, M failed`; exits 1 if anything failed.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { serveNode, type NodeServerHandle } from '../../src/http/node.js';
 import { createHubApi } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService, type Clock, type TokenEvent, type TokenService } from '../../src/index.js';
@@ -16,7 +16,7 @@ import { createTokenEndpoint } from '../../src/registry/index.js';
 import { makeSelfSigned } from '../registry/keys.js';
 import { createCheckRunner, expectFailure, expectSuccess } from './support/checks.js';
 import { writeOciLayout } from './support/oci-layout.js';
-import { freePort, run, type RunResult } from './support/process.js';
+import { findExecutable, freePort, run, type RunResult } from './support/process.js';
 import { startRegistry } from './support/registry.js';
 import { createTokenLog } from './support/token-log.js';
 import { checkContainerd } from './clients/containerd.js';
@@ -37,14 +37,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 function offsetClock(): Clock & { offsetMs: number } {
   const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
   return clock;
-}
-
-function findDocker(): string | null {
-  for (const dir of ['/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)]) {
-    const candidate = join(dir, 'docker');
-    if (dir !== '' && existsSync(candidate)) return candidate;
-  }
-  return null;
 }
 
 async function cleanup(): Promise<void> {
@@ -279,7 +271,7 @@ async function main(): Promise<void> {
   });
 
   // --- docker CLI login ---------------------------------------------------------------
-  const docker = findDocker();
+  const docker = findExecutable('docker', ['/usr/local/bin']);
   const dockerLogin = (secret: string) => traced(docker as string, ['login', host, '--username', 'acme', '--password-stdin'], secret);
   if (docker === null) {
     const reason = 'no docker CLI found (looked in /usr/local/bin and PATH)';

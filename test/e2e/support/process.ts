@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 
 /** What a finished child process left behind. */
 export interface RunResult {
@@ -18,12 +19,17 @@ export interface RunOptions {
   readonly input?: string;
   /** Default 30 s; the child is killed (SIGKILL) past it. */
   readonly timeoutMs?: number;
+  readonly cwd?: string;
 }
 
 /** Runs a command to completion, bounded by a timeout; never rejects for a non-zero exit. */
 export function run(command: string, args: ReadonlyArray<string>, options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -116,4 +122,13 @@ export async function waitUntil(what: string, probe: () => Promise<boolean>, tim
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The path of `name` in `dirs` or else on PATH (the first that exists), or `null`. */
+export function findExecutable(name: string, dirs: ReadonlyArray<string> = []): string | null {
+  for (const dir of [...dirs, ...(process.env.PATH ?? '').split(delimiter)]) {
+    const candidate = join(dir, name);
+    if (dir !== '' && existsSync(candidate)) return candidate;
+  }
+  return null;
 }
