@@ -1,7 +1,7 @@
 /**
  * End-to-end: our token endpoint in front of a real registry (Debian's
  * docker-registry, CNCF distribution 2.8), driven by real clients (skopeo,
- * and the docker CLI for login). Run with `npx tsx test/e2e/registry.e2e.ts`
+ * containerd's ctr, podman, and the docker CLI for login). Run with `npx tsx test/e2e/registry.e2e.ts`
  * after `.ci/registry-e2e.sh` has installed the packages. Prints one line per
  * check and ends with `N passed, M failed`; exits 1 if anything failed.
  */
