@@ -100,6 +100,11 @@ function registryError(status: number, code: string, message: string, headers: R
   return json(status, { errors: [{ code, message }] }, headers);
 }
 
+/** An RFC 6749 (section 5.2) token error response: always 400 for the codes used here. */
+function oauthError(error: 'invalid_request' | 'unsupported_grant_type', description: string): Response {
+  return json(400, { error, error_description: description });
+}
+
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
 
 /** Why a POST cannot be a token request, told before its body is read; `null` when it may be one. */
@@ -121,8 +126,12 @@ async function readForm(request: Request): Promise<TokenRequest | Response> {
   const read = await readRequestBody(request, MAX_FORM_BYTES);
   if (!read.ok) return formTooLarge();
   const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
-  if (form.get('grant_type') !== 'password') {
-    return registryError(400, 'UNSUPPORTED', 'Only grant_type=password is supported');
+  const grantType = form.get('grant_type');
+  if (grantType !== 'password') {
+    // OAuth2 clients read RFC 6749's error shape here, not distribution's `errors` array.
+    return grantType === null
+      ? oauthError('invalid_request', 'grant_type is required; this endpoint supports grant_type=password')
+      : oauthError('unsupported_grant_type', 'Only grant_type=password is supported; this endpoint issues no refresh tokens');
   }
   const username = form.get('username');
   const secret = form.get('password');
@@ -200,7 +209,10 @@ function checkOptions(options: TokenEndpointOptions): Signer {
  * - The OAuth2 POST form (`grant_type=password`) is accepted too, read at
  *   most 16 KiB while it streams (413 past that). Credentials sent in the
  *   `Authorization` header are checked before the form is read at all; the
- *   form may then not carry `username`/`password` too (400).
+ *   form may then not carry `username`/`password` too (400). Any other
+ *   grant (`refresh_token`, ...) gets RFC 6749's 400
+ *   `{"error": "unsupported_grant_type"}`, a form without one
+ *   `{"error": "invalid_request"}`.
  * - A token's `exp` never passes the `notAfter` of any certificate in the
  *   chain. Once the chain has less than 60 s left (distribution's minimum
  *   token life), or has expired, every request that would get a token is
