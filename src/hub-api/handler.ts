@@ -7,6 +7,7 @@ import { errorResponse, json, noContent, responseForError, validationResponse, B
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
 import { readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
+import type { FetchContext } from '../http/context.js';
 
 /** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
 export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'>;
@@ -14,9 +15,10 @@ export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'upda
 /**
  * Says who sent a request, as the host authenticates people (session cookie,
  * bearer token, ...). `null`: nobody, answered with 401. Throwing is a fault
- * of the host, answered with 500.
+ * of the host, answered with 500. `context` is what the server passed the
+ * handler (`clientAddress`), `{}` when nothing.
  */
-export type CallerAuthenticator = (request: Request) => Actor | null | Promise<Actor | null>;
+export type CallerAuthenticator = (request: Request, context: FetchContext) => Actor | null | Promise<Actor | null>;
 
 /** Options for {@link createHubApi}. */
 export interface HubApiOptions {
@@ -33,15 +35,19 @@ export interface HubApiOptions {
   readonly basePath?: string;
   /**
    * Receives every error answered with 500, for the host's logs, with the
-   * request's method and URL only: never its headers, which carry the
-   * caller's credentials. The client only ever sees a generic message. An
+   * request's method, URL and client address only: never its headers, which
+   * carry the caller's credentials. The client only ever sees a generic message. An
    * `onError` that throws is ignored.
    */
   readonly onError?: (error: unknown, request: RequestSummary) => void;
 }
 
-/** A Fetch API handler: one `Request` in, one `Response` out. Never rejects. */
-export type HubApiHandler = (request: Request) => Promise<Response>;
+/**
+ * A Fetch API handler: one `Request` in, one `Response` out. Never rejects.
+ * `context.clientAddress`, when the server passes it, reaches
+ * `authenticateCaller` and `onError`.
+ */
+export type HubApiHandler = (request: Request, context?: FetchContext) => Promise<Response>;
 
 /**
  * Largest request body read, in bytes; larger ones get 413. No Hub request
@@ -166,8 +172,8 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
   }
   const challenge = { 'www-authenticate': `Bearer realm="${realm}"` };
 
-  async function serve(request: Request, url: URL, route: HubRoute): Promise<Response> {
-    const actor = await authenticateCaller(request);
+  async function serve(request: Request, context: FetchContext, url: URL, route: HubRoute): Promise<Response> {
+    const actor = await authenticateCaller(request, context);
     if (actor === null || actor === undefined) return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required', challenge);
     const caller = checkActor(actor);
     const org = toOrganizationName(route.organization);
@@ -205,7 +211,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
     }
   }
 
-  return async function hubApi(request: Request): Promise<Response> {
+  return async function hubApi(request: Request, context: FetchContext = {}): Promise<Response> {
     try {
       const url = new URL(request.url);
       const route = matchRoute(url.pathname, basePath);
@@ -214,13 +220,13 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       if (!allowed.includes(request.method)) {
         return errorResponse(405, 'METHOD_NOT_ALLOWED', `${route.kind === 'collection' ? 'The token list' : 'A token'} accepts ${allowed.join(', ')}`, { allow: allowed.join(', ') });
       }
-      return await serve(request, url, route);
+      return await serve(request, context, url, route);
     } catch (error) {
       if (error instanceof Refusal) return error.response;
       const { response, unexpected } = responseForError(error);
       if (unexpected && options.onError !== undefined) {
         try {
-          options.onError(error, summarize(request));
+          options.onError(error, summarize(request, context));
         } catch {
           // The host's logger failing must not change the answer.
         }

@@ -1,7 +1,7 @@
 /**
  * org-access-tokens/hub-api: Docker Hub's REST surface for organization access
- * tokens, as a Fetch API handler over the token service, and `serveNode` to run
- * any Fetch handler on `node:http`.
+ * tokens, as a Fetch API handler over the token service. Run it on Node with
+ * `org-access-tokens/node`.
  *
  * @packageDocumentation
  */
@@ -14,6 +14,5 @@ export type { HubAccessToken, HubAccessTokenPage, HubAccessTokenSummary, HubCrea
 export { BODY_FIELD, STATUS_OF_CODE } from './responses.js';
 export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';
 
-export { MAX_REQUEST_BODY_BYTES, serveNode } from '../http/node.js';
-export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';
+export type { FetchContext } from '../http/context.js';
 export type { RequestSummary } from '../http/summary.js';

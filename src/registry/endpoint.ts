@@ -10,6 +10,7 @@ import { clockMs, createRegistryTokenSigner, isoSeconds, REGISTRY_EXPIRY_LEEWAY_
 import { parseScopeParameters } from './scope.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
+import type { FetchContext } from '../http/context.js';
 
 /** Options of {@link createTokenEndpoint}. */
 export interface TokenEndpointOptions {
@@ -37,19 +38,27 @@ export interface TokenEndpointOptions {
   readonly clock?: Clock;
   /** Realm named in `WWW-Authenticate: Basic realm="..."` on a 401. Default: `audience`. */
   readonly realm?: string;
-  /** Tells the service which client asks (for example Docker Desktop, which cannot use organization tokens). Default: its user agent only. */
-  readonly identifyClient?: (request: Request) => ClientContext;
+  /**
+   * Tells the service which client asks (for example Docker Desktop, which
+   * cannot use organization tokens). `context` is what the server passed the
+   * handler (`clientAddress`), `{}` when nothing. Default: its user agent only.
+   */
+  readonly identifyClient?: (request: Request, context: FetchContext) => ClientContext;
   /**
    * Receives faults answered with 500 (a visibility lookup that threw, a
    * certificate chain that has expired since construction, ...),
-   * with the request's method and URL only: never its headers, which carry
-   * credentials. One that throws is ignored.
+   * with the request's method, URL and client address only: never its
+   * headers, which carry credentials. One that throws is ignored.
    */
   readonly onError?: (error: unknown, request: RequestSummary) => void;
 }
 
-/** The token endpoint: a Fetch API handler. Never rejects. */
-export type TokenEndpointHandler = (request: Request) => Promise<Response>;
+/**
+ * The token endpoint: a Fetch API handler. Never rejects.
+ * `context.clientAddress`, when the server passes it, reaches `identifyClient`
+ * and `onError`.
+ */
+export type TokenEndpointHandler = (request: Request, context?: FetchContext) => Promise<Response>;
 
 type Credentials = { readonly kind: 'anonymous' } | { readonly kind: 'malformed' } | { readonly kind: 'basic'; readonly username: string; readonly secret: string };
 
@@ -91,6 +100,11 @@ function registryError(status: number, code: string, message: string, headers: R
   return json(status, { errors: [{ code, message }] }, headers);
 }
 
+/** An RFC 6749 (section 5.2) token error response: always 400 for the codes used here. */
+function oauthError(error: 'invalid_request' | 'unsupported_grant_type', description: string): Response {
+  return json(400, { error, error_description: description });
+}
+
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
 
 /** Why a POST cannot be a token request, told before its body is read; `null` when it may be one. */
@@ -112,8 +126,12 @@ async function readForm(request: Request): Promise<TokenRequest | Response> {
   const read = await readRequestBody(request, MAX_FORM_BYTES);
   if (!read.ok) return formTooLarge();
   const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
-  if (form.get('grant_type') !== 'password') {
-    return registryError(400, 'UNSUPPORTED', 'Only grant_type=password is supported');
+  const grantType = form.get('grant_type');
+  if (grantType !== 'password') {
+    // OAuth2 clients read RFC 6749's error shape here, not distribution's `errors` array.
+    return grantType === null
+      ? oauthError('invalid_request', 'grant_type is required; this endpoint supports grant_type=password')
+      : oauthError('unsupported_grant_type', 'Only grant_type=password is supported; this endpoint issues no refresh tokens');
   }
   const username = form.get('username');
   const secret = form.get('password');
@@ -191,7 +209,10 @@ function checkOptions(options: TokenEndpointOptions): Signer {
  * - The OAuth2 POST form (`grant_type=password`) is accepted too, read at
  *   most 16 KiB while it streams (413 past that). Credentials sent in the
  *   `Authorization` header are checked before the form is read at all; the
- *   form may then not carry `username`/`password` too (400).
+ *   form may then not carry `username`/`password` too (400). Any other
+ *   grant (`refresh_token`, ...) gets RFC 6749's 400
+ *   `{"error": "unsupported_grant_type"}`, a form without one
+ *   `{"error": "invalid_request"}`.
  * - A token's `exp` never passes the `notAfter` of any certificate in the
  *   chain. Once the chain has less than 60 s left (distribution's minimum
  *   token life), or has expired, every request that would get a token is
@@ -237,14 +258,14 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
 
   /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401. */
-  async function authenticate(credentials: Credentials, request: Request): Promise<Principal | null | Response> {
+  async function authenticate(credentials: Credentials, request: Request, context: FetchContext): Promise<Principal | null | Response> {
     if (credentials.kind === 'malformed') {
       // Through the service all the same, so the refusal shows in the audit events as MALFORMED.
-      await tokenService.authenticate(null, null, identifyClient(request));
+      await tokenService.authenticate(null, null, identifyClient(request, context));
       return unauthorized('invalid username or token');
     }
     if (credentials.kind === 'anonymous') return anonymous === 'none' ? unauthorized('authentication required') : null;
-    const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request));
+    const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request, context));
     if (!login.ok) return unauthorized('invalid username or token');
     return login.principal;
   }
@@ -255,17 +276,17 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
    * byte of body read; credentials in the form can only be checked after
    * reading it, which is capped at {@link MAX_FORM_BYTES} while it streams.
    */
-  async function handlePost(request: Request): Promise<{ readonly input: TokenRequest; readonly principal: Principal | null } | Response> {
+  async function handlePost(request: Request, context: FetchContext): Promise<{ readonly input: TokenRequest; readonly principal: Principal | null } | Response> {
     const unread = refuseFormUnread(request);
     if (unread !== null) return unread;
     const header = basicCredentials(request.headers.get('authorization'));
-    const fromHeader = header.kind === 'anonymous' ? undefined : await authenticate(header, request);
+    const fromHeader = header.kind === 'anonymous' ? undefined : await authenticate(header, request, context);
     if (fromHeader instanceof Response) return fromHeader;
     const input = await readForm(request);
     if (input instanceof Response) return input;
     if (input.service !== audience) return wrongService();
     if (fromHeader === undefined) {
-      const principal = await authenticate(input.credentials, request);
+      const principal = await authenticate(input.credentials, request, context);
       return principal instanceof Response ? principal : { input, principal };
     }
     if (input.credentials.kind !== 'anonymous') {
@@ -274,18 +295,18 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     return { input, principal: fromHeader };
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: Request, context: FetchContext): Promise<Response> {
     let input: TokenRequest;
     let principal: Principal | null;
     if (request.method === 'GET') {
       const params = new URL(request.url).searchParams;
       input = { service: params.get('service'), scopes: params.getAll('scope'), credentials: basicCredentials(request.headers.get('authorization')) };
       if (input.service !== audience) return wrongService();
-      const checked = await authenticate(input.credentials, request);
+      const checked = await authenticate(input.credentials, request, context);
       if (checked instanceof Response) return checked;
       principal = checked;
     } else if (request.method === 'POST') {
-      const checked = await handlePost(request);
+      const checked = await handlePost(request, context);
       if (checked instanceof Response) return checked;
       ({ input, principal } = checked);
     } else {
@@ -304,12 +325,12 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) });
   }
 
-  return async function tokenEndpoint(request: Request): Promise<Response> {
+  return async function tokenEndpoint(request: Request, context: FetchContext = {}): Promise<Response> {
     try {
-      return await handle(request);
+      return await handle(request, context);
     } catch (error) {
       try {
-        options.onError?.(error, summarize(request));
+        options.onError?.(error, summarize(request, context));
       } catch {
         // A failing logger must not change the answer.
       }

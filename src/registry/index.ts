@@ -18,6 +18,5 @@ export type { AnonymousAccess, GrantOptions, GrantedAccess, RegistryAction, Requ
 export { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS, REGISTRY_EXPIRY_LEEWAY_SECONDS, createRegistryTokenSigner } from './jwt.js';
 export type { IssuedRegistryToken, RegistrySigningAlgorithm, RegistryTokenClaims, RegistryTokenSigner, RegistryTokenSignerOptions } from './jwt.js';
 
-export { serveNode } from '../http/node.js';
-export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';
+export type { FetchContext } from '../http/context.js';
 export type { RequestSummary } from '../http/summary.js';

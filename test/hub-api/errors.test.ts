@@ -108,8 +108,8 @@ describe('Hub API: who may call', () => {
       },
     });
     const thrown = await hub.call('GET', BASE, { headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' } });
-    // The hook gets method and URL only: never the headers that carry credentials.
-    expect(Object.keys(requests[0] as object).sort()).toEqual(['method', 'url']);
+    // The hook gets method, URL and client address only: never the headers that carry credentials.
+    expect(requests[0]).toEqual({ method: 'GET', url: `${hub.url}${BASE}`, clientAddress: '127.0.0.1' });
     expect(JSON.stringify(requests)).not.toContain('session-secret');
     expectError(thrown, 500, 'INTERNAL');
     expect(thrown.text).not.toContain('hunter2');

@@ -1,7 +1,8 @@
 import { afterEach } from 'vitest';
 import type { OrganizationProfile } from '../../src/core/access.js';
 import type { PolicyOptions } from '../../src/core/policy.js';
-import { createHubApi, serveNode, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
+import { createHubApi, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
+import { serveNode } from '../../src/http/index.js';
 import { createMemoryTokenStore, createTokenService, type OrganizationDirectory, type TokenService, type TokenStore } from '../../src/index.js';
 
 /** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */

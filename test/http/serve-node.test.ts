@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BODY_BYTES, serveNode, type NodeServerHandle } from '../../src/http/node.js';
+import { MAX_REQUEST_BODY_BYTES, serveNode, type NodeServerHandle } from '../../src/http/index.js';
 import { countingStream } from '../support/counting-stream.js';
 
 const started: NodeServerHandle[] = [];
