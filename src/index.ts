@@ -4,6 +4,7 @@
  * service that applies it through ports.
  *
  * @packageDocumentation
+ * @module org-access-tokens
  */
 export { OatError, isOatError } from './errors.js';
 export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';

@@ -1,4 +1,4 @@
-import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService } from 'org-access-tokens';
 
 const service = createTokenService({
   store: createMemoryTokenStore(),

@@ -8,7 +8,7 @@ import {
   isOatError,
   type AuthenticationResult,
   type TokenEvent,
-} from '../../src/index.js';
+} from 'org-access-tokens';
 
 const events: TokenEvent[] = [];
 const service = createTokenService({

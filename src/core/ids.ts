@@ -52,7 +52,7 @@ export function toTokenId(value: unknown): TokenId | null {
  * `[a-z0-9]` separated by single `.`, `_` or `-`). Returns `null` when the
  * value cannot be an organization name.
  *
- * Only ASCII letters are folded ({@link foldAsciiCase}): a name with any
+ * Only ASCII letters are folded (`foldAsciiCase`): a name with any
  * non-ASCII character, such as the Kelvin sign in `\u212Aiosk`, is refused
  * rather than read as `kiosk`.
  */

@@ -5,6 +5,7 @@
  * listener that `node:http`, Express and Fastify mount.
  *
  * @packageDocumentation
+ * @module org-access-tokens/node
  */
 export { serveNode } from './node.js';
 export type { NodeServerHandle, ServeNodeOptions } from './node.js';

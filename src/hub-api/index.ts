@@ -4,6 +4,7 @@
  * `org-access-tokens/node`.
  *
  * @packageDocumentation
+ * @module org-access-tokens/hub-api
  */
 export { createHubApi, DEFAULT_HUB_API_REALM, MAX_HUB_BODY_BYTES, UNREADABLE_HEADER } from './handler.js';
 export type { CallerAuthenticator, HubApiHandler, HubApiOptions, HubApiService } from './handler.js';

@@ -5,6 +5,7 @@
  * `createTokenService`.
  *
  * @packageDocumentation
+ * @module org-access-tokens/postgres
  */
 export { createPostgresTokenStore } from './store.js';
 export type { PostgresTokenStoreOptions } from './store.js';

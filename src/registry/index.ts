@@ -5,6 +5,7 @@
  * within its grants, work against a real registry.
  *
  * @packageDocumentation
+ * @module org-access-tokens/registry
  */
 export { createTokenEndpoint } from './endpoint.js';
 export type { TokenEndpointHandler, TokenEndpointOptions } from './endpoint.js';

@@ -196,6 +196,7 @@ export type TokenEvent =
  * change: the error is reported to `onSinkError` (default: ignored).
  */
 export interface EventSink {
+  /** Takes one event; must not block, and a throw is reported, never propagated. */
   emit(event: TokenEvent): void;
 }
 

@@ -23,14 +23,17 @@ export class TokenSecret {
     return hidden.get(this) as string;
   }
 
+  /** `[REDACTED]`, so that a secret serialised by accident leaks nothing. */
   toJSON(): string {
     return REDACTED;
   }
 
+  /** `[REDACTED]`, for `String()` and template strings. */
   toString(): string {
     return REDACTED;
   }
 
+  /** The display prefix only, for `util.inspect` and `console.log`. */
   [inspect.custom](): string {
     return `TokenSecret(${this.displayPrefix}…)`;
   }

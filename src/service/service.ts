@@ -102,6 +102,7 @@ export interface TokenService {
   list(actor: Actor, organization: string, options?: ListOptions): Promise<TokenListPage>;
   /** Changes label, description, resources, or (Hub's `is_active`) the active state. */
   update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord>;
+  /** Makes a token inactive: it stops authenticating and, not being deleted, still counts toward quota. */
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;

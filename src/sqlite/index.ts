@@ -4,6 +4,7 @@
  * a type: the caller opens the database and passes it in.
  *
  * @packageDocumentation
+ * @module org-access-tokens/sqlite
  */
 export { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS, SQLITE_SCHEMA_SQL } from './schema.js';
 export { DEFAULT_BUSY_TIMEOUT_MS, migrate } from './migrate.js';

@@ -6,7 +6,7 @@ import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type Ep
 
 const lowerAlnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 
-/** Organization names: short lower-case names that {@link toOrganizationName} accepts. */
+/** Organization names: short lower-case names that `toOrganizationName` accepts. */
 export function organizationNameArbitrary(): fc.Arbitrary<OrganizationName> {
   return fc.string({ unit: lowerAlnum, minLength: 2, maxLength: 12 }).map((s) => s as OrganizationName);
 }

@@ -13,6 +13,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module org-access-tokens/testing
  */
 export {
   authorizationRequestArbitrary,

@@ -8,7 +8,11 @@ import type { FakeClock } from '../fake-clock.js';
 /** Options for {@link checkTokenServiceModel}. */
 export interface ServiceModelOptions {
   /** A fresh, empty store for each run; `cleanup` runs after the run. */
-  readonly makeStore: () => Promise<{ readonly store: TokenStore; readonly cleanup?: () => Promise<void> }>;
+  readonly makeStore: () => Promise<{
+    readonly store: TokenStore;
+    /** Runs after the run, to close what the store opened. */
+    readonly cleanup?: () => Promise<void>;
+  }>;
   /** Default `seed`. */
   readonly lifecycle?: 'seed' | 'docker-hub-current';
   /** Default 100. */
@@ -32,7 +36,7 @@ export interface ModelToken {
   readonly secret: string;
   lastUsedAt: number | null;
   label: string;
-  /** Rank held per repository name, see {@link GRANTS}. */
+  /** Rank held per repository name, see `GRANTS`. */
   grants: Readonly<Record<string, number>>;
 }
 

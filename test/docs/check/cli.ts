@@ -1,23 +1,17 @@
 /**
  * `npm run docs:check [files...]`: checks the TypeScript blocks of README.md
- * and docs/ (or of the files given) and exits non-zero on any failure.
+ * and docs/ (all but the generated docs/api), or of the files given, and exits
+ * non-zero on any failure.
  */
-import { readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkDocs } from './check.js';
+import { documentationFiles } from './files.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-function markdownUnder(dir: string): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
-    .sort();
-}
-
 const args = process.argv.slice(2);
-const files = args.length > 0 ? args.map((f) => relative(root, resolve(f))) : ['README.md', ...markdownUnder('docs')];
+const files = args.length > 0 ? args.map((f) => relative(root, resolve(f))) : documentationFiles(root);
 const result = await checkDocs({ root, files });
 for (const f of result.failures) console.error(`${f.file}:${f.line}: ${f.kind}: ${f.message}`);
 console.log(
