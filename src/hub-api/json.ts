@@ -1,11 +1,9 @@
+import type { z } from 'zod';
 import type { AccessTokenRecord, EpochMillis, Resource } from '../core/token.js';
+import type { hubAccessTokenPageSchema, hubAccessTokenSchema, hubAccessTokenSummarySchema, hubCreatedAccessTokenSchema, hubResourceSchema } from './wire.js';
 
 /** A grant as Docker Hub's API writes it. Scopes are canonical `scope-*` names. */
-export interface HubResource {
-  readonly type: 'TYPE_REPO' | 'TYPE_ORG';
-  readonly path: string;
-  readonly scopes: ReadonlyArray<string>;
-}
+export type HubResource = z.output<typeof hubResourceSchema>;
 
 /**
  * A token as Docker Hub's list endpoint returns it: no resources, no secret,
@@ -13,36 +11,16 @@ export interface HubResource {
  * state; an expired token may still read `is_active: true` (Hub has no status
  * field: compare `expires_at` with the time).
  */
-export interface HubAccessTokenSummary {
-  readonly id: string;
-  readonly label: string;
-  readonly description: string;
-  readonly created_by: string;
-  readonly is_active: boolean;
-  readonly created_at: string;
-  readonly expires_at: string | null;
-  readonly last_used_at: string | null;
-}
+export type HubAccessTokenSummary = z.output<typeof hubAccessTokenSummarySchema>;
 
 /** A token as Docker Hub's get and update endpoints return it: the summary plus its grants. */
-export interface HubAccessToken extends HubAccessTokenSummary {
-  readonly resources: ReadonlyArray<HubResource>;
-}
+export type HubAccessToken = z.output<typeof hubAccessTokenSchema>;
 
 /** What creation returns: the token and, this once, its plaintext secret. */
-export interface HubCreatedAccessToken extends HubAccessToken {
-  readonly token: string;
-}
+export type HubCreatedAccessToken = z.output<typeof hubCreatedAccessTokenSchema>;
 
-/** One page of tokens as Docker Hub's list endpoint returns it. */
-export interface HubAccessTokenPage {
-  readonly total: number;
-  /** Absolute URL of the next page, or `null` on the last one. */
-  readonly next: string | null;
-  /** Absolute URL of the previous page, or `null` on the first one. */
-  readonly previous: string | null;
-  readonly results: ReadonlyArray<HubAccessTokenSummary>;
-}
+/** One page of tokens as Docker Hub's list endpoint returns it; `next` and `previous` are absolute URLs or `null`. */
+export type HubAccessTokenPage = z.output<typeof hubAccessTokenPageSchema>;
 
 const iso = (ms: EpochMillis | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,34 +1,19 @@
 import { isOatError, scrubIssue, type FieldIssue, type OatErrorCode } from '../errors.js';
+import type { z } from 'zod';
 import { redactSecrets } from '../redact.js';
+import type { hubErrorBodySchema, hubErrorCodeSchema, hubValidationErrorBodySchema } from './wire.js';
 
 /**
  * Codes in the `code` field of every error body: the library's
  * {@link OatErrorCode}s plus the ones only HTTP has. Stable between releases.
  */
-export type HubErrorCode =
-  | OatErrorCode
-  | 'UNAUTHENTICATED'
-  | 'ROUTE_NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INTERNAL';
+export type HubErrorCode = z.output<typeof hubErrorCodeSchema>;
 
 /** Docker Hub's 400 body: each offending field with its messages, and a summary. */
-export interface HubValidationErrorBody {
-  readonly fields: Readonly<Record<string, ReadonlyArray<string>>>;
-  readonly text: string;
-  readonly code: 'VALIDATION_FAILED';
-}
+export type HubValidationErrorBody = z.output<typeof hubValidationErrorBodySchema>;
 
-/** Docker Hub's body for every other error. */
-export interface HubErrorBody {
-  /** The HTTP reason phrase, for example `Forbidden`. */
-  readonly detail: string;
-  /** What went wrong, in plain words; never a secret or an internal detail. */
-  readonly message: string;
-  readonly code: HubErrorCode;
-}
+/** Docker Hub's body for every other error: `detail` the reason phrase, `message` plain words without secrets, `code` stable. */
+export type HubErrorBody = z.output<typeof hubErrorBodySchema>;
 
 /** The field name an issue about the whole body is filed under. */
 export const BODY_FIELD = 'body';
@@ -45,7 +30,8 @@ export function noContent(): Response {
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }
 
-const REASON: Readonly<Record<number, string>> = {
+/** The reason phrase in `detail` of each status's error body. */
+export const REASON: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
