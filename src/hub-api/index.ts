@@ -14,6 +14,9 @@ export type { HubAccessToken, HubAccessTokenPage, HubAccessTokenSummary, HubCrea
 export { BODY_FIELD, STATUS_OF_CODE } from './responses.js';
 export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';
 
+export { createOpenApiDocument } from './openapi.js';
+export type { JsonObject, JsonValue, OpenApiDocument, OpenApiDocumentOptions } from './openapi.js';
+
 export { MAX_REQUEST_BODY_BYTES, serveNode } from '../http/node.js';
 export type { FetchHandler, NodeServerHandle, ServeNodeOptions } from '../http/node.js';
 export type { RequestSummary } from '../http/summary.js';
