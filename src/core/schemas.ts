@@ -208,3 +208,13 @@ export function parseCreateInput(input: unknown, ctx: InputContext): CreateToken
 export function parseUpdateInput(input: unknown, ctx: InputContext): UpdateTokenInput {
   return orThrow(safeParseUpdateInput(input, ctx));
 }
+
+/**
+ * The wire shape of a create request, before expiry and grants are checked:
+ * what `createOpenApiDocument` describes. Internal; parse with
+ * {@link safeParseCreateInput}.
+ */
+export const createRequestShape = createShape;
+
+/** The wire shape of an update request, for `createOpenApiDocument`. Internal; parse with {@link safeParseUpdateInput}. */
+export const updateRequestShape = updateShape;

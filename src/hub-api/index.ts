@@ -16,4 +16,7 @@ export { BODY_FIELD, STATUS_OF_CODE } from './responses.js';
 export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';
 
 export type { FetchContext } from '../http/context.js';
+
+export { createOpenApiDocument } from './openapi.js';
+export type { JsonObject, JsonValue, OpenApiDocument, OpenApiDocumentOptions } from './openapi.js';
 export type { RequestSummary } from '../http/summary.js';

@@ -45,7 +45,8 @@ export function noContent(): Response {
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }
 
-const REASON: Readonly<Record<number, string>> = {
+/** The reason phrase in `detail` of each status's error body. */
+export const REASON: Readonly<Record<number, string>> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',

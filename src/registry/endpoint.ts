@@ -8,6 +8,7 @@ import type { TokenService } from '../service/service.js';
 import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } from './grant.js';
 import { clockMs, createRegistryTokenSigner, isoSeconds, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
+import type { REGISTRY_ERROR_CODES, RegistryErrorBody, RegistryTokenResponse } from './wire.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 import type { FetchContext } from '../http/context.js';
@@ -96,8 +97,8 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
 }
 
-function registryError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return json(status, { errors: [{ code, message }] }, headers);
+function registryError(status: number, code: (typeof REGISTRY_ERROR_CODES)[number], message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { errors: [{ code, message }] } satisfies RegistryErrorBody, headers);
 }
 
 /** An RFC 6749 (section 5.2) token error response: always 400 for the codes used here. */
@@ -322,7 +323,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       return unauthorized('invalid username or token');
     }
     const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, now);
-    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) });
+    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) } satisfies RegistryTokenResponse);
   }
 
   return async function tokenEndpoint(request: Request, context: FetchContext = {}): Promise<Response> {

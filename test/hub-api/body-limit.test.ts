@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHubApi, MAX_HUB_BODY_BYTES } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
+import { conforming, HUB } from '../support/openapi-contract.js';
 import { countingStream, countingStreamOf, streamingRequest } from '../support/counting-stream.js';
 import { bearerActor, REPO_PULL } from './harness.js';
 
@@ -11,7 +12,7 @@ const JSON_AS_ALICE = { 'content-type': 'application/json', authorization: 'Bear
 
 function hubApi(): ReturnType<typeof createHubApi> {
   const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-  return createHubApi({ service, authenticateCaller: bearerActor });
+  return conforming(createHubApi({ service, authenticateCaller: bearerActor }), HUB);
 }
 
 describe('Hub API: request bodies are limited while they stream', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHubApi, DEFAULT_HUB_API_REALM } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
+import { conforming, HUB } from '../support/openapi-contract.js';
 import { createToken, REPO_PULL, startHub } from './harness.js';
 
 const BASE = '/v2/orgs/acme/access-tokens';
@@ -24,14 +25,14 @@ describe('Hub API 401 responses say how to authenticate', () => {
   });
 
   it('name the realm the host gives', async () => {
-    const api = createHubApi({ service, authenticateCaller: () => null, realm: 'Acme Hub' });
+    const api = conforming(createHubApi({ service, authenticateCaller: () => null, realm: 'Acme Hub' }), HUB);
     const response = await api(new Request(`http://hub.test${BASE}`));
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="Acme Hub"');
   });
 
   it('are the only responses that carry the header', async () => {
-    const api = createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) });
+    const api = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
     const response = await api(new Request(`http://hub.test${BASE}`));
     expect(response.status).toBe(200);
     expect(response.headers.has('www-authenticate')).toBe(false);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHubApi, MAX_HUB_BODY_BYTES } from '../../src/hub-api/index.js';
 import { createMemoryTokenStore, createTokenService, OatError } from '../../src/index.js';
+import { conforming, HUB } from '../support/openapi-contract.js';
 import { createToken, REPO_PULL, startHub, type Reply } from './harness.js';
 
 const BASE = '/v2/orgs/acme/access-tokens';
@@ -221,7 +222,7 @@ describe('Hub API: routes', () => {
 
 describe('Hub API: the handler on its own, without a server', () => {
   const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-  const api = createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) });
+  const api = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
 
   it('answers a Request built in memory, keeping other query parameters in the paging links', async () => {
     for (let i = 0; i < 3; i++) {

@@ -4,6 +4,7 @@ import type { PolicyOptions } from '../../src/core/policy.js';
 import { createHubApi, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
 import { serveNode } from '../../src/http/index.js';
 import { createMemoryTokenStore, createTokenService, type OrganizationDirectory, type TokenService, type TokenStore } from '../../src/index.js';
+import { conforming } from '../support/openapi-contract.js';
 
 /** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */
 export const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [
@@ -79,12 +80,16 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
     clock: { now: () => now },
     ...(setup.policy === undefined ? {} : { policy: setup.policy }),
   });
-  const handler = createHubApi({
-    service: setup.wrap === undefined ? service : setup.wrap(service),
-    authenticateCaller: (setup.authenticateCaller ?? bearerActor) as (request: Request) => null,
-    ...(setup.basePath === undefined ? {} : { basePath: setup.basePath }),
-    ...(setup.onError === undefined ? {} : { onError: setup.onError }),
-  });
+  // Every response is checked against docs/openapi.json; one that does not conform fails the test.
+  const handler = conforming(
+    createHubApi({
+      service: setup.wrap === undefined ? service : setup.wrap(service),
+      authenticateCaller: (setup.authenticateCaller ?? bearerActor) as (request: Request) => null,
+      ...(setup.basePath === undefined ? {} : { basePath: setup.basePath }),
+      ...(setup.onError === undefined ? {} : { onError: setup.onError }),
+    }),
+    { kind: 'hub', ...(setup.basePath === undefined ? {} : { basePath: setup.basePath }) },
+  );
   const server = await serveNode(handler);
   open.push(() => server.close());
   const replies: Reply[] = [];

@@ -4,6 +4,7 @@ import { createHubApi } from '../../src/hub-api/index.js';
 import { responseForError, validationResponse } from '../../src/hub-api/responses.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import { conforming, HUB } from '../support/openapi-contract.js';
 import { embedded, expectNoSlice, foreignSecret, requestWith, tokenOf, tokenPrefix } from '../support/secrets.js';
 
 const BASE = 'http://hub.test/v2/orgs/acme/access-tokens';
@@ -16,7 +17,7 @@ async function hubFor(prefix: string) {
     organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
     policy: { tokenPrefix: prefix },
   });
-  const api = createHubApi({ service, authenticateCaller: (request) => (request.headers.get('authorization') === 'alice' ? { username: 'alice' } : null) });
+  const api = conforming(createHubApi({ service, authenticateCaller: (request) => (request.headers.get('authorization') === 'alice' ? { username: 'alice' } : null) }), HUB);
   const { token } = await service.create({ username: 'alice' }, 'acme', { label: 'seed', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] });
   return { api, id: token.id };
 }

@@ -1,6 +1,7 @@
 import { createMemoryTokenStore, createTokenService, type TokenService } from '../../src/index.js';
 import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
+import { conforming } from '../support/openapi-contract.js';
 import { makeSelfSigned, type TestKeyPair } from './keys.js';
 
 /** The `service` the endpoint tests' registry names, and the audience of the tokens it is given. */
@@ -20,7 +21,7 @@ export interface EndpointFixture {
   readonly service: TokenService;
   /** The plaintext of alice's token on acme, which may pull `acme/app` and never expires. */
   readonly secret: string;
-  /** An endpoint over {@link service} signing with {@link keys} at {@link clock}; `extra` overrides any of these. */
+  /** An endpoint over {@link service} signing with {@link keys} at {@link clock}; `extra` overrides any of these. Its responses are checked against docs/openapi.json. */
   build(extra?: Partial<TokenEndpointOptions>): TokenEndpointHandler;
 }
 
@@ -31,6 +32,6 @@ export async function makeEndpointFixture(now: number): Promise<EndpointFixture>
   const service = createTokenService({ store: createMemoryTokenStore(), clock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
   const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
   const build = (extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler =>
-    createTokenEndpoint({ tokenService: service, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock, ...extra });
+    conforming(createTokenEndpoint({ tokenService: service, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock, ...extra }), { kind: 'token' });
   return { keys, clock, service, secret: created.secret.reveal(), build };
 }

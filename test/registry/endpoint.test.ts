@@ -4,6 +4,7 @@ import { serveNode, type NodeServerHandle } from '../../src/http/node.js';
 import { createMemoryTokenStore, createTokenService, type TokenEvent, type TokenService } from '../../src/index.js';
 import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
+import { conforming, TOKEN_ENDPOINT } from '../support/openapi-contract.js';
 import { makeSelfSigned, type TestKeyPair } from './keys.js';
 
 const AUDIENCE = 'registry.test';
@@ -22,7 +23,7 @@ const secrets: Record<string, string> = {};
 const ids: Record<string, string> = {};
 
 function build(extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler {
-  return createTokenEndpoint({
+  return conforming(createTokenEndpoint({
     tokenService: service,
     audience: AUDIENCE,
     issuer: ISSUER,
@@ -31,7 +32,7 @@ function build(extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler 
     clock,
     repositoryVisibility: (name) => (name === 'globex/public' ? 'public' : 'private'),
     ...extra,
-  });
+  }), TOKEN_ENDPOINT);
 }
 
 const basic = (username: string, secret: string): string => `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}`;

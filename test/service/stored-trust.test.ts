@@ -6,6 +6,7 @@ import { createHubApi, UNREADABLE_HEADER } from '../../src/hub-api/index.js';
 import { createTokenEndpoint } from '../../src/registry/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { makeSelfSigned } from '../registry/keys.js';
+import { conforming, HUB, TOKEN_ENDPOINT } from '../support/openapi-contract.js';
 import { describeStoredTrust, TAMPERED_GRANTS, type TrustWorld } from '../support/stored-trust.js';
 
 /** What a SQL store does with a row whose resources column is not JSON: the parse fails the read. */
@@ -57,7 +58,7 @@ describe('the registry token endpoint and a tampered token', () => {
     const service = createTokenService({ store: world.store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], clock });
     const { token, secret } = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
     await world.tamper(token.id, 'public-push');
-    const endpoint = createTokenEndpoint({ tokenService: service, audience: 'registry.test', issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock });
+    const endpoint = conforming(createTokenEndpoint({ tokenService: service, audience: 'registry.test', issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock }), TOKEN_ENDPOINT);
     const url = 'http://token.test/token?service=registry.test&scope=repository:acme/app:pull';
     const response = await endpoint(new Request(url, { headers: { authorization: `Basic ${Buffer.from(`acme:${secret.reveal()}`).toString('base64')}` } }));
     expect(response.status).toBe(401);
@@ -72,7 +73,7 @@ describe('the Hub API list and an unreadable token', () => {
     const grants = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
     const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
     const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });
-    const hub = createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) });
+    const hub = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
     const list = async () => hub(new Request('http://hub.test/v2/orgs/acme/access-tokens?page_size=100'));
 
     const healthy = await list();
