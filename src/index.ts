@@ -63,6 +63,9 @@ export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/f
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
+export { AUTHENTICATION_DENIAL_CODES, LOGIN_DENIAL_CODES, decideLogin, loginExpiry } from './core/login.js';
+export type { AuthenticationDenialCode, LastUsedTouch, LoginDecision, LoginDenialCode, LoginRules, LoginToken } from './core/login.js';
+
 export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
 
@@ -74,7 +77,7 @@ export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateT
 
 export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
-export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
+export type { AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
