@@ -59,7 +59,7 @@ export {
   createTokenFormat,
   encodeChecksum,
 } from './core/format.js';
-export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
+export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
@@ -83,6 +83,7 @@ export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';
 export { systemClock } from './service/clock.js';
+export { platformRandom } from './service/random.js';
 export { fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
 export { TokenSecret } from './service/secret.js';
 export type {

@@ -14,7 +14,7 @@ import { isExpired, type AccessTokenRecord, type EpochMillis } from './token.js'
  * (`ORG_INCOMPATIBLE`), its plan (`PLAN_NOT_ELIGIBLE`) and its current
  * lifetime cap (`LIFETIME_EXCEEDED`).
  */
-export const LOGIN_DENIAL_CODES = [
+export const LOGIN_DENIAL_CODES = Object.freeze([
   'ORG_MISMATCH',
   'ORGANIZATION_UNKNOWN',
   'DELETED',
@@ -23,7 +23,7 @@ export const LOGIN_DENIAL_CODES = [
   'ORG_INCOMPATIBLE',
   'PLAN_NOT_ELIGIBLE',
   'LIFETIME_EXCEEDED',
-] as const;
+] as const);
 
 /** A code of {@link LOGIN_DENIAL_CODES}. */
 export type LoginDenialCode = (typeof LOGIN_DENIAL_CODES)[number];
@@ -37,7 +37,7 @@ export type LoginDenialCode = (typeof LOGIN_DENIAL_CODES)[number];
  * ever authorized from it. Answer every one the same way on the network; the
  * code is for logs.
  */
-export const AUTHENTICATION_DENIAL_CODES = ['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID'] as const;
+export const AUTHENTICATION_DENIAL_CODES = Object.freeze(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID'] as const);
 
 /** A code of {@link AUTHENTICATION_DENIAL_CODES}. */
 export type AuthenticationDenialCode = (typeof AUTHENTICATION_DENIAL_CODES)[number];

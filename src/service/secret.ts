@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
-
 const REDACTED = '[REDACTED]';
+// util.inspect.custom is this registered symbol (Node, Bun and Deno's Node layer read it): no node:util import needed.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const hidden = new WeakMap<TokenSecret, string>();
 
 /**
@@ -31,7 +31,7 @@ export class TokenSecret {
     return REDACTED;
   }
 
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return `TokenSecret(${this.displayPrefix}…)`;
   }
 }
