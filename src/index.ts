@@ -40,8 +40,8 @@ export type {
   UpdatePlan,
 } from './core/lifecycle.js';
 
-export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';
-export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
+export { DOCKER_HUB_PLANS, countTowardQuota, isPlanEligible, tokenLimit } from './core/quota.js';
+export type { PlanLimits, PlanTable } from './core/quota.js';
 
 export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
 export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';

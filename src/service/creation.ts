@@ -2,7 +2,7 @@ import { checkCompatibility, type Actor } from '../core/access.js';
 import { ceilingExcess } from '../core/ceiling.js';
 import type { OrganizationId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
-import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
+import { isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
@@ -65,10 +65,10 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
       return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
     }
+    // The store's guard decided, counting and inserting atomically; the count is what it saw.
     if (outcome.reason === 'QUOTA_EXCEEDED') {
-      const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
       throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
-        context: { organization: org, limit: quota.limit, count: quota.count },
+        context: { organization: org, limit, count: outcome.count },
       });
     }
     if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });
