@@ -3,16 +3,19 @@
 //
 // 1. Bundles every module of src/core (with errors.ts and redact.ts, which the core imports, and its
 //    dependencies zod and date-fns) for esbuild's neutral platform: a `node:` import, or any Node built-in,
-//    cannot be resolved there and fails the build.
-// 2. Imports the bundle in a realm stripped of Node's globals (process, Buffer, require, ...) and runs a
-//    smoke of each part of the core, so a Node global used at load time or on those paths fails too.
-// 3. Runs the core's property tests (test/core) with every import of src/core resolved to the bundle
+//    cannot be resolved there and fails the build. The main entry (src/index.ts) is bundled the same way.
+// 2. Imports both bundles in a realm stripped of Node's globals (process, Buffer, require, ...) and runs a
+//    smoke of each part of the core, and of the service over the memory store with a hasher of its own.
+// 3. Runs the core's property tests (test/core) with every import of src/core resolved to the core bundle
 //    (.ci/vitest.core-bundle.config.ts): the properties hold for the code that ships to other runtimes.
-// 4. Lists the `node:` modules each public entry imports and compares them with what README.md states.
+// 4. Checks that the built main entry (dist/index.js and index.cjs, with every chunk they load) imports no Node
+//    built-in, so run this after `npm run build`.
+// 5. Lists the `node:` modules each public entry imports and compares them with what README.md states.
 //
 // Usage: node .ci/core-bundle.mjs [--no-tests]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -27,7 +30,7 @@ const fail = (message) => {
 
 // The `node:` modules each entry may import, as README.md's "Runtimes" section states them. Change both together.
 const EXPECTED_NODE_IMPORTS = {
-  'src/index.ts': ['node:crypto'],
+  'src/index.ts': [],
   'src/hub-api/index.ts': ['node:http'],
   'src/registry/index.ts': ['node:crypto', 'node:http'],
 };
@@ -56,6 +59,14 @@ const bundled = readFileSync(coreFile, 'utf8');
 if (/\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(/.test(bundled)) fail('the core bundle still loads a node: module or calls require');
 console.log(`core-bundle: ${relative(root, coreFile)} (${coreModules.length} modules, ${Math.round(bundled.length / 1024)} KiB) has no node: import`);
 
+// The whole main entry, the service and memory store included, the same way.
+const mainFile = join(out, 'main.js');
+try {
+  await build({ entryPoints: [join(root, 'src/index.ts')], bundle: true, platform: 'neutral', format: 'esm', target: 'es2022', mainFields: ['module', 'main'], outfile: mainFile, logLevel: 'silent' });
+} catch (error) {
+  fail(`the main entry does not bundle for a neutral platform:\n${(error.errors ?? []).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n') || error.message}`);
+}
+
 // 2. The bundle in a realm without Node's globals.
 const smoke = `
 for (const name of ['process', 'Buffer', 'global', 'require', 'setImmediate', 'clearImmediate']) delete globalThis[name];
@@ -74,7 +85,16 @@ if (!login.allowed || login.touch === null) throw new Error('login');
 const error = new core.OatError('MISCONFIGURED', 'leaked ' + token);
 if (JSON.stringify(error).includes(token)) throw new Error('redaction');
 if (typeof process !== 'undefined' || typeof Buffer !== 'undefined') throw new Error('globals still there');
-console.log('core-bundle: the bundle runs without process, Buffer or require');
+const main = await import(${JSON.stringify(pathToFileURL(mainFile).href)});
+// Not a cryptographic hash: the smoke only needs a synchronous one that is no node:crypto.
+const hasher = { algorithm: 'smoke', hash: (secret) => [...secret].reverse().join('') };
+const service = main.createTokenService({ store: main.createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], hasher });
+const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] }] });
+const authenticated = await service.authenticate('acme', created.secret.reveal());
+if (!authenticated.ok || !service.authorize(authenticated.principal, { repository: 'acme/app' }, 'push').allowed) throw new Error('service');
+await service.flush();
+if (JSON.stringify(created).includes(created.secret.reveal())) throw new Error('secret');
+console.log('core-bundle: the core, and the service over the memory store, run without process, Buffer or require');
 `;
 try {
   execFileSync(process.execPath, ['--input-type=module', '-e', smoke], { stdio: 'inherit' });
@@ -95,7 +115,29 @@ if (!process.argv.includes('--no-tests')) {
   }
 }
 
-// 4. What each public entry imports from Node, for the README's claims.
+// 4. The built main entry, as npm ships it: no Node built-in in either format, whatever chunk it loads.
+for (const file of ['index.js', 'index.cjs']) {
+  const built = join(root, 'dist', file);
+  if (!existsSync(built)) fail(`dist/${file} is missing: run \`npm run build\` first`);
+  const result = await build({
+    entryPoints: [built],
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    // tsup writes node:crypto as plain `crypto`: both spellings are Node's.
+    external: ['node:*', ...builtinModules],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    outdir: join(out, 'dist-check'),
+  });
+  const leaked = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
+  if (leaked.length > 0) fail(`dist/${file} loads ${[...new Set(leaked)].join(', ')}, README.md says the main entry imports nothing from Node`);
+}
+console.log('core-bundle: dist/index.js and dist/index.cjs load no Node built-in');
+
+// 5. What each public entry imports from Node, for the README's claims.
 const found = {};
 for (const entry of Object.keys(EXPECTED_NODE_IMPORTS)) {
   const result = await build({
