@@ -41,8 +41,8 @@ export type {
   UpdatePlan,
 } from './core/lifecycle.js';
 
-export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';
-export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
+export { DOCKER_HUB_PLANS, countTowardQuota, isPlanEligible, tokenLimit } from './core/quota.js';
+export type { PlanLimits, PlanTable } from './core/quota.js';
 
 export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
 export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';
@@ -60,9 +60,12 @@ export {
   createTokenFormat,
   encodeChecksum,
 } from './core/format.js';
-export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
+export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
+
+export { AUTHENTICATION_DENIAL_CODES, LOGIN_DENIAL_CODES, decideLogin, loginExpiry } from './core/login.js';
+export type { AuthenticationDenialCode, LastUsedTouch, LoginDecision, LoginDenialCode, LoginRules, LoginToken } from './core/login.js';
 
 export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
@@ -75,12 +78,13 @@ export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateT
 
 export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
-export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
+export type { AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';
 export { systemClock } from './service/clock.js';
+export { platformRandom } from './service/random.js';
 export { fingerprintOf, hmacSha256Hasher, sha256Hasher } from './service/hashers.js';
 export { TokenSecret } from './service/secret.js';
 export type {

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { OatError } from '../errors.js';
 
 /** The 62 characters a token body and checksum are written in. */
@@ -16,6 +15,15 @@ export const DEFAULT_TOKEN_PREFIX = 'oat_';
 /** Why a presented string is not a well-formed token. */
 export type TokenFormatProblem = 'NOT_A_STRING' | 'LENGTH' | 'PREFIX' | 'ALPHABET' | 'CHECKSUM';
 
+/**
+ * Fills `bytes` with cryptographically strong random values, as
+ * `crypto.getRandomValues` does: the randomness a token's body is drawn from.
+ * The core holds none of its own; the service takes one as its `random`
+ * option (default: the platform's `crypto.getRandomValues`). It must not
+ * throw: what it throws reaches the caller unwrapped.
+ */
+export type RandomSource = (bytes: Uint8Array) => void;
+
 /** Result of {@link TokenFormat.check}: a value, never an exception. */
 export type TokenFormatCheck = { readonly ok: true } | { readonly ok: false; readonly problem: TokenFormatProblem };
 
@@ -29,8 +37,12 @@ export interface TokenFormat {
   readonly prefix: string;
   /** Total length of a token of this format. */
   readonly length: number;
-  /** A fresh token from the operating system's CSPRNG. */
-  generate(): string;
+  /**
+   * A fresh token whose body is drawn from `random`. Pure but for what
+   * `random` does: the same bytes give the same token. Throws `MISCONFIGURED`
+   * naming `random` when it is not a function.
+   */
+  generate(random: RandomSource): string;
   /** Checks length, prefix, alphabet and checksum. Never throws. */
   check(value: unknown): TokenFormatCheck;
   /** The non-secret display prefix of a token: its prefix plus the first 4 body characters. */
@@ -83,23 +95,33 @@ export function encodeChecksum(value: number): string {
 }
 
 const PREFIX = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
-const POOL_SIZE = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = POOL_SIZE;
+// Bytes drawn per fill: the 30 body characters and room for the few bytes rejection sampling drops
+// (8 in 256), so one fill nearly always suffices.
+const DRAW = 40;
+const MAX_FILLS = 16;
 
 // Rejection sampling: 248 = 4 * 62, so bytes below 248 map to base62 without bias.
-function randomBody(): string {
-  let out = '';
-  while (out.length < TOKEN_BODY_LENGTH) {
-    if (poolOffset >= pool.length) {
-      if (pool.length === 0) pool = Buffer.allocUnsafe(POOL_SIZE);
-      randomFillSync(pool);
-      poolOffset = 0;
-    }
-    const byte = pool[poolOffset] as number;
-    pool[poolOffset++] = 0;
-    if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+function randomBody(random: RandomSource): string {
+  if (typeof random !== 'function') {
+    throw new OatError('MISCONFIGURED', 'A token is generated from a random source: a function that fills a Uint8Array, such as crypto.getRandomValues', {
+      context: { field: 'random' },
+    });
   }
+  const bytes = new Uint8Array(DRAW);
+  let out = '';
+  for (let fills = 0; out.length < TOKEN_BODY_LENGTH; fills++) {
+    // A CSPRNG needs a second fill for about one token in 36 million; a source stuck on bytes 248 to 255 would loop forever.
+    if (fills === MAX_FILLS) {
+      throw new OatError('MISCONFIGURED', `The random source gave no usable bytes in ${MAX_FILLS} fills`, { context: { field: 'random' } });
+    }
+    random(bytes);
+    for (let i = 0; i < DRAW && out.length < TOKEN_BODY_LENGTH; i++) {
+      const byte = bytes[i] as number;
+      if (byte < 248) out += BASE62_ALPHABET[byte % 62];
+    }
+  }
+  // The bytes are the secret: leave none of them behind in memory.
+  bytes.fill(0);
   return out;
 }
 
@@ -118,7 +140,7 @@ const BAD_CHECKSUM = problem('CHECKSUM');
  * @example
  * ```ts
  * const format = createTokenFormat({ prefix: 'dckr_oat_' });
- * const token = format.generate(); // dckr_oat_ + 36 characters
+ * const token = format.generate((bytes) => crypto.getRandomValues(bytes)); // dckr_oat_ + 36 characters
  * format.check(token); // { ok: true }
  * format.check('dckr_oat_nope'); // { ok: false, problem: 'LENGTH' }
  * ```
@@ -157,8 +179,8 @@ export function createTokenFormat(options: { readonly prefix?: string } = {}): T
   return Object.freeze({
     prefix,
     length,
-    generate: () => {
-      const body = randomBody();
+    generate: (random: RandomSource) => {
+      const body = randomBody(random);
       return prefix + body + encodeChecksum((crcUpdate(prefixState, body, 0, body.length) ^ -1) >>> 0);
     },
     check,

@@ -22,19 +22,6 @@ export interface ResourceRules {
   readonly maxRepositoryGrants: number;
 }
 
-// One frozen array per distinct scope list, shared by every token holding it (bounded, so odd lists cannot grow it forever).
-const SHARED_SCOPE_LISTS = new Map<string, ReadonlyArray<string>>();
-const MAX_SHARED_SCOPE_LISTS = 1024;
-function sharedScopeList(names: string[]): ReadonlyArray<string> {
-  // NUL cannot occur in a scope name (see createScopeCatalog), so distinct lists never share a key.
-  const key = names.join('\u0000');
-  const known = SHARED_SCOPE_LISTS.get(key);
-  if (known !== undefined) return known;
-  const list = Object.freeze(names);
-  if (SHARED_SCOPE_LISTS.size < MAX_SHARED_SCOPE_LISTS) SHARED_SCOPE_LISTS.set(key, list);
-  return list;
-}
-
 const SEGMENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
   repository: 'repository',
@@ -94,7 +81,7 @@ export function validateResources(
     if (issues.length > before || typeof path !== 'string') return;
     seen.add(`${kind}:${path}`);
     if (kind === 'repository' && path !== PUBLIC_REPOSITORIES_PATH) repositoryGrants++;
-    const ordered = sharedScopeList(rules.catalog.definitions.filter((d) => scopes.includes(d.name)).map((d) => d.name));
+    const ordered = Object.freeze(rules.catalog.definitions.filter((d) => scopes.includes(d.name)).map((d) => d.name));
     resources.push({ type: kind, path, scopes: ordered });
   });
 

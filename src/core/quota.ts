@@ -27,27 +27,6 @@ export function isPlanEligible(plans: PlanTable, plan: string): boolean {
   return tokenLimit(plans, plan) > 0;
 }
 
-/** The outcome of {@link evaluateQuota}. */
-export type QuotaDecision =
-  | { readonly allowed: true; readonly limit: number; readonly count: number }
-  | { readonly allowed: false; readonly code: 'PLAN_NOT_ELIGIBLE' | 'QUOTA_EXCEEDED'; readonly limit: number; readonly count: number };
-
-/**
- * Decides whether one more token fits. `count` is every non-deleted token of
- * the organization: inactive and expired tokens count until deleted.
- *
- * @example
- * ```ts
- * evaluateQuota(DOCKER_HUB_PLANS, 'team', 10); // { allowed: false, code: 'QUOTA_EXCEEDED', limit: 10, count: 10 }
- * ```
- */
-export function evaluateQuota(plans: PlanTable, plan: string, count: number): QuotaDecision {
-  const limit = tokenLimit(plans, plan);
-  if (limit <= 0) return { allowed: false, code: 'PLAN_NOT_ELIGIBLE', limit, count };
-  if (count >= limit) return { allowed: false, code: 'QUOTA_EXCEEDED', limit, count };
-  return { allowed: true, limit, count };
-}
-
 /** Counts the tokens that take up quota: every token not deleted. */
 export function countTowardQuota(tokens: Iterable<{ readonly state: string }>): number {
   let n = 0;

@@ -16,7 +16,8 @@ export type { ParsedScopes, RegistryScope, ScopeParseResult, ScopeRejection } fr
 export { REGISTRY_ACTIONS, decideActions, grantScopes, requestedActions } from './grant.js';
 export type { AnonymousAccess, GrantOptions, GrantedAccess, RegistryAction, Requester, RepositoryVisibility, RepositoryVisibilityLookup } from './grant.js';
 
-export { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS, REGISTRY_EXPIRY_LEEWAY_SECONDS, createRegistryTokenSigner } from './jwt.js';
+export { REGISTRY_EXPIRY_LEEWAY_SECONDS, createRegistryTokenSigner } from './jwt.js';
+export { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS } from './lifetime.js';
 export type { IssuedRegistryToken, RegistrySigningAlgorithm, RegistryTokenClaims, RegistryTokenSigner, RegistryTokenSignerOptions } from './jwt.js';
 
 export type { FetchContext } from '../http/context.js';

@@ -5,6 +5,7 @@ import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
 import type { EpochMillis } from '../core/token.js';
 import type { GrantedAccess } from './grant.js';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, MIN_TOKEN_LIFETIME_SECONDS } from './lifetime.js';
 
 /** JWS algorithms distribution 2.8 and later verify; chosen from the key, never configured apart from it. */
 export type RegistrySigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
@@ -17,15 +18,6 @@ export type RegistrySigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
  */
 export const REGISTRY_EXPIRY_LEEWAY_SECONDS = 60;
 
-/** Default lifetime of an issued registry token, in seconds. */
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
-/** Shortest lifetime accepted: clients expect `expires_in` of at least 60 seconds. */
-export const MIN_TOKEN_LIFETIME_SECONDS = 60;
-/**
- * Longest lifetime accepted. A registry token cannot be revoked, so a token
- * deactivated after it was issued stays usable until it expires: keep it short.
- */
-export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
 /** Options of {@link createRegistryTokenSigner}. */
 export interface RegistryTokenSignerOptions {

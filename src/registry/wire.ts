@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TOKEN_LIFETIME_SECONDS } from './jwt.js';
+import { MAX_TOKEN_LIFETIME_SECONDS } from './lifetime.js';
 
 // The token endpoint's response bodies as zod schemas: the source of the types its answers are checked against
 // (`satisfies` in endpoint.ts) and of the OpenAPI document's schemas. Internal: not exported from any entry point.

@@ -1,14 +1,11 @@
-import { checkCompatibility, type ClientContext, type OrganizationProfile, type IncompatibilityCode } from '../core/access.js';
+import type { ClientContext, IncompatibilityCode, OrganizationProfile } from '../core/access.js';
 import { compileStoredGrants, type CompiledGrants } from '../core/grants.js';
-import { checkOwnership } from '../core/identity.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
-import { DAY_MS } from '../core/instant.js';
-import { isLifetimeExceeded, tokenLifetimeCap } from '../core/lifetime.js';
-import { isPlanEligible } from '../core/quota.js';
-import { isExpired, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
+import { decideLogin, loginExpiry, type AuthenticationDenialCode, type LoginDecision, type LoginRules } from '../core/login.js';
+import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
 import { fingerprintOf } from './hashers.js';
@@ -33,25 +30,6 @@ export interface Principal {
   /** Compiled once per stored version of the token and organization name, grants read under that name. */
   readonly grants: CompiledGrants;
 }
-
-/**
- * Why an authentication failed. Answer every one the same way on the network;
- * the code is for logs. `RECORD_INVALID`: the stored token cannot be trusted
- * (its row is unreadable, or its grants are not ones a create request could
- * make, as a hand-edited or tampered row): nothing is ever authorized from it.
- */
-export type AuthenticationDenialCode =
-  | 'MALFORMED'
-  | 'NOT_FOUND'
-  | 'ORG_MISMATCH'
-  | 'INACTIVE'
-  | 'EXPIRED'
-  | 'DELETED'
-  | 'ORGANIZATION_UNKNOWN'
-  | 'PLAN_NOT_ELIGIBLE'
-  | 'LIFETIME_EXCEEDED'
-  | 'ORG_INCOMPATIBLE'
-  | 'RECORD_INVALID';
 
 /** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
 export type AuthenticationResult =
@@ -78,6 +56,9 @@ const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> 
   REGISTRY_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' }),
   DOCKER_DESKTOP: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' }),
 };
+/** The shared result for a login the core refused. */
+const refusal = (decision: Extract<LoginDecision, { allowed: false }>): AuthenticationResult =>
+  decision.code === 'ORG_INCOMPATIBLE' ? INCOMPATIBLE[decision.incompatibility] : DENIED[decision.code];
 
 /** Ports and settings authentication reads. */
 export interface AuthenticatorDeps {
@@ -100,11 +81,13 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
 /**
  * Builds the authenticate function of the service: the hot path of every
  * registry login. Cheap rejection first (format and checksum, no hashing, no
- * I/O), then one hash and one store lookup, then the checks on the record.
- * Infrastructure faults of the lookups (a store or directory that throws)
- * reject with an `OatError` (`STORE_FAILURE`, `DIRECTORY_FAILURE`); denials
- * are values. The last-used write is started, never awaited: its faults go to
- * the service's `onError`, not into the login.
+ * I/O), then one hash and one store lookup, then the core's
+ * {@link decideLogin} on the record, which this applies: it holds no login
+ * rule of its own. Infrastructure faults of the lookups (a store or directory
+ * that throws) reject with an `OatError` (`STORE_FAILURE`,
+ * `DIRECTORY_FAILURE`); denials are values. The last-used write the decision
+ * asks for is started, never awaited: its faults go to the service's
+ * `onError`, not into the login.
  *
  * Stored data is not trusted for authority: a row the store cannot read, or
  * grants {@link checkStoredResources} refuses, give `RECORD_INVALID` and an
@@ -115,6 +98,7 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
+  const rules: LoginRules = Object.freeze({ plans: policy.plans, maxTokenLifetimeDays: policy.maxTokenLifetimeDays, lastUsedIntervalMs: deps.lastUsedIntervalMs });
   // Compiled principals by record object: a store that hands back the same frozen object until the
   // record changes (the memory store) always hits, and entries die with their records.
   const byRecord = new WeakMap<AccessTokenRecord, PrincipalEntry>();
@@ -122,9 +106,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   // when the young one fills it becomes the old one, so recently used principals survive eviction.
   let young = new Map<string, PrincipalEntry>();
   let old = young;
-  // Frozen profiles already checked, with whether their plan has tokens: a directory that returns the same
-  // frozen object each time is checked once.
-  const checkedProfiles = new WeakMap<object, { readonly eligible: boolean }>();
+  // Frozen profiles already checked: a directory that returns the same frozen object each time is checked once.
+  const checkedProfiles = new WeakSet<object>();
 
   const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | TokenId | null, hash: string | null): AuthenticationResult => {
     if (emit !== null && !result.ok) {
@@ -151,17 +134,21 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     young.set(record.id, entry);
   };
 
-  const principalFor = (record: AccessTokenRecord, name: OrganizationName): PrincipalEntry => {
+  /** The entry already compiled for this version of the token under `name`, if any; compiles nothing. */
+  const cachedEntry = (record: AccessTokenRecord, name: OrganizationName): PrincipalEntry | undefined => {
     // Object identity is trusted only for frozen records: nobody can have changed one in place.
     // The name is part of the key: after a rename the grants must read under the new one.
-    const frozen = Object.isFrozen(record);
-    const same = frozen ? byRecord.get(record) : undefined;
+    const same = Object.isFrozen(record) ? byRecord.get(record) : undefined;
     if (same !== undefined && same.name === name) return same;
     const cached = young.get(record.id) ?? old.get(record.id);
     if (cached !== undefined && cached.version === record.version && cached.name === name) {
       remember(record, cached);
       return cached;
     }
+    return undefined;
+  };
+
+  const compileEntry = (record: AccessTokenRecord, name: OrganizationName): PrincipalEntry => {
     // Checked before anything is compiled; the refusal is cached like a principal, so a tampered token
     // costs the check once per version, not once per login.
     const compiled = compileStoredGrants(record.organization, record.resources, policy, name);
@@ -189,7 +176,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       version: record.version,
       name,
       result: Object.freeze({ ok: true, principal }),
-      touchedAt: record.lastUsedAt ?? Number.NEGATIVE_INFINITY,
+      touchedAt: Number.NEGATIVE_INFINITY,
     };
     remember(record, entry);
     return entry;
@@ -224,46 +211,31 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     } catch (error) {
       throw portFault('DIRECTORY_FAILURE', 'The organization directory failed', error);
     }
-    const known = typeof found === 'object' && found !== null ? checkedProfiles.get(found) : undefined;
-    const organization = known !== undefined ? (found as OrganizationProfile) : checkProfile(found);
+    const known = typeof found === 'object' && found !== null && checkedProfiles.has(found);
+    const organization = known ? (found as OrganizationProfile) : checkProfile(found);
+    // Only frozen profiles are remembered: nobody can have changed their fields since they were checked.
+    if (!known && organization !== null && Object.isFrozen(organization)) checkedProfiles.add(organization);
     // Grants compile under the name asked for: a directory answering with another organization's profile is a fault.
     if (organization !== null && !profileNamed(organization, name)) throw misnamedProfile(name);
-    const owner = checkOwnership(record, name, organization);
-    if (!owner.allowed) return fail(now, username, DENIED[owner.code], record, hash);
-    if (record.state === 'deleted') return fail(now, username, DENIED.DELETED, record, hash);
-    if (isExpired(record, now)) return fail(now, username, DENIED.EXPIRED, record, hash);
-    if (record.state === 'inactive') return fail(now, username, DENIED.INACTIVE, record, hash);
-    // Only narrows the type: checkOwnership has already refused a missing profile.
-    if (organization === null) return fail(now, username, DENIED.ORGANIZATION_UNKNOWN, record, hash);
-    const compatible = checkCompatibility(organization, typeof client === 'object' && client !== null ? (client as ClientContext) : NO_CLIENT);
-    if (!compatible.allowed) return fail(now, username, INCOMPATIBLE[compatible.code], record, hash);
-    const eligible = known?.eligible ?? isPlanEligible(policy.plans, organization.plan);
-    // Only frozen profiles are remembered: nobody can have changed their fields since they were checked.
-    if (known === undefined && Object.isFrozen(organization)) checkedProfiles.set(organization, { eligible });
-    if (!eligible) return fail(now, username, DENIED.PLAN_NOT_ELIGIBLE, record, hash);
-    // The organization's current cap, not the one at creation: tightening it retires old tokens at once.
-    const cap = tokenLifetimeCap(organization, policy);
-    if (isLifetimeExceeded(record.createdAt, cap, now)) return fail(now, username, DENIED.LIFETIME_EXCEEDED, record, hash);
 
-    const entry = principalFor(record, name);
+    // The latest last-used write known: the stored one, or this process's own since the record was read.
+    const cached = cachedEntry(record, name);
+    const lastUsedAt = cached === undefined || cached.touchedAt <= (record.lastUsedAt ?? Number.NEGATIVE_INFINITY) ? record.lastUsedAt : cached.touchedAt;
+    const decision = decideLogin(record, name, organization, typeof client === 'object' && client !== null ? (client as ClientContext) : undefined, lastUsedAt, now, rules);
+    if (!decision.allowed) return fail(now, username, refusal(decision), record, hash);
+    const entry = cached ?? compileEntry(record, name);
     if (!entry.result.ok) return fail(now, username, entry.result, record, hash);
-    // Last used, at most once per interval: the entry remembers this process's last write, so a busy
-    // token's stored lastUsedAt is read only when a write may be due.
-    const due = now - deps.lastUsedIntervalMs;
-    if (entry.touchedAt <= due && (record.lastUsedAt === null || record.lastUsedAt <= due)) {
-      // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the port requires.
-      const ifOlderThan = Math.min(due + 1, now);
+    if (decision.touch !== null) {
       // Marked before the write and not undone when it fails: a store that refuses writes (a read-only
       // standby) then costs one failed write per interval per token, not one per login.
       entry.touchedAt = now;
       // Not awaited: the decision above never depends on bookkeeping.
-      deps.touchLastUsed(record.id, now, ifOlderThan);
-    } else if (entry.touchedAt <= due && record.lastUsedAt !== null) {
-      entry.touchedAt = record.lastUsedAt;
+      deps.touchLastUsed(record.id, decision.touch.at, decision.touch.ifOlderThan);
     }
     // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
-    const capEnd = cap === null ? null : record.createdAt + cap * DAY_MS;
-    const result = capEnd !== null && entry.result.ok && (record.expiresAt === null || capEnd < record.expiresAt) ? capped(entry.result.principal, capEnd) : entry.result;
+    // decideLogin allows only with a profile.
+    const expiresAt = loginExpiry(record, organization as OrganizationProfile, policy);
+    const result = expiresAt !== null && expiresAt !== record.expiresAt ? capped(entry.result.principal, expiresAt) : entry.result;
     emit?.({ type: 'access_token.authenticate', at: now, organization: name, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
   };
@@ -293,7 +265,6 @@ function unreadableRow(error: unknown): { readonly error: OatError; readonly tok
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
 type PrincipalEntry = { readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
-const NO_CLIENT: ClientContext = Object.freeze({});
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 const portFault = (code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, error: unknown): OatError =>

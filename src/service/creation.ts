@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { checkCompatibility, type Actor } from '../core/access.js';
 import { ceilingExcess } from '../core/ceiling.js';
-import { toTokenId, type OrganizationId, type TokenId } from '../core/ids.js';
+import type { OrganizationId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
-import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
+import { isPlanEligible, tokenLimit } from '../core/quota.js';
 import { safeParseCreateInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
@@ -11,6 +10,7 @@ import { guard } from './authenticator.js';
 import { fingerprintOf } from './hashers.js';
 import { manage, MAX_ATTEMPTS, STORE_FAILED, withinCeiling, type ServiceContext } from './management.js';
 import type { SecretHasher } from './ports.js';
+import { randomTokenId } from './random.js';
 import { TokenSecret } from './secret.js';
 
 /** What creation returns: the stored record and, this once, the secret. */
@@ -41,10 +41,9 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
     throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
   }
   for (let attempt = 1; ; attempt++) {
-    const plaintext = policy.format.generate();
+    const plaintext = policy.format.generate(ctx.random);
     const record = freezeRecord<AccessTokenRecord>({
-      // toTokenId flattens the id: randomUUID() returns a tree of string pieces (about 420 extra bytes per stored token).
-      id: toTokenId(randomUUID()) as TokenId,
+      id: randomTokenId(ctx.random),
       // checkProfile has vetted the id.
       organizationId: profile.id as OrganizationId,
       organization: org,
@@ -66,10 +65,10 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
       return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
     }
+    // The store's guard decided, counting and inserting atomically; the count is what it saw.
     if (outcome.reason === 'QUOTA_EXCEEDED') {
-      const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
       throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
-        context: { organization: org, limit: quota.limit, count: quota.count },
+        context: { organization: org, limit, count: outcome.count },
       });
     }
     if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });

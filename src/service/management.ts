@@ -4,6 +4,7 @@ import { ceilingExcess, type CeilingExcess, type GrantCeiling } from '../core/ce
 import { presentRecord, rebaseResources } from '../core/identity.js';
 import { toOrganizationName, toTokenId, type OrganizationName } from '../core/ids.js';
 import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
+import type { RandomSource } from '../core/format.js';
 import type { TokenPolicy } from '../core/policy.js';
 import type { UpdateTokenInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
@@ -22,6 +23,8 @@ export interface ServiceContext {
   readonly organizations: OrganizationDirectory;
   readonly policy: TokenPolicy;
   readonly clock: Clock;
+  /** Where secrets and token ids come from. */
+  readonly random: RandomSource;
   /** `null` without a sink, so the hot path does not even build events nobody reads. */
   readonly emit: ((event: TokenEvent) => void) | null;
 }

@@ -1,11 +1,12 @@
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
-import { freezeRecord, statusOf, type AccessTokenRecord, type TokenStatus } from '../core/token.js';
+import { freezeRecord, statusOf, type AccessTokenRecord, type Resource, type TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from './ports.js';
 
 const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
 /** A memory store holds only records it was handed, so it never has an unreadable row. */
 const NONE: ReadonlyArray<TokenId> = Object.freeze([]);
+const MAX_SHARED_SCOPE_LISTS = 1024;
 
 /**
  * The embedded default {@link TokenStore}: records in memory, indexed by id
@@ -31,6 +32,22 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
   const intern = new Map<string, OrganizationName>();
   const internId = new Map<string, OrganizationId>();
 
+  // One frozen array per distinct scope list, shared by every record holding it (about 1 KB less per stored
+  // token at 5 grants; see docs/performance.md). Kept by the store that keeps records, not in the pure core, and
+  // bounded, so odd lists cannot grow it forever.
+  const scopeLists = new Map<string, ReadonlyArray<string>>();
+  const shareScopes = (resources: ReadonlyArray<Resource>): ReadonlyArray<Resource> =>
+    resources.map((resource) => {
+      // JSON, not a join: a record handed to a store need not come from validation, and no separator is safe then.
+      const key = JSON.stringify(resource.scopes);
+      let list = scopeLists.get(key);
+      if (list === undefined) {
+        list = Object.freeze([...resource.scopes]);
+        if (scopeLists.size < MAX_SHARED_SCOPE_LISTS) scopeLists.set(key, list);
+      }
+      return { ...resource, scopes: list };
+    });
+
   const put = (record: AccessTokenRecord): void => {
     byId.set(record.id, record);
     byHash.set(record.secretHash, record);
@@ -54,7 +71,7 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         organizationId = record.organizationId;
         internId.set(organizationId, organizationId);
       }
-      put(freezeRecord({ ...record, organization, organizationId }));
+      put(freezeRecord({ ...record, organization, organizationId, resources: shareScopes(record.resources) }));
       let ids = idsByOrg.get(organizationId);
       if (ids === undefined) idsByOrg.set(organizationId, (ids = new Set()));
       ids.add(record.id);
@@ -65,7 +82,7 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       const stored = byId.get(record.id);
       if (stored === undefined) return resolved('not-found');
       if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved('conflict');
-      put(freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
+      put(freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt, resources: shareScopes(record.resources) }));
       if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved('replaced');
     },

@@ -1,5 +1,5 @@
 import type { OrganizationProfile } from '../core/access.js';
-import type { AuthenticationDenialCode } from './authenticator.js';
+import type { AuthenticationDenialCode } from '../core/login.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 

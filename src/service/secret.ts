@@ -1,6 +1,6 @@
-import { inspect } from 'node:util';
-
 const REDACTED = '[REDACTED]';
+// util.inspect.custom is this registered symbol (Node, Bun and Deno's Node layer read it): no node:util import needed.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const hidden = new WeakMap<TokenSecret, string>();
 
 /**
@@ -34,7 +34,7 @@ export class TokenSecret {
   }
 
   /** The display prefix only, for `util.inspect` and `console.log`. */
-  [inspect.custom](): string {
+  [INSPECT](): string {
     return `TokenSecret(${this.displayPrefix}…)`;
   }
 }

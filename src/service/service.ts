@@ -4,6 +4,7 @@ import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationD
 import { presentRecord } from '../core/identity.js';
 import type { OrganizationId } from '../core/ids.js';
 import { planUpdate } from '../core/lifecycle.js';
+import type { RandomSource } from '../core/format.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
 import { safeParseUpdateInput } from '../core/schemas.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
@@ -15,6 +16,7 @@ import { createToken, type CreatedToken } from './creation.js';
 import { deleteToken, purgeOrganization, type OrganizationPurge } from './deletion.js';
 import { createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
 import { sha256Hasher } from './hashers.js';
+import { hasPlatformRandom, noPlatformRandom, platformRandom } from './random.js';
 import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext } from './management.js';
 import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
@@ -35,6 +37,14 @@ export interface TokenServiceOptions {
   readonly hasher?: SecretHasher;
   /** Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * Where token secrets and ids come from: a function that fills a
+   * `Uint8Array` from a CSPRNG. Default: the platform's
+   * `crypto.getRandomValues` ({@link platformRandom}); a platform without it
+   * needs this option, or `createTokenService` throws `MISCONFIGURED` naming
+   * `random`. Tests pass one fed by their arbitraries.
+   */
+  readonly random?: RandomSource;
   /** Default: events are dropped. */
   readonly events?: EventSink;
   /** A policy, or options to build one. Default: {@link DEFAULT_POLICY}. */
@@ -199,6 +209,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     : ((options.organizations as OrganizationDirectory | undefined) ?? NO_DIRECTORY);
   const hasher = options.hasher ?? sha256Hasher();
   const clock = checkedClock(options.clock);
+  const random = options.random ?? platformRandom;
+  if (typeof random !== 'function') throw new OatError('MISCONFIGURED', 'random must be a function that fills a Uint8Array', { context: { field: 'random' } });
+  if (options.random === undefined && !hasPlatformRandom()) throw noPlatformRandom();
   const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
   if (!Number.isFinite(lastUsedIntervalMs) || lastUsedIntervalMs < 0) {
     throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });
@@ -223,7 +236,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
             options.onSinkError?.(error, event);
           }
         };
-  const ctx: ServiceContext = { store, organizations, policy, clock, emit };
+  const ctx: ServiceContext = { store, organizations, policy, clock, random, emit };
   const simple = (op: 'deactivate' | 'reactivate') => (actor: Actor, organization: string, id: string) =>
     transition(ctx, actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
 

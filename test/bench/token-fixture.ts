@@ -9,6 +9,7 @@ import {
   createMemoryTokenStore,
   createPolicy,
   createTokenService,
+  platformRandom,
   freezeRecord,
   sha256Hasher,
   tokenLimit,
@@ -70,7 +71,7 @@ export async function buildTokenFixture(count: number): Promise<TokenFixture> {
   const index = new Map<string, AccessTokenRecord>();
   const hasher = sha256Hasher();
   for (let i = 0; i < count; i++) {
-    const token = BENCH_POLICY.format.generate();
+    const token = BENCH_POLICY.format.generate(platformRandom);
     const organization = orgName(Math.floor(i / TOKENS_PER_ORG));
     const secretHash = hasher.hash(token);
     const record = freezeRecord<AccessTokenRecord>({

@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { encodeChecksum, TOKEN_BODY_LENGTH } from '../../src/index.js';
+import { encodeChecksum, platformRandom, TOKEN_BODY_LENGTH } from '../../src/index.js';
 import { measure, measureAsync, printGrid, printTable, printTopic, shuffled, sinkValue, speedup, target, type Measured } from './harness.js';
 import { authLoops, BENCH_POLICY, buildTokenFixture, floorAuthenticate, verifyAndWarm } from './token-fixture.js';
 
@@ -19,7 +19,7 @@ printTopic(
 );
 
 // Malformed tokens: wrong length (short and long), wrong prefix, bad checksum, in equal shares.
-const good = Array.from({ length: 64 }, () => format.generate());
+const good = Array.from({ length: 64 }, () => format.generate(platformRandom));
 const flip = (c: string): string => (c === 'A' ? 'B' : 'A');
 const malformedKinds = {
   'too short': (t: string) => t.slice(0, -1),
@@ -59,7 +59,7 @@ const rotating = (items: ReadonlyArray<string>, check: (t: string) => boolean): 
 const formatRows: Measured[] = [
   await measure('ours: createTokenFormat().generate()', (k) => {
     let n = 0;
-    for (let j = 0; j < k; j++) n += format.generate().length;
+    for (let j = 0; j < k; j++) n += format.generate(platformRandom).length;
     return n;
   }),
   await measure("peer: crypto.randomBytes(32).toString('base64url') (no checksum)", (k) => {
@@ -92,7 +92,7 @@ console.log(`\nBuilt and verified ${STORED.toLocaleString('en-US')} stored token
 const all = authLoops(fixture);
 const hot = authLoops(fixture, 64);
 const org0 = fixture.orgs[0] as string;
-const unknownValid = Array.from({ length: 64 }, () => format.generate());
+const unknownValid = Array.from({ length: 64 }, () => format.generate(platformRandom));
 for (const t of unknownValid) if (floorAuthenticate(fixture.index, org0, t)) throw new Error('an unknown token authenticates');
 let u = 0;
 let m = 0;

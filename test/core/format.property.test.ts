@@ -37,24 +37,72 @@ const validToken = (prefix: string) =>
 
 const formatAndToken = fc.constantFrom(...FORMATS).chain((format) => fc.tuple(fc.constant(format), validToken(format.prefix)));
 
+/** A random source that hands out `pool` round and round: the test's arbitraries are all the randomness there is. */
+const replaying = (pool: ReadonlyArray<number>) => {
+  let next = 0;
+  return (bytes: Uint8Array): void => {
+    for (let j = 0; j < bytes.length; j++) bytes[j] = pool[next++ % pool.length] as number;
+  };
+};
+// Mostly usable bytes (below 248), as a CSPRNG gives: at least half of each pool.
+const pools = fc.array(fc.nat(255), { minLength: 1, maxLength: 120 }).filter((pool) => pool.filter((b) => b < 248).length * 2 >= pool.length);
+
 describe('generated tokens', () => {
   it.each(FORMATS.map((f) => [f.prefix, f] as const))('with prefix %s check OK and have the documented shape', (prefix, format) => {
     expect(format.length).toBe(prefix.length + TOKEN_BODY_LENGTH + TOKEN_CHECKSUM_LENGTH);
-    for (let i = 0; i < 200; i++) {
-      const token = format.generate();
-      expect(token).toHaveLength(prefix.length + 36);
-      expect(token.startsWith(prefix)).toBe(true);
-      expect(token.slice(prefix.length)).toMatch(/^[0-9A-Za-z]{36}$/);
-      expect(token.slice(-TOKEN_CHECKSUM_LENGTH)).toBe(encodeChecksum(crc32(token.slice(0, -TOKEN_CHECKSUM_LENGTH))));
-      expect(format.check(token)).toEqual({ ok: true });
-      expect(format.displayPrefix(token)).toBe(token.slice(0, prefix.length + DISPLAY_BODY_CHARS));
+    fc.assert(
+      fc.property(pools, (pool) => {
+        const token = format.generate(replaying(pool));
+        expect(token).toHaveLength(prefix.length + 36);
+        expect(token.startsWith(prefix)).toBe(true);
+        expect(token.slice(prefix.length)).toMatch(/^[0-9A-Za-z]{36}$/);
+        expect(token.slice(-TOKEN_CHECKSUM_LENGTH)).toBe(encodeChecksum(crc32(token.slice(0, -TOKEN_CHECKSUM_LENGTH))));
+        expect(format.check(token)).toEqual({ ok: true });
+        expect(format.displayPrefix(token)).toBe(token.slice(0, prefix.length + DISPLAY_BODY_CHARS));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('draws the body from the random source alone: each byte below 248 gives the character at byte % 62, in order, and the rest are skipped', () => {
+    fc.assert(
+      fc.property(pools, (pool) => {
+        const stream = Array.from({ length: 16 * 40 }, (_, i) => pool[i % pool.length] as number);
+        const body = stream
+          .filter((b) => b < 248)
+          .slice(0, TOKEN_BODY_LENGTH)
+          .map((b) => BASE62_ALPHABET[b % 62])
+          .join('');
+        expect(oat.generate(replaying(pool))).toBe(`oat_${body}${encodeChecksum(crc32(`oat_${body}`))}`);
+        expect(oat.generate(replaying(pool))).toBe(oat.generate(replaying(pool)));
+      }),
+    );
+  });
+
+  it('wipes the bytes it was handed, and refuses a source that is not a function or never gives a usable byte with MISCONFIGURED naming random', () => {
+    const handed: Uint8Array[] = [];
+    oat.generate((bytes) => {
+      handed.push(bytes);
+      bytes.fill(7);
+    });
+    expect(handed.length).toBeGreaterThan(0);
+    for (const bytes of handed) expect([...bytes].every((b) => b === 0)).toBe(true);
+    const stuck = (bytes: Uint8Array): void => void bytes.fill(255);
+    for (const random of [undefined as never, null as never, 'random' as never, stuck]) {
+      let caught: unknown;
+      try {
+        oat.generate(random);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isOatError(caught) && caught.code === 'MISCONFIGURED' && caught.context['field'] === 'random').toBe(true);
     }
   });
 
   it('uses the default prefix oat_ and accepts dckr_oat_', () => {
     expect(DEFAULT_TOKEN_PREFIX).toBe('oat_');
     expect(oat.prefix).toBe('oat_');
-    expect(dckr.generate()).toMatch(/^dckr_oat_[0-9A-Za-z]{36}$/);
+    expect(dckr.generate(replaying([1, 2, 3]))).toMatch(/^dckr_oat_[0-9A-Za-z]{36}$/);
   });
 
   it('matches the reference construction for any body', () => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveNode, type NodeServerHandle } from '../../src/http/node.js';
 import { createHubApi } from '../../src/hub-api/index.js';
-import { createMemoryTokenStore, createTokenService, type Clock, type TokenEvent, type TokenService } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, platformRandom, type Clock, type TokenEvent, type TokenService } from '../../src/index.js';
 import { createTokenEndpoint } from '../../src/registry/index.js';
 import { makeSelfSigned } from '../registry/keys.js';
 import { createCheckRunner, expectFailure, expectSuccess } from './support/checks.js';
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   const publicPull = await create('acme', alice, [{ path: '*/*/public', scopes: ['scope-image-pull'] }]);
   const revoked = await create('acme', alice, [{ path: 'acme/app', scopes: ['scope-image-push'] }]);
   const globex = await create('globex', { username: 'bob' }, [{ path: 'globex/public', scopes: ['scope-image-push'] }]);
-  const wrongSecret = service.policy.format.generate(); // well formed, never issued
+  const wrongSecret = service.policy.format.generate(platformRandom); // well formed, never issued
   const garbledSecret = `${app.secret.slice(0, -1)}${app.secret.endsWith('A') ? 'B' : 'A'}`; // checksum broken
   runner.secret(wrongSecret);
   runner.secret(garbledSecret);

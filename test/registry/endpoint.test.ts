@@ -1,7 +1,7 @@
 import { importX509, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveNode, type NodeServerHandle } from '../../src/http/node.js';
-import { createMemoryTokenStore, createTokenService, type TokenEvent, type TokenService } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, platformRandom, type TokenEvent, type TokenService } from '../../src/index.js';
 import { createTokenEndpoint, type TokenEndpointHandler, type TokenEndpointOptions } from '../../src/registry/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
 import { conforming, TOKEN_ENDPOINT } from '../support/openapi-contract.js';
@@ -85,7 +85,7 @@ beforeAll(async () => {
   await service.delete(alice, 'acme', ids.deleted as string);
   await create('expired', [{ path: 'acme/app', scopes: ['scope-image-pull'] }], { expires_at: new Date(clock.now() + DAY).toISOString() });
   clock.advance(2 * DAY);
-  secrets.unknown = service.policy.format.generate();
+  secrets.unknown = service.policy.format.generate(platformRandom);
   endpoint = build();
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, isOatError, type AuthenticationResult, type TokenService, type TokenStore } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, isOatError, platformRandom, type AuthenticationResult, type TokenService, type TokenStore } from '../../src/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
 
 const organizations = [
@@ -102,7 +102,7 @@ describe('a failing or hanging last-used write changes no login', () => {
           const reports: unknown[] = [];
           const healthy = await world(createMemoryTokenStore(), expiries);
           const faulty = await world(faultyStore(faults), expiries, (error) => reports.push(error));
-          const unknownSecret = healthy.service.policy.format.generate();
+          const unknownSecret = healthy.service.policy.format.generate(platformRandom);
           const seen = new Map<string, number | null>();
           for (const step of steps) {
             expect(await play(faulty, step, unknownSecret)).toBe(await play(healthy, step, unknownSecret));

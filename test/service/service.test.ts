@@ -5,6 +5,7 @@ import {
   createTokenService,
   fingerprintOf,
   hmacSha256Hasher,
+  platformRandom,
   sha256Hasher,
   type TokenEvent,
   type TokenStore,
@@ -149,7 +150,7 @@ describe('createTokenService', () => {
     expect(await login(other.secret.reveal())).toMatchObject({ ok: false, code: 'INACTIVE' });
     await service.delete(alice, 'acme', other.token.id);
     expect(await login(other.secret.reveal())).toMatchObject({ ok: false, code: 'DELETED' });
-    const unknown = service.policy.format.generate();
+    const unknown = service.policy.format.generate(platformRandom);
     expect(await login(unknown)).toMatchObject({ ok: false, code: 'NOT_FOUND' });
   });
 

@@ -224,7 +224,7 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
       this.secret === 'real'
         ? token.secret
         : this.secret === 'unknown'
-          ? r.service.policy.format.generate()
+          ? r.service.policy.format.generate(r.random)
           : token.secret.slice(0, -1) + (token.secret.endsWith('A') ? 'B' : 'A');
     const name = { same: current, upper: current, other, former, swapped: current }[this.username];
     const username = this.username === 'upper' ? name.toUpperCase() : this.username === 'swapped' ? secret : name;

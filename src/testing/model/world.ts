@@ -1,4 +1,5 @@
 import type { Actor, OrganizationProfile } from '../../core/access.js';
+import type { RandomSource } from '../../core/format.js';
 import type { TokenState, TokenStatus } from '../../core/token.js';
 import { isOatError, type OatErrorCode } from '../../errors.js';
 import type { TokenEvent, TokenStore } from '../../service/ports.js';
@@ -78,6 +79,8 @@ export interface ServiceReal {
   readonly errors: unknown[];
   /** Counts an outcome, so a run can show which paths it exercised. */
   readonly tally: (outcome: string) => void;
+  /** The service's `random` option: bytes drawn from the run's arbitraries, so a failing run replays with its secrets. */
+  readonly random: RandomSource;
 }
 
 export const DAY = 24 * 3600 * 1000;
