@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { OatError, isOatError } from './errors.js';
+export { OAT_ERROR_CODES, OatError, isOatError } from './errors.js';
 export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';
 
 export { isTokenId, toOrganizationId, toOrganizationName, toTokenId } from './core/ids.js';
@@ -18,7 +18,8 @@ export { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, createScopeCatalo
 export type { ResourceKind, ScopeCatalog, ScopeDefinition } from './core/scopes.js';
 
 export { authorize, authorizeOrganization, checkStoredResources, compileGrants, validateResources } from './core/grants.js';
-export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, GrantPolicy, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
+export { AUTHORIZATION_DENIAL_CODES } from './core/grants.js';
+export type { AuthorizationDecision, AuthorizationDenialCode, CompiledGrants, GrantPolicy, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
 
 export {
   planUpdate,
@@ -27,6 +28,7 @@ export {
   LIFECYCLE_OPERATIONS,
   LIFECYCLE_PRESETS,
   SEED_LIFECYCLE,
+  TRANSITION_DENIAL_CODES,
   decideTransition,
 } from './core/lifecycle.js';
 export type {
@@ -34,20 +36,21 @@ export type {
   LifecyclePolicy,
   LifecyclePresetName,
   TransitionDecision,
+  TransitionDenialCode,
   TransitionRule,
   TransitionSource,
   TransitionTable,
   UpdatePlan,
 } from './core/lifecycle.js';
 
-export { DOCKER_HUB_PLANS, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';
-export type { PlanLimits, PlanTable, QuotaDecision } from './core/quota.js';
+export { DOCKER_HUB_PLANS, QUOTA_DENIAL_CODES, countTowardQuota, evaluateQuota, isPlanEligible, tokenLimit } from './core/quota.js';
+export type { PlanLimits, PlanTable, QuotaDecision, QuotaDenialCode } from './core/quota.js';
 
-export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
+export { INCOMPATIBILITY_CODES, MANAGE_TOKENS_DENIAL_CODES, MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
 export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';
 export type { CeilingExcess, GrantCeiling } from './core/ceiling.js';
 export { MAX_TOKEN_LIFETIME_DAYS, MIN_TOKEN_LIFETIME_DAYS, isLifetimeExceeded, isTokenLifetimeDays, tokenLifetimeCap } from './core/lifetime.js';
-export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
+export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManageTokensDenialCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
 
 export {
   BASE62_ALPHABET,
@@ -63,7 +66,7 @@ export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/f
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
-export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
+export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
 
 export { DEFAULT_POLICY, createPolicy } from './core/policy.js';

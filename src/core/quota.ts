@@ -27,10 +27,16 @@ export function isPlanEligible(plans: PlanTable, plan: string): boolean {
   return tokenLimit(plans, plan) > 0;
 }
 
+/** Every reason {@link evaluateQuota} refuses one more token. */
+export const QUOTA_DENIAL_CODES = Object.freeze(['PLAN_NOT_ELIGIBLE', 'QUOTA_EXCEEDED'] as const);
+
+/** Why one more token does not fit: the plan has none, or the organization holds its limit. */
+export type QuotaDenialCode = (typeof QUOTA_DENIAL_CODES)[number];
+
 /** The outcome of {@link evaluateQuota}. */
 export type QuotaDecision =
   | { readonly allowed: true; readonly limit: number; readonly count: number }
-  | { readonly allowed: false; readonly code: 'PLAN_NOT_ELIGIBLE' | 'QUOTA_EXCEEDED'; readonly limit: number; readonly count: number };
+  | { readonly allowed: false; readonly code: QuotaDenialCode; readonly limit: number; readonly count: number };
 
 /**
  * Decides whether one more token fits. `count` is every non-deleted token of

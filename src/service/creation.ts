@@ -31,7 +31,7 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
   const now = clock.now();
   const compatible = checkCompatibility(profile);
   if (!compatible.allowed) {
-    throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
+    throw new OatError('ORG_INCOMPATIBLE', compatible.message, { context: { organization: org, incompatibility: compatible.code } });
   }
   const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
   if (!parsed.ok) throw parsed.error;

@@ -86,7 +86,7 @@ export async function manage(ctx: ServiceContext, actor: unknown, organization: 
   if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
   if (!profileNamed(profile, org)) throw misnamedProfile(org);
   const decision = canManageTokens(actor as Actor, profile, ctx.policy.catalog);
-  if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
+  if (!decision.allowed) throw new OatError('FORBIDDEN', decision.message, { context: { organization: org, actor: username, code: decision.code } });
   return { org, profile, username, ceiling: decision.ceiling };
 }
 
@@ -142,7 +142,7 @@ export async function transition(
     const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
     if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
       throw new OatError('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
-        context: { organization: org, tokenId: current.id, operation: refused, rule: 'stored-grants-invalid' },
+        context: { organization: org, tokenId: current.id, operation: refused, code: 'STORED_GRANTS_INVALID' },
       });
     }
     if (changes.resources !== undefined && changed.includes('resources')) {
@@ -156,8 +156,8 @@ export async function transition(
     for (const op of ops) {
       const decision = decideTransition(policy.lifecycle, view, op, now);
       if (!decision.allowed) {
-        throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.rule})`, {
-          context: { organization: org, tokenId: current.id, operation: op, from: decision.from, rule: decision.rule },
+        throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.code})`, {
+          context: { organization: org, tokenId: current.id, operation: op, from: decision.from, code: decision.code },
         });
       }
       state = decision.to;
