@@ -100,7 +100,7 @@ async function readJson(request: Request): Promise<unknown> {
   const read = await readRequestBody(request, MAX_HUB_BODY_BYTES);
   if (!read.ok) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.bytes)) as unknown;
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.value)) as unknown;
   } catch {
     throw new Refusal(validationResponse([{ path: BODY_FIELD, message: 'must be valid JSON' }], 'Malformed JSON body'));
   }

@@ -111,7 +111,7 @@ function refuseFormUnread(request: Request): Response | null {
 async function readForm(request: Request): Promise<TokenRequest | Response> {
   const read = await readRequestBody(request, MAX_FORM_BYTES);
   if (!read.ok) return formTooLarge();
-  const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
+  const form = new URLSearchParams(new TextDecoder().decode(read.value));
   if (form.get('grant_type') !== 'password') {
     return registryError(400, 'UNSUPPORTED', 'Only grant_type=password is supported');
   }
