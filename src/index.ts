@@ -80,6 +80,7 @@ export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, Token
 export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
+export { INSERT_DENIAL_CODES, REPLACE_DENIAL_CODES } from './service/ports.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';
 export { systemClock } from './service/clock.js';
@@ -88,10 +89,12 @@ export { TokenSecret } from './service/secret.js';
 export type {
   Clock,
   EventSink,
+  InsertDenialCode,
   InsertOutcome,
   ListQuery,
   ManagementAction,
   OrganizationDirectory,
+  ReplaceDenialCode,
   ReplaceOutcome,
   SecretHasher,
   TokenEvent,

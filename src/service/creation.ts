@@ -11,6 +11,7 @@ import { guard } from './authenticator.js';
 import { fingerprintOf } from './hashers.js';
 import { manage, MAX_ATTEMPTS, STORE_FAILED, withinCeiling, type ServiceContext } from './management.js';
 import type { SecretHasher } from './ports.js';
+import { checkInsertOutcome } from './store-outcomes.js';
 import { TokenSecret } from './secret.js';
 
 /** What creation returns: the stored record and, this once, the secret. */
@@ -61,12 +62,12 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       displayPrefix: policy.format.displayPrefix(plaintext),
       version: 1,
     });
-    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit));
-    if (outcome.inserted) {
+    const outcome = checkInsertOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)));
+    if (outcome.ok) {
       emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
       return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
     }
-    if (outcome.reason === 'QUOTA_EXCEEDED') {
+    if (outcome.code === 'QUOTA_EXCEEDED') {
       const quota = evaluateQuota(policy.plans, profile.plan, outcome.count);
       throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
         context: { organization: org, limit: quota.limit, count: quota.count },

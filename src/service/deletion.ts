@@ -4,6 +4,7 @@ import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import { guard } from './authenticator.js';
 import { fingerprintOf } from './hashers.js';
+import { checkReplaceOutcome } from './store-outcomes.js';
 import { handOut, invalid, manage, MAX_ATTEMPTS, STORE_FAILED, transition, type ServiceContext } from './management.js';
 
 /** What `TokenService.purgeOrganization` did. Frozen. */
@@ -65,8 +66,8 @@ export async function purgeOrganization(ctx: ServiceContext, organizationId: str
     let progressed = false;
     for (const record of page.items) {
       const next = freezeRecord({ ...handOut(record), state: 'deleted' as const, updatedAt: now, version: record.version + 1 });
-      const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version));
-      if (outcome !== 'replaced') continue;
+      const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version)));
+      if (!outcome.ok) continue;
       deleted++;
       progressed = true;
       emit?.({ type: 'access_token.delete', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: PURGE_ACTOR });

@@ -12,6 +12,7 @@ import { guard } from './authenticator.js';
 import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
 import { fingerprintOf } from './hashers.js';
 import type { Clock, ManagementAction, OrganizationDirectory, TokenEvent, TokenStore } from './ports.js';
+import { checkReplaceOutcome } from './store-outcomes.js';
 
 /**
  * What the service's operations share: its ports and policy, set up once by
@@ -174,8 +175,8 @@ export async function transition(
       updatedAt: now,
       version: stored.version + 1,
     });
-    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version));
-    if (outcome === 'replaced') {
+    const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version)));
+    if (outcome.ok) {
       for (const op of ops) {
         emit?.({
           type: EVENT_OF[op],
