@@ -77,6 +77,8 @@ export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateT
 
 export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
+export { MANAGEMENT_DENIAL_CODES } from './service/outcomes.js';
+export type { ManagementDenial, ManagementDenialCode, ManagementResult } from './service/outcomes.js';
 export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';

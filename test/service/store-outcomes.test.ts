@@ -30,6 +30,8 @@ describe('an outcome a store resolves to that is not { ok, code }', () => {
     const { store } = legacyStore('insertWithinQuota', answer);
     const service = createTokenService({ store, clock: createFakeClock(), organizations });
     await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota' } });
+    // A fault, never a refusal: the non-throwing form rejects with it too.
+    await expect(service.safeCreate(alice, 'acme', input)).rejects.toMatchObject({ code: 'STORE_FAILURE' });
   });
 
   it.each([
@@ -43,5 +45,6 @@ describe('an outcome a store resolves to that is not { ok, code }', () => {
     await expect(service.deactivate(alice, 'acme', token.id)).rejects.toMatchObject({ code: 'STORE_FAILURE', context: { operation: 'replace' } });
     // Read as a conflict, the applied write would have been retried: one attempt, one version.
     expect((await base.findById(token.id))?.version).toBe(2);
+    await expect(service.safeDelete(alice, 'acme', token.id)).rejects.toMatchObject({ code: 'STORE_FAILURE' });
   });
 });
