@@ -1,21 +1,28 @@
 import { redactSecrets, scrubFieldMessage, scrubPath } from './redact.js';
 
 /**
+ * Every code an {@link OatError} can carry, in a fixed order; {@link OatErrorCode}
+ * is derived from it, so a switch over the list is exhaustive.
+ */
+export const OAT_ERROR_CODES = Object.freeze([
+  'VALIDATION_FAILED',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'PLAN_NOT_ELIGIBLE',
+  'QUOTA_EXCEEDED',
+  'ORG_INCOMPATIBLE',
+  'TRANSITION_DENIED',
+  'CONFLICT',
+  'MISCONFIGURED',
+  'STORE_FAILURE',
+  'DIRECTORY_FAILURE',
+] as const);
+
+/**
  * Stable codes carried by {@link OatError}. A caller may switch on them; they
  * never change meaning between releases.
  */
-export type OatErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'PLAN_NOT_ELIGIBLE'
-  | 'QUOTA_EXCEEDED'
-  | 'ORG_INCOMPATIBLE'
-  | 'TRANSITION_DENIED'
-  | 'CONFLICT'
-  | 'MISCONFIGURED'
-  | 'STORE_FAILURE'
-  | 'DIRECTORY_FAILURE';
+export type OatErrorCode = (typeof OAT_ERROR_CODES)[number];
 
 /** One offending field of a rejected input: a dotted path and why it was rejected. */
 export interface FieldIssue {
@@ -40,7 +47,7 @@ export interface OatErrorOptions {
  * same redaction as messages, since a caller's organization or id argument
  * lands here verbatim when it is refused.
  */
-function scrubContext(context: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+export function scrubContext(context: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context ?? {})) {
     out[key] = typeof value === 'string' ? redactSecrets(value) : Array.isArray(value) ? Object.freeze(value.map((v: unknown) => (typeof v === 'string' ? redactSecrets(v) : v))) : value;

@@ -6,7 +6,7 @@
  * @packageDocumentation
  * @module org-access-tokens
  */
-export { OatError, isOatError } from './errors.js';
+export { OAT_ERROR_CODES, OatError, isOatError } from './errors.js';
 export type { FieldIssue, OatErrorCode, OatErrorOptions } from './errors.js';
 
 export { isTokenId, toOrganizationId, toOrganizationName, toTokenId } from './core/ids.js';
@@ -19,7 +19,8 @@ export { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, createScopeCatalo
 export type { ResourceKind, ScopeCatalog, ScopeDefinition } from './core/scopes.js';
 
 export { authorize, authorizeOrganization, checkStoredResources, compileGrants, validateResources } from './core/grants.js';
-export type { AuthorizationDecision, AuthorizationDenial, CompiledGrants, GrantPolicy, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
+export { AUTHORIZATION_DENIAL_CODES } from './core/grants.js';
+export type { AuthorizationDecision, AuthorizationDenialCode, CompiledGrants, GrantPolicy, RawResource, RepositoryRequest, ResourceRules } from './core/grants.js';
 
 export {
   planUpdate,
@@ -28,6 +29,7 @@ export {
   LIFECYCLE_OPERATIONS,
   LIFECYCLE_PRESETS,
   SEED_LIFECYCLE,
+  TRANSITION_DENIAL_CODES,
   decideTransition,
 } from './core/lifecycle.js';
 export type {
@@ -35,6 +37,7 @@ export type {
   LifecyclePolicy,
   LifecyclePresetName,
   TransitionDecision,
+  TransitionDenialCode,
   TransitionRule,
   TransitionSource,
   TransitionTable,
@@ -44,11 +47,11 @@ export type {
 export { DOCKER_HUB_PLANS, countTowardQuota, isPlanEligible, tokenLimit } from './core/quota.js';
 export type { PlanLimits, PlanTable } from './core/quota.js';
 
-export { MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
+export { INCOMPATIBILITY_CODES, MANAGE_TOKENS_DENIAL_CODES, MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
 export { UNLIMITED_CEILING, ceilingExcess, checkCeiling, defaultManagerCeiling } from './core/ceiling.js';
 export type { CeilingExcess, GrantCeiling } from './core/ceiling.js';
 export { MAX_TOKEN_LIFETIME_DAYS, MIN_TOKEN_LIFETIME_DAYS, isLifetimeExceeded, isTokenLifetimeDays, tokenLifetimeCap } from './core/lifetime.js';
-export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
+export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManageTokensDenialCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
 
 export {
   BASE62_ALPHABET,
@@ -67,7 +70,7 @@ export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 export { AUTHENTICATION_DENIAL_CODES, LOGIN_DENIAL_CODES, decideLogin, loginExpiry } from './core/login.js';
 export type { AuthenticationDenialCode, LastUsedTouch, LoginDecision, LoginDenialCode, LoginRules, LoginToken } from './core/login.js';
 
-export { checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
+export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
 
 export { DEFAULT_POLICY, createPolicy } from './core/policy.js';
@@ -78,9 +81,12 @@ export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateT
 
 export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
+export { MANAGEMENT_DENIAL_CODES } from './service/outcomes.js';
+export type { ManagementDenial, ManagementDenialCode, ManagementResult } from './service/outcomes.js';
 export type { AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
+export { INSERT_DENIAL_CODES, REPLACE_DENIAL_CODES } from './service/ports.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';
 export { systemClock } from './service/clock.js';
@@ -90,10 +96,12 @@ export { TokenSecret } from './service/secret.js';
 export type {
   Clock,
   EventSink,
+  InsertDenialCode,
   InsertOutcome,
   ListQuery,
   ManagementAction,
   OrganizationDirectory,
+  ReplaceDenialCode,
   ReplaceOutcome,
   SecretHasher,
   TokenEvent,

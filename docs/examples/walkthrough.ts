@@ -60,7 +60,7 @@ step('3. Pull and push decisions for the CI token');
 if (login.ok) {
   const ask = (repository: string, action: string, visibility: 'public' | 'private' = 'private') => {
     const decision = service.authorize(login.principal, { repository, visibility }, action);
-    console.log(`${action.padEnd(4)} ${repository.padEnd(18)} ${visibility.padEnd(7)} -> ${decision.allowed ? 'allowed' : `denied (${decision.reason})`}`);
+    console.log(`${action.padEnd(4)} ${repository.padEnd(18)} ${visibility.padEnd(7)} -> ${decision.allowed ? 'allowed' : `denied (${decision.code})`}`);
   };
   ask('acme/app', 'push');
   ask('acme/app', 'pull');

@@ -74,10 +74,16 @@ export interface Actor {
 /** Why an actor may manage an organization's tokens. */
 export type ManagerRole = 'organization-owner' | 'company-owner' | 'token-manager';
 
-/** The outcome of {@link canManageTokens}. */
+/** Why {@link canManageTokens} refuses; a closed list, so a switch over it is exhaustive. */
+export const MANAGE_TOKENS_DENIAL_CODES = Object.freeze(['NOT_A_MANAGER'] as const);
+
+/** Why {@link canManageTokens} refuses. */
+export type ManageTokensDenialCode = (typeof MANAGE_TOKENS_DENIAL_CODES)[number];
+
+/** The outcome of {@link canManageTokens}: the role and ceiling, or a code and a sentence for humans. */
 export type ManagementDecision =
   | { readonly allowed: true; readonly via: ManagerRole; readonly ceiling: GrantCeiling }
-  | { readonly allowed: false; readonly code: 'NOT_A_MANAGER'; readonly reason: string };
+  | { readonly allowed: false; readonly code: ManageTokensDenialCode; readonly message: string };
 
 const includesName = (names: ReadonlyArray<string>, username: string): boolean => {
   const folded = foldAsciiCase(username);
@@ -117,7 +123,7 @@ export function canManageTokens(actor: Actor, organization: OrganizationProfile,
   return {
     allowed: false,
     code: 'NOT_A_MANAGER',
-    reason: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}" there`,
+    message: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}" there`,
   };
 }
 
@@ -129,11 +135,14 @@ export interface ClientContext {
   readonly userAgent?: string;
 }
 
-/** Why an organization or client cannot use organization tokens. */
-export type IncompatibilityCode = 'IMAGE_ACCESS_MANAGEMENT' | 'REGISTRY_ACCESS_MANAGEMENT' | 'DOCKER_DESKTOP';
+/** Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks them. */
+export const INCOMPATIBILITY_CODES = Object.freeze(['IMAGE_ACCESS_MANAGEMENT', 'REGISTRY_ACCESS_MANAGEMENT', 'DOCKER_DESKTOP'] as const);
 
-/** The outcome of {@link checkCompatibility}. */
-export type CompatibilityDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: IncompatibilityCode; readonly reason: string };
+/** Why an organization or client cannot use organization tokens. */
+export type IncompatibilityCode = (typeof INCOMPATIBILITY_CODES)[number];
+
+/** The outcome of {@link checkCompatibility}: allowed, or a code and a sentence for humans. */
+export type CompatibilityDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: IncompatibilityCode; readonly message: string };
 
 const COMPATIBLE: CompatibilityDecision = Object.freeze({ allowed: true });
 
@@ -144,13 +153,13 @@ const COMPATIBLE: CompatibilityDecision = Object.freeze({ allowed: true });
  */
 export function checkCompatibility(organization: OrganizationProfile, client: ClientContext = {}): CompatibilityDecision {
   if (organization.imageAccessManagement === true) {
-    return { allowed: false, code: 'IMAGE_ACCESS_MANAGEMENT', reason: 'organization access tokens cannot be used while Image Access Management is enforced' };
+    return { allowed: false, code: 'IMAGE_ACCESS_MANAGEMENT', message: 'organization access tokens cannot be used while Image Access Management is enforced' };
   }
   if (organization.registryAccessManagement === true) {
-    return { allowed: false, code: 'REGISTRY_ACCESS_MANAGEMENT', reason: 'organization access tokens cannot be used while Registry Access Management is enforced' };
+    return { allowed: false, code: 'REGISTRY_ACCESS_MANAGEMENT', message: 'organization access tokens cannot be used while Registry Access Management is enforced' };
   }
   if (client.kind === 'docker-desktop') {
-    return { allowed: false, code: 'DOCKER_DESKTOP', reason: 'organization access tokens are incompatible with Docker Desktop' };
+    return { allowed: false, code: 'DOCKER_DESKTOP', message: 'organization access tokens are incompatible with Docker Desktop' };
   }
   return COMPATIBLE;
 }

@@ -306,14 +306,21 @@ export interface RepositoryRequest {
   readonly visibility?: 'public' | 'private';
 }
 
-/** Why an authorization was denied. */
-export type AuthorizationDenial = 'INVALID_REQUEST' | 'UNKNOWN_SCOPE' | 'NO_MATCHING_GRANT' | 'SCOPE_NOT_GRANTED';
+/** Every reason {@link authorize} and {@link authorizeOrganization} deny; a closed list, so a switch over it is exhaustive. */
+export const AUTHORIZATION_DENIAL_CODES = Object.freeze(['INVALID_REQUEST', 'UNKNOWN_SCOPE', 'NO_MATCHING_GRANT', 'SCOPE_NOT_GRANTED'] as const);
 
-/** The decision of {@link authorize}: allow, or deny with a reason. Shared frozen objects: compare by `allowed`. */
-export type AuthorizationDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: AuthorizationDenial };
+/** Why an authorization was denied. */
+export type AuthorizationDenialCode = (typeof AUTHORIZATION_DENIAL_CODES)[number];
+
+/**
+ * The decision of {@link authorize}: allow, or deny with a code. No message:
+ * it is the hot path, and the code says it all. Shared frozen objects:
+ * compare by `allowed`.
+ */
+export type AuthorizationDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: AuthorizationDenialCode };
 
 const ALLOW: AuthorizationDecision = Object.freeze({ allowed: true });
-const deny = (reason: AuthorizationDenial): AuthorizationDecision => Object.freeze({ allowed: false, reason });
+const deny = (code: AuthorizationDenialCode): AuthorizationDecision => Object.freeze({ allowed: false, code });
 const INVALID_REQUEST = deny('INVALID_REQUEST');
 const UNKNOWN_SCOPE = deny('UNKNOWN_SCOPE');
 const NO_MATCHING_GRANT = deny('NO_MATCHING_GRANT');

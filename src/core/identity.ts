@@ -2,8 +2,15 @@ import type { OrganizationProfile } from './access.js';
 import type { OrganizationName } from './ids.js';
 import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type Resource } from './token.js';
 
+/**
+ * Every reason {@link checkOwnership} denies. Both are about one question
+ * (does this token belong to the organization the name resolves to?), so
+ * they share one list: nobody holds the name, or someone else does.
+ */
+export const OWNERSHIP_DENIAL_CODES = Object.freeze(['ORGANIZATION_UNKNOWN', 'ORG_MISMATCH'] as const);
+
 /** Why a token does not belong to the organization a login or request named. */
-export type OwnershipDenialCode = 'ORGANIZATION_UNKNOWN' | 'ORG_MISMATCH';
+export type OwnershipDenialCode = (typeof OWNERSHIP_DENIAL_CODES)[number];
 
 /** The outcome of {@link checkOwnership}. */
 export type OwnershipDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: OwnershipDenialCode };

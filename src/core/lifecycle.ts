@@ -17,28 +17,55 @@ export const LIFECYCLE_OPERATIONS: ReadonlyArray<LifecycleOperation> = Object.fr
 /** The status a transition starts from: `none` for a token that does not exist yet. */
 export type TransitionSource = TokenStatus | 'none';
 
-/** One cell of a transition table: the state the operation leads to, or the rule that forbids it. */
-export type TransitionRule = { readonly to: TokenState } | { readonly deny: string };
+/**
+ * Every code with which the built-in lifecycles deny an operation. A custom
+ * lifecycle may use these and codes of its own (UPPER_SNAKE, checked by
+ * {@link checkLifecyclePolicy}); it names them in its type parameter, so a
+ * switch over its decisions stays exhaustive.
+ */
+export const TRANSITION_DENIAL_CODES = Object.freeze([
+  'TOKEN_NOT_FOUND',
+  'TOKEN_ALREADY_EXISTS',
+  'ALREADY_ACTIVE',
+  'ALREADY_INACTIVE',
+  'INACTIVE_IS_DELETE_ONLY',
+  'EXPIRED_IS_DELETE_ONLY',
+  'DELETED_IS_FINAL',
+  'DEACTIVATE_BEFORE_DELETE',
+] as const);
+
+/** Why a built-in lifecycle denies an operation. */
+export type TransitionDenialCode = (typeof TRANSITION_DENIAL_CODES)[number];
+
+/**
+ * One cell of a transition table: the state the operation leads to, or the
+ * code of the rule that forbids it. `Code` is the table's closed list of
+ * denial codes: {@link TransitionDenialCode} for the presets, wider for a
+ * custom table (`LifecyclePolicy<TransitionDenialCode | 'GRANTS_ARE_FROZEN'>`).
+ */
+export type TransitionRule<Code extends string = TransitionDenialCode> = { readonly to: TokenState } | { readonly deny: Code };
 
 /** A full transition table: for each source status, what each operation does. */
-export type TransitionTable = Readonly<Record<TransitionSource, Readonly<Record<LifecycleOperation, TransitionRule>>>>;
+export type TransitionTable<Code extends string = TransitionDenialCode> = Readonly<
+  Record<TransitionSource, Readonly<Record<LifecycleOperation, TransitionRule<Code>>>>
+>;
 
-/** A named lifecycle policy. */
-export interface LifecyclePolicy {
+/** A named lifecycle policy whose denials carry codes from `Code`. */
+export interface LifecyclePolicy<Code extends string = TransitionDenialCode> {
   readonly name: string;
-  readonly table: TransitionTable;
+  readonly table: TransitionTable<Code>;
 }
 
 /** The names of the built-in lifecycle presets. */
 export type LifecyclePresetName = 'seed' | 'docker-hub-current' | 'deactivate-before-delete';
 
-/** The outcome of {@link decideTransition}: the next state, or the rule that denied it. */
-export type TransitionDecision =
+/** The outcome of {@link decideTransition}: the next state, or the code of the rule that denied it. */
+export type TransitionDecision<Code extends string = TransitionDenialCode> =
   | { readonly allowed: true; readonly from: TransitionSource; readonly to: TokenState }
-  | { readonly allowed: false; readonly from: TransitionSource; readonly operation: LifecycleOperation; readonly rule: string };
+  | { readonly allowed: false; readonly code: Code; readonly from: TransitionSource; readonly operation: LifecycleOperation };
 
 const to = (state: TokenState): TransitionRule => ({ to: state });
-const deny = (rule: string): TransitionRule => ({ deny: rule });
+const deny = (code: TransitionDenialCode): TransitionRule => ({ deny: code });
 
 const row = (
   create: TransitionRule,
@@ -48,12 +75,12 @@ const row = (
   del: TransitionRule,
 ): Record<LifecycleOperation, TransitionRule> => ({ create, update, deactivate, reactivate, delete: del });
 
-const EXISTS = deny('token-already-exists');
-const NONE = row(to('active'), deny('token-not-found'), deny('token-not-found'), deny('token-not-found'), deny('token-not-found'));
-const DELETED = row(EXISTS, deny('deleted-is-final'), deny('deleted-is-final'), deny('deleted-is-final'), deny('deleted-is-final'));
-const EXPIRED = row(EXISTS, deny('expired-is-delete-only'), deny('expired-is-delete-only'), deny('expired-is-delete-only'), to('deleted'));
+const EXISTS = deny('TOKEN_ALREADY_EXISTS');
+const NONE = row(to('active'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'));
+const DELETED = row(EXISTS, deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'));
+const EXPIRED = row(EXISTS, deny('EXPIRED_IS_DELETE_ONLY'), deny('EXPIRED_IS_DELETE_ONLY'), deny('EXPIRED_IS_DELETE_ONLY'), to('deleted'));
 
-function freezeTable(table: Record<TransitionSource, Record<LifecycleOperation, TransitionRule>>): TransitionTable {
+function freezeTable<Code extends string>(table: Record<TransitionSource, Record<LifecycleOperation, TransitionRule<Code>>>): TransitionTable<Code> {
   for (const source of Object.values(table)) {
     for (const cell of Object.values(source)) Object.freeze(cell);
     Object.freeze(source);
@@ -70,8 +97,8 @@ export const SEED_LIFECYCLE: LifecyclePolicy = Object.freeze({
   name: 'seed',
   table: freezeTable({
     none: NONE,
-    active: row(EXISTS, to('active'), to('inactive'), deny('already-active'), to('deleted')),
-    inactive: row(EXISTS, deny('inactive-is-delete-only'), deny('inactive-is-delete-only'), deny('inactive-is-delete-only'), to('deleted')),
+    active: row(EXISTS, to('active'), to('inactive'), deny('ALREADY_ACTIVE'), to('deleted')),
+    inactive: row(EXISTS, deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), to('deleted')),
     expired: EXPIRED,
     deleted: DELETED,
   }),
@@ -82,8 +109,8 @@ export const DOCKER_HUB_CURRENT_LIFECYCLE: LifecyclePolicy = Object.freeze({
   name: 'docker-hub-current',
   table: freezeTable({
     none: NONE,
-    active: row(EXISTS, to('active'), to('inactive'), deny('already-active'), to('deleted')),
-    inactive: row(EXISTS, to('inactive'), deny('already-inactive'), to('active'), to('deleted')),
+    active: row(EXISTS, to('active'), to('inactive'), deny('ALREADY_ACTIVE'), to('deleted')),
+    inactive: row(EXISTS, to('inactive'), deny('ALREADY_INACTIVE'), to('active'), to('deleted')),
     expired: EXPIRED,
     deleted: DELETED,
   }),
@@ -97,8 +124,8 @@ export const DEACTIVATE_BEFORE_DELETE_LIFECYCLE: LifecyclePolicy = Object.freeze
   name: 'deactivate-before-delete',
   table: freezeTable({
     none: NONE,
-    active: row(EXISTS, to('active'), to('inactive'), deny('already-active'), deny('deactivate-before-delete')),
-    inactive: row(EXISTS, deny('inactive-is-delete-only'), deny('inactive-is-delete-only'), deny('inactive-is-delete-only'), to('deleted')),
+    active: row(EXISTS, to('active'), to('inactive'), deny('ALREADY_ACTIVE'), deny('DEACTIVATE_BEFORE_DELETE')),
+    inactive: row(EXISTS, deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), to('deleted')),
     expired: EXPIRED,
     deleted: DELETED,
   }),
@@ -112,31 +139,33 @@ export const LIFECYCLE_PRESETS: Readonly<Record<LifecyclePresetName, LifecyclePo
 });
 
 const SOURCES: ReadonlyArray<TransitionSource> = ['none', 'active', 'inactive', 'expired', 'deleted'];
+// UPPER_SNAKE, like every code of the library: a host's switch reads the same whichever table denied.
+const DENIAL_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 
 /**
  * Checks a custom lifecycle policy and returns a frozen copy of it. Throws
  * `MISCONFIGURED` unless every source has a cell for every operation, each
- * cell is `{ to: <stored state> }` or `{ deny: <non-empty rule> }`, `create`
+ * cell is `{ to: <stored state> }` or `{ deny: <UPPER_SNAKE code> }`, `create`
  * on no token leads to `active` (tokens are always created active), and no
  * operation leads out of `deleted` (deleted tokens no longer count toward
  * quota, so leaving `deleted` would bypass it).
  */
-export function checkLifecyclePolicy(policy: LifecyclePolicy): LifecyclePolicy {
+export function checkLifecyclePolicy<Code extends string>(policy: LifecyclePolicy<Code>): LifecyclePolicy<Code> {
   const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { field: 'lifecycle' } });
   const table = (policy as { table?: unknown }).table;
   if (typeof table !== 'object' || table === null) throw misconfigured('A lifecycle policy needs a transition table');
-  const copy = {} as Record<TransitionSource, Record<LifecycleOperation, TransitionRule>>;
+  const copy = {} as Record<TransitionSource, Record<LifecycleOperation, TransitionRule<Code>>>;
   for (const source of SOURCES) {
     const cells: unknown = (table as Record<string, unknown>)[source];
     if (typeof cells !== 'object' || cells === null) throw misconfigured(`Lifecycle table has no row for "${source}"`);
-    const out = {} as Record<LifecycleOperation, TransitionRule>;
+    const out = {} as Record<LifecycleOperation, TransitionRule<Code>>;
     for (const operation of LIFECYCLE_OPERATIONS) {
       const rule: unknown = (cells as Record<string, unknown>)[operation];
       // Each field read once: a getter cannot pass the check with one value and be copied with another.
       const { to, deny } = typeof rule === 'object' && rule !== null ? (rule as { to?: unknown; deny?: unknown }) : {};
       if (typeof to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(to)) out[operation] = { to: to as TokenState };
-      else if (typeof deny === 'string' && deny.length > 0) out[operation] = { deny };
-      else throw misconfigured(`Lifecycle cell ${source}.${operation} must be { to: state } or { deny: rule }`);
+      else if (typeof deny === 'string' && DENIAL_CODE.test(deny)) out[operation] = { deny: deny as Code };
+      else throw misconfigured(`Lifecycle cell ${source}.${operation} must be { to: state } or { deny: UPPER_SNAKE_CODE }`);
     }
     copy[source] = out;
   }
@@ -149,23 +178,24 @@ export function checkLifecyclePolicy(policy: LifecyclePolicy): LifecyclePolicy {
 
 /**
  * Decides an operation on a token (or on no token, for `create`) at `now`,
- * under a lifecycle policy. Pure: the caller applies the outcome.
+ * under a lifecycle policy. Pure: the caller applies the outcome. A denial
+ * carries the code of the table's cell, typed by the policy's `Code`.
  *
  * @example
  * ```ts
  * const decision = decideTransition(SEED_LIFECYCLE, token, 'reactivate', now);
- * if (!decision.allowed) console.log(decision.rule); // 'inactive-is-delete-only'
+ * if (!decision.allowed) console.log(decision.code); // 'INACTIVE_IS_DELETE_ONLY'
  * ```
  */
-export function decideTransition(
-  policy: LifecyclePolicy,
+export function decideTransition<Code extends string = TransitionDenialCode>(
+  policy: LifecyclePolicy<Code>,
   token: Pick<AccessTokenRecord, 'state' | 'expiresAt'> | null,
   operation: LifecycleOperation,
   now: EpochMillis,
-): TransitionDecision {
+): TransitionDecision<Code> {
   const from: TransitionSource = token === null ? 'none' : statusOf(token, now);
   const rule = policy.table[from][operation];
-  return 'to' in rule ? { allowed: true, from, to: rule.to } : { allowed: false, from, operation, rule: rule.deny };
+  return 'to' in rule ? { allowed: true, from, to: rule.to } : { allowed: false, code: rule.deny, from, operation };
 }
 
 /** The grants as a comparable key: the same grants in another order are the same grants. */

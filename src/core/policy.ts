@@ -16,7 +16,8 @@ const DURATION_UNITS: ReadonlyArray<string> = ['years', 'months', 'weeks', 'days
  * number of concurrent requests.
  */
 export interface TokenPolicy {
-  readonly lifecycle: LifecyclePolicy;
+  /** The lifecycle table; a custom one may deny with codes of its own, so its decisions carry `string` codes here. */
+  readonly lifecycle: LifecyclePolicy<string>;
   readonly plans: PlanTable;
   readonly catalog: ScopeCatalog;
   /** Most repository grants per token, not counting `*\/*\/public`. */
@@ -31,7 +32,7 @@ export interface TokenPolicy {
 /** Options for {@link createPolicy}; every one has Docker Hub's default. */
 export interface PolicyOptions {
   /** A preset name or a custom policy (checked, then copied and frozen; see `checkLifecyclePolicy`). Default `seed`. */
-  readonly lifecycle?: LifecyclePresetName | LifecyclePolicy;
+  readonly lifecycle?: LifecyclePresetName | LifecyclePolicy<string>;
   /** Plan table. Default: Team 10, Business 100. Keys hold no ASCII upper case (`tokenLimit` folds only `A`-`Z`), or `createPolicy` throws `MISCONFIGURED`. */
   readonly plans?: PlanTable;
   /** Scopes added to Docker Hub's catalog. */

@@ -9,10 +9,16 @@
  * Here the limit is applied while the bytes arrive.
  */
 
-/** The body, whole; or the refusal because it passed the limit. */
-export type BodyReadResult = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly code: 'BODY_TOO_LARGE' };
+/** Every reason a body is refused; today only its size. */
+export const BODY_READ_CODES = Object.freeze(['BODY_TOO_LARGE'] as const);
 
-const TOO_LARGE: BodyReadResult = Object.freeze({ ok: false, code: 'BODY_TOO_LARGE' });
+/** Why a body was refused. */
+export type BodyReadCode = (typeof BODY_READ_CODES)[number];
+
+/** The body, whole; or the refusal because it passed the limit. */
+export type BodyReadResult = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly code: BodyReadCode; readonly message: string };
+
+const TOO_LARGE: BodyReadResult = Object.freeze({ ok: false, code: 'BODY_TOO_LARGE', message: 'the request body is over its size limit' });
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -69,14 +75,14 @@ export async function readChunksWithin(chunks: AsyncIterable<Uint8Array>, limit:
     if (size > limit) return TOO_LARGE;
     parts.push(chunk);
   }
-  if (parts.length === 0) return { ok: true, bytes: EMPTY };
+  if (parts.length === 0) return { ok: true, value: EMPTY };
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const part of parts) {
     bytes.set(part, offset);
     offset += part.byteLength;
   }
-  return { ok: true, bytes };
+  return { ok: true, value: bytes };
 }
 
 /**
@@ -94,6 +100,6 @@ export async function readRequestBody(request: Request, limit: number): Promise<
     if (body !== null && !body.locked) body.cancel('request body over its limit').catch(() => undefined);
     return TOO_LARGE;
   }
-  if (body === null) return { ok: true, bytes: EMPTY };
+  if (body === null) return { ok: true, value: EMPTY };
   return readChunksWithin(chunksOf(body), limit);
 }

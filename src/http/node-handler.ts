@@ -40,7 +40,7 @@ async function readBody(message: IncomingMessage): Promise<Uint8Array> {
   if (declaresMoreThan(message.headers['content-length'], MAX_REQUEST_BODY_BYTES)) throw new BodyTooLarge();
   const read = await readChunksWithin(message, MAX_REQUEST_BODY_BYTES);
   if (!read.ok) throw new BodyTooLarge();
-  return read.bytes;
+  return read.value;
 }
 
 /** The address the connection reached, as an origin: used when `Host` is missing or not a bare host. */

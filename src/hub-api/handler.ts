@@ -3,14 +3,19 @@ import { toOrganizationName, toTokenId } from '../core/ids.js';
 import { OatError } from '../errors.js';
 import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
-import { errorResponse, json, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
+import { errorResponse, json, noContent, responseForDenial, responseForError, validationResponse, BODY_FIELD } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
 import { readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 import type { FetchContext } from '../http/context.js';
 
-/** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
-export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'>;
+/**
+ * The service methods the API calls: the non-throwing forms, whose refusals
+ * it answers with their statuses. A full `TokenService` fits, and so does a
+ * wrapper; a method that throws is answered like any fault (an `OatError`
+ * with a refusal's code keeps its status, anything else is a 500).
+ */
+export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'>;
 
 /**
  * Says who sent a request, as the host authenticates people (session cookie,
@@ -65,7 +70,7 @@ export const UNREADABLE_HEADER = 'x-oat-unreadable-tokens';
 /** The realm a 401 of the Hub API names when `realm` is not given. */
 export const DEFAULT_HUB_API_REALM = 'org-access-tokens Hub API';
 
-const SERVICE_METHODS = ['create', 'get', 'list', 'update', 'delete'] as const;
+const SERVICE_METHODS = ['safeCreate', 'safeGet', 'safeList', 'safeUpdate', 'safeDelete'] as const;
 
 /** A request we refuse before it reaches the service; carries its response. */
 class Refusal extends Error {
@@ -106,7 +111,7 @@ async function readJson(request: Request): Promise<unknown> {
   const read = await readRequestBody(request, MAX_HUB_BODY_BYTES);
   if (!read.ok) throw new Refusal(errorResponse(413, 'PAYLOAD_TOO_LARGE', 'The body is too large'));
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.bytes)) as unknown;
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(read.value)) as unknown;
   } catch {
     throw new Refusal(validationResponse([{ path: BODY_FIELD, message: 'must be valid JSON' }], 'Malformed JSON body'));
   }
@@ -145,7 +150,8 @@ function pageLink(url: URL, page: number, pageSize: number): string {
  * - `DELETE {base}/v2/orgs/{org}/access-tokens/{id}` -> 204
  *
  * The service decides who may manage what and which transitions are allowed;
- * this layer only translates HTTP to calls and outcomes to statuses. Stateless:
+ * this layer only translates HTTP to calls of its `safe*` operations, and
+ * their results to statuses (refusals are values, not exceptions). Stateless:
  * safe for any number of concurrent requests.
  *
  * @example
@@ -181,13 +187,17 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
 
     if (route.kind === 'collection') {
       if (request.method === 'POST') {
-        const { token, secret } = await service.create(caller, org, await readJson(request));
+        const created = await service.safeCreate(caller, org, await readJson(request));
+        if (!created.ok) return responseForDenial(created);
+        const { token, secret } = created.value;
         const body: HubCreatedAccessToken = { ...toHubAccessToken(token), token: secret.reveal() };
         return json(201, body, { location: new URL(`${url.pathname.replace(/\/$/, '')}/${token.id}`, url).href });
       }
       const page = intParam(url.searchParams, 'page', 1, MAX_PAGE);
       const pageSize = intParam(url.searchParams, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-      const listed = await service.list(caller, org, { page, pageSize });
+      const result = await service.safeList(caller, org, { page, pageSize });
+      if (!result.ok) return responseForDenial(result);
+      const listed = result.value;
       const body: HubAccessTokenPage = {
         total: listed.total,
         next: page * pageSize < listed.total ? pageLink(url, page + 1, pageSize) : null,
@@ -201,13 +211,18 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
     const id = toTokenId(route.tokenId);
     if (id === null) return errorResponse(404, 'NOT_FOUND', `Token not found in "${org}"`);
     switch (request.method) {
-      case 'GET':
-        return json(200, toHubAccessToken(await service.get(caller, org, id)));
-      case 'PATCH':
-        return json(200, toHubAccessToken(await service.update(caller, org, id, await readJson(request))));
-      default:
-        await service.delete(caller, org, id);
-        return noContent();
+      case 'GET': {
+        const got = await service.safeGet(caller, org, id);
+        return got.ok ? json(200, toHubAccessToken(got.value)) : responseForDenial(got);
+      }
+      case 'PATCH': {
+        const updated = await service.safeUpdate(caller, org, id, await readJson(request));
+        return updated.ok ? json(200, toHubAccessToken(updated.value)) : responseForDenial(updated);
+      }
+      default: {
+        const deleted = await service.safeDelete(caller, org, id);
+        return deleted.ok ? noContent() : responseForDenial(deleted);
+      }
     }
   }
 

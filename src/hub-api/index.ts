@@ -12,7 +12,7 @@ export type { CallerAuthenticator, HubApiHandler, HubApiOptions, HubApiService }
 export { toHubAccessToken, toHubAccessTokenSummary, toHubResource } from './json.js';
 export type { HubAccessToken, HubAccessTokenPage, HubAccessTokenSummary, HubCreatedAccessToken, HubResource } from './json.js';
 
-export { BODY_FIELD, STATUS_OF_CODE } from './responses.js';
+export { BODY_FIELD, HUB_ERROR_CODES, STATUS_OF_CODE } from './responses.js';
 export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';
 
 export type { FetchContext } from '../http/context.js';

@@ -1,18 +1,24 @@
-import { isOatError, scrubIssue, type FieldIssue, type OatErrorCode } from '../errors.js';
+import { isOatError, OAT_ERROR_CODES, scrubIssue, type FieldIssue, type OatErrorCode } from '../errors.js';
 import { redactSecrets } from '../redact.js';
+import type { ManagementDenial } from '../service/outcomes.js';
 
 /**
- * Codes in the `code` field of every error body: the library's
- * {@link OatErrorCode}s plus the ones only HTTP has. Stable between releases.
+ * Every code the `code` field of an error body may hold: the library's
+ * {@link OatErrorCode}s (those of a 500 are answered as `INTERNAL`) plus the
+ * ones only HTTP has. Stable between releases.
  */
-export type HubErrorCode =
-  | OatErrorCode
-  | 'UNAUTHENTICATED'
-  | 'ROUTE_NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INTERNAL';
+export const HUB_ERROR_CODES = Object.freeze([
+  ...OAT_ERROR_CODES,
+  'UNAUTHENTICATED',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL',
+] as const);
+
+/** Codes in the `code` field of every error body. */
+export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
 
 /** Docker Hub's 400 body: each offending field with its messages, and a summary. */
 export interface HubValidationErrorBody {
@@ -102,6 +108,12 @@ export const STATUS_OF_CODE: Readonly<Record<OatErrorCode, number>> = Object.fre
 });
 
 const GENERIC_500 = 'An unexpected error occurred';
+
+/** The response to a management operation's refusal (a `safe*` result): the status of its code, Hub's body. */
+export function responseForDenial(denial: ManagementDenial): Response {
+  if (denial.code === 'VALIDATION_FAILED') return validationResponse(denial.fields ?? [], denial.message);
+  return errorResponse(STATUS_OF_CODE[denial.code], denial.code, denial.message);
+}
 
 /**
  * Turns anything thrown while serving into a response, and says whether it was

@@ -4,6 +4,7 @@ import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from '../service/store-outcomes.js';
 import { storeFault } from './faults.js';
 import { schemaCheck } from './schema-version.js';
 import { inTransaction } from './session.js';
@@ -147,13 +148,13 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
           if (reserved.rowCount === 0) {
             const why = await client.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organizationId, record.id, record.secretHash]);
             const row = why.rows[0];
-            if (row?.duplicate === true) return { commit: false, value: { inserted: false, reason: 'DUPLICATE' } };
-            return { commit: false, value: { inserted: false, reason: 'QUOTA_EXCEEDED', count: Number(row?.live ?? 0) } };
+            if (row?.duplicate === true) return { commit: false, value: DUPLICATE };
+            return { commit: false, value: quotaExceeded(Number(row?.live ?? 0)) };
           }
           const inserted = await client.query(sql.insertToken, insertValues(record));
           // Rolling back also returns the slot just reserved.
-          if (inserted.rowCount === 0) return { commit: false, value: { inserted: false, reason: 'DUPLICATE' } };
-          return { commit: true, value: { inserted: true } };
+          if (inserted.rowCount === 0) return { commit: false, value: DUPLICATE };
+          return { commit: true, value: INSERTED };
         });
       } catch (error) {
         throw storeFault('insertWithinQuota', error);
@@ -161,16 +162,16 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     },
 
     async replace(record, expectedVersion): Promise<ReplaceOutcome> {
-      if (!isTokenId(record.id)) return 'not-found';
+      if (!isTokenId(record.id)) return NOT_FOUND;
       try {
         await schemaUsable();
         // A version the integer column cannot hold can match no row: skip to telling conflict from not-found.
         const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
         const result = comparable ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion)) : null;
-        if (result?.rows[0]?.replaced === 1) return 'replaced';
+        if (result?.rows[0]?.replaced === 1) return REPLACED;
         // Tokens are never physically removed, so this answer cannot go stale.
         const found = await pool.query(sql.exists, [record.id]);
-        return found.rowCount === 0 ? 'not-found' : 'conflict';
+        return found.rowCount === 0 ? NOT_FOUND : CONFLICT;
       } catch (error) {
         throw storeFault('replace', error);
       }

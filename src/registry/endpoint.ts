@@ -126,7 +126,7 @@ function refuseFormUnread(request: Request): Response | null {
 async function readForm(request: Request): Promise<TokenRequest | Response> {
   const read = await readRequestBody(request, MAX_FORM_BYTES);
   if (!read.ok) return formTooLarge();
-  const form = new URLSearchParams(new TextDecoder().decode(read.bytes));
+  const form = new URLSearchParams(new TextDecoder().decode(read.value));
   const grantType = form.get('grant_type');
   if (grantType !== 'password') {
     // OAuth2 clients read RFC 6749's error shape here, not distribution's `errors` array.

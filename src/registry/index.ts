@@ -10,8 +10,8 @@
 export { createTokenEndpoint } from './endpoint.js';
 export type { TokenEndpointHandler, TokenEndpointOptions } from './endpoint.js';
 
-export { MAX_RESOURCE_NAME_LENGTH, MAX_SCOPES_PER_REQUEST, formatScope, parseScope, parseScopeParameters } from './scope.js';
-export type { ParsedScopes, RegistryScope, ScopeParseResult, ScopeRejection } from './scope.js';
+export { MAX_RESOURCE_NAME_LENGTH, MAX_SCOPES_PER_REQUEST, SCOPE_REJECTION_CODES, formatScope, parseScope, parseScopeParameters } from './scope.js';
+export type { ParsedScopes, RegistryScope, ScopeParseResult, ScopeRejectionCode } from './scope.js';
 
 export { REGISTRY_ACTIONS, decideActions, grantScopes, requestedActions } from './grant.js';
 export type { AnonymousAccess, GrantOptions, GrantedAccess, RegistryAction, Requester, RepositoryVisibility, RepositoryVisibilityLookup } from './grant.js';

@@ -14,16 +14,21 @@ export interface RegistryScope {
   readonly actions: ReadonlyArray<string>;
 }
 
-/** Why one scope text was dropped. */
-export type ScopeRejection = 'MALFORMED' | 'TOO_MANY';
+/** Every reason a scope text is dropped: not in the grammar, or past the per-request cap. */
+export const SCOPE_REJECTION_CODES = Object.freeze(['MALFORMED', 'TOO_MANY'] as const);
 
-/** The outcome of parsing one scope text: a scope, or why it was dropped. */
-export type ScopeParseResult = { readonly ok: true; readonly scope: RegistryScope } | { readonly ok: false; readonly reason: 'MALFORMED' };
+/** Why one scope text was dropped. */
+export type ScopeRejectionCode = (typeof SCOPE_REJECTION_CODES)[number];
+
+/** The outcome of parsing one scope text: the scope, or why it is not one. Frozen. */
+export type ScopeParseResult =
+  | { readonly ok: true; readonly value: RegistryScope }
+  | { readonly ok: false; readonly code: 'MALFORMED'; readonly message: string };
 
 /** What {@link parseScopeParameters} returns: the scopes kept and the texts dropped, with why. */
 export interface ParsedScopes {
   readonly scopes: ReadonlyArray<RegistryScope>;
-  readonly rejected: ReadonlyArray<{ readonly text: string; readonly reason: ScopeRejection }>;
+  readonly rejected: ReadonlyArray<{ readonly text: string; readonly code: ScopeRejectionCode }>;
 }
 
 /**
@@ -42,7 +47,7 @@ const HOST_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOSTNAME = new RegExp(`^${HOST_COMPONENT}(?:\\.${HOST_COMPONENT})*(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
-const MALFORMED: ScopeParseResult = Object.freeze({ ok: false, reason: 'MALFORMED' });
+const MALFORMED: ScopeParseResult = Object.freeze({ ok: false, code: 'MALFORMED', message: 'not a scope of the form type[(class)]:name:action[,action...]' });
 
 /**
  * Checks a resource name against the scope grammar: an optional hostname
@@ -64,13 +69,13 @@ function isResourceName(name: string): boolean {
  * Parses one resource scope, `type[(class)]:name:action[,action...]`. The
  * text is split on its first and its last `:`, because a name may hold a
  * registry host with a port (`localhost:5000/acme/app`). Never throws: any
- * other shape gives `{ ok: false, reason: 'MALFORMED' }`. Empty actions
+ * other shape gives `{ ok: false, code: 'MALFORMED', message }`. Empty actions
  * (`repository:acme/app:`) are allowed by the grammar and give an empty list.
  *
  * @example
  * ```ts
  * parseScope('repository:localhost:5000/acme/app:pull,push');
- * // { ok: true, scope: { type: 'repository', name: 'localhost:5000/acme/app', actions: ['pull', 'push'] } }
+ * // { ok: true, value: { type: 'repository', name: 'localhost:5000/acme/app', actions: ['pull', 'push'] } }
  * ```
  */
 export function parseScope(text: string): ScopeParseResult {
@@ -97,7 +102,7 @@ export function parseScope(text: string): ScopeParseResult {
     name,
     actions: Object.freeze(actions),
   });
-  return Object.freeze({ ok: true, scope });
+  return Object.freeze({ ok: true, value: scope });
 }
 
 /**
@@ -115,15 +120,15 @@ export function parseScope(text: string): ScopeParseResult {
  */
 export function parseScopeParameters(values: Iterable<string>, limit: number = MAX_SCOPES_PER_REQUEST): ParsedScopes {
   const scopes: RegistryScope[] = [];
-  const rejected: { text: string; reason: ScopeRejection }[] = [];
+  const rejected: { text: string; code: ScopeRejectionCode }[] = [];
   for (const value of values) {
     if (typeof value !== 'string') continue;
     for (const text of value.split(' ')) {
       if (text.length === 0) continue;
       const parsed = parseScope(text);
-      if (!parsed.ok) rejected.push(Object.freeze({ text, reason: parsed.reason }));
-      else if (scopes.length >= limit) rejected.push(Object.freeze({ text, reason: 'TOO_MANY' }));
-      else scopes.push(parsed.scope);
+      if (!parsed.ok) rejected.push(Object.freeze({ text, code: parsed.code }));
+      else if (scopes.length >= limit) rejected.push(Object.freeze({ text, code: 'TOO_MANY' }));
+      else scopes.push(parsed.value);
     }
   }
   return Object.freeze({ scopes: Object.freeze(scopes), rejected: Object.freeze(rejected) });

@@ -8,9 +8,11 @@ import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
 import { guard } from './authenticator.js';
 import { fingerprintOf } from './hashers.js';
-import { manage, MAX_ATTEMPTS, STORE_FAILED, withinCeiling, type ServiceContext } from './management.js';
+import { beyondCeiling, manage, MAX_ATTEMPTS, STORE_FAILED, type ServiceContext } from './management.js';
+import { denial, denialOf, success, type ManagementResult } from './outcomes.js';
 import type { SecretHasher } from './ports.js';
 import { randomTokenId } from './random.js';
+import { checkInsertOutcome } from './store-outcomes.js';
 import { TokenSecret } from './secret.js';
 
 /** What creation returns: the stored record and, this once, the secret. */
@@ -24,21 +26,25 @@ export interface CreatedToken {
  * Creates a token: checks the actor, the organization's compatibility and
  * plan, the request and the actor's ceiling, then inserts with the store's
  * quota guard (never counted here), retrying fresh ids on a duplicate.
+ * Every refusal is a value; store and directory faults reject.
  */
-export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
+export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: unknown): Promise<ManagementResult<CreatedToken>> {
   const { store, policy, clock, emit } = ctx;
-  const { org, profile, username, ceiling } = await manage(ctx, actor, organization);
+  const managed = await manage(ctx, actor, organization);
+  if (!managed.ok) return managed;
+  const { org, profile, username, ceiling } = managed.value;
   const now = clock.now();
   const compatible = checkCompatibility(profile);
   if (!compatible.allowed) {
-    throw new OatError('ORG_INCOMPATIBLE', compatible.reason, { context: { organization: org, incompatibility: compatible.code } });
+    return denial('ORG_INCOMPATIBLE', compatible.message, { context: { organization: org, incompatibility: compatible.code } });
   }
   const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
-  if (!parsed.ok) throw parsed.error;
-  withinCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
+  if (!parsed.ok) return denialOf(parsed.error);
+  const refusal = beyondCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
+  if (refusal !== null) return refusal;
   const limit = tokenLimit(policy.plans, profile.plan);
   if (!isPlanEligible(policy.plans, profile.plan)) {
-    throw new OatError('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
+    return denial('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
   }
   for (let attempt = 1; ; attempt++) {
     const plaintext = policy.format.generate(ctx.random);
@@ -60,14 +66,13 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       displayPrefix: policy.format.displayPrefix(plaintext),
       version: 1,
     });
-    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit));
-    if (outcome.inserted) {
+    const outcome = checkInsertOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)));
+    if (outcome.ok) {
       emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
-      return Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) });
+      return success(Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) }));
     }
-    // The store's guard decided, counting and inserting atomically; the count is what it saw.
-    if (outcome.reason === 'QUOTA_EXCEEDED') {
-      throw new OatError('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
+    if (outcome.code === 'QUOTA_EXCEEDED') {
+      return denial('QUOTA_EXCEEDED', `"${org}" already holds ${outcome.count} of ${limit} tokens`, {
         context: { organization: org, limit, count: outcome.count },
       });
     }

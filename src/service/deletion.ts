@@ -4,7 +4,9 @@ import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import { guard } from './authenticator.js';
 import { fingerprintOf } from './hashers.js';
-import { handOut, invalid, manage, MAX_ATTEMPTS, STORE_FAILED, transition, type ServiceContext } from './management.js';
+import { checkReplaceOutcome } from './store-outcomes.js';
+import { handOut, invalid, manage, MAX_ATTEMPTS, STORE_FAILED, transition, type ServiceContext, type TransitionPlan } from './management.js';
+import { denial, success, type ManagementResult } from './outcomes.js';
 
 /** What `TokenService.purgeOrganization` did. Frozen. */
 export interface OrganizationPurge {
@@ -22,25 +24,29 @@ export interface OrganizationPurge {
 /** The `actor` of the `access_token.delete` events a purge emits: the host, not a person. */
 export const PURGE_ACTOR = 'host:purge';
 
+const DELETE_PLAN = success<TransitionPlan>(Object.freeze({ ops: Object.freeze(['delete'] as const), changes: Object.freeze({}), changed: Object.freeze([]) }));
+
 /**
  * Deletes one token through the lifecycle, or, when its stored row cannot be
  * read, marks it deleted by id with the store's guard alone. Resolves to the
- * deleted record, or `null` for an unreadable row.
+ * deleted record, or `null` for an unreadable row; refusals are values.
  */
-export async function deleteToken(ctx: ServiceContext, actor: Actor, organization: string, id: string): Promise<AccessTokenRecord | null> {
+export async function deleteToken(ctx: ServiceContext, actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord | null>> {
   try {
-    return await transition(ctx, actor, organization, id, () => ({ ops: ['delete'], changes: {}, changed: [] }));
+    return await transition(ctx, actor, organization, id, () => DELETE_PLAN);
   } catch (error) {
     const tokenId = toTokenId(id);
     if (tokenId === null || !isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE' || error.context['tokenId'] !== tokenId) throw error;
     // The row cannot be read, so nothing can be decided from it: the store's guard (this organization,
     // not yet deleted) is the whole check, and it is one statement, so concurrent deletes apply once.
-    const { org, profile, username } = await manage(ctx, actor, organization);
+    const managed = await manage(ctx, actor, organization);
+    if (!managed.ok) return managed;
+    const { org, profile, username } = managed.value;
     const now = ctx.clock.now();
     const hash = await guard('STORE_FAILURE', STORE_FAILED, () => ctx.store.markDeleted(tokenId, profile.id as OrganizationId, now));
-    if (hash === null) throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+    if (hash === null) return denial('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
     ctx.emit?.({ type: 'access_token.delete', at: now, organization: org, tokenId, fingerprint: fingerprintOf(hash), actor: username });
-    return null;
+    return success(null);
   }
 }
 
@@ -65,8 +71,8 @@ export async function purgeOrganization(ctx: ServiceContext, organizationId: str
     let progressed = false;
     for (const record of page.items) {
       const next = freezeRecord({ ...handOut(record), state: 'deleted' as const, updatedAt: now, version: record.version + 1 });
-      const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version));
-      if (outcome !== 'replaced') continue;
+      const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version)));
+      if (!outcome.ok) continue;
       deleted++;
       progressed = true;
       emit?.({ type: 'access_token.delete', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: PURGE_ACTOR });

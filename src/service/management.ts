@@ -9,10 +9,12 @@ import type { TokenPolicy } from '../core/policy.js';
 import type { UpdateTokenInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
+import { denial, denialOf, success, type ManagementDenial, type ManagementResult } from './outcomes.js';
 import { guard } from './authenticator.js';
 import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
 import { fingerprintOf } from './hashers.js';
 import type { Clock, ManagementAction, OrganizationDirectory, TokenEvent, TokenStore } from './ports.js';
+import { checkReplaceOutcome } from './store-outcomes.js';
 
 /**
  * What the service's operations share: its ports and policy, set up once by
@@ -37,7 +39,7 @@ export interface Manager {
   readonly ceiling: GrantCeiling;
 }
 
-/** What a lifecycle change asks for, planned from the current record. */
+/** What a lifecycle change asks for, planned from the current record (or the request's refusal). */
 export interface TransitionPlan {
   readonly ops: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>;
   readonly changes: UpdateTokenInput;
@@ -57,9 +59,14 @@ const EVENT_OF: Readonly<Record<Exclude<LifecycleOperation, 'create'>, Managemen
   delete: 'access_token.delete',
 };
 
-/** A `VALIDATION_FAILED` for one field of a request. */
+/** A `VALIDATION_FAILED` for one field of a request, to throw where bad input is misuse (a principal, a purge). */
 export function invalid(path: string, message: string): OatError {
   return validationError('request', [{ path, message }]);
+}
+
+/** The same `VALIDATION_FAILED`, as a refusal of a management operation. */
+export function refuseField(path: string, message: string): ManagementDenial {
+  return denialOf(invalid(path, message));
 }
 
 /**
@@ -73,8 +80,13 @@ export function handOut(record: AccessTokenRecord): AccessTokenRecord {
   return frozen ? record : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
 }
 
-/** Validates the actor and organization, and checks the actor may manage its tokens. */
-export async function manage(ctx: ServiceContext, actor: unknown, organization: unknown): Promise<Manager> {
+/**
+ * Validates the actor and organization, and checks the actor may manage its
+ * tokens. Refuses bad input (`VALIDATION_FAILED`), an unknown organization
+ * (`NOT_FOUND`) and a non-manager (`FORBIDDEN`) as values; a directory fault
+ * rejects.
+ */
+export async function manage(ctx: ServiceContext, actor: unknown, organization: unknown): Promise<ManagementResult<Manager>> {
   const issues: FieldIssue[] = [];
   const org = toOrganizationName(organization);
   if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
@@ -84,90 +96,102 @@ export async function manage(ctx: ServiceContext, actor: unknown, organization: 
   if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
     issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
   }
-  if (issues.length > 0 || org === null || typeof username !== 'string') throw validationError('request', issues);
+  if (issues.length > 0 || org === null || typeof username !== 'string') return denialOf(validationError('request', issues));
   const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => ctx.organizations.get(org)));
-  if (profile === null) throw new OatError('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
+  if (profile === null) return denial('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
   if (!profileNamed(profile, org)) throw misnamedProfile(org);
   const decision = canManageTokens(actor as Actor, profile, ctx.policy.catalog);
-  if (!decision.allowed) throw new OatError('FORBIDDEN', decision.reason, { context: { organization: org, actor: username, code: decision.code } });
-  return { org, profile, username, ceiling: decision.ceiling };
+  if (!decision.allowed) return denial('FORBIDDEN', decision.message, { context: { organization: org, actor: username, code: decision.code } });
+  return success({ org, profile, username, ceiling: decision.ceiling });
 }
 
-/** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess. */
-export function withinCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): void {
-  if (excess.length === 0) return;
+/** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess; `null` when there is none. */
+export function beyondCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): ManagementDenial | null {
+  if (excess.length === 0) return null;
   const list = excess.map((e) => `${e.path}: ${e.scope}`).join(', ');
-  throw new OatError('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
+  return denial('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
 }
 
 /** A live token of the organization (by id), handed out under the organization's current name. */
-export async function load(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
-  return presentRecord(await loadStored(ctx, org, profile, id), org);
+export async function load(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<ManagementResult<AccessTokenRecord>> {
+  const stored = await loadStored(ctx, org, profile, id);
+  return stored.ok ? success(presentRecord(stored.value, org)) : stored;
 }
 
 /** A live token of the organization (by id) as stored: under the name it was created with. */
-async function loadStored(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<AccessTokenRecord> {
+async function loadStored(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<ManagementResult<AccessTokenRecord>> {
   const tokenId = toTokenId(id);
-  if (tokenId === null) throw invalid('id', 'must be a token id (UUID)');
+  if (tokenId === null) return refuseField('id', 'must be a token id (UUID)');
   const record = await guard('STORE_FAILURE', STORE_FAILED, () => ctx.store.findById(tokenId));
   if (record === null || record.organizationId !== profile.id || record.state === 'deleted') {
-    throw new OatError('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
+    return denial('NOT_FOUND', `Token ${tokenId} not found in "${org}"`, { context: { organization: org, tokenId } });
   }
-  return handOut(record);
+  return success(handOut(record));
 }
 
 /**
  * Applies lifecycle operations to a token with optimistic concurrency: read,
  * decide with the pure core, replace only if the version is unchanged;
  * re-read and decide again when another writer got there first, up to
- * {@link MAX_ATTEMPTS} times, then `CONFLICT`.
+ * {@link MAX_ATTEMPTS} times, then `CONFLICT`. Every refusal is a value;
+ * store and directory faults reject.
  */
 export async function transition(
   ctx: ServiceContext,
   actor: unknown,
   organization: unknown,
   id: unknown,
-  plan: (record: AccessTokenRecord) => TransitionPlan,
-): Promise<AccessTokenRecord> {
+  plan: (record: AccessTokenRecord) => ManagementResult<TransitionPlan>,
+): Promise<ManagementResult<AccessTokenRecord>> {
   const { store, policy, clock, emit } = ctx;
-  const { org, profile, username, ceiling } = await manage(ctx, actor, organization);
+  const managed = await manage(ctx, actor, organization);
+  if (!managed.ok) return managed;
+  const { org, profile, username, ceiling } = managed.value;
   for (let attempt = 1; ; attempt++) {
     // Decisions read the token as its managers see it (grants under the current name); the write keeps the
     // stored name, which is what the grants are checked against at login.
-    const stored = await loadStored(ctx, org, profile, id);
+    const loaded = await loadStored(ctx, org, profile, id);
+    if (!loaded.ok) return loaded;
+    const stored = loaded.value;
     const current = presentRecord(stored, org);
     const now = clock.now();
-    const { ops, changes, changed } = plan(current);
+    const planned = plan(current);
+    if (!planned.ok) return planned;
+    const { ops, changes, changed } = planned.value;
     // Nothing to do (a repeated PATCH): no write, no event, and no denial for asking what already holds.
-    if (ops.length === 0) return current;
+    if (ops.length === 0) return success(current);
     // Grants a create request could not make (a hand edit) are never carried into a new version: such a token
     // may only be deactivated or deleted.
     const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
     if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
-      throw new OatError('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
-        context: { organization: org, tokenId: current.id, operation: refused, rule: 'stored-grants-invalid' },
+      return denial('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
+        context: { organization: org, tokenId: current.id, operation: refused, code: 'STORED_GRANTS_INVALID' },
       });
     }
     if (changes.resources !== undefined && changed.includes('resources')) {
       // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
       const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
       const beyond = ceilingExcess(ceiling, changes.resources, policy.catalog);
-      withinCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
+      const refusal = beyondCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
+      if (refusal !== null) return refusal;
     }
     let state = current.state;
     let view = current;
     for (const op of ops) {
       const decision = decideTransition(policy.lifecycle, view, op, now);
       if (!decision.allowed) {
-        throw new OatError('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.rule})`, {
-          context: { organization: org, tokenId: current.id, operation: op, from: decision.from, rule: decision.rule },
+        return denial('TRANSITION_DENIED', `Cannot ${op} a token that is ${decision.from} (rule: ${decision.code})`, {
+          context: { organization: org, tokenId: current.id, operation: op, from: decision.from, code: decision.code },
         });
       }
       state = decision.to;
       view = { ...view, state };
     }
     // Reactivating hands the token's grants out again: only an actor who could grant them all may do it.
-    if (ops.includes('reactivate')) withinCeiling(org, username, ceilingExcess(ceiling, current.resources, policy.catalog));
+    if (ops.includes('reactivate')) {
+      const refusal = beyondCeiling(org, username, ceilingExcess(ceiling, current.resources, policy.catalog));
+      if (refusal !== null) return refusal;
+    }
     const next = freezeRecord({
       ...stored,
       ...(changes.label === undefined ? {} : { label: changes.label }),
@@ -177,8 +201,8 @@ export async function transition(
       updatedAt: now,
       version: stored.version + 1,
     });
-    const outcome = await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version));
-    if (outcome === 'replaced') {
+    const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version)));
+    if (outcome.ok) {
       for (const op of ops) {
         emit?.({
           type: EVENT_OF[op],
@@ -191,10 +215,10 @@ export async function transition(
         });
       }
       // The store keeps its own lastUsedAt on replace; report the one read with this version.
-      return presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org);
+      return success(presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org));
     }
     if (attempt >= MAX_ATTEMPTS) {
-      throw new OatError('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
+      return denial('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import { freezeRecord, statusOf, type AccessTokenRecord, type Resource, type TokenStatus } from '../core/token.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from './ports.js';
+import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from './store-outcomes.js';
 
 const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
@@ -58,9 +59,9 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       return byId.size;
     },
     insertWithinQuota(record, limit): Promise<InsertOutcome> {
-      if (byId.has(record.id) || byHash.has(record.secretHash)) return resolved({ inserted: false, reason: 'DUPLICATE' });
+      if (byId.has(record.id) || byHash.has(record.secretHash)) return resolved(DUPLICATE);
       const count = live.get(record.organizationId) ?? 0;
-      if (count >= limit) return resolved({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
+      if (count >= limit) return resolved(quotaExceeded(count));
       let organization = intern.get(record.organization);
       if (organization === undefined) {
         organization = record.organization;
@@ -76,15 +77,15 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       if (ids === undefined) idsByOrg.set(organizationId, (ids = new Set()));
       ids.add(record.id);
       if (record.state !== 'deleted') live.set(organizationId, count + 1);
-      return resolved({ inserted: true });
+      return resolved(INSERTED);
     },
     replace(record, expectedVersion): Promise<ReplaceOutcome> {
       const stored = byId.get(record.id);
-      if (stored === undefined) return resolved('not-found');
-      if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved('conflict');
+      if (stored === undefined) return resolved(NOT_FOUND);
+      if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved(CONFLICT);
       put(freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt, resources: shareScopes(record.resources) }));
       if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
-      return resolved('replaced');
+      return resolved(REPLACED);
     },
     touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
       const stored = byId.get(id);

@@ -3,14 +3,26 @@ import type { AuthenticationDenialCode } from '../core/login.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
-/** Outcome of {@link TokenStore.insertWithinQuota}. */
+/** Every reason {@link TokenStore.insertWithinQuota} refuses: the quota guard, or an id or secret hash already stored. */
+export const INSERT_DENIAL_CODES = Object.freeze(['QUOTA_EXCEEDED', 'DUPLICATE'] as const);
+
+/** Why {@link TokenStore.insertWithinQuota} refused. */
+export type InsertDenialCode = (typeof INSERT_DENIAL_CODES)[number];
+
+/** Outcome of {@link TokenStore.insertWithinQuota}; `count` is the live count the quota guard saw. */
 export type InsertOutcome =
-  | { readonly inserted: true }
-  | { readonly inserted: false; readonly reason: 'QUOTA_EXCEEDED'; readonly count: number }
-  | { readonly inserted: false; readonly reason: 'DUPLICATE' };
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'QUOTA_EXCEEDED'; readonly count: number }
+  | { readonly ok: false; readonly code: 'DUPLICATE' };
+
+/** Every reason {@link TokenStore.replace} refuses: the version guard (or a deleted token), or no such token. */
+export const REPLACE_DENIAL_CODES = Object.freeze(['CONFLICT', 'NOT_FOUND'] as const);
+
+/** Why {@link TokenStore.replace} refused. */
+export type ReplaceDenialCode = (typeof REPLACE_DENIAL_CODES)[number];
 
 /** Outcome of {@link TokenStore.replace}. */
-export type ReplaceOutcome = 'replaced' | 'conflict' | 'not-found';
+export type ReplaceOutcome = { readonly ok: true } | { readonly ok: false; readonly code: ReplaceDenialCode };
 
 /**
  * What {@link TokenStore.list} returns: one page and the total across pages. Frozen, `items` included.
@@ -69,13 +81,16 @@ export interface TokenStore {
    * Inserts `record` only while its organization (`record.organizationId`)
    * holds fewer than `limit` non-deleted tokens, counted and inserted atomically: N concurrent calls at
    * a limit of k leave at most k tokens, across processes for a shared
-   * database. Refuses with `DUPLICATE` when the id or the secret hash exists.
+   * database. Resolves to `{ ok: true }`, or refuses with
+   * `{ ok: false, code: 'QUOTA_EXCEEDED', count }` (the live count it saw) or
+   * `{ ok: false, code: 'DUPLICATE' }` when the id or the secret hash exists.
    */
   insertWithinQuota(record: AccessTokenRecord, limit: number): Promise<InsertOutcome>;
   /**
    * Replaces the stored record with the same id by `record`, only if the
    * stored version is `expectedVersion` and the stored state is not
-   * `deleted`; otherwise `conflict` (or `not-found`). Atomic: of two
+   * `deleted`: `{ ok: true }`; otherwise `{ ok: false, code: 'CONFLICT' }`
+   * (or `'NOT_FOUND'` when no token has the id). Atomic: of two
    * concurrent replaces expecting the same version, at most one applies. A
    * replace into `deleted` frees the quota it held in the same step.
    * `lastUsedAt`, `organizationId`, `organization` and `secretHash` of

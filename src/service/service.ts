@@ -17,7 +17,8 @@ import { deleteToken, purgeOrganization, type OrganizationPurge } from './deleti
 import { createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
 import { sha256Hasher } from './hashers.js';
 import { hasPlatformRandom, noPlatformRandom, platformRandom } from './random.js';
-import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext } from './management.js';
+import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext, type TransitionPlan } from './management.js';
+import { denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
 import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
 export type { CreatedToken } from './creation.js';
@@ -101,6 +102,14 @@ export interface TokenListPage {
  * Everything it returns (records, pages, created tokens, principals) is deeply
  * frozen and every instant is {@link EpochMillis}, so a caller cannot change
  * stored state through a result.
+ *
+ * Each management operation comes twice, like CASL's `can` / `throwUnlessCan`:
+ * `safeCreate`, `safeGet`, ... resolve to a {@link ManagementResult}, with every
+ * expected refusal (codes of `MANAGEMENT_DENIAL_CODES`) as a value; `create`,
+ * `get`, ... resolve to the value and throw the same refusal as an `OatError`
+ * with the same code, message, fields and context. Both forms reject with
+ * faults (`STORE_FAILURE`, `DIRECTORY_FAILURE`, `MISCONFIGURED`), so a
+ * `catch` around a `safe*` call sees only faults.
  */
 export interface TokenService {
   readonly policy: TokenPolicy;
@@ -116,6 +125,20 @@ export interface TokenService {
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /** {@link TokenService.create}, with refusals as values. */
+  safeCreate(actor: Actor, organization: string, input: unknown): Promise<ManagementResult<CreatedToken>>;
+  /** {@link TokenService.get}, with refusals as values. */
+  safeGet(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
+  /** {@link TokenService.list}, with refusals as values. */
+  safeList(actor: Actor, organization: string, options?: ListOptions): Promise<ManagementResult<TokenListPage>>;
+  /** {@link TokenService.update}, with refusals as values. */
+  safeUpdate(actor: Actor, organization: string, id: string, input: unknown): Promise<ManagementResult<AccessTokenRecord>>;
+  /** {@link TokenService.deactivate}, with refusals as values. */
+  safeDeactivate(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
+  /** {@link TokenService.reactivate}, with refusals as values. */
+  safeReactivate(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
+  /** {@link TokenService.delete}, with refusals as values. */
+  safeDelete(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord | null>>;
   /**
    * Deletes for good; frees the quota the token held. Resolves to the deleted
    * record, or `null` when the stored row could not be read: it is then
@@ -237,8 +260,44 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           }
         };
   const ctx: ServiceContext = { store, organizations, policy, clock, random, emit };
-  const simple = (op: 'deactivate' | 'reactivate') => (actor: Actor, organization: string, id: string) =>
-    transition(ctx, actor, organization, id, () => ({ ops: [op], changes: {}, changed: [] }));
+  const simple = (op: 'deactivate' | 'reactivate') => {
+    const planned = success<TransitionPlan>(Object.freeze({ ops: Object.freeze([op]), changes: Object.freeze({}), changed: Object.freeze([]) }));
+    return (actor: Actor, organization: string, id: string) => transition(ctx, actor, organization, id, () => planned);
+  };
+  const safeDeactivate = simple('deactivate');
+  const safeReactivate = simple('reactivate');
+
+  const safeCreate = (actor: Actor, organization: string, input: unknown) => createToken(ctx, hasher, actor, organization, input);
+
+  async function safeGet(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>> {
+    const managed = await manage(ctx, actor, organization);
+    return managed.ok ? load(ctx, managed.value.org, managed.value.profile, id) : managed;
+  }
+
+  async function safeList(actor: Actor, organization: string, options: ListOptions = {}): Promise<ManagementResult<TokenListPage>> {
+    const managed = await manage(ctx, actor, organization);
+    if (!managed.ok) return managed;
+    const { org, profile } = managed.value;
+    const parsed = listSchema.safeParse(options);
+    if (!parsed.success) {
+      return denialOf(validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix));
+    }
+    const { status, page = 1, pageSize = 10 } = parsed.data;
+    const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
+    const result = await guard('STORE_FAILURE', STORE_FAILED, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
+    return success(Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize }));
+  }
+
+  function safeUpdate(actor: Actor, organization: string, id: string, input: unknown): Promise<ManagementResult<AccessTokenRecord>> {
+    return transition(ctx, actor, organization, id, (record) => {
+      const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
+      if (!parsed.ok) return denialOf(parsed.error);
+      const { operations, changed } = planUpdate(record, parsed.value);
+      return success({ ops: operations, changes: parsed.value, changed });
+    });
+  }
+
+  const safeDelete = (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id);
 
   const reportFault = createFaultReporter(options.onError);
   const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
@@ -246,38 +305,21 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   return Object.freeze({
     policy,
 
-    create: (actor: Actor, organization: string, input: unknown) => createToken(ctx, hasher, actor, organization, input),
+    safeCreate,
+    safeGet,
+    safeList,
+    safeUpdate,
+    safeDeactivate,
+    safeReactivate,
+    safeDelete,
 
-    async get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord> {
-      const { org, profile } = await manage(ctx, actor, organization);
-      return load(ctx, org, profile, id);
-    },
-
-    async list(actor: Actor, organization: string, options: ListOptions = {}): Promise<TokenListPage> {
-      const { org, profile } = await manage(ctx, actor, organization);
-      const parsed = listSchema.safeParse(options);
-      if (!parsed.success) {
-        throw validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix);
-      }
-      const { status, page = 1, pageSize = 10 } = parsed.data;
-      const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
-      const result = await guard('STORE_FAILURE', STORE_FAILED, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-      return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize });
-    },
-
-    update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
-      return transition(ctx, actor, organization, id, (record) => {
-        const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
-        if (!parsed.ok) throw parsed.error;
-        const { operations, changed } = planUpdate(record, parsed.value);
-        return { ops: operations, changes: parsed.value, changed };
-      });
-    },
-
-    deactivate: simple('deactivate'),
-    reactivate: simple('reactivate'),
-
-    delete: (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id),
+    create: (actor: Actor, organization: string, input: unknown) => orThrow(safeCreate(actor, organization, input)),
+    get: (actor: Actor, organization: string, id: string) => orThrow(safeGet(actor, organization, id)),
+    list: (actor: Actor, organization: string, options?: ListOptions) => orThrow(safeList(actor, organization, options)),
+    update: (actor: Actor, organization: string, id: string, input: unknown) => orThrow(safeUpdate(actor, organization, id, input)),
+    deactivate: (actor: Actor, organization: string, id: string) => orThrow(safeDeactivate(actor, organization, id)),
+    reactivate: (actor: Actor, organization: string, id: string) => orThrow(safeReactivate(actor, organization, id)),
+    delete: (actor: Actor, organization: string, id: string) => orThrow(safeDelete(actor, organization, id)),
     purgeOrganization: (organizationId: string) => purgeOrganization(ctx, organizationId),
 
     authenticate,

@@ -4,6 +4,7 @@ import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from '../service/store-outcomes.js';
 import { requireConnection, setupFailure, storeFailure } from './faults.js';
 import { migrate } from './migrate.js';
 import { SCHEMA_VERSION, SQLITE_SCHEMA_OBJECTS } from './schema.js';
@@ -16,8 +17,6 @@ export interface SqliteTokenStoreOptions {
 }
 
 const DEFAULT_STATUSES = JSON.stringify(['active', 'inactive', 'expired']);
-const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
-const DUPLICATE: InsertOutcome = Object.freeze({ inserted: false, reason: 'DUPLICATE' });
 
 /** Every statement the store runs: fixed text, values only ever bound. */
 const SQL = {
@@ -166,7 +165,7 @@ function storeOver(db: Database.Database): TokenStore {
   const insertWithinQuota = db.transaction((row: Row, limit: number): InsertOutcome => {
     if (statement.duplicate.get(row['id'], row['secret_hash']) !== undefined) return DUPLICATE;
     const count = Number(statement.live.get(row['organization_id']) ?? 0);
-    if (count >= limit) return Object.freeze({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
+    if (count >= limit) return quotaExceeded(count);
     statement.insert.run(row);
     return INSERTED;
   });
@@ -194,9 +193,9 @@ function storeOver(db: Database.Database): TokenStore {
     replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome> {
       return run('replace', { tokenId: record.id }, (): ReplaceOutcome => {
         const { changes } = statement.replace.run({ ...toRow(record), expected_version: expectedVersion });
-        if (changes === 1) return 'replaced';
+        if (changes === 1) return REPLACED;
         // Rows are never removed by the store, so "exists" cannot flip back after the UPDATE.
-        return statement.exists.get(record.id) === undefined ? 'not-found' : 'conflict';
+        return statement.exists.get(record.id) === undefined ? NOT_FOUND : CONFLICT;
       });
     },
 

@@ -92,7 +92,7 @@ export async function buildTokenFixture(count: number): Promise<TokenFixture> {
       version: 1,
     });
     const outcome = await store.insertWithinQuota(record, limit);
-    if (!outcome.inserted) throw new Error(`fixture insert ${i} refused: ${outcome.reason}`);
+    if (!outcome.ok) throw new Error(`fixture insert ${i} refused: ${outcome.code}`);
     tokens.push(token);
     orgs.push(organization);
   }

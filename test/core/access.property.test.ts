@@ -30,9 +30,9 @@ describe('canManageTokens', () => {
         else {
           expect(decision).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
           if (!decision.allowed) {
-            expect(decision.reason).toContain(who);
-            expect(decision.reason).toContain('acme');
-            expect(decision.reason).toContain(MANAGE_TOKENS_PERMISSION);
+            expect(decision.message).toContain(who);
+            expect(decision.message).toContain('acme');
+            expect(decision.message).toContain(MANAGE_TOKENS_PERMISSION);
           }
         }
       }),
@@ -82,7 +82,7 @@ describe('checkCompatibility', () => {
         if (expected === null) expect(decision).toEqual({ allowed: true });
         else {
           expect(decision).toMatchObject({ allowed: false, code: expected });
-          if (!decision.allowed) expect(decision.reason.length).toBeGreaterThan(0);
+          if (!decision.allowed) expect(decision.message.length).toBeGreaterThan(0);
         }
       }),
     );

@@ -27,14 +27,14 @@ const ONE_GRANT: ReadonlyArray<Resource> = [{ type: 'repository', path: 'acme/ap
 const compile = (granted: ReadonlyArray<Resource>) => compileGrants(ORG, granted, DEFAULT_POLICY);
 
 describe('authorize agrees with a linear-scan reference', () => {
-  it('gives the same decision and denial reason on 10,000 random grant sets and requests', () => {
+  it('gives the same decision and denial code on 10,000 random grant sets and requests', () => {
     const seen = new Map<string, number>();
     fc.assert(
       fc.property(resources, repositoryRequest, repositoryAction, (granted, request, action) => {
         const actual = authorize(compile(granted), request, action);
         const expected = referenceAuthorize(granted, request, action);
         expect(actual).toEqual(expected);
-        const how = actual.allowed ? `allow-${GRANT_FORMS.find((form) => referenceAuthorize(granted.filter(form[1]), request, action).allowed)?.[0]}` : actual.reason;
+        const how = actual.allowed ? `allow-${GRANT_FORMS.find((form) => referenceAuthorize(granted.filter(form[1]), request, action).allowed)?.[0]}` : actual.code;
         seen.set(how, (seen.get(how) ?? 0) + 1);
       }),
       { numRuns: 10_000 },
@@ -66,22 +66,22 @@ describe('authorize agrees with a linear-scan reference', () => {
       }),
       { numRuns: 2_000 },
     );
-    expect(authorize(compile(ONE_GRANT), null as unknown as RepositoryRequest, 'pull')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
-    expect(authorizeOrganization(compile(ONE_GRANT), 42 as unknown as string, 'scope-member-read')).toEqual({ allowed: false, reason: 'INVALID_REQUEST' });
+    expect(authorize(compile(ONE_GRANT), null as unknown as RepositoryRequest, 'pull')).toEqual({ allowed: false, code: 'INVALID_REQUEST' });
+    expect(authorizeOrganization(compile(ONE_GRANT), 42 as unknown as string, 'scope-member-read')).toEqual({ allowed: false, code: 'INVALID_REQUEST' });
   });
 
   it('lets an org/* grant cover one path segment: acme/app, not acme/team/app', () => {
     const grants = compile([{ type: 'repository', path: 'acme/*', scopes: ['scope-image-push'] }]);
     expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({ allowed: true });
-    expect(authorize(grants, { repository: 'acme/team/app' }, 'push')).toEqual({ allowed: false, reason: 'NO_MATCHING_GRANT' });
-    expect(authorize(grants, { repository: 'acmex/app' }, 'pull')).toEqual({ allowed: false, reason: 'NO_MATCHING_GRANT' });
+    expect(authorize(grants, { repository: 'acme/team/app' }, 'push')).toEqual({ allowed: false, code: 'NO_MATCHING_GRANT' });
+    expect(authorize(grants, { repository: 'acmex/app' }, 'pull')).toEqual({ allowed: false, code: 'NO_MATCHING_GRANT' });
   });
 
   it('reaches a public repository of any organization through */*/public, pull only, and no private one', () => {
     const grants = compile([{ type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['scope-image-pull'] }]);
     expect(authorize(grants, { repository: 'library/nginx', visibility: 'public' }, 'pull')).toEqual({ allowed: true });
-    expect(authorize(grants, { repository: 'library/nginx', visibility: 'public' }, 'push')).toEqual({ allowed: false, reason: 'SCOPE_NOT_GRANTED' });
-    expect(authorize(grants, { repository: 'library/nginx' }, 'pull')).toEqual({ allowed: false, reason: 'NO_MATCHING_GRANT' });
+    expect(authorize(grants, { repository: 'library/nginx', visibility: 'public' }, 'push')).toEqual({ allowed: false, code: 'SCOPE_NOT_GRANTED' });
+    expect(authorize(grants, { repository: 'library/nginx' }, 'pull')).toEqual({ allowed: false, code: 'NO_MATCHING_GRANT' });
   });
 
   it('does not depend on the order of the grants', () => {
@@ -107,7 +107,7 @@ describe('monotonicity: adding a grant never removes a permission', () => {
         const after = authorize(compile([...granted, extra]), request, action);
         if (before.allowed) expect(after).toEqual({ allowed: true });
         // A new grant can turn "no grant at all" into "a grant without that scope", never the reverse.
-        if (!after.allowed && after.reason === 'NO_MATCHING_GRANT') expect(before).toEqual(after);
+        if (!after.allowed && after.code === 'NO_MATCHING_GRANT') expect(before).toEqual(after);
       }),
       { numRuns: 3_000 },
     );
@@ -183,7 +183,7 @@ describe('scope inclusion: an included scope is always granted with its includin
       );
       const decision =
         including.kind === 'repository' ? authorize(grants, { repository: 'acme/app' }, including.name) : authorizeOrganization(grants, ORG, including.name);
-      expect(decision).toEqual({ allowed: false, reason: 'SCOPE_NOT_GRANTED' });
+      expect(decision).toEqual({ allowed: false, code: 'SCOPE_NOT_GRANTED' });
     }
   });
 });
@@ -195,10 +195,10 @@ describe('compileGrants and the decision values', () => {
       { type: 'organization', path: ORG, scopes: ['scope-member-read'] },
     ]);
     expect(Object.isFrozen(grants)).toBe(true);
-    expect(authorize(grants, { repository: 'acme/app' }, 'scope-member-read')).toEqual({ allowed: false, reason: 'UNKNOWN_SCOPE' });
-    expect(authorizeOrganization(grants, ORG, 'scope-image-pull')).toEqual({ allowed: false, reason: 'UNKNOWN_SCOPE' });
+    expect(authorize(grants, { repository: 'acme/app' }, 'scope-member-read')).toEqual({ allowed: false, code: 'UNKNOWN_SCOPE' });
+    expect(authorizeOrganization(grants, ORG, 'scope-image-pull')).toEqual({ allowed: false, code: 'UNKNOWN_SCOPE' });
     expect(authorizeOrganization(grants, 'ACME', 'scope-member-read')).toEqual({ allowed: true });
-    expect(authorizeOrganization(grants, 'beta', 'scope-member-read')).toEqual({ allowed: false, reason: 'NO_MATCHING_GRANT' });
+    expect(authorizeOrganization(grants, 'beta', 'scope-member-read')).toEqual({ allowed: false, code: 'NO_MATCHING_GRANT' });
   });
 
   it('resolves every alias of the catalog to its scope', () => {

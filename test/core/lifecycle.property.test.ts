@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LifecycleOperation, LifecyclePolicy, TokenState, TransitionDecision, TransitionSource } from '../../src/index.js';
+import type { LifecycleOperation, LifecyclePolicy, TokenState, TransitionDecision, TransitionDenialCode, TransitionSource } from '../../src/index.js';
 import {
   DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
   DOCKER_HUB_CURRENT_LIFECYCLE,
   LIFECYCLE_OPERATIONS,
   LIFECYCLE_PRESETS,
   SEED_LIFECYCLE,
+  TRANSITION_DENIAL_CODES,
   createPolicy,
   decideTransition,
   isOatError,
@@ -47,7 +48,7 @@ function run(policy: LifecyclePolicy, steps: ReadonlyArray<Step>, start: number)
   for (const { operation, elapsed, expiresIn } of steps) {
     clock += elapsed;
     const now = clock;
-    const decision = decideTransition(policy, token, operation, now);
+    const decision: TransitionDecision = decideTransition(policy, token, operation, now);
     seen.push({ before: token, now, operation, decision });
     if (decision.allowed) {
       const expiresAt: number | null = token === null ? (expiresIn === null ? null : clock + expiresIn) : token.expiresAt;
@@ -82,14 +83,14 @@ describe('lifecycle transitions over random operation sequences', () => {
     );
   });
 
-  it('names a rule in every denial, and decides from the derived status', () => {
+  it('names a built-in code in every denial, and decides from the derived status', () => {
     fc.assert(
       fc.property(runs, ({ policy, steps, start }) => {
         for (const { before, now, operation, decision } of run(policy, steps, start)) {
           expect(decision.from).toBe(before === null ? 'none' : statusOf(before, now));
           if (!decision.allowed) {
             expect(decision.operation).toBe(operation);
-            expect(decision.rule).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
+            expect(TRANSITION_DENIAL_CODES).toContain(decision.code);
           }
         }
       }),
@@ -115,7 +116,7 @@ describe('lifecycle transitions over random operation sequences', () => {
         for (const { operation, decision } of run(policy, steps, start)) {
           if (decision.from !== 'expired') continue;
           if (operation === 'delete') expect(decision).toMatchObject({ allowed: true, to: 'deleted' });
-          else expect(decision).toMatchObject({ allowed: false, rule: operation === 'create' ? 'token-already-exists' : 'expired-is-delete-only' });
+          else expect(decision).toMatchObject({ allowed: false, code: operation === 'create' ? 'TOKEN_ALREADY_EXISTS' : 'EXPIRED_IS_DELETE_ONLY' });
         }
       }),
       { numRuns: 2_000 },
@@ -138,8 +139,8 @@ describe('each preset on a single token at a random time', () => {
         const reactivate = decideTransition(DOCKER_HUB_CURRENT_LIFECYCLE, inactive, 'reactivate', at);
         const update = decideTransition(DOCKER_HUB_CURRENT_LIFECYCLE, inactive, 'update', at);
         if (expired) {
-          expect(reactivate).toMatchObject({ allowed: false, rule: 'expired-is-delete-only' });
-          expect(update).toMatchObject({ allowed: false, rule: 'expired-is-delete-only' });
+          expect(reactivate).toMatchObject({ allowed: false, code: 'EXPIRED_IS_DELETE_ONLY' });
+          expect(update).toMatchObject({ allowed: false, code: 'EXPIRED_IS_DELETE_ONLY' });
         } else {
           expect(reactivate).toEqual({ allowed: true, from: 'inactive', to: 'active' });
           expect(update).toEqual({ allowed: true, from: 'inactive', to: 'inactive' });
@@ -153,19 +154,19 @@ describe('each preset on a single token at a random time', () => {
       fc.property(token, now, (t, at) => {
         const decision = decideTransition(DEACTIVATE_BEFORE_DELETE_LIFECYCLE, t, 'delete', at);
         const from = statusOf(t, at);
-        if (from === 'active') expect(decision).toEqual({ allowed: false, from, operation: 'delete', rule: 'deactivate-before-delete' });
-        else if (from === 'deleted') expect(decision).toMatchObject({ allowed: false, rule: 'deleted-is-final' });
+        if (from === 'active') expect(decision).toEqual({ allowed: false, from, operation: 'delete', code: 'DEACTIVATE_BEFORE_DELETE' });
+        else if (from === 'deleted') expect(decision).toMatchObject({ allowed: false, code: 'DELETED_IS_FINAL' });
         else expect(decision).toEqual({ allowed: true, from, to: 'deleted' });
       }),
     );
   });
 
-  it('seed denies everything but delete on an inactive token, naming inactive-is-delete-only', () => {
+  it('seed denies everything but delete on an inactive token, naming INACTIVE_IS_DELETE_ONLY', () => {
     fc.assert(
       fc.property(token, now, fc.constantFrom<LifecycleOperation>('update', 'deactivate', 'reactivate'), (t, at, operation) => {
         const inactive = { ...t, state: 'inactive' as const };
-        const rule = statusOf(inactive, at) === 'expired' ? 'expired-is-delete-only' : 'inactive-is-delete-only';
-        expect(decideTransition(SEED_LIFECYCLE, inactive, operation, at)).toMatchObject({ allowed: false, rule });
+        const code = statusOf(inactive, at) === 'expired' ? 'EXPIRED_IS_DELETE_ONLY' : 'INACTIVE_IS_DELETE_ONLY';
+        expect(decideTransition(SEED_LIFECYCLE, inactive, operation, at)).toMatchObject({ allowed: false, code });
       }),
     );
   });
@@ -173,25 +174,25 @@ describe('each preset on a single token at a random time', () => {
 
 // The full tables, pinned: docs/lifecycle.md shows exactly these.
 const ALLOW = (state: TokenState) => ({ to: state });
-const DENY = (rule: string) => ({ deny: rule });
-const NONE = [ALLOW('active'), DENY('token-not-found'), DENY('token-not-found'), DENY('token-not-found'), DENY('token-not-found')];
-const EXPIRED = [DENY('token-already-exists'), ...Array.from({ length: 3 }, () => DENY('expired-is-delete-only')), ALLOW('deleted')];
-const DELETED = [DENY('token-already-exists'), ...Array.from({ length: 4 }, () => DENY('deleted-is-final'))];
-const ACTIVE = [DENY('token-already-exists'), ALLOW('active'), ALLOW('inactive'), DENY('already-active'), ALLOW('deleted')];
-const INACTIVE_DELETE_ONLY = [DENY('token-already-exists'), ...Array.from({ length: 3 }, () => DENY('inactive-is-delete-only')), ALLOW('deleted')];
+const DENY = (code: string) => ({ deny: code });
+const NONE = [ALLOW('active'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND')];
+const EXPIRED = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 3 }, () => DENY('EXPIRED_IS_DELETE_ONLY')), ALLOW('deleted')];
+const DELETED = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 4 }, () => DENY('DELETED_IS_FINAL'))];
+const ACTIVE = [DENY('TOKEN_ALREADY_EXISTS'), ALLOW('active'), ALLOW('inactive'), DENY('ALREADY_ACTIVE'), ALLOW('deleted')];
+const INACTIVE_DELETE_ONLY = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 3 }, () => DENY('INACTIVE_IS_DELETE_ONLY')), ALLOW('deleted')];
 
 const EXPECTED: Record<string, Record<TransitionSource, ReadonlyArray<object>>> = {
   seed: { none: NONE, active: ACTIVE, inactive: INACTIVE_DELETE_ONLY, expired: EXPIRED, deleted: DELETED },
   'docker-hub-current': {
     none: NONE,
     active: ACTIVE,
-    inactive: [DENY('token-already-exists'), ALLOW('inactive'), DENY('already-inactive'), ALLOW('active'), ALLOW('deleted')],
+    inactive: [DENY('TOKEN_ALREADY_EXISTS'), ALLOW('inactive'), DENY('ALREADY_INACTIVE'), ALLOW('active'), ALLOW('deleted')],
     expired: EXPIRED,
     deleted: DELETED,
   },
   'deactivate-before-delete': {
     none: NONE,
-    active: [...ACTIVE.slice(0, 4), DENY('deactivate-before-delete')],
+    active: [...ACTIVE.slice(0, 4), DENY('DEACTIVATE_BEFORE_DELETE')],
     inactive: INACTIVE_DELETE_ONLY,
     expired: EXPIRED,
     deleted: DELETED,
@@ -209,16 +210,16 @@ describe('the preset tables', () => {
   });
 
   it('accepts a custom table through createPolicy and decides with it', () => {
-    const strict: LifecyclePolicy = {
+    const strict: LifecyclePolicy<TransitionDenialCode | 'NO_EDITS'> = {
       name: 'no-edits',
-      table: { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: 'no-edits' } } },
+      table: { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: 'NO_EDITS' } } },
     };
     const policy = createPolicy({ lifecycle: strict });
     expect(decideTransition(policy.lifecycle, { state: 'active', expiresAt: null }, 'update', T0)).toEqual({
       allowed: false,
       from: 'active',
       operation: 'update',
-      rule: 'no-edits',
+      code: 'NO_EDITS',
     });
   });
 
@@ -228,12 +229,16 @@ describe('the preset tables', () => {
       { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, delete: undefined } },
       { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, delete: { to: 'gone' } } },
       { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: '' } } },
+      // Codes are UPPER_SNAKE like every other code of the library: a kebab-case rule of 0.x is refused, not passed on.
+      { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: 'no-edits' } } },
+      { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: 'NO__EDITS' } } },
+      { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, update: { deny: 'NO_EDITS_' } } },
       { ...SEED_LIFECYCLE.table, deleted: { ...SEED_LIFECYCLE.table.deleted, reactivate: { to: 'active' } } },
     ];
     for (const table of broken) {
       let thrown: unknown;
       try {
-        createPolicy({ lifecycle: { name: 'broken', table: table as LifecyclePolicy['table'] } });
+        createPolicy({ lifecycle: { name: 'broken', table: table as LifecyclePolicy<string>['table'] } });
       } catch (error) {
         thrown = error;
       }

@@ -44,16 +44,16 @@ const grantsScope = (resource: Resource, target: string): boolean => resource.sc
 
 /** The reference decision for a repository request. */
 export function referenceAuthorize(resources: ReadonlyArray<Resource>, request: RepositoryRequest, action: string): AuthorizationDecision {
-  if (typeof (request as Partial<RepositoryRequest> | null | undefined)?.repository !== 'string') return { allowed: false, reason: 'INVALID_REQUEST' };
+  if (typeof (request as Partial<RepositoryRequest> | null | undefined)?.repository !== 'string') return { allowed: false, code: 'INVALID_REQUEST' };
   const target = typeof action === 'string' ? resolveScope(action) : undefined;
-  if (target === undefined || target.kind !== 'repository') return { allowed: false, reason: 'UNKNOWN_SCOPE' };
+  if (target === undefined || target.kind !== 'repository') return { allowed: false, code: 'UNKNOWN_SCOPE' };
   let matched = false;
   for (const resource of resources) {
     if (!grantCovers(resource, request)) continue;
     matched = true;
     if (grantsScope(resource, target.name)) return { allowed: true };
   }
-  return { allowed: false, reason: matched ? 'SCOPE_NOT_GRANTED' : 'NO_MATCHING_GRANT' };
+  return { allowed: false, code: matched ? 'SCOPE_NOT_GRANTED' : 'NO_MATCHING_GRANT' };
 }
 
 /** The reference decision for a management scope on an organization. */
@@ -63,10 +63,10 @@ export function referenceAuthorizeOrganization(
   organization: string,
   scope: string,
 ): AuthorizationDecision {
-  if (typeof organization !== 'string') return { allowed: false, reason: 'INVALID_REQUEST' };
+  if (typeof organization !== 'string') return { allowed: false, code: 'INVALID_REQUEST' };
   const target = typeof scope === 'string' ? resolveScope(scope) : undefined;
-  if (target === undefined || target.kind !== 'organization') return { allowed: false, reason: 'UNKNOWN_SCOPE' };
+  if (target === undefined || target.kind !== 'organization') return { allowed: false, code: 'UNKNOWN_SCOPE' };
   const grants = resources.filter((r) => r.type === 'organization');
-  if (organization.toLowerCase() !== tokenOrganization || grants.length === 0) return { allowed: false, reason: 'NO_MATCHING_GRANT' };
-  return grants.some((r) => grantsScope(r, target.name)) ? { allowed: true } : { allowed: false, reason: 'SCOPE_NOT_GRANTED' };
+  if (organization.toLowerCase() !== tokenOrganization || grants.length === 0) return { allowed: false, code: 'NO_MATCHING_GRANT' };
+  return grants.some((r) => grantsScope(r, target.name)) ? { allowed: true } : { allowed: false, code: 'SCOPE_NOT_GRANTED' };
 }

@@ -82,7 +82,7 @@ describe('createScopeCatalog with extra scopes', () => {
     const grants = compileGrants('acme', [{ type: 'repository', path: 'acme/app', scopes: ['scope-sbom-admin'] }], { catalog, maxRepositoryGrants: 50 });
     expect(authorize(grants, { repository: 'acme/app' }, 'pull')).toEqual({ allowed: true });
     expect(authorize(grants, { repository: 'acme/app' }, 'sbom')).toEqual({ allowed: true });
-    expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({ allowed: false, reason: 'SCOPE_NOT_GRANTED' });
+    expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({ allowed: false, code: 'SCOPE_NOT_GRANTED' });
   });
 
   it('agrees with a walk of the includes edges for random acyclic extensions', () => {

@@ -123,8 +123,8 @@ describe('Hub API: who may call', () => {
     const hub = await startHub({
       wrap: (service) => ({
         ...service,
-        list: () => Promise.reject(new OatError('STORE_FAILURE', 'connection to db.internal:5432 refused')),
-        get: () => Promise.reject(new TypeError('cannot read x of undefined')),
+        safeList: () => Promise.reject(new OatError('STORE_FAILURE', 'connection to db.internal:5432 refused')),
+        safeGet: () => Promise.reject(new TypeError('cannot read x of undefined')),
       }),
       onError: () => {
         throw new Error('logger down');
@@ -256,7 +256,7 @@ describe('Hub API: the handler on its own, without a server', () => {
   });
 
   it('refuses to start without the service methods or authenticator it needs, naming them', () => {
-    const { list: _list, ...partial } = service;
-    expect(() => createHubApi({ service: partial as never, authenticateCaller: undefined as never })).toThrow(/service\.list, authenticateCaller/);
+    const { safeList: _list, ...partial } = service;
+    expect(() => createHubApi({ service: partial as never, authenticateCaller: undefined as never })).toThrow(/service\.safeList, authenticateCaller/);
   });
 });

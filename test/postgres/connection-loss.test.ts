@@ -41,7 +41,7 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
 
   it('a create terminated while it waits inside its transaction rejects with STORE_FAILURE, the process lives on, the counter equals the live rows, and the next create succeeds', async () => {
     const store = createPostgresTokenStore(victim, { schema });
-    await expect(store.insertWithinQuota(makeTestRecord(1), 10)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(1), 10)).resolves.toEqual({ ok: true });
     const blocker = await admin.connect();
     try {
       // Holding the organization's quota row makes the create wait inside its transaction, after BEGIN.
@@ -59,7 +59,7 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
     // The broken client was discarded: the pool's one slot is free for a new connection.
     expect({ total: victim.totalCount, waiting: victim.waitingCount }).toEqual({ total: 0, waiting: 0 });
     await expect(organizationState(admin, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
-    await expect(store.insertWithinQuota(makeTestRecord(3), 10)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(3), 10)).resolves.toEqual({ ok: true });
     await expect(organizationState(admin, schema, acme)).resolves.toEqual({ live: 2, counter: 2, rows: 2 });
     expect(uncaught.errors).toEqual([]);
   });
@@ -82,7 +82,7 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
       expect(victim.totalCount).toBe(0);
       await expect(migrate(victim, { schema: target })).resolves.toBeUndefined();
       const store = createPostgresTokenStore(victim, { schema: target });
-      await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ ok: true });
       expect(uncaught.errors).toEqual([]);
     } finally {
       await dropSchema(admin, target);

@@ -69,8 +69,8 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
     }
     // The guard counts from the repaired value: acme has 2 of 3.
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(store.insertWithinQuota(makeTestRecord(++seq, { organization: acme }), 3)).resolves.toEqual({ inserted: true });
-    await expect(store.insertWithinQuota(makeTestRecord(++seq, { organization: acme }), 3)).resolves.toMatchObject({ inserted: false, count: 3 });
+    await expect(store.insertWithinQuota(makeTestRecord(++seq, { organization: acme }), 3)).resolves.toEqual({ ok: true });
+    await expect(store.insertWithinQuota(makeTestRecord(++seq, { organization: acme }), 3)).resolves.toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
   });
 
   it('property: for any hand edits of the counters, the check names exactly the organizations whose counter differs from its live rows, and a repair leaves none', async () => {
@@ -129,7 +129,7 @@ describe.skipIf(skipPostgres)('checkQuotaCounters on PostgreSQL', () => {
       await waitForLockWait(pool, repairing);
       await blocker.query('COMMIT');
       blocking = false;
-      await expect(create).resolves.toEqual({ inserted: true });
+      await expect(create).resolves.toEqual({ ok: true });
       await expect(repair).resolves.toEqual({ checked: 1, mismatches: [{ organizationId: 'acme', counted: 8, live: 3 }], repaired: true });
     } finally {
       if (blocking) await blocker.query('ROLLBACK');

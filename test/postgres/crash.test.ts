@@ -87,9 +87,9 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     const store = createPostgresTokenStore(pool, { schema });
     await expect(store.countLive(org as string as OrganizationId)).resolves.toBe(state.live);
     for (let i = 0; i < limit - state.live; i++) {
-      await expect(store.insertWithinQuota(makeTestRecord(firstSeq + i, { organization: org }), limit)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(firstSeq + i, { organization: org }), limit)).resolves.toEqual({ ok: true });
     }
-    await expect(store.insertWithinQuota(makeTestRecord(firstSeq + limit, { organization: org }), limit)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: limit });
+    await expect(store.insertWithinQuota(makeTestRecord(firstSeq + limit, { organization: org }), limit)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
     const after = await organizationState(pool, schema, org);
     expect({ live: after.live, counter: after.counter }).toEqual({ live: limit, counter: limit });
   }

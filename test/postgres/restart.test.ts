@@ -35,7 +35,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL store across a server crash and re
       await migrate(pool);
       const store = createPostgresTokenStore(pool);
       const first = makeTestRecord(1);
-      await expect(store.insertWithinQuota(first, 10)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(first, 10)).resolves.toEqual({ ok: true });
 
       // A create waiting inside its transaction when the server goes down.
       const blocker = await admin.connect();
@@ -57,7 +57,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL store across a server crash and re
 
       await cluster.start();
       await expect(store.findById(first.id)).resolves.toEqual(first);
-      await expect(store.insertWithinQuota(makeTestRecord(3), 10)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 10)).resolves.toEqual({ ok: true });
       await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(2);
       const { rows } = await admin.query<{ live: number }>(`SELECT count(*)::integer AS live FROM oat_tokens WHERE organization = $1 AND state <> 'deleted'`, [acme]);
       expect(rows[0]?.live).toBe(2);

@@ -97,7 +97,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(store.countLive(record.organizationId)).resolves.toBe(1);
     await expect(store.countLive(globex.organizationId)).resolves.toBe(1);
     await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({ items: [globex], total: 1, unreadable: 0, unreadableIds: [] });
-    await expect(store.replace({ ...record, state: 'deleted', version: 2 }, 1)).resolves.toBe('replaced');
+    await expect(store.replace({ ...record, state: 'deleted', version: 2 }, 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(record.organizationId)).resolves.toBe(0);
     await migrate(pool, { schema });
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 2 });

@@ -102,8 +102,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
       await store.insertWithinQuota(first, 10);
-      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
-      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
     });
 
@@ -111,22 +111,22 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
       await store.insertWithinQuota(first, 1);
-      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 1)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 1)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
     });
 
     it('a record inserted already deleted takes no slot', async () => {
       const store = createPostgresTokenStore(pool, { schema });
-      await expect(store.insertWithinQuota(makeTestRecord(1, { state: 'deleted' }), 1)).resolves.toEqual({ inserted: true });
-      await expect(store.insertWithinQuota(makeTestRecord(2), 1)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(1, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(2), 1)).resolves.toEqual({ ok: true });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 2 });
     });
 
     it('limits that are not small integers keep the meaning "fewer than limit": 2.5 admits 3, Infinity admits, NaN admits none', async () => {
       const store = createPostgresTokenStore(pool, { schema });
-      for (let seq = 1; seq <= 3; seq++) await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ inserted: true });
-      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
-      await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({ inserted: true });
-      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 4 });
+      for (let seq = 1; seq <= 3; seq++) await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
+      await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 4 });
     });
 
     it('deletes through replace lower the counter in the same statement as the version check', async () => {
@@ -179,7 +179,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const notAnId = 'not-a-uuid' as ReturnType<typeof makeTestRecord>['id'];
       await expect(store.findById(notAnId)).resolves.toBeNull();
       await expect(store.touchLastUsed(notAnId, Date.now(), Date.now())).resolves.toBe(false);
-      await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toBe('not-found');
+      await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toEqual({ ok: false, code: 'NOT_FOUND' });
     });
   });
 
@@ -188,8 +188,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const record = makeTestRecord(1);
       await store.insertWithinQuota(record, 10);
-      for (const version of [1.5, 2 ** 40, Number.NaN]) await expect(store.replace(nextVersion(record), version)).resolves.toBe('conflict');
-      await expect(store.replace(makeTestRecord(2), 1.5)).resolves.toBe('not-found');
+      for (const version of [1.5, 2 ** 40, Number.NaN]) await expect(store.replace(nextVersion(record), version)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+      await expect(store.replace(makeTestRecord(2), 1.5)).resolves.toEqual({ ok: false, code: 'NOT_FOUND' });
       await expect(store.findById(record.id)).resolves.toEqual(record);
     });
   });
@@ -201,7 +201,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await store.insertWithinQuota(record, 10);
       await expect(store.findById(record.id)).resolves.toEqual(record);
       const replaced = nextVersion(record, { description: '\u0000' });
-      await expect(store.replace(replaced, 1)).resolves.toBe('replaced');
+      await expect(store.replace(replaced, 1)).resolves.toEqual({ ok: true });
       await expect(store.findBySecretHash(record.secretHash)).resolves.toEqual(replaced);
       const { rows } = await pool.query<{ label: string }>(`SELECT label FROM "${schema}".oat_tokens WHERE id = $1`, [record.id]);
       expect(rows[0]?.label).toBe('\uFFFF"a\\u0000b"');
@@ -217,7 +217,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
         const record = makeTestRecord(1);
         await a.insertWithinQuota(record, 1);
         await expect(b.findById(record.id)).resolves.toBeNull();
-        await expect(b.insertWithinQuota(record, 1)).resolves.toEqual({ inserted: true });
+        await expect(b.insertWithinQuota(record, 1)).resolves.toEqual({ ok: true });
         await expect(b.countLive(acme as string as OrganizationId)).resolves.toBe(1);
       } finally {
         await dropSchema(pool, other);

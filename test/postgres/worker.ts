@@ -43,7 +43,7 @@ function naiveInsert(schema: string): string {
 }
 
 async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strategy: Strategy, record: AccessTokenRecord, limit: number): Promise<boolean> {
-  if (strategy === 'store') return (await store.insertWithinQuota(record, limit)).inserted;
+  if (strategy === 'store') return (await store.insertWithinQuota(record, limit)).ok;
   const r = record;
   // The same transaction envelope as the store's insert (BEGIN, guard and
   // insert, COMMIT on one connection), so only the guard differs.
@@ -109,7 +109,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
   const loop = async (): Promise<never> => {
     for (;;) {
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
-      if (!outcome.inserted) {
+      if (!outcome.ok) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
         const page = await store.list({ organizationId: organization as string as OrganizationId, now: 0, offset: 0, limit: 1 });
         const oldest = page.items[0];

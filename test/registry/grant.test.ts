@@ -17,7 +17,7 @@ function compile(raw: ReadonlyArray<RawResource>, org = ORG): CompiledGrants {
 function scope(text: string): RegistryScope {
   const parsed = parseScope(text);
   if (!parsed.ok) throw new Error(`bad test scope ${text}`);
-  return parsed.scope;
+  return parsed.value;
 }
 
 const grantsArbitrary = resourcesArbitrary(ORG).map((raw) => compile(raw));

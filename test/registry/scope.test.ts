@@ -42,13 +42,13 @@ describe('parseScope', () => {
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), grammarish), (text) => {
         const parsed = parseScope(text);
         if (!parsed.ok) {
-          expect(parsed.reason).toBe('MALFORMED');
+          expect(parsed.code).toBe('MALFORMED');
           return;
         }
-        expect(parsed.scope.type).toMatch(/^[a-z0-9]+$/);
-        expect(parsed.scope.name.length).toBeGreaterThan(0);
-        expect(parsed.scope.actions.every((a) => /^(?:\*|[a-z]+)$/.test(a))).toBe(true);
-        expect(formatScope(parsed.scope)).toBe(text.replace(/:([^:]*)$/, () => `:${parsed.scope.actions.join(',')}`));
+        expect(parsed.value.type).toMatch(/^[a-z0-9]+$/);
+        expect(parsed.value.name.length).toBeGreaterThan(0);
+        expect(parsed.value.actions.every((a) => /^(?:\*|[a-z]+)$/.test(a))).toBe(true);
+        expect(formatScope(parsed.value)).toBe(text.replace(/:([^:]*)$/, () => `:${parsed.value.actions.join(',')}`));
       }),
       { numRuns: 2000 },
     );
@@ -57,7 +57,7 @@ describe('parseScope', () => {
   it('never throws for values that are not strings', () => {
     fc.assert(
       fc.property(fc.anything().filter((v) => typeof v !== 'string'), (value) => {
-          expect(parseScope(value as string)).toEqual({ ok: false, reason: 'MALFORMED' });
+          expect(parseScope(value as string)).toEqual({ ok: false, code: 'MALFORMED', message: expect.any(String) });
         }),
       { numRuns: 200 },
     );
@@ -66,7 +66,7 @@ describe('parseScope', () => {
   it('reads back what formatScope wrote, for every valid scope (names with host:port, several segments, classes, action lists)', () => {
     fc.assert(
       fc.property(validScope, (scope) => {
-        expect(parseScope(formatScope(scope))).toEqual({ ok: true, scope });
+        expect(parseScope(formatScope(scope))).toEqual({ ok: true, value: scope });
       }),
       { numRuns: 1000 },
     );
@@ -83,7 +83,7 @@ describe('parseScope', () => {
     ['repository:acme/my__app.v2--x:delete', { type: 'repository', name: 'acme/my__app.v2--x', actions: ['delete'] }],
     ['repository:app:pull', { type: 'repository', name: 'app', actions: ['pull'] }],
   ])('parses %s', (text, scope) => {
-    expect(parseScope(text)).toEqual({ ok: true, scope });
+    expect(parseScope(text)).toEqual({ ok: true, value: scope });
   });
 
   it.each([
@@ -115,7 +115,7 @@ describe('parseScope', () => {
     ['repository:acme/app:pull push', 'space inside (one value, two texts, both malformed on their own)'],
     [`repository:acme/${'a'.repeat(260)}:pull`, 'name over 255 characters'],
   ])('drops %j (%s)', (text) => {
-    expect(parseScope(text)).toEqual({ ok: false, reason: 'MALFORMED' });
+    expect(parseScope(text)).toEqual({ ok: false, code: 'MALFORMED', message: expect.any(String) });
   });
 });
 
@@ -157,9 +157,9 @@ describe('parseScopeParameters', () => {
     const { scopes, rejected } = parseScopeParameters(['nonsense', ...many]);
     expect(scopes).toHaveLength(MAX_SCOPES_PER_REQUEST);
     expect(rejected).toEqual([
-      { text: 'nonsense', reason: 'MALFORMED' },
-      { text: many[MAX_SCOPES_PER_REQUEST], reason: 'TOO_MANY' },
-      { text: many[MAX_SCOPES_PER_REQUEST + 1], reason: 'TOO_MANY' },
+      { text: 'nonsense', code: 'MALFORMED' },
+      { text: many[MAX_SCOPES_PER_REQUEST], code: 'TOO_MANY' },
+      { text: many[MAX_SCOPES_PER_REQUEST + 1], code: 'TOO_MANY' },
     ]);
   });
 

@@ -15,7 +15,7 @@ function collidingStore(duplicates: number) {
     ...base,
     insertWithinQuota(record, limit) {
       offered.push(record);
-      return offered.length <= duplicates ? Promise.resolve({ inserted: false, reason: 'DUPLICATE' }) : base.insertWithinQuota(record, limit);
+      return offered.length <= duplicates ? Promise.resolve({ ok: false, code: 'DUPLICATE' }) : base.insertWithinQuota(record, limit);
     },
   };
   const events: TokenEvent[] = [];
@@ -58,7 +58,7 @@ describe('create on a duplicate id', () => {
   it('does not retry a quota refusal', async () => {
     const base = createMemoryTokenStore();
     let calls = 0;
-    const store: TokenStore = { ...base, insertWithinQuota: () => (calls++, Promise.resolve({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 10 })) };
+    const store: TokenStore = { ...base, insertWithinQuota: () => (calls++, Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count: 10 })) };
     const service = createTokenService({ store, clock: createFakeClock(), organizations });
     await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
     expect(calls).toBe(1);

@@ -68,7 +68,7 @@ describe('a stored token whose grants a create request could not make', () => {
     const tampered = makeTestRecord(1, { organization: 'acme', resources: [{ type: 'repository', path: 'library/nginx', scopes: ['scope-image-push'] }] });
     const organizationId = 'org-1' as typeof tampered.organizationId;
     await store.insertWithinQuota({ ...tampered, organizationId }, 10);
-    await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({ code: 'TRANSITION_DENIED', context: { rule: 'stored-grants-invalid' } });
+    await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({ code: 'TRANSITION_DENIED', context: { code: 'STORED_GRANTS_INVALID' } });
     await expect(service.deactivate(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'inactive' });
     await expect(service.reactivate(alice, 'acme', tampered.id)).rejects.toMatchObject({ code: 'TRANSITION_DENIED' });
     await expect(service.delete(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'deleted' });

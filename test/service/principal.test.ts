@@ -29,9 +29,9 @@ describe('principals and their compiled grants', () => {
     const before = decisions(service, principal);
     expect(before).toEqual([
       { allowed: true },
-      { allowed: false, reason: 'SCOPE_NOT_GRANTED' },
-      { allowed: false, reason: 'NO_MATCHING_GRANT' },
-      { allowed: false, reason: 'NO_MATCHING_GRANT' },
+      { allowed: false, code: 'SCOPE_NOT_GRANTED' },
+      { allowed: false, code: 'NO_MATCHING_GRANT' },
+      { allowed: false, code: 'NO_MATCHING_GRANT' },
     ]);
     vandalize(principal, [0x7fffffff, 'acme/secret', true, null]);
     expect(decisions(service, principal)).toEqual(before);

@@ -37,7 +37,7 @@ describe('concurrent operations, in every order fast-check schedules', () => {
       ...inner,
       insertWithinQuota: async (record, limit) => {
         const count = await inner.countLive(record.organizationId);
-        if (count >= limit) return { inserted: false, reason: 'QUOTA_EXCEEDED', count };
+        if (count >= limit) return { ok: false, code: 'QUOTA_EXCEEDED', count };
         return inner.insertWithinQuota(record, Number.MAX_SAFE_INTEGER);
       },
     });

@@ -14,16 +14,16 @@ const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice
 const alice = { username: 'alice' };
 const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
-type Row = Partial<Record<'update' | 'deactivate' | 'reactivate' | 'delete', TransitionRule>>;
+type Row = Partial<Record<'update' | 'deactivate' | 'reactivate' | 'delete', TransitionRule<string>>>;
 
 /** The seed lifecycle with some cells replaced. */
-function lifecycle(name: string, rows: Partial<Record<TransitionSource, Row>>): LifecyclePolicy {
-  const table = { ...SEED_LIFECYCLE.table };
+function lifecycle(name: string, rows: Partial<Record<TransitionSource, Row>>): LifecyclePolicy<string> {
+  const table: Record<TransitionSource, LifecyclePolicy<string>['table'][TransitionSource]> = { ...SEED_LIFECYCLE.table };
   for (const [source, row] of Object.entries(rows) as Array<[TransitionSource, Row]>) table[source] = { ...table[source], ...row };
   return { name, table };
 }
 
-async function setup(policy: LifecyclePolicy, start: 'active' | 'inactive' = 'active') {
+async function setup(policy: LifecyclePolicy<string>, start: 'active' | 'inactive' = 'active') {
   const store = createMemoryTokenStore();
   const events: TokenEvent[] = [];
   const service = createTokenService({ store, clock: createFakeClock(), organizations, policy: { lifecycle: policy }, events: { emit: (e) => events.push(e) } });
@@ -35,7 +35,7 @@ async function setup(policy: LifecyclePolicy, start: 'active' | 'inactive' = 'ac
 
 describe('an update that changes the label and sets is_active, under a custom lifecycle', () => {
   // Editing is allowed only while active, so the edit must be decided before the deactivation.
-  const editWhileActive = lifecycle('edit-while-active', { inactive: { update: { deny: 'edit-while-active' } } });
+  const editWhileActive = lifecycle('edit-while-active', { inactive: { update: { deny: 'EDIT_WHILE_ACTIVE' } } });
 
   it('decides and applies update before deactivate, in one write, with events in that order', async () => {
     const { store, events, service, before, id } = await setup(editWhileActive);
@@ -53,7 +53,7 @@ describe('an update that changes the label and sets is_active, under a custom li
     const { store, events, service, before, id } = await setup(editReactivates, 'inactive');
     await expect(service.update(alice, 'acme', id, { label: 'back', is_active: true })).rejects.toMatchObject({
       code: 'TRANSITION_DENIED',
-      context: { operation: 'reactivate', from: 'active', rule: 'already-active' },
+      context: { operation: 'reactivate', from: 'active', code: 'ALREADY_ACTIVE' },
     });
     expect(await store.findById(id)).toEqual(before);
     expect(events).toEqual([]);
@@ -62,23 +62,23 @@ describe('an update that changes the label and sets is_active, under a custom li
   });
 
   it('refuses the whole request when the second step is denied: nothing written, no event', async () => {
-    const noDeactivate = lifecycle('no-deactivate', { active: { deactivate: { deny: 'keep-active' } } });
+    const noDeactivate = lifecycle('no-deactivate', { active: { deactivate: { deny: 'KEEP_ACTIVE' } } });
     const { store, events, service, before, id } = await setup(noDeactivate);
     await expect(service.update(alice, 'acme', id, { label: 'renamed', is_active: false })).rejects.toMatchObject({
       name: 'OatError',
       code: 'TRANSITION_DENIED',
-      context: { organization: 'acme', tokenId: id, operation: 'deactivate', from: 'active', rule: 'keep-active' },
+      context: { organization: 'acme', tokenId: id, operation: 'deactivate', from: 'active', code: 'KEEP_ACTIVE' },
     });
     expect(await store.findById(id)).toEqual(before);
     expect(events).toEqual([]);
   });
 
   it('refuses the whole request when the first step is denied: nothing written, no event', async () => {
-    const frozenLabels = lifecycle('frozen-labels', { active: { update: { deny: 'labels-are-final' } } });
+    const frozenLabels = lifecycle('frozen-labels', { active: { update: { deny: 'LABELS_ARE_FINAL' } } });
     const { store, events, service, before, id } = await setup(frozenLabels);
     await expect(service.update(alice, 'acme', id, { label: 'renamed', is_active: false })).rejects.toMatchObject({
       code: 'TRANSITION_DENIED',
-      context: { operation: 'update', from: 'active', rule: 'labels-are-final' },
+      context: { operation: 'update', from: 'active', code: 'LABELS_ARE_FINAL' },
     });
     expect(await store.findById(id)).toEqual(before);
     expect(events).toEqual([]);

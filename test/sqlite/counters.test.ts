@@ -59,7 +59,7 @@ describe('checkQuotaCounters', () => {
     expect(Object.isFrozen(report) && Object.isFrozen(report.mismatches) && report.mismatches.every(Object.isFrozen)).toBe(true);
     expect(counters(db)).toEqual(before);
     // The drift is real: the guard reads the counter and lets acme past its limit of 3.
-    await expect(store.insertWithinQuota(makeTestRecord(10), 3)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(10), 3)).resolves.toEqual({ ok: true });
     db.prepare('DELETE FROM oat_tokens WHERE id = ?').run(makeTestRecord(10).id);
 
     await expect(checkQuotaCounters(db, { repair: true })).resolves.toEqual({ checked: 4, mismatches: drift, repaired: true });
@@ -70,7 +70,7 @@ describe('checkQuotaCounters', () => {
       { organization: 'umbrella', live: 0 },
     ]);
     await expect(checkQuotaCounters(db)).resolves.toEqual({ checked: 4, mismatches: [], repaired: false });
-    await expect(store.insertWithinQuota(makeTestRecord(11), 3)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
+    await expect(store.insertWithinQuota(makeTestRecord(11), 3)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
   });
 
   it('checks while another connection writes, but repairs only with the write lock, changing nothing without it', async () => {

@@ -116,7 +116,7 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
       const store = createSqliteTokenStore(db);
       const outcomes = [];
       for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++) outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
-      expect(outcomes.filter((o) => o.inserted)).toHaveLength(limit - live);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(limit - live);
       await expect(store.countLive(ORG as string as OrganizationId)).resolves.toBe(limit);
       expect(tally(file)).toEqual({ live: limit, counter: limit });
     } finally {

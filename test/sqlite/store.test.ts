@@ -48,12 +48,12 @@ describe('createSqliteTokenStore', () => {
 
   it('migrates first when asked to', async () => {
     const store = createSqliteTokenStore(connect(), { migrate: true });
-    await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ ok: true });
   });
 
   it('also serves an in-memory database (one connection, no WAL)', async () => {
     const store = createSqliteTokenStore(connect(':memory:'), { migrate: true });
-    await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(1), 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(makeTestRecord(1).organizationId)).resolves.toBe(1);
   });
 

@@ -45,8 +45,8 @@ describe('the SQLite schema version', () => {
     const store = createSqliteTokenStore(db);
     await expect(store.findById(token.id)).resolves.toEqual(token);
     await expect(store.countLive(token.organizationId)).resolves.toBe(1);
-    await expect(store.insertWithinQuota(makeTestRecord(2), 2)).resolves.toEqual({ inserted: true });
-    await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
+    await expect(store.insertWithinQuota(makeTestRecord(2), 2)).resolves.toEqual({ ok: true });
+    await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
   });
 
   it('a version 1 database with tokens of several organizations migrates to 2: ids equal the names, counters, listing and triggers keep working', async () => {
@@ -76,9 +76,9 @@ describe('the SQLite schema version', () => {
     const page = await store.list({ organizationId: globex, now: 0, offset: 0, limit: 10, statuses: ['active', 'deleted'] });
     expect(page.items.map((r) => [r.organizationId, r.state])).toEqual([['globex', 'active'], ['globex', 'deleted']]);
     // The triggers are keyed by organization_id now: a delete through the store lowers the id's counter.
-    await expect(store.replace({ ...token, state: 'deleted', version: 2 }, 1)).resolves.toBe('replaced');
+    await expect(store.replace({ ...token, state: 'deleted', version: 2 }, 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(acme)).resolves.toBe(1);
-    await expect(store.insertWithinQuota(makeTestRecord(5, { organizationId: 'org-new', organization: 'acme' }), 1)).resolves.toEqual({ inserted: true });
+    await expect(store.insertWithinQuota(makeTestRecord(5, { organizationId: 'org-new', organization: 'acme' }), 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(acme)).resolves.toBe(1);
     migrate(db);
     expect(db.prepare(`SELECT count(*) FROM oat_tokens`).pluck().get()).toBe(5);

@@ -102,7 +102,7 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
     const failures: string[] = [];
     for (const record of records) {
       try {
-        const ok = command.strategy === 'store' ? (await store.insertWithinQuota(record, command.limit)).inserted : await naive(record);
+        const ok = command.strategy === 'store' ? (await store.insertWithinQuota(record, command.limit)).ok : await naive(record);
         if (ok) inserted++;
         else refused++;
       } catch (error) {
@@ -163,7 +163,7 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void
   for (let seq = command.firstSeq, operations = 1; ; seq++, operations++) {
     const record = makeTestRecord(seq, { organization: command.organization });
     const outcome = await store.insertWithinQuota(record, command.limit);
-    if (!outcome.inserted) {
+    if (!outcome.ok) {
       const { items } = await store.list({ organizationId: record.organizationId, now: record.createdAt, offset: 0, limit: 1 });
       const oldest = items[0];
       if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted', updatedAt: record.createdAt }), oldest.version);

@@ -36,21 +36,21 @@ function cachedCountStorage(): { open(): TokenStore } {
     const byHash = (secretHash: string): AccessTokenRecord | null => rows.get(idsByHash.get(secretHash) ?? '') ?? null;
     return {
       insertWithinQuota(record, limit): Promise<InsertOutcome> {
-        if (rows.has(record.id) || idsByHash.has(record.secretHash)) return Promise.resolve({ inserted: false, reason: 'DUPLICATE' });
+        if (rows.has(record.id) || idsByHash.has(record.secretHash)) return Promise.resolve({ ok: false, code: 'DUPLICATE' });
         const count = live(record.organizationId);
-        if (count >= limit) return Promise.resolve({ inserted: false, reason: 'QUOTA_EXCEEDED', count });
+        if (count >= limit) return Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count });
         rows.set(record.id, record);
         idsByHash.set(record.secretHash, record.id);
         if (record.state !== 'deleted') cached.set(record.organizationId, count + 1);
-        return Promise.resolve({ inserted: true });
+        return Promise.resolve({ ok: true });
       },
       replace(record, expectedVersion): Promise<ReplaceOutcome> {
         const stored = rows.get(record.id);
-        if (stored === undefined) return Promise.resolve('not-found');
-        if (stored.version !== expectedVersion || stored.state === 'deleted') return Promise.resolve('conflict');
+        if (stored === undefined) return Promise.resolve({ ok: false, code: 'NOT_FOUND' } as const);
+        if (stored.version !== expectedVersion || stored.state === 'deleted') return Promise.resolve({ ok: false, code: 'CONFLICT' } as const);
         if (record.state === 'deleted') cached.set(stored.organizationId, live(stored.organizationId) - 1);
         rows.set(record.id, freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
-        return Promise.resolve('replaced');
+        return Promise.resolve({ ok: true } as const);
       },
       markDeleted(id: TokenId, organizationId, at: EpochMillis): Promise<string | null> {
         const stored = rows.get(id);
@@ -108,7 +108,7 @@ describe('the shared-storage group of the store contract', () => {
     const [a, b] = [open(), open()];
     const outcomes = [];
     for (let seq = 0; seq < 24; seq++) outcomes.push(await (seq % 2 === 0 ? a : b).insertWithinQuota(makeTestRecord(seq), 10));
-    expect(outcomes.filter((o) => o.inserted)).toHaveLength(19);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(19);
   });
 
   it('fails the negative control, on the check of the quota across handles', async () => {

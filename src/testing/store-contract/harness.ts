@@ -18,7 +18,7 @@ export type FixtureOf = () => ContractFixture;
 export async function seed(store: TokenStore, records: ReadonlyArray<AccessTokenRecord>, limit = 1_000): Promise<void> {
   for (const record of records) {
     const outcome = await store.insertWithinQuota(record, limit);
-    if (!outcome.inserted) throw new Error(`contract setup: inserting ${record.id} was refused (${outcome.reason})`);
+    if (!outcome.ok) throw new Error(`contract setup: inserting ${record.id} was refused (${outcome.code})`);
   }
 }
 

@@ -8,7 +8,7 @@ export function insertContract(fixture: FixtureOf): void {
     it('a record handed back is equal to the one inserted', async () => {
       const { store } = fixture();
       const record = makeTestRecord(1, { description: 'built by CI', expiresAt: Date.UTC(2030, 5, 6, 7, 8, 9, 10) });
-      await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(record, 10)).resolves.toEqual({ ok: true });
       await expect(store.findById(record.id)).resolves.toEqual(record);
       expect(await store.findBySecretHash(record.secretHash)).toEqual(record);
     });
@@ -16,7 +16,7 @@ export function insertContract(fixture: FixtureOf): void {
     it('inserts while the organization holds fewer than `limit` non-deleted tokens', async () => {
       const { store } = fixture();
       for (let seq = 1; seq <= 3; seq++) {
-        await expect(store.insertWithinQuota(makeTestRecord(seq), 3)).resolves.toEqual({ inserted: true });
+        await expect(store.insertWithinQuota(makeTestRecord(seq), 3)).resolves.toEqual({ ok: true });
       }
       await expect(store.countLive(makeTestRecord(1).organizationId)).resolves.toBe(3);
     });
@@ -25,7 +25,7 @@ export function insertContract(fixture: FixtureOf): void {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2), makeTestRecord(3)], 3);
       const refused = makeTestRecord(4);
-      await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 3 });
+      await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
       await expect(store.findById(refused.id)).resolves.toBeNull();
       expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
       await expect(store.countLive(refused.organizationId)).resolves.toBe(3);
@@ -34,10 +34,10 @@ export function insertContract(fixture: FixtureOf): void {
     it('a limit lower than the count refuses too, and a limit of 0 refuses every record', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
-      await expect(store.insertWithinQuota(makeTestRecord(3), 1)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 1)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
       await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'empty' }), 0)).resolves.toEqual({
-        inserted: false,
-        reason: 'QUOTA_EXCEEDED',
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
         count: 0,
       });
     });
@@ -47,16 +47,16 @@ export function insertContract(fixture: FixtureOf): void {
       const inactive = makeTestRecord(1, { state: 'inactive' });
       const expired = makeTestRecord(2, { expiresAt: Date.UTC(2000, 0, 1) });
       await seed(store, [inactive, expired]);
-      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: 2 });
-      await expect(store.replace(nextVersion(expired, { state: 'deleted' }), 1)).resolves.toBe('replaced');
-      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ inserted: true });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
+      await expect(store.replace(nextVersion(expired, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: true });
     });
 
     it('the quota counts each organization separately', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1, { organization: 'acme' }), makeTestRecord(2, { organization: 'acme' })], 2);
-      await expect(store.insertWithinQuota(makeTestRecord(3, { organization: 'globex' }), 2)).resolves.toEqual({ inserted: true });
-      await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'acme' }), 2)).resolves.toMatchObject({ inserted: false, reason: 'QUOTA_EXCEEDED' });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { organization: 'globex' }), 2)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'acme' }), 2)).resolves.toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED' });
       await expect(store.countLive(makeTestRecord(0, { organization: 'globex' }).organizationId)).resolves.toBe(1);
     });
 
@@ -66,8 +66,8 @@ export function insertContract(fixture: FixtureOf): void {
       await seed(store, [original]);
       const sameId = makeTestRecord(2, { id: original.id });
       const sameHash = makeTestRecord(3, { secretHash: original.secretHash });
-      await expect(store.insertWithinQuota(sameId, 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
-      await expect(store.insertWithinQuota(sameHash, 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(sameId, 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(sameHash, 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
       await expect(store.findById(original.id)).resolves.toEqual(original);
       await expect(store.findById(sameHash.id)).resolves.toBeNull();
       expect(await store.findBySecretHash(sameId.secretHash)).toBeNull();
@@ -78,9 +78,9 @@ export function insertContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const original = makeTestRecord(1);
       await seed(store, [original]);
-      await expect(store.replace(nextVersion(original, { state: 'deleted' }), 1)).resolves.toBe('replaced');
-      await expect(store.insertWithinQuota(makeTestRecord(2, { id: original.id }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
-      await expect(store.insertWithinQuota(makeTestRecord(3, { secretHash: original.secretHash }), 10)).resolves.toEqual({ inserted: false, reason: 'DUPLICATE' });
+      await expect(store.replace(nextVersion(original, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { id: original.id }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { secretHash: original.secretHash }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
       await expect(store.countLive(original.organizationId)).resolves.toBe(0);
     });
 
@@ -92,9 +92,9 @@ export function insertContract(fixture: FixtureOf): void {
         Array.from({ length: 25 }, (_, i) => makeTestRecord(1_000 * (o + 1) + i, { organization })),
       );
       const outcomes = await Promise.all(interleave(perOrganization).map((record) => store.insertWithinQuota(record, limit)));
-      expect(outcomes.filter((o) => o.inserted)).toHaveLength(limit * organizations.length);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(limit * organizations.length);
       for (const outcome of outcomes) {
-        if (!outcome.inserted) expect(outcome).toEqual({ inserted: false, reason: 'QUOTA_EXCEEDED', count: limit });
+        if (!outcome.ok) expect(outcome).toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
       }
       for (const records of perOrganization) {
         const organization = records[0]!.organizationId;
@@ -112,8 +112,8 @@ export function insertContract(fixture: FixtureOf): void {
       const outcomes = await Promise.all([...sameId, ...sameHash].map((record) => store.insertWithinQuota(record, 100)));
       const [byId, byHash] = [outcomes.slice(0, 8), outcomes.slice(8)];
       for (const group of [byId, byHash]) {
-        expect(group.filter((o) => o.inserted)).toHaveLength(1);
-        expect(group.filter((o) => !o.inserted && o.reason === 'DUPLICATE')).toHaveLength(7);
+        expect(group.filter((o) => o.ok)).toHaveLength(1);
+        expect(group.filter((o) => !o.ok && o.code === 'DUPLICATE')).toHaveLength(7);
       }
       await expect(store.countLive(base.organizationId)).resolves.toBe(2);
     });

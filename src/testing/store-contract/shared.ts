@@ -28,7 +28,7 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       await seed(store, [record]);
       await expect(other.findById(record.id)).resolves.toEqual(record);
       const v2 = nextVersion(record, { state: 'inactive' });
-      await expect(other.replace(v2, 1)).resolves.toBe('replaced');
+      await expect(other.replace(v2, 1)).resolves.toEqual({ ok: true });
       expect(await store.findBySecretHash(record.secretHash)).toEqual(v2);
     },
   },
@@ -44,7 +44,7 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
         records.filter((_, i) => i % 2 === 1).map((r) => () => other.insertWithinQuota(r, 10)),
       ]);
       const outcomes = await Promise.all(calls.map((call) => call()));
-      expect(outcomes.filter((o) => o.inserted)).toHaveLength(10);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
       await expect(store.countLive(records[0]!.organizationId)).resolves.toBe(10);
       await expect(other.countLive(records[0]!.organizationId)).resolves.toBe(10);
     },
@@ -57,8 +57,9 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       const record = makeTestRecord(1);
       await seed(store, [record]);
       const outcomes = await Promise.all([store.replace(nextVersion(record, { label: 'one' }), 1), other.replace(nextVersion(record, { label: 'two' }), 1)]);
-      expect([...outcomes].sort()).toEqual(['conflict', 'replaced']);
-      await expect(store.replace(nextVersion(record, { state: 'deleted' }), 2)).resolves.toBe('replaced');
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      expect(outcomes.filter((o) => !o.ok)).toEqual([{ ok: false, code: 'CONFLICT' }]);
+      await expect(store.replace(nextVersion(record, { state: 'deleted' }), 2)).resolves.toEqual({ ok: true });
       await expect(other.countLive(record.organizationId)).resolves.toBe(0);
     },
   },

@@ -43,7 +43,7 @@ export function touchContract(fixture: FixtureOf): void {
       await seed(store, [record]);
       await store.touchLastUsed(record.id, at(record, 5), at(record, 5));
       await expect(store.findById(record.id)).resolves.toEqual({ ...record, lastUsedAt: at(record, 5) });
-      await expect(store.replace(nextVersion(record, { label: 'after touch' }), 1)).resolves.toBe('replaced');
+      await expect(store.replace(nextVersion(record, { label: 'after touch' }), 1)).resolves.toEqual({ ok: true });
       await expect(store.findById(record.id)).resolves.toMatchObject({ version: 2, label: 'after touch', lastUsedAt: at(record, 5) });
     });
 
