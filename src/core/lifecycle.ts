@@ -1,5 +1,5 @@
 import { OatError } from '../errors.js';
-import type { UpdateTokenInput } from './schemas.js';
+import type { UpdateTokenInput } from './requests.js';
 import { TOKEN_STATES, statusOf, type AccessTokenRecord, type EpochMillis, type TokenState, type TokenStatus } from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */

@@ -1,5 +1,7 @@
 import type { Actor } from '../core/access.js';
 import { toOrganizationName, toTokenId } from '../core/ids.js';
+import type { TokenPolicy } from '../core/policy.js';
+import { parseCreateRequest, parseUpdateRequest } from '../core/schemas.js';
 import { OatError } from '../errors.js';
 import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
@@ -8,8 +10,14 @@ import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from '.
 import { readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
-/** The service methods the API calls; a full `TokenService` fits, and so does a wrapper. */
-export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'>;
+/**
+ * The service methods the API calls; a full `TokenService` fits, and so does a
+ * wrapper. `policy`, when there, is what request bodies are checked against
+ * before `create` or `update` is called (their shape only; the service checks
+ * the rest): give a wrapper the service's policy when it is not the default,
+ * so that messages name its bounds and a token of its format is redacted.
+ */
+export type HubApiService = Pick<TokenService, 'create' | 'get' | 'list' | 'update' | 'delete'> & { readonly policy?: TokenPolicy };
 
 /**
  * Says who sent a request, as the host authenticates people (session cookie,
@@ -175,7 +183,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
 
     if (route.kind === 'collection') {
       if (request.method === 'POST') {
-        const { token, secret } = await service.create(caller, org, await readJson(request));
+        const { token, secret } = await service.create(caller, org, parseCreateRequest(await readJson(request), service.policy));
         const body: HubCreatedAccessToken = { ...toHubAccessToken(token), token: secret.reveal() };
         return json(201, body, { location: new URL(`${url.pathname.replace(/\/$/, '')}/${token.id}`, url).href });
       }
@@ -198,7 +206,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       case 'GET':
         return json(200, toHubAccessToken(await service.get(caller, org, id)));
       case 'PATCH':
-        return json(200, toHubAccessToken(await service.update(caller, org, id, await readJson(request))));
+        return json(200, toHubAccessToken(await service.update(caller, org, id, parseUpdateRequest(await readJson(request), service.policy))));
       default:
         await service.delete(caller, org, id);
         return noContent();

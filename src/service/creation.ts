@@ -4,6 +4,7 @@ import { ceilingExcess } from '../core/ceiling.js';
 import { toTokenId, type OrganizationId, type TokenId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
 import { evaluateQuota, isPlanEligible, tokenLimit } from '../core/quota.js';
+import type { CreateTokenRequest } from '../core/requests.js';
 import { safeParseCreateInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
@@ -25,7 +26,7 @@ export interface CreatedToken {
  * plan, the request and the actor's ceiling, then inserts with the store's
  * quota guard (never counted here), retrying fresh ids on a duplicate.
  */
-export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: unknown): Promise<CreatedToken> {
+export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: CreateTokenRequest): Promise<CreatedToken> {
   const { store, policy, clock, emit } = ctx;
   const { org, profile, username, ceiling } = await manage(ctx, actor, organization);
   const now = clock.now();

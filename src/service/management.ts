@@ -5,7 +5,7 @@ import { presentRecord, rebaseResources } from '../core/identity.js';
 import { toOrganizationName, toTokenId, type OrganizationName } from '../core/ids.js';
 import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
 import type { TokenPolicy } from '../core/policy.js';
-import type { UpdateTokenInput } from '../core/schemas.js';
+import type { UpdateTokenInput } from '../core/requests.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { guard } from './authenticator.js';

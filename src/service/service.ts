@@ -5,6 +5,7 @@ import { presentRecord } from '../core/identity.js';
 import type { OrganizationId } from '../core/ids.js';
 import { planUpdate } from '../core/lifecycle.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
+import type { CreateTokenRequest, UpdateTokenRequest } from '../core/requests.js';
 import { safeParseUpdateInput } from '../core/schemas.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 import { OatError, validationError } from '../errors.js';
@@ -94,14 +95,22 @@ export interface TokenListPage {
  */
 export interface TokenService {
   readonly policy: TokenPolicy;
-  /** Creates a token; the only place its plaintext ever exists. */
-  create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken>;
+  /**
+   * Creates a token; the only place its plaintext ever exists. `input` is
+   * checked again at run time (`VALIDATION_FAILED` naming each field); a raw
+   * body goes through `safeParseCreateRequest` first.
+   */
+  create(actor: Actor, organization: string, input: CreateTokenRequest): Promise<CreatedToken>;
   /** A token of the organization that is not deleted. */
   get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** A page of the organization's tokens. */
   list(actor: Actor, organization: string, options?: ListOptions): Promise<TokenListPage>;
-  /** Changes label, description, resources, or (Hub's `is_active`) the active state. */
-  update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord>;
+  /**
+   * Changes label, description, resources, or (Hub's `is_active`) the active
+   * state. `input` is checked again at run time; a raw body goes through
+   * `safeParseUpdateRequest` first.
+   */
+  update(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<AccessTokenRecord>;
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
@@ -232,7 +241,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   return Object.freeze({
     policy,
 
-    create: (actor: Actor, organization: string, input: unknown) => createToken(ctx, hasher, actor, organization, input),
+    create: (actor: Actor, organization: string, input: CreateTokenRequest) => createToken(ctx, hasher, actor, organization, input),
 
     async get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord> {
       const { org, profile } = await manage(ctx, actor, organization);
@@ -251,7 +260,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       return Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize });
     },
 
-    update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord> {
+    update(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<AccessTokenRecord> {
       return transition(ctx, actor, organization, id, (record) => {
         const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
         if (!parsed.ok) throw parsed.error;
