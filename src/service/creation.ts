@@ -8,7 +8,7 @@ import type { CreateTokenRequest } from '../core/requests.js';
 import { safeParseCreateInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
-import { guard } from './authenticator.js';
+import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
 import { manage, MAX_ATTEMPTS, STORE_FAILED, withinCeiling, type ServiceContext } from './management.js';
 import type { SecretHasher } from './ports.js';

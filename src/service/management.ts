@@ -8,8 +8,8 @@ import type { TokenPolicy } from '../core/policy.js';
 import type { UpdateTokenInput } from '../core/requests.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
-import { guard } from './authenticator.js';
-import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
+import { guard } from '../faults.js';
+import { checkProfile, misnamedProfile, profileNamed } from './profile-check.js';
 import { fingerprintOf } from './hashers.js';
 import type { Clock, ManagementAction, OrganizationDirectory, TokenEvent, TokenStore } from './ports.js';
 

@@ -9,7 +9,8 @@ import type { CreateTokenRequest, UpdateTokenRequest } from '../core/requests.js
 import { safeParseUpdateInput } from '../core/schemas.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 import { OatError, validationError } from '../errors.js';
-import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
+import { guard } from '../faults.js';
+import { createAuthenticator, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
 import { createToken, type CreatedToken } from './creation.js';
