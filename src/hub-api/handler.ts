@@ -5,9 +5,10 @@ import { parseCreateRequest, parseUpdateRequest } from '../core/schemas.js';
 import { OatError } from '../errors.js';
 import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
-import { errorResponse, json, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
+import { errorResponse, noContent, responseForError, validationResponse, BODY_FIELD } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
 import { readRequestBody } from '../http/body.js';
+import { json } from '../http/json-response.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
 /**

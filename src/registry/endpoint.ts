@@ -9,6 +9,7 @@ import { grantScopes, type AnonymousAccess, type RepositoryVisibilityLookup } fr
 import { clockMs, createRegistryTokenSigner, isoSeconds, REGISTRY_EXPIRY_LEEWAY_SECONDS } from './jwt.js';
 import { parseScopeParameters } from './scope.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
+import { json } from '../http/json-response.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 
 /** Options of {@link createTokenEndpoint}. */
@@ -63,8 +64,9 @@ interface TokenRequest {
 const ANONYMOUS: Credentials = Object.freeze({ kind: 'anonymous' });
 const MALFORMED: Credentials = Object.freeze({ kind: 'malformed' });
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// OAuth 2.0 (RFC 6749, 5.1) asks token responses for Pragma besides Cache-Control, for HTTP/1.0 caches.
+const PRAGMA = { pragma: 'no-cache' } as const;
 const MAX_FORM_BYTES = 16 * 1024;
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
 /** Reads `Authorization: Basic base64(user:secret)`; anything else present is malformed, never a throw. */
 function basicCredentials(header: string | null): Credentials {
@@ -83,12 +85,9 @@ function basicCredentials(header: string | null): Credentials {
   return { kind: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
-}
 
 function registryError(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return json(status, { errors: [{ code, message }] }, headers);
+  return json(status, { errors: [{ code, message }] }, { ...PRAGMA, ...headers });
 }
 
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
@@ -301,7 +300,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       return unauthorized('invalid username or token');
     }
     const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, now);
-    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) });
+    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) }, PRAGMA);
   }
 
   return async function tokenEndpoint(request: Request): Promise<Response> {
