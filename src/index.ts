@@ -75,9 +75,20 @@ export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js'
 
 export { DEFAULT_POLICY, createPolicy } from './core/policy.js';
 export type { PolicyOptions, TokenPolicy } from './core/policy.js';
+export type { CalendarDuration } from './core/instant.js';
 
-export { parseCreateInput, parseUpdateInput, safeParseCreateInput, safeParseUpdateInput } from './core/schemas.js';
-export type { CreateTokenInput, ExpiryPreset, InputContext, ParseResult, UpdateTokenInput } from './core/schemas.js';
+export {
+  parseCreateInput,
+  parseCreateRequest,
+  parseUpdateInput,
+  parseUpdateRequest,
+  safeParseCreateInput,
+  safeParseCreateRequest,
+  safeParseUpdateInput,
+  safeParseUpdateRequest,
+} from './core/schemas.js';
+export type { InputContext, ParseResult } from './core/schemas.js';
+export type { CreateTokenInput, CreateTokenRequest, ExpiryPreset, UpdateTokenInput, UpdateTokenRequest } from './core/requests.js';
 
 export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';

@@ -2,7 +2,6 @@ import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { foldAsciiCase, toOrganizationName, type OrganizationName } from './ids.js';
 import { rebaseResources } from './identity.js';
 import { rawResourceList, zodIssues } from './input-shapes.js';
-import type { TokenPolicy } from './policy.js';
 import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
 import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
 
@@ -111,8 +110,16 @@ function normalisePath(kind: ResourceKind, raw: string, org: string): string | {
   return raw === canonical ? raw : canonical;
 }
 
-/** What grant checks and compilation read from a policy: the catalog and the repository grant limit. */
-export type GrantPolicy = Pick<TokenPolicy, 'catalog' | 'maxRepositoryGrants'>;
+/**
+ * What grant checks and compilation read from a policy: the catalog and the
+ * repository grant limit. Every `TokenPolicy` is one; spelt out here, not
+ * picked from `TokenPolicy`, so grants do not depend on the policy module.
+ */
+export interface GrantPolicy {
+  readonly catalog: ScopeCatalog;
+  /** Most repository grants per token, not counting `*\/*\/public`. */
+  readonly maxRepositoryGrants: number;
+}
 
 const NO_ISSUES: ReadonlyArray<FieldIssue> = Object.freeze([]);
 

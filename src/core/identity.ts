@@ -1,4 +1,3 @@
-import type { OrganizationProfile } from './access.js';
 import type { OrganizationName } from './ids.js';
 import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type Resource } from './token.js';
 
@@ -41,7 +40,7 @@ const MISMATCH: OwnershipDecision = Object.freeze({ allowed: false, code: 'ORG_M
 export function checkOwnership(
   token: Pick<AccessTokenRecord, 'organizationId' | 'organization'>,
   name: string,
-  profile: Pick<OrganizationProfile, 'id'> | null,
+  profile: { readonly id: string } | null,
 ): OwnershipDecision {
   if (profile === null) return name === token.organization ? UNKNOWN : MISMATCH;
   return profile.id === token.organizationId ? OWNED : MISMATCH;

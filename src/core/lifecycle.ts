@@ -1,5 +1,5 @@
 import { OatError } from '../errors.js';
-import type { UpdateTokenInput } from './schemas.js';
+import type { UpdateTokenInput } from './requests.js';
 import { TOKEN_STATES, statusOf, type AccessTokenRecord, type EpochMillis, type TokenState, type TokenStatus } from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */
@@ -20,7 +20,7 @@ export type TransitionSource = TokenStatus | 'none';
 /**
  * Every code with which the built-in lifecycles deny an operation. A custom
  * lifecycle may use these and codes of its own (UPPER_SNAKE, checked by
- * {@link checkLifecyclePolicy}); it names them in its type parameter, so a
+ * when `createPolicy` takes them); it names them in its type parameter, so a
  * switch over its decisions stays exhaustive.
  */
 export const TRANSITION_DENIAL_CODES = Object.freeze([

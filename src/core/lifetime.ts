@@ -1,6 +1,4 @@
-import type { OrganizationProfile } from './access.js';
 import { DAY_MS } from './instant.js';
-import type { TokenPolicy } from './policy.js';
 import type { EpochMillis } from './token.js';
 
 /** The shortest lifetime cap an organization may set, in days (GitHub's bound). */
@@ -13,13 +11,17 @@ export function isTokenLifetimeDays(days: unknown): days is number {
   return Number.isInteger(days) && (days as number) >= MIN_TOKEN_LIFETIME_DAYS && (days as number) <= MAX_TOKEN_LIFETIME_DAYS;
 }
 
+// Parameters spelt out rather than picked from OrganizationProfile and TokenPolicy: the policy module depends on this one.
 /**
  * The longest an organization's tokens may live, in days, or `null` for no
  * cap: the profile's `maxTokenLifetimeDays` when it has the field (`null`
  * there means no cap, whatever the policy says), else the policy's default.
  * Read on every creation and every login, so a change applies at once. Pure.
  */
-export function tokenLifetimeCap(organization: Pick<OrganizationProfile, 'maxTokenLifetimeDays'>, policy: Pick<TokenPolicy, 'maxTokenLifetimeDays'>): number | null {
+export function tokenLifetimeCap(
+  organization: { readonly maxTokenLifetimeDays?: number | null | undefined },
+  policy: { readonly maxTokenLifetimeDays: number | null },
+): number | null {
   return organization.maxTokenLifetimeDays === undefined ? policy.maxTokenLifetimeDays : organization.maxTokenLifetimeDays;
 }
 

@@ -1,8 +1,7 @@
-import type { Duration } from 'date-fns';
 import { OatError } from '../errors.js';
 import { createTokenFormat, type TokenFormat } from './format.js';
 import { foldAsciiCase } from './ids.js';
-import { addDurationUtc } from './instant.js';
+import { addDurationUtc, type CalendarDuration } from './instant.js';
 import { isTokenLifetimeDays } from './lifetime.js';
 import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
 import { DOCKER_HUB_PLANS, type PlanLimits, type PlanTable } from './quota.js';
@@ -23,7 +22,7 @@ export interface TokenPolicy {
   /** Most repository grants per token, not counting `*\/*\/public`. */
   readonly maxRepositoryGrants: number;
   /** How far ahead a custom expiry may be set, counted in UTC from the time of the request. */
-  readonly maxExpiry: Readonly<Duration>;
+  readonly maxExpiry: CalendarDuration;
   /** Default lifetime cap in days for organizations whose profile sets none; `null`: no cap. */
   readonly maxTokenLifetimeDays: number | null;
   readonly format: TokenFormat;
@@ -40,7 +39,7 @@ export interface PolicyOptions {
   /** Default 50. */
   readonly maxRepositoryGrants?: number;
   /** The furthest expiry a create request may choose, presets included, counted in UTC. Default one year. */
-  readonly maxExpiry?: Readonly<Duration>;
+  readonly maxExpiry?: CalendarDuration;
   /** Lifetime cap in whole days (1 to 366) for organizations whose profile sets none. Default: no cap. */
   readonly maxTokenLifetimeDays?: number | null;
   /** Default `oat_`. */
@@ -82,12 +81,12 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   const plans = options.plans === undefined ? DOCKER_HUB_PLANS : copyPlans(options.plans);
   // Copied before it is checked: what is checked is what is kept.
   const units = Object.entries((options.maxExpiry ?? { years: 1 }) as Record<string, unknown>);
-  const maxExpiry: Readonly<Duration> = Object.freeze(Object.fromEntries(units));
+  const maxExpiry: CalendarDuration = Object.freeze(Object.fromEntries(units));
   if (units.length === 0 || !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) || !units.some(([, n]) => (n as number) > 0)) {
     throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
   }
   // A duration so long that the date overflows would switch the bound off; 100 years is more than any token needs.
-  const reach = addDurationUtc(0, maxExpiry as Duration);
+  const reach = addDurationUtc(0, maxExpiry);
   if (!Number.isFinite(reach) || reach > addDurationUtc(0, { years: 100 })) {
     throw new OatError('MISCONFIGURED', 'maxExpiry must be at most 100 years', { context: { field: 'maxExpiry' } });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
 import { toOrganizationId, toOrganizationName, toTokenId, type TokenId } from './ids.js';
+import { parseIsoInstant } from './instant.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
@@ -42,8 +43,6 @@ const SNAKE: Readonly<Record<Field, string>> = {
 };
 
 const MAX_EPOCH_MS = 8.64e15;
-// ISO 8601 with an explicit offset (a time without one is ambiguous), `T` or a space, optional expanded year.
-const ISO_INSTANT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
 const EPOCH_TEXT = /^-?\d{1,16}$/;
 const COUNT_TEXT = /^\d{1,16}$/;
 const INSTANT_MESSAGE = 'must be a Date, an ISO 8601 string with an offset, or epoch milliseconds';
@@ -60,23 +59,6 @@ function toInstant(value: unknown): EpochMillis | undefined {
   if (typeof value !== 'string') return undefined;
   if (EPOCH_TEXT.test(value)) return checkedEpoch(Number(value));
   return parseIsoInstant(value);
-}
-
-// Parsed by hand: engines disagree on the short offsets and spaces drivers print (`2024-01-01 10:00:00.12+00`).
-function parseIsoInstant(text: string): EpochMillis | undefined {
-  const m = ISO_INSTANT.exec(text);
-  if (m === null) return undefined;
-  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map(
-    (part) => (part === undefined ? undefined : Number(part)),
-  ) as [number, number, number, number, number, number?, number?, number?];
-  const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  date.setUTCHours(hour, minute, second, millis);
-  const offsetMs = (m[8] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return checkedEpoch(date.getTime() - offsetMs);
 }
 
 const instant = z.unknown().transform((value, ctx): EpochMillis => {

@@ -1,30 +1,11 @@
-import type { Duration } from 'date-fns';
 import { z } from 'zod';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { validateResources, type RawResource } from './grants.js';
-import { addDurationUtc, DAY_MS } from './instant.js';
-import { rawResourceList, zodIssues } from './input-shapes.js';
-import type { TokenPolicy } from './policy.js';
+import { addDurationUtc, DAY_MS, type CalendarDuration } from './instant.js';
+import { createShape, updateShape, zodIssues } from './input-shapes.js';
+import { DEFAULT_POLICY, type TokenPolicy } from './policy.js';
+import type { CreateTokenInput, CreateTokenRequest, UpdateTokenInput, UpdateTokenRequest } from './requests.js';
 import type { EpochMillis, Resource } from './token.js';
-
-/** Expiry presets a create request may name: `30d` and `90d` are exactly 30 and 90 times 24 hours. `none` never expires. */
-export type ExpiryPreset = 'none' | '30d' | '90d';
-
-/** A validated create request. */
-export interface CreateTokenInput {
-  readonly label: string;
-  readonly description: string;
-  readonly resources: ReadonlyArray<Resource>;
-  readonly expiresAt: EpochMillis | null;
-}
-
-/** A validated update request: only the fields to change. `active` comes from Hub's `is_active`. */
-export interface UpdateTokenInput {
-  readonly label?: string;
-  readonly description?: string;
-  readonly resources?: ReadonlyArray<Resource>;
-  readonly active?: boolean;
-}
 
 /** What validation needs besides the input: whose token it is, the time, and the policy's limits. */
 export interface InputContext {
@@ -38,38 +19,6 @@ export interface InputContext {
 
 /** A parse outcome as a value. */
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: OatError };
-
-const label = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const description = z.string().max(200, 'must be at most 200 characters').nullable();
-// An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller holds.
-const instant = z.union([
-  z.number().refine((ms) => Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15, 'must be whole epoch milliseconds within the range of a Date'),
-  z.date().transform((date) => date.getTime()),
-  z.iso.datetime({ offset: true }).transform((text) => Date.parse(text)),
-]);
-// Docker Hub's `expires_at` is a date-time string on the wire: a number there is a client bug, not epoch milliseconds.
-const hubInstant = z.union([z.date().transform((date) => date.getTime()), z.iso.datetime({ offset: true }).transform((text) => Date.parse(text))], {
-  error: 'must be an ISO 8601 date-time string, for example 2026-12-31T00:00:00Z',
-});
-
-const createShape = z.strictObject({
-  label,
-  description: description.optional(),
-  resources: rawResourceList,
-  expiry: z.union([z.enum(['none', '30d', '90d']), instant]).optional(),
-  expires_at: hubInstant.nullable().optional(),
-  is_active: z.literal(true, 'tokens are always created active').optional(),
-});
-
-const updateShape = z
-  .strictObject({
-    label: label.optional(),
-    description: description.optional(),
-    resources: rawResourceList.optional(),
-    is_active: z.boolean().optional(),
-  })
-  // A key present with the value `undefined` changes nothing, so it does not count.
-  .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active');
 
 function resolveExpiry(
   expiry: z.infer<typeof createShape>['expiry'],
@@ -101,7 +50,7 @@ function resolveExpiry(
 }
 
 /** `1 year`, `6 months 2 weeks`: a policy's `maxExpiry` as a reader would say it. */
-function describeDuration(duration: Readonly<Duration>): string {
+function describeDuration(duration: CalendarDuration): string {
   const parts = (['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds'] as const)
     .map((unit) => [unit, duration[unit] ?? 0] as const)
     .filter(([, n]) => n !== 0)
@@ -114,8 +63,8 @@ function describeDuration(duration: Readonly<Duration>): string {
  * `expiry` of no accepted form (`'60d'`) replaced by the list of forms and
  * the policy's bound, so the caller learns what to send instead.
  */
-function withExpiryForms(error: z.ZodError, ctx: InputContext): FieldIssue[] {
-  const forms = `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch milliseconds, or a Date) at most ${describeDuration(ctx.policy.maxExpiry)} ahead`;
+function withExpiryForms(error: z.ZodError, policy: TokenPolicy): FieldIssue[] {
+  const forms = `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch milliseconds, or a Date) at most ${describeDuration(policy.maxExpiry)} ahead`;
   const expiryUnion = error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'expiry');
   return zodIssues(error).map((issue) => (expiryUnion && issue.path === 'expiry' ? { path: 'expiry', message: forms } : issue));
 }
@@ -150,9 +99,9 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
  * if (!parsed.ok) console.log(parsed.error.fields);
  * ```
  */
-export function safeParseCreateInput(input: unknown, ctx: InputContext): ParseResult<CreateTokenInput> {
+export function safeParseCreateInput(input: CreateTokenRequest, ctx: InputContext): ParseResult<CreateTokenInput> {
   const shape = createShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, ctx), ctx.policy.format.prefix) };
+  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, ctx.policy), ctx.policy.format.prefix) };
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
@@ -166,21 +115,28 @@ export function safeParseCreateInput(input: unknown, ctx: InputContext): ParseRe
 
 const EXPIRY_FIELDS = ['expiry', 'expires_at', 'expiresAt'];
 
+/** An update request's fields as its schema reads them, or why not; the expiry fields get a message of their own. */
+function parseUpdateShape(input: unknown, prefix: string | undefined): ParseResult<z.output<typeof updateShape>> {
+  if (typeof input === 'object' && input !== null) {
+    const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
+    if (fixed.length > 0) {
+      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })), prefix) };
+    }
+  }
+  const shape = updateShape.safeParse(input);
+  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error), prefix) };
+  return { ok: true, value: shape.data };
+}
+
 /**
  * Validates an update request: label, description, resources, and Hub's
  * `is_active`. Expiry cannot change after creation. Never throws.
  */
-export function safeParseUpdateInput(input: unknown, ctx: InputContext): ParseResult<UpdateTokenInput> {
-  if (typeof input === 'object' && input !== null) {
-    const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
-    if (fixed.length > 0) {
-      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })), ctx.policy.format.prefix) };
-    }
-  }
-  const shape = updateShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error), ctx.policy.format.prefix) };
+export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContext): ParseResult<UpdateTokenInput> {
+  const shape = parseUpdateShape(input, ctx.policy.format.prefix);
+  if (!shape.ok) return shape;
   const issues: FieldIssue[] = [];
-  const value = shape.data;
+  const value = shape.value;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
   if (issues.length > 0) return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
   return {
@@ -194,27 +150,57 @@ export function safeParseUpdateInput(input: unknown, ctx: InputContext): ParseRe
   };
 }
 
+/**
+ * Narrows a raw body (parsed JSON, a form) to a {@link CreateTokenRequest}:
+ * its shape only (known fields, each of the right type and length), since
+ * what the grants and the expiry may be depends on the organization and the
+ * time, which the service checks when it is given the request. The path for
+ * HTTP handlers, which hold `unknown`. Pass the service's policy
+ * (`service.policy`) so that messages name its bounds and a token of its
+ * format pasted into the body is redacted from them. Never throws; pure.
+ *
+ * The value is the body itself, not a copy: hand it on unchanged.
+ *
+ * @example
+ * ```ts
+ * const request = safeParseCreateRequest(await req.json(), service.policy);
+ * if (!request.ok) return Response.json({ fields: request.error.fields }, { status: 400 });
+ * const { token, secret } = await service.create(actor, 'acme', request.value);
+ * ```
+ */
+export function safeParseCreateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): ParseResult<CreateTokenRequest> {
+  const shape = createShape.safeParse(body);
+  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, policy), policy.format.prefix) };
+  return { ok: true, value: body as CreateTokenRequest };
+}
+
+/** {@link safeParseCreateRequest} for an update: narrows a raw body to an {@link UpdateTokenRequest}. Never throws; pure. */
+export function safeParseUpdateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): ParseResult<UpdateTokenRequest> {
+  const shape = parseUpdateShape(body, policy.format.prefix);
+  return shape.ok ? { ok: true, value: body as UpdateTokenRequest } : shape;
+}
+
 function orThrow<T>(result: ParseResult<T>): T {
   if (result.ok) return result.value;
   throw result.error;
 }
 
 /** {@link safeParseCreateInput}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
-export function parseCreateInput(input: unknown, ctx: InputContext): CreateTokenInput {
+export function parseCreateInput(input: CreateTokenRequest, ctx: InputContext): CreateTokenInput {
   return orThrow(safeParseCreateInput(input, ctx));
 }
 
 /** {@link safeParseUpdateInput}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
-export function parseUpdateInput(input: unknown, ctx: InputContext): UpdateTokenInput {
+export function parseUpdateInput(input: UpdateTokenRequest, ctx: InputContext): UpdateTokenInput {
   return orThrow(safeParseUpdateInput(input, ctx));
 }
 
-/**
- * The wire shape of a create request, before expiry and grants are checked:
- * what `createOpenApiDocument` describes. Internal; parse with
- * {@link safeParseCreateInput}.
- */
-export const createRequestShape = createShape;
+/** {@link safeParseCreateRequest}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
+export function parseCreateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): CreateTokenRequest {
+  return orThrow(safeParseCreateRequest(body, policy));
+}
 
-/** The wire shape of an update request, for `createOpenApiDocument`. Internal; parse with {@link safeParseUpdateInput}. */
-export const updateRequestShape = updateShape;
+/** {@link safeParseUpdateRequest}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */
+export function parseUpdateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): UpdateTokenRequest {
+  return orThrow(safeParseUpdateRequest(body, policy));
+}

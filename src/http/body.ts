@@ -66,7 +66,7 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
  * A chunk that is not bytes, or a source that fails, rejects: that is a fault
  * of the host or the connection, not a client's oversized body.
  */
-export async function readChunksWithin(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<BodyReadResult> {
+async function readChunksWithin(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<BodyReadResult> {
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {
@@ -85,18 +85,31 @@ export async function readChunksWithin(chunks: AsyncIterable<Uint8Array>, limit:
   return { ok: true, value: bytes };
 }
 
+/** A Node `IncomingMessage`, as far as reading its body goes: its headers and its chunks. */
+export interface NodeBodySource extends AsyncIterable<Uint8Array> {
+  readonly headers: { readonly 'content-length'?: string | undefined };
+}
+
+const isFetchRequest = (source: Request | NodeBodySource): source is Request => typeof (source.headers as Partial<Headers>).get === 'function';
+
 /**
- * Reads a request's body, at most `limit` bytes. A declared `Content-Length`
- * over the limit is refused before a byte is read (and the body cancelled);
- * otherwise bytes are counted as they arrive and the stream is cancelled as
- * soon as the count passes the limit.
+ * The one body reader: reads a Fetch `Request`'s body or a Node
+ * `IncomingMessage`'s, at most `limit` bytes. A declared `Content-Length`
+ * over the limit is refused before a byte is read (a web stream is
+ * cancelled; a Node message is left to the caller, which closes the
+ * connection); otherwise bytes are counted as they arrive and the source is
+ * cancelled or destroyed as soon as the count passes the limit.
  *
  * Consumes the body: call it once per request. A body already read rejects
  * with the runtime's `TypeError`.
  */
-export async function readRequestBody(request: Request, limit: number): Promise<BodyReadResult> {
-  const body = request.body;
-  if (declaresMoreThan(request.headers.get('content-length'), limit)) {
+export async function readRequestBody(source: Request | NodeBodySource, limit: number): Promise<BodyReadResult> {
+  if (!isFetchRequest(source)) {
+    if (declaresMoreThan(source.headers['content-length'], limit)) return TOO_LARGE;
+    return readChunksWithin(source, limit);
+  }
+  const body = source.body;
+  if (declaresMoreThan(source.headers.get('content-length'), limit)) {
     if (body !== null && !body.locked) body.cancel('request body over its limit').catch(() => undefined);
     return TOO_LARGE;
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { declaresMoreThan, readChunksWithin } from './body.js';
+import { readRequestBody } from './body.js';
 import { compileTrustedProxies, resolveClientAddress } from './client-address.js';
 import type { FetchContext, FetchHandler } from './context.js';
 
@@ -37,8 +37,7 @@ class BodyTooLarge extends Error {
 
 /** Reads the whole body, refusing past {@link MAX_REQUEST_BODY_BYTES}. */
 async function readBody(message: IncomingMessage): Promise<Uint8Array> {
-  if (declaresMoreThan(message.headers['content-length'], MAX_REQUEST_BODY_BYTES)) throw new BodyTooLarge();
-  const read = await readChunksWithin(message, MAX_REQUEST_BODY_BYTES);
+  const read = await readRequestBody(message, MAX_REQUEST_BODY_BYTES);
   if (!read.ok) throw new BodyTooLarge();
   return read.value;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JsonObject, JsonValue } from './json-types.js';
 
 /**
  * Turns zod schemas into the JSON Schema 2020-12 an OpenAPI 3.1 document
@@ -6,13 +7,6 @@ import { z } from 'zod';
  * use it; no entry point exports it.
  */
 
-/** A JSON value, as an OpenAPI document holds them. */
-export type JsonValue = string | number | boolean | null | ReadonlyArray<JsonValue> | JsonObject;
-
-/** A JSON object, as an OpenAPI document holds them. */
-export interface JsonObject {
-  readonly [key: string]: JsonValue;
-}
 
 /** Whether a schema describes what is sent (`input`: request bodies, before transforms) or what is answered (`output`). */
 export type SchemaDirection = 'input' | 'output';

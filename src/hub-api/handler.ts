@@ -1,11 +1,14 @@
 import type { Actor } from '../core/access.js';
 import { toOrganizationName, toTokenId } from '../core/ids.js';
+import type { TokenPolicy } from '../core/policy.js';
+import { safeParseCreateRequest, safeParseUpdateRequest } from '../core/schemas.js';
 import { OatError } from '../errors.js';
 import type { TokenService } from '../service/service.js';
 import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
-import { errorResponse, json, noContent, responseForDenial, responseForError, validationResponse, BODY_FIELD } from './responses.js';
+import { errorResponse, noContent, responseForDenial, responseForError, validationResponse, BODY_FIELD } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
 import { readRequestBody } from '../http/body.js';
+import { json } from '../http/json-response.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 import type { FetchContext } from '../http/context.js';
 
@@ -13,9 +16,13 @@ import type { FetchContext } from '../http/context.js';
  * The service methods the API calls: the non-throwing forms, whose refusals
  * it answers with their statuses. A full `TokenService` fits, and so does a
  * wrapper; a method that throws is answered like any fault (an `OatError`
- * with a refusal's code keeps its status, anything else is a 500).
+ * with a refusal's code keeps its status, anything else is a 500). `policy`,
+ * when there, is what request bodies are checked against before `safeCreate`
+ * or `safeUpdate` is called (their shape only; the service checks the rest):
+ * give a wrapper the service's policy when it is not the default, so that
+ * messages name its bounds and a token of its format is redacted.
  */
-export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'>;
+export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'> & { readonly policy?: TokenPolicy };
 
 /**
  * Says who sent a request, as the host authenticates people (session cookie,
@@ -187,7 +194,9 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
 
     if (route.kind === 'collection') {
       if (request.method === 'POST') {
-        const created = await service.safeCreate(caller, org, await readJson(request));
+        const parsed = safeParseCreateRequest(await readJson(request), service.policy);
+        if (!parsed.ok) return validationResponse(parsed.error.fields, parsed.error.message);
+        const created = await service.safeCreate(caller, org, parsed.value);
         if (!created.ok) return responseForDenial(created);
         const { token, secret } = created.value;
         const body: HubCreatedAccessToken = { ...toHubAccessToken(token), token: secret.reveal() };
@@ -216,7 +225,9 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
         return got.ok ? json(200, toHubAccessToken(got.value)) : responseForDenial(got);
       }
       case 'PATCH': {
-        const updated = await service.safeUpdate(caller, org, id, await readJson(request));
+        const parsed = safeParseUpdateRequest(await readJson(request), service.policy);
+        if (!parsed.ok) return validationResponse(parsed.error.fields, parsed.error.message);
+        const updated = await service.safeUpdate(caller, org, id, parsed.value);
         return updated.ok ? json(200, toHubAccessToken(updated.value)) : responseForDenial(updated);
       }
       default: {

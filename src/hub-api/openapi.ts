@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { createRequestShape, updateRequestShape } from '../core/schemas.js';
+import { createShape, updateShape } from '../core/input-shapes.js';
 import type { OatErrorCode } from '../errors.js';
 import { OatError } from '../errors.js';
-import { componentSchemas, jsonSchemaOf, ref, type JsonObject } from '../http/openapi-schema.js';
+import { componentSchemas, jsonSchemaOf, ref } from '../http/openapi-schema.js';
+import type { JsonObject } from '../http/json-types.js';
 import { tokenEndpointComponents, tokenEndpointPathItem } from '../registry/openapi.js';
 import { DEFAULT_HUB_API_REALM, UNREADABLE_HEADER } from './handler.js';
 import { REASON, STATUS_OF_CODE, type HubErrorCode } from './responses.js';
@@ -17,7 +18,7 @@ import {
   hubValidationErrorBodySchema,
 } from './wire.js';
 
-export type { JsonObject, JsonValue } from '../http/openapi-schema.js';
+export type { JsonObject, JsonValue } from '../http/json-types.js';
 
 /** Options of {@link createOpenApiDocument}: where the host mounts each surface. */
 export interface OpenApiDocumentOptions {
@@ -61,7 +62,7 @@ function errorResponse(status: number, description: string, codes: ReadonlyArray
 }
 
 function hubComponents(): { readonly schemas: Record<string, JsonObject>; readonly headers: Record<string, JsonObject>; readonly responses: Record<string, JsonObject> } {
-  const requests = componentSchemas({ CreateAccessTokenRequest: createRequestShape, UpdateAccessTokenRequest: updateRequestShape }, 'input');
+  const requests = componentSchemas({ CreateAccessTokenRequest: createShape, UpdateAccessTokenRequest: updateShape }, 'input');
   const schemas = {
     ...componentSchemas(
       {

@@ -1,4 +1,5 @@
 import { isOatError, OAT_ERROR_CODES, scrubIssue, type FieldIssue, type OatErrorCode } from '../errors.js';
+import { json } from '../http/json-response.js';
 import { redactSecrets } from '../redact.js';
 import type { ManagementDenial } from '../service/outcomes.js';
 
@@ -39,12 +40,6 @@ export interface HubErrorBody {
 /** The field name an issue about the whole body is filed under. */
 export const BODY_FIELD = 'body';
 
-const HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
-
-/** A JSON response with the headers every answer of this API carries. */
-export function json(status: number, body: unknown, extraHeaders: Readonly<Record<string, string>> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { ...HEADERS, ...extraHeaders } });
-}
 
 /** 204, no body. */
 export function noContent(): Response {

@@ -1,4 +1,5 @@
-import { OatError, isOatError } from '../errors.js';
+import type { OatError } from '../errors.js';
+import { wrapFault } from '../faults.js';
 
 /** A SQLSTATE: five digits or upper-case letters, as the server sends it. */
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -27,9 +28,5 @@ export function faultCodes(error: unknown): { readonly sqlstate?: string; readon
  * driver message can quote a key value, and a key here may be a secret's hash.
  */
 export function storeFault(operation: string, error: unknown): OatError {
-  if (isOatError(error)) return error;
-  return new OatError('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, {
-    cause: error,
-    context: { operation, ...faultCodes(error) },
-  });
+  return wrapFault('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, error, { operation, ...faultCodes(error) });
 }

@@ -10,6 +10,7 @@ import { clockMs, createRegistryTokenSigner, isoSeconds, REGISTRY_EXPIRY_LEEWAY_
 import { parseScopeParameters } from './scope.js';
 import type { REGISTRY_ERROR_CODES, RegistryErrorBody, RegistryTokenResponse } from './wire.js';
 import { declaresMoreThan, readRequestBody } from '../http/body.js';
+import { json } from '../http/json-response.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
 import type { FetchContext } from '../http/context.js';
 
@@ -73,8 +74,9 @@ interface TokenRequest {
 const ANONYMOUS: Credentials = Object.freeze({ kind: 'anonymous' });
 const MALFORMED: Credentials = Object.freeze({ kind: 'malformed' });
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// OAuth 2.0 (RFC 6749, 5.1) asks token responses for Pragma besides Cache-Control, for HTTP/1.0 caches.
+const PRAGMA = { pragma: 'no-cache' } as const;
 const MAX_FORM_BYTES = 16 * 1024;
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
 /** Reads `Authorization: Basic base64(user:secret)`; anything else present is malformed, never a throw. */
 function basicCredentials(header: string | null): Credentials {
@@ -93,17 +95,14 @@ function basicCredentials(header: string | null): Credentials {
   return { kind: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...NO_STORE, ...headers } });
-}
 
 function registryError(status: number, code: (typeof REGISTRY_ERROR_CODES)[number], message: string, headers: Record<string, string> = {}): Response {
-  return json(status, { errors: [{ code, message }] } satisfies RegistryErrorBody, headers);
+  return json(status, { errors: [{ code, message }] } satisfies RegistryErrorBody, { ...PRAGMA, ...headers });
 }
 
 /** An RFC 6749 (section 5.2) token error response: always 400 for the codes used here. */
 function oauthError(error: 'invalid_request' | 'unsupported_grant_type', description: string): Response {
-  return json(400, { error, error_description: description });
+  return json(400, { error, error_description: description }, PRAGMA);
 }
 
 const formTooLarge = (): Response => registryError(413, 'SIZE_INVALID', 'The form is too large');
@@ -323,7 +322,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       return unauthorized('invalid username or token');
     }
     const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, now);
-    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) } satisfies RegistryTokenResponse);
+    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) } satisfies RegistryTokenResponse, PRAGMA);
   }
 
   return async function tokenEndpoint(request: Request, context: FetchContext = {}): Promise<Response> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { componentSchemas, jsonSchemaOf, ref, type JsonObject } from '../http/openapi-schema.js';
+import { componentSchemas, jsonSchemaOf, ref } from '../http/openapi-schema.js';
+import type { JsonObject } from '../http/json-types.js';
 import { MAX_SCOPES_PER_REQUEST } from './scope.js';
 import { oauthErrorBodySchema, registryErrorBodySchema, registryTokenResponseSchema } from './wire.js';
 

@@ -7,7 +7,8 @@ import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
 import { decideLogin, loginExpiry, type AuthenticationDenialCode, type LoginDecision, type LoginRules } from '../core/login.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
-import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
+import { wrapFault } from '../faults.js';
+import { checkProfile, misnamedProfile, profileNamed } from './profile-check.js';
 import { fingerprintOf } from './hashers.js';
 import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
@@ -187,14 +188,14 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     if (!policy.format.check(secret).ok) return fail(now, username, DENIED.MALFORMED, null, null);
     const hash = hasher.hash(secret as string);
     // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
-    // try/catch in place of guard(): no extra async frame and promise on the hot path.
+    // try/catch with wrapFault in place of guard(): no extra async frame and promise on the hot path.
     let record: AccessTokenRecord | null;
     try {
       const pending = store.findBySecretHash(hash);
       record = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
       const unreadable = unreadableRow(error);
-      if (unreadable === undefined) throw portFault('STORE_FAILURE', 'The token store failed', error);
+      if (unreadable === undefined) throw wrapFault('STORE_FAILURE', 'The token store failed', error);
       deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
       return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash);
     }
@@ -209,7 +210,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       // A synchronous directory answers without a trip through the microtask queue.
       found = isPromiseLike(pending) ? await pending : pending;
     } catch (error) {
-      throw portFault('DIRECTORY_FAILURE', 'The organization directory failed', error);
+      throw wrapFault('DIRECTORY_FAILURE', 'The organization directory failed', error);
     }
     const known = typeof found === 'object' && found !== null && checkedProfiles.has(found);
     const organization = known ? (found as OrganizationProfile) : checkProfile(found);
@@ -267,14 +268,3 @@ function unreadableRow(error: unknown): { readonly error: OatError; readonly tok
 type PrincipalEntry = { readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-const portFault = (code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, error: unknown): OatError =>
-  isOatError(error) ? error : new OatError(code, message, { cause: error });
-
-/** Awaits a port call; a fault that is not already an OatError becomes one, with the original as `cause`. */
-export async function guard<T>(code: 'STORE_FAILURE' | 'DIRECTORY_FAILURE', message: string, call: () => T | Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw portFault(code, message, error);
-  }
-}

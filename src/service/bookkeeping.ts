@@ -1,6 +1,7 @@
 import type { TokenId } from '../core/ids.js';
 import type { EpochMillis } from '../core/token.js';
-import { isOatError, OatError } from '../errors.js';
+import { OatError } from '../errors.js';
+import { wrapFault } from '../faults.js';
 import type { TokenStore } from './ports.js';
 
 /**
@@ -67,7 +68,7 @@ export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onErr
   const reportFault = createFaultReporter(onError);
   const report = (error: unknown, id: TokenId): void => {
     if (onError === undefined) return;
-    const fault = isOatError(error) ? error : new OatError('STORE_FAILURE', 'The token store failed to record last use', { cause: error, context: { operation: 'touchLastUsed', tokenId: id } });
+    const fault = wrapFault('STORE_FAILURE', 'The token store failed to record last use', error, { operation: 'touchLastUsed', tokenId: id });
     reportFault(fault, { operation: 'touchLastUsed', tokenId: id });
   };
 

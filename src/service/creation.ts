@@ -3,10 +3,11 @@ import { ceilingExcess } from '../core/ceiling.js';
 import type { OrganizationId } from '../core/ids.js';
 import { tokenLifetimeCap } from '../core/lifetime.js';
 import { isPlanEligible, tokenLimit } from '../core/quota.js';
+import type { CreateTokenRequest } from '../core/requests.js';
 import { safeParseCreateInput } from '../core/schemas.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError } from '../errors.js';
-import { guard } from './authenticator.js';
+import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
 import { beyondCeiling, manage, MAX_ATTEMPTS, STORE_FAILED, type ServiceContext } from './management.js';
 import { denial, denialOf, success, type ManagementResult } from './outcomes.js';
@@ -28,7 +29,7 @@ export interface CreatedToken {
  * quota guard (never counted here), retrying fresh ids on a duplicate.
  * Every refusal is a value; store and directory faults reject.
  */
-export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: unknown): Promise<ManagementResult<CreatedToken>> {
+export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: CreateTokenRequest): Promise<ManagementResult<CreatedToken>> {
   const { store, policy, clock, emit } = ctx;
   const managed = await manage(ctx, actor, organization);
   if (!managed.ok) return managed;

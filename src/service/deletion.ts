@@ -2,7 +2,7 @@ import type { Actor } from '../core/access.js';
 import { toOrganizationId, toTokenId, type OrganizationId } from '../core/ids.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
-import { guard } from './authenticator.js';
+import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
 import { checkReplaceOutcome } from './store-outcomes.js';
 import { handOut, invalid, manage, MAX_ATTEMPTS, STORE_FAILED, transition, type ServiceContext, type TransitionPlan } from './management.js';

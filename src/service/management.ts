@@ -6,12 +6,12 @@ import { toOrganizationName, toTokenId, type OrganizationName } from '../core/id
 import { decideTransition, type LifecycleOperation } from '../core/lifecycle.js';
 import type { RandomSource } from '../core/format.js';
 import type { TokenPolicy } from '../core/policy.js';
-import type { UpdateTokenInput } from '../core/schemas.js';
+import type { UpdateTokenInput } from '../core/requests.js';
 import { freezeRecord, type AccessTokenRecord } from '../core/token.js';
 import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { denial, denialOf, success, type ManagementDenial, type ManagementResult } from './outcomes.js';
-import { guard } from './authenticator.js';
-import { checkProfile, misnamedProfile, profileNamed } from './directory.js';
+import { guard } from '../faults.js';
+import { checkProfile, misnamedProfile, profileNamed } from './profile-check.js';
 import { fingerprintOf } from './hashers.js';
 import type { Clock, ManagementAction, OrganizationDirectory, TokenEvent, TokenStore } from './ports.js';
 import { checkReplaceOutcome } from './store-outcomes.js';

@@ -6,10 +6,12 @@ import type { OrganizationId } from '../core/ids.js';
 import { planUpdate } from '../core/lifecycle.js';
 import type { RandomSource } from '../core/format.js';
 import { createPolicy, DEFAULT_POLICY, type PolicyOptions, type TokenPolicy } from '../core/policy.js';
+import type { CreateTokenRequest, UpdateTokenRequest } from '../core/requests.js';
 import { safeParseUpdateInput } from '../core/schemas.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 import { OatError, validationError } from '../errors.js';
-import { createAuthenticator, guard, type AuthenticationResult, type Principal } from './authenticator.js';
+import { guard } from '../faults.js';
+import { createAuthenticator, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
 import { createToken, type CreatedToken } from './creation.js';
@@ -113,26 +115,34 @@ export interface TokenListPage {
  */
 export interface TokenService {
   readonly policy: TokenPolicy;
-  /** Creates a token; the only place its plaintext ever exists. */
-  create(actor: Actor, organization: string, input: unknown): Promise<CreatedToken>;
+  /**
+   * Creates a token; the only place its plaintext ever exists. `input` is
+   * checked again at run time (`VALIDATION_FAILED` naming each field); a raw
+   * body goes through `safeParseCreateRequest` first.
+   */
+  create(actor: Actor, organization: string, input: CreateTokenRequest): Promise<CreatedToken>;
   /** A token of the organization that is not deleted. */
   get(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** A page of the organization's tokens. */
   list(actor: Actor, organization: string, options?: ListOptions): Promise<TokenListPage>;
-  /** Changes label, description, resources, or (Hub's `is_active`) the active state. */
-  update(actor: Actor, organization: string, id: string, input: unknown): Promise<AccessTokenRecord>;
+  /**
+   * Changes label, description, resources, or (Hub's `is_active`) the active
+   * state. `input` is checked again at run time; a raw body goes through
+   * `safeParseUpdateRequest` first.
+   */
+  update(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<AccessTokenRecord>;
   /** Makes a token inactive: it stops authenticating and, not being deleted, still counts toward quota. */
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** {@link TokenService.create}, with refusals as values. */
-  safeCreate(actor: Actor, organization: string, input: unknown): Promise<ManagementResult<CreatedToken>>;
+  safeCreate(actor: Actor, organization: string, input: CreateTokenRequest): Promise<ManagementResult<CreatedToken>>;
   /** {@link TokenService.get}, with refusals as values. */
   safeGet(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
   /** {@link TokenService.list}, with refusals as values. */
   safeList(actor: Actor, organization: string, options?: ListOptions): Promise<ManagementResult<TokenListPage>>;
   /** {@link TokenService.update}, with refusals as values. */
-  safeUpdate(actor: Actor, organization: string, id: string, input: unknown): Promise<ManagementResult<AccessTokenRecord>>;
+  safeUpdate(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<ManagementResult<AccessTokenRecord>>;
   /** {@link TokenService.deactivate}, with refusals as values. */
   safeDeactivate(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
   /** {@link TokenService.reactivate}, with refusals as values. */
@@ -267,7 +277,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const safeDeactivate = simple('deactivate');
   const safeReactivate = simple('reactivate');
 
-  const safeCreate = (actor: Actor, organization: string, input: unknown) => createToken(ctx, hasher, actor, organization, input);
+  const safeCreate = (actor: Actor, organization: string, input: CreateTokenRequest) => createToken(ctx, hasher, actor, organization, input);
 
   async function safeGet(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>> {
     const managed = await manage(ctx, actor, organization);
@@ -288,7 +298,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     return success(Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize }));
   }
 
-  function safeUpdate(actor: Actor, organization: string, id: string, input: unknown): Promise<ManagementResult<AccessTokenRecord>> {
+  function safeUpdate(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<ManagementResult<AccessTokenRecord>> {
     return transition(ctx, actor, organization, id, (record) => {
       const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
       if (!parsed.ok) return denialOf(parsed.error);
@@ -313,10 +323,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     safeReactivate,
     safeDelete,
 
-    create: (actor: Actor, organization: string, input: unknown) => orThrow(safeCreate(actor, organization, input)),
+    create: (actor: Actor, organization: string, input: CreateTokenRequest) => orThrow(safeCreate(actor, organization, input)),
     get: (actor: Actor, organization: string, id: string) => orThrow(safeGet(actor, organization, id)),
     list: (actor: Actor, organization: string, options?: ListOptions) => orThrow(safeList(actor, organization, options)),
-    update: (actor: Actor, organization: string, id: string, input: unknown) => orThrow(safeUpdate(actor, organization, id, input)),
+    update: (actor: Actor, organization: string, id: string, input: UpdateTokenRequest) => orThrow(safeUpdate(actor, organization, id, input)),
     deactivate: (actor: Actor, organization: string, id: string) => orThrow(safeDeactivate(actor, organization, id)),
     reactivate: (actor: Actor, organization: string, id: string) => orThrow(safeReactivate(actor, organization, id)),
     delete: (actor: Actor, organization: string, id: string) => orThrow(safeDelete(actor, organization, id)),

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { OatError } from '../errors.js';
+import { isOatError, OatError } from '../errors.js';
+import { wrapFault } from '../faults.js';
 
 /** Primary SQLite result codes that mean the database was handed over in a state the store cannot use, not that it failed. */
 const SETUP_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH']);
@@ -18,11 +19,11 @@ const primary = (code: string): string => code.split('_').slice(0, 2).join('_');
  * driver's own message stays in `cause`.
  */
 export function storeFailure(operation: string, error: unknown, context: Readonly<Record<string, unknown>> = {}): OatError {
-  if (error instanceof OatError) return error;
   const code = driverCodeOf(error);
-  return new OatError('STORE_FAILURE', `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`, {
-    cause: error,
-    context: { operation, ...(code === undefined ? {} : { driverCode: code }), ...context },
+  return wrapFault('STORE_FAILURE', `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`, error, {
+    operation,
+    ...(code === undefined ? {} : { driverCode: code }),
+    ...context,
   });
 }
 
@@ -32,16 +33,13 @@ export function storeFailure(operation: string, error: unknown, context: Readonl
  * at all, since no retry helps there; `STORE_FAILURE` otherwise.
  */
 export function setupFailure(operation: string, error: unknown): OatError {
-  if (error instanceof OatError) return error;
+  if (isOatError(error)) return error;
   const code = driverCodeOf(error);
   // better-sqlite3 reports a closed connection as a TypeError without a code.
   const closed = code === undefined && error instanceof TypeError && /not open/i.test(error.message);
   if (!closed && (code === undefined || !SETUP_CODES.has(primary(code)))) return storeFailure(operation, error);
   const why = closed ? 'the database connection is closed' : `the database cannot be used as given (${code})`;
-  return new OatError('MISCONFIGURED', `SQLite token store: ${operation}: ${why}`, {
-    cause: error,
-    context: { operation, ...(code === undefined ? {} : { driverCode: code }) },
-  });
+  return wrapFault('MISCONFIGURED', `SQLite token store: ${operation}: ${why}`, error, { operation, ...(code === undefined ? {} : { driverCode: code }) });
 }
 
 /** Refuses anything but a better-sqlite3 connection before a driver call can fail on it with a TypeError. */

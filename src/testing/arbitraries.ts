@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { RawResource, RepositoryRequest } from '../core/grants.js';
 import { toOrganizationId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
+import type { CreateTokenRequest } from '../core/requests.js';
 import { DEFAULT_SCOPE_CATALOG, type ResourceKind } from '../core/scopes.js';
 import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type EpochMillis, type Resource, type TokenState } from '../core/token.js';
 
@@ -56,7 +57,7 @@ export function resourcesArbitrary(organization: string, options: { readonly max
  * (epoch milliseconds): pass the time of the clock the service under test
  * reads (a fake clock's `now()`), or they may already be past when validated.
  */
-export function createInputArbitrary(organization: string, now: EpochMillis): fc.Arbitrary<Record<string, unknown>> {
+export function createInputArbitrary(organization: string, now: EpochMillis): fc.Arbitrary<CreateTokenRequest> {
   const label = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
   const customExpiry = fc
     .tuple(fc.integer({ min: 60_000, max: 360 * 24 * 3600 * 1000 }), fc.constantFrom('ms', 'iso', 'date'))
@@ -69,14 +70,15 @@ export function createInputArbitrary(organization: string, now: EpochMillis): fc
       expiry: fc.oneof(fc.constant(undefined), fc.constantFrom('none', '30d', '90d'), customExpiry),
       hubExpiry: fc.boolean(),
     })
-    .map(({ label, description, resources, expiry, hubExpiry }) => {
-      const input: Record<string, unknown> = { label, resources };
-      if (description !== undefined) input.description = description;
+    .map(({ label, description, resources, expiry, hubExpiry }): CreateTokenRequest => {
       const custom = expiry !== undefined && expiry !== 'none' && expiry !== '30d' && expiry !== '90d';
-      // Hub's JSON carries ISO strings only.
-      if (custom && hubExpiry) input.expires_at = new Date(expiry).toISOString();
-      else if (expiry !== undefined) input.expiry = expiry;
-      return input;
+      return {
+        label,
+        resources,
+        ...(description === undefined ? {} : { description }),
+        // Hub's JSON carries ISO strings only.
+        ...(custom && hubExpiry ? { expires_at: new Date(expiry).toISOString() } : expiry === undefined ? {} : { expiry }),
+      };
     });
 }
 

@@ -16,7 +16,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createPolicy, createTokenService, type OrganizationProfile, type TokenPolicy, type TokenService, type TokenStore } from '../../src/index.js';
+import { createPolicy, createTokenService, type CreateTokenRequest, type OrganizationProfile, type TokenPolicy, type TokenService, type TokenStore } from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createSqliteTokenStore, migrate as migrateSqlite } from '../../src/sqlite/index.js';
 import type { Measured } from './harness.js';
@@ -36,12 +36,12 @@ export const CREATE_SPREAD: ReadonlyArray<string> = ['create-0', 'create-1', 'cr
 export const AUTH_ORGS: ReadonlyArray<string> = Array.from({ length: 100 }, (_, i) => `auth-${i}`);
 const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [CREATE_ONE, ...CREATE_SPREAD, ...AUTH_ORGS].map((name) => ({ id: name, name, plan: 'bench', owners: [ACTOR.username] }));
 
-const inputs = new Map<string, unknown>();
+const inputs = new Map<string, CreateTokenRequest>();
 /** A create request granting pull and push on one repository of `organization`; one shared object per organization. */
-export function createInput(organization: string): unknown {
+export function createInput(organization: string): CreateTokenRequest {
   let input = inputs.get(organization);
   if (input === undefined) {
-    input = Object.freeze({ label: 'bench', resources: [{ type: 'repository', path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] }] });
+    input = Object.freeze<CreateTokenRequest>({ label: 'bench', resources: [{ type: 'repository', path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] }] });
     inputs.set(organization, input);
   }
   return input;

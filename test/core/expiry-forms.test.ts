@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createPolicy, DEFAULT_POLICY, safeParseCreateInput, type TokenPolicy } from '../../src/index.js';
+import { createPolicy, DEFAULT_POLICY, safeParseCreateInput, type RawResource, type TokenPolicy } from '../../src/index.js';
 
 const NOW = Date.UTC(2026, 0, 1);
-const resources = [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }];
+const resources: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }];
 
 function expiryMessage(expiry: unknown, policy: TokenPolicy = DEFAULT_POLICY): string | undefined {
-  const parsed = safeParseCreateInput({ label: 'ci', resources, expiry }, { organization: 'acme', now: NOW, policy });
+  const parsed = safeParseCreateInput({ label: 'ci', resources, expiry: expiry as never }, { organization: 'acme', now: NOW, policy });
   if (parsed.ok) throw new Error('accepted');
   expect(parsed.error.code).toBe('VALIDATION_FAILED');
   return parsed.error.fields.find((f) => f.path === 'expiry')?.message;

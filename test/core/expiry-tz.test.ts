@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InputContext } from '../../src/index.js';
-import { DEFAULT_POLICY, createPolicy, safeParseCreateInput } from '../../src/index.js';
+import { DEFAULT_POLICY, createPolicy, safeParseCreateInput, type RawResource } from '../../src/index.js';
 
 // This file sets no time zone: CI runs it again under TZ=America/New_York and TZ=Australia/Lord_Howe
 // (.ci/run), where a local-calendar day is 23, 23.5, 24.5 or 25 hours long around a DST change.
 const DAY = 86_400_000;
-const GRANT = { type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] };
+const GRANT: RawResource = { type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] };
 const ctxAt = (now: number, policy = DEFAULT_POLICY): InputContext => ({ organization: 'acme', now, policy });
 const create = (extra: object, ctx: InputContext) => safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
 const expiresAt = (extra: object, ctx: InputContext): number | null | string => {

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, isLifetimeExceeded, safeParseCreateInput, tokenLifetimeCap } from '../../src/index.js';
+import { createPolicy, isLifetimeExceeded, safeParseCreateInput, tokenLifetimeCap, type RawResource } from '../../src/index.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 1);
 const cap = fc.integer({ min: 1, max: 366 });
 // A policy whose own bound is far off, so only the organization's cap decides.
 const policy = createPolicy({ maxExpiry: { years: 2 } });
-const resources = [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }];
+const resources: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }];
 
 describe('organization lifetime cap', () => {
   it('creation accepts exactly the expiries within the cap, and refuses no expiry, naming the field and the maximum', () => {

@@ -80,7 +80,7 @@ function decisions(policy: TokenPolicy): unknown {
       ),
     ),
   );
-  const repositories = Array.from({ length: 4 }, (_, i) => ({ type: 'repository', path: `acme/app-${i}`, scopes: ['pull', 'scope-extra-0'] }));
+  const repositories = Array.from({ length: 4 }, (_, i): root.RawResource => ({ type: 'repository', path: `acme/app-${i}`, scopes: ['pull', 'scope-extra-0'] }));
   const created = ([[1, '30d'], [2, '90d'], [3, '2025-06-20T00:00:00Z'], [4, '2026-05-01T00:00:00Z']] as const).map(([n, expiry]) => {
     const parsed = safeParseCreateInput({ label: 'ci', resources: repositories.slice(0, n), expiry }, { organization: 'acme', now: NOW, policy });
     return parsed.ok ? parsed.value : parsed.error.fields;

@@ -9,10 +9,14 @@ import {
   createPolicy,
   createTokenService,
   isOatError,
-  safeParseCreateInput,
-  safeParseUpdateInput,
+  safeParseCreateInput as safeParseCreate,
+  safeParseUpdateInput as safeParseUpdate,
   type InputContext,
 } from '../../src/index.js';
+
+// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on purpose.
+const safeParseCreateInput = (input: unknown, ctx: InputContext) => safeParseCreate(input as never, ctx);
+const safeParseUpdateInput = (input: unknown, ctx: InputContext) => safeParseUpdate(input as never, ctx);
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { embedded, expectNoSlice, foreignSecret, requestWith, surfacesOf, tokenOf, tokenPrefix } from '../support/secrets.js';
 

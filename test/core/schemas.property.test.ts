@@ -6,11 +6,17 @@ import {
   OatError,
   createPolicy,
   isOatError,
-  parseCreateInput,
-  parseUpdateInput,
-  safeParseCreateInput,
-  safeParseUpdateInput,
+  parseCreateInput as parseCreate,
+  parseUpdateInput as parseUpdate,
+  safeParseCreateInput as safeParseCreate,
+  safeParseUpdateInput as safeParseUpdate,
 } from '../../src/index.js';
+
+// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on purpose.
+const safeParseCreateInput = (input: unknown, ctx: InputContext) => safeParseCreate(input as never, ctx);
+const safeParseUpdateInput = (input: unknown, ctx: InputContext) => safeParseUpdate(input as never, ctx);
+const parseCreateInput = (input: unknown, ctx: InputContext) => parseCreate(input as never, ctx);
+const parseUpdateInput = (input: unknown, ctx: InputContext) => parseUpdate(input as never, ctx);
 
 const NOW = Date.UTC(2025, 2, 1, 12);
 const DAY = 86_400_000;

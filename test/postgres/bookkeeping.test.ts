@@ -4,10 +4,11 @@ import { createTokenService, type BackgroundFaultContext, type OatError } from '
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { openPool, skipPostgres, useFreshSchema } from './support.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const owner = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] };
 
 describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides or delays a login', () => {
   let pool: pg.Pool;

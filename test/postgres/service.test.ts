@@ -4,9 +4,10 @@ import { createTokenService, isOatError } from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { organizationState, skipPostgres, useFreshSchema } from './support.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const owner = { username: 'alice' };
-const input = (label: string) => ({ label, resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }], expiry: '30d' });
+const input = (label: string): CreateTokenRequest => ({ label, resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }], expiry: '30d' });
 
 describe.skipIf(skipPostgres)('the token service on the PostgreSQL store', () => {
   let pool: pg.Pool;

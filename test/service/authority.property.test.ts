@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { twoOrganizations } from '../support/organizations.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
-const input = (org: string) => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+const input = (org: string): CreateTokenRequest => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
 
 describe('rights are per organization (service)', () => {
   it('gives an actor with rights in one organization FORBIDDEN on every operation in any other', async () => {

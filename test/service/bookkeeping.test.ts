@@ -2,10 +2,11 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, isOatError, type BackgroundFaultContext, type OatError, type TokenStore } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
 /** Resolves to what `promise` resolves to, or rejects when it takes longer than `ms`: a hung login fails the test fast. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {

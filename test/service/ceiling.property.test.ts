@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, isOatError, type AccessTokenRecord, type OrganizationProfile, type Resource } from '../../src/index.js';
 import { covers, resources } from '../support/ceiling.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const held = (list: ReadonlyArray<Resource>) => list.flatMap((r) => r.scopes.map((scope) => [r.type, r.path, scope] as const));
 const step = fc.record({ actor: fc.constantFrom('alice', 'tim', 'eve'), update: fc.boolean(), pick: fc.nat(), resources: resources.filter((l) => l.length > 0) });
@@ -46,7 +47,7 @@ describe('grant ceilings (service)', () => {
 
   it('refuses a custom-role holder the organization scopes it cannot grant, listing each in the error', async () => {
     const service = createTokenService({ store: createMemoryTokenStore(), organizations: [acme] });
-    const input = { label: 'ci', resources: [{ type: 'TYPE_ORG', path: 'acme', scopes: ['scope-member-edit', 'scope-invite-edit', 'scope-group-edit', 'scope-ram-write'] }] };
+    const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'TYPE_ORG', path: 'acme', scopes: ['scope-member-edit', 'scope-invite-edit', 'scope-group-edit', 'scope-ram-write'] }] };
     const error = await service.create(tim, 'acme', input).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'FORBIDDEN', context: { code: 'BEYOND_CEILING' } });
     const excess = (error as { context: { excess: ReadonlyArray<{ scope: string }> } }).context.excess;

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, sha256Hasher, type AccessTokenRecord, type TokenEvent, type TokenStore } from '../../src/index.js';
 import { MAX_ATTEMPTS } from '../../src/service/management.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
 /** A memory store whose insert answers DUPLICATE for the first `duplicates` calls, recording every record offered. */
 function collidingStore(duplicates: number) {

@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { OrganizationProfile } from '../../src/core/access.js';
-import { createMemoryTokenStore, createTokenService, type TokenStore } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, type RawResource, type TokenStore } from '../../src/index.js';
 import { createSqliteTokenStore } from '../../src/sqlite/index.js';
 import { makeTestRecord } from '../../src/testing/store-contract.js';
 
 const alice = { username: 'alice' };
-const grants = [
+const grants: RawResource[] = [
   { type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] },
   { type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] },
 ];

@@ -1,8 +1,9 @@
+import type { CreateTokenRequest } from '../../src/index.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryTokenStore, createTokenService, hmacSha256Hasher, isOatError, sha256Hasher, type SecretHasher } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 const PEPPER = 'a pepper of at least thirty-two bytes, kept out of the database';
 
 const codeAndField = (make: () => unknown): unknown => {

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { OrganizationProfile } from '../../src/core/access.js';
 import { createMemoryTokenStore, createTokenService, type TokenEvent } from '../../src/index.js';
 import { PURGE_ACTOR } from '../../src/service/service.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const alice = { username: 'alice' };
-const input = {
+const input: CreateTokenRequest = {
   label: 'ci',
   resources: [
     { type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] },

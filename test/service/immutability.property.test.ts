@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, AuthenticationResult, EpochMillis, Principal, TokenService, TokenStore } from '../../src/index.js';
+import type { AccessTokenRecord, AuthenticationResult, EpochMillis, Principal, RawResource, TokenService, TokenStore } from '../../src/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { createSqliteTokenStore } from '../../src/sqlite/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
@@ -12,7 +12,7 @@ import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
 const DAY = 86_400_000;
 const alice = { username: 'alice' };
 const organizations = [{ name: 'acme', plan: 'business', owners: ['alice'] }];
-const RESOURCES = [
+const RESOURCES: RawResource[] = [
   { type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] },
   { type: 'repository', path: '*/*/public', scopes: ['scope-image-pull'] },
   { type: 'organization', path: 'acme', scopes: ['scope-member-read'] },

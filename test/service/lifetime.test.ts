@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, type OrganizationProfile } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/index.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const DAY = 86_400_000;
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 const alice = { username: 'alice' };
 
 function setup(profile: Partial<OrganizationProfile> = {}) {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createStaticOrganizationDirectory, createTokenService } from '../../src/index.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 
 function thrownBy(call: () => unknown): unknown {
   try {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createStaticOrganizationDirectory, createTokenService, isOatError, type OrganizationName } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 // U+212A KELVIN SIGN: String#toLowerCase folds it to an ASCII 'k'.
 const KELVIN = '\u212A';
 const organizations = [{ name: 'kiosk', plan: 'team', owners: ['kim'] }];
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'kiosk/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'kiosk/app', scopes: ['pull'] }] };
 
 async function seeded() {
   const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations });

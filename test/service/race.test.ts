@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createPolicy, createTokenService, isOatError, type TokenStore } from '../../src/index.js';
 import { scheduledStore } from '../../src/testing/scheduled-store.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'tiny', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input = { label: 'race', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'race', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 
 function serviceOn(store: TokenStore, limit: number) {
   return createTokenService({ store, organizations, policy: createPolicy({ plans: { tiny: { maxTokens: limit } } }) });

@@ -1,3 +1,4 @@
+import type { CreateTokenRequest } from '../../src/index.js';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -5,7 +6,7 @@ import { DEFAULT_POLICY, createMemoryTokenStore, createTokenService, isOatError,
 import { randomTokenId } from '../../src/service/random.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 
 /** A source that hands out the bytes 0, 1, 2, ... in turn (mod 256), and counts what it handed out. */
 function counting(): RandomSource & { drawn: number } {

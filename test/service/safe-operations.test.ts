@@ -1,3 +1,4 @@
+import type { CreateTokenRequest } from '../../src/index.js';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,9 +22,9 @@ const organizations = [
 ];
 const alice = { username: 'alice' };
 const tim = { username: 'tim' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 const MISSING = '00000000-0000-4000-8000-000000000000';
-const pullIn = (org: string) => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+const pullIn = (org: string): CreateTokenRequest => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
 
 function setup(store: TokenStore = createMemoryTokenStore()) {
   const service = createTokenService({ store, clock: createFakeClock(), organizations, policy: { plans: { team: { maxTokens: 10 }, tiny: { maxTokens: 1 } } } });

@@ -11,6 +11,7 @@ import {
   type TokenStore,
 } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [
   { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] },
@@ -19,7 +20,7 @@ const organizations = [
   { id: 'free', name: 'free', plan: 'personal', owners: ['alice'] },
 ];
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
 function setup(options: { lastUsedIntervalMs?: number } = {}) {
   const store = createMemoryTokenStore();
@@ -70,7 +71,7 @@ describe('createTokenService', () => {
 
   it('refuses creation for IAM and RAM organizations and plans without tokens, each with its own code', async () => {
     const { service } = setup();
-    const at = (org: string) => ({ ...input, resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+    const at = (org: string): CreateTokenRequest => ({ ...input, resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
     await expect(service.create(alice, 'iam', at('iam'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'IMAGE_ACCESS_MANAGEMENT' } });
     await expect(service.create(alice, 'ram', at('ram'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' } });
     await expect(service.create(alice, 'free', at('free'))).rejects.toMatchObject({ code: 'PLAN_NOT_ELIGIBLE' });

@@ -1,10 +1,11 @@
+import type { CreateTokenRequest } from '../../src/index.js';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, type TokenStore } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 
 const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
 /** A memory store whose insert or replace answers as a 0.x store did (the write itself still happens). */
 function legacyStore(method: 'insertWithinQuota' | 'replace', answer: unknown): { base: ReturnType<typeof createMemoryTokenStore>; store: TokenStore } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, type AccessTokenRecord, type TokenStore } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, type AccessTokenRecord, type RawResource, type TokenStore } from '../../src/index.js';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import type { TokenId } from '../../src/core/ids.js';
 import { createHubApi, UNREADABLE_HEADER } from '../../src/hub-api/index.js';
@@ -70,7 +70,7 @@ describe('the Hub API list and an unreadable token', () => {
   it('answers 200 with the readable tokens and says how many it could not read in x-oat-unreadable-tokens', async () => {
     const world = memoryWorld();
     const service = createTokenService({ store: world.store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], clock: createFakeClock() });
-    const grants = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
+    const grants: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
     const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
     const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });
     const hub = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);

@@ -9,10 +9,11 @@ import {
   type TransitionSource,
 } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
 
 type Row = Partial<Record<'update' | 'deactivate' | 'reactivate' | 'delete', TransitionRule<string>>>;
 

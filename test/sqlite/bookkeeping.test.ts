@@ -4,10 +4,11 @@ import { createTokenService, type BackgroundFaultContext, type OatError } from '
 import { createSqliteTokenStore, migrate } from '../../src/sqlite/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { tempFolder } from './helpers.js';
+import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const owner = { username: 'alice' };
-const input = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
 const BUSY_TIMEOUT_MS = 2_000;
 
 describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout', () => {

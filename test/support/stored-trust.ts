@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenService, type BackgroundFaultContext, type OatError, type TokenEvent, type TokenService, type TokenStore } from '../../src/index.js';
+import { createTokenService, type BackgroundFaultContext, type OatError, type RawResource, type TokenEvent, type TokenService, type TokenStore } from '../../src/index.js';
 import type { TokenId } from '../../src/core/ids.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 
@@ -21,7 +21,7 @@ export interface TrustWorld {
 }
 
 const owner = { username: 'alice' };
-const goodGrants = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
+const goodGrants: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
 
 async function scene(world: TrustWorld) {
   const events: TokenEvent[] = [];

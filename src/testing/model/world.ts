@@ -1,5 +1,6 @@
 import type { Actor, OrganizationProfile } from '../../core/access.js';
 import type { RandomSource } from '../../core/format.js';
+import type { RawResource } from '../../core/grants.js';
 import type { TokenState, TokenStatus } from '../../core/token.js';
 import { isOatError, type OatErrorCode } from '../../errors.js';
 import type { TokenEvent, TokenStore } from '../../service/ports.js';
@@ -180,7 +181,7 @@ export const GRANTS: Readonly<Record<GrantSet, Readonly<Record<string, number>>>
   wide: { app: RANK.pull, web: RANK.delete },
 };
 const SCOPE_OF_RANK = ['', 'pull', 'push', 'delete'] as const;
-export const resourcesOf = (org: string, grants: Readonly<Record<string, number>>) =>
+export const resourcesOf = (org: string, grants: Readonly<Record<string, number>>): RawResource[] =>
   Object.entries(grants).map(([repo, rank]) => ({ type: 'repository', path: `${org}/${repo}`, scopes: [SCOPE_OF_RANK[rank] as string] }));
 /** True when the actor may hand out `wanted` on a token holding `held`: each grant within its ceiling or already held. */
 export const mayGrant = (actor: string, o: ModelOrganization, wanted: Readonly<Record<string, number>>, held: Readonly<Record<string, number>>): boolean =>
