@@ -60,6 +60,7 @@ export {
   encodeChecksum,
 } from './core/format.js';
 export type { TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
+export { TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
