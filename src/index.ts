@@ -77,6 +77,8 @@ export { PURGE_ACTOR, createTokenService } from './service/service.js';
 export type { CreatedToken, ListOptions, OrganizationPurge, TokenListPage, TokenService, TokenServiceOptions } from './service/service.js';
 export type { AuthenticationDenialCode, AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
+export { LEAK_ACTIONS, LEAK_ACTOR, LEAK_LABELS, LEAK_MODES, LEAK_REPORT_DENIAL_CODES, MAX_LEAK_URL_LENGTH } from './service/leak-report.js';
+export type { LeakAction, LeakedEvent, LeakLabel, LeakMode, LeakReport, LeakReportDenialCode, LeakReportRequest, LeakReportResult } from './service/leak-report.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';
