@@ -6,6 +6,7 @@ const dual = {
   registry: 'src/registry/index.ts',
   sqlite: 'src/sqlite/index.ts',
   postgres: 'src/postgres/index.ts',
+  'secret-scanning': 'src/secret-scanning/index.ts',
 };
 
 const shared: Options = {
