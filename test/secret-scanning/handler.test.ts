@@ -59,7 +59,10 @@ async function setup(options: Partial<SecretScanningOptions> = {}, storeOverride
   const faults: Array<{ error: unknown; request: unknown }> = [];
   const handler = createSecretScanningHandler({
     service,
-    publicKey: (id) => (lookups.push(id), id === KEY_ID ? PEM : null),
+    publicKey: (id) => {
+      lookups.push(id);
+      return id === KEY_ID ? PEM : null;
+    },
     clock,
     onError: (error, request) => faults.push({ error, request }),
     ...options,

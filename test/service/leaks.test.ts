@@ -98,7 +98,11 @@ describe('reportLeaked', () => {
   it('labels an unknown token, a mistyped one and anything that is no token false_positive, with no event and no store read', async () => {
     const store = createMemoryTokenStore();
     let reads = 0;
-    const counting: TokenStore = { ...store, findBySecretHash: (hash) => (reads++, store.findBySecretHash(hash)) };
+    const counting: TokenStore = { ...store, findBySecretHash: (hash) => {
+        reads++;
+        return store.findBySecretHash(hash);
+      },
+    };
     const { service, create, events } = setup({ store: counting });
     const { secret } = await create();
     events.length = 0;
@@ -190,7 +194,11 @@ describe('reportLeaked', () => {
   it('gives CONFLICT, with no event, when the token keeps changing', async () => {
     const store = createMemoryTokenStore();
     let replaces = 0;
-    const losing: TokenStore = { ...store, replace: async () => (replaces++, 'conflict') };
+    const losing: TokenStore = { ...store, replace: async () => {
+        replaces++;
+        return 'conflict';
+      },
+    };
     const { service, create, events } = setup({ store: losing });
     const { secret } = await create();
     events.length = 0;
