@@ -45,7 +45,7 @@ export interface SecretScanningOptions {
 export type SecretScanningHandler = (request: Request) => Promise<Response>;
 
 /** Why a request was refused (with its status): the `code` of the JSON body `{ code, message }`. */
-export const SECRET_SCANNING_REFUSAL_CODES = [
+export const SECRET_SCANNING_REFUSAL_CODES = Object.freeze([
   'METHOD_NOT_ALLOWED',
   'BODY_TOO_LARGE',
   'SIGNATURE_MISSING',
@@ -55,7 +55,7 @@ export const SECRET_SCANNING_REFUSAL_CODES = [
   'MALFORMED_PAYLOAD',
   'RETRY_LATER',
   'INTERNAL_ERROR',
-] as const;
+] as const);
 /** One of {@link SECRET_SCANNING_REFUSAL_CODES}. */
 export type SecretScanningRefusalCode = (typeof SECRET_SCANNING_REFUSAL_CODES)[number];
 

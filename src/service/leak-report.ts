@@ -8,7 +8,7 @@ import type { EpochMillis } from '../core/token.js';
 import type { FieldIssue } from '../errors.js';
 
 /** What `reportLeaked` may do: deactivate a live token (`revoke`), or only record the leak (`report`). */
-export const LEAK_MODES = ['revoke', 'report'] as const;
+export const LEAK_MODES = Object.freeze(['revoke', 'report'] as const);
 /** One of {@link LEAK_MODES}. */
 export type LeakMode = (typeof LEAK_MODES)[number];
 
@@ -16,7 +16,7 @@ export type LeakMode = (typeof LEAK_MODES)[number];
  * GitHub's feedback labels: `true_positive` for a token this service issued
  * (whatever its state now), `false_positive` for anything else.
  */
-export const LEAK_LABELS = ['true_positive', 'false_positive'] as const;
+export const LEAK_LABELS = Object.freeze(['true_positive', 'false_positive'] as const);
 /** One of {@link LEAK_LABELS}. */
 export type LeakLabel = (typeof LEAK_LABELS)[number];
 
@@ -27,7 +27,7 @@ export type LeakLabel = (typeof LEAK_LABELS)[number];
  * deactivation), `ALREADY_INACTIVE`, `ALREADY_EXPIRED`, `ALREADY_DELETED`
  * (it could not be used anyway; left alone), `NONE` (no token of ours).
  */
-export const LEAK_ACTIONS = ['DEACTIVATED', 'REPORTED', 'ALREADY_INACTIVE', 'ALREADY_EXPIRED', 'ALREADY_DELETED', 'NONE'] as const;
+export const LEAK_ACTIONS = Object.freeze(['DEACTIVATED', 'REPORTED', 'ALREADY_INACTIVE', 'ALREADY_EXPIRED', 'ALREADY_DELETED', 'NONE'] as const);
 /** One of {@link LEAK_ACTIONS}. */
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 
@@ -37,7 +37,7 @@ export type LeakAction = (typeof LEAK_ACTIONS)[number];
  * refuses to deactivate the live token; the leak is still audited),
  * `CONFLICT` (the token kept changing under concurrent writes; try again).
  */
-export const LEAK_REPORT_DENIAL_CODES = ['VALIDATION_FAILED', 'TRANSITION_DENIED', 'CONFLICT'] as const;
+export const LEAK_REPORT_DENIAL_CODES = Object.freeze(['VALIDATION_FAILED', 'TRANSITION_DENIED', 'CONFLICT'] as const);
 /** One of {@link LEAK_REPORT_DENIAL_CODES}. */
 export type LeakReportDenialCode = (typeof LEAK_REPORT_DENIAL_CODES)[number];
 

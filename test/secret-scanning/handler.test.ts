@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createMemoryTokenStore, createTokenService, type TokenEvent, type TokenId, type TokenStore } from '../../src/index.js';
+import * as entry from '../../src/secret-scanning/index.js';
 import { createSecretScanningHandler, type SecretScanningOptions } from '../../src/secret-scanning/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { countingStream, streamingRequest } from '../support/counting-stream.js';
@@ -230,6 +231,10 @@ describe('createSecretScanningHandler', () => {
       expect(s.faults).toHaveLength(1);
       expect(await s.snapshot()).toBe(before);
     }
+  });
+
+  it('exports its code list frozen, so no host can add to it', () => {
+    expect(Object.isFrozen(entry.SECRET_SCANNING_REFUSAL_CODES)).toBe(true);
   });
 
   it('refuses options it cannot work with, naming each', () => {
