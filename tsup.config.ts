@@ -7,6 +7,7 @@ const dual = {
   sqlite: 'src/sqlite/index.ts',
   postgres: 'src/postgres/index.ts',
   node: 'src/http/index.ts',
+  'secret-scanning': 'src/secret-scanning/index.ts',
 };
 
 const shared: Options = {

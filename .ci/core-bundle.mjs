@@ -34,6 +34,7 @@ const EXPECTED_NODE_IMPORTS = {
   'src/hub-api/index.ts': [],
   'src/registry/index.ts': ['node:crypto'],
   'src/http/index.ts': ['node:http', 'node:net'],
+  'src/secret-scanning/index.ts': [],
 };
 
 // 1. The core, for the neutral platform, with nothing external.

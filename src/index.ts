@@ -64,6 +64,7 @@ export {
   encodeChecksum,
 } from './core/format.js';
 export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
+export { TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
@@ -96,6 +97,8 @@ export { MANAGEMENT_DENIAL_CODES } from './service/outcomes.js';
 export type { ManagementDenial, ManagementDenialCode, ManagementResult } from './service/outcomes.js';
 export type { AuthenticationResult, Principal } from './service/authenticator.js';
 export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperation } from './service/bookkeeping.js';
+export { LEAK_ACTIONS, LEAK_ACTOR, LEAK_LABELS, LEAK_MODES, LEAK_REPORT_DENIAL_CODES, MAX_LEAK_URL_LENGTH } from './service/leak-report.js';
+export type { LeakAction, LeakedEvent, LeakLabel, LeakMode, LeakReport, LeakReportDenialCode, LeakReportRequest, LeakReportResult } from './service/leak-report.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
 export { INSERT_DENIAL_CODES, REPLACE_DENIAL_CODES } from './service/ports.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';

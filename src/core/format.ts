@@ -187,3 +187,35 @@ export function createTokenFormat(options: { readonly prefix?: string } = {}): T
     displayPrefix: (token: string) => token.slice(0, bodyStart + DISPLAY_BODY_CHARS),
   });
 }
+
+/**
+ * The regular expression source (no flags) that finds a token of the format
+ * with this prefix in text, between word boundaries: what to register with a
+ * secret scanner. It matches on shape alone; a scanner's second step is the
+ * checksum, `createTokenFormat({ prefix }).check(match)`, which refuses random
+ * text of the same shape. Throws `MISCONFIGURED` for a prefix
+ * `createTokenFormat` would refuse.
+ *
+ * Invariant: every token the format generates matches, alone or inside text
+ * where it is not joined to letters, digits or `_`; nothing of another length
+ * or alphabet does.
+ *
+ * @example
+ * ```ts
+ * new RegExp(tokenPatternFor('dckr_oat_'), 'g'); // finds dckr_oat_ tokens in a file
+ * ```
+ */
+export function tokenPatternFor(prefix: string): string {
+  if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+    throw new OatError('MISCONFIGURED', 'Token prefix must be 1 to 32 letters, digits or "_", starting with a letter', { context: { field: 'prefix' } });
+  }
+  // The prefix is letters, digits and `_` only (checked above), so it needs no escaping.
+  return `\\b${prefix}[0-9A-Za-z]{${TOKEN_BODY_LENGTH + TOKEN_CHECKSUM_LENGTH}}\\b`;
+}
+
+/**
+ * {@link tokenPatternFor} of the default prefix `oat_`: `\boat_[0-9A-Za-z]{36}\b`.
+ * A source string, not a `RegExp`: a shared global `RegExp` carries
+ * `lastIndex` from one caller's search into the next one's.
+ */
+export const TOKEN_PATTERN: string = tokenPatternFor(DEFAULT_TOKEN_PREFIX);

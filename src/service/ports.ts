@@ -1,5 +1,6 @@
 import type { OrganizationProfile } from '../core/access.js';
 import type { AuthenticationDenialCode } from '../core/login.js';
+import type { LeakedEvent } from './leak-report.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
@@ -203,7 +204,8 @@ export type TokenEvent =
       readonly fingerprint: string | null;
       readonly outcome: 'failure';
       readonly code: AuthenticationDenialCode;
-    };
+    }
+  | LeakedEvent;
 
 /**
  * Receives audit events. Called synchronously after the change is stored;

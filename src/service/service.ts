@@ -21,6 +21,8 @@ import { sha256Hasher } from './hashers.js';
 import { hasPlatformRandom, noPlatformRandom, platformRandom } from './random.js';
 import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext, type TransitionPlan } from './management.js';
 import { denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
+import type { LeakReportRequest, LeakReportResult } from './leak-report.js';
+import { reportLeaked } from './leaks.js';
 import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 
 export type { CreatedToken } from './creation.js';
@@ -170,6 +172,14 @@ export interface TokenService {
    * naming `organizationId` when it is not an organization id.
    */
   purgeOrganization(organizationId: string): Promise<OrganizationPurge>;
+  /**
+   * Reports a token found in public by a secret scanner: deactivates it when
+   * live (mode `revoke`, the default) or only records the leak (`report`),
+   * emitting `access_token.leaked`. Takes no actor: holding the secret proves
+   * only the leak, and the only effect is deactivation. Denials are values
+   * (`LEAK_REPORT_DENIAL_CODES`); store faults reject. See docs/secret-scanning.md.
+   */
+  reportLeaked(secret: unknown, request: LeakReportRequest): Promise<LeakReportResult>;
   /** Checks a login as `docker login --username <ORG>` sends it. Never throws for bad input. */
   authenticate(username: unknown, secret: unknown, client?: ClientContext): Promise<AuthenticationResult>;
   /**
@@ -331,6 +341,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     reactivate: (actor: Actor, organization: string, id: string) => orThrow(safeReactivate(actor, organization, id)),
     delete: (actor: Actor, organization: string, id: string) => orThrow(safeDelete(actor, organization, id)),
     purgeOrganization: (organizationId: string) => purgeOrganization(ctx, organizationId),
+    reportLeaked: (secret: unknown, request: LeakReportRequest) => reportLeaked(ctx, hasher, secret, request),
 
     authenticate,
     flush: lastUsed.flush,

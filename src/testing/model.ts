@@ -49,7 +49,7 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
 /**
  * Runs the model-based test of the whole service on a store: random command
  * sequences (create, update, deactivate, reactivate, delete, authenticate,
- * authorize, list, clock moves) checked step by step against a simple model,
+ * authorize, list, leak reports, clock moves) checked step by step against a simple model,
  * plus invariants after every step: quota never exceeded, deleted never comes
  * back, inactive only moves to deleted (seed lifecycle), logins succeed
  * exactly when the model says so, last-used never moves backwards, and no
@@ -148,4 +148,8 @@ const REQUIRED_COVERAGE = [
   'succeed',
   'purge:deleted',
   'manage:former-name',
+  'leak:REPORTED',
+  'leak:DEACTIVATED',
+  'leak:ALREADY_INACTIVE',
+  'leak:false_positive',
 ];

@@ -4,6 +4,7 @@ import type { TokenId } from '../../core/ids.js';
 import type { TokenState, TokenStatus } from '../../core/token.js';
 import type { OatErrorCode } from '../../errors.js';
 import { CapCommand, PurgeCommand, RenameCommand, SucceedCommand, identityCommands } from './directory-commands.js';
+import { LeakCommand, leakCommand } from './leak-command.js';
 import {
   ACTORS,
   DAY,
@@ -321,7 +322,7 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
   const advance = fc.oneof(fc.constantFrom(1_000, 30_000, 61_000, 31 * DAY), fc.integer({ min: 0, max: 100 * DAY })).map((ms) => new AdvanceClockCommand(ms));
   // Creates and logins twice as often as the rest, so runs reach the quota and the login denials; the
   // directory's changes share one slot, so they stay rare enough for tokens to pile up between them.
-  return [create, create, transition, authenticate, authenticate, list, advance, fc.oneof(...identityCommands())];
+  return [create, create, transition, authenticate, authenticate, list, advance, fc.oneof(...identityCommands()), leakCommand()];
 }
 
 
@@ -380,6 +381,11 @@ export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
     new CreateCommand('acme', 'owner', 'none'),
     new PurgeCommand(0),
     new AuthenticateCommand(3, 'same', 'real'),
+    // A scanner reports the successor's new token: audited only, then deactivated, then found inactive.
+    new LeakCommand('newest', 'real', 'report'),
+    new LeakCommand('newest', 'real', 'revoke'),
+    new LeakCommand('newest', 'real', 'revoke'),
+    new LeakCommand(0, 'unknown', 'revoke'),
   ];
 }
 
