@@ -19,9 +19,9 @@ export const SETTINGS = Object.freeze({
   /** Interleaved rounds per comparison (issue 12: at least 5). */
   rounds: quick ? 5 : 7,
   /** Time per contender per round, ms. */
-  sliceMs: quick ? 10 : 150,
+  sliceMs: quick ? 10 : 100,
   /** Warm-up per contender, ms. */
-  warmupMs: quick ? 10 : 150,
+  warmupMs: quick ? 10 : 100,
   /** Smallest batch, ms. */
   batchMs: quick ? 0.2 : 1,
   /** Stored tokens of the authentication scale rows. */
