@@ -223,7 +223,7 @@ export interface Writers {
   open(target: StoreTarget, organizations: ReadonlyArray<string>, warm: number): Promise<void>;
   /** Every writer creates in a loop from a common start to a common end, `ms` long. */
   round(ms: number): Promise<Round>;
-  /** Every writer tries `attempts` creates one after another from a common start, as fast as it can. */
+  /** Every writer starts `attempts` creates at once from a common start, over its pool's connections. */
   burst(attempts: number): Promise<Round>;
   close(): Promise<void>;
   /** Ends every writer; kills any that do not leave within a few seconds. */
@@ -374,7 +374,8 @@ function runWriter(): void {
         const input = createInput(organization);
         await new Promise((wake) => setTimeout(wake, Math.max(0, command.startAt - Date.now())));
         const tally = { creates: 0, refused: 0, failures: 0, firstFailure: null as string | null };
-        for (let i = 0; i < command.attempts; i++) await attempt(service, organization, input, tally);
+        // All at once, over as many connections as the writer's pool holds: the race a quota guard must survive.
+        await Promise.all(Array.from({ length: command.attempts }, () => attempt(service, organization, input, tally)));
         send({ type: 'done', ...tally });
         return;
       }

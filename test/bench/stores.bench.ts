@@ -7,8 +7,8 @@
  * - Creates in this process: 8 callers on one organization per store.
  * - Creates from 8 writer processes, each with its own connection, all on one
  *   organization (a fresh one per round), in timed windows.
- * - Races: the 8 processes try twice the quota of a fresh organization at
- *   once; whatever lands beyond the quota is overshoot.
+ * - Races: the 8 processes, 4 connections each, try twice the quota of a
+ *   fresh organization at once; whatever lands beyond the quota is overshoot.
  * - Authentication over stored tokens, and the store's lookup alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +28,8 @@ const CALLERS = 8;
 const WRITERS = SETTINGS.writers;
 const STORED = SETTINGS.quick ? 1_000 : 10_000;
 const WARM_CREATES = 5;
+/** Connections of each writer in a race: with 8 writers, 32 creates in flight at once. */
+const RACE_CONNECTIONS = 4;
 
 interface Contender {
   readonly name: string;
@@ -175,14 +177,15 @@ try {
         await writers.open(c.target as StoreTarget, [`rate-${slug(c.name)}-${r + 1}`], WARM_CREATES);
         const window = await writers.round(SETTINGS.writerWindowMs);
         await writers.close();
-        if (window.creates.every((n) => n === 0)) throw new Error(`${c.name}: a window without a single create (${window.firstFailure ?? 'no failure reported'})`);
+        // A window may end before a create does (a loaded machine, a lock queue): that is a rate of 0, not a fault.
+        if (window.failures > 0) throw new Error(`${c.name}: ${window.failures} creates failed (${window.firstFailure ?? 'no message'})`);
         if (r >= 0) windows.get(c.name)?.push(window);
       }
       for (const c of order) {
         const kept = races.get(c.name);
         if (kept === undefined || postgres === null || r < 0) continue;
         const organization = `race-${slug(c.name)}-${r}`;
-        await writers.open(c.target as StoreTarget, [organization], 0);
+        await writers.open({ ...(c.target as Extract<StoreTarget, { kind: 'postgres' }>), connections: RACE_CONNECTIONS }, [organization], 0);
         const burst = await writers.burst(Math.ceil((2 * RACE_LIMIT) / WRITERS));
         await writers.close();
         kept.push({ live: await liveRows(postgres.pool, schema, organization), round: burst });
@@ -194,9 +197,11 @@ try {
         `interleaved, each on a fresh organization after ${WARM_CREATES} warm-up creates per process; ${seconds(writersStart)} in all.`,
     );
   }
+  // Infinite for a window without a create.
   const perCreate = (w: Round): number => (w.seconds * 1e9) / w.creates.reduce((a, b) => a + b, 0);
   if (windows.size > 0) {
     const names = [...windows.keys()];
+    for (const [name, ws] of windows) if (ws.every((w) => w.creates.every((n) => n === 0))) throw new Error(`${name}: not a single create in any window`);
     printGrid(
       `Creates from ${WRITERS} processes on one organization (ns per create: window over the creates of all processes)`,
       ['contender', 'ns/create (median of windows)', 'min–max', 'creates per window (median)', 'smallest process share', 'failed', ...names.map((n) => `vs ${n}`)],
@@ -227,7 +232,7 @@ try {
   }
   if (races.size > 0) {
     printGrid(
-      `Races: ${WRITERS} processes try ${Math.ceil((2 * RACE_LIMIT) / WRITERS)} creates each at once on a fresh organization with a quota of ${RACE_LIMIT}`,
+      `Races: ${WRITERS} processes start ${Math.ceil((2 * RACE_LIMIT) / WRITERS)} creates each at once (${RACE_CONNECTIONS} connections per process) on a fresh organization with a quota of ${RACE_LIMIT}`,
       ['contender', 'tokens stored per round', 'overshoot per round', 'refused (QUOTA_EXCEEDED)', 'other failures'],
       [...races].map(([name, rs]) => [
         name,

@@ -69,6 +69,11 @@ export function tickLabel(n: number): string {
   return `${+n.toPrecision(3)}`;
 }
 
+/** A measured value: three significant digits, thousands separated (1,445; 30.2; 0.512). */
+function valueLabel(n: number): string {
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3);
+}
+
 function ticks(lo: number, hi: number, log: boolean): number[] {
   if (log) {
     const out: number[] = [];
@@ -79,8 +84,9 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
   const raw = span / 5;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 2.5, 5, 10].find((s) => s * mag >= raw) ?? 10) * mag;
+  // From the tick at or below `lo` to the first at or above `hi`, so no point or whisker falls outside.
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step / 1e6; v += step) out.push(+v.toPrecision(12));
+  for (let v = Math.floor(lo / step) * step; out.length === 0 || (out[out.length - 1] as number) < hi; v += step) out.push(+v.toPrecision(12));
   return out;
 }
 
@@ -94,7 +100,7 @@ export function lineChart(chart: LineChart): string {
   const xs = chart.series.flatMap((s) => s.points.map((p) => p.x));
   const ys = chart.series.flatMap((s) => s.points.flatMap((p) => [p.lo, p.hi, p.y]));
   const xt = ticks(Math.min(...xs), Math.max(...xs), chart.xLog);
-  const yt = ticks(chart.yLog ? Math.min(...ys) : 0, Math.max(...ys) * 1.05, chart.yLog);
+  const yt = ticks(chart.yLog ? Math.min(...ys) : 0, Math.max(...ys), chart.yLog);
   const [x0, x1] = chart.xLog ? [Math.min(...xs), Math.max(...xs)] : [Math.min(...xt), Math.max(...xt)];
   const [y0, y1] = [Math.min(...yt), Math.max(...yt)];
   const f = (v: number, log: boolean): number => (log ? Math.log10(v) : v);
@@ -143,7 +149,7 @@ export function barChart(chart: BarChart): string {
   const top = 64;
   const row = 34;
   const H = top + chart.bars.length * row + 40;
-  const max = Math.max(...chart.bars.map((b) => b.hi)) * 1.05;
+  const max = Math.max(...ticks(0, Math.max(...chart.bars.map((b) => b.hi)), false));
   const px = (v: number): number => left + (v / max) * (W - left - right);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`,
@@ -161,7 +167,7 @@ export function barChart(chart: BarChart): string {
     out.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(b.label)}</text>`);
     out.push(`<rect x="${left}" y="${y + 4}" width="${r1(px(b.value) - left)}" height="${row - 12}" fill="${color}"/>`);
     out.push(`<line x1="${r1(px(b.lo))}" x2="${r1(px(b.hi))}" y1="${y + row / 2 - 2}" y2="${y + row / 2 - 2}" stroke="#222" stroke-width="1.5"/>`);
-    out.push(`<text x="${r1(px(b.hi) + 6)}" y="${y + 17}" fill="#333">${tickLabel(b.value)} ${esc(chart.unit)}</text>`);
+    out.push(`<text x="${r1(px(b.hi) + 6)}" y="${y + 17}" fill="#333">${valueLabel(b.value)} ${esc(chart.unit)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
