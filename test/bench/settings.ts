@@ -3,9 +3,9 @@
  * `npm run bench:quick`) sets `OAT_BENCH_QUICK=1` for every topic: the same
  * code paths with small fixtures and short slices, for a CI smoke run. Quick
  * numbers are too short to mean anything and the charts of a quick run go to
- * a temporary directory, never to docs/.
+ * a temporary directory, removed when the topic exits, never to docs/.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,14 @@ export const SETTINGS = Object.freeze({
 
 let chartDir: string | undefined;
 
-/** Where charts go: docs/performance/ in a full run, a fresh temporary directory in a quick one. */
+/** Where charts go: docs/performance/ in a full run, a fresh temporary directory (removed on exit) in a quick one. */
 export function chartDirectory(): string {
-  chartDir ??= quick ? mkdtempSync(join(tmpdir(), 'oat-bench-charts-')) : join(root, 'docs', 'performance');
+  if (chartDir === undefined) {
+    chartDir = quick ? mkdtempSync(join(tmpdir(), 'oat-bench-charts-')) : join(root, 'docs', 'performance');
+    const written = chartDir;
+    // A smoke run only proves the charts can be drawn: nothing of it is kept.
+    if (quick) process.once('exit', () => rmSync(written, { recursive: true, force: true }));
+  }
   return chartDir;
 }
 
