@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { authorize, compileGrants } from '../../src/index.js';
+import { isAllowed } from './api.js';
 import {
   bitmask,
   buildBitmask,
@@ -15,6 +16,7 @@ import {
   grantPolicy,
   casl,
   caslAbility,
+  checkSlicing,
   caslCompactRules,
   caslNaiveRules,
   ours,
@@ -24,7 +26,9 @@ import {
   verifySameDecisions,
   type Contender,
 } from './authz-contenders.js';
-import { measure, measureAsync, printGrid, printTable, printTopic, sinkValue, speedup, target, type Measured } from './harness.js';
+import { printTopic } from './harness.js';
+import { interleave, printInterleaved, printTargets, ratioTarget, reported, roundsSink, type Interleaved, type RoundContender } from './rounds.js';
+import { QUICK_NOTE } from './settings.js';
 import { FIXTURE_ORG, makePolicy, makeRotation, QUERY_KINDS } from './policy-fixture.js';
 
 const policy = makePolicy(50);
@@ -35,7 +39,7 @@ printTopic(
   `One token, ${policy.exact.length + policy.globs.length} repository grants (${policy.exact.length} exact: ${policy.exact.length - policy.pushable.length} pull, ` +
     `${policy.pushable.length} pull+push; ${policy.globs.length} globs: ${policy.globs.map((g) => `${g}/*`).join(', ')}; plus */*/public pull). ` +
     `Rotation: ${queries.length} queries, ${queries.length / QUERY_KINDS.length} of each kind (${QUERY_KINDS.join(', ')}), ` +
-    `${queries.filter((q) => q.expected).length} allowed, in a fixed shuffled order.`,
+    `${queries.filter((q) => q.expected).length} allowed, in a fixed shuffled order. Every comparison interleaves its contenders in rounds.${QUICK_NOTE}`,
 );
 
 const oursC = ours(policy, queries);
@@ -46,138 +50,139 @@ const caslNaive = casl(`@casl/ability naive (${caslNaiveRules(policy).length} ru
 const casbinC = await casbin(policy, queries);
 const all: ReadonlyArray<Contender> = [oursC, setC, mapC, caslCompact, caslNaive, casbinC];
 verifySameDecisions(all, queries);
-console.log(`\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} queries.`);
+checkSlicing(queries);
+console.log(`\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} queries, and cutting each query's scope text gives the name the registry's parseScope gives.`);
 
-// Mixed rotation.
-const mixed: Measured[] = [];
-for (const c of all) mixed.push(await measure(c.name, c.loop, c === casbinC ? { timeMs: 1500, minSamples: 10 } : {}));
-const [rOurs, rSet, rMap, rCaslCompact, rCaslNaive, rCasbin] = mixed as [Measured, Measured, Measured, Measured, Measured, Measured];
-printTable('Decisions on the mixed rotation, 50 grants', mixed, [
-  { label: 'CASL compact', result: rCaslCompact },
-  { label: 'CASL naive', result: rCaslNaive },
-  { label: 'casbin', result: rCasbin },
-  { label: 'Set+RegExp', result: rSet },
-  { label: 'Map bitmask', result: rMap },
-]);
+const loopOf = (c: Contender, kind: 'loop' | 'slicedLoop' | 'freshLoop'): RoundContender => ({ name: c.name, loop: c[kind] as (k: number) => number });
+const named = (r: Interleaved, name: string): number => r.names.indexOf(name);
+/** CASL's best form in a comparison: the CASL contender with the lower median. */
+const caslBest = (r: Interleaved): number => {
+  const [a, b] = [named(r, caslCompact.name), named(r, caslNaive.name)];
+  return r.median(a) <= r.median(b) ? a : b;
+};
+const handBest = (r: Interleaved): number => {
+  const [a, b] = [named(r, setC.name), named(r, mapC.name)];
+  return r.median(a) <= r.median(b) ? a : b;
+};
 
-// Fresh repository names: a real request builds the name, so V8 must flatten and hash it on every lookup.
-const freshContenders = [oursC, setC, mapC, caslCompact];
-const fresh: Measured[] = [];
-for (const c of freshContenders) fresh.push(await measure(`${c.name}, name built per call`, c.freshLoop as (k: number) => number));
-const [fOurs, fSet, fMap, fCasl] = fresh as [Measured, Measured, Measured, Measured];
-printTable('Decisions with the repository name concatenated per call', fresh, [
-  { label: 'CASL compact', result: fCasl },
-  { label: 'Set+RegExp', result: fSet },
-  { label: 'Map bitmask', result: fMap },
-]);
+// Names sliced from scope texts, as the registry endpoint parses a request: the case a registry login meets.
+const deciders = [oursC, setC, mapC, caslCompact, caslNaive];
+const sliced = await interleave(deciders.map((c) => loopOf(c, 'slicedLoop')));
+printInterleaved('Decisions, 50 grants, each name sliced afresh from its scope text', sliced, [3, 4, 1, 2]);
+const concatenated = await interleave(deciders.map((c) => loopOf(c, 'freshLoop')));
+printInterleaved('Decisions, 50 grants, each name concatenated afresh', concatenated, [3, 4, 1, 2]);
+const reused = await interleave(all.map((c) => loopOf(c, 'loop')));
+printInterleaved('Decisions, 50 grants, one name string per query reused (hash cached: the easiest case)', reused, [3, 4, 5, 1, 2]);
 
 // Compiling 50 grants.
 const resources = toResources(policy);
 const rules = grantPolicy(policy);
 const compactRules = caslCompactRules(policy);
 const naiveRules = caslNaiveRules(policy);
-const compile = [
-  await measure('ours: compileGrants', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += compileGrants(FIXTURE_ORG, resources, rules).organization.length;
-    return n;
-  }),
-  await measure('hand-written: Set + RegExp build', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += buildSetRegExp(policy).pull.size;
-    return n;
-  }),
-  await measure('hand-written: Map bitmask build', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += buildBitmask(policy).exact.size;
-    return n;
-  }),
-  await measure(`CASL createMongoAbility, compact (${compactRules.length} rules)`, (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += caslAbility(compactRules).rules.length;
-    return n;
-  }),
-  await measure(`CASL createMongoAbility, naive (${naiveRules.length} rules)`, (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += caslAbility(naiveRules).rules.length;
-    return n;
-  }),
-  await measureAsync(
-    'casbin newEnforcer + StringAdapter (75 lines)',
-    async (k) => {
+const compile = await interleave([
+  {
+    name: 'ours: compileGrants',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += compileGrants(FIXTURE_ORG, resources, rules) === null ? 0 : 1;
+      return n;
+    },
+  },
+  {
+    name: 'hand-written: Set + RegExp build',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += buildSetRegExp(policy).pull.size;
+      return n;
+    },
+  },
+  {
+    name: 'hand-written: Map bitmask build',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += buildBitmask(policy).exact.size;
+      return n;
+    },
+  },
+  {
+    name: `CASL createMongoAbility, compact (${compactRules.length} rules)`,
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += caslAbility(compactRules).rules.length;
+      return n;
+    },
+  },
+  {
+    name: `CASL createMongoAbility, naive (${naiveRules.length} rules)`,
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += caslAbility(naiveRules).rules.length;
+      return n;
+    },
+  },
+  {
+    name: 'casbin newEnforcer + StringAdapter',
+    loop: async (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) n += (await (await casbinEnforcer(policy)).getPolicy()).length;
       return n;
     },
-    { minSamples: 10 },
-  ),
-];
-const [cOurs, cSet, cMap, cCaslCompact, cCaslNaive] = compile as [Measured, Measured, Measured, Measured, Measured, Measured];
-printTable('Compiling 50 grants (build only)', compile, [
-  { label: 'CASL compact', result: cCaslCompact },
-  { label: 'CASL naive', result: cCaslNaive },
-  { label: 'Set+RegExp', result: cSet },
-  { label: 'Map bitmask', result: cMap },
+  },
 ]);
+printInterleaved('Compiling 50 grants (build only; CASL compiles conditions later, on first use)', compile, [3, 4, 1]);
 
 // CASL compiles each rule's conditions lazily, on the first decision that reaches it: count that too.
 const firstQueries = QUERY_KINDS.map((kind) => queries.find((q) => q.kind === kind)).filter((q) => q !== undefined);
 const firstSubjects = firstQueries.map((q) => new Repository(q.repository, q.visibility));
-const firstUse = [
-  await measure('ours: compileGrants + one decision of each kind', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      const grants = compileGrants(FIXTURE_ORG, resources, rules);
-      for (const q of firstQueries) if (authorize(grants, q, q.action).allowed) n++;
-    }
-    return n;
-  }),
-  await measure('CASL compact: build + one decision of each kind', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      const ability = caslAbility(compactRules);
-      firstQueries.forEach((q, x) => {
-        if (ability.can(q.action, firstSubjects[x] as Repository)) n++;
-      });
-    }
-    return n;
-  }),
-  await measure('CASL naive: build + one decision of each kind', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      const ability = caslAbility(naiveRules);
-      firstQueries.forEach((q, x) => {
-        if (ability.can(q.action, firstSubjects[x] as Repository)) n++;
-      });
-    }
-    return n;
-  }),
-];
-printTable(`Compile, then decide one query of each of the ${firstQueries.length} kinds (CASL compiles conditions lazily)`, firstUse, [
-  { label: 'CASL compact', result: firstUse[1] as Measured },
-  { label: 'CASL naive', result: firstUse[2] as Measured },
+const firstUse = await interleave([
+  {
+    name: 'ours: compileGrants + one decision of each kind',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const grants = compileGrants(FIXTURE_ORG, resources, rules);
+        for (const q of firstQueries) if (isAllowed(authorize(grants, q, q.action))) n++;
+      }
+      return n;
+    },
+  },
+  {
+    name: 'CASL compact: build + one decision of each kind',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const ability = caslAbility(compactRules);
+        firstQueries.forEach((q, x) => {
+          if (ability.can(q.action, firstSubjects[x] as Repository)) n++;
+        });
+      }
+      return n;
+    },
+  },
+  {
+    name: 'CASL naive: build + one decision of each kind',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const ability = caslAbility(naiveRules);
+        firstQueries.forEach((q, x) => {
+          if (ability.can(q.action, firstSubjects[x] as Repository)) n++;
+        });
+      }
+      return n;
+    },
+  },
 ]);
+printInterleaved(`Compile, then decide one query of each of the ${firstQueries.length} kinds`, firstUse, [1, 2]);
 
-const bestHandWritten = rSet.median <= rMap.median ? rSet : rMap;
-const bestCasl = rCaslCompact.median <= rCaslNaive.median ? rCaslCompact : rCaslNaive;
-const bestFreshHand = fSet.median <= fMap.median ? fSet : fMap;
-printGrid(
-  'Authorization targets',
-  ['target', 'measured', 'goal', 'status'],
-  [
-    target(`ours vs CASL's best form (${bestCasl === rCaslCompact ? 'compact' : 'naive'}), mixed rotation`, speedup(rOurs, bestCasl), '>= 10x', speedup(rOurs, bestCasl) >= 10),
-    target(
-      `ours vs best hand-written (${bestHandWritten === rSet ? 'Set+RegExp' : 'Map bitmask'}), mixed rotation`,
-      speedup(rOurs, bestHandWritten),
-      '>= 0.50x (within 2x)',
-      speedup(rOurs, bestHandWritten) >= 0.5,
-    ),
-    target(
-      `ours vs best hand-written (${bestFreshHand === fSet ? 'Set+RegExp' : 'Map bitmask'}), fresh names`,
-      speedup(fOurs, bestFreshHand),
-      'no target',
-    ),
-    target('ours compile vs CASL compact build', speedup(cOurs, cCaslCompact), 'no target'),
-  ],
-);
-console.log(`\n(sink ${sinkValue()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
+const caslName = (r: Interleaved): string => (caslBest(r) === named(r, caslCompact.name) ? 'compact' : 'naive');
+const handName = (r: Interleaved): string => (handBest(r) === named(r, setC.name) ? 'Set+RegExp' : 'Map bitmask');
+printTargets('Authorization targets', [
+  ratioTarget(`authorize vs CASL's best form (${caslName(sliced)}), 50 grants, names sliced from scope texts`, sliced.ratio(0, caslBest(sliced)), 10),
+  ratioTarget(`authorize vs CASL's best form (${caslName(concatenated)}), 50 grants, names concatenated`, concatenated.ratio(0, caslBest(concatenated)), 10),
+  reported(`authorize vs CASL's best form (${caslName(reused)}), 50 grants, names reused`, reused.ratio(0, caslBest(reused))),
+  reported(`authorize vs best hand-written (${handName(sliced)}), names sliced`, sliced.ratio(0, handBest(sliced))),
+  reported(`authorize vs best hand-written (${handName(concatenated)}), names concatenated`, concatenated.ratio(0, handBest(concatenated))),
+  reported('compile and one decision of each kind vs CASL compact doing the same', firstUse.ratio(0, 1)),
+]);
+console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);

@@ -12,6 +12,8 @@
 import { createMongoAbility, type MongoAbility } from '@casl/ability';
 import { newEnforcer, newModelFromString, StringAdapter, type Enforcer } from 'casbin';
 import { authorize, compileGrants, DEFAULT_SCOPE_CATALOG, PUBLIC_REPOSITORIES_PATH, type CompiledGrants, type GrantPolicy, type Resource } from '../../src/index.js';
+import { parseScope } from '../../src/registry/index.js';
+import { isAllowed } from './api.js';
 import type { SyncLoop } from './harness.js';
 import { escapeRegExp, FIXTURE_ORG, type PolicyShape, type Query } from './policy-fixture.js';
 
@@ -22,8 +24,28 @@ export interface Contender {
   decide(q: Query): boolean;
   /** Decides `k` queries of the rotation, continuing where the last call stopped. */
   readonly loop: SyncLoop;
-  /** Same, but the repository name is concatenated afresh for every decision, as a request parser would. */
+  /** Same, but the repository name is concatenated afresh for every decision. */
   readonly freshLoop?: SyncLoop;
+  /** Same, but the name is sliced afresh from the scope text for every decision, as the registry endpoint parses it. */
+  readonly slicedLoop?: SyncLoop;
+}
+
+/**
+ * The repository name of a scope text, cut as `parseScope` cuts it (between
+ * the first and the last `:`): a new string per call, whose hash V8 has not
+ * seen. Written out in each sliced loop below; {@link checkSlicing} proves
+ * it agrees with the registry's parser.
+ */
+export function sliceName(scope: string): string {
+  return scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':'));
+}
+
+/** Throws unless cutting each query's scope text gives the name `parseScope` gives, and the query's repository. */
+export function checkSlicing(queries: ReadonlyArray<Query>): void {
+  for (const q of queries) {
+    const parsed = parseScope(q.scope);
+    if (!parsed.ok || parsed.value.name !== sliceName(q.scope) || parsed.value.name !== q.repository) throw new Error(`scope ${q.scope} does not slice to ${q.repository}`);
+  }
 }
 
 /** The policy as our resources. */
@@ -49,14 +71,15 @@ export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
+  let c = 0;
   return {
     name,
-    decide: (q) => authorize(grants, q, q.action).allowed,
+    decide: (q) => isAllowed(authorize(grants, q, q.action)),
     loop: (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) {
         const q = queries[i] as Query;
-        if (authorize(grants, q, q.action).allowed) n++;
+        if (isAllowed(authorize(grants, q, q.action))) n++;
         i = i === last ? 0 : i + 1;
       }
       return n;
@@ -65,8 +88,18 @@ export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 
       let n = 0;
       for (let j = 0; j < k; j++) {
         const q = queries[f] as Query;
-        if (authorize(grants, { repository: q.namespace + '/' + q.name, visibility: q.visibility }, q.action).allowed) n++;
+        if (isAllowed(authorize(grants, { repository: q.namespace + '/' + q.name, visibility: q.visibility }, q.action))) n++;
         f = f === last ? 0 : f + 1;
+      }
+      return n;
+    },
+    slicedLoop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const q = queries[c] as Query;
+        const s = q.scope;
+        if (isAllowed(authorize(grants, { repository: s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), visibility: q.visibility }, q.action))) n++;
+        c = c === last ? 0 : c + 1;
       }
       return n;
     },
@@ -87,6 +120,7 @@ export function setRegExp(policy: PolicyShape, queries: ReadonlyArray<Query>): C
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
+  let c = 0;
   return {
     name: 'hand-written: Set + one RegExp + public flag',
     decide: (q) => decide(q.repository, q.visibility, q.action),
@@ -105,6 +139,16 @@ export function setRegExp(policy: PolicyShape, queries: ReadonlyArray<Query>): C
         const q = queries[f] as Query;
         if (decide(q.namespace + '/' + q.name, q.visibility, q.action)) n++;
         f = f === last ? 0 : f + 1;
+      }
+      return n;
+    },
+    slicedLoop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const q = queries[c] as Query;
+        const s = q.scope;
+        if (decide(s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), q.visibility, q.action)) n++;
+        c = c === last ? 0 : c + 1;
       }
       return n;
     },
@@ -136,6 +180,7 @@ export function bitmask(policy: PolicyShape, queries: ReadonlyArray<Query>): Con
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
+  let c = 0;
   return {
     name: 'hand-written: Map name/namespace -> bitmask',
     decide: (q) => decide(q.repository, q.visibility, q.action),
@@ -154,6 +199,16 @@ export function bitmask(policy: PolicyShape, queries: ReadonlyArray<Query>): Con
         const q = queries[f] as Query;
         if (decide(q.namespace + '/' + q.name, q.visibility, q.action)) n++;
         f = f === last ? 0 : f + 1;
+      }
+      return n;
+    },
+    slicedLoop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const q = queries[c] as Query;
+        const s = q.scope;
+        if (decide(s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), q.visibility, q.action)) n++;
+        c = c === last ? 0 : c + 1;
       }
       return n;
     },
@@ -207,6 +262,7 @@ export function casl(name: string, rules: CaslRule[], queries: ReadonlyArray<Que
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
+  let c = 0;
   return {
     name,
     decide: (q) => ability.can(q.action, new Repository(q.repository, q.visibility)),
@@ -224,6 +280,16 @@ export function casl(name: string, rules: CaslRule[], queries: ReadonlyArray<Que
         const q = queries[f] as Query;
         if (ability.can(q.action, new Repository(q.namespace + '/' + q.name, q.visibility))) n++;
         f = f === last ? 0 : f + 1;
+      }
+      return n;
+    },
+    slicedLoop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) {
+        const q = queries[c] as Query;
+        const s = q.scope;
+        if (ability.can(q.action, new Repository(s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), q.visibility))) n++;
+        c = c === last ? 0 : c + 1;
       }
       return n;
     },

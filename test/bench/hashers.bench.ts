@@ -7,16 +7,17 @@
 import { hash, randomBytes, scrypt, webcrypto } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
-import { hmacSha256Hasher, platformRandom, sha256Hasher } from '../../src/index.js';
-import { measure, measureAsync, printGrid, printTable, printTopic, sinkValue, speedup, target, type Measured } from './harness.js';
-import { BENCH_POLICY } from './token-fixture.js';
+import { DEFAULT_POLICY, hmacSha256Hasher, sha256Hasher, platformRandom } from '../../src/index.js';
+import { printTopic } from './harness.js';
+import { interleave, printInterleaved, printTargets, reported, roundsSink } from './rounds.js';
+import { QUICK_NOTE } from './settings.js';
 
 printTopic(
   'Hashers',
-  'One token (40 characters) in, one string out. Password hashes run a handful of iterations only: they take tens of milliseconds each.',
+  `One token (40 characters) in, one string out, all contenders interleaved in rounds. A password hash takes tens of milliseconds, so its batch is one call.${QUICK_NOTE}`,
 );
 
-const tokens = Array.from({ length: 64 }, () => BENCH_POLICY.format.generate(platformRandom));
+const tokens = Array.from({ length: 64 }, () => DEFAULT_POLICY.format.generate(platformRandom));
 const sha = sha256Hasher();
 const hmac = hmacSha256Hasher(randomBytes(32));
 const encoder = new TextEncoder();
@@ -38,56 +39,54 @@ const next = (): string => {
   return tokens[i] as string;
 };
 
-const rows: Measured[] = [
-  await measure('ours: sha256Hasher().hash (crypto.hash one-shot, base64url)', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += sha.hash(next()).length;
-    return n;
-  }),
-  await measure('ours: hmacSha256Hasher(pepper).hash (createHmac, base64url)', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += hmac.hash(next()).length;
-    return n;
-  }),
-  await measureAsync("WebCrypto: await crypto.subtle.digest('SHA-256') + base64url", async (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(next()))).toString('base64url').length;
-    return n;
-  }),
-  await measureAsync(
-    'scrypt: await crypto.scrypt, default cost (N=16384, r=8, p=1), 32 bytes',
-    async (k) => {
+const rows = await interleave([
+  {
+    name: 'ours: sha256Hasher().hash (crypto.hash one-shot, base64url)',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += sha.hash(next()).length;
+      return n;
+    },
+  },
+  {
+    name: 'ours: hmacSha256Hasher(pepper).hash (createHmac, base64url)',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += hmac.hash(next()).length;
+      return n;
+    },
+  },
+  {
+    name: "WebCrypto: await crypto.subtle.digest('SHA-256') + base64url",
+    loop: async (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(next()))).toString('base64url').length;
+      return n;
+    },
+  },
+  {
+    name: 'scrypt: await crypto.scrypt, default cost (N=16384, r=8, p=1), 32 bytes',
+    loop: async (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) n += (await scryptAsync(next())).toString('base64url').length;
       return n;
     },
-    { timeMs: 0, minSamples: 10, warmupMs: 0, warmupIterations: 1, targetSampleMs: 0 },
-  ),
-  await measure(
-    'bcryptjs: compareSync, cost 10',
-    (k) => {
+  },
+  {
+    name: 'bcryptjs: compareSync, cost 10',
+    loop: (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) if (bcrypt.compareSync(tokens[0] as string, bcryptHash)) n++;
       return n;
     },
-    { timeMs: 0, minSamples: 5, warmupMs: 0, warmupIterations: 1, targetSampleMs: 0 },
-  ),
-];
-const [rSha, rHmac, rSubtle, rScrypt, rBcrypt] = rows as [Measured, Measured, Measured, Measured, Measured];
-printTable('Hashing one token', rows, [
-  { label: 'WebCrypto', result: rSubtle },
-  { label: 'scrypt', result: rScrypt },
-  { label: 'bcrypt', result: rBcrypt },
+  },
 ]);
+printInterleaved('Hashing one token', rows, [2, 3, 4]);
 
-printGrid(
-  'What the ratios mean',
-  ['comparison', 'measured', 'goal', 'status'],
-  [
-    target('sha256Hasher vs hmacSha256Hasher', speedup(rSha, rHmac), 'no target'),
-    target('sha256Hasher vs await subtle.digest', speedup(rSha, rSubtle), 'no target'),
-    target('sha256Hasher vs scrypt (defaults)', speedup(rSha, rScrypt), 'no target'),
-    target('sha256Hasher vs bcrypt cost 10', speedup(rSha, rBcrypt), 'no target'),
-  ],
-);
-console.log(`\n(sink ${sinkValue()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
+printTargets('What the ratios mean', [
+  reported('sha256Hasher vs hmacSha256Hasher', rows.ratio(0, 1)),
+  reported('sha256Hasher vs await subtle.digest', rows.ratio(0, 2)),
+  reported('sha256Hasher vs scrypt (defaults)', rows.ratio(0, 3)),
+  reported('sha256Hasher vs bcrypt cost 10', rows.ratio(0, 4)),
+]);
+console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);

@@ -1,14 +1,18 @@
 /**
  * Memory per stored token in the in-memory store, at 100 thousand tokens
  * created through `service.create` (so records, ids and resources are what a
- * real deployment holds). Runs in its own process with `--expose-gc`, started
- * by `scale.bench.ts`: heap used after full collections, before and after.
+ * real deployment holds), right after creation and once each token has logged
+ * in (last-used written, principal compiled and cached). Runs in its own
+ * process with `--expose-gc`, started by `scale.bench.ts`: heap used after
+ * full collections, before and after.
  */
 import { performance } from 'node:perf_hooks';
 import { createMemoryTokenStore, createPolicy, createTokenService } from '../../src/index.js';
-import { printGrid } from './harness.js';
+import { loginAccepted, loginCode } from './api.js';
+import { printTargets } from './rounds.js';
+import { SETTINGS } from './settings.js';
 
-const COUNT = 100_000;
+const COUNT = SETTINGS.memoryTokens;
 const PER_ORG = 100;
 const TARGET_BYTES = 1024;
 
@@ -62,22 +66,20 @@ for (const org of orgs) {
 const m1 = await heapAfterGc();
 for (let i = 0; i < COUNT; i++) {
   const result = await service.authenticate(orgs[Math.floor(i / PER_ORG)], plaintexts.toString('latin1', i * width, (i + 1) * width));
-  if (!result.ok) throw new Error(`token ${i} does not authenticate: ${result.code}`);
+  if (!loginAccepted(result)) throw new Error(`token ${i} does not authenticate: ${loginCode(result)}`);
 }
+await service.flush();
 const m2 = await heapAfterGc();
 if (live.store !== store || live.service !== service || store.size !== COUNT || n !== COUNT) throw new Error(`store holds ${store.size} tokens, expected ${COUNT}`);
 
 const created = (m1 - m0) / COUNT;
 const afterLogin = (m2 - m0) / COUNT;
-const kb = (b: number): string => `${Math.round(b).toLocaleString('en-US')} B (${(b / 1024).toFixed(2)} KB)`;
-printGrid(
-  `Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 resources each, request bodies parsed from JSON)`,
-  ['state', 'heap per token', 'goal', 'status'],
-  [
-    ['stored, right after creation', kb(created), `<= ${TARGET_BYTES} B`, created <= TARGET_BYTES ? 'met' : 'NOT MET'],
-    ['after one login each (lastUsedAt written, principal compiled and cached)', kb(afterLogin), 'no target', 'reported'],
-  ],
-);
+const bytes = (b: number): string => `${Math.round(b).toLocaleString('en-US')} B`;
+const line = (what: string, b: number) => ({ what, goal: `<= ${TARGET_BYTES} B`, median: bytes(b), range: 'one measurement', met: b <= TARGET_BYTES });
+printTargets(`Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 resources each, request bodies parsed from JSON)`, [
+  line('heap per stored token, right after creation', created),
+  line('heap per stored token, after one login each (last-used written, principal compiled and cached)', afterLogin),
+]);
 console.log(
   `\nheapUsed after gc: before ${(m0 / 2 ** 20).toFixed(1)} MiB, created ${(m1 / 2 ** 20).toFixed(1)} MiB, ` +
     `after logins ${(m2 / 2 ** 20).toFixed(1)} MiB; ${((performance.now() - started) / 1000).toFixed(1)} s.`,

@@ -45,6 +45,8 @@ export interface Query {
   readonly name: string;
   readonly visibility: 'public' | 'private';
   readonly action: Action;
+  /** The scope a registry client sends for this question, `repository:<name>:<action>`. */
+  readonly scope: string;
   /** The decision {@link specDecide} gives. */
   readonly expected: boolean;
 }
@@ -100,6 +102,7 @@ export function makeRotation(policy: PolicyShape, perKind = 8): ReadonlyArray<Qu
       name: repository.slice(slash + 1),
       visibility,
       action,
+      scope: `repository:${repository}:${action}`,
       expected: specDecide(policy, repository, visibility, action),
     });
   };

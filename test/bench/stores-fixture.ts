@@ -16,46 +16,63 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createPolicy, createTokenService, type CreateTokenRequest, type OrganizationProfile, type TokenPolicy, type TokenService, type TokenStore } from '../../src/index.js';
+import { createPolicy, createTokenService, isOatError, type CreateTokenRequest, type OrganizationDirectory, type OrganizationProfile, type TokenPolicy, type TokenService, type TokenStore } from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createSqliteTokenStore, migrate as migrateSqlite } from '../../src/sqlite/index.js';
-import type { Measured } from './harness.js';
+import { naiveStore } from './naive-store.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root, where `.ci/postgres.sh` lives. */
 export const ROOT = resolve(here, '../..');
 
-/** A plan big enough that no create of the topic meets the quota: the guard runs, it never refuses. */
-export const STORES_POLICY: TokenPolicy = createPolicy({ plans: { bench: { maxTokens: 1_000_000 } } });
+/** The quota of the race rows: the Business plan's 100 tokens. */
+export const RACE_LIMIT = 100;
+/**
+ * Two plans: `bench`, big enough that no timed create meets the quota (the
+ * guard runs, it never refuses), and `race`, of {@link RACE_LIMIT} tokens.
+ */
+export const STORES_POLICY: TokenPolicy = createPolicy({ plans: { bench: { maxTokens: 1_000_000 }, race: { maxTokens: RACE_LIMIT } } });
 /** Owner of every organization of the topic. */
 export const ACTOR = Object.freeze({ username: 'owner' });
-/** Organizations that creates are timed on: `create-one` takes contended runs, `create-0` to `create-3` one caller each. */
-export const CREATE_ONE = 'create-one';
-export const CREATE_SPREAD: ReadonlyArray<string> = ['create-0', 'create-1', 'create-2', 'create-3'];
 /** Organizations that hold the stored tokens of the authentication runs. */
 export const AUTH_ORGS: ReadonlyArray<string> = Array.from({ length: 100 }, (_, i) => `auth-${i}`);
-const ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = [CREATE_ONE, ...CREATE_SPREAD, ...AUTH_ORGS].map((name) => ({ id: name, name, plan: 'bench', owners: [ACTOR.username] }));
+
+const profiles = new Map<string, OrganizationProfile>();
+/**
+ * Knows every organization a round may name, so each round can start on a
+ * fresh one: names starting `race-` are on the `race` plan, all others on
+ * `bench`. The same frozen profile for a name every time, in every process.
+ */
+const DIRECTORY: OrganizationDirectory = {
+  get(name) {
+    let profile = profiles.get(name);
+    if (profile === undefined) {
+      profile = Object.freeze({ id: name, name, plan: name.startsWith('race-') ? 'race' : 'bench', owners: Object.freeze([ACTOR.username]) });
+      profiles.set(name, profile);
+    }
+    return profile;
+  },
+};
 
 const inputs = new Map<string, CreateTokenRequest>();
 /** A create request granting pull and push on one repository of `organization`; one shared object per organization. */
 export function createInput(organization: string): CreateTokenRequest {
-  let input = inputs.get(organization);
-  if (input === undefined) {
-    input = Object.freeze<CreateTokenRequest>({ label: 'bench', resources: [{ type: 'repository', path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] }] });
-    inputs.set(organization, input);
-  }
+  const known = inputs.get(organization);
+  if (known !== undefined) return known;
+  const input: CreateTokenRequest = Object.freeze({ label: 'bench', resources: [{ type: 'repository' as const, path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] }] });
+  inputs.set(organization, input);
   return input;
 }
 
 /** The token service every contender runs: the same policy, organizations and (default) hasher; only the store differs. */
 export function serviceOver(store: TokenStore): TokenService {
-  return createTokenService({ store, policy: STORES_POLICY, organizations: ORGANIZATIONS });
+  return createTokenService({ store, policy: STORES_POLICY, organizations: DIRECTORY });
 }
 
 /** Where a store keeps its data, enough for a child process to open its own connection. */
 export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly file: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly connections: number };
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly connections: number; readonly naive: boolean };
 
 /** An open store and how to let go of it. */
 export interface OpenedStore {
@@ -79,7 +96,9 @@ export function openPostgres(url: string, schema: string, connections: number): 
 }
 
 function openTarget(target: StoreTarget): OpenedStore {
-  return target.kind === 'sqlite' ? openSqlite(target.file) : openPostgres(target.url, target.schema, target.connections);
+  if (target.kind === 'sqlite') return openSqlite(target.file);
+  const opened = openPostgres(target.url, target.schema, target.connections);
+  return target.naive ? { store: naiveStore(opened.store, opened.pool, target.schema), close: opened.close } : opened;
 }
 
 /** The installed version of a package of `node_modules`. */
@@ -172,40 +191,28 @@ export function provisionPostgres(): PostgresProvision {
   };
 }
 
-function quantile(sorted: ReadonlyArray<number>, q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
-}
-
 /** What the writers did in one timed window. */
 export interface Round {
   /** Creates each writer completed inside the window. */
   readonly creates: ReadonlyArray<number>;
   readonly seconds: number;
-  /** Creates that threw (for example SQLITE_BUSY past the busy timeout). */
+  /** Creates the quota guard refused (`QUOTA_EXCEEDED`). */
+  readonly refused: number;
+  /** Creates that threw anything else (for example SQLITE_BUSY past the busy timeout). */
   readonly failures: number;
   readonly firstFailure: string | null;
-}
-
-/** Turns windows into a harness row: ns per create is the window divided by the creates of all writers together. */
-export function measuredFromRounds(name: string, rounds: ReadonlyArray<Round>): Measured {
-  const total = (r: Round): number => r.creates.reduce((a, b) => a + b, 0);
-  const ns = rounds.map((r) => (r.seconds * 1e9) / total(r)).sort((a, b) => a - b);
-  const counts = rounds.map(total).sort((a, b) => a - b);
-  return { name, median: quantile(ns, 0.5), p25: quantile(ns, 0.25), p75: quantile(ns, 0.75), samples: rounds.length, batch: Math.round(quantile(counts, 0.5)) };
 }
 
 type Command =
   | { readonly type: 'open'; readonly target: StoreTarget; readonly organization: string; readonly warm: number }
   | { readonly type: 'round'; readonly startAt: number; readonly endAt: number }
+  | { readonly type: 'burst'; readonly startAt: number; readonly attempts: number }
   | { readonly type: 'close' }
   | { readonly type: 'exit' };
 
 type Report =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly creates: number; readonly failures: number; readonly firstFailure: string | null }
+  | { readonly type: 'done'; readonly creates: number; readonly refused: number; readonly failures: number; readonly firstFailure: string | null }
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -215,6 +222,8 @@ export interface Writers {
   open(target: StoreTarget, organizations: ReadonlyArray<string>, warm: number): Promise<void>;
   /** Every writer creates in a loop from a common start to a common end, `ms` long. */
   round(ms: number): Promise<Round>;
+  /** Every writer starts `attempts` creates at once from a common start, over its pool's connections. */
+  burst(attempts: number): Promise<Round>;
   close(): Promise<void>;
   /** Ends every writer; kills any that do not leave within a few seconds. */
   stop(): Promise<void>;
@@ -265,6 +274,14 @@ export function startWriters(count: number): Writers {
     if (child?.connected === true) child.send(command);
   };
 
+  const summary = (done: ReadonlyArray<Extract<Report, { type: 'done' }>>, seconds: number): Round => ({
+    creates: done.map((d) => d.creates),
+    seconds,
+    refused: done.reduce((a, d) => a + d.refused, 0),
+    failures: done.reduce((a, d) => a + d.failures, 0),
+    firstFailure: done.find((d) => d.firstFailure !== null)?.firstFailure ?? null,
+  });
+
   return {
     async open(target, organizations, warm) {
       children.forEach((_, i) => send(i, { type: 'open', target, organization: organizations[i % organizations.length] as string, warm }));
@@ -275,13 +292,12 @@ export function startWriters(count: number): Writers {
       const startAt = Date.now() + 50;
       const endAt = startAt + ms;
       children.forEach((_, i) => send(i, { type: 'round', startAt, endAt }));
-      const done = await all('done');
-      return {
-        creates: done.map((d) => d.creates),
-        seconds: ms / 1000,
-        failures: done.reduce((a, d) => a + d.failures, 0),
-        firstFailure: done.find((d) => d.firstFailure !== null)?.firstFailure ?? null,
-      };
+      return summary(await all('done'), ms / 1000);
+    },
+    async burst(attempts) {
+      const startAt = Date.now() + 50;
+      children.forEach((_, i) => send(i, { type: 'burst', startAt, attempts }));
+      return summary(await all('done'), 0);
     },
     async close() {
       children.forEach((_, i) => send(i, { type: 'close' }));
@@ -302,7 +318,23 @@ export function startWriters(count: number): Writers {
   };
 }
 
-/** The writer's side: one store and service at a time, creates in timed windows. */
+/** One create, tallied: made, refused by the quota guard, or failed otherwise; true when made. */
+async function attempt(service: TokenService, organization: string, input: CreateTokenRequest, tally: { creates: number; refused: number; failures: number; firstFailure: string | null }): Promise<boolean> {
+  try {
+    await service.create(ACTOR, organization, input);
+    tally.creates++;
+    return true;
+  } catch (error) {
+    if (isOatError(error) && error.code === 'QUOTA_EXCEEDED') tally.refused++;
+    else {
+      tally.failures++;
+      tally.firstFailure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    return false;
+  }
+}
+
+/** The writer's side: one store and service at a time, creates in timed windows or bursts. */
 function runWriter(): void {
   const send = (report: Report): void => void process.send?.(report);
   let opened: { readonly store: OpenedStore; readonly service: TokenService; readonly organization: string } | null = null;
@@ -327,20 +359,23 @@ function runWriter(): void {
         const { service, organization } = opened;
         const input = createInput(organization);
         await new Promise((wake) => setTimeout(wake, Math.max(0, command.startAt - Date.now())));
-        let creates = 0;
-        let failures = 0;
-        let firstFailure: string | null = null;
+        const tally = { creates: 0, refused: 0, failures: 0, firstFailure: null as string | null };
         while (Date.now() < command.endAt) {
-          try {
-            await service.create(ACTOR, organization, input);
-            // Only creates that finished inside the window count.
-            if (Date.now() <= command.endAt) creates++;
-          } catch (error) {
-            failures++;
-            firstFailure ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-          }
+          // Only creates that finished inside the window count.
+          if ((await attempt(service, organization, input, tally)) && Date.now() > command.endAt) tally.creates--;
         }
-        send({ type: 'done', creates, failures, firstFailure });
+        send({ type: 'done', ...tally });
+        return;
+      }
+      case 'burst': {
+        if (opened === null) throw new Error('burst before open');
+        const { service, organization } = opened;
+        const input = createInput(organization);
+        await new Promise((wake) => setTimeout(wake, Math.max(0, command.startAt - Date.now())));
+        const tally = { creates: 0, refused: 0, failures: 0, firstFailure: null as string | null };
+        // All at once, over as many connections as the writer's pool holds: the race a quota guard must survive.
+        await Promise.all(Array.from({ length: command.attempts }, () => attempt(service, organization, input, tally)));
+        send({ type: 'done', ...tally });
         return;
       }
       case 'close':

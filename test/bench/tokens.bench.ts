@@ -1,21 +1,22 @@
 /**
- * Topic 2, token handling: generating tokens, rejecting malformed ones
- * offline, and authenticating through the service with 100 thousand stored
- * tokens, against the floor measured in the same run.
+ * Topic 2, token handling: generating tokens, and rejecting malformed ones
+ * offline, alone and through `service.authenticate` (authentication of
+ * stored tokens is in the scale topic).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { encodeChecksum, platformRandom, TOKEN_BODY_LENGTH } from '../../src/index.js';
-import { measure, measureAsync, printGrid, printTable, printTopic, shuffled, sinkValue, speedup, target, type Measured } from './harness.js';
-import { authLoops, BENCH_POLICY, buildTokenFixture, floorAuthenticate, verifyAndWarm } from './token-fixture.js';
+import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, encodeChecksum, TOKEN_BODY_LENGTH, platformRandom } from '../../src/index.js';
+import { formatAccepts, loginAccepted } from './api.js';
+import { printTopic, shuffled } from './harness.js';
+import { interleave, printInterleaved, printTargets, reported, roundsSink, type RatioSpread, type TargetLine } from './rounds.js';
+import { QUICK_NOTE } from './settings.js';
 
-const STORED = 100_000;
-const format = BENCH_POLICY.format;
+const format = DEFAULT_POLICY.format;
 
 printTopic(
   'Token handling',
-  `Format \`${format.prefix}\` + ${TOKEN_BODY_LENGTH} base62 + 6 base62 CRC32 (${format.length} characters). Authentication: ${STORED.toLocaleString('en-US')} stored tokens in the memory store, presented in a fixed random order.`,
+  `Format \`${format.prefix}\` + ${TOKEN_BODY_LENGTH} base62 + 6 base62 CRC32 (${format.length} characters). Every comparison interleaves its contenders in rounds.${QUICK_NOTE}`,
 );
 
 // Malformed tokens: wrong length (short and long), wrong prefix, bad checksum, in equal shares.
@@ -40,8 +41,8 @@ const zlibCheck = (t: string): boolean =>
   t.length === format.length && t.startsWith(format.prefix) && encodeChecksum(zlibCrc32(t.slice(0, checksumStart))) === t.slice(checksumStart);
 const SHAPE = new RegExp(`^${format.prefix}[0-9A-Za-z]{${format.length - format.prefix.length}}$`);
 
-for (const t of good) if (!format.check(t).ok || !zlibCheck(t)) throw new Error('a generated token fails its own format');
-for (const t of malformed) if (format.check(t).ok || zlibCheck(t)) throw new Error(`a malformed token passes: ${t.slice(0, 8)}…`);
+for (const t of good) if (!formatAccepts(format, t) || !zlibCheck(t)) throw new Error('a generated token fails its own format');
+for (const t of malformed) if (formatAccepts(format, t) || zlibCheck(t)) throw new Error(`a malformed token passes: ${t.slice(0, 8)}…`);
 
 const rotating = (items: ReadonlyArray<string>, check: (t: string) => boolean): ((k: number) => number) => {
   const last = items.length - 1;
@@ -56,89 +57,70 @@ const rotating = (items: ReadonlyArray<string>, check: (t: string) => boolean): 
   };
 };
 
-const formatRows: Measured[] = [
-  await measure('ours: createTokenFormat().generate()', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += format.generate(platformRandom).length;
-    return n;
-  }),
-  await measure("peer: crypto.randomBytes(32).toString('base64url') (no checksum)", (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += randomBytes(32).toString('base64url').length;
-    return n;
-  }),
-  await measure('peer: crypto.randomUUID()', (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) n += randomUUID().length;
-    return n;
-  }),
-  await measure('ours: check() rejects malformed (mix of 4 kinds)', rotating(malformed, (t) => !format.check(t).ok)),
-  await measure('ours: check() rejects bad checksums only (worst case)', rotating(badChecksums, (t) => !format.check(t).ok)),
-  await measure('ours: check() accepts well-formed', rotating(good, (t) => format.check(t).ok)),
-  await measure('peer: length + prefix + zlib.crc32 rejects the mix', rotating(malformed, (t) => !zlibCheck(t))),
-  await measure('peer: shape RegExp only (cannot see a bad checksum)', rotating(malformed, (t) => !SHAPE.test(t))),
-];
-const [gOurs, gRandomBytes, gUuid, rejectMix] = formatRows as [Measured, Measured, Measured, Measured];
-printTable('Generating and checking the format', formatRows, [
-  { label: 'randomBytes', result: gRandomBytes },
-  { label: 'randomUUID', result: gUuid },
-  { label: 'zlib.crc32 check', result: formatRows[6] as Measured },
+const generation = await interleave([
+  {
+    name: 'ours: createTokenFormat().generate(platformRandom)',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += format.generate(platformRandom).length;
+      return n;
+    },
+  },
+  {
+    name: "peer: crypto.randomBytes(32).toString('base64url') (no checksum)",
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += randomBytes(32).toString('base64url').length;
+      return n;
+    },
+  },
+  {
+    name: 'peer: crypto.randomUUID()',
+    loop: (k) => {
+      let n = 0;
+      for (let j = 0; j < k; j++) n += randomUUID().length;
+      return n;
+    },
+  },
 ]);
+printInterleaved('Generating a token', generation, [1, 2]);
 
-// Authentication.
-const fixture = await buildTokenFixture(STORED);
-await verifyAndWarm(fixture);
-console.log(`\nBuilt and verified ${STORED.toLocaleString('en-US')} stored tokens in ${fixture.buildSeconds.toFixed(1)} s; every one authenticates through the service and through the floor.`);
-const all = authLoops(fixture);
-const hot = authLoops(fixture, 64);
-const org0 = fixture.orgs[0] as string;
-const unknownValid = Array.from({ length: 64 }, () => format.generate(platformRandom));
-for (const t of unknownValid) if (floorAuthenticate(fixture.index, org0, t)) throw new Error('an unknown token authenticates');
-let u = 0;
-let m = 0;
-const authRows: Measured[] = [
-  await measureAsync('service.authenticate, random stored token', all.service),
-  await measure('floor: check + crypto.hash + Map.get + state/expiry', all.floor),
-  await measureAsync('floor, awaited (adds one promise per call)', all.floorAwaited),
-  await measureAsync('service.authenticate, hot set of 64 tokens', hot.service),
-  await measure('floor, hot set of 64 tokens', hot.floor),
-  await measureAsync('service.authenticate, malformed token', async (k) => {
+// A service whose store holds one organization's token: a malformed token never reaches the store.
+const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['owner'] }] });
+await service.create({ username: 'owner' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
+for (const t of [...malformed, ...badChecksums]) if (loginAccepted(await service.authenticate('acme', t))) throw new Error('the service accepts a malformed token');
+const refusedBy = (items: ReadonlyArray<string>): ((k: number) => Promise<number>) => {
+  const last = items.length - 1;
+  let i = 0;
+  return async (k) => {
     let n = 0;
     for (let j = 0; j < k; j++) {
-      if (!(await fixture.service.authenticate(org0, malformed[m] as string)).ok) n++;
-      m = (m + 1) & 63;
+      if (!loginAccepted(await service.authenticate('acme', items[i]))) n++;
+      i = i === last ? 0 : i + 1;
     }
     return n;
-  }),
-  await measureAsync('service.authenticate, unknown token with a valid checksum', async (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      if (!(await fixture.service.authenticate(org0, unknownValid[u] as string)).ok) n++;
-      u = (u + 1) & 63;
-    }
-    return n;
-  }),
-];
-const [aService, aFloor, aFloorAwaited, aHotService, aHotFloor] = authRows as [Measured, Measured, Measured, Measured, Measured];
-printTable(`Authentication with ${STORED.toLocaleString('en-US')} stored tokens`, authRows, [
-  { label: 'floor', result: aFloor },
-  { label: 'floor awaited', result: aFloorAwaited },
-  { label: 'floor hot', result: aHotFloor },
+  };
+};
+const checks = await interleave([
+  { name: 'service.authenticate refuses malformed (mix of 4 kinds)', loop: refusedBy(malformed) },
+  { name: 'service.authenticate refuses bad checksums only', loop: refusedBy(badChecksums) },
+  { name: 'ours: check() rejects malformed (mix of 4 kinds)', loop: rotating(malformed, (t) => !formatAccepts(format, t)) },
+  { name: 'ours: check() rejects bad checksums only (worst case)', loop: rotating(badChecksums, (t) => !formatAccepts(format, t)) },
+  { name: 'ours: check() accepts well-formed', loop: rotating(good, (t) => formatAccepts(format, t)) },
+  { name: 'peer: length + prefix + zlib.crc32 rejects the mix', loop: rotating(malformed, (t) => !zlibCheck(t)) },
+  { name: 'peer: shape RegExp only (cannot see a bad checksum)', loop: rotating(malformed, (t) => !SHAPE.test(t)) },
 ]);
+printInterleaved('Refusing malformed tokens', checks, [2, 5]);
 
-printGrid(
-  'Token targets',
-  ['target', 'measured', 'goal', 'status'],
-  [
-    [
-      'reject a malformed token (mix), rate',
-      `${((1e9 / rejectMix.median) / 1e6).toFixed(2)} M/s`,
-      '>= 5 M/s',
-      1e9 / rejectMix.median >= 5e6 ? 'met' : 'NOT MET',
-    ],
-    target('service.authenticate vs floor, random tokens', speedup(aService, aFloor), '>= 0.50x (within 2x)', speedup(aService, aFloor) >= 0.5),
-    target('service.authenticate vs floor, hot set', speedup(aHotService, aHotFloor), 'no target'),
-    target('generate vs randomBytes(32) + base64url', speedup(gOurs, gRandomBytes), 'no target'),
-  ],
-);
-console.log(`\n(sink ${sinkValue()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
+const millions = (s: RatioSpread): RatioSpread => ({ median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 });
+const rateTarget = (what: string, s: RatioSpread): TargetLine => {
+  const m = millions(s);
+  return { what, goal: '>= 5 M/s', median: `${m.median.toFixed(2)} M/s`, range: `${m.min.toFixed(2)}–${m.max.toFixed(2)} M/s`, met: m.median >= 5 };
+};
+printTargets('Token targets', [
+  rateTarget('service.authenticate refuses a malformed token (mix of 4 kinds), rate', checks.rate(0)),
+  rateTarget('service.authenticate refuses a bad-checksum token, rate', checks.rate(1)),
+  reported('check() alone, malformed mix, rate', millions(checks.rate(2)), (n) => `${n.toFixed(2)} M/s`),
+  reported('generate vs randomBytes(32) + base64url', generation.ratio(0, 1)),
+]);
+console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
