@@ -100,6 +100,24 @@ const PREFIX = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
 const DRAW = 40;
 const MAX_FILLS = 16;
 
+/**
+ * Whether every byte of a fill is the same: what a source that never wrote (a wrapper that forgot to copy,
+ * `(b) => { randomBytes(b.length) }`) leaves behind. Forty equal bytes from a real CSPRNG happen with
+ * probability 256^-39; from a broken source they would give every token the same guessable secret.
+ * Internal: the service's token ids use it too.
+ */
+export function isConstant(bytes: Uint8Array): boolean {
+  const first = bytes[0];
+  for (let i = 1; i < bytes.length; i++) if (bytes[i] !== first) return false;
+  return true;
+}
+
+/** The refusal of a random source whose fill came back with every byte equal. Internal. */
+export const constantSource = (): OatError =>
+  new OatError('MISCONFIGURED', 'The random source filled the buffer with one repeated byte: it does not write random bytes', {
+    context: { field: 'random' },
+  });
+
 // Rejection sampling: 248 = 4 * 62, so bytes below 248 map to base62 without bias.
 function randomBody(random: RandomSource): string {
   if (typeof random !== 'function') {
@@ -115,6 +133,7 @@ function randomBody(random: RandomSource): string {
       throw new OatError('MISCONFIGURED', `The random source gave no usable bytes in ${MAX_FILLS} fills`, { context: { field: 'random' } });
     }
     random(bytes);
+    if (isConstant(bytes)) throw constantSource();
     for (let i = 0; i < DRAW && out.length < TOKEN_BODY_LENGTH; i++) {
       const byte = bytes[i] as number;
       if (byte < 248) out += BASE62_ALPHABET[byte % 62];

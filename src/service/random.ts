@@ -1,4 +1,5 @@
 import type { RandomSource } from '../core/format.js';
+import { constantSource, isConstant } from '../core/format.js';
 import type { TokenId } from '../core/ids.js';
 import { OatError } from '../errors.js';
 
@@ -39,6 +40,7 @@ const DASH = '-'.charCodeAt(0);
 export function randomTokenId(random: RandomSource): TokenId {
   const b = new Uint8Array(16);
   random(b);
+  if (isConstant(b)) throw constantSource();
   // RFC 9562: version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8.
   b[6] = ((b[6] as number) & 0x0f) | 0x40;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;

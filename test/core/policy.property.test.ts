@@ -85,7 +85,9 @@ function decisions(policy: TokenPolicy): unknown {
     const parsed = safeParseCreateInput({ label: 'ci', resources: repositories.slice(0, n), expiry }, { organization: 'acme', now: NOW, policy });
     return parsed.ok ? parsed.value : parsed.error.fields;
   });
-  const token = policy.format.generate((bytes) => void bytes.fill(42));
+  const token = policy.format.generate((bytes) => {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;
+  });
   return {
     data: JSON.parse(JSON.stringify(policy)) as unknown,
     quota,

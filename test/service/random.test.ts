@@ -1,4 +1,4 @@
-import type { CreateTokenRequest } from '../../src/index.js';
+import type { CreateTokenRequest, OrganizationId } from '../../src/index.js';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -71,7 +71,7 @@ describe('the random option: where secrets and token ids come from', () => {
 
   it('makes a lower-case version 4 UUID of any 16 bytes, the ones the source gave', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => {
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }).filter((bytes) => new Set(bytes).size > 1), (bytes) => {
         const id = randomTokenId((out) => out.set(bytes));
         expect(isTokenId(id)).toBe(true);
         expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -79,6 +79,15 @@ describe('the random option: where secrets and token ids come from', () => {
         for (const i of [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 12, 13, 14, 15]) expect(hex.slice(2 * i, 2 * i + 2)).toBe((bytes[i] as number).toString(16).padStart(2, '0'));
       }),
     );
+  });
+
+  it('refuses a source that never writes (every byte the same) with MISCONFIGURED naming random, and stores nothing', async () => {
+    const store = createMemoryTokenStore();
+    const silent = createTokenService({ store, organizations, random: () => undefined });
+    const error = await silent.create({ username: 'alice' }, 'acme', input).then(() => null, (e: unknown) => e);
+    expect(isOatError(error) && { code: error.code, field: error.context['field'] }).toEqual({ code: 'MISCONFIGURED', field: 'random' });
+    expect(await store.countLive('acme' as OrganizationId)).toBe(0);
+    expect(() => randomTokenId((out) => out.fill(9))).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
   });
 
   it('keeps the secret out of util.inspect without importing node:util', async () => {
