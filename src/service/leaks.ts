@@ -21,10 +21,24 @@ const ALREADY: Readonly<Record<'inactive' | 'expired' | 'deleted', Exclude<LeakA
 /**
  * The URL as the audit log may show it: a well-formed secret contains only
  * letters, digits and `_`, so it is matched literally, in any case (a
- * lower-cased copy is as good as the secret).
+ * lower-cased copy is as good as the secret). A URL that carries the secret
+ * percent-encoded (`%6f%61%74%5f…`) cannot be cut around it: it keeps only
+ * its origin.
  */
 function withoutSecret(url: string, secret: string): string {
-  return url.replace(new RegExp(secret, 'gi'), '[redacted]');
+  const literal = url.replace(new RegExp(secret, 'gi'), '[redacted]');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(literal);
+  } catch {
+    decoded = literal;
+  }
+  if (!decoded.toLowerCase().includes(secret.toLowerCase())) return literal;
+  try {
+    return `${new URL(url).origin}/[redacted]`;
+  } catch {
+    return '[redacted]';
+  }
 }
 
 /**

@@ -156,6 +156,16 @@ describe('reportLeaked', () => {
     }
   });
 
+  it('keeps a percent-encoded secret out of the audited URL: only the origin is left', async () => {
+    const { service, create, events } = setup();
+    const { secret } = await create();
+    const encoded = [...secret].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    expect((await service.reportLeaked(secret, { url: `https://example.com/paste?t=${encoded}` })).ok).toBe(true);
+    const leaked = events.find((e) => e.type === 'access_token.leaked');
+    expect(leaked).toMatchObject({ url: 'https://example.com/[redacted]' });
+    expect(decodeURIComponent(JSON.stringify(events)).toLowerCase()).not.toContain(secret.toLowerCase());
+  });
+
   it('goes through the lifecycle: a table that refuses to deactivate gives TRANSITION_DENIED, audits the leak and changes nothing', async () => {
     const table = { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, deactivate: { deny: 'NEVER_DEACTIVATE' } } };
     const { service, create, stored, events } = setup({ policy: createPolicy({ lifecycle: { name: 'sticky', table } }) });
