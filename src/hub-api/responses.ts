@@ -107,7 +107,10 @@ const GENERIC_500 = 'An unexpected error occurred';
 /** The response to a management operation's refusal (a `safe*` result): the status of its code, Hub's body. */
 export function responseForDenial(denial: ManagementDenial): Response {
   if (denial.code === 'VALIDATION_FAILED') return validationResponse(denial.fields ?? [], denial.message);
-  return errorResponse(STATUS_OF_CODE[denial.code], denial.code, denial.message);
+  // A wrapper may answer with a code outside the table: that is a fault of the wrapper, never a 200.
+  const status = (STATUS_OF_CODE as Readonly<Record<string, number | undefined>>)[denial.code];
+  if (status === undefined || status >= 500) return errorResponse(500, 'INTERNAL', GENERIC_500);
+  return errorResponse(status, denial.code, denial.message);
 }
 
 /**
