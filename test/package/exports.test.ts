@@ -6,12 +6,17 @@ import { ROOT, declaredExports, entrySources, pinFile } from '../support/export-
 // Every entry's export list is pinned in test/exports/<entry>.txt, so a change to the public surface is always
 // deliberate: after one, `npm run exports:pin` rewrites the lists and the diff shows it in review.
 
-const pinned = (entry: string): string[] => readFileSync(pinFile(entry), 'utf8').split('\n').filter((line) => line !== '');
+const pinned = (entry: string): string[] =>
+  readFileSync(pinFile(entry), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 const declared = declaredExports();
 
 describe('the public surface of each entry', () => {
   it('has one pinned list per package.json entry and no list for an entry that is gone', () => {
-    const lists = readdirSync(join(ROOT, 'test/exports')).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4));
+    const lists = readdirSync(join(ROOT, 'test/exports'))
+      .filter((f) => f.endsWith('.txt'))
+      .map((f) => f.slice(0, -4));
     expect(lists.sort()).toEqual([...entrySources().keys()].sort());
   });
 
@@ -23,7 +28,9 @@ describe('the public surface of each entry', () => {
 
     it(`${entry}: what the module holds at run time is exactly the pinned values`, async () => {
       const module = (await import(source)) as Record<string, unknown>;
-      const values = pinned(entry).filter((line) => line.startsWith('value ')).map((line) => line.slice('value '.length));
+      const values = pinned(entry)
+        .filter((line) => line.startsWith('value '))
+        .map((line) => line.slice('value '.length));
       expect(Object.keys(module).sort()).toEqual(values.sort());
     });
   }

@@ -11,8 +11,13 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Each package.json entry's source, by entry name (`.` is `index`); tsconfig.json's `paths` say which is which. */
 export function entrySources(): ReadonlyMap<string, string> {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
-  const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: { paths: Record<string, string[]> } };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    exports: Record<string, unknown>;
+  };
+  const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile).config as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
   const out = new Map<string, string>();
   for (const key of Object.keys(pkg.exports)) {
     if (key === './package.json') continue;
@@ -27,7 +32,11 @@ export function entrySources(): ReadonlyMap<string, string> {
 /** The sorted `value <name>` / `type <name>` lines of every entry, read with the TypeScript compiler. */
 export function declaredExports(): ReadonlyMap<string, readonly string[]> {
   const sources = entrySources();
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (parsed === undefined) throw new Error('tsconfig.json could not be read');
   const program = ts.createProgram([...sources.values()], parsed.options);
   const checker = program.getTypeChecker();
