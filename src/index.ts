@@ -44,7 +44,7 @@ export type {
   UpdatePlan,
 } from './core/lifecycle.js';
 
-export { DOCKER_HUB_PLANS, countTowardQuota, isPlanEligible, tokenLimit } from './core/quota.js';
+export { DOCKER_HUB_PLANS, isPlanEligible, tokenLimit } from './core/quota.js';
 export type { PlanLimits, PlanTable } from './core/quota.js';
 
 export { INCOMPATIBILITY_CODES, MANAGE_TOKENS_DENIAL_CODES, MANAGE_TOKENS_PERMISSION, canManageTokens, checkCompatibility } from './core/access.js';
@@ -53,16 +53,7 @@ export type { CeilingExcess, GrantCeiling } from './core/ceiling.js';
 export { MAX_TOKEN_LIFETIME_DAYS, MIN_TOKEN_LIFETIME_DAYS, isLifetimeExceeded, isTokenLifetimeDays, tokenLifetimeCap } from './core/lifetime.js';
 export type { Actor, ClientContext, CompatibilityDecision, IncompatibilityCode, ManageTokensDenialCode, ManagementDecision, ManagerRole, OrganizationProfile, TokenManager } from './core/access.js';
 
-export {
-  BASE62_ALPHABET,
-  DEFAULT_TOKEN_PREFIX,
-  DISPLAY_BODY_CHARS,
-  TOKEN_BODY_LENGTH,
-  TOKEN_CHECKSUM_LENGTH,
-  crc32,
-  createTokenFormat,
-  encodeChecksum,
-} from './core/format.js';
+export { DEFAULT_TOKEN_PREFIX, DISPLAY_BODY_CHARS, TOKEN_BODY_LENGTH, TOKEN_CHECKSUM_LENGTH, createTokenFormat } from './core/format.js';
 export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
 export { TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
 

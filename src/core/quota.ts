@@ -26,10 +26,3 @@ export function tokenLimit(plans: PlanTable, plan: string): number {
 export function isPlanEligible(plans: PlanTable, plan: string): boolean {
   return tokenLimit(plans, plan) > 0;
 }
-
-/** Counts the tokens that take up quota: every token not deleted. */
-export function countTowardQuota(tokens: Iterable<{ readonly state: string }>): number {
-  let n = 0;
-  for (const t of tokens) if (t.state !== 'deleted') n++;
-  return n;
-}

@@ -13,7 +13,7 @@
 export const BODY_READ_CODES = Object.freeze(['BODY_TOO_LARGE'] as const);
 
 /** Why a body was refused. */
-export type BodyReadCode = (typeof BODY_READ_CODES)[number];
+type BodyReadCode = (typeof BODY_READ_CODES)[number];
 
 /** The body, whole; or the refusal because it passed the limit. */
 export type BodyReadResult = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly code: BodyReadCode; readonly message: string };

@@ -14,7 +14,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * tell them apart. A server error always carries the `severity` the server
  * sent with it (node-postgres' `DatabaseError`); a system error never does.
  */
-export function faultCodes(error: unknown): { readonly sqlstate?: string; readonly driverCode?: string } {
+function faultCodes(error: unknown): { readonly sqlstate?: string; readonly driverCode?: string } {
   if (typeof error !== 'object' || error === null) return {};
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   if (typeof code !== 'string') return {};

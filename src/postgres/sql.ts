@@ -114,7 +114,7 @@ INSERT INTO ${versions} AS v (singleton, version) VALUES (true, ${SCHEMA_VERSION
 export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
 
 /** The token columns in the order every statement here reads and writes them. */
-export const TOKEN_COLUMNS =
+const TOKEN_COLUMNS =
   'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
 
 /** Every statement the store runs against one schema; all values are bound parameters. */

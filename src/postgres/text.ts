@@ -12,7 +12,7 @@ const MARK = '\uFFFF';
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The free-text columns this encoding applies to. */
-export const FREE_TEXT_COLUMNS = ['label', 'description', 'created_by'] as const;
+const FREE_TEXT_COLUMNS = ['label', 'description', 'created_by'] as const;
 
 /** Encodes a free-text value for a `text` column; the identity for every ordinary string. */
 export function toTextColumn(value: string): string {

@@ -36,7 +36,7 @@ export const registryErrorBodySchema = z
   .meta({ description: "CNCF distribution's error body: one error, its code and a message that never names a credential." });
 
 /** The error codes of RFC 6749 section 5.2. */
-export const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'] as const;
+const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'] as const;
 
 /** A refusal in OAuth2's shape (RFC 6749 section 5.2), for grants of the POST form this endpoint does not support. */
 export const oauthErrorBodySchema = z

@@ -6,7 +6,7 @@ import type { FieldIssue } from '../errors.js';
 import { parseLeakReportRequest } from '../service/leak-report.js';
 
 /** One reported match, checked. */
-export interface LeakMatch {
+interface LeakMatch {
   /** The secret found. Never logged, never echoed. */
   readonly token: string;
   /** The token type name the provider registered; echoed as `token_type`. */

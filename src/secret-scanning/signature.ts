@@ -28,7 +28,7 @@ export interface ParsedSignature {
 }
 
 /** Bytes of a base64 string, or `null` when it is not base64. */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
   if (!BASE64.test(text)) return null;
   let binary: string;
   try {

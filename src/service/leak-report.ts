@@ -92,7 +92,7 @@ export const LEAK_ACTOR = 'host:secret-scanning';
 export const MAX_LEAK_URL_LENGTH = 2048;
 
 /** A request that passed {@link parseLeakReportRequest}, defaults applied. */
-export interface CheckedLeakRequest {
+interface CheckedLeakRequest {
   readonly url: string;
   readonly source: string;
   readonly mode: LeakMode;

@@ -65,7 +65,7 @@ export function invalid(path: string, message: string): OatError {
 }
 
 /** The same `VALIDATION_FAILED`, as a refusal of a management operation. */
-export function refuseField(path: string, message: string): ManagementDenial {
+function refuseField(path: string, message: string): ManagementDenial {
   return denialOf(invalid(path, message));
 }
 

@@ -77,7 +77,7 @@ export function denial(
 }
 
 /** True when `code` is one a management operation refuses with, rather than a fault. */
-export function isManagementDenialCode(code: unknown): code is ManagementDenialCode {
+function isManagementDenialCode(code: unknown): code is ManagementDenialCode {
   return (MANAGEMENT_DENIAL_CODES as ReadonlyArray<unknown>).includes(code);
 }
 
@@ -92,7 +92,7 @@ export function denialOf(error: OatError): ManagementDenial {
 }
 
 /** The `OatError` the throwing forms throw for a refusal: same code, message, fields and context. */
-export function errorOf(refusal: ManagementDenial): OatError {
+function errorOf(refusal: ManagementDenial): OatError {
   return new OatError(refusal.code, refusal.message, { ...(refusal.fields === undefined ? {} : { fields: refusal.fields }), context: refusal.context });
 }
 

@@ -6,7 +6,7 @@ import { wrapFault } from '../faults.js';
 const SETUP_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH']);
 
 /** The SQLite result code of a driver error (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, ...), or `undefined` for any other error. */
-export function driverCodeOf(error: unknown): string | undefined {
+function driverCodeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }

@@ -6,7 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, encodeChecksum, TOKEN_BODY_LENGTH, platformRandom } from '../../src/index.js';
+import { encodeChecksum } from '../../src/core/format.js';
+import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, TOKEN_BODY_LENGTH, platformRandom } from '../../src/index.js';
 import { formatAccepts, loginAccepted } from './api.js';
 import { printTopic, shuffled } from './harness.js';
 import { interleave, printInterleaved, printTargets, reported, roundsSink, type RatioSpread, type TargetLine } from './rounds.js';

@@ -1,14 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BASE62_ALPHABET, crc32, encodeChecksum } from '../../src/core/format.js';
 import {
-  BASE62_ALPHABET,
   DEFAULT_TOKEN_PREFIX,
   DISPLAY_BODY_CHARS,
   TOKEN_BODY_LENGTH,
   TOKEN_CHECKSUM_LENGTH,
-  crc32,
   createTokenFormat,
-  encodeChecksum,
   isOatError,
 } from '../../src/index.js';
 

@@ -1,32 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PlanTable, TokenState } from '../../src/index.js';
-import { DOCKER_HUB_PLANS, countTowardQuota, isPlanEligible, statusOf, tokenLimit } from '../../src/index.js';
+import type { PlanTable } from '../../src/index.js';
+import { DOCKER_HUB_PLANS, isPlanEligible, tokenLimit } from '../../src/index.js';
 
-const NOW = Date.UTC(2025, 2, 1);
-const stored = fc.record({
-  state: fc.constantFrom<TokenState>('active', 'inactive', 'deleted'),
-  expiresAt: fc.option(fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2026, 0, 1) }), { nil: null }),
-});
 const caseOf = (name: string) => fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
-
-describe('countTowardQuota', () => {
-  it('counts every token not deleted: active, inactive and expired alike', () => {
-    fc.assert(
-      fc.property(fc.array(stored, { maxLength: 40 }), (tokens) => {
-        const statuses = tokens.map((t) => statusOf(t, NOW));
-        expect(countTowardQuota(tokens)).toBe(statuses.filter((s) => s === 'active' || s === 'inactive' || s === 'expired').length);
-        expect(countTowardQuota(tokens)).toBe(tokens.length - statuses.filter((s) => s === 'deleted').length);
-      }),
-    );
-  });
-
-  it('takes any iterable', () => {
-    const states: TokenState[] = ['active', 'deleted', 'inactive'];
-    expect(countTowardQuota(new Set(states.map((state) => ({ state }))))).toBe(2);
-    expect(countTowardQuota([])).toBe(0);
-  });
-});
 
 // Whether one more token fits is the store's guard (insertWithinQuota counts and inserts atomically; see the
 // store contract and the race tests); the core gives the limit it is handed and whether a plan has tokens at all.

@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { BASE62_ALPHABET, TOKEN_BODY_LENGTH, crc32, encodeChecksum } from '../../src/index.js';
+import { BASE62_ALPHABET, TOKEN_BODY_LENGTH, crc32, encodeChecksum } from '../../src/core/format.js';
 
 const base62 = (minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...BASE62_ALPHABET), minLength, maxLength });
 const mixesTwoClasses = (s: string): boolean => [/[A-Z]/, /[a-z]/, /[0-9]/].filter((r) => r.test(s)).length >= 2;

@@ -129,7 +129,7 @@ export const organizationOf = (m: Readonly<ServiceModel>, t: ModelToken): ModelO
 export const capOf = (o: ModelOrganization): number | null => o.cap ?? null;
 
 /** The profile the host's directory hands out for `o`: its slot's rules under its id, name and cap, ceilings naming the current name. */
-export function profileFor(o: ModelOrganization): OrganizationProfile {
+function profileFor(o: ModelOrganization): OrganizationProfile {
   const { maxTokenLifetimeDays: _, ...template } = templateOf(o);
   const name = nameOf(o);
   const rename = (path: string) => (path.startsWith(`${template.name}/`) ? `${name}${path.slice(template.name.length)}` : path);
@@ -166,7 +166,7 @@ export const mayManage = (actor: string, o: ModelOrganization): boolean => {
 /** Scope ranks of the image chain, the model's own statement of "includes": delete > push > pull. */
 export const RANK = { pull: 1, push: 2, delete: 3 } as const;
 /** The most an actor may grant on one of the organization's repositories, as a rank; 0 for someone who may not manage it. */
-export const ceilingRankOf = (actor: string, o: ModelOrganization): number => {
+const ceilingRankOf = (actor: string, o: ModelOrganization): number => {
   const p = templateOf(o);
   if (p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false)) return RANK.delete;
   const manager = (p.tokenManagers ?? []).find((m) => m.username === actor);
