@@ -119,12 +119,13 @@ const TOKEN_COLUMNS =
 
 /** Every statement the store runs against one schema; all values are bound parameters. */
 export interface Statements {
-  /** $1 organization id, $2 limit, $3 1 (or 0 for a record inserted already deleted). Returns `live` when the guard let it through. */
-  readonly reserveQuota: string;
+  /**
+   * $1..$15 the record in {@link TOKEN_COLUMNS} order, $16 1 (or 0 for a record inserted already deleted), $17 the limit.
+   * Returns a row when the guard let it through; a duplicate id or secret hash fails the whole statement with 23505.
+   */
+  readonly createWithinQuota: string;
   /** $1 organization id, $2 id, $3 secret hash. Why a reservation was refused. */
   readonly refusal: string;
-  /** $1..$15 the record in {@link TOKEN_COLUMNS} order. Returns a row unless id or secret hash exists. */
-  readonly insertToken: string;
   /** $1 id, $2 expected version, $3..$12 the new values. Returns `replaced` (0 or 1). */
   readonly replace: string;
   /** $1 id. */
@@ -152,21 +153,28 @@ export function statements(schema: string): Statements {
     WHERE organization_id = $1
       AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END) = ANY($3::text[])`;
   return {
-    // One statement that is both the guard and the write. A first token
-    // creates the row (allowed only when the limit is above 0); otherwise the
-    // upsert locks the existing row and re-checks `live < limit` on its newest
-    // version, so concurrent callers queue on the row and none can pass a
-    // count that another has already raised to the limit.
-    reserveQuota: `INSERT INTO ${quota} AS q (organization, live)
-    SELECT $1, $3::integer WHERE $2::integer > 0
-    ON CONFLICT (organization) DO UPDATE SET live = q.live + $3::integer WHERE q.live < $2::integer
-    RETURNING live`,
+    // One statement that is both the guard and the write, so the quota row is
+    // locked for one round trip, not four. A first token creates the row
+    // (allowed only when the limit is above 0); otherwise the upsert locks the
+    // existing row and re-checks `live < limit` on its newest version, so
+    // concurrent callers queue on the row and none can pass a count another
+    // has already raised to the limit. The token insert has no ON CONFLICT on
+    // purpose: a duplicate id or hash aborts the statement, raise included, so
+    // the counter never leaks. Casts, because an INSERT ... SELECT does not
+    // type its parameters from the target columns as VALUES does.
+    createWithinQuota: `WITH reserved AS (
+      INSERT INTO ${quota} AS q (organization, live)
+      SELECT $2::text, $16::integer WHERE $17::integer > 0
+      ON CONFLICT (organization) DO UPDATE SET live = q.live + $16::integer WHERE q.live < $17::integer
+      RETURNING live
+    )
+    INSERT INTO ${tokens} (${TOKEN_COLUMNS})
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz,
+      $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer
+    FROM reserved
+    RETURNING id`,
     refusal: `SELECT COALESCE((SELECT live FROM ${quota} WHERE organization = $1), 0) AS live,
     EXISTS (SELECT 1 FROM ${tokens} WHERE id = $2::uuid OR secret_hash = $3) AS duplicate`,
-    insertToken: `INSERT INTO ${tokens} (${TOKEN_COLUMNS})
-    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15)
-    ON CONFLICT DO NOTHING
-    RETURNING id`,
     // The version check and the quota release are one statement, hence one
     // transaction: a token never becomes deleted without freeing its slot.
     replace: `WITH moved AS (

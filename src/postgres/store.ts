@@ -7,7 +7,6 @@ import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } 
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from '../service/store-outcomes.js';
 import { storeFault } from './faults.js';
 import { schemaCheck } from './schema-version.js';
-import { inTransaction } from './session.js';
 import { DEFAULT_SCHEMA, statements } from './sql.js';
 import { decodeRow, toTextColumn } from './text.js';
 
@@ -35,6 +34,13 @@ function timestamp(ms: EpochMillis): Date;
 function timestamp(ms: EpochMillis | null): Date | null;
 function timestamp(ms: EpochMillis | null): Date | null {
   return ms === null ? null : new Date(ms);
+}
+
+/** A unique violation on the token table: the id or the secret hash is taken (the quota upsert never raises one). */
+function isDuplicateToken(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, table } = error as { code?: unknown; table?: unknown };
+  return code === '23505' && table === 'oat_tokens';
 }
 
 /** The columns that hold a record's values, in the order of `TOKEN_COLUMNS` in sql.ts. */
@@ -82,14 +88,14 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  *
  * Invariant: an organization never holds more than `limit` non-deleted tokens,
  * however many processes and pools create at once. The guard is one row per
- * organization (`oat_org_quota.live`): an insert raises it with an upsert whose
- * `WHERE live < limit` is re-checked on the locked row, then inserts the token
- * in the same transaction; every move to `deleted` lowers it in the same
- * statement as the version-checked update. A duplicate id or secret hash rolls
- * the whole transaction back, so the counter never leaks.
+ * organization (`oat_org_quota.live`): an insert is one statement that raises it
+ * with an upsert whose `WHERE live < limit` is re-checked on the locked row and
+ * inserts the token; every move to `deleted` lowers it in the same statement
+ * as the version-checked update. A duplicate id or secret hash aborts the whole
+ * statement, so the counter never leaks.
  *
  * Concurrency: inserts for one organization queue on its quota row for the
- * length of one short transaction; other organizations never wait.
+ * length of one statement (one round trip); other organizations never wait.
  * `replace` and `touchLastUsed` are single statements guarded in their
  * `WHERE`; `touchLastUsed` never waits on a row lock another transaction
  * holds (`FOR UPDATE SKIP LOCKED`): it writes nothing and resolves `false`. Every row read goes through `parseStoredRecord`; every driver fault
@@ -141,21 +147,21 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     async insertWithinQuota(record, limit): Promise<InsertOutcome> {
       const bound = limitParameter(limit);
       const slot = record.state === 'deleted' ? 0 : 1;
+      let created: boolean;
       try {
         await schemaUsable();
-        return await inTransaction<InsertOutcome>(pool, async (client) => {
-          const reserved = await client.query(sql.reserveQuota, [record.organizationId, bound, slot]);
-          if (reserved.rowCount === 0) {
-            const why = await client.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organizationId, record.id, record.secretHash]);
-            const row = why.rows[0];
-            if (row?.duplicate === true) return { commit: false, value: DUPLICATE };
-            return { commit: false, value: quotaExceeded(Number(row?.live ?? 0)) };
-          }
-          const inserted = await client.query(sql.insertToken, insertValues(record));
-          // Rolling back also returns the slot just reserved.
-          if (inserted.rowCount === 0) return { commit: false, value: DUPLICATE };
-          return { commit: true, value: INSERTED };
-        });
+        // Outside a transaction: the statement commits by itself, so the quota row lock lasts one round trip.
+        created = (await pool.query(sql.createWithinQuota, [...insertValues(record), slot, bound])).rowCount === 1;
+      } catch (error) {
+        if (isDuplicateToken(error)) return DUPLICATE;
+        throw storeFault('insertWithinQuota', error);
+      }
+      if (created) return INSERTED;
+      try {
+        // Only a refusal pays a second round trip, and it holds no lock: the statement above has committed.
+        const why = await pool.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organizationId, record.id, record.secretHash]);
+        const row = why.rows[0];
+        return row?.duplicate === true ? DUPLICATE : quotaExceeded(Number(row?.live ?? 0));
       } catch (error) {
         throw storeFault('insertWithinQuota', error);
       }

@@ -1,5 +1,4 @@
-import { createPrivateKey, createPublicKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createPrivateKey, createPublicKey, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { OatError } from '../errors.js';
 import { systemClock } from '../service/clock.js';
 import type { Clock } from '../service/ports.js';
@@ -85,6 +84,21 @@ export interface RegistryTokenSigner {
 const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 const EC_ALGORITHMS: Readonly<Record<string, RegistrySigningAlgorithm>> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
 const MIN_RSA_BITS = 2048;
+const DIGESTS: Readonly<Record<RegistrySigningAlgorithm, string>> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
+
+const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+
+/**
+ * Signs `header.payload` as JWS wants it: ECDSA signatures as the raw r||s
+ * pair (RFC 7518 section 3.4), not DER. Synchronous node:crypto: jose 6 signs
+ * through `crypto.subtle`, whose work goes to the thread pool and back
+ * through the event loop (docs/performance.md, registry rows).
+ */
+function jwsSignature(algorithm: RegistrySigningAlgorithm, key: KeyObject, signingInput: string): string {
+  const data = Buffer.from(signingInput, 'utf8');
+  const signature = algorithm === 'RS256' ? sign(DIGESTS[algorithm], data, key) : sign(DIGESTS[algorithm], data, { key, dsaEncoding: 'ieee-p1363' });
+  return signature.toString('base64url');
+}
 
 function misconfigured(message: string, field: string, cause?: unknown): OatError {
   return new OatError('MISCONFIGURED', message, { context: { field }, ...(cause === undefined ? {} : { cause }) });
@@ -230,7 +244,8 @@ function lifetimeOf(value: number | undefined): number {
  * than 60 seconds left), or a lifetime outside 60 to 86400 seconds. A chain
  * that expires while the signer lives makes `issue` throw `MISCONFIGURED`
  * from then on; until then `exp` is capped at the chain's earliest
- * `notAfter`.
+ * `notAfter`. Signs with node:crypto synchronously (no thread-pool round
+ * trip); `issue` stays async for signers that cannot.
  *
  * @example
  * ```ts
@@ -250,6 +265,8 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
   const unusable = chainProblem(chain, clockMs(options.clock ?? systemClock));
   if (unusable !== null) throw unusable;
   const chainEnd = Math.floor(chain.notAfter / 1000);
+  // The header never changes for a signer: encoded once.
+  const encodedHeader = base64url(JSON.stringify({ alg: algorithm, typ: 'JWT', x5c: chain.x5c }));
 
   return Object.freeze({
     algorithm,
@@ -263,16 +280,18 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
       if (exp <= iat) {
         throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
       }
-      const token = await new SignJWT({ access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })) })
-        .setProtectedHeader({ alg: algorithm, typ: 'JWT', x5c: [...chain.x5c] })
-        .setIssuer(issuer)
-        .setSubject(claims.subject)
-        .setAudience(audience)
-        .setIssuedAt(iat)
-        .setNotBefore(iat)
-        .setExpirationTime(exp)
-        .setJti(randomBytes(16).toString('base64url'))
-        .sign(key);
+      const payload = {
+        access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })),
+        iss: issuer,
+        sub: claims.subject,
+        aud: audience,
+        iat,
+        nbf: iat,
+        exp,
+        jti: randomBytes(16).toString('base64url'),
+      };
+      const signingInput = `${encodedHeader}.${base64url(JSON.stringify(payload))}`;
+      const token = `${signingInput}.${jwsSignature(algorithm, key, signingInput)}`;
       return Object.freeze({ token, issuedAt: iat * 1000, expiresIn: exp - iat });
     },
   });

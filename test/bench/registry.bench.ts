@@ -3,8 +3,8 @@
  * with Basic credentials and a scope, through `createTokenEndpoint`, to the
  * `Response` with a signed JWT, its body read), against the one step no
  * design can skip: a raw ES256 signature with node:crypto. Beside it, ES256
- * JWT signing through jose (what the endpoint uses), fast-jwt and
- * hand-written node:crypto, so the signing library can be chosen by numbers.
+ * JWT signing through jose, fast-jwt and hand-written node:crypto (what the
+ * endpoint uses since it was chosen by these numbers).
  * Draws the third chart of docs/performance.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -142,7 +142,7 @@ for (const [name, make] of Object.entries(signers)) {
 }
 const libraries = await interleave([
   {
-    name: 'jose 6: new SignJWT(...).sign(KeyObject) (the endpoint uses this)',
+    name: 'jose 6: new SignJWT(...).sign(KeyObject)',
     loop: async (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) n += (await signers.jose()).length;
@@ -158,7 +158,7 @@ const libraries = await interleave([
     },
   },
   {
-    name: 'node:crypto by hand: JSON + base64url + crypto.sign',
+    name: 'node:crypto by hand: JSON + base64url + crypto.sign (the endpoint uses this)',
     loop: (k) => {
       let n = 0;
       for (let j = 0; j < k; j++) n += signers.nodeCrypto().length;

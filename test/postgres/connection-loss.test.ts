@@ -39,12 +39,12 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
     await victim.end();
   });
 
-  it('a create terminated while it waits inside its transaction rejects with STORE_FAILURE, the process lives on, the counter equals the live rows, and the next create succeeds', async () => {
+  it('a create terminated while its statement waits rejects with STORE_FAILURE, the process lives on, the counter equals the live rows, and the next create succeeds', async () => {
     const store = createPostgresTokenStore(victim, { schema });
     await expect(store.insertWithinQuota(makeTestRecord(1), 10)).resolves.toEqual({ ok: true });
     const blocker = await admin.connect();
     try {
-      // Holding the organization's quota row makes the create wait inside its transaction, after BEGIN.
+      // Holding the organization's quota row makes the create statement wait after it has started.
       await blocker.query('BEGIN');
       await blocker.query(`SELECT live FROM "${schema}".oat_org_quota WHERE organization = $1 FOR UPDATE`, [acme]);
       const create = failure(store.insertWithinQuota(makeTestRecord(2), 10));

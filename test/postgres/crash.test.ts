@@ -20,7 +20,7 @@ const WAIT_DEADLINE_MS = 30_000;
 
 const CHURN_SESSIONS = 'SELECT count(*)::integer AS n FROM pg_stat_activity WHERE application_name = $1';
 const BLOCKED_TOKEN_INSERTS = `SELECT count(*)::integer AS n FROM pg_stat_activity
-  WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO %.oat_tokens%'`;
+  WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE 'WITH reserved AS%oat_tokens%'`;
 
 function organization(name: string): OrganizationName {
   const org = toOrganizationName(name);
@@ -100,11 +100,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     await expectRecovered(org, 20, 1_000_000);
   });
 
-  it('a process killed between raising the quota counter and inserting the token leaks no quota', async () => {
+  it('a process killed while its create statement is in flight leaks no quota', async () => {
     // A limit the churn never reaches, so every loop is creating. The test then
-    // takes a lock that makes the token INSERTs wait: the kill lands, for
-    // certain, inside transactions that have raised the counter and not yet
-    // inserted their token.
+    // takes a lock that makes the create statements (counter raise and token
+    // insert in one) wait: the kill lands, for certain, inside one of them.
     const org = organization('frozenco');
     const worker = await startChurn(org, 1_000_000, 2_000_000);
     const blocker = await pool.connect();

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { toOrganizationName } from '../../src/core/ids.js';
 import { isOatError } from '../../src/errors.js';
-import { SCHEMA_VERSION, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
+import { SCHEMA_VERSION, checkQuotaCounters, createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { makeTestRecord, nextVersion } from '../../src/testing/store-contract/records.js';
 import { dropSchema, freshSchema, openPool, organizationState, skipPostgres, useFreshSchema } from './support.js';
 
@@ -107,6 +107,17 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
     });
 
+    it('concurrent creates of one id or secret hash insert one token and raise the counter once: a duplicate never leaks a slot', async () => {
+      const store = createPostgresTokenStore(pool, { schema });
+      const first = makeTestRecord(1);
+      const rivals = [first, ...[2, 3, 4].map((seq) => makeTestRecord(seq, { secretHash: first.secretHash })), ...[5, 6, 7].map((seq) => makeTestRecord(seq, { id: first.id }))];
+      const outcomes = await Promise.all(rivals.map((record) => store.insertWithinQuota(record, 10)));
+      expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(Array.from({ length: 6 }, () => ({ ok: false, code: 'DUPLICATE' })));
+      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+      await expect(checkQuotaCounters(pool, { schema })).resolves.toMatchObject({ mismatches: [] });
+    });
+
     it('a duplicate at a full quota is reported as DUPLICATE, as the in-memory store does', async () => {
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
@@ -139,7 +150,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
   });
 
   describe('faults', () => {
-    it('a fault inside the insert transaction rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
+    it('a fault inside the insert statement rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
       const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
       const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
       expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlstate: '08006' } });
@@ -148,17 +159,12 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     });
 
     it('a client whose ROLLBACK fails is discarded, not returned to the pool', async () => {
-      const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens|ROLLBACK/), { schema });
+      // A create is one statement outside any transaction; the counter repair is the store's transaction.
+      await pool.query('SELECT 1');
       const before = pool.totalCount;
-      await expect(store.insertWithinQuota(makeTestRecord(1), 10)).rejects.toMatchObject({ code: 'STORE_FAILURE' });
+      await expect(checkQuotaCounters(faultyPool(pool, /LOCK TABLE|ROLLBACK/), { repair: true, schema })).rejects.toMatchObject({ code: 'STORE_FAILURE' });
       expect(pool.totalCount).toBe(before - 1);
       expect(pool.idleCount).toBe(pool.totalCount);
-      // The server rolls back the abandoned transaction when the connection closes.
-      for (;;) {
-        const state = await organizationState(pool, schema, acme);
-        if (state.counter === null) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
     });
 
     it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {

@@ -88,6 +88,19 @@ describe('createRegistryTokenSigner', () => {
     }
   });
 
+  it('signs without waiting on the event loop: the token is ready within microtasks, never a trip through the thread pool', async () => {
+    const signer = createRegistryTokenSigner(base(p256));
+    let token: string | undefined;
+    void signer.issue({ subject: 'acme', access: ACCESS }, NOW).then((issued) => {
+      token = issued.token;
+    });
+    // A handful of microtask turns and no macrotask: crypto.subtle (what jose 6 signs with) could not have answered yet.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(token).toBeDefined();
+    const { payload } = await jwtVerify(token as string, await importX509(p256.chainPem, 'ES256'), { currentDate: new Date(NOW) });
+    expect(payload.access).toEqual(ACCESS);
+  });
+
   it('accepts a KeyObject and a chain to a CA, writing x5c leaf first', async () => {
     const keys = makeCaSigned();
     const signer = createRegistryTokenSigner(base(keys, { signingKey: createPrivateKey(keys.keyPem) }));
