@@ -75,6 +75,8 @@ export interface AuthenticatorDeps {
   readonly emit: ((event: TokenEvent) => void) | null;
   /** Tells the host about a stored token refused as `RECORD_INVALID`; never throws. */
   readonly reportFault: (error: OatError, context: BackgroundFaultContext) => void;
+  /** Entries per generation of the id-keyed principal cache (default 10,000); tests shrink it to reach eviction. */
+  readonly principalCacheSize?: number;
 }
 
 const PRINCIPAL_CACHE_SIZE = 10_000;
@@ -99,10 +101,13 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  */
 export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
+  const cacheSize = deps.principalCacheSize ?? PRINCIPAL_CACHE_SIZE;
   const rules: LoginRules = Object.freeze({ plans: policy.plans, maxTokenLifetimeDays: policy.maxTokenLifetimeDays, lastUsedIntervalMs: deps.lastUsedIntervalMs });
-  // Compiled principals by record object: a store that hands back the same frozen object until the
-  // record changes (the memory store) always hits, and entries die with their records.
-  const byRecord = new WeakMap<AccessTokenRecord, PrincipalEntry>();
+  // Compiled principals by the record's frozen resource list: a store that keeps that list until the grants
+  // change (the memory store keeps it across last-used writes, which replace the record object) always hits,
+  // however many tokens are in use, and entries die with their lists. Bench: scale, "compiled again after one
+  // last-used write".
+  const byResources = new WeakMap<ReadonlyArray<unknown>, PrincipalEntry>();
   // Then by token id and version, for stores that build a new object per read (SQL). Two generations:
   // when the young one fills it becomes the old one, so recently used principals survive eviction.
   let young = new Map<string, PrincipalEntry>();
@@ -126,9 +131,9 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   };
 
   const remember = (record: AccessTokenRecord, entry: PrincipalEntry): void => {
-    if (Object.isFrozen(record)) byRecord.set(record, entry);
+    if (Object.isFrozen(record.resources)) byResources.set(record.resources, entry);
     if (young.get(record.id) === entry) return;
-    if (young.size >= PRINCIPAL_CACHE_SIZE) {
+    if (young.size >= cacheSize) {
       old = young;
       young = new Map();
     }
@@ -137,10 +142,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
 
   /** The entry already compiled for this version of the token under `name`, if any; compiles nothing. */
   const cachedEntry = (record: AccessTokenRecord, name: OrganizationName): PrincipalEntry | undefined => {
-    // Object identity is trusted only for frozen records: nobody can have changed one in place.
+    // Identity is trusted only for a frozen list (freezeRecord freezes each resource and scope list too), and
+    // only with the token's id and version, as the id-keyed cache trusts them.
     // The name is part of the key: after a rename the grants must read under the new one.
-    const same = Object.isFrozen(record) ? byRecord.get(record) : undefined;
-    if (same !== undefined && same.name === name) return same;
+    const same = Object.isFrozen(record.resources) ? byResources.get(record.resources) : undefined;
+    if (same !== undefined && same.id === record.id && same.version === record.version && same.name === name) return same;
     const cached = young.get(record.id) ?? old.get(record.id);
     if (cached !== undefined && cached.version === record.version && cached.name === name) {
       remember(record, cached);
@@ -154,7 +160,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // costs the check once per version, not once per login.
     const compiled = compileStoredGrants(record.organization, record.resources, policy, name);
     if (!compiled.ok) {
-      const entry: PrincipalEntry = { version: record.version, name, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
+      const entry: PrincipalEntry = { id: record.id, version: record.version, name, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
       remember(record, entry);
       deps.reportFault(
         new OatError('STORE_FAILURE', 'A stored token holds grants a create request could not make; its logins are refused', {
@@ -174,6 +180,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       grants: compiled.grants,
     });
     const entry: PrincipalEntry = {
+      id: record.id,
       version: record.version,
       name,
       result: Object.freeze({ ok: true, principal }),
@@ -183,10 +190,18 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     return entry;
   };
 
-  return async (username, secret, client) => {
+  // One settled promise shared by every refusal of a malformed token nobody listens for: no async frame, no
+  // allocation. Bench: tokens, "service.authenticate refuses malformed".
+  const refusedMalformed: Promise<AuthenticationResult> = Promise.resolve(DENIED.MALFORMED);
+  const refuseMalformed = async (username: unknown): Promise<AuthenticationResult> => fail(clock.now(), username, DENIED.MALFORMED, null, null);
+
+  // The clock is read after the format check: a refused garbage token costs no clock read unless an event needs the time.
+  return (username, secret, client) =>
+    policy.format.check(secret).ok ? authenticateWellFormed(username, secret as string, client) : emit === null ? refusedMalformed : refuseMalformed(username);
+
+  async function authenticateWellFormed(username: unknown, secret: string, client: unknown): Promise<AuthenticationResult> {
     const now = clock.now();
-    if (!policy.format.check(secret).ok) return fail(now, username, DENIED.MALFORMED, null, null);
-    const hash = hasher.hash(secret as string);
+    const hash = hasher.hash(secret);
     // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
     // try/catch with wrapFault in place of guard(): no extra async frame and promise on the hot path.
     let record: AccessTokenRecord | null;
@@ -239,7 +254,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     const result = expiresAt !== null && expiresAt !== record.expiresAt ? capped(entry.result.principal, expiresAt) : entry.result;
     emit?.({ type: 'access_token.authenticate', at: now, organization: name, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
     return result;
-  };
+  }
 }
 
 /**
@@ -265,6 +280,6 @@ function unreadableRow(error: unknown): { readonly error: OatError; readonly tok
 }
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
-type PrincipalEntry = { readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
+type PrincipalEntry = { readonly id: TokenId; readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
