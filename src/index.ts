@@ -91,6 +91,8 @@ export type { BackgroundErrorHandler, BackgroundFaultContext, BackgroundOperatio
 export { LEAK_ACTIONS, LEAK_ACTOR, LEAK_LABELS, LEAK_MODES, LEAK_REPORT_DENIAL_CODES, MAX_LEAK_URL_LENGTH } from './service/leak-report.js';
 export type { LeakAction, LeakedEvent, LeakLabel, LeakMode, LeakReport, LeakReportDenialCode, LeakReportRequest, LeakReportResult } from './service/leak-report.js';
 export { createMemoryTokenStore } from './service/memory-store.js';
+export { createMemoryRateLimiter, fromRateLimiterFlexible } from './service/rate-limits.js';
+export type { FlexibleLimiter, RateLimitBudget, RateLimitDecision, RateLimiter, RateLimits } from './service/rate-limits.js';
 export { INSERT_DENIAL_CODES, REPLACE_DENIAL_CODES } from './service/ports.js';
 export { createStaticOrganizationDirectory } from './service/directory.js';
 export type { StaticOrganizationProfile } from './service/directory.js';

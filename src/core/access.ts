@@ -133,6 +133,8 @@ export interface ClientContext {
   readonly kind?: 'docker-desktop' | 'cli' | 'other';
   /** Free-form user agent, for logs. */
   readonly userAgent?: string;
+  /** The client's IP address as the server saw it; failed logins are rate-limited per address. Never a secret. */
+  readonly address?: string;
 }
 
 /** Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks them. */

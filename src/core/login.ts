@@ -31,13 +31,14 @@ export type LoginDenialCode = (typeof LOGIN_DENIAL_CODES)[number];
 /**
  * Every way an authentication can fail: the secret is not a well-formed token
  * (`MALFORMED`), no stored token has its hash (`NOT_FOUND`), one of
- * {@link LOGIN_DENIAL_CODES}, or the stored token cannot be trusted
+ * {@link LOGIN_DENIAL_CODES}, the stored token cannot be trusted
  * (`RECORD_INVALID`: its row is unreadable, or its grants are not ones a
  * create request could make, as a hand-edited or tampered row), so nothing is
- * ever authorized from it. Answer every one the same way on the network; the
- * code is for logs.
+ * ever authorized from it, or a usage limit is spent (`RATE_LIMITED`: the
+ * client's failed logins, or the token's logins). Answer every one but
+ * `RATE_LIMITED` the same way on the network; the code is for logs.
  */
-export const AUTHENTICATION_DENIAL_CODES = Object.freeze(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID'] as const);
+export const AUTHENTICATION_DENIAL_CODES = Object.freeze(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID', 'RATE_LIMITED'] as const);
 
 /** A code of {@link AUTHENTICATION_DENIAL_CODES}. */
 export type AuthenticationDenialCode = (typeof AUTHENTICATION_DENIAL_CODES)[number];

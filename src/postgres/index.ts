@@ -10,6 +10,8 @@
 export { createPostgresTokenStore } from './store.js';
 export type { PostgresTokenStoreOptions } from './store.js';
 export { migrate } from './migrate.js';
+export { createPostgresRateLimiter } from './rate-limiter.js';
+export type { PostgresRateLimiterOptions } from './rate-limiter.js';
 export type { MigrateOptions } from './migrate.js';
 export { checkQuotaCounters } from './counters.js';
 export type { CheckQuotaCountersOptions } from './counters.js';

@@ -43,7 +43,9 @@ export interface TokenEndpointOptions {
   /**
    * Tells the service which client asks (for example Docker Desktop, which
    * cannot use organization tokens). `context` is what the server passed the
-   * handler (`clientAddress`), `{}` when nothing. Default: its user agent only.
+   * handler (`clientAddress`), `{}` when nothing. Default: its user agent.
+   * `context.clientAddress` becomes the context's `address` (failed logins
+   * are rate-limited per address) unless this sets one itself.
    */
   readonly identifyClient?: (request: Request, context: FetchContext) => ClientContext;
   /**
@@ -203,6 +205,9 @@ function checkOptions(options: TokenEndpointOptions): Signer {
  *   token, another organization's name, malformed header) get the same 401
  *   with `WWW-Authenticate: Basic`; the reason reaches only the service's
  *   audit events. A 200 here would make `docker login` succeed.
+ * - A login the service refuses `RATE_LIMITED` (see the service's
+ *   `rateLimits`) gets 429 with `Retry-After` (seconds) and distribution's
+ *   `TOOMANYREQUESTS` error.
  * - Scopes the token does not cover are not errors: the JWT grants the
  *   allowed subset, possibly nothing, and the registry refuses the rest.
  * - No `refresh_token` is issued, so clients keep using this GET.
@@ -257,17 +262,27 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
   const wrongService = (): Response =>
     registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
 
-  /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401. */
+  const clientOf = (request: Request, context: FetchContext): ClientContext => {
+    const client = identifyClient(request, context);
+    const address = context.clientAddress;
+    return client.address !== undefined || address === undefined || address.length === 0 ? client : { ...client, address };
+  };
+
+  /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401 (429 when rate-limited). */
   async function authenticate(credentials: Credentials, request: Request, context: FetchContext): Promise<Principal | null | Response> {
-    if (credentials.kind === 'malformed') {
-      // Through the service all the same, so the refusal shows in the audit events as MALFORMED.
-      await tokenService.authenticate(null, null, identifyClient(request, context));
-      return unauthorized('invalid username or token');
-    }
     if (credentials.kind === 'anonymous') return anonymous === 'none' ? unauthorized('authentication required') : null;
-    const login = await tokenService.authenticate(credentials.username, credentials.secret, identifyClient(request, context));
-    if (!login.ok) return unauthorized('invalid username or token');
-    return login.principal;
+    // A malformed header goes through the service all the same, so the refusal shows in the audit events as MALFORMED.
+    const login =
+      credentials.kind === 'malformed'
+        ? await tokenService.authenticate(null, null, clientOf(request, context))
+        : await tokenService.authenticate(credentials.username, credentials.secret, clientOf(request, context));
+    if (login.ok) return login.principal;
+    if (login.code === 'RATE_LIMITED') {
+      // Whole seconds, rounded up: a client retrying at the announced time must not be refused again.
+      const seconds = String(Math.max(1, Math.ceil(login.retryAfterMs / 1000)));
+      return registryError(429, 'TOOMANYREQUESTS', 'Too many requests; try again later', { 'retry-after': seconds });
+    }
+    return unauthorized('invalid username or token');
   }
 
   /**

@@ -49,6 +49,7 @@ export function tokenEndpointComponents(): { readonly schemas: Record<string, Js
         required: true,
         schema: jsonSchemaOf(z.string().regex(/^Basic realm="[^"\\]*"$/), 'output'),
       },
+      RetryAfter: { description: 'Whole seconds until the limit that refused the login lets it through again.', required: true, schema: jsonSchemaOf(z.string().regex(/^[1-9][0-9]*$/), 'output') },
     },
     responses: {
       TokenIssued: response('A registry token granting the requested access the token allows: possibly less, possibly none.', ref('schemas', 'RegistryTokenResponse')),
@@ -57,6 +58,9 @@ export function tokenEndpointComponents(): { readonly schemas: Record<string, Js
         error,
         { 'WWW-Authenticate': ref('headers', 'WWWAuthenticateBasic') },
       ),
+      TokenTooManyRequests: response('A usage limit of the token service (`rateLimits`: failed logins from this address, or the token\'s logins) is spent: `TOOMANYREQUESTS`.', error, {
+        'Retry-After': ref('headers', 'RetryAfter'),
+      }),
       TokenPayloadTooLarge: response('The form is over 16 KiB (declared, or counted while it streams).', error),
       TokenUnsupportedMediaType: response('The form is not `application/x-www-form-urlencoded`.', error),
       TokenInternalError: response('A fault (a visibility lookup that failed, a certificate chain at its end, ...), reported to `onError`; the message is generic.', error),
@@ -70,6 +74,7 @@ const security = [{ registryBasic: [] }, {}];
 export function tokenEndpointPathItem(): JsonObject {
   const common = {
     '401': ref('responses', 'TokenUnauthorized'),
+    '429': ref('responses', 'TokenTooManyRequests'),
     '500': ref('responses', 'TokenInternalError'),
   };
   // No maxItems: scopes past the limit are dropped, not refused.

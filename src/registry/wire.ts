@@ -22,7 +22,7 @@ export const registryTokenResponseSchema = z
   .meta({ description: 'A registry token. No `refresh_token` is ever issued, so clients keep using this endpoint.' });
 
 /** The codes of the distribution-style error bodies the endpoint answers with. */
-export const REGISTRY_ERROR_CODES = ['INVALID_REQUEST', 'UNAUTHORIZED', 'UNSUPPORTED', 'SIZE_INVALID', 'UNKNOWN'] as const;
+export const REGISTRY_ERROR_CODES = ['INVALID_REQUEST', 'UNAUTHORIZED', 'UNSUPPORTED', 'SIZE_INVALID', 'UNKNOWN', 'TOOMANYREQUESTS'] as const;
 
 /** A refusal in CNCF distribution's shape: exactly what clients such as the docker CLI print. */
 export const registryErrorBodySchema = z

@@ -12,6 +12,7 @@ import { checkProfile, misnamedProfile, profileNamed } from './profile-check.js'
 import { fingerprintOf } from './hashers.js';
 import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
+import type { RateLimitDecision, RateLimiter, RateLimits } from './rate-limits.js';
 
 /**
  * Who a successful authentication speaks for: an organization and one of its
@@ -32,13 +33,18 @@ export interface Principal {
   readonly grants: CompiledGrants;
 }
 
-/** The outcome of authentication: a principal, or a denial code (with which incompatibility, for `ORG_INCOMPATIBLE`). */
+/**
+ * The outcome of authentication: a principal, or a denial code (with which
+ * incompatibility, for `ORG_INCOMPATIBLE`; with when to try again, for
+ * `RATE_LIMITED`).
+ */
 export type AuthenticationResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE'> }
-  | { readonly ok: false; readonly code: 'ORG_INCOMPATIBLE'; readonly incompatibility: IncompatibilityCode };
+  | { readonly ok: false; readonly code: SimpleDenial }
+  | { readonly ok: false; readonly code: 'ORG_INCOMPATIBLE'; readonly incompatibility: IncompatibilityCode }
+  | { readonly ok: false; readonly code: 'RATE_LIMITED'; readonly retryAfterMs: number };
 
-type SimpleDenial = Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE'>;
+type SimpleDenial = Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE' | 'RATE_LIMITED'>;
 const denial = (code: SimpleDenial): AuthenticationResult => Object.freeze({ ok: false, code });
 const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   MALFORMED: denial('MALFORMED'),
@@ -77,7 +83,11 @@ export interface AuthenticatorDeps {
   readonly reportFault: (error: OatError, context: BackgroundFaultContext) => void;
   /** Entries per generation of the id-keyed principal cache (default 10,000); tests shrink it to reach eviction. */
   readonly principalCacheSize?: number;
+  /** Usage limits; each absent one is off. */
+  readonly rateLimits?: RateLimits;
 }
+
+const UNLIMITED: RateLimitDecision = Object.freeze({ allowed: true });
 
 const PRINCIPAL_CACHE_SIZE = 10_000;
 
@@ -114,8 +124,27 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   let old = young;
   // Frozen profiles already checked: a directory that returns the same frozen object each time is checked once.
   const checkedProfiles = new WeakSet<object>();
+  const failures = deps.rateLimits?.failedLoginsPerAddress;
+  const perToken = deps.rateLimits?.perToken;
 
-  const fail = (now: EpochMillis, username: unknown, result: AuthenticationResult, record: AccessTokenRecord | TokenId | null, hash: string | null): AuthenticationResult => {
+  /** Asks a limiter; a limiter fault is reported and fails open, so an outage of a shared limiter locks nobody out. */
+  const limit = async (limiter: RateLimiter, key: string, cost: number, tokenId: TokenId | null): Promise<RateLimitDecision> => {
+    try {
+      return await limiter.consume(key, cost);
+    } catch (error) {
+      deps.reportFault(wrapFault('STORE_FAILURE', 'The rate limiter failed; the login went on unlimited', error, { operation: 'authenticate', reason: 'RATE_LIMITER' }), { operation: 'authenticate', tokenId });
+      return UNLIMITED;
+    }
+  };
+
+  const fail = (
+    now: EpochMillis,
+    username: unknown,
+    result: AuthenticationResult,
+    record: AccessTokenRecord | TokenId | null,
+    hash: string | null,
+    failureKey?: string,
+  ): AuthenticationResult | Promise<AuthenticationResult> => {
     if (emit !== null && !result.ok) {
       emit({
         type: 'access_token.authenticate',
@@ -126,6 +155,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
         outcome: 'failure',
         code: result.code,
       });
+    }
+    // Spent only by failures the limit did not itself refuse; awaited so the next login from there sees it.
+    if (failures !== undefined && failureKey !== undefined && !result.ok && result.code !== 'RATE_LIMITED') {
+      const tokenId = record === null || typeof record === 'string' ? record : record.id;
+      return limit(failures, failureKey, 1, tokenId).then(() => result);
     }
     return result;
   };
@@ -196,12 +230,27 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   const refuseMalformed = async (username: unknown): Promise<AuthenticationResult> => fail(clock.now(), username, DENIED.MALFORMED, null, null);
 
   // The clock is read after the format check: a refused garbage token costs no clock read unless an event needs the time.
+  // With a failed-login limit, a malformed token is a failure to count (and a limited address is refused first):
+  // it takes the whole path.
   return (username, secret, client) =>
-    policy.format.check(secret).ok ? authenticateWellFormed(username, secret as string, client) : emit === null ? refusedMalformed : refuseMalformed(username);
+    failures !== undefined || policy.format.check(secret).ok
+      ? authenticateChecked(username, secret, client)
+      : emit === null
+        ? refusedMalformed
+        : refuseMalformed(username);
 
-  async function authenticateWellFormed(username: unknown, secret: string, client: unknown): Promise<AuthenticationResult> {
+  async function authenticateChecked(username: unknown, secret: unknown, client: unknown): Promise<AuthenticationResult> {
     const now = clock.now();
-    const hash = hasher.hash(secret);
+    const context = typeof client === 'object' && client !== null ? (client as ClientContext) : undefined;
+    let failureKey: string | undefined;
+    if (failures !== undefined) {
+      failureKey = failedLoginKey(username, context, policy);
+      // Before any hashing or lookup: a refused address costs one limiter call and nothing else.
+      const allowed = await limit(failures, failureKey, 0, null);
+      if (!allowed.allowed) return fail(now, username, rateLimited(allowed.retryAfterMs), null, null);
+    }
+    if (!policy.format.check(secret).ok) return fail(now, username, DENIED.MALFORMED, null, null, failureKey);
+    const hash = hasher.hash(secret as string);
     // Looked up by the hash of a ~178-bit secret: timing of the index lookup tells nothing usable about the secret.
     // try/catch with wrapFault in place of guard(): no extra async frame and promise on the hot path.
     let record: AccessTokenRecord | null;
@@ -212,13 +261,17 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
       const unreadable = unreadableRow(error);
       if (unreadable === undefined) throw wrapFault('STORE_FAILURE', 'The token store failed', error);
       deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
-      return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash);
+      return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash, failureKey);
     }
-    if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash);
+    if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash, failureKey);
+    if (perToken !== undefined) {
+      const allowed = await limit(perToken, `token:${record.id}`, 1, record.id);
+      if (!allowed.allowed) return fail(now, username, rateLimited(allowed.retryAfterMs), record, hash);
+    }
     // The name is resolved to the organization that holds it now, and the token must belong to that one's id:
     // a renamed organization keeps its tokens, a new holder of a freed name gets none of the old ones.
     const name = toOrganizationName(username);
-    if (name === null) return fail(now, username, DENIED.ORG_MISMATCH, record, hash);
+    if (name === null) return fail(now, username, DENIED.ORG_MISMATCH, record, hash, failureKey);
     let found: unknown;
     try {
       const pending = organizations.get(name);
@@ -237,10 +290,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // The latest last-used write known: the stored one, or this process's own since the record was read.
     const cached = cachedEntry(record, name);
     const lastUsedAt = cached === undefined || cached.touchedAt <= (record.lastUsedAt ?? Number.NEGATIVE_INFINITY) ? record.lastUsedAt : cached.touchedAt;
-    const decision = decideLogin(record, name, organization, typeof client === 'object' && client !== null ? (client as ClientContext) : undefined, lastUsedAt, now, rules);
-    if (!decision.allowed) return fail(now, username, refusal(decision), record, hash);
+    const decision = decideLogin(record, name, organization, context, lastUsedAt, now, rules);
+    if (!decision.allowed) return fail(now, username, refusal(decision), record, hash, failureKey);
     const entry = cached ?? compileEntry(record, name);
-    if (!entry.result.ok) return fail(now, username, entry.result, record, hash);
+    if (!entry.result.ok) return fail(now, username, entry.result, record, hash, failureKey);
     if (decision.touch !== null) {
       // Marked before the write and not undone when it fails: a store that refuses writes (a read-only
       // standby) then costs one failed write per interval per token, not one per login.
@@ -268,6 +321,20 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
   if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH) return null;
   return name;
 }
+
+/**
+ * The key failed logins are counted under: the client's address, or, when
+ * the host passed none, the organization name asked for. Never the secret,
+ * nor a username that looks like one (see {@link auditableUsername}).
+ */
+export function failedLoginKey(username: unknown, client: ClientContext | undefined, policy: TokenPolicy): string {
+  const address = client?.address;
+  // Bounded: a host's identifyClient may hand over anything, and shared limiters keep keys in a varchar(255).
+  if (typeof address === 'string' && address.length > 0) return `address:${address.slice(0, 64)}`;
+  return `username:${auditableUsername(username, policy) ?? ''}`;
+}
+
+const rateLimited = (retryAfterMs: number): AuthenticationResult => Object.freeze({ ok: false, code: 'RATE_LIMITED', retryAfterMs });
 
 /** The principal with `expiresAt` brought forward to the organization's lifetime cap; the grants are shared. */
 const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult => Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });

@@ -11,6 +11,7 @@ import { safeParseUpdateInput } from '../core/schemas.js';
 import type { AccessTokenRecord, TokenStatus } from '../core/token.js';
 import { OatError, validationError } from '../errors.js';
 import { guard } from '../faults.js';
+import type { RateLimits } from './rate-limits.js';
 import { createAuthenticator, type AuthenticationResult, type Principal } from './authenticator.js';
 import { createFaultReporter, createLastUsedWriter, type BackgroundErrorHandler } from './bookkeeping.js';
 import { checkedClock } from './clock.js';
@@ -74,6 +75,12 @@ export interface TokenServiceOptions {
    * `onError` and no longer awaited by `flush` (real time). Default 5 000.
    */
   readonly lastUsedTimeoutMs?: number;
+  /**
+   * Usage limits of `authenticate` (see {@link RateLimits}): failed logins per
+   * client address and logins per token. Default: none (opt-in). A limiter
+   * fault lets the login through and reaches `onError`.
+   */
+  readonly rateLimits?: RateLimits;
 }
 
 /** A listing request. */
@@ -266,6 +273,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new OatError('MISCONFIGURED', 'onError must be a function', { context: { field: 'onError' } });
   }
+  const rateLimits = options.rateLimits ?? {};
+  for (const field of ['failedLoginsPerAddress', 'perToken'] as const) {
+    const limiter: unknown = (rateLimits as Record<string, unknown>)[field];
+    if (limiter !== undefined && typeof (limiter as { consume?: unknown } | null)?.consume !== 'function') {
+      throw new OatError('MISCONFIGURED', `rateLimits.${field} must be a rate limiter with consume(key, cost)`, { context: { field: `rateLimits.${field}` } });
+    }
+  }
   const lastUsed = createLastUsedWriter(store, lastUsedTimeoutMs, options.onError);
   const sink = options.events;
   // `null` without a sink, so the hot path does not even build events nobody reads.
@@ -320,7 +334,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const safeDelete = (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id);
 
   const reportFault = createFaultReporter(options.onError);
-  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault });
+  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault, rateLimits });
 
   return Object.freeze({
     policy,

@@ -129,7 +129,7 @@ describe('decideLogin: the login rules, without a store', () => {
 
   it('lists its codes in its own order, inside the authentication codes', () => {
     expect(LOGIN_DENIAL_CODES).toEqual(['ORG_MISMATCH', 'ORGANIZATION_UNKNOWN', 'DELETED', 'EXPIRED', 'INACTIVE', 'ORG_INCOMPATIBLE', 'PLAN_NOT_ELIGIBLE', 'LIFETIME_EXCEEDED']);
-    expect(AUTHENTICATION_DENIAL_CODES).toEqual(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID']);
+    expect(AUTHENTICATION_DENIAL_CODES).toEqual(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID', 'RATE_LIMITED']);
   });
 });
 

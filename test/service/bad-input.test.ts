@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32, createMemoryTokenStore, createTokenService, encodeChecksum, isOatError, TOKEN_BODY_LENGTH, platformRandom, type TokenService, type TokenStore } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, isOatError, TOKEN_BODY_LENGTH, platformRandom, type TokenService, type TokenStore } from '../../src/index.js';
+import { crc32, encodeChecksum } from '../../src/core/format.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
