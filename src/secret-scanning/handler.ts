@@ -1,4 +1,5 @@
 import type { webcrypto } from 'node:crypto';
+import { json } from '../http/json-response.js';
 import type { Clock } from '../service/ports.js';
 import { isOatError, OatError } from '../errors.js';
 import { readRequestBody } from '../http/body.js';
@@ -91,7 +92,7 @@ const KEY_ID = /^[A-Za-z0-9_.:+/=-]{1,256}$/;
 const KEY_CACHE_SIZE = 16;
 
 const refusal = (code: SecretScanningRefusalCode, message: string, headers: Record<string, string> = {}): Response =>
-  new Response(JSON.stringify({ code, message }), { status: STATUS[code], headers: { 'content-type': 'application/json', ...headers } });
+  json(STATUS[code], { code, message }, headers);
 
 function checkOptions(options: SecretScanningOptions): void {
   const issues: Array<{ path: string; message: string }> = [];
@@ -179,10 +180,7 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
     try {
       const payload = parseLeakPayload(body);
       if (!payload.ok) {
-        return new Response(JSON.stringify({ code: 'MALFORMED_PAYLOAD', message: 'The body is not a list of matches', fields: payload.fields }), {
-          status: STATUS.MALFORMED_PAYLOAD,
-          headers: { 'content-type': 'application/json' },
-        });
+        return json(STATUS.MALFORMED_PAYLOAD, { code: 'MALFORMED_PAYLOAD', message: 'The body is not a list of matches', fields: payload.fields });
       }
       const feedback: SecretScanningFeedback[] = [];
       for (const match of payload.value) {
@@ -195,7 +193,7 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
         const label: LeakLabel = result.ok ? result.value.label : 'true_positive';
         feedback.push({ token_hash: await sha256Hex(match.token), token_type: match.type, label });
       }
-      return new Response(JSON.stringify(feedback), { status: 200, headers: { 'content-type': 'application/json' } });
+      return json(200, feedback);
     } catch (error) {
       memory.forget(replayKey);
       throw error;
