@@ -133,6 +133,12 @@ export interface ClientContext {
   readonly kind?: 'docker-desktop' | 'cli' | 'other';
   /** Free-form user agent, for logs. */
   readonly userAgent?: string;
+  /**
+   * The client's IP address as the host resolved it (the socket's, or a
+   * trusted proxy's `X-Forwarded-For`); absent when unknown, which a token
+   * with allowed networks refuses.
+   */
+  readonly address?: string;
 }
 
 /** Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks them. */

@@ -55,6 +55,7 @@ function insertValues(record: AccessTokenRecord): unknown[] {
     record.secretHash,
     record.displayPrefix,
     record.version,
+    JSON.stringify(record.allowedNetworks),
   ];
 }
 
@@ -73,6 +74,7 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
     JSON.stringify(record.resources),
     record.displayPrefix,
     record.version,
+    JSON.stringify(record.allowedNetworks),
   ];
 }
 
