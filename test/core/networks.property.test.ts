@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAddressAllowed, MAX_ALLOWED_NETWORKS, normalizeNetwork, safeParseCreateInput, safeParseUpdateInput, DEFAULT_POLICY } from '../../src/index.js';
+import { planUpdate, isAddressAllowed, MAX_ALLOWED_NETWORKS, normalizeNetwork, safeParseCreateInput, safeParseUpdateInput, DEFAULT_POLICY } from '../../src/index.js';
 
 // The reference: addresses as BigInts, membership by shifting, parsing written here by hand. The library uses
 // ipaddr.js's match(); the two agreeing on random ranges and addresses is the property.
@@ -133,5 +133,8 @@ describe('network allow-lists', () => {
     expect(cleared.ok && cleared.value.allowedNetworks).toEqual([]);
     const updated = safeParseUpdateInput({ allowedNetworks: ['2001:DB8::/32'] }, ctx);
     expect(updated.ok && updated.value.allowedNetworks).toEqual(['2001:db8::/32']);
+    const token = { state: 'active' as const, label: 'ci', description: '', resources: [], allowedNetworks: ['10.0.0.0/8'] };
+    expect(planUpdate(token, { allowedNetworks: [] })).toEqual({ operations: ['update'], changed: ['allowedNetworks'] });
+    expect(planUpdate(token, { allowedNetworks: ['10.0.0.0/8'] })).toEqual({ operations: [], changed: [] });
   });
 });
