@@ -61,6 +61,7 @@ export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
 export { AUTHENTICATION_DENIAL_CODES, LOGIN_DENIAL_CODES, decideLogin, loginExpiry } from './core/login.js';
 export type { AuthenticationDenialCode, LastUsedTouch, LoginDecision, LoginDenialCode, LoginRules, LoginToken } from './core/login.js';
+export { MAX_ALLOWED_NETWORKS, isAddressAllowed, normalizeNetwork } from './core/networks.js';
 
 export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';

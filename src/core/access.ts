@@ -133,7 +133,12 @@ export interface ClientContext {
   readonly kind?: 'docker-desktop' | 'cli' | 'other';
   /** Free-form user agent, for logs. */
   readonly userAgent?: string;
-  /** The client's IP address as the server saw it; failed logins are rate-limited per address. Never a secret. */
+  /**
+   * The client's IP address as the host resolved it (the socket's, or a
+   * trusted proxy's `X-Forwarded-For`); absent when unknown, which a token
+   * with allowed networks refuses. Failed logins are rate-limited per
+   * address. Never a secret.
+   */
   readonly address?: string;
 }
 

@@ -49,6 +49,9 @@ const hubInstant = z.union([dateInstant, isoInstant], {
   error: 'must be an ISO 8601 date-time string, for example 2026-12-31T00:00:00Z',
 });
 
+// Normalised (and checked as ranges) by safeParse*Input; the shape bounds only the length, so a bad range is named there.
+const allowedNetworks = z.array(z.string().max(64, 'must be at most 64 characters')).max(50, 'must list at most 50 ranges').readonly();
+
 /** The create request's schema; `CreateTokenRequest` is its `z.input` (test/core/request-types.test.ts). */
 export const createShape = z
   .strictObject({
@@ -58,6 +61,7 @@ export const createShape = z
     expiry: z.union([z.enum(['none', '30d', '90d']), instant]).optional(),
     expires_at: hubInstant.nullable().optional(),
     is_active: z.literal(true, 'tokens are always created active').optional(),
+    allowedNetworks: allowedNetworks.optional(),
   })
   .readonly();
 
@@ -68,7 +72,8 @@ export const updateShape = z
     description: description.optional(),
     resources: rawResourceList.optional(),
     is_active: z.boolean().optional(),
+    allowedNetworks: allowedNetworks.optional(),
   })
   .readonly()
   // A key present with the value `undefined` changes nothing, so it does not count.
-  .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active');
+  .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active, allowedNetworks');

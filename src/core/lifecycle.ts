@@ -208,7 +208,7 @@ export interface UpdatePlan {
   /** Empty when the request changes nothing (for example `is_active: true` on an active token). */
   readonly operations: ReadonlyArray<Exclude<LifecycleOperation, 'create'>>;
   /** Names of the fields whose value differs from the stored one. */
-  readonly changed: ReadonlyArray<'label' | 'description' | 'resources'>;
+  readonly changed: ReadonlyArray<'label' | 'description' | 'resources' | 'allowedNetworks'>;
 }
 
 /**
@@ -223,11 +223,12 @@ export interface UpdatePlan {
  * // { operations: ['update', 'deactivate'], changed: ['label'] }
  * ```
  */
-export function planUpdate(token: Pick<AccessTokenRecord, 'state' | 'label' | 'description' | 'resources'>, input: UpdateTokenInput): UpdatePlan {
-  const changed: Array<'label' | 'description' | 'resources'> = [];
+export function planUpdate(token: Pick<AccessTokenRecord, 'state' | 'label' | 'description' | 'resources' | 'allowedNetworks'>, input: UpdateTokenInput): UpdatePlan {
+  const changed: Array<'label' | 'description' | 'resources' | 'allowedNetworks'> = [];
   if (input.label !== undefined && input.label !== token.label) changed.push('label');
   if (input.description !== undefined && input.description !== token.description) changed.push('description');
   if (input.resources !== undefined && grantKey(input.resources) !== grantKey(token.resources)) changed.push('resources');
+  if (input.allowedNetworks !== undefined && input.allowedNetworks.join(' ') !== token.allowedNetworks.join(' ')) changed.push('allowedNetworks');
   const operations: Array<Exclude<LifecycleOperation, 'create'>> = changed.length > 0 ? ['update'] : [];
   if (input.active === false && token.state !== 'inactive') operations.push('deactivate');
   if (input.active === true && token.state !== 'active') operations.push('reactivate');

@@ -1,6 +1,7 @@
 import { checkCompatibility, type ClientContext, type IncompatibilityCode, type OrganizationProfile } from './access.js';
 import { checkOwnership } from './identity.js';
 import { DAY_MS } from './instant.js';
+import { isAddressAllowed } from './networks.js';
 import { isLifetimeExceeded, tokenLifetimeCap } from './lifetime.js';
 import type { TokenPolicy } from './policy.js';
 import { isPlanEligible } from './quota.js';
@@ -12,7 +13,8 @@ import { isExpired, type AccessTokenRecord, type EpochMillis } from './token.js'
  * `ORGANIZATION_UNKNOWN`), the token's state (`DELETED`, `EXPIRED`,
  * `INACTIVE`), the organization's settings and the client
  * (`ORG_INCOMPATIBLE`), its plan (`PLAN_NOT_ELIGIBLE`) and its current
- * lifetime cap (`LIFETIME_EXCEEDED`).
+ * lifetime cap (`LIFETIME_EXCEEDED`), and the token's allowed networks
+ * (`NETWORK_NOT_ALLOWED`).
  */
 export const LOGIN_DENIAL_CODES = Object.freeze([
   'ORG_MISMATCH',
@@ -23,6 +25,7 @@ export const LOGIN_DENIAL_CODES = Object.freeze([
   'ORG_INCOMPATIBLE',
   'PLAN_NOT_ELIGIBLE',
   'LIFETIME_EXCEEDED',
+  'NETWORK_NOT_ALLOWED',
 ] as const);
 
 /** A code of {@link LOGIN_DENIAL_CODES}. */
@@ -68,7 +71,7 @@ export interface LoginRules extends Pick<TokenPolicy, 'plans' | 'maxTokenLifetim
 }
 
 /** What of a stored token a login decision reads. */
-export type LoginToken = Pick<AccessTokenRecord, 'organizationId' | 'organization' | 'state' | 'expiresAt' | 'createdAt'>;
+export type LoginToken = Pick<AccessTokenRecord, 'organizationId' | 'organization' | 'state' | 'expiresAt' | 'createdAt' | 'allowedNetworks'>;
 
 type SimpleCode = Exclude<LoginDenialCode, 'ORG_INCOMPATIBLE'>;
 const DENIED: Readonly<Record<SimpleCode, LoginDecision>> = Object.freeze({
@@ -79,6 +82,7 @@ const DENIED: Readonly<Record<SimpleCode, LoginDecision>> = Object.freeze({
   INACTIVE: Object.freeze({ allowed: false, code: 'INACTIVE' }),
   PLAN_NOT_ELIGIBLE: Object.freeze({ allowed: false, code: 'PLAN_NOT_ELIGIBLE' }),
   LIFETIME_EXCEEDED: Object.freeze({ allowed: false, code: 'LIFETIME_EXCEEDED' }),
+  NETWORK_NOT_ALLOWED: Object.freeze({ allowed: false, code: 'NETWORK_NOT_ALLOWED' }),
 });
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, LoginDecision>> = Object.freeze({
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({ allowed: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
@@ -104,7 +108,10 @@ const NO_CLIENT: ClientContext = Object.freeze({});
  *    (`ORG_INCOMPATIBLE`, `checkCompatibility`);
  * 4. the organization's plan must have tokens (`PLAN_NOT_ELIGIBLE`);
  * 5. the token must not be older than the organization's current lifetime
- *    cap (`LIFETIME_EXCEEDED`).
+ *    cap (`LIFETIME_EXCEEDED`);
+ * 6. with a non-empty `allowedNetworks`, `client.address` must lie in one of
+ *    them (`NETWORK_NOT_ALLOWED`; an unknown address is refused: fail
+ *    closed; IPv4-mapped IPv6 addresses count as their IPv4 form).
  *
  * Allowed, it says whether last-used is due: exactly when `lastUsedAt` (the
  * latest write the caller knows of, `null` for none) is `null` or at least
@@ -145,6 +152,7 @@ export function decideLogin(
   if (!isPlanEligible(rules.plans, organization.plan)) return DENIED.PLAN_NOT_ELIGIBLE;
   // The organization's current cap, not the one at creation: tightening it retires old tokens at once.
   if (isLifetimeExceeded(token.createdAt, tokenLifetimeCap(organization, rules), now)) return DENIED.LIFETIME_EXCEEDED;
+  if (!isAddressAllowed(token.allowedNetworks, client?.address)) return DENIED.NETWORK_NOT_ALLOWED;
   const due = now - rules.lastUsedIntervalMs;
   if (lastUsedAt !== null && lastUsedAt > due) return ALLOWED;
   // "Older than due + 1 ms" is "at least the interval ago"; never after `now`, as the store's port requires.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
 import { toOrganizationId, toOrganizationName, toTokenId, type TokenId } from './ids.js';
 import { parseIsoInstant } from './instant.js';
+import { MAX_ALLOWED_NETWORKS, normalizeNetwork } from './networks.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
@@ -20,6 +21,7 @@ const FIELDS = [
   'secretHash',
   'displayPrefix',
   'version',
+  'allowedNetworks',
 ] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -40,6 +42,7 @@ const SNAKE: Readonly<Record<Field, string>> = {
   secretHash: 'secret_hash',
   displayPrefix: 'display_prefix',
   version: 'version',
+  allowedNetworks: 'allowed_networks',
 };
 
 const MAX_EPOCH_MS = 8.64e15;
@@ -114,6 +117,12 @@ const resource = z.object({
   scopes: z.array(z.string()),
 });
 
+// A stored range must already be in normal form: anything else was written by something other than this library.
+const storedNetworks = z.preprocess(
+  parseJsonText,
+  z.array(z.string().refine((text) => normalizeNetwork(text) === text, 'must hold CIDR ranges in normal form')).max(MAX_ALLOWED_NETWORKS),
+);
+
 const rowSchema = z.object({
   id: tokenId,
   organizationId,
@@ -134,6 +143,7 @@ const rowSchema = z.object({
   secretHash: z.string().min(1),
   displayPrefix: z.string(),
   version,
+  allowedNetworks: storedNetworks,
 });
 
 function isRecordLike(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -217,6 +227,7 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
       secretHash: v.secretHash,
       displayPrefix: v.displayPrefix,
       version: v.version,
+      allowedNetworks: [...v.allowedNetworks],
     });
   } catch (error) {
     if (error instanceof OatError) throw error;

@@ -27,6 +27,8 @@ export interface CreateTokenRequest {
   readonly expires_at?: Date | string | null | undefined;
   /** Docker Hub sends `is_active: true`; tokens are always created active. */
   readonly is_active?: true | undefined;
+  /** CIDR ranges (IPv4 or IPv6; a bare address is one host) logins must come from; at most 50. Absent or empty: anywhere. */
+  readonly allowedNetworks?: ReadonlyArray<string> | undefined;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface UpdateTokenRequest {
   readonly description?: string | null | undefined;
   readonly resources?: ReadonlyArray<RawResource> | undefined;
   readonly is_active?: boolean | undefined;
+  /** Replaces the allowed CIDR ranges; `[]` allows every address again. */
+  readonly allowedNetworks?: ReadonlyArray<string> | undefined;
 }
 
 /** A validated create request. */
@@ -48,6 +52,8 @@ export interface CreateTokenInput {
   readonly description: string;
   readonly resources: ReadonlyArray<Resource>;
   readonly expiresAt: EpochMillis | null;
+  /** Normal forms (see `normalizeNetwork`), deduplicated, in the order given; `[]`: anywhere. */
+  readonly allowedNetworks: ReadonlyArray<string>;
 }
 
 /** A validated update request: only the fields to change. `active` comes from Hub's `is_active`. */
@@ -56,4 +62,6 @@ export interface UpdateTokenInput {
   readonly description?: string;
   readonly resources?: ReadonlyArray<Resource>;
   readonly active?: boolean;
+  /** Normal forms, deduplicated; `[]` lifts the restriction. */
+  readonly allowedNetworks?: ReadonlyArray<string>;
 }

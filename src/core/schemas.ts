@@ -3,6 +3,7 @@ import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { validateResources, type RawResource } from './grants.js';
 import { addDurationUtc, DAY_MS, type CalendarDuration } from './instant.js';
 import { createShape, updateShape, zodIssues } from './input-shapes.js';
+import { normalizeNetwork } from './networks.js';
 import { DEFAULT_POLICY, type TokenPolicy } from './policy.js';
 import type { CreateTokenInput, CreateTokenRequest, UpdateTokenInput, UpdateTokenRequest } from './requests.js';
 import type { EpochMillis, Resource } from './token.js';
@@ -80,6 +81,17 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
   return [];
 }
 
+/** The ranges in normal form, deduplicated in first-seen order; an issue per range that is not one. */
+function networks(raw: ReadonlyArray<string>, issues: FieldIssue[]): ReadonlyArray<string> {
+  const seen = new Set<string>();
+  raw.forEach((text, i) => {
+    const normal = normalizeNetwork(text);
+    if (normal === null) issues.push({ path: `allowedNetworks.${i}`, message: 'must be an IP address or a CIDR range such as 203.0.113.0/24 or 2001:db8::/32' });
+    else seen.add(normal);
+  });
+  return Object.freeze([...seen]);
+}
+
 /**
  * Validates a create request, in our shape (`expiry: '30d' | '90d' | 'none' |
  * instant`) or Docker Hub's (`expires_at`, `TYPE_REPO` / `TYPE_ORG`,
@@ -106,10 +118,11 @@ export function safeParseCreateInput(input: CreateTokenRequest, ctx: InputContex
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
   const granted = resources(value.resources, ctx, issues);
+  const allowed = networks(value.allowedNetworks ?? [], issues);
   if (issues.length > 0) return { ok: false, error: validationError('create request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
-    value: Object.freeze({ label: value.label, description: value.description ?? '', resources: granted, expiresAt }),
+    value: Object.freeze({ label: value.label, description: value.description ?? '', resources: granted, expiresAt, allowedNetworks: allowed }),
   };
 }
 
@@ -138,6 +151,7 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
   const issues: FieldIssue[] = [];
   const value = shape.value;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
+  const allowed = value.allowedNetworks === undefined ? undefined : networks(value.allowedNetworks, issues);
   if (issues.length > 0) return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
@@ -146,6 +160,7 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
       ...(value.description === undefined ? {} : { description: value.description ?? '' }),
       ...(granted === undefined ? {} : { resources: granted }),
       ...(value.is_active === undefined ? {} : { active: value.is_active }),
+      ...(allowed === undefined ? {} : { allowedNetworks: allowed }),
     }),
   };
 }

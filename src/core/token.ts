@@ -80,6 +80,12 @@ export interface AccessTokenRecord {
   readonly displayPrefix: string;
   /** Starts at 1; every replace increments it. Guards optimistic concurrency. */
   readonly version: number;
+  /**
+   * CIDR ranges in normal form (see `normalizeNetwork`) a login must come
+   * from; `[]`: anywhere. With a non-empty list a login whose client address
+   * is unknown is refused (fail closed).
+   */
+  readonly allowedNetworks: ReadonlyArray<string>;
 }
 
 /** True when a token that is not deleted has reached its expiry at `now`. */
@@ -99,5 +105,6 @@ export function freezeRecord<T extends AccessTokenRecord>(record: T): T {
     Object.freeze(resource);
   }
   Object.freeze(record.resources);
+  Object.freeze(record.allowedNetworks);
   return Object.freeze(record);
 }

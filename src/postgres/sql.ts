@@ -40,9 +40,10 @@ export function tableNames(schema: string): TableNames {
  * `oat_schema_version` by `migrate`. The store refuses a database that
  * records an older, newer or unknown version. A schema made by 0.1, which had
  * no version table, has exactly the tables of version 1; version 2 adds
- * `oat_tokens.organization_id` and keys the quota rows by it.
+ * `oat_tokens.organization_id` and keys the quota rows by it; version 3 adds
+ * `oat_tokens.allowed_networks` (jsonb, `[]` for existing tokens).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * The DDL that creates the store's tables in `schema`, or upgrades tables of
@@ -79,7 +80,8 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
   resources      jsonb       NOT NULL,
   secret_hash    text        NOT NULL,
   display_prefix text        NOT NULL,
-  version        integer     NOT NULL CHECK (version >= 1)
+  version        integer     NOT NULL CHECK (version >= 1),
+  allowed_networks jsonb     NOT NULL DEFAULT '[]'::jsonb
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON ${tokens} (secret_hash);
@@ -94,6 +96,9 @@ ALTER TABLE ${tokens} ALTER COLUMN organization_id SET NOT NULL,
 DROP INDEX IF EXISTS ${quoteSchema(schema)}.oat_tokens_listing_idx;
 
 CREATE INDEX IF NOT EXISTS oat_tokens_organization_id_listing_idx ON ${tokens} (organization_id, created_at, id);
+
+-- From version 2: existing tokens allow every address.
+ALTER TABLE ${tokens} ADD COLUMN IF NOT EXISTS allowed_networks jsonb NOT NULL DEFAULT '[]'::jsonb;
 
 CREATE TABLE IF NOT EXISTS ${quota} (
   organization text    PRIMARY KEY,
@@ -115,18 +120,18 @@ export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
 
 /** The token columns in the order every statement here reads and writes them. */
 const TOKEN_COLUMNS =
-  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
+  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks';
 
 /** Every statement the store runs against one schema; all values are bound parameters. */
 export interface Statements {
   /**
-   * $1..$15 the record in {@link TOKEN_COLUMNS} order, $16 1 (or 0 for a record inserted already deleted), $17 the limit.
+   * $1..$16 the record in {@link TOKEN_COLUMNS} order, $17 1 (or 0 for a record inserted already deleted), $18 the limit.
    * Returns a row when the guard let it through; a duplicate id or secret hash fails the whole statement with 23505.
    */
   readonly createWithinQuota: string;
   /** $1 organization id, $2 id, $3 secret hash. Why a reservation was refused. */
   readonly refusal: string;
-  /** $1 id, $2 expected version, $3..$12 the new values. Returns `replaced` (0 or 1). */
+  /** $1 id, $2 expected version, $3..$13 the new values. Returns `replaced` (0 or 1). */
   readonly replace: string;
   /** $1 id. */
   readonly exists: string;
@@ -164,13 +169,13 @@ export function statements(schema: string): Statements {
     // type its parameters from the target columns as VALUES does.
     createWithinQuota: `WITH reserved AS (
       INSERT INTO ${quota} AS q (organization, live)
-      SELECT $2::text, $16::integer WHERE $17::integer > 0
-      ON CONFLICT (organization) DO UPDATE SET live = q.live + $16::integer WHERE q.live < $17::integer
+      SELECT $2::text, $17::integer WHERE $18::integer > 0
+      ON CONFLICT (organization) DO UPDATE SET live = q.live + $17::integer WHERE q.live < $18::integer
       RETURNING live
     )
     INSERT INTO ${tokens} (${TOKEN_COLUMNS})
     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-      $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer
+      $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer, $16::jsonb
     FROM reserved
     RETURNING id`,
     refusal: `SELECT COALESCE((SELECT live FROM ${quota} WHERE organization = $1), 0) AS live,
@@ -179,7 +184,8 @@ export function statements(schema: string): Statements {
     // transaction: a token never becomes deleted without freeing its slot.
     replace: `WITH moved AS (
       UPDATE ${tokens} SET label = $3, description = $4, created_by = $5, created_at = $6, updated_at = $7,
-        expires_at = $8, state = $9, resources = $10::jsonb, display_prefix = $11, version = $12
+        expires_at = $8, state = $9, resources = $10::jsonb, display_prefix = $11, version = $12,
+        allowed_networks = $13::jsonb
       WHERE id = $1::uuid AND version = $2 AND state <> 'deleted'
       RETURNING organization_id, state
     ), freed AS (

@@ -61,6 +61,7 @@ function insertValues(record: AccessTokenRecord): unknown[] {
     record.secretHash,
     record.displayPrefix,
     record.version,
+    JSON.stringify(record.allowedNetworks),
   ];
 }
 
@@ -79,6 +80,7 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
     JSON.stringify(record.resources),
     record.displayPrefix,
     record.version,
+    JSON.stringify(record.allowedNetworks),
   ];
 }
 

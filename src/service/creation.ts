@@ -66,6 +66,7 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       secretHash: hasher.hash(plaintext),
       displayPrefix: policy.format.displayPrefix(plaintext),
       version: 1,
+      allowedNetworks: parsed.value.allowedNetworks,
     });
     const outcome = checkInsertOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)));
     if (outcome.ok) {

@@ -197,6 +197,7 @@ export async function transition(
       ...(changes.label === undefined ? {} : { label: changes.label }),
       ...(changes.description === undefined ? {} : { description: changes.description }),
       ...(changes.resources === undefined ? {} : { resources: rebaseResources(changes.resources, stored.organization) }),
+      ...(changes.allowedNetworks === undefined ? {} : { allowedNetworks: changes.allowedNetworks }),
       state,
       updatedAt: now,
       version: stored.version + 1,

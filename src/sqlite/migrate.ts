@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { requireConnection, retryWhileBusy, setupFailure } from './faults.js';
-import { SCHEMA_VERSION, SQLITE_SCHEMA_SQL, SQLITE_UPGRADE_TO_2_SQL } from './schema.js';
+import { SCHEMA_VERSION, SQLITE_SCHEMA_SQL, SQLITE_UPGRADE_TO_2_SQL, SQLITE_UPGRADE_TO_3_SQL } from './schema.js';
 import { readSchemaVersion, recordSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Default `busy_timeout` {@link migrate} sets when the connection has none: how long a writer waits for the lock. */
@@ -52,6 +52,7 @@ export function migrate(db: Database.Database): void {
       refuseUnknownVersion(found, 'migrate');
       // Versions 0 (0.1) and 1 have the same token table, without organization_id: rebuild it with the column.
       if (tokensLackOrganizationId(db)) db.exec(SQLITE_UPGRADE_TO_2_SQL);
+      if (tokensLackColumn(db, 'allowed_networks')) db.exec(SQLITE_UPGRADE_TO_3_SQL);
       db.exec(SQLITE_SCHEMA_SQL);
       if (found !== SCHEMA_VERSION) recordSchemaVersion(db);
     }).immediate();
@@ -62,6 +63,11 @@ export function migrate(db: Database.Database): void {
 
 /** True when an `oat_tokens` table exists without the `organization_id` column of version 2. */
 function tokensLackOrganizationId(db: Database.Database): boolean {
+  return tokensLackColumn(db, 'organization_id');
+}
+
+/** True when an `oat_tokens` table exists without `column`. */
+function tokensLackColumn(db: Database.Database, column: string): boolean {
   const columns = db.prepare(`SELECT name FROM pragma_table_info('oat_tokens')`).pluck().all() as string[];
-  return columns.length > 0 && !columns.includes('organization_id');
+  return columns.length > 0 && !columns.includes(column);
 }

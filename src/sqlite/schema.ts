@@ -3,13 +3,23 @@
  * `oat_schema_version`. A database without that table has the unversioned
  * schema of 0.1 (version 0), which `migrate` upgrades, as it upgrades version
  * 1 (0.1 plus the version table). Version 2 adds `oat_tokens.organization_id`
- * and keys the quota counters and the listing index by it.
+ * and keys the quota counters and the listing index by it. Version 3 adds
+ * `oat_tokens.allowed_networks` (JSON text, `'[]'` for existing tokens).
  *
  * Invariant: a store serves only a database at exactly this version; it
  * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
  * the library) at construction.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+const ALLOWED_NETWORKS_COLUMN = `allowed_networks TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(allowed_networks))`;
+
+/**
+ * Upgrades an `oat_tokens` of version 2 to version 3 inside `migrate`'s
+ * transaction: existing tokens get an empty list of allowed networks (any
+ * address). Its own step, so that later upgrades compose after it.
+ */
+export const SQLITE_UPGRADE_TO_3_SQL = `ALTER TABLE oat_tokens ADD COLUMN ${ALLOWED_NETWORKS_COLUMN};`;
 
 /** The token table's DDL under `name`: the one definition both a fresh schema and the upgrade to 2 use. */
 function tokensTableSql(name: string, ifNotExists: string): string {
@@ -28,7 +38,8 @@ function tokensTableSql(name: string, ifNotExists: string): string {
   resources       TEXT    NOT NULL CHECK (json_valid(resources)),
   secret_hash     TEXT    NOT NULL,
   display_prefix  TEXT    NOT NULL,
-  version         INTEGER NOT NULL CHECK (version >= 1)
+  version         INTEGER NOT NULL CHECK (version >= 1),
+  ${ALLOWED_NETWORKS_COLUMN}
 ) STRICT;`;
 }
 

@@ -22,11 +22,12 @@ const DEFAULT_STATUSES = JSON.stringify(['active', 'inactive', 'expired']);
 const SQL = {
   duplicate: `SELECT 1 FROM oat_tokens WHERE id = ? UNION ALL SELECT 1 FROM oat_tokens WHERE secret_hash = ? LIMIT 1`,
   live: `SELECT live FROM oat_org_counters WHERE organization = ?`,
-  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version)`,
+  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks)
+           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version, @allowed_networks)`,
   replace: `UPDATE oat_tokens
             SET label = @label, description = @description, created_by = @created_by, created_at = @created_at, updated_at = @updated_at,
-                expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version
+                expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version,
+                allowed_networks = @allowed_networks
             WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
   exists: `SELECT 1 FROM oat_tokens WHERE id = ?`,
   // Reads no column but the guard's and the hash: the row may be unreadable. The state trigger frees the quota.
@@ -71,6 +72,7 @@ function toRow(record: AccessTokenRecord): Row {
     secret_hash: record.secretHash,
     display_prefix: record.displayPrefix,
     version: record.version,
+    allowed_networks: JSON.stringify(record.allowedNetworks),
   };
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { RawResource, RepositoryRequest } from '../core/grants.js';
 import { toOrganizationId, type OrganizationId, type OrganizationName, type TokenId } from '../core/ids.js';
+import { normalizeNetwork } from '../core/networks.js';
 import type { CreateTokenRequest } from '../core/requests.js';
 import { DEFAULT_SCOPE_CATALOG, type ResourceKind } from '../core/scopes.js';
 import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type EpochMillis, type Resource, type TokenState } from '../core/token.js';
@@ -10,6 +11,16 @@ const lowerAlnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.spl
 /** Organization names: short lower-case names that `toOrganizationName` accepts. */
 export function organizationNameArbitrary(): fc.Arbitrary<OrganizationName> {
   return fc.string({ unit: lowerAlnum, minLength: 2, maxLength: 12 }).map((s) => s as OrganizationName);
+}
+
+/** CIDR ranges in normal form (see `normalizeNetwork`), IPv4 or IPv6, any prefix length. */
+export function networkArbitrary(): fc.Arbitrary<string> {
+  return fc
+    .oneof(
+      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })),
+    )
+    .map(([address, prefix]) => normalizeNetwork(`${address}/${prefix}`) ?? '0.0.0.0/0');
 }
 
 /** Repository name segments (`app`, `web-2`, ...). */
@@ -130,6 +141,7 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
         push: fc.boolean(),
         secretHash: fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')), minLength: 43, maxLength: 43 }),
         version: fc.integer({ min: 1, max: 1000 }),
+        allowedNetworks: fc.uniqueArray(networkArbitrary(), { maxLength: 3 }),
       })
       .map((r) => {
         const resources: Resource[] = r.repos.map((name) => ({
@@ -153,6 +165,7 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
           secretHash: r.secretHash,
           displayPrefix: 'oat_' + r.secretHash.slice(0, 4).replace(/[-_]/g, 'x'),
           version: r.version,
+          allowedNetworks: r.allowedNetworks,
         });
       }),
   );

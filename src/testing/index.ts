@@ -18,6 +18,7 @@
 export {
   authorizationRequestArbitrary,
   createInputArbitrary,
+  networkArbitrary,
   organizationNameArbitrary,
   repositoryNameArbitrary,
   resourcesArbitrary,

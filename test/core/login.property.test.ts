@@ -31,6 +31,7 @@ const breaks = fc.record({
   desktop: fc.boolean(),
   ineligible: fc.boolean(),
   overCap: fc.boolean(),
+  network: fc.constantFrom('unrestricted', 'inside', 'outside', 'unknown'),
 });
 
 type Breaks = typeof breaks extends fc.Arbitrary<infer T> ? T : never;
@@ -45,13 +46,14 @@ function expectedCode(b: Breaks): string | null {
   if (b.iam || b.ram || b.desktop) return 'ORG_INCOMPATIBLE';
   if (b.ineligible) return 'PLAN_NOT_ELIGIBLE';
   if (b.overCap) return 'LIFETIME_EXCEEDED';
+  if (b.network === 'outside' || b.network === 'unknown') return 'NETWORK_NOT_ALLOWED';
   return null;
 }
 
 const instant = fc.integer({ min: 0, max: 4_000_000_000_000 });
 
 describe('decideLogin: the login rules, without a store', () => {
-  it('refuses with the first rule broken, in the order ownership, deleted, expired, inactive, compatibility, plan, lifetime cap', () => {
+  it('refuses with the first rule broken, in the order ownership, deleted, expired, inactive, compatibility, plan, lifetime cap, network', () => {
     fc.assert(
       fc.property(breaks, instant, fc.integer({ min: 1, max: 366 }), fc.integer({ min: 0, max: 400 * DAY }), (b, now, cap, age) => {
         const createdAt = now - (b.overCap ? cap * DAY + 1 + (age % DAY) : Math.min(age, cap * DAY));
@@ -62,6 +64,7 @@ describe('decideLogin: the login rules, without a store', () => {
           // Expiry is at `now` or after it by at least 1 ms: `expiresAt <= now` is expired.
           expiresAt: b.expired ? now - (age % 3) : now + 1 + (age % DAY),
           createdAt,
+          allowedNetworks: b.network === 'unrestricted' ? [] : ['10.0.0.0/8', '2001:db8::/32'],
         };
         const profile: OrganizationProfile = {
           id: b.owner === 'other-id' ? 'org-2' : 'org-1',
@@ -73,7 +76,8 @@ describe('decideLogin: the login rules, without a store', () => {
           maxTokenLifetimeDays: cap,
         };
         const nobody = b.owner === 'nobody-under-created-name' || b.owner === 'nobody-under-other-name';
-        const client: ClientContext = b.desktop ? { kind: 'docker-desktop' } : { kind: 'cli' };
+        const address = b.network === 'outside' ? '192.0.2.1' : b.network === 'unknown' ? undefined : '::ffff:10.1.2.3';
+        const client: ClientContext = { kind: b.desktop ? 'docker-desktop' : 'cli', ...(address === undefined ? {} : { address }) };
         const decision = decideLogin(token, profile.name, nobody ? null : profile, client, null, now, rulesOf(60_000));
         const expected = expectedCode(b);
         expect(decision.allowed ? null : decision.code).toBe(expected);
@@ -87,7 +91,7 @@ describe('decideLogin: the login rules, without a store', () => {
   });
 
   it('asks for a last-used write exactly when the interval has passed since the latest known one, and the store guard it asks for agrees', () => {
-    const token: LoginToken = { organizationId: 'org-1' as OrganizationId, organization: 'acme' as OrganizationName, state: 'active', expiresAt: null, createdAt: 0 };
+    const token: LoginToken = { organizationId: 'org-1' as OrganizationId, organization: 'acme' as OrganizationName, state: 'active', expiresAt: null, createdAt: 0, allowedNetworks: [] };
     const profile: OrganizationProfile = { id: 'org-1', name: 'acme', plan: 'team', owners: [] };
     fc.assert(
       fc.property(
@@ -116,7 +120,7 @@ describe('decideLogin: the login rules, without a store', () => {
   });
 
   it('hands out shared frozen values for every denial and for a login with no write due, so the hot path allocates nothing', () => {
-    const token: LoginToken = { organizationId: 'org-1' as OrganizationId, organization: 'acme' as OrganizationName, state: 'inactive', expiresAt: null, createdAt: 0 };
+    const token: LoginToken = { organizationId: 'org-1' as OrganizationId, organization: 'acme' as OrganizationName, state: 'inactive', expiresAt: null, createdAt: 0, allowedNetworks: [] };
     const profile: OrganizationProfile = { id: 'org-1', name: 'acme', plan: 'team', owners: [] };
     const rules = rulesOf(60_000);
     expect(decideLogin(token, 'acme', profile, undefined, null, 1_000, rules)).toBe(decideLogin({ ...token }, 'acme', { ...profile }, {}, 5, 9_000, rules));
@@ -128,7 +132,7 @@ describe('decideLogin: the login rules, without a store', () => {
   });
 
   it('lists its codes in its own order, inside the authentication codes', () => {
-    expect(LOGIN_DENIAL_CODES).toEqual(['ORG_MISMATCH', 'ORGANIZATION_UNKNOWN', 'DELETED', 'EXPIRED', 'INACTIVE', 'ORG_INCOMPATIBLE', 'PLAN_NOT_ELIGIBLE', 'LIFETIME_EXCEEDED']);
+    expect(LOGIN_DENIAL_CODES).toEqual(['ORG_MISMATCH', 'ORGANIZATION_UNKNOWN', 'DELETED', 'EXPIRED', 'INACTIVE', 'ORG_INCOMPATIBLE', 'PLAN_NOT_ELIGIBLE', 'LIFETIME_EXCEEDED', 'NETWORK_NOT_ALLOWED']);
     expect(AUTHENTICATION_DENIAL_CODES).toEqual(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID', 'RATE_LIMITED']);
   });
 });

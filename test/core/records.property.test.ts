@@ -53,6 +53,7 @@ describe('freezeRecord', () => {
       secretHash: 'hash',
       displayPrefix: 'oat_abcd',
       version: 1,
+      allowedNetworks: [],
     }),
   );
 

@@ -211,6 +211,7 @@ describe("Docker Hub's JSON shape", () => {
         label: 'CI pipeline',
         description: '',
         expiresAt: Date.UTC(2025, 4, 30, 12),
+        allowedNetworks: [],
         resources: [
           { type: 'repository', path: 'acme/app', scopes: ['scope-image-pull', 'scope-image-push'] },
           { type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] },

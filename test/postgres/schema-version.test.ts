@@ -63,8 +63,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
 
   const recorded = async (): Promise<unknown> => (await pool.query(`SELECT version FROM "${schema}".oat_schema_version`)).rows.map((r: { version: number }) => r.version);
 
-  it('migrate records SCHEMA_VERSION, which is 2', async () => {
-    expect(SCHEMA_VERSION).toBe(2);
+  it('migrate records SCHEMA_VERSION, which is 3', async () => {
+    expect(SCHEMA_VERSION).toBe(3);
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
     await migrate(pool, { schema });
@@ -88,9 +88,9 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('acme', 1), ('globex', 1)`);
     expect(columns.organization).toBe('acme');
     const refused = await failure(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
-    expect(refused).toMatchObject({ code: 'MISCONFIGURED', message: "database schema version 1 is older than this library's 2 (run migrate)" });
+    expect(refused).toMatchObject({ code: 'MISCONFIGURED', message: "database schema version 1 is older than this library's 3 (run migrate)" });
     await migrate(pool, { schema });
-    await expect(recorded()).resolves.toEqual([2]);
+    await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
     const store = createPostgresTokenStore(pool, { schema });
     await expect(store.findById(record.id)).resolves.toEqual(record);
     await expect(store.findById(gone.id)).resolves.toEqual(gone);

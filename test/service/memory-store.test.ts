@@ -19,6 +19,7 @@ const record = (n: number, scopes: ReadonlyArray<ReadonlyArray<string>>): Access
     secretHash: `hash-${n}`,
     displayPrefix: 'oat_abcd',
     version: 1,
+    allowedNetworks: [],
   });
 
 describe('the memory store shares equal scope lists between the records it keeps', () => {

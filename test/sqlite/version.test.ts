@@ -27,7 +27,7 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
 
 describe('the SQLite schema version', () => {
   it('is 2, and migrate records it once however often it runs', () => {
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     const db = connect();
     migrate(db);
     migrate(db);
@@ -62,10 +62,10 @@ describe('the SQLite schema version', () => {
     insert.run(makeTestRecord(4).id, 'acme', 4, 4, 'inactive', 'hash-4');
     db.prepare(`UPDATE oat_org_counters SET live = 7 WHERE organization = 'initech'`).run();
     const refused = thrown(() => createSqliteTokenStore(db));
-    expect(refused.context['problems']).toEqual([`database schema version 1 is older than this library's 2 (run migrate(db))`]);
+    expect(refused.context['problems']).toEqual([`database schema version 1 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`]);
 
     migrate(db);
-    expect(recorded(db)).toBe(2);
+    expect(recorded(db)).toBe(SCHEMA_VERSION);
     expect(db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id IS NOT organization`).pluck().get()).toBe(0);
     const store = createSqliteTokenStore(db);
     const acme = token.organizationId;
@@ -102,7 +102,7 @@ describe('the SQLite schema version', () => {
     db.exec('DELETE FROM oat_schema_version');
     for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db))]) {
       expect(error.code).toBe('MISCONFIGURED');
-      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 2$/);
+      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 3$/);
       expect(error.context).toMatchObject({ databaseVersion: null, libraryVersion: SCHEMA_VERSION });
     }
     expect(db.prepare('SELECT count(*) FROM oat_schema_version').pluck().get()).toBe(0);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import type { OrganizationName, TokenId } from '../../src/core/ids.js';
-import { organizationIdArbitrary } from '../../src/testing/arbitraries.js';
+import { networkArbitrary, organizationIdArbitrary } from '../../src/testing/arbitraries.js';
 import type { AccessTokenRecord, Resource } from '../../src/core/token.js';
 import { isOatError, type OatError } from '../../src/errors.js';
 
@@ -40,6 +40,7 @@ const recordArb: fc.Arbitrary<AccessTokenRecord> = fc.record({
   secretHash: fc.stringMatching(/^[0-9a-f]{64}$/),
   displayPrefix: fc.string({ maxLength: 10 }),
   version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  allowedNetworks: fc.uniqueArray(networkArbitrary(), { maxLength: 4 }),
 });
 
 /** How one column may come back from a driver. */
@@ -65,7 +66,7 @@ function encodeDate(ms: number, form: number): unknown {
 
 function encodeValue(field: keyof AccessTokenRecord, value: unknown, form: number): unknown {
   if (DATE_FIELDS.has(field)) return value === null ? null : encodeDate(value as number, form);
-  if (field === 'resources') return form % 2 === 0 ? value : JSON.stringify(value);
+  if (field === 'resources' || field === 'allowedNetworks') return form % 2 === 0 ? value : JSON.stringify(value);
   if (field === 'version') return [value, String(value), BigInt(value as number)][form % 3];
   if (field === 'description' && value === '' && form % 2 === 1) return null;
   if (field === 'id' && form === 4) return (value as string).toUpperCase();
@@ -113,6 +114,7 @@ const BAD_VALUES: Record<keyof AccessTokenRecord, ReadonlyArray<unknown>> = {
   secretHash: ['', null, 5],
   displayPrefix: [null, 1],
   version: [0, -1, 1.5, '1.5', 'abc', 2 ** 53, null, '', 0n, Number.NaN],
+  allowedNetworks: [null, '10.0.0.1/8', ['10.0.0.1/8'], ['not a range'], ['::ffff:10.0.0.0/104'], [1], '{}', Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`)],
 };
 const FIELD_NAMES = Object.keys(BAD_VALUES) as Array<keyof AccessTokenRecord>;
 
@@ -218,7 +220,7 @@ describe('parseStoredRecord', () => {
 
   it('accepts the common driver spellings of one instant as the same epoch milliseconds', () => {
     const ms = Date.UTC(2024, 1, 29, 12, 30, 45, 120);
-    const base = { id: '00000000-0000-4000-8000-000000000001', organizationId: 'org-1', organization: 'acme', label: 'x', description: '', createdBy: 'a', state: 'active', resources: '[]', secretHash: 'h', displayPrefix: 'p', version: '3', expiresAt: null, lastUsedAt: null, updatedAt: ms };
+    const base = { id: '00000000-0000-4000-8000-000000000001', organizationId: 'org-1', organization: 'acme', label: 'x', description: '', createdBy: 'a', state: 'active', resources: '[]', secretHash: 'h', displayPrefix: 'p', version: '3', expiresAt: null, lastUsedAt: null, updatedAt: ms, allowedNetworks: '[]' };
     const spellings = [new Date(ms), ms, BigInt(ms), String(ms), '2024-02-29T12:30:45.120Z', '2024-02-29 12:30:45.12+00', '2024-02-29T14:30:45.120+02:00', '2024-02-29T14:30:45.120+0200', '2024-02-29T12:30:45.120000Z'];
     for (const createdAt of spellings) expect(parseStoredRecord({ ...base, createdAt }).createdAt).toBe(ms);
     expect(parseStoredRecord({ ...base, createdAt: ms }).version).toBe(3);

@@ -60,6 +60,7 @@ export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {})
     secretHash: `test-hash-${seq.toString(16).padStart(12, '0')}`,
     displayPrefix: `oat_${seq.toString(36).padStart(4, '0').slice(-4)}`,
     version: 1,
+    allowedNetworks: [],
     ...rest,
   });
 }
