@@ -40,7 +40,7 @@ export interface Principal {
  */
 export type AuthenticationResult =
   | { readonly ok: true; readonly principal: Principal }
-  | { readonly ok: false; readonly code: SimpleDenial }
+  | { readonly ok: false; readonly code: Exclude<AuthenticationDenialCode, 'ORG_INCOMPATIBLE' | 'RATE_LIMITED'> }
   | { readonly ok: false; readonly code: 'ORG_INCOMPATIBLE'; readonly incompatibility: IncompatibilityCode }
   | { readonly ok: false; readonly code: 'RATE_LIMITED'; readonly retryAfterMs: number };
 

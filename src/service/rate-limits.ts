@@ -19,6 +19,7 @@ export type RateLimitDecision = { readonly allowed: true } | { readonly allowed:
  * concurrent calls on one key admit at most the budget.
  */
 export interface RateLimiter {
+  /** Spends `cost` points of `key`'s budget (0 only checks it) and says whether the call may go on. */
   consume(key: string, cost: number): RateLimitDecision | Promise<RateLimitDecision>;
 }
 
@@ -71,7 +72,9 @@ const limited = (ms: number): RateLimitDecision => Object.freeze({ allowed: fals
  */
 export interface FlexibleLimiter {
   readonly points: number;
+  /** Spends points; rejects when the budget is spent (rate-limiter-flexible's contract). */
   consume(key: string, points: number): Promise<unknown>;
+  /** The key's current window, or `null` when it has none. */
   get(key: string): Promise<{ readonly consumedPoints: number; readonly msBeforeNext: number } | null>;
 }
 
