@@ -38,11 +38,22 @@ const EXPECTED_NODE_IMPORTS = {
 };
 
 // 1. The core, for the neutral platform, with nothing external.
-const coreModules = ['src/errors.ts', 'src/redact.ts', ...readdirSync(join(root, 'src/core')).filter((f) => f.endsWith('.ts')).map((f) => `src/core/${f}`)];
+const coreModules = [
+  'src/errors.ts',
+  'src/redact.ts',
+  ...readdirSync(join(root, 'src/core'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `src/core/${f}`),
+];
 const coreFile = join(out, 'core.js');
 try {
   await build({
-    stdin: { contents: coreModules.map((m) => `export * from './${m}';`).join('\n'), resolveDir: root, sourcefile: 'core-entry.ts', loader: 'ts' },
+    stdin: {
+      contents: coreModules.map((m) => `export * from './${m}';`).join('\n'),
+      resolveDir: root,
+      sourcefile: 'core-entry.ts',
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'neutral',
     format: 'esm',
@@ -52,21 +63,39 @@ try {
     logLevel: 'silent',
   });
 } catch (error) {
-  const errors = (error.errors ?? []).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
-  fail(`the core does not bundle for a neutral platform (a node: import or a Node built-in?):\n${errors.join('\n') || error.message}`);
+  const errors = (error.errors ?? []).map(
+    (e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`,
+  );
+  fail(
+    `the core does not bundle for a neutral platform (a node: import or a Node built-in?):\n${errors.join('\n') || error.message}`,
+  );
 }
 // A marker the test run checks, so a resolver that quietly stops redirecting cannot pass against the sources.
 writeFileSync(coreFile, `${readFileSync(coreFile, 'utf8')}export const CORE_BUNDLE_MARKER = true;\n`);
 const bundled = readFileSync(coreFile, 'utf8');
-if (/\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(/.test(bundled)) fail('the core bundle still loads a node: module or calls require');
-console.log(`core-bundle: ${relative(root, coreFile)} (${coreModules.length} modules, ${Math.round(bundled.length / 1024)} KiB) has no node: import`);
+if (/\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(/.test(bundled))
+  fail('the core bundle still loads a node: module or calls require');
+console.log(
+  `core-bundle: ${relative(root, coreFile)} (${coreModules.length} modules, ${Math.round(bundled.length / 1024)} KiB) has no node: import`,
+);
 
 // The whole main entry, the service and memory store included, the same way.
 const mainFile = join(out, 'main.js');
 try {
-  await build({ entryPoints: [join(root, 'src/index.ts')], bundle: true, platform: 'neutral', format: 'esm', target: 'es2022', mainFields: ['module', 'main'], outfile: mainFile, logLevel: 'silent' });
+  await build({
+    entryPoints: [join(root, 'src/index.ts')],
+    bundle: true,
+    platform: 'neutral',
+    format: 'esm',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    outfile: mainFile,
+    logLevel: 'silent',
+  });
 } catch (error) {
-  fail(`the main entry does not bundle for a neutral platform:\n${(error.errors ?? []).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n') || error.message}`);
+  fail(
+    `the main entry does not bundle for a neutral platform:\n${(error.errors ?? []).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n') || error.message}`,
+  );
 }
 
 // 2. The bundle in a realm without Node's globals.
@@ -107,11 +136,15 @@ try {
 // 3. The core's property tests against the bundle.
 if (!process.argv.includes('--no-tests')) {
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', '.ci/vitest.core-bundle.config.ts'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, OAT_CORE_BUNDLE: coreFile },
-    });
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', '.ci/vitest.core-bundle.config.ts'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, OAT_CORE_BUNDLE: coreFile },
+      },
+    );
   } catch {
     fail('the core property tests fail against the bundle');
   }
@@ -134,8 +167,13 @@ for (const file of ['index.js', 'index.cjs']) {
     logLevel: 'silent',
     outdir: join(out, 'dist-check'),
   });
-  const leaked = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
-  if (leaked.length > 0) fail(`dist/${file} loads ${[...new Set(leaked)].join(', ')}, README.md says the main entry imports nothing from Node`);
+  const leaked = Object.values(result.metafile.inputs).flatMap((input) =>
+    input.imports.filter((i) => i.external).map((i) => i.path),
+  );
+  if (leaked.length > 0)
+    fail(
+      `dist/${file} loads ${[...new Set(leaked)].join(', ')}, README.md says the main entry imports nothing from Node`,
+    );
 }
 console.log('core-bundle: dist/index.js and dist/index.cjs load no Node built-in');
 
@@ -155,13 +193,16 @@ for (const entry of Object.keys(EXPECTED_NODE_IMPORTS)) {
     outdir: join(out, 'entries'),
   });
   const imports = new Set();
-  for (const input of Object.values(result.metafile.inputs)) for (const i of input.imports) if (i.external && i.path.startsWith('node:')) imports.add(i.path);
+  for (const input of Object.values(result.metafile.inputs))
+    for (const i of input.imports) if (i.external && i.path.startsWith('node:')) imports.add(i.path);
   found[entry] = [...imports].sort();
 }
 writeFileSync(join(out, 'node-imports.json'), `${JSON.stringify(found, null, 2)}\n`);
 for (const [entry, expected] of Object.entries(EXPECTED_NODE_IMPORTS)) {
   if (JSON.stringify(found[entry]) !== JSON.stringify(expected)) {
-    fail(`${entry} imports ${JSON.stringify(found[entry])} from Node, README.md ("Runtimes") says ${JSON.stringify(expected)}: update both`);
+    fail(
+      `${entry} imports ${JSON.stringify(found[entry])} from Node, README.md ("Runtimes") says ${JSON.stringify(expected)}: update both`,
+    );
   }
   console.log(`core-bundle: ${entry} imports ${found[entry].join(', ') || 'nothing'} from Node, as README.md says`);
 }

@@ -18,7 +18,9 @@ if (process.argv.includes('--check')) {
     // A missing file is out of date like any other.
   }
   if (current !== generated) {
-    process.stderr.write('docs/openapi.json is not what createOpenApiDocument() gives: run `npm run docs:openapi` and commit the result.\n');
+    process.stderr.write(
+      'docs/openapi.json is not what createOpenApiDocument() gives: run `npm run docs:openapi` and commit the result.\n',
+    );
     process.exit(1);
   }
   process.stdout.write('docs/openapi.json is current.\n');

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 
 const bundle = process.env['OAT_CORE_BUNDLE'];
-if (bundle === undefined) throw new Error('run through .ci/core-bundle.mjs, which builds the bundle and sets OAT_CORE_BUNDLE');
+if (bundle === undefined)
+  throw new Error('run through .ci/core-bundle.mjs, which builds the bundle and sets OAT_CORE_BUNDLE');
 const root = resolve(import.meta.dirname, '..');
 const CORE = /[\\/]src[\\/](?:core[\\/][^\\/]+|errors|redact)\.ts$/;
 

@@ -47,10 +47,17 @@ export interface OatErrorOptions {
  * same redaction as messages, since a caller's organization or id argument
  * lands here verbatim when it is refused.
  */
-export function scrubContext(context: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> {
+export function scrubContext(
+  context: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(context ?? {})) {
-    out[key] = typeof value === 'string' ? redactSecrets(value) : Array.isArray(value) ? Object.freeze(value.map((v: unknown) => (typeof v === 'string' ? redactSecrets(v) : v))) : value;
+    out[key] =
+      typeof value === 'string'
+        ? redactSecrets(value)
+        : Array.isArray(value)
+          ? Object.freeze(value.map((v: unknown) => (typeof v === 'string' ? redactSecrets(v) : v)))
+          : value;
   }
   return Object.freeze(out);
 }
@@ -97,7 +104,13 @@ export class OatError extends Error {
   }
 
   /** A plain, serializable view: what `JSON.stringify` prints. */
-  toJSON(): { name: 'OatError'; code: OatErrorCode; message: string; fields: ReadonlyArray<FieldIssue>; context: Readonly<Record<string, unknown>> } {
+  toJSON(): {
+    name: 'OatError';
+    code: OatErrorCode;
+    message: string;
+    fields: ReadonlyArray<FieldIssue>;
+    context: Readonly<Record<string, unknown>>;
+  } {
     return { name: this.name, code: this.code, message: this.message, fields: this.fields, context: this.context };
   }
 }
@@ -109,7 +122,10 @@ export function isOatError(value: unknown): value is OatError {
 
 /** A field issue fit to show: path and message scrubbed (see {@link OatError}). Pure; idempotent. */
 export function scrubIssue(issue: FieldIssue, tokenPrefix?: string): FieldIssue {
-  return Object.freeze({ path: scrubPath(issue.path, tokenPrefix), message: scrubFieldMessage(issue.message, tokenPrefix) });
+  return Object.freeze({
+    path: scrubPath(issue.path, tokenPrefix),
+    message: scrubFieldMessage(issue.message, tokenPrefix),
+  });
 }
 
 /**

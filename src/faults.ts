@@ -11,7 +11,12 @@ export type FaultCode = 'STORE_FAILURE' | 'DIRECTORY_FAILURE' | 'MISCONFIGURED';
  * only what is safe to log: a driver's message can quote a key, and a key
  * here may be a secret's hash, so it stays in `cause`. Pure.
  */
-export function wrapFault(code: FaultCode, message: string, error: unknown, context?: Readonly<Record<string, unknown>>): OatError {
+export function wrapFault(
+  code: FaultCode,
+  message: string,
+  error: unknown,
+  context?: Readonly<Record<string, unknown>>,
+): OatError {
   if (isOatError(error)) return error;
   return new OatError(code, message, context === undefined ? { cause: error } : { cause: error, context });
 }

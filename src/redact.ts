@@ -41,7 +41,10 @@ function prefixPattern(prefix: string): RegExp {
     // A prefix without `_` counts only where a token could start (not inside a longer run), or a match inside a
     // random run would cut it below RUN's length and leave its start visible.
     const start = prefix.includes('_') ? '' : '(?<![A-Za-z0-9])';
-    pattern = new RegExp(`${start}${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[A-Za-z0-9_]{${MIN_AFTER_PREFIX},}`, 'g');
+    pattern = new RegExp(
+      `${start}${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[A-Za-z0-9_]{${MIN_AFTER_PREFIX},}`,
+      'g',
+    );
     // Bounded: prefixes come from configuration, but a cache must not grow with whatever it is handed.
     if (prefixPatterns.size < MAX_PREFIX_PATTERNS) prefixPatterns.set(prefix, pattern);
   }
@@ -60,11 +63,15 @@ function prefixPattern(prefix: string): RegExp {
 export function redactSecrets(text: string, tokenPrefix?: string): string {
   let out = text;
   // The policy's prefix first: `dckr_oat_...` goes whole, not as `dckr_` plus a redacted `oat_...`.
-  for (const prefix of tokenPrefix === undefined || tokenPrefix === DEFAULT_PREFIX ? [DEFAULT_PREFIX] : [tokenPrefix, DEFAULT_PREFIX]) {
+  for (const prefix of tokenPrefix === undefined || tokenPrefix === DEFAULT_PREFIX
+    ? [DEFAULT_PREFIX]
+    : [tokenPrefix, DEFAULT_PREFIX]) {
     if (!out.includes(prefix)) continue;
     // With `_` in the prefix, what follows it is a token body whatever it looks like; without, only a body that
     // looks random is one, so words that merely start with the prefix (`tokenizer` for `tok`) stay.
-    out = prefix.includes('_') ? out.replace(prefixPattern(prefix), REDACTED) : out.replace(prefixPattern(prefix), (match) => (looksRandom(match.slice(prefix.length)) ? REDACTED : match));
+    out = prefix.includes('_')
+      ? out.replace(prefixPattern(prefix), REDACTED)
+      : out.replace(prefixPattern(prefix), (match) => (looksRandom(match.slice(prefix.length)) ? REDACTED : match));
   }
   return out.replace(RUN, (run) => (looksRandom(run) ? REDACTED : run));
 }
@@ -89,5 +96,7 @@ export function scrubPath(path: string, tokenPrefix?: string): string {
  * quotes mark what came from the caller. Pure; idempotent.
  */
 export function scrubFieldMessage(message: string, tokenPrefix?: string): string {
-  return redactSecrets(message, tokenPrefix).replace(QUOTED, (quoted, inner: string) => (Array.from(inner).length <= MAX_ECHO_LENGTH ? quoted : `"${truncate(inner)}"`));
+  return redactSecrets(message, tokenPrefix).replace(QUOTED, (quoted, inner: string) =>
+    Array.from(inner).length <= MAX_ECHO_LENGTH ? quoted : `"${truncate(inner)}"`,
+  );
 }

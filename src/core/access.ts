@@ -105,18 +105,31 @@ const includesName = (names: ReadonlyArray<string>, username: string): boolean =
  * // { allowed: true, via: 'organization-owner', ceiling: { unlimited: true } }
  * ```
  */
-export function canManageTokens(actor: Actor, organization: OrganizationProfile, catalog: ScopeCatalog = DEFAULT_SCOPE_CATALOG): ManagementDecision {
-  if (includesName(organization.owners, actor.username)) return { allowed: true, via: 'organization-owner', ceiling: UNLIMITED_CEILING };
-  if (organization.company && includesName(organization.company.owners, actor.username)) return { allowed: true, via: 'company-owner', ceiling: UNLIMITED_CEILING };
+export function canManageTokens(
+  actor: Actor,
+  organization: OrganizationProfile,
+  catalog: ScopeCatalog = DEFAULT_SCOPE_CATALOG,
+): ManagementDecision {
+  if (includesName(organization.owners, actor.username))
+    return { allowed: true, via: 'organization-owner', ceiling: UNLIMITED_CEILING };
+  if (organization.company && includesName(organization.company.owners, actor.username))
+    return { allowed: true, via: 'company-owner', ceiling: UNLIMITED_CEILING };
   const managers = organization.tokenManagers ?? [];
   const index = managers.findIndex((m) => includesName([m.username], actor.username));
   if (index >= 0) {
     const org = foldAsciiCase(organization.name);
     const checked = checkCeiling(org, managers[index]?.ceiling ?? defaultManagerCeiling(org), catalog);
     if (!checked.ok) {
-      throw new OatError('DIRECTORY_FAILURE', `The organization directory gave "${organization.name}" a malformed ceiling`, {
-        fields: checked.issues.map((issue) => ({ path: `tokenManagers.${index}.ceiling${issue.path === '' ? '' : `.${issue.path}`}`, message: issue.message })),
-      });
+      throw new OatError(
+        'DIRECTORY_FAILURE',
+        `The organization directory gave "${organization.name}" a malformed ceiling`,
+        {
+          fields: checked.issues.map((issue) => ({
+            path: `tokenManagers.${index}.ceiling${issue.path === '' ? '' : `.${issue.path}`}`,
+            message: issue.message,
+          })),
+        },
+      );
     }
     return { allowed: true, via: 'token-manager', ceiling: checked.ceiling };
   }
@@ -143,13 +156,19 @@ export interface ClientContext {
 }
 
 /** Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks them. */
-export const INCOMPATIBILITY_CODES = Object.freeze(['IMAGE_ACCESS_MANAGEMENT', 'REGISTRY_ACCESS_MANAGEMENT', 'DOCKER_DESKTOP'] as const);
+export const INCOMPATIBILITY_CODES = Object.freeze([
+  'IMAGE_ACCESS_MANAGEMENT',
+  'REGISTRY_ACCESS_MANAGEMENT',
+  'DOCKER_DESKTOP',
+] as const);
 
 /** Why an organization or client cannot use organization tokens. */
 export type IncompatibilityCode = (typeof INCOMPATIBILITY_CODES)[number];
 
 /** The outcome of {@link checkCompatibility}: allowed, or a code and a sentence for humans. */
-export type CompatibilityDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: IncompatibilityCode; readonly message: string };
+export type CompatibilityDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: IncompatibilityCode; readonly message: string };
 
 const COMPATIBLE: CompatibilityDecision = Object.freeze({ allowed: true });
 
@@ -158,15 +177,30 @@ const COMPATIBLE: CompatibilityDecision = Object.freeze({ allowed: true });
  * client: not with Image Access Management, not with Registry Access
  * Management, not from Docker Desktop. Each refusal has its own code.
  */
-export function checkCompatibility(organization: OrganizationProfile, client: ClientContext = {}): CompatibilityDecision {
+export function checkCompatibility(
+  organization: OrganizationProfile,
+  client: ClientContext = {},
+): CompatibilityDecision {
   if (organization.imageAccessManagement === true) {
-    return { allowed: false, code: 'IMAGE_ACCESS_MANAGEMENT', message: 'organization access tokens cannot be used while Image Access Management is enforced' };
+    return {
+      allowed: false,
+      code: 'IMAGE_ACCESS_MANAGEMENT',
+      message: 'organization access tokens cannot be used while Image Access Management is enforced',
+    };
   }
   if (organization.registryAccessManagement === true) {
-    return { allowed: false, code: 'REGISTRY_ACCESS_MANAGEMENT', message: 'organization access tokens cannot be used while Registry Access Management is enforced' };
+    return {
+      allowed: false,
+      code: 'REGISTRY_ACCESS_MANAGEMENT',
+      message: 'organization access tokens cannot be used while Registry Access Management is enforced',
+    };
   }
   if (client.kind === 'docker-desktop') {
-    return { allowed: false, code: 'DOCKER_DESKTOP', message: 'organization access tokens are incompatible with Docker Desktop' };
+    return {
+      allowed: false,
+      code: 'DOCKER_DESKTOP',
+      message: 'organization access tokens are incompatible with Docker Desktop',
+    };
   }
   return COMPATIBLE;
 }

@@ -53,7 +53,9 @@ export function checkCeiling(
   organization: string,
   raw: ReadonlyArray<RawResource>,
   catalog: ScopeCatalog,
-): { readonly ok: true; readonly ceiling: GrantCeiling } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+):
+  | { readonly ok: true; readonly ceiling: GrantCeiling }
+  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
   const checked = validateResources(raw, { organization, catalog, maxRepositoryGrants: Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return checked;
   return { ok: true, ceiling: Object.freeze({ unlimited: false, organization, resources: checked.resources }) };
@@ -67,14 +69,27 @@ export function checkCeiling(
  * by the ceiling's organization scopes. A scope is covered when the ceiling
  * holds it or a scope that includes it (push covers pull). Pure.
  */
-export function ceilingExcess(ceiling: GrantCeiling, requested: ReadonlyArray<Resource>, catalog: ScopeCatalog): ReadonlyArray<CeilingExcess> {
+export function ceilingExcess(
+  ceiling: GrantCeiling,
+  requested: ReadonlyArray<Resource>,
+  catalog: ScopeCatalog,
+): ReadonlyArray<CeilingExcess> {
   if (ceiling.unlimited || requested.length === 0) return NOTHING_IN_EXCESS;
   // An empty ceiling (a manager who may grant nothing) compiles to nothing: compileGrants refuses an empty list.
-  const grants = ceiling.resources.length === 0 ? null : compileGrants(ceiling.organization, ceiling.resources, { catalog, maxRepositoryGrants: Number.MAX_SAFE_INTEGER });
+  const grants =
+    ceiling.resources.length === 0
+      ? null
+      : compileGrants(ceiling.organization, ceiling.resources, {
+          catalog,
+          maxRepositoryGrants: Number.MAX_SAFE_INTEGER,
+        });
   // Globs and the public grant are covered only by the same path, so their masks are kept apart from the compiled grants.
   const samePath = new Map<string, number>();
   for (const resource of ceiling.resources) {
-    if (resource.type === 'repository' && (resource.path === PUBLIC_REPOSITORIES_PATH || resource.path.endsWith('/*'))) {
+    if (
+      resource.type === 'repository' &&
+      (resource.path === PUBLIC_REPOSITORIES_PATH || resource.path.endsWith('/*'))
+    ) {
       let mask = samePath.get(resource.path) ?? 0;
       for (const scope of resource.scopes) mask |= catalog.closure(scope);
       samePath.set(resource.path, mask);

@@ -114,23 +114,33 @@ export function isConstant(bytes: Uint8Array): boolean {
 
 /** The refusal of a random source whose fill came back with every byte equal. Internal. */
 export const constantSource = (): OatError =>
-  new OatError('MISCONFIGURED', 'The random source filled the buffer with one repeated byte: it does not write random bytes', {
-    context: { field: 'random' },
-  });
+  new OatError(
+    'MISCONFIGURED',
+    'The random source filled the buffer with one repeated byte: it does not write random bytes',
+    {
+      context: { field: 'random' },
+    },
+  );
 
 // Rejection sampling: 248 = 4 * 62, so bytes below 248 map to base62 without bias.
 function randomBody(random: RandomSource): string {
   if (typeof random !== 'function') {
-    throw new OatError('MISCONFIGURED', 'A token is generated from a random source: a function that fills a Uint8Array, such as crypto.getRandomValues', {
-      context: { field: 'random' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      'A token is generated from a random source: a function that fills a Uint8Array, such as crypto.getRandomValues',
+      {
+        context: { field: 'random' },
+      },
+    );
   }
   const bytes = new Uint8Array(DRAW);
   let out = '';
   for (let fills = 0; out.length < TOKEN_BODY_LENGTH; fills++) {
     // A CSPRNG needs a second fill for about one token in 36 million; a source stuck on bytes 248 to 255 would loop forever.
     if (fills === MAX_FILLS) {
-      throw new OatError('MISCONFIGURED', `The random source gave no usable bytes in ${MAX_FILLS} fills`, { context: { field: 'random' } });
+      throw new OatError('MISCONFIGURED', `The random source gave no usable bytes in ${MAX_FILLS} fills`, {
+        context: { field: 'random' },
+      });
     }
     random(bytes);
     if (isConstant(bytes)) throw constantSource();
@@ -226,7 +236,9 @@ export function createTokenFormat(options: { readonly prefix?: string } = {}): T
  */
 export function tokenPatternFor(prefix: string): string {
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
-    throw new OatError('MISCONFIGURED', 'Token prefix must be 1 to 32 letters, digits or "_", starting with a letter', { context: { field: 'prefix' } });
+    throw new OatError('MISCONFIGURED', 'Token prefix must be 1 to 32 letters, digits or "_", starting with a letter', {
+      context: { field: 'prefix' },
+    });
   }
   // The prefix is letters, digits and `_` only (checked above), so it needs no escaping.
   return `\\b${prefix}[0-9A-Za-z]{${TOKEN_BODY_LENGTH + TOKEN_CHECKSUM_LENGTH}}\\b`;

@@ -49,7 +49,9 @@ const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
 export function validateResources(
   raw: ReadonlyArray<RawResource>,
   rules: ResourceRules,
-): { readonly ok: true; readonly resources: ReadonlyArray<Resource> } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+):
+  | { readonly ok: true; readonly resources: ReadonlyArray<Resource> }
+  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
   const issues: FieldIssue[] = [];
   const resources: Resource[] = [];
   const seen = new Set<string>();
@@ -66,13 +68,18 @@ export function validateResources(
     item.scopes.forEach((s, j) => {
       const name = rules.catalog.canonical(s);
       if (name === undefined) issues.push({ path: at(`scopes.${j}`), message: `unknown scope ${JSON.stringify(s)}` });
-      else if (rules.catalog.kindOf(name) !== kind) issues.push({ path: at(`scopes.${j}`), message: `scope ${JSON.stringify(s)} does not apply to ${kind} grants` });
+      else if (rules.catalog.kindOf(name) !== kind)
+        issues.push({
+          path: at(`scopes.${j}`),
+          message: `scope ${JSON.stringify(s)} does not apply to ${kind} grants`,
+        });
       else if (!scopes.includes(name)) scopes.push(name);
     });
 
     const path = normalisePath(kind, item.path, org);
     if (typeof path === 'object') issues.push({ path: at('path'), message: path.message });
-    else if (seen.has(`${kind}:${path}`)) issues.push({ path: at('path'), message: `"${path}" is granted more than once` });
+    else if (seen.has(`${kind}:${path}`))
+      issues.push({ path: at('path'), message: `"${path}" is granted more than once` });
     else if (path === PUBLIC_REPOSITORIES_PATH && scopes.some((s) => s !== PULL_SCOPE)) {
       issues.push({ path: at('scopes'), message: 'the public repositories grant allows pull only' });
     }
@@ -85,7 +92,10 @@ export function validateResources(
   });
 
   if (repositoryGrants > rules.maxRepositoryGrants) {
-    issues.push({ path: '', message: `at most ${rules.maxRepositoryGrants} repository grants per token, got ${repositoryGrants}` });
+    issues.push({
+      path: '',
+      message: `at most ${rules.maxRepositoryGrants} repository grants per token, got ${repositoryGrants}`,
+    });
   }
   // slice(): an array grown by push keeps spare capacity (17 slots for 5 grants) for its whole stored life.
   return issues.length > 0 ? { ok: false, issues } : { ok: true, resources: resources.slice() };
@@ -93,7 +103,9 @@ export function validateResources(
 
 function normalisePath(kind: ResourceKind, raw: string, org: string): string | { message: string } {
   if (kind === 'organization') {
-    return foldAsciiCase(raw) === org ? org : { message: `organization grants may only name the token's own organization "${org}"` };
+    return foldAsciiCase(raw) === org
+      ? org
+      : { message: `organization grants may only name the token's own organization "${org}"` };
   }
   if (raw === PUBLIC_REPOSITORIES_PATH) return raw;
   const slash = raw.indexOf('/');
@@ -103,7 +115,10 @@ function normalisePath(kind: ResourceKind, raw: string, org: string): string | {
   if (namespace !== org) return { message: `repository grants must be inside the organization "${org}"` };
   if (name === '*') return raw === `${org}/*` ? raw : `${org}/*`;
   if (name.length === 0 || name.length > 255 || !name.split('/').every((segment) => SEGMENT.test(segment))) {
-    return { message: 'repository name must be lower-case path segments of letters and digits separated by ".", "_", "__" or "-"' };
+    return {
+      message:
+        'repository name must be lower-case path segments of letters and digits separated by ".", "_", "__" or "-"',
+    };
   }
   const canonical = `${org}/${name}`;
   // Keep the caller's string when it is already canonical: flat, where a concatenation is a tree of pieces.
@@ -123,19 +138,35 @@ export interface GrantPolicy {
 
 const NO_ISSUES: ReadonlyArray<FieldIssue> = Object.freeze([]);
 
-type Checked = { readonly ok: true; readonly resources: ReadonlyArray<Resource> } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> };
+type Checked =
+  | { readonly ok: true; readonly resources: ReadonlyArray<Resource> }
+  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> };
 
 function checkGrants(organization: unknown, resources: unknown, policy: GrantPolicy): Checked {
   if (typeof organization !== 'string' || toOrganizationName(organization) !== organization) {
-    return { ok: false, issues: Object.freeze([{ path: 'organization', message: 'must be an organization name in lower case' }]) };
+    return {
+      ok: false,
+      issues: Object.freeze([{ path: 'organization', message: 'must be an organization name in lower case' }]),
+    };
   }
   // The create request's own rules: its list shape, then validateResources with the policy's limits.
   const shape = rawResourceList.safeParse(resources);
   const checked = shape.success
-    ? validateResources(shape.data, { organization, catalog: policy.catalog, maxRepositoryGrants: policy.maxRepositoryGrants })
+    ? validateResources(shape.data, {
+        organization,
+        catalog: policy.catalog,
+        maxRepositoryGrants: policy.maxRepositoryGrants,
+      })
     : { ok: false as const, issues: zodIssues(shape.error) };
   if (checked.ok) return checked;
-  return { ok: false, issues: Object.freeze(checked.issues.map((i) => Object.freeze({ path: i.path === '' ? 'resources' : `resources.${i.path}`, message: i.message }))) };
+  return {
+    ok: false,
+    issues: Object.freeze(
+      checked.issues.map((i) =>
+        Object.freeze({ path: i.path === '' ? 'resources' : `resources.${i.path}`, message: i.message }),
+      ),
+    ),
+  };
 }
 
 /** The two settings, each read once, so that the limit checked is the limit compiled under. */
@@ -144,9 +175,13 @@ function policyOf(policy: unknown): GrantPolicy {
   const catalog = p?.catalog;
   const maxRepositoryGrants = p?.maxRepositoryGrants;
   if (typeof catalog?.canonical !== 'function' || !Number.isInteger(maxRepositoryGrants)) {
-    throw new OatError('MISCONFIGURED', 'Grants are checked and compiled under a policy (its catalog and maxRepositoryGrants), for example DEFAULT_POLICY', {
-      context: { field: 'policy' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      'Grants are checked and compiled under a policy (its catalog and maxRepositoryGrants), for example DEFAULT_POLICY',
+      {
+        context: { field: 'policy' },
+      },
+    );
   }
   return { catalog, maxRepositoryGrants: maxRepositoryGrants as number };
 }
@@ -173,7 +208,11 @@ function policyOf(policy: unknown): GrantPolicy {
  * if (issues.length > 0) log.warn({ tokenId: record.id, issues }, 'token grants refused');
  * ```
  */
-export function checkStoredResources(organization: string, resources: unknown, policy: GrantPolicy): ReadonlyArray<FieldIssue> {
+export function checkStoredResources(
+  organization: string,
+  resources: unknown,
+  policy: GrantPolicy,
+): ReadonlyArray<FieldIssue> {
   const checked = checkGrants(organization, resources, policyOf(policy));
   return checked.ok ? NO_ISSUES : checked.issues;
 }
@@ -215,7 +254,10 @@ export class CompiledGrants {
 
   /** Not for callers: use {@link compileGrants}. */
   constructor(key: symbol, organization: string, state: GrantState) {
-    if (key !== CONSTRUCT) throw new OatError('MISCONFIGURED', 'Compiled grants come from compileGrants only', { context: { field: 'grants' } });
+    if (key !== CONSTRUCT)
+      throw new OatError('MISCONFIGURED', 'Compiled grants come from compileGrants only', {
+        context: { field: 'grants' },
+      });
     this.organization = organization;
     this.reachesPublicRepositories = state.publicMask !== 0;
     this.#state = state;
@@ -224,7 +266,8 @@ export class CompiledGrants {
 
   static {
     // A brand check, not duck typing: look-alike objects and grants of another copy of the package are refused.
-    stateOf = (grants) => (typeof grants === 'object' && grants !== null && #state in grants ? grants.#state : undefined);
+    stateOf = (grants) =>
+      typeof grants === 'object' && grants !== null && #state in grants ? grants.#state : undefined;
   }
 }
 Object.freeze(CompiledGrants.prototype);
@@ -250,7 +293,11 @@ export function isCompiledGrants(value: unknown): value is CompiledGrants {
  * authorize(grants, { repository: 'acme/app' }, 'push'); // { allowed: true }
  * ```
  */
-export function compileGrants(organization: string, resources: ReadonlyArray<Resource>, policy: GrantPolicy): CompiledGrants {
+export function compileGrants(
+  organization: string,
+  resources: ReadonlyArray<Resource>,
+  policy: GrantPolicy,
+): CompiledGrants {
   const rules = policyOf(policy);
   const checked = checkGrants(organization, resources, rules);
   if (!checked.ok) throw validationError('grants', checked.issues);
@@ -270,7 +317,9 @@ export function compileStoredGrants(
   resources: ReadonlyArray<Resource>,
   policy: GrantPolicy,
   name: OrganizationName,
-): { readonly ok: true; readonly grants: CompiledGrants } | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+):
+  | { readonly ok: true; readonly grants: CompiledGrants }
+  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
   const rules = policyOf(policy);
   const checked = checkGrants(stored, resources, rules);
   if (!checked.ok) return checked;
@@ -278,7 +327,11 @@ export function compileStoredGrants(
 }
 
 /** Compiles grants already checked for `organization` (canonical scopes, paths inside it). */
-function compileChecked(organization: string, resources: ReadonlyArray<Resource>, catalog: ScopeCatalog): CompiledGrants {
+function compileChecked(
+  organization: string,
+  resources: ReadonlyArray<Resource>,
+  catalog: ScopeCatalog,
+): CompiledGrants {
   const maskOf = (resource: Resource): number => {
     let mask = 0;
     for (const scope of resource.scopes) mask |= catalog.closure(scope);
@@ -301,7 +354,14 @@ function compileChecked(organization: string, resources: ReadonlyArray<Resource>
       exact.set(resource.path, maskOf(resource) | (covered ? globMask : 0));
     }
   }
-  const state: GrantState = Object.freeze({ catalog, exact, globPrefix: `${organization}/`, globMask, publicMask, organizationMask });
+  const state: GrantState = Object.freeze({
+    catalog,
+    exact,
+    globPrefix: `${organization}/`,
+    globMask,
+    publicMask,
+    organizationMask,
+  });
   return new CompiledGrants(CONSTRUCT, organization, state);
 }
 
@@ -314,7 +374,12 @@ export interface RepositoryRequest {
 }
 
 /** Every reason {@link authorize} and {@link authorizeOrganization} deny; a closed list, so a switch over it is exhaustive. */
-export const AUTHORIZATION_DENIAL_CODES = Object.freeze(['INVALID_REQUEST', 'UNKNOWN_SCOPE', 'NO_MATCHING_GRANT', 'SCOPE_NOT_GRANTED'] as const);
+export const AUTHORIZATION_DENIAL_CODES = Object.freeze([
+  'INVALID_REQUEST',
+  'UNKNOWN_SCOPE',
+  'NO_MATCHING_GRANT',
+  'SCOPE_NOT_GRANTED',
+] as const);
 
 /** Why an authorization was denied. */
 export type AuthorizationDenialCode = (typeof AUTHORIZATION_DENIAL_CODES)[number];
@@ -324,7 +389,9 @@ export type AuthorizationDenialCode = (typeof AUTHORIZATION_DENIAL_CODES)[number
  * it is the hot path, and the code says it all. Shared frozen objects:
  * compare by `allowed`.
  */
-export type AuthorizationDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: AuthorizationDenialCode };
+export type AuthorizationDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: AuthorizationDenialCode };
 
 const ALLOW: AuthorizationDecision = Object.freeze({ allowed: true });
 const deny = (code: AuthorizationDenialCode): AuthorizationDecision => Object.freeze({ allowed: false, code });
@@ -362,7 +429,12 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
   if (exact !== undefined) return ((exact | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
   // `org/*` covers one non-empty segment after `org/`, checked in place (no slice).
   const prefix = s.globPrefix;
-  if (s.globMask !== 0 && repository.length > prefix.length && repository.startsWith(prefix) && repository.indexOf('/', prefix.length) === -1) {
+  if (
+    s.globMask !== 0 &&
+    repository.length > prefix.length &&
+    repository.startsWith(prefix) &&
+    repository.indexOf('/', prefix.length) === -1
+  ) {
     return ((s.globMask | publicMask) & bit) !== 0 ? ALLOW : SCOPE_NOT_GRANTED;
   }
   if (publicMask === 0) return NO_MATCHING_GRANT;
@@ -374,7 +446,11 @@ export function authorize(grants: CompiledGrants, request: RepositoryRequest, ac
  * `scope-member-read`) on `organization`. Grants not made by
  * {@link compileGrants} throw `VALIDATION_FAILED`.
  */
-export function authorizeOrganization(grants: CompiledGrants, organization: string, scope: string): AuthorizationDecision {
+export function authorizeOrganization(
+  grants: CompiledGrants,
+  organization: string,
+  scope: string,
+): AuthorizationDecision {
   const s = stateOf(grants);
   if (s === undefined) throw notCompiled();
   if (typeof organization !== 'string') return INVALID_REQUEST;

@@ -12,7 +12,9 @@ export const OWNERSHIP_DENIAL_CODES = Object.freeze(['ORGANIZATION_UNKNOWN', 'OR
 export type OwnershipDenialCode = (typeof OWNERSHIP_DENIAL_CODES)[number];
 
 /** The outcome of {@link checkOwnership}. */
-export type OwnershipDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: OwnershipDenialCode };
+export type OwnershipDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: OwnershipDenialCode };
 
 const OWNED: OwnershipDecision = Object.freeze({ allowed: true });
 const UNKNOWN: OwnershipDecision = Object.freeze({ allowed: false, code: 'ORGANIZATION_UNKNOWN' });
@@ -89,5 +91,9 @@ export function rebaseResources(resources: ReadonlyArray<Resource>, name: Organi
 export function presentRecord(record: AccessTokenRecord, name: OrganizationName): AccessTokenRecord {
   const resources = rebaseResources(record.resources, name);
   if (record.organization === name && resources === record.resources) return record;
-  return freezeRecord({ ...record, organization: name, resources: resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
+  return freezeRecord({
+    ...record,
+    organization: name,
+    resources: resources.map((r) => ({ ...r, scopes: [...r.scopes] })),
+  });
 }

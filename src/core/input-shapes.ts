@@ -23,7 +23,10 @@ export function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: path === '' ? key : `${path}.${key}`, message: 'is not a recognised field' }));
+      return issue.keys.map((key) => ({
+        path: path === '' ? key : `${path}.${key}`,
+        message: 'is not a recognised field',
+      }));
     }
     return [{ path, message: issue.message }];
   });
@@ -40,7 +43,12 @@ const isoInstant = z.iso.datetime({ offset: true }).transform((text, ctx): Epoch
 const dateInstant = z.date().transform((date) => date.getTime());
 // An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller holds.
 const instant = z.union([
-  z.number().refine((ms) => Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15, 'must be whole epoch milliseconds within the range of a Date'),
+  z
+    .number()
+    .refine(
+      (ms) => Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15,
+      'must be whole epoch milliseconds within the range of a Date',
+    ),
   dateInstant,
   isoInstant,
 ]);
@@ -50,7 +58,10 @@ const hubInstant = z.union([dateInstant, isoInstant], {
 });
 
 // Normalised (and checked as ranges) by safeParse*Input; the shape bounds only the length, so a bad range is named there.
-const allowedNetworks = z.array(z.string().max(64, 'must be at most 64 characters')).max(50, 'must list at most 50 ranges').readonly();
+const allowedNetworks = z
+  .array(z.string().max(64, 'must be at most 64 characters'))
+  .max(50, 'must list at most 50 ranges')
+  .readonly();
 
 /** The create request's schema; `CreateTokenRequest` is its `z.input` (test/core/request-types.test.ts). */
 export const createShape = z
@@ -76,4 +87,7 @@ export const updateShape = z
   })
   .readonly()
   // A key present with the value `undefined` changes nothing, so it does not count.
-  .refine((v) => Object.values(v).some((field) => field !== undefined), 'must change at least one of label, description, resources, is_active, allowedNetworks');
+  .refine(
+    (v) => Object.values(v).some((field) => field !== undefined),
+    'must change at least one of label, description, resources, is_active, allowedNetworks',
+  );

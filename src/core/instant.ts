@@ -22,7 +22,8 @@ export const DAY_MS = 86_400_000;
 const MAX_DATE_MS = 8.64e15;
 
 // ISO 8601 with an explicit offset (a time without one is ambiguous), `T` or a space, optional expanded year.
-const ISO_INSTANT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
+const ISO_INSTANT =
+  /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:Z|([+-])(\d{2})(?::?(\d{2}))?)$/i;
 
 /**
  * The library's one reader of ISO 8601 date-times: requests' `expiry` and
@@ -36,11 +37,28 @@ const ISO_INSTANT = /^([+-]\d{6}|\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\
 export function parseIsoInstant(text: string): EpochMillis | undefined {
   const m = ISO_INSTANT.exec(text);
   if (m === null) return undefined;
-  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = [m[1], m[2], m[3], m[4], m[5], m[6], m[9], m[10]].map(
-    (part) => (part === undefined ? undefined : Number(part)),
-  ) as [number, number, number, number, number, number?, number?, number?];
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = [
+    m[1],
+    m[2],
+    m[3],
+    m[4],
+    m[5],
+    m[6],
+    m[9],
+    m[10],
+  ].map((part) => (part === undefined ? undefined : Number(part))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number?,
+    number?,
+    number?,
+  ];
   const millis = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+    return undefined;
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;

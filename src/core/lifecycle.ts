@@ -1,6 +1,13 @@
 import { OatError } from '../errors.js';
 import type { UpdateTokenInput } from './requests.js';
-import { TOKEN_STATES, statusOf, type AccessTokenRecord, type EpochMillis, type TokenState, type TokenStatus } from './token.js';
+import {
+  TOKEN_STATES,
+  statusOf,
+  type AccessTokenRecord,
+  type EpochMillis,
+  type TokenState,
+  type TokenStatus,
+} from './token.js';
 
 /** What a caller may do to a token. `create` applies to no token yet. */
 export type LifecycleOperation = 'create' | 'update' | 'deactivate' | 'reactivate' | 'delete';
@@ -43,7 +50,9 @@ export type TransitionDenialCode = (typeof TRANSITION_DENIAL_CODES)[number];
  * denial codes: {@link TransitionDenialCode} for the presets, wider for a
  * custom table (`LifecyclePolicy<TransitionDenialCode | 'GRANTS_ARE_FROZEN'>`).
  */
-export type TransitionRule<Code extends string = TransitionDenialCode> = { readonly to: TokenState } | { readonly deny: Code };
+export type TransitionRule<Code extends string = TransitionDenialCode> =
+  | { readonly to: TokenState }
+  | { readonly deny: Code };
 
 /** A full transition table: for each source status, what each operation does. */
 export type TransitionTable<Code extends string = TransitionDenialCode> = Readonly<
@@ -62,7 +71,12 @@ export type LifecyclePresetName = 'seed' | 'docker-hub-current' | 'deactivate-be
 /** The outcome of {@link decideTransition}: the next state, or the code of the rule that denied it. */
 export type TransitionDecision<Code extends string = TransitionDenialCode> =
   | { readonly allowed: true; readonly from: TransitionSource; readonly to: TokenState }
-  | { readonly allowed: false; readonly code: Code; readonly from: TransitionSource; readonly operation: LifecycleOperation };
+  | {
+      readonly allowed: false;
+      readonly code: Code;
+      readonly from: TransitionSource;
+      readonly operation: LifecycleOperation;
+    };
 
 const to = (state: TokenState): TransitionRule => ({ to: state });
 const deny = (code: TransitionDenialCode): TransitionRule => ({ deny: code });
@@ -76,11 +90,31 @@ const row = (
 ): Record<LifecycleOperation, TransitionRule> => ({ create, update, deactivate, reactivate, delete: del });
 
 const EXISTS = deny('TOKEN_ALREADY_EXISTS');
-const NONE = row(to('active'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'), deny('TOKEN_NOT_FOUND'));
-const DELETED = row(EXISTS, deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'), deny('DELETED_IS_FINAL'));
-const EXPIRED = row(EXISTS, deny('EXPIRED_IS_DELETE_ONLY'), deny('EXPIRED_IS_DELETE_ONLY'), deny('EXPIRED_IS_DELETE_ONLY'), to('deleted'));
+const NONE = row(
+  to('active'),
+  deny('TOKEN_NOT_FOUND'),
+  deny('TOKEN_NOT_FOUND'),
+  deny('TOKEN_NOT_FOUND'),
+  deny('TOKEN_NOT_FOUND'),
+);
+const DELETED = row(
+  EXISTS,
+  deny('DELETED_IS_FINAL'),
+  deny('DELETED_IS_FINAL'),
+  deny('DELETED_IS_FINAL'),
+  deny('DELETED_IS_FINAL'),
+);
+const EXPIRED = row(
+  EXISTS,
+  deny('EXPIRED_IS_DELETE_ONLY'),
+  deny('EXPIRED_IS_DELETE_ONLY'),
+  deny('EXPIRED_IS_DELETE_ONLY'),
+  to('deleted'),
+);
 
-function freezeTable<Code extends string>(table: Record<TransitionSource, Record<LifecycleOperation, TransitionRule<Code>>>): TransitionTable<Code> {
+function freezeTable<Code extends string>(
+  table: Record<TransitionSource, Record<LifecycleOperation, TransitionRule<Code>>>,
+): TransitionTable<Code> {
   for (const source of Object.values(table)) {
     for (const cell of Object.values(source)) Object.freeze(cell);
     Object.freeze(source);
@@ -98,7 +132,13 @@ export const SEED_LIFECYCLE: LifecyclePolicy = Object.freeze({
   table: freezeTable({
     none: NONE,
     active: row(EXISTS, to('active'), to('inactive'), deny('ALREADY_ACTIVE'), to('deleted')),
-    inactive: row(EXISTS, deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), to('deleted')),
+    inactive: row(
+      EXISTS,
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      to('deleted'),
+    ),
     expired: EXPIRED,
     deleted: DELETED,
   }),
@@ -125,7 +165,13 @@ export const DEACTIVATE_BEFORE_DELETE_LIFECYCLE: LifecyclePolicy = Object.freeze
   table: freezeTable({
     none: NONE,
     active: row(EXISTS, to('active'), to('inactive'), deny('ALREADY_ACTIVE'), deny('DEACTIVATE_BEFORE_DELETE')),
-    inactive: row(EXISTS, deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), deny('INACTIVE_IS_DELETE_ONLY'), to('deleted')),
+    inactive: row(
+      EXISTS,
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      deny('INACTIVE_IS_DELETE_ONLY'),
+      to('deleted'),
+    ),
     expired: EXPIRED,
     deleted: DELETED,
   }),
@@ -151,7 +197,8 @@ const DENIAL_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
  * quota, so leaving `deleted` would bypass it).
  */
 export function checkLifecyclePolicy<Code extends string>(policy: LifecyclePolicy<Code>): LifecyclePolicy<Code> {
-  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { field: 'lifecycle' } });
+  const misconfigured = (message: string): OatError =>
+    new OatError('MISCONFIGURED', message, { context: { field: 'lifecycle' } });
   const table = (policy as { table?: unknown }).table;
   if (typeof table !== 'object' || table === null) throw misconfigured('A lifecycle policy needs a transition table');
   const copy = {} as Record<TransitionSource, Record<LifecycleOperation, TransitionRule<Code>>>;
@@ -163,15 +210,21 @@ export function checkLifecyclePolicy<Code extends string>(policy: LifecyclePolic
       const rule: unknown = (cells as Record<string, unknown>)[operation];
       // Each field read once: a getter cannot pass the check with one value and be copied with another.
       const { to, deny } = typeof rule === 'object' && rule !== null ? (rule as { to?: unknown; deny?: unknown }) : {};
-      if (typeof to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(to)) out[operation] = { to: to as TokenState };
+      if (typeof to === 'string' && (TOKEN_STATES as ReadonlyArray<string>).includes(to))
+        out[operation] = { to: to as TokenState };
       else if (typeof deny === 'string' && DENIAL_CODE.test(deny)) out[operation] = { deny: deny as Code };
-      else throw misconfigured(`Lifecycle cell ${source}.${operation} must be { to: state } or { deny: UPPER_SNAKE_CODE }`);
+      else
+        throw misconfigured(
+          `Lifecycle cell ${source}.${operation} must be { to: state } or { deny: UPPER_SNAKE_CODE }`,
+        );
     }
     copy[source] = out;
   }
-  if (!('to' in copy.none.create) || copy.none.create.to !== 'active') throw misconfigured('Lifecycle cell none.create must be { to: "active" }');
+  if (!('to' in copy.none.create) || copy.none.create.to !== 'active')
+    throw misconfigured('Lifecycle cell none.create must be { to: "active" }');
   for (const operation of LIFECYCLE_OPERATIONS) {
-    if ('to' in copy.deleted[operation]) throw misconfigured(`Lifecycle cell deleted.${operation} must deny: deleted is final`);
+    if ('to' in copy.deleted[operation])
+      throw misconfigured(`Lifecycle cell deleted.${operation} must deny: deleted is final`);
   }
   return Object.freeze({ name: String(policy.name), table: freezeTable(copy) });
 }
@@ -199,8 +252,14 @@ export function decideTransition<Code extends string = TransitionDenialCode>(
 }
 
 /** The grants as a comparable key: the same grants in another order are the same grants. */
-function grantKey(resources: ReadonlyArray<{ readonly type: string; readonly path: string; readonly scopes: ReadonlyArray<string> }>): string {
-  return JSON.stringify(resources.map((r) => [r.type, r.path, [...r.scopes].sort()]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+function grantKey(
+  resources: ReadonlyArray<{ readonly type: string; readonly path: string; readonly scopes: ReadonlyArray<string> }>,
+): string {
+  return JSON.stringify(
+    resources
+      .map((r) => [r.type, r.path, [...r.scopes].sort()])
+      .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)),
+  );
 }
 
 /** What an update request asks of the lifecycle: the operations to decide, in order, and the fields it changes. */
@@ -223,12 +282,17 @@ export interface UpdatePlan {
  * // { operations: ['update', 'deactivate'], changed: ['label'] }
  * ```
  */
-export function planUpdate(token: Pick<AccessTokenRecord, 'state' | 'label' | 'description' | 'resources' | 'allowedNetworks'>, input: UpdateTokenInput): UpdatePlan {
+export function planUpdate(
+  token: Pick<AccessTokenRecord, 'state' | 'label' | 'description' | 'resources' | 'allowedNetworks'>,
+  input: UpdateTokenInput,
+): UpdatePlan {
   const changed: Array<'label' | 'description' | 'resources' | 'allowedNetworks'> = [];
   if (input.label !== undefined && input.label !== token.label) changed.push('label');
   if (input.description !== undefined && input.description !== token.description) changed.push('description');
-  if (input.resources !== undefined && grantKey(input.resources) !== grantKey(token.resources)) changed.push('resources');
-  if (input.allowedNetworks !== undefined && input.allowedNetworks.join(' ') !== token.allowedNetworks.join(' ')) changed.push('allowedNetworks');
+  if (input.resources !== undefined && grantKey(input.resources) !== grantKey(token.resources))
+    changed.push('resources');
+  if (input.allowedNetworks !== undefined && input.allowedNetworks.join(' ') !== token.allowedNetworks.join(' '))
+    changed.push('allowedNetworks');
   const operations: Array<Exclude<LifecycleOperation, 'create'>> = changed.length > 0 ? ['update'] : [];
   if (input.active === false && token.state !== 'inactive') operations.push('deactivate');
   if (input.active === true && token.state !== 'active') operations.push('reactivate');

@@ -8,7 +8,9 @@ export const MAX_TOKEN_LIFETIME_DAYS = 366;
 
 /** True when `days` is a lifetime cap an organization or policy may set: a whole number of days from 1 to 366. */
 export function isTokenLifetimeDays(days: unknown): days is number {
-  return Number.isInteger(days) && (days as number) >= MIN_TOKEN_LIFETIME_DAYS && (days as number) <= MAX_TOKEN_LIFETIME_DAYS;
+  return (
+    Number.isInteger(days) && (days as number) >= MIN_TOKEN_LIFETIME_DAYS && (days as number) <= MAX_TOKEN_LIFETIME_DAYS
+  );
 }
 
 // Parameters spelt out rather than picked from OrganizationProfile and TokenPolicy: the policy module depends on this one.
@@ -22,7 +24,9 @@ export function tokenLifetimeCap(
   organization: { readonly maxTokenLifetimeDays?: number | null | undefined },
   policy: { readonly maxTokenLifetimeDays: number | null },
 ): number | null {
-  return organization.maxTokenLifetimeDays === undefined ? policy.maxTokenLifetimeDays : organization.maxTokenLifetimeDays;
+  return organization.maxTokenLifetimeDays === undefined
+    ? policy.maxTokenLifetimeDays
+    : organization.maxTokenLifetimeDays;
 }
 
 /**

@@ -1,4 +1,9 @@
-import { checkCompatibility, type ClientContext, type IncompatibilityCode, type OrganizationProfile } from './access.js';
+import {
+  checkCompatibility,
+  type ClientContext,
+  type IncompatibilityCode,
+  type OrganizationProfile,
+} from './access.js';
 import { checkOwnership } from './identity.js';
 import { DAY_MS } from './instant.js';
 import { isAddressAllowed } from './networks.js';
@@ -41,7 +46,13 @@ export type LoginDenialCode = (typeof LOGIN_DENIAL_CODES)[number];
  * client's failed logins, or the token's logins). Answer every one but
  * `RATE_LIMITED` the same way on the network; the code is for logs.
  */
-export const AUTHENTICATION_DENIAL_CODES = Object.freeze(['MALFORMED', 'NOT_FOUND', ...LOGIN_DENIAL_CODES, 'RECORD_INVALID', 'RATE_LIMITED'] as const);
+export const AUTHENTICATION_DENIAL_CODES = Object.freeze([
+  'MALFORMED',
+  'NOT_FOUND',
+  ...LOGIN_DENIAL_CODES,
+  'RECORD_INVALID',
+  'RATE_LIMITED',
+] as const);
 
 /** A code of {@link AUTHENTICATION_DENIAL_CODES}. */
 export type AuthenticationDenialCode = (typeof AUTHENTICATION_DENIAL_CODES)[number];
@@ -71,7 +82,10 @@ export interface LoginRules extends Pick<TokenPolicy, 'plans' | 'maxTokenLifetim
 }
 
 /** What of a stored token a login decision reads. */
-export type LoginToken = Pick<AccessTokenRecord, 'organizationId' | 'organization' | 'state' | 'expiresAt' | 'createdAt' | 'allowedNetworks'>;
+export type LoginToken = Pick<
+  AccessTokenRecord,
+  'organizationId' | 'organization' | 'state' | 'expiresAt' | 'createdAt' | 'allowedNetworks'
+>;
 
 type SimpleCode = Exclude<LoginDenialCode, 'ORG_INCOMPATIBLE'>;
 const DENIED: Readonly<Record<SimpleCode, LoginDecision>> = Object.freeze({
@@ -85,8 +99,16 @@ const DENIED: Readonly<Record<SimpleCode, LoginDecision>> = Object.freeze({
   NETWORK_NOT_ALLOWED: Object.freeze({ allowed: false, code: 'NETWORK_NOT_ALLOWED' }),
 });
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, LoginDecision>> = Object.freeze({
-  IMAGE_ACCESS_MANAGEMENT: Object.freeze({ allowed: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
-  REGISTRY_ACCESS_MANAGEMENT: Object.freeze({ allowed: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' }),
+  IMAGE_ACCESS_MANAGEMENT: Object.freeze({
+    allowed: false,
+    code: 'ORG_INCOMPATIBLE',
+    incompatibility: 'IMAGE_ACCESS_MANAGEMENT',
+  }),
+  REGISTRY_ACCESS_MANAGEMENT: Object.freeze({
+    allowed: false,
+    code: 'ORG_INCOMPATIBLE',
+    incompatibility: 'REGISTRY_ACCESS_MANAGEMENT',
+  }),
   DOCKER_DESKTOP: Object.freeze({ allowed: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' }),
 });
 const ALLOWED: LoginDecision = Object.freeze({ allowed: true, touch: null });

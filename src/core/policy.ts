@@ -3,7 +3,12 @@ import { createTokenFormat, type TokenFormat } from './format.js';
 import { foldAsciiCase } from './ids.js';
 import { addDurationUtc, type CalendarDuration } from './instant.js';
 import { isTokenLifetimeDays } from './lifetime.js';
-import { LIFECYCLE_PRESETS, checkLifecyclePolicy, type LifecyclePolicy, type LifecyclePresetName } from './lifecycle.js';
+import {
+  LIFECYCLE_PRESETS,
+  checkLifecyclePolicy,
+  type LifecyclePolicy,
+  type LifecyclePresetName,
+} from './lifecycle.js';
 import { DOCKER_HUB_PLANS, type PlanLimits, type PlanTable } from './quota.js';
 import { createScopeCatalog, DEFAULT_SCOPE_CATALOG, type ScopeCatalog, type ScopeDefinition } from './scopes.js';
 
@@ -72,18 +77,28 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
         ? LIFECYCLE_PRESETS.seed
         : checkLifecyclePolicy(chosen);
   if (lifecycle === undefined) {
-    throw new OatError('MISCONFIGURED', `Unknown lifecycle preset "${String(options.lifecycle)}"`, { context: { field: 'lifecycle' } });
+    throw new OatError('MISCONFIGURED', `Unknown lifecycle preset "${String(options.lifecycle)}"`, {
+      context: { field: 'lifecycle' },
+    });
   }
   const maxRepositoryGrants = options.maxRepositoryGrants ?? 50;
   if (!Number.isInteger(maxRepositoryGrants) || maxRepositoryGrants < 1) {
-    throw new OatError('MISCONFIGURED', 'maxRepositoryGrants must be a positive integer', { context: { field: 'maxRepositoryGrants' } });
+    throw new OatError('MISCONFIGURED', 'maxRepositoryGrants must be a positive integer', {
+      context: { field: 'maxRepositoryGrants' },
+    });
   }
   const plans = options.plans === undefined ? DOCKER_HUB_PLANS : copyPlans(options.plans);
   // Copied before it is checked: what is checked is what is kept.
   const units = Object.entries((options.maxExpiry ?? { years: 1 }) as Record<string, unknown>);
   const maxExpiry: CalendarDuration = Object.freeze(Object.fromEntries(units));
-  if (units.length === 0 || !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) || !units.some(([, n]) => (n as number) > 0)) {
-    throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, { context: { field: 'maxExpiry' } });
+  if (
+    units.length === 0 ||
+    !units.every(([unit, n]) => DURATION_UNITS.includes(unit) && Number.isInteger(n) && (n as number) >= 0) ||
+    !units.some(([, n]) => (n as number) > 0)
+  ) {
+    throw new OatError('MISCONFIGURED', `maxExpiry must be a positive duration of whole ${DURATION_UNITS.join(', ')}`, {
+      context: { field: 'maxExpiry' },
+    });
   }
   // A duration so long that the date overflows would switch the bound off; 100 years is more than any token needs.
   const reach = addDurationUtc(0, maxExpiry);
@@ -92,7 +107,9 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
   }
   const maxTokenLifetimeDays = options.maxTokenLifetimeDays ?? null;
   if (maxTokenLifetimeDays !== null && !isTokenLifetimeDays(maxTokenLifetimeDays)) {
-    throw new OatError('MISCONFIGURED', 'maxTokenLifetimeDays must be a whole number of days from 1 to 366', { context: { field: 'maxTokenLifetimeDays' } });
+    throw new OatError('MISCONFIGURED', 'maxTokenLifetimeDays must be a whole number of days from 1 to 366', {
+      context: { field: 'maxTokenLifetimeDays' },
+    });
   }
   return Object.freeze({
     lifecycle,
@@ -107,14 +124,18 @@ export function createPolicy(options: PolicyOptions = {}): TokenPolicy {
 
 /** A frozen copy of a plan table, each limit read once; throws `MISCONFIGURED` for a bad plan. */
 function copyPlans(table: unknown): PlanTable {
-  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { field: 'plans' } });
-  if (typeof table !== 'object' || table === null) throw misconfigured('plans must be an object of plan name to { maxTokens }');
+  const misconfigured = (message: string): OatError =>
+    new OatError('MISCONFIGURED', message, { context: { field: 'plans' } });
+  if (typeof table !== 'object' || table === null)
+    throw misconfigured('plans must be an object of plan name to { maxTokens }');
   const copy = Object.entries(table).map(([plan, limits]): [string, PlanLimits] => {
     const maxTokens: unknown = (limits as Partial<PlanLimits> | null)?.maxTokens;
     // The fold of the lookups (tokenLimit): a name it changes could never be found, and one String#toLowerCase
     // changes but it does not (`\u212A`, `É`) is found as given.
     if (plan !== foldAsciiCase(plan) || !Number.isInteger(maxTokens) || (maxTokens as number) < 0) {
-      throw misconfigured(`Plan "${plan}" needs a name without ASCII upper-case letters and a non-negative integer maxTokens`);
+      throw misconfigured(
+        `Plan "${plan}" needs a name without ASCII upper-case letters and a non-negative integer maxTokens`,
+      );
     }
     return [plan, Object.freeze({ maxTokens: maxTokens as number })];
   });

@@ -73,7 +73,11 @@ const instant = z.unknown().transform((value, ctx): EpochMillis => {
 const optionalInstant = z.unknown().transform((value, ctx): EpochMillis | null => {
   if (value === null) return null;
   const ms = toInstant(value);
-  if (ms === undefined) ctx.addIssue({ code: 'custom', message: value === undefined ? 'is missing' : `must be null or ${INSTANT_MESSAGE.slice('must be '.length)}` });
+  if (ms === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      message: value === undefined ? 'is missing' : `must be null or ${INSTANT_MESSAGE.slice('must be '.length)}`,
+    });
   return ms ?? null;
 });
 
@@ -91,14 +95,25 @@ const organization = z.unknown().transform((value, ctx) => {
 
 const organizationId = z.unknown().transform((value, ctx) => {
   const id = toOrganizationId(value);
-  if (id === null) ctx.addIssue({ code: 'custom', message: 'must be an organization id (1 to 255 characters, no control characters)' });
+  if (id === null)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an organization id (1 to 255 characters, no control characters)',
+    });
   return id ?? ('' as never);
 });
 
 const version = z.unknown().transform((value, ctx): number => {
   const n =
-    typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && COUNT_TEXT.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) ctx.addIssue({ code: 'custom', message: 'must be a positive integer (a number, bigint or numeric string)' });
+    typeof value === 'number'
+      ? value
+      : typeof value === 'bigint'
+        ? Number(value)
+        : typeof value === 'string' && COUNT_TEXT.test(value)
+          ? Number(value)
+          : NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    ctx.addIssue({ code: 'custom', message: 'must be a positive integer (a number, bigint or numeric string)' });
   return n;
 });
 
@@ -120,7 +135,9 @@ const resource = z.object({
 // A stored range must already be in normal form: anything else was written by something other than this library.
 const storedNetworks = z.preprocess(
   parseJsonText,
-  z.array(z.string().refine((text) => normalizeNetwork(text) === text, 'must hold CIDR ranges in normal form')).max(MAX_ALLOWED_NETWORKS),
+  z
+    .array(z.string().refine((text) => normalizeNetwork(text) === text, 'must hold CIDR ranges in normal form'))
+    .max(MAX_ALLOWED_NETWORKS),
 );
 
 const rowSchema = z.object({
@@ -150,7 +167,11 @@ function isRecordLike(value: unknown): value is Readonly<Record<string, unknown>
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<string, unknown>>, cause?: unknown): OatError {
+function failure(
+  fields: ReadonlyArray<FieldIssue>,
+  context: Readonly<Record<string, unknown>>,
+  cause?: unknown,
+): OatError {
   const columns = [...new Set(fields.map((f) => (f.path === '' ? '(row)' : f.path.split('.')[0])))];
   return new OatError('STORE_FAILURE', `The store returned a malformed token record (bad: ${columns.join(', ')})`, {
     fields,
@@ -191,7 +212,8 @@ function failure(fields: ReadonlyArray<FieldIssue>, context: Readonly<Record<str
  */
 export function parseStoredRecord(row: unknown): AccessTokenRecord {
   try {
-    if (!isRecordLike(row)) throw failure([{ path: '', message: 'must be an object with one property per column' }], {});
+    if (!isRecordLike(row))
+      throw failure([{ path: '', message: 'must be an object with one property per column' }], {});
     const columnOf = new Map<Field, string>();
     const values: Record<string, unknown> = {};
     for (const field of FIELDS) {
@@ -206,7 +228,10 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
         const [first, ...rest] = issue.path.map(String);
         const column = first === undefined ? '' : (columnOf.get(first as Field) ?? first);
         const missing = rest.length === 0 && first !== undefined && values[first] === undefined;
-        return { path: [column, ...rest].filter((p) => p !== '').join('.'), message: missing ? 'is missing' : issue.message };
+        return {
+          path: [column, ...rest].filter((p) => p !== '').join('.'),
+          message: missing ? 'is missing' : issue.message,
+        };
       });
       throw failure(fields, id === null ? {} : { tokenId: id });
     }

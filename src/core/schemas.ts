@@ -19,7 +19,9 @@ export interface InputContext {
 }
 
 /** A parse outcome as a value. */
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: OatError };
+export type ParseResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: OatError };
 
 function resolveExpiry(
   expiry: z.infer<typeof createShape>['expiry'],
@@ -35,7 +37,8 @@ function resolveExpiry(
   const value = expiry ?? expiresAt ?? 'none';
   const cap = ctx.maxTokenLifetimeDays ?? null;
   if (value === null || value === 'none') {
-    if (cap !== null) issues.push({ path: field, message: `is required: "${ctx.organization}" allows tokens of at most ${cap} days` });
+    if (cap !== null)
+      issues.push({ path: field, message: `is required: "${ctx.organization}" allows tokens of at most ${cap} days` });
     return null;
   }
   // Presets are fixed lengths of time, not calendar days: a DST change in the server's zone must not make one 719 hours.
@@ -43,9 +46,16 @@ function resolveExpiry(
   // The bound applies to presets too: a policy that caps lifetimes at a week refuses '30d'.
   const latest = addDurationUtc(ctx.now, ctx.policy.maxExpiry);
   if (at <= ctx.now) issues.push({ path: field, message: 'must be in the future' });
-  else if (!(at <= latest)) issues.push({ path: field, message: Number.isFinite(latest) ? `must be at most ${new Date(latest).toISOString()}` : 'is too far ahead' });
+  else if (!(at <= latest))
+    issues.push({
+      path: field,
+      message: Number.isFinite(latest) ? `must be at most ${new Date(latest).toISOString()}` : 'is too far ahead',
+    });
   else if (cap !== null && at > ctx.now + cap * DAY_MS) {
-    issues.push({ path: field, message: `must be at most ${cap} days ahead (${new Date(ctx.now + cap * DAY_MS).toISOString()}): "${ctx.organization}" allows tokens of at most ${cap} days` });
+    issues.push({
+      path: field,
+      message: `must be at most ${cap} days ahead (${new Date(ctx.now + cap * DAY_MS).toISOString()}): "${ctx.organization}" allows tokens of at most ${cap} days`,
+    });
   }
   return at;
 }
@@ -66,8 +76,12 @@ function describeDuration(duration: CalendarDuration): string {
  */
 function withExpiryForms(error: z.ZodError, policy: TokenPolicy): FieldIssue[] {
   const forms = `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch milliseconds, or a Date) at most ${describeDuration(policy.maxExpiry)} ahead`;
-  const expiryUnion = error.issues.some((issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'expiry');
-  return zodIssues(error).map((issue) => (expiryUnion && issue.path === 'expiry' ? { path: 'expiry', message: forms } : issue));
+  const expiryUnion = error.issues.some(
+    (issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'expiry',
+  );
+  return zodIssues(error).map((issue) =>
+    expiryUnion && issue.path === 'expiry' ? { path: 'expiry', message: forms } : issue,
+  );
 }
 
 function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: FieldIssue[]): ReadonlyArray<Resource> {
@@ -77,7 +91,8 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
     maxRepositoryGrants: ctx.policy.maxRepositoryGrants,
   });
   if (checked.ok) return checked.resources;
-  for (const issue of checked.issues) issues.push({ path: issue.path === '' ? 'resources' : `resources.${issue.path}`, message: issue.message });
+  for (const issue of checked.issues)
+    issues.push({ path: issue.path === '' ? 'resources' : `resources.${issue.path}`, message: issue.message });
   return [];
 }
 
@@ -86,7 +101,11 @@ function networks(raw: ReadonlyArray<string>, issues: FieldIssue[]): ReadonlyArr
   const seen = new Set<string>();
   raw.forEach((text, i) => {
     const normal = normalizeNetwork(text);
-    if (normal === null) issues.push({ path: `allowedNetworks.${i}`, message: 'must be an IP address or a CIDR range such as 203.0.113.0/24 or 2001:db8::/32' });
+    if (normal === null)
+      issues.push({
+        path: `allowedNetworks.${i}`,
+        message: 'must be an IP address or a CIDR range such as 203.0.113.0/24 or 2001:db8::/32',
+      });
     else seen.add(normal);
   });
   return Object.freeze([...seen]);
@@ -113,16 +132,27 @@ function networks(raw: ReadonlyArray<string>, issues: FieldIssue[]): ReadonlyArr
  */
 export function safeParseCreateInput(input: CreateTokenRequest, ctx: InputContext): ParseResult<CreateTokenInput> {
   const shape = createShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, ctx.policy), ctx.policy.format.prefix) };
+  if (!shape.success)
+    return {
+      ok: false,
+      error: validationError('create request', withExpiryForms(shape.error, ctx.policy), ctx.policy.format.prefix),
+    };
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
   const granted = resources(value.resources, ctx, issues);
   const allowed = networks(value.allowedNetworks ?? [], issues);
-  if (issues.length > 0) return { ok: false, error: validationError('create request', issues, ctx.policy.format.prefix) };
+  if (issues.length > 0)
+    return { ok: false, error: validationError('create request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
-    value: Object.freeze({ label: value.label, description: value.description ?? '', resources: granted, expiresAt, allowedNetworks: allowed }),
+    value: Object.freeze({
+      label: value.label,
+      description: value.description ?? '',
+      resources: granted,
+      expiresAt,
+      allowedNetworks: allowed,
+    }),
   };
 }
 
@@ -133,7 +163,14 @@ function parseUpdateShape(input: unknown, prefix: string | undefined): ParseResu
   if (typeof input === 'object' && input !== null) {
     const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
     if (fixed.length > 0) {
-      return { ok: false, error: validationError('update request', fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })), prefix) };
+      return {
+        ok: false,
+        error: validationError(
+          'update request',
+          fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })),
+          prefix,
+        ),
+      };
     }
   }
   const shape = updateShape.safeParse(input);
@@ -152,7 +189,8 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
   const value = shape.value;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
   const allowed = value.allowedNetworks === undefined ? undefined : networks(value.allowedNetworks, issues);
-  if (issues.length > 0) return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
+  if (issues.length > 0)
+    return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
   return {
     ok: true,
     value: Object.freeze({
@@ -183,14 +221,24 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
  * const { token, secret } = await service.create(actor, 'acme', request.value);
  * ```
  */
-export function safeParseCreateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): ParseResult<CreateTokenRequest> {
+export function safeParseCreateRequest(
+  body: unknown,
+  policy: TokenPolicy = DEFAULT_POLICY,
+): ParseResult<CreateTokenRequest> {
   const shape = createShape.safeParse(body);
-  if (!shape.success) return { ok: false, error: validationError('create request', withExpiryForms(shape.error, policy), policy.format.prefix) };
+  if (!shape.success)
+    return {
+      ok: false,
+      error: validationError('create request', withExpiryForms(shape.error, policy), policy.format.prefix),
+    };
   return { ok: true, value: body as CreateTokenRequest };
 }
 
 /** {@link safeParseCreateRequest} for an update: narrows a raw body to an {@link UpdateTokenRequest}. Never throws; pure. */
-export function safeParseUpdateRequest(body: unknown, policy: TokenPolicy = DEFAULT_POLICY): ParseResult<UpdateTokenRequest> {
+export function safeParseUpdateRequest(
+  body: unknown,
+  policy: TokenPolicy = DEFAULT_POLICY,
+): ParseResult<UpdateTokenRequest> {
   const shape = parseUpdateShape(body, policy.format.prefix);
   return shape.ok ? { ok: true, value: body as UpdateTokenRequest } : shape;
 }

@@ -19,7 +19,11 @@ export interface ScopeDefinition {
   readonly aliases?: ReadonlyArray<string>;
 }
 
-function chain(kind: ResourceKind, names: ReadonlyArray<string>, aliases: Readonly<Record<string, ReadonlyArray<string>>> = {}): ScopeDefinition[] {
+function chain(
+  kind: ResourceKind,
+  names: ReadonlyArray<string>,
+  aliases: Readonly<Record<string, ReadonlyArray<string>>> = {},
+): ScopeDefinition[] {
   return names.map((name, i) => {
     const below = names[i - 1];
     const own = aliases[name];
@@ -48,7 +52,11 @@ export const DOCKER_HUB_SCOPES: ReadonlyArray<ScopeDefinition> = Object.freeze(
     ...chain('repository', ['scope-repository-read', 'scope-repository-edit', 'scope-repository-admin']),
     ...chain('repository', ['scope-tag-read', 'scope-tag-admin']),
     ...chain('repository', ['scope-webhook-read', 'scope-webhook-edit', 'scope-webhook-admin']),
-    ...chain('repository', ['scope-repository-group-read', 'scope-repository-group-edit', 'scope-repository-group-admin']),
+    ...chain('repository', [
+      'scope-repository-group-read',
+      'scope-repository-group-edit',
+      'scope-repository-group-admin',
+    ]),
     ...chain('repository', ['scope-repository-settings-admin']),
     ...chain('organization', ['scope-member-read', 'scope-member-edit']),
     ...chain('organization', ['scope-invite-read', 'scope-invite-edit']),
@@ -111,7 +119,8 @@ export function createScopeCatalog(
   extra: ReadonlyArray<ScopeDefinition> = [],
   base: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
 ): ScopeCatalog {
-  const misconfigured = (message: string): OatError => new OatError('MISCONFIGURED', message, { context: { catalog: true } });
+  const misconfigured = (message: string): OatError =>
+    new OatError('MISCONFIGURED', message, { context: { catalog: true } });
   if (!Array.isArray(extra) || !Array.isArray(base)) throw misconfigured('Scope definitions must be an array');
   const definitions: ReadonlyArray<ScopeDefinition> = Object.freeze([...base, ...extra].map(copyDefinition));
   const byName = new Map<string, ScopeDefinition>();
@@ -123,7 +132,8 @@ export function createScopeCatalog(
     const problem = definitionProblem(def);
     if (problem !== null) throw misconfigured(problem);
     if (byName.has(def.name)) throw misconfigured(`Scope "${def.name}" is defined twice`);
-    if (counters[def.kind] >= MAX_SCOPES_PER_KIND) throw misconfigured(`More than ${MAX_SCOPES_PER_KIND} ${def.kind} scopes`);
+    if (counters[def.kind] >= MAX_SCOPES_PER_KIND)
+      throw misconfigured(`More than ${MAX_SCOPES_PER_KIND} ${def.kind} scopes`);
     byName.set(def.name, def);
     bits.set(def.name, 1 << counters[def.kind]++);
   }
@@ -134,7 +144,8 @@ export function createScopeCatalog(
   for (const def of definitions) {
     for (const a of def.aliases ?? []) {
       const taken = alias.get(a);
-      if (taken !== undefined && taken !== def.name) throw misconfigured(`Alias "${a}" names both "${taken}" and "${def.name}"`);
+      if (taken !== undefined && taken !== def.name)
+        throw misconfigured(`Alias "${a}" names both "${taken}" and "${def.name}"`);
       alias.set(a, def.name);
     }
   }
@@ -191,7 +202,8 @@ export function createScopeCatalog(
 
 // Registry scopes are split on spaces, and compiled grants key scope lists by joining names: no spaces or control characters.
 const SCOPE_NAME = /^[\x21-\x7e]+$/;
-const isStrings = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && SCOPE_NAME.test(v)));
+const isStrings = (value: unknown): boolean =>
+  value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && SCOPE_NAME.test(v)));
 
 /**
  * A frozen copy of the known fields, each read once: what is checked is what is kept, and a caller
@@ -211,8 +223,10 @@ function copyDefinition(def: unknown): ScopeDefinition {
 
 function definitionProblem(def: unknown): string | null {
   const d = (typeof def === 'object' && def !== null ? def : {}) as Record<string, unknown>;
-  if (typeof d.name !== 'string' || !SCOPE_NAME.test(d.name)) return 'Every scope needs a name of printable characters without spaces';
-  if (d.kind !== 'repository' && d.kind !== 'organization') return `Scope "${d.name}" needs kind "repository" or "organization"`;
+  if (typeof d.name !== 'string' || !SCOPE_NAME.test(d.name))
+    return 'Every scope needs a name of printable characters without spaces';
+  if (d.kind !== 'repository' && d.kind !== 'organization')
+    return `Scope "${d.name}" needs kind "repository" or "organization"`;
   if (!isStrings(d.includes)) return `Scope "${d.name}": includes must be an array of scope names`;
   if (!isStrings(d.aliases)) return `Scope "${d.name}": aliases must be an array of names without spaces`;
   return null;

@@ -16,9 +16,15 @@ export const BODY_READ_CODES = Object.freeze(['BODY_TOO_LARGE'] as const);
 type BodyReadCode = (typeof BODY_READ_CODES)[number];
 
 /** The body, whole; or the refusal because it passed the limit. */
-export type BodyReadResult = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly code: BodyReadCode; readonly message: string };
+export type BodyReadResult =
+  | { readonly ok: true; readonly value: Uint8Array }
+  | { readonly ok: false; readonly code: BodyReadCode; readonly message: string };
 
-const TOO_LARGE: BodyReadResult = Object.freeze({ ok: false, code: 'BODY_TOO_LARGE', message: 'the request body is over its size limit' });
+const TOO_LARGE: BodyReadResult = Object.freeze({
+  ok: false,
+  code: 'BODY_TOO_LARGE',
+  message: 'the request body is over its size limit',
+});
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -70,7 +76,8 @@ async function readChunksWithin(chunks: AsyncIterable<Uint8Array>, limit: number
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of chunks) {
-    if (!(chunk instanceof Uint8Array)) throw new TypeError('A request body stream yielded a chunk that is not a Uint8Array');
+    if (!(chunk instanceof Uint8Array))
+      throw new TypeError('A request body stream yielded a chunk that is not a Uint8Array');
     size += chunk.byteLength;
     if (size > limit) return TOO_LARGE;
     parts.push(chunk);
@@ -90,7 +97,8 @@ export interface NodeBodySource extends AsyncIterable<Uint8Array> {
   readonly headers: { readonly 'content-length'?: string | undefined };
 }
 
-const isFetchRequest = (source: Request | NodeBodySource): source is Request => typeof (source.headers as Partial<Headers>).get === 'function';
+const isFetchRequest = (source: Request | NodeBodySource): source is Request =>
+  typeof (source.headers as Partial<Headers>).get === 'function';
 
 /**
  * The one body reader: reads a Fetch `Request`'s body or a Node

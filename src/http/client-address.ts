@@ -34,10 +34,14 @@ export function compileTrustedProxies(trustProxy: ReadonlyArray<string> | undefi
     if (problem !== null) issues.push({ path: `trustProxy.${index}`, message: problem });
   });
   if (issues.length > 0) {
-    throw new OatError('MISCONFIGURED', `trustProxy: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, {
-      fields: issues,
-      context: { field: issues[0]?.path, fields: issues.map((issue) => issue.path) },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      `trustProxy: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      {
+        fields: issues,
+        context: { field: issues[0]?.path, fields: issues.map((issue) => issue.path) },
+      },
+    );
   }
   return Object.freeze({
     check: (address: string): boolean => {
@@ -78,9 +82,15 @@ function addEntry(list: BlockList, entry: unknown): string | null {
  * Pure. `forwardedFor` is the header as Node gives it (repeated headers joined
  * with `, `, or an array).
  */
-export function resolveClientAddress(socketAddress: string | undefined, forwardedFor: string | ReadonlyArray<string> | undefined, trusted: TrustedProxies): string | undefined {
+export function resolveClientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | ReadonlyArray<string> | undefined,
+  trusted: TrustedProxies,
+): string | undefined {
   if (socketAddress === undefined || !trusted.check(socketAddress) || forwardedFor === undefined) return socketAddress;
-  const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor).flatMap((header) => header.split(','));
+  const hops = (typeof forwardedFor === 'string' ? [forwardedFor] : forwardedFor).flatMap((header) =>
+    header.split(','),
+  );
   let address = socketAddress;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = (hops[i] as string).trim();

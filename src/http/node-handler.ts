@@ -62,7 +62,8 @@ function originOf(message: IncomingMessage): string {
   if (typeof host !== 'string' || host.length === 0) return localOrigin(message, scheme);
   try {
     const url = new URL(`${scheme}://${host}`);
-    const bare = url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '';
+    const bare =
+      url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '';
     return bare ? url.origin : localOrigin(message, scheme);
   } catch {
     return localOrigin(message, scheme);
@@ -157,7 +158,11 @@ export function toNodeHandler(handler: FetchHandler, options: NodeHandlerOptions
       }
       return;
     }
-    const clientAddress = resolveClientAddress(message.socket.remoteAddress, message.headers['x-forwarded-for'], trusted);
+    const clientAddress = resolveClientAddress(
+      message.socket.remoteAddress,
+      message.headers['x-forwarded-for'],
+      trusted,
+    );
     const context: FetchContext = clientAddress === undefined ? {} : { clientAddress };
     try {
       await writeResponse(await handler(request, context), out, request.method);

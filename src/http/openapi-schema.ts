@@ -7,7 +7,6 @@ import type { JsonObject, JsonValue } from './json-types.js';
  * use it; no entry point exports it.
  */
 
-
 /** Whether a schema describes what is sent (`input`: request bodies, before transforms) or what is answered (`output`). */
 export type SchemaDirection = 'input' | 'output';
 
@@ -40,7 +39,11 @@ function tidy(value: unknown): JsonValue {
   if (Array.isArray(anyOf)) {
     const kept = anyOf
       .filter((branch) => !(isObject(branch) && branch[DROP] === true))
-      .flatMap((branch) => (isObject(branch) && Object.keys(branch).length === 1 && Array.isArray(branch.anyOf) ? (branch.anyOf as ReadonlyArray<JsonValue>) : [branch]));
+      .flatMap((branch) =>
+        isObject(branch) && Object.keys(branch).length === 1 && Array.isArray(branch.anyOf)
+          ? (branch.anyOf as ReadonlyArray<JsonValue>)
+          : [branch],
+      );
     delete out.anyOf;
     if (kept.length === 1 && isObject(kept[0])) return { ...(kept[0] as JsonObject), ...out };
     out.anyOf = kept;
@@ -48,7 +51,8 @@ function tidy(value: unknown): JsonValue {
   return out;
 }
 
-const options = (io: SchemaDirection) => ({ io, target: 'draft-2020-12', unrepresentable: 'any', override: markDates }) as const;
+const options = (io: SchemaDirection) =>
+  ({ io, target: 'draft-2020-12', unrepresentable: 'any', override: markDates }) as const;
 
 /** One schema, inlined: for bodies, parameters and headers that appear once. */
 export function jsonSchemaOf(schema: z.ZodType, io: SchemaDirection): JsonObject {
@@ -59,7 +63,10 @@ export function jsonSchemaOf(schema: z.ZodType, io: SchemaDirection): JsonObject
  * Named schemas for `components.schemas`: each refers to the others by
  * `#/components/schemas/<name>`, so a shape used in several places is written once.
  */
-export function componentSchemas(named: Readonly<Record<string, z.ZodType>>, io: SchemaDirection): Record<string, JsonObject> {
+export function componentSchemas(
+  named: Readonly<Record<string, z.ZodType>>,
+  io: SchemaDirection,
+): Record<string, JsonObject> {
   const registry = z.registry<{ readonly id: string }>();
   for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { ...options(io), uri: (id) => `#/components/schemas/${id}` });
@@ -69,4 +76,6 @@ export function componentSchemas(named: Readonly<Record<string, z.ZodType>>, io:
 }
 
 /** A `$ref` to a named component. */
-export const ref = (section: 'schemas' | 'responses' | 'headers' | 'parameters', name: string): JsonObject => ({ $ref: `#/components/${section}/${name}` });
+export const ref = (section: 'schemas' | 'responses' | 'headers' | 'parameters', name: string): JsonObject => ({
+  $ref: `#/components/${section}/${name}`,
+});

@@ -14,5 +14,9 @@ export interface RequestSummary {
 /** The parts of a request that are safe to hand to a logging hook. */
 export function summarize(request: Request, context?: FetchContext): RequestSummary {
   const clientAddress = context?.clientAddress;
-  return Object.freeze({ method: request.method, url: request.url, ...(clientAddress === undefined ? {} : { clientAddress }) });
+  return Object.freeze({
+    method: request.method,
+    url: request.url,
+    ...(clientAddress === undefined ? {} : { clientAddress }),
+  });
 }

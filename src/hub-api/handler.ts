@@ -4,8 +4,20 @@ import type { TokenPolicy } from '../core/policy.js';
 import { safeParseCreateRequest, safeParseUpdateRequest } from '../core/schemas.js';
 import { OatError } from '../errors.js';
 import type { TokenService } from '../service/service.js';
-import { toHubAccessToken, toHubAccessTokenSummary, type HubAccessTokenPage, type HubCreatedAccessToken } from './json.js';
-import { errorResponse, noContent, responseForDenial, responseForError, validationResponse, BODY_FIELD } from './responses.js';
+import {
+  toHubAccessToken,
+  toHubAccessTokenSummary,
+  type HubAccessTokenPage,
+  type HubCreatedAccessToken,
+} from './json.js';
+import {
+  errorResponse,
+  noContent,
+  responseForDenial,
+  responseForError,
+  validationResponse,
+  BODY_FIELD,
+} from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
 import { readRequestBody } from '../http/body.js';
 import { json } from '../http/json-response.js';
@@ -22,7 +34,9 @@ import type { FetchContext } from '../http/context.js';
  * give a wrapper the service's policy when it is not the default, so that
  * messages name its bounds and a token of its format is redacted.
  */
-export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'> & { readonly policy?: TokenPolicy };
+export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'> & {
+  readonly policy?: TokenPolicy;
+};
 
 /**
  * Says who sent a request, as the host authenticates people (session cookie,
@@ -88,14 +102,25 @@ class Refusal extends Error {
 
 function checkActor(actor: unknown): Actor {
   const value = actor as { username?: unknown } | null;
-  if (typeof value !== 'object' || value === null || typeof value.username !== 'string' || value.username.length === 0) {
-    throw new OatError('MISCONFIGURED', 'authenticateCaller returned something that is not an Actor', { context: { field: 'authenticateCaller' } });
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.username !== 'string' ||
+    value.username.length === 0
+  ) {
+    throw new OatError('MISCONFIGURED', 'authenticateCaller returned something that is not an Actor', {
+      context: { field: 'authenticateCaller' },
+    });
   }
   // A host still returning permissions expects them to grant something: fail loudly (500, reported to onError), never silently.
   if (Object.hasOwn(value, 'permissions')) {
-    throw new OatError('MISCONFIGURED', 'authenticateCaller returned permissions; list token managers per organization in OrganizationProfile.tokenManagers', {
-      context: { field: 'authenticateCaller' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      'authenticateCaller returned permissions; list token managers per organization in OrganizationProfile.tokenManagers',
+      {
+        context: { field: 'authenticateCaller' },
+      },
+    );
   }
   return value as Actor;
 }
@@ -130,7 +155,12 @@ function intParam(params: URLSearchParams, name: string, fallback: number, max: 
   if (raw === null || raw === '') return fallback;
   const value = /^[0-9]{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(value >= 1 && value <= max)) {
-    throw new Refusal(validationResponse([{ path: name, message: `must be an integer from 1 to ${max}` }], `Invalid query: ${name}: must be an integer from 1 to ${max}`));
+    throw new Refusal(
+      validationResponse(
+        [{ path: name, message: `must be an integer from 1 to ${max}` }],
+        `Invalid query: ${name}: must be an integer from 1 to ${max}`,
+      ),
+    );
   }
   return value;
 }
@@ -173,21 +203,29 @@ function pageLink(url: URL, page: number, pageSize: number): string {
 export function createHubApi(options: HubApiOptions): HubApiHandler {
   const { service, authenticateCaller } = options;
   const missing = [
-    ...SERVICE_METHODS.filter((m) => typeof (service as unknown as Record<string, unknown> | undefined)?.[m] !== 'function').map((m) => `service.${m}`),
+    ...SERVICE_METHODS.filter(
+      (m) => typeof (service as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
+    ).map((m) => `service.${m}`),
     ...(typeof authenticateCaller === 'function' ? [] : ['authenticateCaller']),
   ];
-  if (missing.length > 0) throw new OatError('MISCONFIGURED', `createHubApi lacks ${missing.join(', ')}`, { context: { missing } });
+  if (missing.length > 0)
+    throw new OatError('MISCONFIGURED', `createHubApi lacks ${missing.join(', ')}`, { context: { missing } });
   const basePath = normaliseBasePath(options.basePath);
   const realm = options.realm ?? DEFAULT_HUB_API_REALM;
   // Refused rather than escaped: a quote or line break would make the header unparseable or not a header at all.
   if (typeof realm !== 'string' || /[^\x20-\x7e]|["\\]/.test(realm)) {
-    throw new OatError('MISCONFIGURED', 'createHubApi: realm must be a string of printable ASCII without quotes or backslashes', { context: { field: 'realm' } });
+    throw new OatError(
+      'MISCONFIGURED',
+      'createHubApi: realm must be a string of printable ASCII without quotes or backslashes',
+      { context: { field: 'realm' } },
+    );
   }
   const challenge = { 'www-authenticate': `Bearer realm="${realm}"` };
 
   async function serve(request: Request, context: FetchContext, url: URL, route: HubRoute): Promise<Response> {
     const actor = await authenticateCaller(request, context);
-    if (actor === null || actor === undefined) return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required', challenge);
+    if (actor === null || actor === undefined)
+      return errorResponse(401, 'UNAUTHENTICATED', 'Authentication required', challenge);
     const caller = checkActor(actor);
     const org = toOrganizationName(route.organization);
     if (org === null) return errorResponse(404, 'NOT_FOUND', 'Organization not found');
@@ -244,7 +282,12 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       if (route === null) return errorResponse(404, 'ROUTE_NOT_FOUND', 'No such endpoint');
       const allowed = ALLOWED_METHODS[route.kind];
       if (!allowed.includes(request.method)) {
-        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${route.kind === 'collection' ? 'The token list' : 'A token'} accepts ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+        return errorResponse(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${route.kind === 'collection' ? 'The token list' : 'A token'} accepts ${allowed.join(', ')}`,
+          { allow: allowed.join(', ') },
+        );
       }
       return await serve(request, context, url, route);
     } catch (error) {

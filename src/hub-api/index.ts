@@ -10,7 +10,13 @@ export { createHubApi, DEFAULT_HUB_API_REALM, MAX_HUB_BODY_BYTES, UNREADABLE_HEA
 export type { CallerAuthenticator, HubApiHandler, HubApiOptions, HubApiService } from './handler.js';
 
 export { toHubAccessToken, toHubAccessTokenSummary, toHubResource } from './json.js';
-export type { HubAccessToken, HubAccessTokenPage, HubAccessTokenSummary, HubCreatedAccessToken, HubResource } from './json.js';
+export type {
+  HubAccessToken,
+  HubAccessTokenPage,
+  HubAccessTokenSummary,
+  HubCreatedAccessToken,
+  HubResource,
+} from './json.js';
 
 export { BODY_FIELD, HUB_ERROR_CODES, STATUS_OF_CODE } from './responses.js';
 export type { HubErrorBody, HubErrorCode, HubValidationErrorBody } from './responses.js';

@@ -48,7 +48,11 @@ const iso = (ms: EpochMillis | null): string | null => (ms === null ? null : new
 
 /** Maps one validated grant to Hub's shape (`repository` -> `TYPE_REPO`, `organization` -> `TYPE_ORG`). */
 export function toHubResource(resource: Resource): HubResource {
-  return { type: resource.type === 'repository' ? 'TYPE_REPO' : 'TYPE_ORG', path: resource.path, scopes: [...resource.scopes] };
+  return {
+    type: resource.type === 'repository' ? 'TYPE_REPO' : 'TYPE_ORG',
+    path: resource.path,
+    scopes: [...resource.scopes],
+  };
 }
 
 /**

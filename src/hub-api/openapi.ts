@@ -33,7 +33,12 @@ export interface OpenApiDocumentOptions {
 /** An OpenAPI 3.1 document: plain JSON, ready for `JSON.stringify`. */
 export interface OpenApiDocument {
   readonly openapi: '3.1.0';
-  readonly info: { readonly title: string; readonly version: string; readonly description: string; readonly license: JsonObject };
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description: string;
+    readonly license: JsonObject;
+  };
   readonly servers: ReadonlyArray<JsonObject>;
   readonly tags: ReadonlyArray<JsonObject>;
   readonly paths: { readonly [path: string]: JsonObject };
@@ -57,12 +62,24 @@ function codesOf(status: number): ReadonlyArray<HubErrorCode> {
   return (Object.keys(STATUS_OF_CODE) as OatErrorCode[]).filter((code) => STATUS_OF_CODE[code] === status);
 }
 
-function errorResponse(status: number, description: string, codes: ReadonlyArray<HubErrorCode>, extraHeaders: JsonObject = {}): JsonObject {
+function errorResponse(
+  status: number,
+  description: string,
+  codes: ReadonlyArray<HubErrorCode>,
+  extraHeaders: JsonObject = {},
+): JsonObject {
   return response(description, jsonSchemaOf(hubErrorBodyFor(REASON[status] ?? 'Error', codes), 'output'), extraHeaders);
 }
 
-function hubComponents(): { readonly schemas: Record<string, JsonObject>; readonly headers: Record<string, JsonObject>; readonly responses: Record<string, JsonObject> } {
-  const requests = componentSchemas({ CreateAccessTokenRequest: createShape, UpdateAccessTokenRequest: updateShape }, 'input');
+function hubComponents(): {
+  readonly schemas: Record<string, JsonObject>;
+  readonly headers: Record<string, JsonObject>;
+  readonly responses: Record<string, JsonObject>;
+} {
+  const requests = componentSchemas(
+    { CreateAccessTokenRequest: createShape, UpdateAccessTokenRequest: updateShape },
+    'input',
+  );
   const schemas = {
     ...componentSchemas(
       {
@@ -82,33 +99,65 @@ function hubComponents(): { readonly schemas: Record<string, JsonObject>; readon
   return {
     schemas,
     headers: {
-      CacheControl: { description: 'Every answer is private to the caller and may hold a secret: never cached.', required: true, schema: jsonSchemaOf(z.literal('no-store'), 'output') },
+      CacheControl: {
+        description: 'Every answer is private to the caller and may hold a secret: never cached.',
+        required: true,
+        schema: jsonSchemaOf(z.literal('no-store'), 'output'),
+      },
       WWWAuthenticateBearer: {
         description: `The challenge of a 401 (RFC 7235, RFC 6750), with createHubApi's \`realm\` (default \`${DEFAULT_HUB_API_REALM}\`).`,
         required: true,
         schema: jsonSchemaOf(z.string().regex(/^Bearer realm="[\x20-\x21\x23-\x5b\x5d-\x7e]*"$/), 'output'),
       },
-      Location: { description: 'The absolute URL of the new token.', required: true, schema: jsonSchemaOf(z.url(), 'output') },
+      Location: {
+        description: 'The absolute URL of the new token.',
+        required: true,
+        schema: jsonSchemaOf(z.url(), 'output'),
+      },
       UnreadableTokens: {
-        description: 'How many tokens of the page could not be read from the store and were left out of `results` (`total` still counts them; each can still be deleted by id).',
+        description:
+          'How many tokens of the page could not be read from the store and were left out of `results` (`total` still counts them; each can still be deleted by id).',
         required: true,
         schema: jsonSchemaOf(z.int().nonnegative(), 'output'),
       },
     },
     responses: {
-      HubValidationFailed: response('The body, a query parameter or an expiry is invalid: every offending field with its messages.', ref('schemas', 'HubValidationErrorBody')),
-      HubUnauthorized: errorResponse(401, '`authenticateCaller` knows nobody for the request.', ['UNAUTHENTICATED'], { 'WWW-Authenticate': ref('headers', 'WWWAuthenticateBearer') }),
-      HubForbidden: errorResponse(403, 'The caller does not manage the organization\'s tokens or asks beyond its ceiling, the plan has no tokens, or access management is enforced.', codesOf(403)),
+      HubValidationFailed: response(
+        'The body, a query parameter or an expiry is invalid: every offending field with its messages.',
+        ref('schemas', 'HubValidationErrorBody'),
+      ),
+      HubUnauthorized: errorResponse(401, '`authenticateCaller` knows nobody for the request.', ['UNAUTHENTICATED'], {
+        'WWW-Authenticate': ref('headers', 'WWWAuthenticateBearer'),
+      }),
+      HubForbidden: errorResponse(
+        403,
+        "The caller does not manage the organization's tokens or asks beyond its ceiling, the plan has no tokens, or access management is enforced.",
+        codesOf(403),
+      ),
       // A path parameter that is not valid percent-encoding never reaches a route: ROUTE_NOT_FOUND, on a path that matches the template.
       HubNotFound: errorResponse(
         404,
         'Unknown or malformed organization, or unknown, deleted or malformed token id (`NOT_FOUND`); a path parameter that is not valid percent-encoding (`ROUTE_NOT_FOUND`).',
         [...codesOf(404), 'ROUTE_NOT_FOUND'],
       ),
-      HubConflict: errorResponse(409, 'Quota reached, a transition the lifecycle forbids, or a token that kept changing under concurrent writers.', codesOf(409)),
-      HubPayloadTooLarge: errorResponse(413, 'The body is over 1 MiB (declared, or counted while it streams).', ['PAYLOAD_TOO_LARGE']),
-      HubUnsupportedMediaType: errorResponse(415, 'The body is not sent as `application/json` (or `application/*+json`).', ['UNSUPPORTED_MEDIA_TYPE']),
-      HubInternalError: errorResponse(500, 'Anything unexpected, reported to `onError`; the message is always generic.', ['INTERNAL']),
+      HubConflict: errorResponse(
+        409,
+        'Quota reached, a transition the lifecycle forbids, or a token that kept changing under concurrent writers.',
+        codesOf(409),
+      ),
+      HubPayloadTooLarge: errorResponse(413, 'The body is over 1 MiB (declared, or counted while it streams).', [
+        'PAYLOAD_TOO_LARGE',
+      ]),
+      HubUnsupportedMediaType: errorResponse(
+        415,
+        'The body is not sent as `application/json` (or `application/*+json`).',
+        ['UNSUPPORTED_MEDIA_TYPE'],
+      ),
+      HubInternalError: errorResponse(
+        500,
+        'Anything unexpected, reported to `onError`; the message is always generic.',
+        ['INTERNAL'],
+      ),
     },
   };
 }
@@ -119,13 +168,23 @@ function hubComponents(): { readonly schemas: Record<string, JsonObject>; readon
  * only an extension refers to, so it is written out in place.
  */
 function methodNotAllowed(kind: keyof typeof ALLOWED_METHODS, description: string): JsonObject {
-  const allow = { description: 'The methods this path answers.', required: true, schema: jsonSchemaOf(z.literal(ALLOWED_METHODS[kind].join(', ')), 'output') };
+  const allow = {
+    description: 'The methods this path answers.',
+    required: true,
+    schema: jsonSchemaOf(z.literal(ALLOWED_METHODS[kind].join(', ')), 'output'),
+  };
   return { '405': errorResponse(405, description, ['METHOD_NOT_ALLOWED'], { Allow: allow }) };
 }
 
 const hubSecurity = [{ hubBearer: [] }];
 const errors = (...statuses: ReadonlyArray<'400' | '403' | '409' | '413' | '415'>): JsonObject => {
-  const named: Record<string, string> = { '400': 'HubValidationFailed', '403': 'HubForbidden', '409': 'HubConflict', '413': 'HubPayloadTooLarge', '415': 'HubUnsupportedMediaType' };
+  const named: Record<string, string> = {
+    '400': 'HubValidationFailed',
+    '403': 'HubForbidden',
+    '409': 'HubConflict',
+    '413': 'HubPayloadTooLarge',
+    '415': 'HubUnsupportedMediaType',
+  };
   return Object.fromEntries([
     ...statuses.map((status) => [status, ref('responses', named[status] as string)]),
     ['401', ref('responses', 'HubUnauthorized')],
@@ -143,8 +202,20 @@ function jsonBody(schema: string): JsonObject {
 }
 
 function hubPaths(basePath: string): Record<string, JsonObject> {
-  const org = { name: 'org', in: 'path', required: true, description: 'The organization\'s name, in any case.', schema: jsonSchemaOf(z.string(), 'input') };
-  const id = { name: 'id', in: 'path', required: true, description: 'The token\'s id, a UUID.', schema: jsonSchemaOf(z.string(), 'input') };
+  const org = {
+    name: 'org',
+    in: 'path',
+    required: true,
+    description: "The organization's name, in any case.",
+    schema: jsonSchemaOf(z.string(), 'input'),
+  };
+  const id = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    description: "The token's id, a UUID.",
+    schema: jsonSchemaOf(z.string(), 'input'),
+  };
   const paging = (name: string, max: number, fallback: number, description: string): JsonObject => ({
     name,
     in: 'query',
@@ -159,18 +230,31 @@ function hubPaths(basePath: string): Record<string, JsonObject> {
       'x-oat-other-methods': methodNotAllowed('collection', 'The token list takes GET and POST only.'),
       get: operation(
         'listAccessTokens',
-        'List the organization\'s tokens, a page at a time',
+        "List the organization's tokens, a page at a time",
         {
-          '200': response('A page of tokens, without their grants; deleted tokens are not listed.', ref('schemas', 'HubAccessTokenPage'), { [UNREADABLE_HEADER]: ref('headers', 'UnreadableTokens') }),
+          '200': response(
+            'A page of tokens, without their grants; deleted tokens are not listed.',
+            ref('schemas', 'HubAccessTokenPage'),
+            { [UNREADABLE_HEADER]: ref('headers', 'UnreadableTokens') },
+          ),
           ...errors('400', '403'),
         },
-        { parameters: [paging('page', 1_000_000, 1, '1-based page number.'), paging('page_size', 100, 10, 'Tokens per page.')] },
+        {
+          parameters: [
+            paging('page', 1_000_000, 1, '1-based page number.'),
+            paging('page_size', 100, 10, 'Tokens per page.'),
+          ],
+        },
       ),
       post: operation(
         'createAccessToken',
         'Create a token; the 201 carries its secret, this once',
         {
-          '201': response('The new token with its grants and its plaintext `token`.', ref('schemas', 'HubCreatedAccessToken'), { Location: ref('headers', 'Location') }),
+          '201': response(
+            'The new token with its grants and its plaintext `token`.',
+            ref('schemas', 'HubCreatedAccessToken'),
+            { Location: ref('headers', 'Location') },
+          ),
           ...errors('400', '403', '409', '413', '415'),
         },
         { requestBody: jsonBody('CreateAccessTokenRequest') },
@@ -179,14 +263,26 @@ function hubPaths(basePath: string): Record<string, JsonObject> {
     [`${collection}/{id}`]: {
       parameters: [org, id],
       'x-oat-other-methods': methodNotAllowed('token', 'A token takes GET, PATCH and DELETE only.'),
-      get: operation('getAccessToken', 'Read one token with its grants', { '200': response('The token with its grants.', ref('schemas', 'HubAccessToken')), ...errors('403') }),
+      get: operation('getAccessToken', 'Read one token with its grants', {
+        '200': response('The token with its grants.', ref('schemas', 'HubAccessToken')),
+        ...errors('403'),
+      }),
       patch: operation(
         'updateAccessToken',
-        'Change a token\'s label, description, grants or `is_active`',
-        { '200': response('The token as it now is (unchanged when the request asked for what already held).', ref('schemas', 'HubAccessToken')), ...errors('400', '403', '409', '413', '415') },
+        "Change a token's label, description, grants or `is_active`",
+        {
+          '200': response(
+            'The token as it now is (unchanged when the request asked for what already held).',
+            ref('schemas', 'HubAccessToken'),
+          ),
+          ...errors('400', '403', '409', '413', '415'),
+        },
         { requestBody: jsonBody('UpdateAccessTokenRequest') },
       ),
-      delete: operation('deleteAccessToken', 'Delete a token for good, freeing its quota', { '204': { description: 'Deleted; no body.', headers: noStore }, ...errors('403') }),
+      delete: operation('deleteAccessToken', 'Delete a token for good, freeing its quota', {
+        '204': { description: 'Deleted; no body.', headers: noStore },
+        ...errors('403'),
+      }),
     },
   };
 }
@@ -194,7 +290,11 @@ function hubPaths(basePath: string): Record<string, JsonObject> {
 function checkPath(value: unknown, field: string): string {
   // A brace would read as a path template, and a query or fragment is no path.
   if (typeof value !== 'string' || !value.startsWith('/') || /[{}?#\s]/.test(value)) {
-    throw new OatError('MISCONFIGURED', `createOpenApiDocument: ${field} must be a path starting with / without braces, ? or #`, { context: { field } });
+    throw new OatError(
+      'MISCONFIGURED',
+      `createOpenApiDocument: ${field} must be a path starting with / without braces, ? or #`,
+      { context: { field } },
+    );
   }
   return value;
 }
@@ -217,13 +317,24 @@ function checkPath(value: unknown, field: string): string {
  */
 export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): OpenApiDocument {
   // Normalised as createHubApi does, so the same option gives the same routes in both.
-  const basePath = typeof options.basePath === 'string' ? normaliseBasePath(options.basePath) : options.basePath === undefined ? '' : checkPath(options.basePath, 'basePath');
+  const basePath =
+    typeof options.basePath === 'string'
+      ? normaliseBasePath(options.basePath)
+      : options.basePath === undefined
+        ? ''
+        : checkPath(options.basePath, 'basePath');
   if (basePath !== '') checkPath(basePath, 'basePath');
   const tokenPath = options.tokenPath === null ? null : checkPath(options.tokenPath ?? '/token', 'tokenPath');
   const hub = hubComponents();
   const token = tokenPath === null ? null : tokenEndpointComponents();
-  const tags: JsonObject[] = [{ name: 'Hub API', description: 'Docker Hub\'s organization access token endpoints (`createHubApi`).' }];
-  if (tokenPath !== null) tags.push({ name: 'Registry token', description: 'The token endpoint a registry sends clients to (`createTokenEndpoint`).' });
+  const tags: JsonObject[] = [
+    { name: 'Hub API', description: "Docker Hub's organization access token endpoints (`createHubApi`)." },
+  ];
+  if (tokenPath !== null)
+    tags.push({
+      name: 'Registry token',
+      description: 'The token endpoint a registry sends clients to (`createTokenEndpoint`).',
+    });
   return {
     openapi: '3.1.0',
     info: {
@@ -241,14 +352,29 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
         hubBearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Whatever the host\'s `authenticateCaller` accepts (a bearer token, a session cookie, ...); a request it does not know gets 401 with `WWW-Authenticate: Bearer`.',
+          description:
+            "Whatever the host's `authenticateCaller` accepts (a bearer token, a session cookie, ...); a request it does not know gets 401 with `WWW-Authenticate: Bearer`.",
         },
-        ...(token === null ? {} : { registryBasic: { type: 'http', scheme: 'basic', description: '`<organization>:<organization access token>`, as `docker login` sends it.' } }),
+        ...(token === null
+          ? {}
+          : {
+              registryBasic: {
+                type: 'http',
+                scheme: 'basic',
+                description: '`<organization>:<organization access token>`, as `docker login` sends it.',
+              },
+            }),
       },
       schemas: { ...hub.schemas, ...token?.schemas },
       headers: { ...hub.headers, ...token?.headers },
       responses: { ...hub.responses, ...token?.responses },
     },
-    'x-oat-other-paths': { '404': errorResponse(404, `Not one of the Hub API's routes (any path under \`${basePath || '/'}\` but those above).`, ['ROUTE_NOT_FOUND']) },
+    'x-oat-other-paths': {
+      '404': errorResponse(
+        404,
+        `Not one of the Hub API's routes (any path under \`${basePath || '/'}\` but those above).`,
+        ['ROUTE_NOT_FOUND'],
+      ),
+    },
   };
 }

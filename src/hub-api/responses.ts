@@ -40,7 +40,6 @@ export interface HubErrorBody {
 /** The field name an issue about the whole body is filed under. */
 export const BODY_FIELD = 'body';
 
-
 /** 204, no body. */
 export function noContent(): Response {
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
@@ -60,7 +59,12 @@ export const REASON: Readonly<Record<number, string>> = {
 };
 
 /** A `{detail, message, code}` error response; `message` is redacted like an {@link OatError}'s. */
-export function errorResponse(status: number, code: HubErrorCode, message: string, extraHeaders: Readonly<Record<string, string>> = {}): Response {
+export function errorResponse(
+  status: number,
+  code: HubErrorCode,
+  message: string,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): Response {
   const body: HubErrorBody = { detail: REASON[status] ?? 'Error', message: redactSecrets(message), code };
   return json(status, body, extraHeaders);
 }
@@ -123,6 +127,7 @@ export function responseForError(error: unknown): { readonly response: Response;
   if (!isOatError(error)) return { response: errorResponse(500, 'INTERNAL', GENERIC_500), unexpected: true };
   const status = STATUS_OF_CODE[error.code] ?? 500;
   if (status === 500) return { response: errorResponse(500, 'INTERNAL', GENERIC_500), unexpected: true };
-  if (error.code === 'VALIDATION_FAILED') return { response: validationResponse(error.fields, error.message), unexpected: false };
+  if (error.code === 'VALIDATION_FAILED')
+    return { response: validationResponse(error.fields, error.message), unexpected: false };
   return { response: errorResponse(status, error.code, error.message), unexpected: false };
 }

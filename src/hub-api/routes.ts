@@ -33,7 +33,15 @@ export function matchRoute(pathname: string, basePath: string): HubRoute | null 
   if (basePath !== '' && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return null;
   const rest = pathname.slice(basePath.length).replace(/\/$/, '');
   const parts = rest.split('/');
-  if (parts.length < 5 || parts.length > 6 || parts[0] !== '' || parts[1] !== 'v2' || parts[2] !== 'orgs' || parts[4] !== 'access-tokens') return null;
+  if (
+    parts.length < 5 ||
+    parts.length > 6 ||
+    parts[0] !== '' ||
+    parts[1] !== 'v2' ||
+    parts[2] !== 'orgs' ||
+    parts[4] !== 'access-tokens'
+  )
+    return null;
   const organization = decode(parts[3] as string);
   if (organization === null || organization === '') return null;
   if (parts.length === 5) return { kind: 'collection', organization };

@@ -16,7 +16,14 @@ const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 const instant = z.iso.datetime();
 
 /** The codes only HTTP has, beside the library's own. */
-const HTTP_ERROR_CODES = ['UNAUTHENTICATED', 'ROUTE_NOT_FOUND', 'METHOD_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INTERNAL'] as const;
+const HTTP_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'ROUTE_NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'INTERNAL',
+] as const;
 
 /**
  * Every `code` an error body may carry. The library's codes are the keys of
@@ -29,8 +36,13 @@ export const hubErrorCodeSchema = z.enum([...(Object.keys(STATUS_OF_CODE) as Oat
 export const hubResourceSchema = z
   .object({
     type: z.enum(['TYPE_REPO', 'TYPE_ORG']),
-    path: z.string().meta({ description: '`org/repo`, `org/*`, `*/*/public`, or the organization itself for `TYPE_ORG`.' }),
-    scopes: z.array(z.string()).readonly().meta({ description: 'Canonical `scope-*` names, even when the request used a legacy name.' }),
+    path: z
+      .string()
+      .meta({ description: '`org/repo`, `org/*`, `*/*/public`, or the organization itself for `TYPE_ORG`.' }),
+    scopes: z
+      .array(z.string())
+      .readonly()
+      .meta({ description: 'Canonical `scope-*` names, even when the request used a legacy name.' }),
   })
   .readonly()
   .meta({ description: "A grant as Docker Hub's API writes it." });
@@ -40,17 +52,18 @@ const summaryShape = {
   label: z.string(),
   description: z.string(),
   created_by: z.string().meta({ description: 'Username of the person who created the token.' }),
-  is_active: z.boolean().meta({ description: 'The stored state: an expired token may still read `true` (compare `expires_at` with the time).' }),
+  is_active: z.boolean().meta({
+    description: 'The stored state: an expired token may still read `true` (compare `expires_at` with the time).',
+  }),
   created_at: instant,
   expires_at: instant.nullable().meta({ description: '`null`: never expires.' }),
   last_used_at: instant.nullable().meta({ description: '`null`: never used.' }),
 };
 
 /** A token in the list: the public fields only, so a hash or secret cannot slip into a list answer. */
-export const hubAccessTokenSummarySchema = z
-  .object(summaryShape)
-  .readonly()
-  .meta({ description: 'A token as the list returns it: no resources, no secret, no hash. Instants are ISO 8601 in UTC.' });
+export const hubAccessTokenSummarySchema = z.object(summaryShape).readonly().meta({
+  description: 'A token as the list returns it: no resources, no secret, no hash. Instants are ISO 8601 in UTC.',
+});
 
 /** A token as get and update answer it: the summary and its grants. */
 export const hubAccessTokenSchema = z
@@ -60,7 +73,11 @@ export const hubAccessTokenSchema = z
 
 /** The 201 of a create: the token, its grants and, only here, its plaintext secret. */
 export const hubCreatedAccessTokenSchema = z
-  .object({ ...summaryShape, resources: z.array(hubResourceSchema).readonly(), token: z.string().meta({ description: 'The plaintext secret, shown this once.' }) })
+  .object({
+    ...summaryShape,
+    resources: z.array(hubResourceSchema).readonly(),
+    token: z.string().meta({ description: 'The plaintext secret, shown this once.' }),
+  })
   .readonly()
   .meta({ description: 'What creation returns: the token and, this once, its plaintext secret.' });
 
@@ -69,7 +86,10 @@ export const hubAccessTokenPageSchema = z
   .object({
     total: z.number().int().nonnegative().meta({ description: 'Tokens of the organization, readable or not.' }),
     next: z.url().nullable().meta({ description: 'Absolute URL of the next page, or `null` on the last one.' }),
-    previous: z.url().nullable().meta({ description: 'Absolute URL of the previous page, or `null` on the first one.' }),
+    previous: z
+      .url()
+      .nullable()
+      .meta({ description: 'Absolute URL of the previous page, or `null` on the first one.' }),
     results: z.array(hubAccessTokenSummarySchema).readonly(),
   })
   .readonly()
@@ -91,11 +111,16 @@ export const hubValidationErrorBodySchema = z
 const errorShape = z.object({
   detail: z.string().meta({ description: 'The HTTP reason phrase, for example `Forbidden`.' }),
   message: z.string().meta({ description: 'What went wrong, in plain words; never a secret or an internal detail.' }),
-  code: hubErrorCodeSchema.meta({ description: "Stable between releases; this library's addition to Hub's shape, so clients can tell apart refusals that share a status." }),
+  code: hubErrorCodeSchema.meta({
+    description:
+      "Stable between releases; this library's addition to Hub's shape, so clients can tell apart refusals that share a status.",
+  }),
 });
 
 /** Every other error: `{detail, message, code}`. */
-export const hubErrorBodySchema = errorShape.readonly().meta({ description: "Docker Hub's body for every error but validation." });
+export const hubErrorBodySchema = errorShape
+  .readonly()
+  .meta({ description: "Docker Hub's body for every error but validation." });
 
 /** {@link hubErrorBodySchema} narrowed to one status: its reason phrase and the codes it is answered with. */
 export function hubErrorBodyFor(reason: string, codes: ReadonlyArray<z.output<typeof hubErrorCodeSchema>>) {

@@ -53,13 +53,31 @@ export async function checkQuotaCounters(pool: Pool, options?: CheckQuotaCounter
       if (refusal !== undefined) throw refusal;
       // Taken before the comparison, so its snapshot starts after every write that got in first has committed.
       if (repair) await client.query(sql.lockCounters);
-      const { rows } = await client.query<{ checked: number; organization_id: string | null; counted: number | null; live: number | null }>(sql.compare);
+      const { rows } = await client.query<{
+        checked: number;
+        organization_id: string | null;
+        counted: number | null;
+        live: number | null;
+      }>(sql.compare);
       const mismatches = rows.flatMap((row) =>
-        row.organization_id === null ? [] : [Object.freeze({ organizationId: row.organization_id, counted: Number(row.counted), live: Number(row.live) })],
+        row.organization_id === null
+          ? []
+          : [
+              Object.freeze({
+                organizationId: row.organization_id,
+                counted: Number(row.counted),
+                live: Number(row.live),
+              }),
+            ],
       );
       const repaired = repair && mismatches.length > 0;
-      if (repaired) await client.query(sql.setCounters, [mismatches.map((m) => m.organizationId), mismatches.map((m) => m.live)]);
-      const report: QuotaCounterReport = { checked: rows[0]?.checked ?? 0, mismatches: Object.freeze(mismatches), repaired };
+      if (repaired)
+        await client.query(sql.setCounters, [mismatches.map((m) => m.organizationId), mismatches.map((m) => m.live)]);
+      const report: QuotaCounterReport = {
+        checked: rows[0]?.checked ?? 0,
+        mismatches: Object.freeze(mismatches),
+        repaired,
+      };
       return { commit: repaired, value: Object.freeze(report) };
     });
   } catch (error) {

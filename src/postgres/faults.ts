@@ -28,5 +28,8 @@ function faultCodes(error: unknown): { readonly sqlstate?: string; readonly driv
  * driver message can quote a key value, and a key here may be a secret's hash.
  */
 export function storeFault(operation: string, error: unknown): OatError {
-  return wrapFault('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, error, { operation, ...faultCodes(error) });
+  return wrapFault('STORE_FAILURE', `PostgreSQL token store: ${operation} failed`, error, {
+    operation,
+    ...faultCodes(error),
+  });
 }

@@ -1,6 +1,11 @@
 import type { Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
-import { checkBudget, fromRateLimiterFlexible, type RateLimitBudget, type RateLimiter } from '../service/rate-limits.js';
+import {
+  checkBudget,
+  fromRateLimiterFlexible,
+  type RateLimitBudget,
+  type RateLimiter,
+} from '../service/rate-limits.js';
 
 /** Options of {@link createPostgresRateLimiter}. */
 export interface PostgresRateLimiterOptions extends RateLimitBudget {

@@ -30,7 +30,7 @@ export async function readSchemaState(db: Pool | PoolClient, schema: string): Pr
 /** A recorded version as a message can show it, whatever a newer release or a hand edit put there. */
 function shown(version: unknown): string {
   if (version === undefined) return '(none recorded)';
-  const text = typeof version === 'number' ? String(version) : JSON.stringify(version) ?? String(version);
+  const text = typeof version === 'number' ? String(version) : (JSON.stringify(version) ?? String(version));
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
@@ -45,23 +45,43 @@ export function versionRefusal(state: SchemaState, schema: string, olderIsFine =
   if (state.kind === 'absent' || (state.kind === 'recorded' && state.version === SCHEMA_VERSION)) return undefined;
   // No version table: the layout of 0.1, version 1.
   const version = state.kind === 'unversioned' ? 1 : state.version;
-  const context = { schema, databaseVersion: typeof version === 'number' ? version : null, libraryVersion: SCHEMA_VERSION };
+  const context = {
+    schema,
+    databaseVersion: typeof version === 'number' ? version : null,
+    libraryVersion: SCHEMA_VERSION,
+  };
   if (typeof version === 'number' && Number.isSafeInteger(version) && version > SCHEMA_VERSION) {
-    return new OatError('MISCONFIGURED', `database schema version ${version} is newer than this library's ${SCHEMA_VERSION}`, { context });
+    return new OatError(
+      'MISCONFIGURED',
+      `database schema version ${version} is newer than this library's ${SCHEMA_VERSION}`,
+      { context },
+    );
   }
   if (typeof version === 'number' && Number.isSafeInteger(version) && version >= 1) {
     if (olderIsFine) return undefined;
-    return new OatError('MISCONFIGURED', `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate)`, { context });
+    return new OatError(
+      'MISCONFIGURED',
+      `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate)`,
+      { context },
+    );
   }
-  return new OatError('MISCONFIGURED', `database schema version ${shown(version)} is unknown to this library, whose version is ${SCHEMA_VERSION}`, { context });
+  return new OatError(
+    'MISCONFIGURED',
+    `database schema version ${shown(version)} is unknown to this library, whose version is ${SCHEMA_VERSION}`,
+    { context },
+  );
 }
 
 /** The refusal for working on the tables at `state`: {@link versionRefusal}, or a schema that was never migrated. */
 export function usableRefusal(state: SchemaState, schema: string): OatError | undefined {
   if (state.kind === 'absent') {
-    return new OatError('MISCONFIGURED', `PostgreSQL schema ${quoteSchema(schema)} holds no token tables: run migrate first`, {
-      context: { schema, libraryVersion: SCHEMA_VERSION },
-    });
+    return new OatError(
+      'MISCONFIGURED',
+      `PostgreSQL schema ${quoteSchema(schema)} holds no token tables: run migrate first`,
+      {
+        context: { schema, libraryVersion: SCHEMA_VERSION },
+      },
+    );
   }
   return versionRefusal(state, schema);
 }

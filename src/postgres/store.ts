@@ -161,7 +161,11 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       if (created) return INSERTED;
       try {
         // Only a refusal pays a second round trip, and it holds no lock: the statement above has committed.
-        const why = await pool.query<{ live: number; duplicate: boolean }>(sql.refusal, [record.organizationId, record.id, record.secretHash]);
+        const why = await pool.query<{ live: number; duplicate: boolean }>(sql.refusal, [
+          record.organizationId,
+          record.id,
+          record.secretHash,
+        ]);
         const row = why.rows[0];
         return row?.duplicate === true ? DUPLICATE : quotaExceeded(Number(row?.live ?? 0));
       } catch (error) {
@@ -175,7 +179,9 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
         await schemaUsable();
         // A version the integer column cannot hold can match no row: skip to telling conflict from not-found.
         const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
-        const result = comparable ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion)) : null;
+        const result = comparable
+          ? await pool.query<{ replaced: number }>(sql.replace, replaceValues(record, expectedVersion))
+          : null;
         if (result?.rows[0]?.replaced === 1) return REPLACED;
         // Tokens are never physically removed, so this answer cannot go stale.
         const found = await pool.query(sql.exists, [record.id]);
@@ -223,9 +229,12 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
       let total: number;
       try {
         await schemaUsable();
-        rows = (await pool.query<Record<string, unknown> & { total: number }>(sql.listPage, [...filter, ...window])).rows;
+        rows = (await pool.query<Record<string, unknown> & { total: number }>(sql.listPage, [...filter, ...window]))
+          .rows;
         // The count over all matches rides on each row of the page; only a page past the end needs a query of its own.
-        const counted = rows[0]?.total ?? (query.offset > 0 ? (await pool.query<{ total: number }>(sql.listTotal, filter)).rows[0]?.total : 0);
+        const counted =
+          rows[0]?.total ??
+          (query.offset > 0 ? (await pool.query<{ total: number }>(sql.listTotal, filter)).rows[0]?.total : 0);
         total = counted ?? 0;
       } catch (error) {
         throw storeFault('list', error);

@@ -64,7 +64,10 @@ export interface TokenEndpointOptions {
  */
 export type TokenEndpointHandler = (request: Request, context?: FetchContext) => Promise<Response>;
 
-type Credentials = { readonly kind: 'anonymous' } | { readonly kind: 'malformed' } | { readonly kind: 'basic'; readonly username: string; readonly secret: string };
+type Credentials =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'basic'; readonly username: string; readonly secret: string };
 
 /** The inputs of a token request, wherever they came from (GET query or OAuth2 POST form). */
 interface TokenRequest {
@@ -97,8 +100,12 @@ function basicCredentials(header: string | null): Credentials {
   return { kind: 'basic', username: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-
-function registryError(status: number, code: (typeof REGISTRY_ERROR_CODES)[number], message: string, headers: Record<string, string> = {}): Response {
+function registryError(
+  status: number,
+  code: (typeof REGISTRY_ERROR_CODES)[number],
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
   return json(status, { errors: [{ code, message }] } satisfies RegistryErrorBody, { ...PRAGMA, ...headers });
 }
 
@@ -133,7 +140,10 @@ async function readForm(request: Request): Promise<TokenRequest | Response> {
     // OAuth2 clients read RFC 6749's error shape here, not distribution's `errors` array.
     return grantType === null
       ? oauthError('invalid_request', 'grant_type is required; this endpoint supports grant_type=password')
-      : oauthError('unsupported_grant_type', 'Only grant_type=password is supported; this endpoint issues no refresh tokens');
+      : oauthError(
+          'unsupported_grant_type',
+          'Only grant_type=password is supported; this endpoint issues no refresh tokens',
+        );
   }
   const username = form.get('username');
   const secret = form.get('password');
@@ -147,7 +157,14 @@ async function readForm(request: Request): Promise<TokenRequest | Response> {
 }
 
 type Signer = ReturnType<typeof createRegistryTokenSigner>;
-const SIGNER_FIELDS: ReadonlySet<string> = new Set(['audience', 'issuer', 'signingKey', 'certificateChain', 'lifetimeSeconds', 'clock']);
+const SIGNER_FIELDS: ReadonlySet<string> = new Set([
+  'audience',
+  'issuer',
+  'signingKey',
+  'certificateChain',
+  'lifetimeSeconds',
+  'clock',
+]);
 
 /**
  * Checks every option and builds the signer, or throws one `MISCONFIGURED`
@@ -158,20 +175,32 @@ const SIGNER_FIELDS: ReadonlySet<string> = new Set(['audience', 'issuer', 'signi
  * (certificate index, subject, ...) is kept.
  */
 function checkOptions(options: TokenEndpointOptions): Signer {
-  if (typeof options !== 'object' || options === null) throw new OatError('MISCONFIGURED', 'createTokenEndpoint needs an options object', { context: { field: 'options' } });
+  if (typeof options !== 'object' || options === null)
+    throw new OatError('MISCONFIGURED', 'createTokenEndpoint needs an options object', {
+      context: { field: 'options' },
+    });
   const issues: FieldIssue[] = [];
   const bad = (path: string, message: string): void => void issues.push({ path, message });
-  if (typeof options.tokenService?.authenticate !== 'function') bad('tokenService', 'is required: a token service (createTokenService) with authenticate');
-  for (const field of ['audience', 'issuer'] as const) if (typeof options[field] !== 'string' || options[field].length === 0) bad(field, 'is required: a non-empty string');
+  if (typeof options.tokenService?.authenticate !== 'function')
+    bad('tokenService', 'is required: a token service (createTokenService) with authenticate');
+  for (const field of ['audience', 'issuer'] as const)
+    if (typeof options[field] !== 'string' || options[field].length === 0)
+      bad(field, 'is required: a non-empty string');
   const key: unknown = options.signingKey;
-  if (typeof key !== 'string' && (typeof key !== 'object' || key === null)) bad('signingKey', 'is required: an EC or RSA private key, PEM or KeyObject');
-  if (typeof options.certificateChain !== 'string') bad('certificateChain', 'is required: the PEM certificate chain, leaf first');
-  if (options.lifetimeSeconds !== undefined && typeof options.lifetimeSeconds !== 'number') bad('lifetimeSeconds', 'must be a number of seconds from 60 to 86400');
-  if (options.anonymous !== undefined && options.anonymous !== 'public-pull' && options.anonymous !== 'none') bad('anonymous', "must be 'public-pull' or 'none'");
-  if (options.repositoryVisibility !== undefined && typeof options.repositoryVisibility !== 'function') bad('repositoryVisibility', 'must be a function');
+  if (typeof key !== 'string' && (typeof key !== 'object' || key === null))
+    bad('signingKey', 'is required: an EC or RSA private key, PEM or KeyObject');
+  if (typeof options.certificateChain !== 'string')
+    bad('certificateChain', 'is required: the PEM certificate chain, leaf first');
+  if (options.lifetimeSeconds !== undefined && typeof options.lifetimeSeconds !== 'number')
+    bad('lifetimeSeconds', 'must be a number of seconds from 60 to 86400');
+  if (options.anonymous !== undefined && options.anonymous !== 'public-pull' && options.anonymous !== 'none')
+    bad('anonymous', "must be 'public-pull' or 'none'");
+  if (options.repositoryVisibility !== undefined && typeof options.repositoryVisibility !== 'function')
+    bad('repositoryVisibility', 'must be a function');
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') bad('clock', 'must have now()');
   if (options.realm !== undefined && typeof options.realm !== 'string') bad('realm', 'must be a string');
-  if (options.identifyClient !== undefined && typeof options.identifyClient !== 'function') bad('identifyClient', 'must be a function');
+  if (options.identifyClient !== undefined && typeof options.identifyClient !== 'function')
+    bad('identifyClient', 'must be a function');
   if (options.onError !== undefined && typeof options.onError !== 'function') bad('onError', 'must be a function');
   let signer: Signer | undefined;
   let signerError: OatError | undefined;
@@ -249,27 +278,40 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
   const anonymous = options.anonymous ?? 'public-pull';
   const clock = options.clock ?? systemClock;
   const realm = (options.realm ?? audience).replace(/["\\]/g, '');
-  const identifyClient = options.identifyClient ?? ((request: Request): ClientContext => {
-    const userAgent = request.headers.get('user-agent');
-    return userAgent === null ? {} : { userAgent };
-  });
+  const identifyClient =
+    options.identifyClient ??
+    ((request: Request): ClientContext => {
+      const userAgent = request.headers.get('user-agent');
+      return userAgent === null ? {} : { userAgent };
+    });
   const grantOptions = {
     anonymous,
     ...(options.repositoryVisibility === undefined ? {} : { repositoryVisibility: options.repositoryVisibility }),
   };
-  const unauthorized = (message: string): Response => registryError(401, 'UNAUTHORIZED', message, { 'www-authenticate': `Basic realm="${realm}"` });
+  const unauthorized = (message: string): Response =>
+    registryError(401, 'UNAUTHORIZED', message, { 'www-authenticate': `Basic realm="${realm}"` });
 
   const wrongService = (): Response =>
-    registryError(400, 'INVALID_REQUEST', `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`);
+    registryError(
+      400,
+      'INVALID_REQUEST',
+      `This endpoint issues tokens for service "${audience}" only; pass it as the service parameter`,
+    );
 
   const clientOf = (request: Request, context: FetchContext): ClientContext => {
     const client = identifyClient(request, context);
     const address = context.clientAddress;
-    return client.address !== undefined || address === undefined || address.length === 0 ? client : { ...client, address };
+    return client.address !== undefined || address === undefined || address.length === 0
+      ? client
+      : { ...client, address };
   };
 
   /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401 (429 when rate-limited). */
-  async function authenticate(credentials: Credentials, request: Request, context: FetchContext): Promise<Principal | null | Response> {
+  async function authenticate(
+    credentials: Credentials,
+    request: Request,
+    context: FetchContext,
+  ): Promise<Principal | null | Response> {
     if (credentials.kind === 'anonymous') return anonymous === 'none' ? unauthorized('authentication required') : null;
     // A malformed header goes through the service all the same, so the refusal shows in the audit events as MALFORMED.
     const login =
@@ -291,7 +333,10 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
    * byte of body read; credentials in the form can only be checked after
    * reading it, which is capped at {@link MAX_FORM_BYTES} while it streams.
    */
-  async function handlePost(request: Request, context: FetchContext): Promise<{ readonly input: TokenRequest; readonly principal: Principal | null } | Response> {
+  async function handlePost(
+    request: Request,
+    context: FetchContext,
+  ): Promise<{ readonly input: TokenRequest; readonly principal: Principal | null } | Response> {
     const unread = refuseFormUnread(request);
     if (unread !== null) return unread;
     const header = basicCredentials(request.headers.get('authorization'));
@@ -305,7 +350,11 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       return principal instanceof Response ? principal : { input, principal };
     }
     if (input.credentials.kind !== 'anonymous') {
-      return registryError(400, 'INVALID_REQUEST', 'Send credentials in the Authorization header or in the form, not both');
+      return registryError(
+        400,
+        'INVALID_REQUEST',
+        'Send credentials in the Authorization header or in the form, not both',
+      );
     }
     return { input, principal: fromHeader };
   }
@@ -315,7 +364,11 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     let principal: Principal | null;
     if (request.method === 'GET') {
       const params = new URL(request.url).searchParams;
-      input = { service: params.get('service'), scopes: params.getAll('scope'), credentials: basicCredentials(request.headers.get('authorization')) };
+      input = {
+        service: params.get('service'),
+        scopes: params.getAll('scope'),
+        credentials: basicCredentials(request.headers.get('authorization')),
+      };
       if (input.service !== audience) return wrongService();
       const checked = await authenticate(input.credentials, request, context);
       if (checked instanceof Response) return checked;
@@ -333,11 +386,27 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     // Read the time after every await (a POST form may have trickled in): within the registry's leeway of its own
     // expiry a token can no longer get a registry token that ends in time, and that is the token's fault, not a 500.
     const now = clockMs(clock);
-    if (principal !== null && principal.expiresAt !== null && principal.expiresAt - now < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000) {
+    if (
+      principal !== null &&
+      principal.expiresAt !== null &&
+      principal.expiresAt - now < (REGISTRY_EXPIRY_LEEWAY_SECONDS + 1) * 1000
+    ) {
       return unauthorized('invalid username or token');
     }
-    const issued = await signer.issue({ subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null }, now);
-    return json(200, { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: isoSeconds(issued.issuedAt) } satisfies RegistryTokenResponse, PRAGMA);
+    const issued = await signer.issue(
+      { subject: principal === null ? '' : principal.organization, access, notAfter: principal?.expiresAt ?? null },
+      now,
+    );
+    return json(
+      200,
+      {
+        token: issued.token,
+        access_token: issued.token,
+        expires_in: issued.expiresIn,
+        issued_at: isoSeconds(issued.issuedAt),
+      } satisfies RegistryTokenResponse,
+      PRAGMA,
+    );
   }
 
   return async function tokenEndpoint(request: Request, context: FetchContext = {}): Promise<Response> {

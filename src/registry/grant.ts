@@ -79,7 +79,12 @@ export function decideActions(
 }
 
 /** Could knowing the repository is public grant more than `private` did? Avoids a lookup when it cannot. */
-function publicMightHelp(requester: Requester, wanted: ReadonlyArray<RegistryAction>, granted: ReadonlyArray<RegistryAction>, anonymous: AnonymousAccess): boolean {
+function publicMightHelp(
+  requester: Requester,
+  wanted: ReadonlyArray<RegistryAction>,
+  granted: ReadonlyArray<RegistryAction>,
+  anonymous: AnonymousAccess,
+): boolean {
   if (granted.length === wanted.length) return false;
   if (requester === null) return anonymous === 'public-pull' && wanted.includes('pull');
   return requester.reachesPublicRepositories;
@@ -102,15 +107,23 @@ function publicMightHelp(requester: Requester, wanted: ReadonlyArray<RegistryAct
  * // [{ type: 'repository', name: 'acme/app', actions: ['pull', 'push'] }]
  * ```
  */
-export async function grantScopes(requester: Requester, scopes: ReadonlyArray<RegistryScope>, options: GrantOptions = {}): Promise<ReadonlyArray<GrantedAccess>> {
+export async function grantScopes(
+  requester: Requester,
+  scopes: ReadonlyArray<RegistryScope>,
+  options: GrantOptions = {},
+): Promise<ReadonlyArray<GrantedAccess>> {
   const anonymous = options.anonymous ?? 'public-pull';
   const lookup = options.repositoryVisibility;
-  const wantedByKey = new Map<string, { name: string; resourceClass: string | undefined; actions: Set<RegistryAction> }>();
+  const wantedByKey = new Map<
+    string,
+    { name: string; resourceClass: string | undefined; actions: Set<RegistryAction> }
+  >();
   for (const scope of scopes) {
     if (scope.type !== REPOSITORY) continue;
     const key = `${scope.resourceClass ?? ''}\u0000${scope.name}`;
     let entry = wantedByKey.get(key);
-    if (entry === undefined) wantedByKey.set(key, (entry = { name: scope.name, resourceClass: scope.resourceClass, actions: new Set() }));
+    if (entry === undefined)
+      wantedByKey.set(key, (entry = { name: scope.name, resourceClass: scope.resourceClass, actions: new Set() }));
     for (const action of requestedActions(scope)) entry.actions.add(action);
   }
 
@@ -118,7 +131,10 @@ export async function grantScopes(requester: Requester, scopes: ReadonlyArray<Re
   const visibilityOf = (name: string): Promise<RepositoryVisibility> => {
     let known = visibilities.get(name);
     if (known === undefined) {
-      known = lookup === undefined ? Promise.resolve('private') : Promise.resolve(lookup(name)).then((v) => (v === 'public' ? 'public' : 'private'));
+      known =
+        lookup === undefined
+          ? Promise.resolve('private')
+          : Promise.resolve(lookup(name)).then((v) => (v === 'public' ? 'public' : 'private'));
       visibilities.set(name, known);
     }
     return known;

@@ -17,7 +17,6 @@ export type RegistrySigningAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256';
  */
 export const REGISTRY_EXPIRY_LEEWAY_SECONDS = 60;
 
-
 /** Options of {@link createRegistryTokenSigner}. */
 export interface RegistryTokenSignerOptions {
   /** The JWT `iss`; the registry's `auth.token.issuer`. */
@@ -82,9 +81,18 @@ export interface RegistryTokenSigner {
 }
 
 const CERTIFICATE_PEM = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
-const EC_ALGORITHMS: Readonly<Record<string, RegistrySigningAlgorithm>> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+const EC_ALGORITHMS: Readonly<Record<string, RegistrySigningAlgorithm>> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
 const MIN_RSA_BITS = 2048;
-const DIGESTS: Readonly<Record<RegistrySigningAlgorithm, string>> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
+const DIGESTS: Readonly<Record<RegistrySigningAlgorithm, string>> = {
+  ES256: 'sha256',
+  ES384: 'sha384',
+  ES512: 'sha512',
+  RS256: 'sha256',
+};
 
 const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
@@ -96,7 +104,10 @@ const base64url = (text: string): string => Buffer.from(text, 'utf8').toString('
  */
 function jwsSignature(algorithm: RegistrySigningAlgorithm, key: KeyObject, signingInput: string): string {
   const data = Buffer.from(signingInput, 'utf8');
-  const signature = algorithm === 'RS256' ? sign(DIGESTS[algorithm], data, key) : sign(DIGESTS[algorithm], data, { key, dsaEncoding: 'ieee-p1363' });
+  const signature =
+    algorithm === 'RS256'
+      ? sign(DIGESTS[algorithm], data, key)
+      : sign(DIGESTS[algorithm], data, { key, dsaEncoding: 'ieee-p1363' });
   return signature.toString('base64url');
 }
 
@@ -122,13 +133,22 @@ function algorithmOf(key: KeyObject): RegistrySigningAlgorithm {
   if (key.asymmetricKeyType === 'ec') {
     const algorithm = details.namedCurve === undefined ? undefined : EC_ALGORITHMS[details.namedCurve];
     if (algorithm !== undefined) return algorithm;
-    throw misconfigured(`signingKey uses curve ${details.namedCurve ?? 'unknown'}; use P-256, P-384 or P-521`, 'signingKey');
+    throw misconfigured(
+      `signingKey uses curve ${details.namedCurve ?? 'unknown'}; use P-256, P-384 or P-521`,
+      'signingKey',
+    );
   }
   if (key.asymmetricKeyType === 'rsa') {
     if ((details.modulusLength ?? 0) >= MIN_RSA_BITS) return 'RS256';
-    throw misconfigured(`signingKey is an RSA key of ${details.modulusLength ?? 0} bits; use at least ${MIN_RSA_BITS}`, 'signingKey');
+    throw misconfigured(
+      `signingKey is an RSA key of ${details.modulusLength ?? 0} bits; use at least ${MIN_RSA_BITS}`,
+      'signingKey',
+    );
   }
-  throw misconfigured(`signingKey is a ${key.asymmetricKeyType ?? 'unknown'} key; registries verify only EC (P-256/384/521) and RSA`, 'signingKey');
+  throw misconfigured(
+    `signingKey is a ${key.asymmetricKeyType ?? 'unknown'} key; registries verify only EC (P-256/384/521) and RSA`,
+    'signingKey',
+  );
 }
 
 /** When one certificate of the chain may be used, in epoch milliseconds, and what names it in errors. */
@@ -161,7 +181,10 @@ function windowOf(certificate: X509Certificate, index: number): CertificateWindo
   const notBefore = Date.parse(certificate.validFrom);
   const notAfter = Date.parse(certificate.validTo);
   if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) {
-    throw misconfigured(`certificate ${index} of certificateChain (${subject}) has validity dates that cannot be read`, 'certificateChain');
+    throw misconfigured(
+      `certificate ${index} of certificateChain (${subject}) has validity dates that cannot be read`,
+      'certificateChain',
+    );
   }
   return Object.freeze({ index, subject, notBefore, notAfter });
 }
@@ -186,9 +209,20 @@ function chainProblem(chain: Chain, now: number): OatError | null {
             ? `expires in less than ${MIN_TOKEN_LIFETIME_SECONDS} s (${validity}), too soon for a registry token`
             : null;
     if (problem !== null) {
-      return new OatError('MISCONFIGURED', `certificate ${index} of certificateChain (${subject}) ${problem} at ${isoSeconds(now)}; renew it`, {
-        context: { field: 'certificateChain', index, subject, validFrom: isoSeconds(notBefore), validTo: isoSeconds(notAfter), at: isoSeconds(now) },
-      });
+      return new OatError(
+        'MISCONFIGURED',
+        `certificate ${index} of certificateChain (${subject}) ${problem} at ${isoSeconds(now)}; renew it`,
+        {
+          context: {
+            field: 'certificateChain',
+            index,
+            subject,
+            validFrom: isoSeconds(notBefore),
+            validTo: isoSeconds(notAfter),
+            at: isoSeconds(now),
+          },
+        },
+      );
     }
   }
   return null;
@@ -208,12 +242,18 @@ function chainOf(pem: string, key: KeyObject): Chain {
   const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
   const leaf = certificates[0] as X509Certificate;
   if (!spki(leaf.publicKey).equals(spki(createPublicKey(key)))) {
-    throw misconfigured('the first certificate of certificateChain does not hold the public half of signingKey', 'certificateChain');
+    throw misconfigured(
+      'the first certificate of certificateChain does not hold the public half of signingKey',
+      'certificateChain',
+    );
   }
   certificates.forEach((certificate, i) => {
     const issuer = certificates[i + 1];
     if (issuer !== undefined && !certificate.checkIssued(issuer)) {
-      throw misconfigured(`certificate ${i} of certificateChain is not issued by certificate ${i + 1}; list the leaf first`, 'certificateChain');
+      throw misconfigured(
+        `certificate ${i} of certificateChain is not issued by certificate ${i + 1}; list the leaf first`,
+        'certificateChain',
+      );
     }
   });
   const windows = Object.freeze(certificates.map(windowOf));
@@ -228,7 +268,10 @@ function chainOf(pem: string, key: KeyObject): Chain {
 function lifetimeOf(value: number | undefined): number {
   const lifetime = value ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime < MIN_TOKEN_LIFETIME_SECONDS || lifetime > MAX_TOKEN_LIFETIME_SECONDS) {
-    throw misconfigured(`lifetimeSeconds must be an integer from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS}`, 'lifetimeSeconds');
+    throw misconfigured(
+      `lifetimeSeconds must be an integer from ${MIN_TOKEN_LIFETIME_SECONDS} to ${MAX_TOKEN_LIFETIME_SECONDS}`,
+      'lifetimeSeconds',
+    );
   }
   return lifetime;
 }
@@ -255,7 +298,8 @@ function lifetimeOf(value: number | undefined): number {
  */
 export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): RegistryTokenSigner {
   for (const field of ['issuer', 'audience'] as const) {
-    if (typeof options[field] !== 'string' || options[field].length === 0) throw misconfigured(`${field} must be a non-empty string`, field);
+    if (typeof options[field] !== 'string' || options[field].length === 0)
+      throw misconfigured(`${field} must be a non-empty string`, field);
   }
   const { issuer, audience } = options;
   const key = privateKeyOf(options.signingKey);
@@ -275,10 +319,17 @@ export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): 
       const expired = chainProblem(chain, now);
       if (expired !== null) throw expired;
       const iat = Math.floor(now / 1000);
-      const cap = claims.notAfter === undefined || claims.notAfter === null ? Number.POSITIVE_INFINITY : Math.floor(claims.notAfter / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
+      const cap =
+        claims.notAfter === undefined || claims.notAfter === null
+          ? Number.POSITIVE_INFINITY
+          : Math.floor(claims.notAfter / 1000) - REGISTRY_EXPIRY_LEEWAY_SECONDS;
       const exp = Math.min(iat + lifetimeSeconds, cap, chainEnd);
       if (exp <= iat) {
-        throw new OatError('MISCONFIGURED', 'The token behind this request expires too soon to issue a registry token; refuse it before signing', { context: { field: 'notAfter' } });
+        throw new OatError(
+          'MISCONFIGURED',
+          'The token behind this request expires too soon to issue a registry token; refuse it before signing',
+          { context: { field: 'notAfter' } },
+        );
       }
       const payload = {
         access: claims.access.map((a) => ({ ...a, actions: [...a.actions] })),

@@ -47,7 +47,11 @@ const HOST_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const HOSTNAME = new RegExp(`^${HOST_COMPONENT}(?:\\.${HOST_COMPONENT})*(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
-const MALFORMED: ScopeParseResult = Object.freeze({ ok: false, code: 'MALFORMED', message: 'not a scope of the form type[(class)]:name:action[,action...]' });
+const MALFORMED: ScopeParseResult = Object.freeze({
+  ok: false,
+  code: 'MALFORMED',
+  message: 'not a scope of the form type[(class)]:name:action[,action...]',
+});
 
 /**
  * Checks a resource name against the scope grammar: an optional hostname

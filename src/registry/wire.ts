@@ -10,19 +10,24 @@ export const registryTokenResponseSchema = z
     token: z.string().meta({ description: 'The signed JWT (ES256 or RS256, certificate chain in `x5c`).' }),
     access_token: z.string().meta({ description: 'The same JWT, for OAuth2 clients.' }),
     // Not MIN_TOKEN_LIFETIME_SECONDS: a JWT ends a minute before the organization token behind it, however soon that is.
-    expires_in: z
-      .number()
-      .int()
-      .positive()
-      .max(MAX_TOKEN_LIFETIME_SECONDS)
-      .meta({ description: 'Seconds the JWT lives: `lifetimeSeconds`, or less when the organization token or the certificate chain ends sooner.' }),
+    expires_in: z.number().int().positive().max(MAX_TOKEN_LIFETIME_SECONDS).meta({
+      description:
+        'Seconds the JWT lives: `lifetimeSeconds`, or less when the organization token or the certificate chain ends sooner.',
+    }),
     issued_at: z.iso.datetime().meta({ description: 'RFC 3339, whole seconds, UTC.' }),
   })
   .readonly()
   .meta({ description: 'A registry token. No `refresh_token` is ever issued, so clients keep using this endpoint.' });
 
 /** The codes of the distribution-style error bodies the endpoint answers with. */
-export const REGISTRY_ERROR_CODES = ['INVALID_REQUEST', 'UNAUTHORIZED', 'UNSUPPORTED', 'SIZE_INVALID', 'UNKNOWN', 'TOOMANYREQUESTS'] as const;
+export const REGISTRY_ERROR_CODES = [
+  'INVALID_REQUEST',
+  'UNAUTHORIZED',
+  'UNSUPPORTED',
+  'SIZE_INVALID',
+  'UNKNOWN',
+  'TOOMANYREQUESTS',
+] as const;
 
 /** A refusal in CNCF distribution's shape: exactly what clients such as the docker CLI print. */
 export const registryErrorBodySchema = z
@@ -33,10 +38,19 @@ export const registryErrorBodySchema = z
       .readonly(),
   })
   .readonly()
-  .meta({ description: "CNCF distribution's error body: one error, its code and a message that never names a credential." });
+  .meta({
+    description: "CNCF distribution's error body: one error, its code and a message that never names a credential.",
+  });
 
 /** The error codes of RFC 6749 section 5.2. */
-const OAUTH_ERROR_CODES = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'] as const;
+const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+] as const;
 
 /** A refusal in OAuth2's shape (RFC 6749 section 5.2), for grants of the POST form this endpoint does not support. */
 export const oauthErrorBodySchema = z
@@ -45,7 +59,10 @@ export const oauthErrorBodySchema = z
     error_description: z.string().optional(),
   })
   .readonly()
-  .meta({ description: 'An OAuth2 error (RFC 6749 section 5.2), for a POST form an OAuth2 client sent, such as a `refresh_token` grant.' });
+  .meta({
+    description:
+      'An OAuth2 error (RFC 6749 section 5.2), for a POST form an OAuth2 client sent, such as a `refresh_token` grant.',
+  });
 
 /** The body of a 200 from the token endpoint. */
 export type RegistryTokenResponse = z.output<typeof registryTokenResponseSchema>;

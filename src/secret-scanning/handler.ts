@@ -4,7 +4,13 @@ import type { Clock } from '../service/ports.js';
 import { isOatError, OatError } from '../errors.js';
 import { readRequestBody } from '../http/body.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
-import { LEAK_MODES, type LeakLabel, type LeakMode, type LeakReportRequest, type LeakReportResult } from '../service/leak-report.js';
+import {
+  LEAK_MODES,
+  type LeakLabel,
+  type LeakMode,
+  type LeakReportRequest,
+  type LeakReportResult,
+} from '../service/leak-report.js';
 import { parseLeakPayload } from './payload.js';
 import { createSignatureMemory } from './replay.js';
 import { importPublicKey, parseSignatureHeader, sha256Hex, verifySignature } from './signature.js';
@@ -96,18 +102,30 @@ const refusal = (code: SecretScanningRefusalCode, message: string, headers: Reco
 
 function checkOptions(options: SecretScanningOptions): void {
   const issues: Array<{ path: string; message: string }> = [];
-  const o = (typeof options === 'object' && options !== null ? options : {}) as Partial<Record<keyof SecretScanningOptions, unknown>>;
-  if (typeof (o.service as { reportLeaked?: unknown } | undefined)?.reportLeaked !== 'function') issues.push({ path: 'service', message: 'must have reportLeaked (a TokenService)' });
-  if (typeof o.publicKey !== 'function') issues.push({ path: 'publicKey', message: 'must be a function (keyId) => PEM | null' });
-  if (o.mode !== undefined && !(LEAK_MODES as ReadonlyArray<unknown>).includes(o.mode)) issues.push({ path: 'mode', message: 'must be "revoke" or "report"' });
+  const o = (typeof options === 'object' && options !== null ? options : {}) as Partial<
+    Record<keyof SecretScanningOptions, unknown>
+  >;
+  if (typeof (o.service as { reportLeaked?: unknown } | undefined)?.reportLeaked !== 'function')
+    issues.push({ path: 'service', message: 'must have reportLeaked (a TokenService)' });
+  if (typeof o.publicKey !== 'function')
+    issues.push({ path: 'publicKey', message: 'must be a function (keyId) => PEM | null' });
+  if (o.mode !== undefined && !(LEAK_MODES as ReadonlyArray<unknown>).includes(o.mode))
+    issues.push({ path: 'mode', message: 'must be "revoke" or "report"' });
   for (const field of ['maxBodyBytes', 'replayWindowMs', 'replayCapacity'] as const) {
     const value = o[field];
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) issues.push({ path: field, message: 'must be a positive integer' });
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0))
+      issues.push({ path: field, message: 'must be a positive integer' });
   }
-  if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== 'function') issues.push({ path: 'clock', message: 'must have now()' });
-  if (o.onError !== undefined && typeof o.onError !== 'function') issues.push({ path: 'onError', message: 'must be a function' });
+  if (o.clock !== undefined && typeof (o.clock as { now?: unknown } | null)?.now !== 'function')
+    issues.push({ path: 'clock', message: 'must have now()' });
+  if (o.onError !== undefined && typeof o.onError !== 'function')
+    issues.push({ path: 'onError', message: 'must be a function' });
   if (issues.length > 0) {
-    throw new OatError('MISCONFIGURED', `createSecretScanningHandler: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, { fields: issues });
+    throw new OatError(
+      'MISCONFIGURED',
+      `createSecretScanningHandler: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      { fields: issues },
+    );
   }
 }
 
@@ -164,29 +182,41 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
     if (request.method !== 'POST') return refusal('METHOD_NOT_ALLOWED', 'Send matches with POST', { allow: 'POST' });
     const keyId = request.headers.get(KEY_IDENTIFIER_HEADER);
     const signatureText = request.headers.get(SIGNATURE_HEADER);
-    if (keyId === null || signatureText === null) return refusal('SIGNATURE_MISSING', 'The key identifier and signature headers are required');
+    if (keyId === null || signatureText === null)
+      return refusal('SIGNATURE_MISSING', 'The key identifier and signature headers are required');
     const read = await readRequestBody(request, maxBodyBytes);
     if (!read.ok) return refusal('BODY_TOO_LARGE', 'The body is too large');
     const signature = parseSignatureHeader(signatureText.trim());
-    if (signature === null) return refusal('SIGNATURE_INVALID', 'The signature is not a base64 DER ECDSA P-256 signature');
+    if (signature === null)
+      return refusal('SIGNATURE_INVALID', 'The signature is not a base64 DER ECDSA P-256 signature');
     if (!KEY_ID.test(keyId)) return refusal('KEY_UNKNOWN', 'Unknown key identifier');
     const pem = await publicKey(keyId);
     if (pem === null || pem === undefined) return refusal('KEY_UNKNOWN', 'Unknown key identifier');
     // Copied (at most maxBodyBytes) into a view over a plain ArrayBuffer, the only kind WebCrypto's types take.
     const body = new Uint8Array(read.value);
-    if (!(await verifySignature(await keyFor(pem, keyId), signature, body))) return refusal('SIGNATURE_INVALID', 'The signature does not match the body');
+    if (!(await verifySignature(await keyFor(pem, keyId), signature, body)))
+      return refusal('SIGNATURE_INVALID', 'The signature does not match the body');
     const replayKey = `${keyId} ${signature.replayKey}`;
     if (!memory.remember(replayKey, clock.now())) return refusal('REPLAYED', 'This signature was already received');
     try {
       const payload = parseLeakPayload(body);
       if (!payload.ok) {
-        return json(STATUS.MALFORMED_PAYLOAD, { code: 'MALFORMED_PAYLOAD', message: 'The body is not a list of matches', fields: payload.fields });
+        return json(STATUS.MALFORMED_PAYLOAD, {
+          code: 'MALFORMED_PAYLOAD',
+          message: 'The body is not a list of matches',
+          fields: payload.fields,
+        });
       }
       const feedback: SecretScanningFeedback[] = [];
       for (const match of payload.value) {
-        const result = await service.reportLeaked(match.token, { url: match.url, mode, ...(match.source === undefined ? {} : { source: match.source }) });
+        const result = await service.reportLeaked(match.token, {
+          url: match.url,
+          mode,
+          ...(match.source === undefined ? {} : { source: match.source }),
+        });
         // Every match was checked as reportLeaked checks it: a refusal here is a service (or wrapper) at odds with it.
-        if (!result.ok && result.code === 'VALIDATION_FAILED') throw new OatError('VALIDATION_FAILED', result.message, { fields: result.fields ?? [] });
+        if (!result.ok && result.code === 'VALIDATION_FAILED')
+          throw new OatError('VALIDATION_FAILED', result.message, { fields: result.fields ?? [] });
         // The scanner's retry may find the token settled; the signature is forgotten below, so it is not a replay.
         if (!result.ok && result.code === 'CONFLICT') throw new OatError('CONFLICT', result.message);
         // A lifecycle that refuses the deactivation still means the token is ours.
@@ -211,7 +241,9 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
           // The host's logger failing must not change the answer.
         }
       }
-      return isOatError(error) && error.code === 'CONFLICT' ? refusal('RETRY_LATER', 'A token kept changing; send the matches again') : refusal('INTERNAL_ERROR', 'The matches could not be handled; send them again');
+      return isOatError(error) && error.code === 'CONFLICT'
+        ? refusal('RETRY_LATER', 'A token kept changing; send the matches again')
+        : refusal('INTERNAL_ERROR', 'The matches could not be handled; send them again');
     }
   };
 }

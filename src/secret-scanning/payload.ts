@@ -48,10 +48,13 @@ export function parseLeakPayload(bytes: Uint8Array): LeakPayloadParse {
       return;
     }
     const { token, type, url, source } = item as Record<string, unknown>;
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) fields.push({ path: `${i}.token`, message: `must be a string of 1 to ${MAX_TOKEN_LENGTH} characters` });
-    if (typeof type !== 'string' || !TYPE.test(type)) fields.push({ path: `${i}.type`, message: 'must be 1 to 128 of letters, digits, "_", "." and "-"' });
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
+      fields.push({ path: `${i}.token`, message: `must be a string of 1 to ${MAX_TOKEN_LENGTH} characters` });
+    if (typeof type !== 'string' || !TYPE.test(type))
+      fields.push({ path: `${i}.type`, message: 'must be 1 to 128 of letters, digits, "_", "." and "-"' });
     const request = parseLeakReportRequest({ url, ...(source === undefined ? {} : { source }) });
-    if (!request.ok) for (const issue of request.fields) fields.push({ path: `${i}.${issue.path}`, message: issue.message });
+    if (!request.ok)
+      for (const issue of request.fields) fields.push({ path: `${i}.${issue.path}`, message: issue.message });
     if (typeof token === 'string' && typeof type === 'string' && typeof url === 'string') {
       matches.push({ token, type, url, source: typeof source === 'string' ? source : undefined });
     }

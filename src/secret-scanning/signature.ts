@@ -117,7 +117,11 @@ export async function importPublicKey(pem: string, keyId: string): Promise<Crypt
 }
 
 /** True when `signature` is a valid ECDSA P-256 / SHA-256 signature of `body` under `key`. */
-export async function verifySignature(key: CryptoKey, signature: ParsedSignature, body: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export async function verifySignature(
+  key: CryptoKey,
+  signature: ParsedSignature,
+  body: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   return crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature.raw, body);
 }
 

@@ -4,7 +4,13 @@ import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
 import { TOKEN_BODY_LENGTH } from '../core/format.js';
 import { foldAsciiCase, toOrganizationName } from '../core/ids.js';
-import { decideLogin, loginExpiry, type AuthenticationDenialCode, type LoginDecision, type LoginRules } from '../core/login.js';
+import {
+  decideLogin,
+  loginExpiry,
+  type AuthenticationDenialCode,
+  type LoginDecision,
+  type LoginRules,
+} from '../core/login.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { isOatError, OatError } from '../errors.js';
 import { wrapFault } from '../faults.js';
@@ -60,8 +66,16 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   RECORD_INVALID: denial('RECORD_INVALID'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
-  IMAGE_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
-  REGISTRY_ACCESS_MANAGEMENT: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' }),
+  IMAGE_ACCESS_MANAGEMENT: Object.freeze({
+    ok: false,
+    code: 'ORG_INCOMPATIBLE',
+    incompatibility: 'IMAGE_ACCESS_MANAGEMENT',
+  }),
+  REGISTRY_ACCESS_MANAGEMENT: Object.freeze({
+    ok: false,
+    code: 'ORG_INCOMPATIBLE',
+    incompatibility: 'REGISTRY_ACCESS_MANAGEMENT',
+  }),
   DOCKER_DESKTOP: Object.freeze({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' }),
 };
 /** The shared result for a login the core refused. */
@@ -110,10 +124,16 @@ const PRINCIPAL_CACHE_SIZE = 10_000;
  * once and reported once per version; an unreadable row has no version to
  * cache against and is reported at each login that finds it.
  */
-export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
+export function createAuthenticator(
+  deps: AuthenticatorDeps,
+): (username: unknown, secret: unknown, client?: unknown) => Promise<AuthenticationResult> {
   const { store, hasher, clock, organizations, policy, emit } = deps;
   const cacheSize = deps.principalCacheSize ?? PRINCIPAL_CACHE_SIZE;
-  const rules: LoginRules = Object.freeze({ plans: policy.plans, maxTokenLifetimeDays: policy.maxTokenLifetimeDays, lastUsedIntervalMs: deps.lastUsedIntervalMs });
+  const rules: LoginRules = Object.freeze({
+    plans: policy.plans,
+    maxTokenLifetimeDays: policy.maxTokenLifetimeDays,
+    lastUsedIntervalMs: deps.lastUsedIntervalMs,
+  });
   // Compiled principals by the record's frozen resource list: a store that keeps that list until the grants
   // change (the memory store keeps it across last-used writes, which replace the record object) always hits,
   // however many tokens are in use, and entries die with their lists. Bench: scale, "compiled again after one
@@ -129,11 +149,22 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   const perToken = deps.rateLimits?.perToken;
 
   /** Asks a limiter; a limiter fault is reported and fails open, so an outage of a shared limiter locks nobody out. */
-  const limit = async (limiter: RateLimiter, key: string, cost: number, tokenId: TokenId | null): Promise<RateLimitDecision> => {
+  const limit = async (
+    limiter: RateLimiter,
+    key: string,
+    cost: number,
+    tokenId: TokenId | null,
+  ): Promise<RateLimitDecision> => {
     try {
       return await limiter.consume(key, cost);
     } catch (error) {
-      deps.reportFault(wrapFault('STORE_FAILURE', 'The rate limiter failed; the login went on unlimited', error, { operation: 'authenticate', reason: 'RATE_LIMITER' }), { operation: 'authenticate', tokenId });
+      deps.reportFault(
+        wrapFault('STORE_FAILURE', 'The rate limiter failed; the login went on unlimited', error, {
+          operation: 'authenticate',
+          reason: 'RATE_LIMITER',
+        }),
+        { operation: 'authenticate', tokenId },
+      );
       return UNLIMITED;
     }
   };
@@ -181,7 +212,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // only with the token's id and version, as the id-keyed cache trusts them.
     // The name is part of the key: after a rename the grants must read under the new one.
     const same = Object.isFrozen(record.resources) ? byResources.get(record.resources) : undefined;
-    if (same !== undefined && same.id === record.id && same.version === record.version && same.name === name) return same;
+    if (same !== undefined && same.id === record.id && same.version === record.version && same.name === name)
+      return same;
     const cached = young.get(record.id) ?? old.get(record.id);
     if (cached !== undefined && cached.version === record.version && cached.name === name) {
       remember(record, cached);
@@ -195,13 +227,29 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // costs the check once per version, not once per login.
     const compiled = compileStoredGrants(record.organization, record.resources, policy, name);
     if (!compiled.ok) {
-      const entry: PrincipalEntry = { id: record.id, version: record.version, name, result: DENIED.RECORD_INVALID, touchedAt: Number.NEGATIVE_INFINITY };
+      const entry: PrincipalEntry = {
+        id: record.id,
+        version: record.version,
+        name,
+        result: DENIED.RECORD_INVALID,
+        touchedAt: Number.NEGATIVE_INFINITY,
+      };
       remember(record, entry);
       deps.reportFault(
-        new OatError('STORE_FAILURE', 'A stored token holds grants a create request could not make; its logins are refused', {
-          fields: compiled.issues,
-          context: { operation: 'authenticate', reason: 'RECORD_INVALID', tokenId: record.id, organization: record.organization, version: record.version },
-        }),
+        new OatError(
+          'STORE_FAILURE',
+          'A stored token holds grants a create request could not make; its logins are refused',
+          {
+            fields: compiled.issues,
+            context: {
+              operation: 'authenticate',
+              reason: 'RECORD_INVALID',
+              tokenId: record.id,
+              organization: record.organization,
+              version: record.version,
+            },
+          },
+        ),
         { operation: 'authenticate', tokenId: record.id },
       );
       return entry;
@@ -228,7 +276,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
   // One settled promise shared by every refusal of a malformed token nobody listens for: no async frame, no
   // allocation. Bench: tokens, "service.authenticate refuses malformed".
   const refusedMalformed: Promise<AuthenticationResult> = Promise.resolve(DENIED.MALFORMED);
-  const refuseMalformed = async (username: unknown): Promise<AuthenticationResult> => fail(clock.now(), username, DENIED.MALFORMED, null, null);
+  const refuseMalformed = async (username: unknown): Promise<AuthenticationResult> =>
+    fail(clock.now(), username, DENIED.MALFORMED, null, null);
 
   // The clock is read after the format check: a refused garbage token costs no clock read unless an event needs the time.
   // With a failed-login limit, a malformed token is a failure to count (and a limited address is refused first):
@@ -240,7 +289,11 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
         ? refusedMalformed
         : refuseMalformed(username);
 
-  async function authenticateChecked(username: unknown, secret: unknown, client: unknown): Promise<AuthenticationResult> {
+  async function authenticateChecked(
+    username: unknown,
+    secret: unknown,
+    client: unknown,
+  ): Promise<AuthenticationResult> {
     const now = clock.now();
     const context = typeof client === 'object' && client !== null ? (client as ClientContext) : undefined;
     let failureKey: string | undefined;
@@ -290,7 +343,10 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
 
     // The latest last-used write known: the stored one, or this process's own since the record was read.
     const cached = cachedEntry(record, name);
-    const lastUsedAt = cached === undefined || cached.touchedAt <= (record.lastUsedAt ?? Number.NEGATIVE_INFINITY) ? record.lastUsedAt : cached.touchedAt;
+    const lastUsedAt =
+      cached === undefined || cached.touchedAt <= (record.lastUsedAt ?? Number.NEGATIVE_INFINITY)
+        ? record.lastUsedAt
+        : cached.touchedAt;
     const decision = decideLogin(record, name, organization, context, lastUsedAt, now, rules);
     if (!decision.allowed) return fail(now, username, refusal(decision), record, hash, failureKey);
     const entry = cached ?? compileEntry(record, name);
@@ -305,8 +361,16 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
     // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
     // decideLogin allows only with a profile.
     const expiresAt = loginExpiry(record, organization as OrganizationProfile, policy);
-    const result = expiresAt !== null && expiresAt !== record.expiresAt ? capped(entry.result.principal, expiresAt) : entry.result;
-    emit?.({ type: 'access_token.authenticate', at: now, organization: name, tokenId: record.id, fingerprint: fingerprintOf(hash), outcome: 'success' });
+    const result =
+      expiresAt !== null && expiresAt !== record.expiresAt ? capped(entry.result.principal, expiresAt) : entry.result;
+    emit?.({
+      type: 'access_token.authenticate',
+      at: now,
+      organization: name,
+      tokenId: record.id,
+      fingerprint: fingerprintOf(hash),
+      outcome: 'success',
+    });
     return result;
   }
 }
@@ -319,7 +383,8 @@ export function createAuthenticator(deps: AuthenticatorDeps): (username: unknown
  */
 function auditableUsername(username: unknown, policy: TokenPolicy): string | null {
   const name = toOrganizationName(username);
-  if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH) return null;
+  if (name === null || name.startsWith(foldAsciiCase(policy.format.prefix)) || name.length > TOKEN_BODY_LENGTH)
+    return null;
   return name;
 }
 
@@ -335,19 +400,28 @@ export function failedLoginKey(username: unknown, client: ClientContext | undefi
   return `username:${auditableUsername(username, policy) ?? ''}`;
 }
 
-const rateLimited = (retryAfterMs: number): AuthenticationResult => Object.freeze({ ok: false, code: 'RATE_LIMITED', retryAfterMs });
+const rateLimited = (retryAfterMs: number): AuthenticationResult =>
+  Object.freeze({ ok: false, code: 'RATE_LIMITED', retryAfterMs });
 
 /** The principal with `expiresAt` brought forward to the organization's lifetime cap; the grants are shared. */
-const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult => Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
+const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult =>
+  Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
 
 /** The fault and token id of a row the store could not read (`context.reason` `UNREADABLE`); `undefined` for any other fault. */
 function unreadableRow(error: unknown): { readonly error: OatError; readonly tokenId: TokenId | null } | undefined {
-  if (!isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE') return undefined;
+  if (!isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE')
+    return undefined;
   const id = error.context['tokenId'];
   return { error, tokenId: typeof id === 'string' ? (id as TokenId) : null };
 }
 
 /** A compiled principal for one version of a token, and when this process last wrote its last-used time. */
-type PrincipalEntry = { readonly id: TokenId; readonly version: number; readonly name: OrganizationName; readonly result: AuthenticationResult; touchedAt: number };
+type PrincipalEntry = {
+  readonly id: TokenId;
+  readonly version: number;
+  readonly name: OrganizationName;
+  readonly result: AuthenticationResult;
+  touchedAt: number;
+};
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';

@@ -31,7 +31,9 @@ export type BackgroundFaultContext =
 export type BackgroundErrorHandler = (error: OatError, context: BackgroundFaultContext) => void;
 
 /** Calls `onError` when there is one, with a frozen context; what the hook throws is swallowed. */
-export function createFaultReporter(onError: BackgroundErrorHandler | undefined): (error: OatError, context: BackgroundFaultContext) => void {
+export function createFaultReporter(
+  onError: BackgroundErrorHandler | undefined,
+): (error: OatError, context: BackgroundFaultContext) => void {
   return (error, context) => {
     if (onError === undefined) return;
     try {
@@ -62,13 +64,20 @@ export interface LastUsedWriter {
  * slot, so a later login may start another; the store's own guard keeps the
  * late one from moving `lastUsedAt` backwards if the first lands after all.
  */
-export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onError: BackgroundErrorHandler | undefined): LastUsedWriter {
+export function createLastUsedWriter(
+  store: TokenStore,
+  timeoutMs: number,
+  onError: BackgroundErrorHandler | undefined,
+): LastUsedWriter {
   const pending = new Map<TokenId, Promise<void>>();
 
   const reportFault = createFaultReporter(onError);
   const report = (error: unknown, id: TokenId): void => {
     if (onError === undefined) return;
-    const fault = wrapFault('STORE_FAILURE', 'The token store failed to record last use', error, { operation: 'touchLastUsed', tokenId: id });
+    const fault = wrapFault('STORE_FAILURE', 'The token store failed to record last use', error, {
+      operation: 'touchLastUsed',
+      tokenId: id,
+    });
     reportFault(fault, { operation: 'touchLastUsed', tokenId: id });
   };
 
@@ -87,7 +96,12 @@ export function createLastUsedWriter(store: TokenStore, timeoutMs: number, onErr
       const timedOut = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           abandoned = true;
-          report(new OatError('STORE_FAILURE', `The token store did not record last use within ${timeoutMs} ms`, { context: { operation: 'touchLastUsed', tokenId: id, timeoutMs } }), id);
+          report(
+            new OatError('STORE_FAILURE', `The token store did not record last use within ${timeoutMs} ms`, {
+              context: { operation: 'touchLastUsed', tokenId: id, timeoutMs },
+            }),
+            id,
+          );
           resolve();
         }, timeoutMs);
         // A hung write must not keep a process that is otherwise done alive.

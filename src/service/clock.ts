@@ -14,15 +14,21 @@ export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 export function checkedClock(clock: Clock | undefined): Clock {
   if (clock === undefined || clock === systemClock) return systemClock;
   if (typeof (clock as Partial<Clock> | null)?.now !== 'function') {
-    throw new OatError('MISCONFIGURED', 'clock must have a now() that returns epoch milliseconds', { context: { field: 'clock' } });
+    throw new OatError('MISCONFIGURED', 'clock must have a now() that returns epoch milliseconds', {
+      context: { field: 'clock' },
+    });
   }
   return Object.freeze({
     now: () => {
       const ms: unknown = clock.now();
       if (typeof ms !== 'number' || !Number.isSafeInteger(ms)) {
-        throw new OatError('MISCONFIGURED', 'clock.now() must return whole epoch milliseconds (a number such as Date.now() returns)', {
-          context: { field: 'clock', returned: ms instanceof Date ? 'Date' : typeof ms },
-        });
+        throw new OatError(
+          'MISCONFIGURED',
+          'clock.now() must return whole epoch milliseconds (a number such as Date.now() returns)',
+          {
+            context: { field: 'clock', returned: ms instanceof Date ? 'Date' : typeof ms },
+          },
+        );
       }
       return ms;
     },

@@ -29,7 +29,13 @@ export interface CreatedToken {
  * quota guard (never counted here), retrying fresh ids on a duplicate.
  * Every refusal is a value; store and directory faults reject.
  */
-export async function createToken(ctx: ServiceContext, hasher: SecretHasher, actor: Actor, organization: string, input: CreateTokenRequest): Promise<ManagementResult<CreatedToken>> {
+export async function createToken(
+  ctx: ServiceContext,
+  hasher: SecretHasher,
+  actor: Actor,
+  organization: string,
+  input: CreateTokenRequest,
+): Promise<ManagementResult<CreatedToken>> {
   const { store, policy, clock, emit } = ctx;
   const managed = await manage(ctx, actor, organization);
   if (!managed.ok) return managed;
@@ -37,15 +43,24 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
   const now = clock.now();
   const compatible = checkCompatibility(profile);
   if (!compatible.allowed) {
-    return denial('ORG_INCOMPATIBLE', compatible.message, { context: { organization: org, incompatibility: compatible.code } });
+    return denial('ORG_INCOMPATIBLE', compatible.message, {
+      context: { organization: org, incompatibility: compatible.code },
+    });
   }
-  const parsed = safeParseCreateInput(input, { organization: org, now, policy, maxTokenLifetimeDays: tokenLifetimeCap(profile, policy) });
+  const parsed = safeParseCreateInput(input, {
+    organization: org,
+    now,
+    policy,
+    maxTokenLifetimeDays: tokenLifetimeCap(profile, policy),
+  });
   if (!parsed.ok) return denialOf(parsed.error);
   const refusal = beyondCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
   if (refusal !== null) return refusal;
   const limit = tokenLimit(policy.plans, profile.plan);
   if (!isPlanEligible(policy.plans, profile.plan)) {
-    return denial('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, { context: { organization: org, plan: profile.plan } });
+    return denial('PLAN_NOT_ELIGIBLE', `Plan "${profile.plan}" of "${org}" has no organization access tokens`, {
+      context: { organization: org, plan: profile.plan },
+    });
   }
   for (let attempt = 1; ; attempt++) {
     const plaintext = policy.format.generate(ctx.random);
@@ -68,9 +83,18 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
       version: 1,
       allowedNetworks: parsed.value.allowedNetworks,
     });
-    const outcome = checkInsertOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)));
+    const outcome = checkInsertOutcome(
+      await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)),
+    );
     if (outcome.ok) {
-      emit?.({ type: 'access_token.create', at: now, organization: org, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: username });
+      emit?.({
+        type: 'access_token.create',
+        at: now,
+        organization: org,
+        tokenId: record.id,
+        fingerprint: fingerprintOf(record.secretHash),
+        actor: username,
+      });
       return success(Object.freeze({ token: record, secret: new TokenSecret(plaintext, record.displayPrefix) }));
     }
     if (outcome.code === 'QUOTA_EXCEEDED') {
@@ -78,6 +102,9 @@ export async function createToken(ctx: ServiceContext, hasher: SecretHasher, act
         context: { organization: org, limit, count: outcome.count },
       });
     }
-    if (attempt >= MAX_ATTEMPTS) throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', { context: { organization: org } });
+    if (attempt >= MAX_ATTEMPTS)
+      throw new OatError('STORE_FAILURE', 'The store kept reporting duplicates for fresh ids', {
+        context: { organization: org },
+      });
   }
 }

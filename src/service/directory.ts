@@ -20,16 +20,26 @@ export type StaticOrganizationProfile = Omit<OrganizationProfile, 'id'> & { read
  * const organizations = createStaticOrganizationDirectory([{ id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }]);
  * ```
  */
-export function createStaticOrganizationDirectory(profiles: ReadonlyArray<StaticOrganizationProfile>): OrganizationDirectory {
+export function createStaticOrganizationDirectory(
+  profiles: ReadonlyArray<StaticOrganizationProfile>,
+): OrganizationDirectory {
   const byName = new Map<string, OrganizationProfile>();
   const ids = new Set<string>();
   for (const profile of profiles) {
     const name = toOrganizationName(profile.name);
-    if (name === null) throw new OatError('MISCONFIGURED', `"${profile.name}" is not a valid organization name`, { context: { field: 'name' } });
+    if (name === null)
+      throw new OatError('MISCONFIGURED', `"${profile.name}" is not a valid organization name`, {
+        context: { field: 'name' },
+      });
     const id = profile.id === undefined ? name : toOrganizationId(profile.id);
-    if (id === null) throw new OatError('MISCONFIGURED', `The organization "${name}" has an invalid id`, { context: { field: 'id', organization: name } });
+    if (id === null)
+      throw new OatError('MISCONFIGURED', `The organization "${name}" has an invalid id`, {
+        context: { field: 'id', organization: name },
+      });
     if (byName.has(name) || ids.has(id)) {
-      throw new OatError('MISCONFIGURED', `Two organizations share the name "${name}" or the id of "${name}"`, { context: { field: byName.has(name) ? 'name' : 'id', organization: name } });
+      throw new OatError('MISCONFIGURED', `Two organizations share the name "${name}" or the id of "${name}"`, {
+        context: { field: byName.has(name) ? 'name' : 'id', organization: name },
+      });
     }
     ids.add(id);
     byName.set(name, Object.freeze({ ...profile, id }));

@@ -8,11 +8,18 @@ import type { SecretHasher } from './ports.js';
  */
 function nodeCrypto(algorithm: string): typeof NodeCrypto {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const crypto = typeof proc?.getBuiltinModule === 'function' ? (proc.getBuiltinModule('node:crypto') as typeof NodeCrypto | undefined) : undefined;
+  const crypto =
+    typeof proc?.getBuiltinModule === 'function'
+      ? (proc.getBuiltinModule('node:crypto') as typeof NodeCrypto | undefined)
+      : undefined;
   if (crypto === undefined) {
-    throw new OatError('MISCONFIGURED', `The ${algorithm} hasher needs node:crypto (process.getBuiltinModule); on this platform pass the hasher option, a synchronous SecretHasher`, {
-      context: { field: 'hasher' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      `The ${algorithm} hasher needs node:crypto (process.getBuiltinModule); on this platform pass the hasher option, a synchronous SecretHasher`,
+      {
+        context: { field: 'hasher' },
+      },
+    );
   }
   return crypto;
 }
@@ -43,8 +50,14 @@ export function sha256Hasher(): SecretHasher {
  */
 export function hmacSha256Hasher(pepper: string | Uint8Array): SecretHasher {
   // A copy: changing the caller's array afterwards must not change the key.
-  const key = typeof pepper === 'string' ? new TextEncoder().encode(pepper) : pepper instanceof Uint8Array ? Uint8Array.from(pepper) : null;
-  if (key === null || key.length < 32) throw new OatError('MISCONFIGURED', 'The HMAC pepper must be at least 32 bytes', { context: { field: 'pepper' } });
+  const key =
+    typeof pepper === 'string'
+      ? new TextEncoder().encode(pepper)
+      : pepper instanceof Uint8Array
+        ? Uint8Array.from(pepper)
+        : null;
+  if (key === null || key.length < 32)
+    throw new OatError('MISCONFIGURED', 'The HMAC pepper must be at least 32 bytes', { context: { field: 'pepper' } });
   const { createHmac } = nodeCrypto('hmac-sha256');
   return Object.freeze({
     algorithm: 'hmac-sha256',

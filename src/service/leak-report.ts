@@ -27,7 +27,14 @@ export type LeakLabel = (typeof LEAK_LABELS)[number];
  * deactivation), `ALREADY_INACTIVE`, `ALREADY_EXPIRED`, `ALREADY_DELETED`
  * (it could not be used anyway; left alone), `NONE` (no token of ours).
  */
-export const LEAK_ACTIONS = Object.freeze(['DEACTIVATED', 'REPORTED', 'ALREADY_INACTIVE', 'ALREADY_EXPIRED', 'ALREADY_DELETED', 'NONE'] as const);
+export const LEAK_ACTIONS = Object.freeze([
+  'DEACTIVATED',
+  'REPORTED',
+  'ALREADY_INACTIVE',
+  'ALREADY_EXPIRED',
+  'ALREADY_DELETED',
+  'NONE',
+] as const);
 /** One of {@link LEAK_ACTIONS}. */
 export type LeakAction = (typeof LEAK_ACTIONS)[number];
 
@@ -64,7 +71,12 @@ export interface LeakReport {
 /** The outcome of `TokenService.reportLeaked`. */
 export type LeakReportResult =
   | { readonly ok: true; readonly value: LeakReport }
-  | { readonly ok: false; readonly code: LeakReportDenialCode; readonly message: string; readonly fields?: ReadonlyArray<FieldIssue> };
+  | {
+      readonly ok: false;
+      readonly code: LeakReportDenialCode;
+      readonly message: string;
+      readonly fields?: ReadonlyArray<FieldIssue>;
+    };
 
 /**
  * The audit event of a leaked token of ours, emitted once per report that
@@ -101,7 +113,12 @@ interface CheckedLeakRequest {
 /** The outcome of {@link parseLeakReportRequest}. */
 export type LeakRequestParse =
   | { readonly ok: true; readonly value: CheckedLeakRequest }
-  | { readonly ok: false; readonly code: 'VALIDATION_FAILED'; readonly message: string; readonly fields: ReadonlyArray<FieldIssue> };
+  | {
+      readonly ok: false;
+      readonly code: 'VALIDATION_FAILED';
+      readonly message: string;
+      readonly fields: ReadonlyArray<FieldIssue>;
+    };
 
 // Control characters and whitespace are refused rather than stripped: the URL parser would drop a tab or a
 // line break silently, and the audit log would then show a URL nobody sent.
@@ -110,7 +127,8 @@ const UNPRINTABLE = /[\u0000-\u0020\u007f-\u009f]/;
 const SOURCE = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function checkUrl(url: unknown): string | null {
-  if (typeof url !== 'string' || url.length === 0 || url.length > MAX_LEAK_URL_LENGTH || UNPRINTABLE.test(url)) return null;
+  if (typeof url !== 'string' || url.length === 0 || url.length > MAX_LEAK_URL_LENGTH || UNPRINTABLE.test(url))
+    return null;
   try {
     const protocol = new URL(url).protocol;
     return protocol === 'https:' || protocol === 'http:' ? url : null;
@@ -127,14 +145,34 @@ function checkUrl(url: unknown): string | null {
  */
 export function parseLeakReportRequest(request: unknown): LeakRequestParse {
   const fields: FieldIssue[] = [];
-  const { url, source, mode } = typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  if (typeof request !== 'object' || request === null) fields.push({ path: '', message: 'must be an object with url, and optionally source and mode' });
+  const { url, source, mode } =
+    typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  if (typeof request !== 'object' || request === null)
+    fields.push({ path: '', message: 'must be an object with url, and optionally source and mode' });
   const checkedUrl = checkUrl(url);
-  if (checkedUrl === null) fields.push({ path: 'url', message: `must be an absolute http(s) URL of at most ${MAX_LEAK_URL_LENGTH} printable characters` });
-  if (source !== undefined && (typeof source !== 'string' || !SOURCE.test(source))) fields.push({ path: 'source', message: 'must be 1 to 32 of a-z, 0-9, "_" and "-", starting with a letter' });
-  if (mode !== undefined && !(LEAK_MODES as ReadonlyArray<unknown>).includes(mode)) fields.push({ path: 'mode', message: 'must be "revoke" or "report"' });
+  if (checkedUrl === null)
+    fields.push({
+      path: 'url',
+      message: `must be an absolute http(s) URL of at most ${MAX_LEAK_URL_LENGTH} printable characters`,
+    });
+  if (source !== undefined && (typeof source !== 'string' || !SOURCE.test(source)))
+    fields.push({ path: 'source', message: 'must be 1 to 32 of a-z, 0-9, "_" and "-", starting with a letter' });
+  if (mode !== undefined && !(LEAK_MODES as ReadonlyArray<unknown>).includes(mode))
+    fields.push({ path: 'mode', message: 'must be "revoke" or "report"' });
   if (fields.length > 0 || checkedUrl === null) {
-    return Object.freeze({ ok: false, code: 'VALIDATION_FAILED', message: `Invalid leak report: ${fields.map((f) => f.path || '(input)').join(', ')}`, fields: Object.freeze(fields) });
+    return Object.freeze({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      message: `Invalid leak report: ${fields.map((f) => f.path || '(input)').join(', ')}`,
+      fields: Object.freeze(fields),
+    });
   }
-  return Object.freeze({ ok: true, value: Object.freeze({ url: checkedUrl, source: (source as string | undefined) ?? 'unknown', mode: (mode as LeakMode | undefined) ?? 'revoke' }) });
+  return Object.freeze({
+    ok: true,
+    value: Object.freeze({
+      url: checkedUrl,
+      source: (source as string | undefined) ?? 'unknown',
+      mode: (mode as LeakMode | undefined) ?? 'revoke',
+    }),
+  });
 }

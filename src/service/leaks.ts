@@ -3,13 +3,26 @@ import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis } from
 import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
 import { checkReplaceOutcome } from './store-outcomes.js';
-import { LEAK_ACTOR, parseLeakReportRequest, type LeakAction, type LeakReport, type LeakReportRequest, type LeakReportResult } from './leak-report.js';
+import {
+  LEAK_ACTOR,
+  parseLeakReportRequest,
+  type LeakAction,
+  type LeakReport,
+  type LeakReportRequest,
+  type LeakReportResult,
+} from './leak-report.js';
 import { handOut, MAX_ATTEMPTS, STORE_FAILED, type ServiceContext } from './management.js';
 import type { SecretHasher } from './ports.js';
 
 const FALSE_POSITIVE: LeakReportResult = Object.freeze({
   ok: true,
-  value: Object.freeze({ label: 'false_positive', action: 'NONE', tokenId: null, organizationId: null, organization: null }),
+  value: Object.freeze({
+    label: 'false_positive',
+    action: 'NONE',
+    tokenId: null,
+    organizationId: null,
+    organization: null,
+  }),
 });
 
 const ALREADY: Readonly<Record<'inactive' | 'expired' | 'deleted', Exclude<LeakAction, 'NONE'>>> = {
@@ -56,7 +69,12 @@ function withoutSecret(url: string, secret: string): string {
  * `false_positive`; a token of ours in any state is a `true_positive`.
  * Store faults reject with `STORE_FAILURE`, as everywhere else.
  */
-export async function reportLeaked(ctx: ServiceContext, hasher: SecretHasher, secret: unknown, request: LeakReportRequest): Promise<LeakReportResult> {
+export async function reportLeaked(
+  ctx: ServiceContext,
+  hasher: SecretHasher,
+  secret: unknown,
+  request: LeakReportRequest,
+): Promise<LeakReportResult> {
   const parsed = parseLeakReportRequest(request);
   if (!parsed.ok) return parsed;
   const { mode, source } = parsed.value;
@@ -68,7 +86,17 @@ export async function reportLeaked(ctx: ServiceContext, hasher: SecretHasher, se
   const { store, policy, clock, emit } = ctx;
   const settle = (record: AccessTokenRecord, at: EpochMillis, action: Exclude<LeakAction, 'NONE'>): LeakReport => {
     const { id: tokenId, organizationId, organization } = record;
-    emit?.({ type: 'access_token.leaked', at, organization, organizationId, tokenId, fingerprint: fingerprintOf(record.secretHash), url, source, action });
+    emit?.({
+      type: 'access_token.leaked',
+      at,
+      organization,
+      organizationId,
+      tokenId,
+      fingerprint: fingerprintOf(record.secretHash),
+      url,
+      source,
+      action,
+    });
     return Object.freeze({ label: 'true_positive', action, tokenId, organizationId, organization });
   };
   for (let attempt = 1; ; attempt++) {
@@ -82,18 +110,35 @@ export async function reportLeaked(ctx: ServiceContext, hasher: SecretHasher, se
     const decision = decideTransition(policy.lifecycle, record, 'deactivate', now);
     if (!decision.allowed) {
       settle(record, now, 'REPORTED');
-      return Object.freeze({ ok: false, code: 'TRANSITION_DENIED', message: `Cannot deactivate leaked token ${record.id}: the lifecycle refuses it (code: ${decision.code})` });
+      return Object.freeze({
+        ok: false,
+        code: 'TRANSITION_DENIED',
+        message: `Cannot deactivate leaked token ${record.id}: the lifecycle refuses it (code: ${decision.code})`,
+      });
     }
     const next = freezeRecord({ ...record, state: decision.to, updatedAt: now, version: record.version + 1 });
-    const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version)));
+    const outcome = checkReplaceOutcome(
+      await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version)),
+    );
     if (outcome.ok) {
       // The state change has its management event, as every deactivation does, so a log that follows state
       // by those events stays right; the leak event says why.
-      emit?.({ type: 'access_token.deactivate', at: now, organization: record.organization, tokenId: record.id, fingerprint: fingerprintOf(record.secretHash), actor: LEAK_ACTOR });
+      emit?.({
+        type: 'access_token.deactivate',
+        at: now,
+        organization: record.organization,
+        tokenId: record.id,
+        fingerprint: fingerprintOf(record.secretHash),
+        actor: LEAK_ACTOR,
+      });
       return Object.freeze({ ok: true, value: settle(record, now, 'DEACTIVATED') });
     }
     if (attempt >= MAX_ATTEMPTS) {
-      return Object.freeze({ ok: false, code: 'CONFLICT', message: `Leaked token ${record.id} kept changing; report it again` });
+      return Object.freeze({
+        ok: false,
+        code: 'CONFLICT',
+        message: `Leaked token ${record.id} kept changing; report it again`,
+      });
     }
   }
 }

@@ -76,8 +76,12 @@ function refuseField(path: string, message: string): ManagementDenial {
  */
 export function handOut(record: AccessTokenRecord): AccessTokenRecord {
   const frozen =
-    Object.isFrozen(record) && Object.isFrozen(record.resources) && record.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes));
-  return frozen ? record : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
+    Object.isFrozen(record) &&
+    Object.isFrozen(record.resources) &&
+    record.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes));
+  return frozen
+    ? record
+    : freezeRecord({ ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })) });
 }
 
 /**
@@ -86,40 +90,71 @@ export function handOut(record: AccessTokenRecord): AccessTokenRecord {
  * (`NOT_FOUND`) and a non-manager (`FORBIDDEN`) as values; a directory fault
  * rejects.
  */
-export async function manage(ctx: ServiceContext, actor: unknown, organization: unknown): Promise<ManagementResult<Manager>> {
+export async function manage(
+  ctx: ServiceContext,
+  actor: unknown,
+  organization: unknown,
+): Promise<ManagementResult<Manager>> {
   const issues: FieldIssue[] = [];
   const org = toOrganizationName(organization);
   if (org === null) issues.push({ path: 'organization', message: 'must be an organization name' });
   const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
-  if (typeof username !== 'string' || username.length === 0) issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
+  if (typeof username !== 'string' || username.length === 0)
+    issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
   // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
   if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
-    issues.push({ path: 'actor.permissions', message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers' });
+    issues.push({
+      path: 'actor.permissions',
+      message: 'is no longer read; list token managers per organization in OrganizationProfile.tokenManagers',
+    });
   }
-  if (issues.length > 0 || org === null || typeof username !== 'string') return denialOf(validationError('request', issues));
-  const profile = checkProfile(await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => ctx.organizations.get(org)));
-  if (profile === null) return denial('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
+  if (issues.length > 0 || org === null || typeof username !== 'string')
+    return denialOf(validationError('request', issues));
+  const profile = checkProfile(
+    await guard('DIRECTORY_FAILURE', 'The organization directory failed', () => ctx.organizations.get(org)),
+  );
+  if (profile === null)
+    return denial('NOT_FOUND', `Organization "${org}" not found`, { context: { organization: org } });
   if (!profileNamed(profile, org)) throw misnamedProfile(org);
   const decision = canManageTokens(actor as Actor, profile, ctx.policy.catalog);
-  if (!decision.allowed) return denial('FORBIDDEN', decision.message, { context: { organization: org, actor: username, code: decision.code } });
+  if (!decision.allowed)
+    return denial('FORBIDDEN', decision.message, {
+      context: { organization: org, actor: username, code: decision.code },
+    });
   return success({ org, profile, username, ceiling: decision.ceiling });
 }
 
 /** Refuses grants beyond the actor's ceiling, listing each (path, scope) in excess; `null` when there is none. */
-export function beyondCeiling(org: OrganizationName, username: string, excess: ReadonlyArray<CeilingExcess>): ManagementDenial | null {
+export function beyondCeiling(
+  org: OrganizationName,
+  username: string,
+  excess: ReadonlyArray<CeilingExcess>,
+): ManagementDenial | null {
   if (excess.length === 0) return null;
   const list = excess.map((e) => `${e.path}: ${e.scope}`).join(', ');
-  return denial('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, { context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess } });
+  return denial('FORBIDDEN', `"${username}" may not grant ${list} in "${org}"`, {
+    context: { organization: org, actor: username, code: 'BEYOND_CEILING', excess },
+  });
 }
 
 /** A live token of the organization (by id), handed out under the organization's current name. */
-export async function load(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<ManagementResult<AccessTokenRecord>> {
+export async function load(
+  ctx: ServiceContext,
+  org: OrganizationName,
+  profile: OrganizationProfile,
+  id: unknown,
+): Promise<ManagementResult<AccessTokenRecord>> {
   const stored = await loadStored(ctx, org, profile, id);
   return stored.ok ? success(presentRecord(stored.value, org)) : stored;
 }
 
 /** A live token of the organization (by id) as stored: under the name it was created with. */
-async function loadStored(ctx: ServiceContext, org: OrganizationName, profile: OrganizationProfile, id: unknown): Promise<ManagementResult<AccessTokenRecord>> {
+async function loadStored(
+  ctx: ServiceContext,
+  org: OrganizationName,
+  profile: OrganizationProfile,
+  id: unknown,
+): Promise<ManagementResult<AccessTokenRecord>> {
   const tokenId = toTokenId(id);
   if (tokenId === null) return refuseField('id', 'must be a token id (UUID)');
   const record = await guard('STORE_FAILURE', STORE_FAILED, () => ctx.store.findById(tokenId));
@@ -164,15 +199,27 @@ export async function transition(
     // may only be deactivated or deleted.
     const refused = ops.find((op) => op !== 'deactivate' && op !== 'delete');
     if (refused !== undefined && checkStoredResources(stored.organization, stored.resources, policy).length > 0) {
-      return denial('TRANSITION_DENIED', `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`, {
-        context: { organization: org, tokenId: current.id, operation: refused, code: 'STORED_GRANTS_INVALID' },
-      });
+      return denial(
+        'TRANSITION_DENIED',
+        `Cannot ${refused} token ${current.id}: its stored grants are invalid; delete it`,
+        {
+          context: { organization: org, tokenId: current.id, operation: refused, code: 'STORED_GRANTS_INVALID' },
+        },
+      );
     }
     if (changes.resources !== undefined && changed.includes('resources')) {
       // A manager may keep (or narrow) what the token already holds, and add only what it could grant itself.
       const held: GrantCeiling = { unlimited: false, organization: org, resources: current.resources };
       const beyond = ceilingExcess(ceiling, changes.resources, policy.catalog);
-      const refusal = beyondCeiling(org, username, ceilingExcess(held, beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })), policy.catalog));
+      const refusal = beyondCeiling(
+        org,
+        username,
+        ceilingExcess(
+          held,
+          beyond.map((e) => ({ type: e.type, path: e.path, scopes: [e.scope] })),
+          policy.catalog,
+        ),
+      );
       if (refusal !== null) return refusal;
     }
     let state = current.state;
@@ -196,13 +243,17 @@ export async function transition(
       ...stored,
       ...(changes.label === undefined ? {} : { label: changes.label }),
       ...(changes.description === undefined ? {} : { description: changes.description }),
-      ...(changes.resources === undefined ? {} : { resources: rebaseResources(changes.resources, stored.organization) }),
+      ...(changes.resources === undefined
+        ? {}
+        : { resources: rebaseResources(changes.resources, stored.organization) }),
       ...(changes.allowedNetworks === undefined ? {} : { allowedNetworks: changes.allowedNetworks }),
       state,
       updatedAt: now,
       version: stored.version + 1,
     });
-    const outcome = checkReplaceOutcome(await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version)));
+    const outcome = checkReplaceOutcome(
+      await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, current.version)),
+    );
     if (outcome.ok) {
       for (const op of ops) {
         emit?.({
@@ -219,7 +270,9 @@ export async function transition(
       return success(presentRecord(freezeRecord({ ...next, lastUsedAt: current.lastUsedAt }), org));
     }
     if (attempt >= MAX_ATTEMPTS) {
-      return denial('CONFLICT', `Token ${current.id} kept changing; try again`, { context: { organization: org, tokenId: current.id } });
+      return denial('CONFLICT', `Token ${current.id} kept changing; try again`, {
+        context: { organization: org, tokenId: current.id },
+      });
     }
   }
 }

@@ -83,7 +83,16 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       const stored = byId.get(record.id);
       if (stored === undefined) return resolved(NOT_FOUND);
       if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved(CONFLICT);
-      put(freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt, resources: shareScopes(record.resources) }));
+      put(
+        freezeRecord({
+          ...record,
+          organizationId: stored.organizationId,
+          organization: stored.organization,
+          secretHash: stored.secretHash,
+          lastUsedAt: stored.lastUsedAt,
+          resources: shareScopes(record.resources),
+        }),
+      );
       if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved(REPLACED);
     },
@@ -96,7 +105,8 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
     },
     markDeleted(id, organizationId, at): Promise<string | null> {
       const stored = byId.get(id);
-      if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted') return resolved(null);
+      if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted')
+        return resolved(null);
       put(freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
       live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved(stored.secretHash);
@@ -116,7 +126,14 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
         if (wanted.has(statusOf(record, query.now))) matching.push(record);
       }
       matching.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return resolved(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0, unreadableIds: NONE }));
+      return resolved(
+        Object.freeze({
+          items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)),
+          total: matching.length,
+          unreadable: 0,
+          unreadableIds: NONE,
+        }),
+      );
     },
     countLive(organizationId) {
       return resolved(live.get(organizationId) ?? 0);

@@ -93,7 +93,10 @@ export function denialOf(error: OatError): ManagementDenial {
 
 /** The `OatError` the throwing forms throw for a refusal: same code, message, fields and context. */
 function errorOf(refusal: ManagementDenial): OatError {
-  return new OatError(refusal.code, refusal.message, { ...(refusal.fields === undefined ? {} : { fields: refusal.fields }), context: refusal.context });
+  return new OatError(refusal.code, refusal.message, {
+    ...(refusal.fields === undefined ? {} : { fields: refusal.fields }),
+    context: refusal.context,
+  });
 }
 
 /** The value of a result, or its refusal thrown as an `OatError`: how each throwing form is built from its `safe*` twin. */

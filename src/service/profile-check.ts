@@ -6,7 +6,8 @@ import { OatError } from '../errors.js';
 // What the service checks in a directory's answer before any rule reads it. The directory is the host's code: what
 // it returns is trusted no more than a request is.
 
-const isStringArray = (value: unknown): value is ReadonlyArray<string> => Array.isArray(value) && value.every((v) => typeof v === 'string');
+const isStringArray = (value: unknown): value is ReadonlyArray<string> =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 const RESOURCE_TYPES: ReadonlyArray<unknown> = ['repository', 'organization', 'TYPE_REPO', 'TYPE_ORG'];
 const isRawResource = (value: unknown): boolean => {
@@ -32,23 +33,40 @@ export function checkProfile(profile: unknown): OrganizationProfile | null {
   if (typeof p.plan !== 'string') bad.push('plan');
   if (!isStringArray(p.owners)) bad.push('owners');
   const company = p.company as Record<string, unknown> | null | undefined;
-  if (company !== undefined && company !== null && (typeof company !== 'object' || typeof company.name !== 'string' || !isStringArray(company.owners))) bad.push('company');
-  for (const flag of ['imageAccessManagement', 'registryAccessManagement']) if (p[flag] !== undefined && typeof p[flag] !== 'boolean') bad.push(flag);
-  if (p.maxTokenLifetimeDays !== undefined && p.maxTokenLifetimeDays !== null && !isTokenLifetimeDays(p.maxTokenLifetimeDays)) bad.push('maxTokenLifetimeDays');
+  if (
+    company !== undefined &&
+    company !== null &&
+    (typeof company !== 'object' || typeof company.name !== 'string' || !isStringArray(company.owners))
+  )
+    bad.push('company');
+  for (const flag of ['imageAccessManagement', 'registryAccessManagement'])
+    if (p[flag] !== undefined && typeof p[flag] !== 'boolean') bad.push(flag);
+  if (
+    p.maxTokenLifetimeDays !== undefined &&
+    p.maxTokenLifetimeDays !== null &&
+    !isTokenLifetimeDays(p.maxTokenLifetimeDays)
+  )
+    bad.push('maxTokenLifetimeDays');
   if (p.tokenManagers !== undefined) {
     if (!Array.isArray(p.tokenManagers)) bad.push('tokenManagers');
     else {
       (p.tokenManagers as unknown[]).forEach((m, i) => {
         const manager = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
-        if (typeof manager.username !== 'string' || manager.username.length === 0) bad.push(`tokenManagers.${i}.username`);
-        if (manager.ceiling !== undefined && !(Array.isArray(manager.ceiling) && manager.ceiling.every(isRawResource))) bad.push(`tokenManagers.${i}.ceiling`);
+        if (typeof manager.username !== 'string' || manager.username.length === 0)
+          bad.push(`tokenManagers.${i}.username`);
+        if (manager.ceiling !== undefined && !(Array.isArray(manager.ceiling) && manager.ceiling.every(isRawResource)))
+          bad.push(`tokenManagers.${i}.ceiling`);
       });
     }
   }
   if (bad.length > 0) {
-    throw new OatError('DIRECTORY_FAILURE', `The organization directory returned a malformed profile (${bad.join(', ')})`, {
-      fields: bad.map((path) => ({ path, message: 'is missing or has the wrong type' })),
-    });
+    throw new OatError(
+      'DIRECTORY_FAILURE',
+      `The organization directory returned a malformed profile (${bad.join(', ')})`,
+      {
+        fields: bad.map((path) => ({ path, message: 'is missing or has the wrong type' })),
+      },
+    );
   }
   return profile as OrganizationProfile;
 }
@@ -60,7 +78,11 @@ export function profileNamed(profile: OrganizationProfile, name: OrganizationNam
 
 /** The fault of a directory that answers a lookup with another organization's profile (an alias, an old name). */
 export function misnamedProfile(name: OrganizationName): OatError {
-  return new OatError('DIRECTORY_FAILURE', `The organization directory answered for "${name}" with a profile of another name`, {
-    context: { organization: name, field: 'name' },
-  });
+  return new OatError(
+    'DIRECTORY_FAILURE',
+    `The organization directory answered for "${name}" with a profile of another name`,
+    {
+      context: { organization: name, field: 'name' },
+    },
+  );
 }

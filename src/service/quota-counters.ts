@@ -38,8 +38,10 @@ export interface QuotaCounterReport {
  */
 export function repairRequested(options: unknown): boolean {
   if (options === undefined) return false;
-  if (typeof options !== 'object' || options === null) throw validationError('checkQuotaCounters options', [{ path: '', message: 'must be an object' }]);
+  if (typeof options !== 'object' || options === null)
+    throw validationError('checkQuotaCounters options', [{ path: '', message: 'must be an object' }]);
   const { repair } = options as { repair?: unknown };
-  if (repair !== undefined && typeof repair !== 'boolean') throw validationError('checkQuotaCounters options', [{ path: 'repair', message: 'must be a boolean' }]);
+  if (repair !== undefined && typeof repair !== 'boolean')
+    throw validationError('checkQuotaCounters options', [{ path: 'repair', message: 'must be a boolean' }]);
   return repair === true;
 }

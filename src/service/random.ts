@@ -22,13 +22,18 @@ export const platformRandom: RandomSource = (bytes) => {
 };
 
 /** True when the platform has `crypto.getRandomValues`. */
-export const hasPlatformRandom = (): boolean => typeof (globalThis as { crypto?: { getRandomValues?: unknown } }).crypto?.getRandomValues === 'function';
+export const hasPlatformRandom = (): boolean =>
+  typeof (globalThis as { crypto?: { getRandomValues?: unknown } }).crypto?.getRandomValues === 'function';
 
 /** The fault of a platform without `crypto.getRandomValues` and no `random` option: `MISCONFIGURED` naming `random`. */
 export const noPlatformRandom = (): OatError =>
-  new OatError('MISCONFIGURED', 'This platform has no crypto.getRandomValues: pass the random option, a function that fills a Uint8Array from a CSPRNG', {
-    context: { field: 'random' },
-  });
+  new OatError(
+    'MISCONFIGURED',
+    'This platform has no crypto.getRandomValues: pass the random option, a function that fills a Uint8Array from a CSPRNG',
+    {
+      context: { field: 'random' },
+    },
+  );
 
 const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const DASH = '-'.charCodeAt(0);

@@ -5,7 +5,9 @@ import { OatError } from '../errors.js';
  * What a {@link RateLimiter} answers: the cost fits the key's budget, or it
  * does not and the key may try again in `retryAfterMs`.
  */
-export type RateLimitDecision = { readonly allowed: true } | { readonly allowed: false; readonly code: 'RATE_LIMITED'; readonly retryAfterMs: number };
+export type RateLimitDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: 'RATE_LIMITED'; readonly retryAfterMs: number };
 
 /**
  * The rate-limiting port: spends `cost` points of `key`'s budget, or refuses.
@@ -63,7 +65,8 @@ export function checkBudget(budget: RateLimitBudget, where: string): void {
 }
 
 const ALLOWED: RateLimitDecision = Object.freeze({ allowed: true });
-const limited = (ms: number): RateLimitDecision => Object.freeze({ allowed: false, code: 'RATE_LIMITED', retryAfterMs: Math.max(1, Math.ceil(ms)) });
+const limited = (ms: number): RateLimitDecision =>
+  Object.freeze({ allowed: false, code: 'RATE_LIMITED', retryAfterMs: Math.max(1, Math.ceil(ms)) });
 
 /**
  * What {@link fromRateLimiterFlexible} uses of a rate-limiter-flexible

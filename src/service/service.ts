@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { Actor, ClientContext } from '../core/access.js';
-import { authorize, authorizeOrganization, isCompiledGrants, type AuthorizationDecision, type CompiledGrants, type RepositoryRequest } from '../core/grants.js';
+import {
+  authorize,
+  authorizeOrganization,
+  isCompiledGrants,
+  type AuthorizationDecision,
+  type CompiledGrants,
+  type RepositoryRequest,
+} from '../core/grants.js';
 import { presentRecord } from '../core/identity.js';
 import type { OrganizationId } from '../core/ids.js';
 import { planUpdate } from '../core/lifecycle.js';
@@ -20,7 +27,16 @@ import { deleteToken, purgeOrganization, type OrganizationPurge } from './deleti
 import { createStaticOrganizationDirectory, type StaticOrganizationProfile } from './directory.js';
 import { sha256Hasher } from './hashers.js';
 import { hasPlatformRandom, noPlatformRandom, platformRandom } from './random.js';
-import { handOut, invalid, load, manage, STORE_FAILED, transition, type ServiceContext, type TransitionPlan } from './management.js';
+import {
+  handOut,
+  invalid,
+  load,
+  manage,
+  STORE_FAILED,
+  transition,
+  type ServiceContext,
+  type TransitionPlan,
+} from './management.js';
 import { denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
 import type { LeakReportRequest, LeakReportResult } from './leak-report.js';
 import { reportLeaked } from './leaks.js';
@@ -151,7 +167,12 @@ export interface TokenService {
   /** {@link TokenService.list}, with refusals as values. */
   safeList(actor: Actor, organization: string, options?: ListOptions): Promise<ManagementResult<TokenListPage>>;
   /** {@link TokenService.update}, with refusals as values. */
-  safeUpdate(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<ManagementResult<AccessTokenRecord>>;
+  safeUpdate(
+    actor: Actor,
+    organization: string,
+    id: string,
+    input: UpdateTokenRequest,
+  ): Promise<ManagementResult<AccessTokenRecord>>;
   /** {@link TokenService.deactivate}, with refusals as values. */
   safeDeactivate(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>>;
   /** {@link TokenService.reactivate}, with refusals as values. */
@@ -203,7 +224,12 @@ export interface TokenService {
 }
 
 const listSchema = z.strictObject({
-  status: z.union([z.enum(['active', 'inactive', 'expired', 'deleted']), z.array(z.enum(['active', 'inactive', 'expired', 'deleted'])).min(1)]).optional(),
+  status: z
+    .union([
+      z.enum(['active', 'inactive', 'expired', 'deleted']),
+      z.array(z.enum(['active', 'inactive', 'expired', 'deleted'])).min(1),
+    ])
+    .optional(),
   page: z.int().min(1).max(1_000_000).optional(),
   pageSize: z.int().min(1).max(100).optional(),
 });
@@ -212,9 +238,13 @@ const listSchema = z.strictObject({
 // organization and hide the missing option behind what looks like a caller's typo.
 const NO_DIRECTORY: OrganizationDirectory = Object.freeze({
   get(): never {
-    throw new OatError('MISCONFIGURED', 'createTokenService was given no organizations option: pass an OrganizationDirectory or a list of profiles', {
-      context: { field: 'organizations' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      'createTokenService was given no organizations option: pass an OrganizationDirectory or a list of profiles',
+      {
+        context: { field: 'organizations' },
+      },
+    );
   },
 });
 
@@ -242,33 +272,62 @@ function grantsOf(principal: Principal): CompiledGrants {
  * ```
  */
 export function createTokenService(options: TokenServiceOptions): TokenService {
-  if (typeof options !== 'object' || options === null) throw new OatError('MISCONFIGURED', 'createTokenService needs an options object with a store', { context: { field: 'options' } });
+  if (typeof options !== 'object' || options === null)
+    throw new OatError('MISCONFIGURED', 'createTokenService needs an options object with a store', {
+      context: { field: 'options' },
+    });
   const store = options.store;
   if (typeof store !== 'object' || store === null) {
-    throw new OatError('MISCONFIGURED', 'createTokenService needs the store option: a TokenStore such as createMemoryTokenStore(), createSqliteTokenStore(db) or createPostgresTokenStore(pool)', {
-      context: { field: 'store' },
-    });
+    throw new OatError(
+      'MISCONFIGURED',
+      'createTokenService needs the store option: a TokenStore such as createMemoryTokenStore(), createSqliteTokenStore(db) or createPostgresTokenStore(pool)',
+      {
+        context: { field: 'store' },
+      },
+    );
   }
-  const missing = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'].filter(
-    (m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function',
-  );
-  if (missing.length > 0) throw new OatError('MISCONFIGURED', `The store option lacks ${missing.join(', ')}`, { context: { field: 'store', missing } });
-  const policy: TokenPolicy = options.policy === undefined ? DEFAULT_POLICY : 'format' in options.policy ? options.policy : createPolicy(options.policy);
+  const missing = [
+    'insertWithinQuota',
+    'replace',
+    'touchLastUsed',
+    'markDeleted',
+    'findById',
+    'findBySecretHash',
+    'list',
+    'countLive',
+  ].filter((m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0)
+    throw new OatError('MISCONFIGURED', `The store option lacks ${missing.join(', ')}`, {
+      context: { field: 'store', missing },
+    });
+  const policy: TokenPolicy =
+    options.policy === undefined
+      ? DEFAULT_POLICY
+      : 'format' in options.policy
+        ? options.policy
+        : createPolicy(options.policy);
   const organizations = Array.isArray(options.organizations)
     ? createStaticOrganizationDirectory(options.organizations)
     : ((options.organizations as OrganizationDirectory | undefined) ?? NO_DIRECTORY);
   const hasher = options.hasher ?? sha256Hasher();
   const clock = checkedClock(options.clock);
   const random = options.random ?? platformRandom;
-  if (typeof random !== 'function') throw new OatError('MISCONFIGURED', 'random must be a function that fills a Uint8Array', { context: { field: 'random' } });
+  if (typeof random !== 'function')
+    throw new OatError('MISCONFIGURED', 'random must be a function that fills a Uint8Array', {
+      context: { field: 'random' },
+    });
   if (options.random === undefined && !hasPlatformRandom()) throw noPlatformRandom();
   const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
   if (!Number.isFinite(lastUsedIntervalMs) || lastUsedIntervalMs < 0) {
-    throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', { context: { field: 'lastUsedIntervalMs' } });
+    throw new OatError('MISCONFIGURED', 'lastUsedIntervalMs must be a non-negative number', {
+      context: { field: 'lastUsedIntervalMs' },
+    });
   }
   const lastUsedTimeoutMs = options.lastUsedTimeoutMs ?? 5_000;
   if (!Number.isFinite(lastUsedTimeoutMs) || lastUsedTimeoutMs <= 0) {
-    throw new OatError('MISCONFIGURED', 'lastUsedTimeoutMs must be a positive number', { context: { field: 'lastUsedTimeoutMs' } });
+    throw new OatError('MISCONFIGURED', 'lastUsedTimeoutMs must be a positive number', {
+      context: { field: 'lastUsedTimeoutMs' },
+    });
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new OatError('MISCONFIGURED', 'onError must be a function', { context: { field: 'onError' } });
@@ -277,7 +336,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   for (const field of ['failedLoginsPerAddress', 'perToken'] as const) {
     const limiter: unknown = (rateLimits as Record<string, unknown>)[field];
     if (limiter !== undefined && typeof (limiter as { consume?: unknown } | null)?.consume !== 'function') {
-      throw new OatError('MISCONFIGURED', `rateLimits.${field} must be a rate limiter with consume(key, cost)`, { context: { field: `rateLimits.${field}` } });
+      throw new OatError('MISCONFIGURED', `rateLimits.${field} must be a rate limiter with consume(key, cost)`, {
+        context: { field: `rateLimits.${field}` },
+      });
     }
   }
   const lastUsed = createLastUsedWriter(store, lastUsedTimeoutMs, options.onError);
@@ -295,34 +356,68 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         };
   const ctx: ServiceContext = { store, organizations, policy, clock, random, emit };
   const simple = (op: 'deactivate' | 'reactivate') => {
-    const planned = success<TransitionPlan>(Object.freeze({ ops: Object.freeze([op]), changes: Object.freeze({}), changed: Object.freeze([]) }));
+    const planned = success<TransitionPlan>(
+      Object.freeze({ ops: Object.freeze([op]), changes: Object.freeze({}), changed: Object.freeze([]) }),
+    );
     return (actor: Actor, organization: string, id: string) => transition(ctx, actor, organization, id, () => planned);
   };
   const safeDeactivate = simple('deactivate');
   const safeReactivate = simple('reactivate');
 
-  const safeCreate = (actor: Actor, organization: string, input: CreateTokenRequest) => createToken(ctx, hasher, actor, organization, input);
+  const safeCreate = (actor: Actor, organization: string, input: CreateTokenRequest) =>
+    createToken(ctx, hasher, actor, organization, input);
 
   async function safeGet(actor: Actor, organization: string, id: string): Promise<ManagementResult<AccessTokenRecord>> {
     const managed = await manage(ctx, actor, organization);
     return managed.ok ? load(ctx, managed.value.org, managed.value.profile, id) : managed;
   }
 
-  async function safeList(actor: Actor, organization: string, options: ListOptions = {}): Promise<ManagementResult<TokenListPage>> {
+  async function safeList(
+    actor: Actor,
+    organization: string,
+    options: ListOptions = {},
+  ): Promise<ManagementResult<TokenListPage>> {
     const managed = await manage(ctx, actor, organization);
     if (!managed.ok) return managed;
     const { org, profile } = managed.value;
     const parsed = listSchema.safeParse(options);
     if (!parsed.success) {
-      return denialOf(validationError('list options', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), policy.format.prefix));
+      return denialOf(
+        validationError(
+          'list options',
+          parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+          policy.format.prefix,
+        ),
+      );
     }
     const { status, page = 1, pageSize = 10 } = parsed.data;
     const statuses = status === undefined ? undefined : Array.isArray(status) ? status : [status];
-    const result = await guard('STORE_FAILURE', STORE_FAILED, () => store.list({ organizationId: profile.id as OrganizationId, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize, ...(statuses ? { statuses } : {}) }));
-    return success(Object.freeze({ items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))), total: result.total, unreadable: result.unreadable, page, pageSize }));
+    const result = await guard('STORE_FAILURE', STORE_FAILED, () =>
+      store.list({
+        organizationId: profile.id as OrganizationId,
+        now: clock.now(),
+        offset: (page - 1) * pageSize,
+        limit: pageSize,
+        ...(statuses ? { statuses } : {}),
+      }),
+    );
+    return success(
+      Object.freeze({
+        items: Object.freeze(result.items.map((record) => presentRecord(handOut(record), org))),
+        total: result.total,
+        unreadable: result.unreadable,
+        page,
+        pageSize,
+      }),
+    );
   }
 
-  function safeUpdate(actor: Actor, organization: string, id: string, input: UpdateTokenRequest): Promise<ManagementResult<AccessTokenRecord>> {
+  function safeUpdate(
+    actor: Actor,
+    organization: string,
+    id: string,
+    input: UpdateTokenRequest,
+  ): Promise<ManagementResult<AccessTokenRecord>> {
     return transition(ctx, actor, organization, id, (record) => {
       const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
       if (!parsed.ok) return denialOf(parsed.error);
@@ -334,7 +429,18 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const safeDelete = (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id);
 
   const reportFault = createFaultReporter(options.onError);
-  const authenticate = createAuthenticator({ store, hasher, clock, organizations, policy, lastUsedIntervalMs, touchLastUsed: lastUsed.touch, emit, reportFault, rateLimits });
+  const authenticate = createAuthenticator({
+    store,
+    hasher,
+    clock,
+    organizations,
+    policy,
+    lastUsedIntervalMs,
+    touchLastUsed: lastUsed.touch,
+    emit,
+    reportFault,
+    rateLimits,
+  });
 
   return Object.freeze({
     policy,
@@ -347,10 +453,13 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     safeReactivate,
     safeDelete,
 
-    create: (actor: Actor, organization: string, input: CreateTokenRequest) => orThrow(safeCreate(actor, organization, input)),
+    create: (actor: Actor, organization: string, input: CreateTokenRequest) =>
+      orThrow(safeCreate(actor, organization, input)),
     get: (actor: Actor, organization: string, id: string) => orThrow(safeGet(actor, organization, id)),
-    list: (actor: Actor, organization: string, options?: ListOptions) => orThrow(safeList(actor, organization, options)),
-    update: (actor: Actor, organization: string, id: string, input: UpdateTokenRequest) => orThrow(safeUpdate(actor, organization, id, input)),
+    list: (actor: Actor, organization: string, options?: ListOptions) =>
+      orThrow(safeList(actor, organization, options)),
+    update: (actor: Actor, organization: string, id: string, input: UpdateTokenRequest) =>
+      orThrow(safeUpdate(actor, organization, id, input)),
     deactivate: (actor: Actor, organization: string, id: string) => orThrow(safeDeactivate(actor, organization, id)),
     reactivate: (actor: Actor, organization: string, id: string) => orThrow(safeReactivate(actor, organization, id)),
     delete: (actor: Actor, organization: string, id: string) => orThrow(safeDelete(actor, organization, id)),
@@ -360,7 +469,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     authenticate,
     flush: lastUsed.flush,
 
-    authorize: (principal: Principal, request: RepositoryRequest, action: string) => authorize(grantsOf(principal), request, action),
-    authorizeOrganization: (principal: Principal, scope: string) => authorizeOrganization(grantsOf(principal), principal.organization, scope),
+    authorize: (principal: Principal, request: RepositoryRequest, action: string) =>
+      authorize(grantsOf(principal), request, action),
+    authorizeOrganization: (principal: Principal, scope: string) =>
+      authorizeOrganization(grantsOf(principal), principal.organization, scope),
   });
 }

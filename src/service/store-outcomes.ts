@@ -25,10 +25,17 @@ export function quotaExceeded(count: number): InsertOutcome {
 
 function brokenContract(method: string, outcome: unknown): OatError {
   // Only the shape is named: a store's answer is not the caller's to see, and 0.x stores answered with bare strings.
-  const shape = typeof outcome === 'object' && outcome !== null ? `an object with keys ${Object.keys(outcome).join(', ') || '(none)'}` : typeof outcome;
-  return new OatError('STORE_FAILURE', `The token store broke its contract: ${method} resolved to ${shape}, not an outcome { ok, code }`, {
-    context: { operation: method },
-  });
+  const shape =
+    typeof outcome === 'object' && outcome !== null
+      ? `an object with keys ${Object.keys(outcome).join(', ') || '(none)'}`
+      : typeof outcome;
+  return new OatError(
+    'STORE_FAILURE',
+    `The token store broke its contract: ${method} resolved to ${shape}, not an outcome { ok, code }`,
+    {
+      context: { operation: method },
+    },
+  );
 }
 
 /**
@@ -53,6 +60,11 @@ export function checkInsertOutcome(outcome: unknown): InsertOutcome {
  */
 export function checkReplaceOutcome(outcome: unknown): ReplaceOutcome {
   const o = outcome as Partial<{ ok: unknown; code: unknown }> | null;
-  if (typeof o === 'object' && o !== null && (o.ok === true || (o.ok === false && (o.code === 'CONFLICT' || o.code === 'NOT_FOUND')))) return o as ReplaceOutcome;
+  if (
+    typeof o === 'object' &&
+    o !== null &&
+    (o.ok === true || (o.ok === false && (o.code === 'CONFLICT' || o.code === 'NOT_FOUND')))
+  )
+    return o as ReplaceOutcome;
   throw brokenContract('replace', outcome);
 }

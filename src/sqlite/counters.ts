@@ -52,28 +52,45 @@ const SQL = {
  * if (report.mismatches.length > 0) await checkQuotaCounters(db, { repair: true });
  * ```
  */
-export function checkQuotaCounters(db: Database.Database, options?: CheckQuotaCountersOptions): Promise<QuotaCounterReport> {
+export function checkQuotaCounters(
+  db: Database.Database,
+  options?: CheckQuotaCountersOptions,
+): Promise<QuotaCounterReport> {
   try {
     requireConnection(db, 'checkQuotaCounters');
     const repair = repairRequested(options);
     const version = readSchemaVersion(db);
     refuseUnknownVersion(version, 'checkQuotaCounters');
     if (Number(db.prepare(SQL.tables).pluck().get()) !== 2) {
-      throw new OatError('MISCONFIGURED', 'SQLite token store: checkQuotaCounters: the token tables are missing (run migrate(db))', { context: { operation: 'checkQuotaCounters' } });
+      throw new OatError(
+        'MISCONFIGURED',
+        'SQLite token store: checkQuotaCounters: the token tables are missing (run migrate(db))',
+        { context: { operation: 'checkQuotaCounters' } },
+      );
     }
     if (version !== SCHEMA_VERSION) {
-      throw new OatError('MISCONFIGURED', `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`, {
-        context: { operation: 'checkQuotaCounters', databaseVersion: version, libraryVersion: SCHEMA_VERSION },
-      });
+      throw new OatError(
+        'MISCONFIGURED',
+        `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`,
+        {
+          context: { operation: 'checkQuotaCounters', databaseVersion: version, libraryVersion: SCHEMA_VERSION },
+        },
+      );
     }
     // Numbers even on a connection that reads integers as bigint: counts never come near 2^53.
     const checked = db.prepare(SQL.checked).pluck().safeIntegers(false);
     const mismatched = db.prepare(SQL.mismatches).safeIntegers(false);
     const fix = db.prepare(SQL.repair);
     const run = db.transaction((): QuotaCounterReport => {
-      const mismatches = (mismatched.all() as QuotaCounterMismatch[]).map((row) => Object.freeze({ organizationId: row.organizationId, counted: row.counted, live: row.live }));
+      const mismatches = (mismatched.all() as QuotaCounterMismatch[]).map((row) =>
+        Object.freeze({ organizationId: row.organizationId, counted: row.counted, live: row.live }),
+      );
       if (repair) for (const { organizationId, live } of mismatches) fix.run(organizationId, live);
-      return Object.freeze({ checked: Number(checked.get()), mismatches: Object.freeze(mismatches), repaired: repair && mismatches.length > 0 });
+      return Object.freeze({
+        checked: Number(checked.get()),
+        mismatches: Object.freeze(mismatches),
+        repaired: repair && mismatches.length > 0,
+      });
     });
     return Promise.resolve(repair ? run.immediate() : run.deferred());
   } catch (error) {

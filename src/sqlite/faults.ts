@@ -3,11 +3,18 @@ import { isOatError, OatError } from '../errors.js';
 import { wrapFault } from '../faults.js';
 
 /** Primary SQLite result codes that mean the database was handed over in a state the store cannot use, not that it failed. */
-const SETUP_CODES: ReadonlySet<string> = new Set(['SQLITE_READONLY', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN', 'SQLITE_PERM', 'SQLITE_AUTH']);
+const SETUP_CODES: ReadonlySet<string> = new Set([
+  'SQLITE_READONLY',
+  'SQLITE_NOTADB',
+  'SQLITE_CANTOPEN',
+  'SQLITE_PERM',
+  'SQLITE_AUTH',
+]);
 
 /** The SQLite result code of a driver error (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, ...), or `undefined` for any other error. */
 function driverCodeOf(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
@@ -18,13 +25,22 @@ const primary = (code: string): string => code.split('_').slice(0, 2).join('_');
  * `context.driverCode`. Only the code goes into the message and context: the
  * driver's own message stays in `cause`.
  */
-export function storeFailure(operation: string, error: unknown, context: Readonly<Record<string, unknown>> = {}): OatError {
+export function storeFailure(
+  operation: string,
+  error: unknown,
+  context: Readonly<Record<string, unknown>> = {},
+): OatError {
   const code = driverCodeOf(error);
-  return wrapFault('STORE_FAILURE', `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`, error, {
-    operation,
-    ...(code === undefined ? {} : { driverCode: code }),
-    ...context,
-  });
+  return wrapFault(
+    'STORE_FAILURE',
+    `SQLite token store: ${operation} failed${code === undefined ? '' : ` (${code})`}`,
+    error,
+    {
+      operation,
+      ...(code === undefined ? {} : { driverCode: code }),
+      ...context,
+    },
+  );
 }
 
 /**
@@ -39,12 +55,19 @@ export function setupFailure(operation: string, error: unknown): OatError {
   const closed = code === undefined && error instanceof TypeError && /not open/i.test(error.message);
   if (!closed && (code === undefined || !SETUP_CODES.has(primary(code)))) return storeFailure(operation, error);
   const why = closed ? 'the database connection is closed' : `the database cannot be used as given (${code})`;
-  return wrapFault('MISCONFIGURED', `SQLite token store: ${operation}: ${why}`, error, { operation, ...(code === undefined ? {} : { driverCode: code }) });
+  return wrapFault('MISCONFIGURED', `SQLite token store: ${operation}: ${why}`, error, {
+    operation,
+    ...(code === undefined ? {} : { driverCode: code }),
+  });
 }
 
 /** Refuses anything but a better-sqlite3 connection before a driver call can fail on it with a TypeError. */
 export function requireConnection(db: unknown, operation: string): asserts db is Database.Database {
-  const usable = typeof db === 'object' && db !== null && typeof (db as { prepare?: unknown }).prepare === 'function' && typeof (db as { pragma?: unknown }).pragma === 'function';
+  const usable =
+    typeof db === 'object' &&
+    db !== null &&
+    typeof (db as { prepare?: unknown }).prepare === 'function' &&
+    typeof (db as { pragma?: unknown }).pragma === 'function';
   if (!usable) {
     throw new OatError('MISCONFIGURED', `SQLite token store: ${operation} needs a better-sqlite3 Database as db`, {
       context: { operation },

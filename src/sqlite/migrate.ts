@@ -43,7 +43,8 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 export function migrate(db: Database.Database): void {
   requireConnection(db, 'migrate');
   try {
-    if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
+    if (Number(db.pragma('busy_timeout', { simple: true })) <= 0)
+      db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
     const timeoutMs = Number(db.pragma('busy_timeout', { simple: true }));
     // Outside any transaction: SQLite refuses to change the journal mode inside one.
     if (!db.memory) retryWhileBusy(timeoutMs, () => db.pragma('journal_mode = WAL'));

@@ -82,14 +82,19 @@ function problemsOf(db: Database.Database): string[] {
   if (!db.open) return ['the database is closed'];
   const version = readSchemaVersion(db);
   refuseUnknownVersion(version, 'createSqliteTokenStore');
-  const present = new Set((db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]));
+  const present = new Set(db.prepare(SQL.schema).pluck().all(JSON.stringify(SQLITE_SCHEMA_OBJECTS)) as string[]);
   const absent = SQLITE_SCHEMA_OBJECTS.filter((name) => !present.has(name));
   // A database with tokens but an older version is told so, not handed a list of what the upgrade adds.
   if (version !== SCHEMA_VERSION && (version !== 0 || present.has('oat_tokens'))) {
-    problems.push(`database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`);
+    problems.push(
+      `database schema version ${version} is older than this library's ${SCHEMA_VERSION} (run migrate(db))`,
+    );
   } else if (absent.length > 0) problems.push(`schema objects missing (run migrate(db)): ${absent.join(', ')}`);
   if (db.readonly) problems.push('the connection is read-only');
-  if (Number(db.pragma('busy_timeout', { simple: true })) <= 0) problems.push('busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))');
+  if (Number(db.pragma('busy_timeout', { simple: true })) <= 0)
+    problems.push(
+      'busy_timeout is 0: concurrent writers would fail with SQLITE_BUSY (open with a timeout, or run migrate(db))',
+    );
   const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   if (!db.memory && mode !== 'wal') problems.push(`journal_mode is ${mode}, not wal (run migrate(db))`);
   return problems;
@@ -147,7 +152,9 @@ export function createSqliteTokenStore(db: Database.Database, options: SqliteTok
 function storeOver(db: Database.Database): TokenStore {
   const problems = problemsOf(db);
   if (problems.length > 0) {
-    throw new OatError('MISCONFIGURED', `The SQLite database cannot serve the token store: ${problems.join('; ')}`, { context: { problems } });
+    throw new OatError('MISCONFIGURED', `The SQLite database cannot serve the token store: ${problems.join('; ')}`, {
+      context: { problems },
+    });
   }
 
   const statement = {
@@ -189,7 +196,9 @@ function storeOver(db: Database.Database): TokenStore {
 
   return Object.freeze({
     insertWithinQuota(record: AccessTokenRecord, limit: number): Promise<InsertOutcome> {
-      return run('insertWithinQuota', { tokenId: record.id, organizationId: record.organizationId }, () => insertWithinQuota.immediate(toRow(record), limit));
+      return run('insertWithinQuota', { tokenId: record.id, organizationId: record.organizationId }, () =>
+        insertWithinQuota.immediate(toRow(record), limit),
+      );
     },
 
     replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome> {

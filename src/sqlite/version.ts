@@ -35,7 +35,15 @@ export function refuseUnknownVersion(found: number | null, operation: string): v
   if (found !== null && found <= SCHEMA_VERSION) return;
   const context = { operation, databaseVersion: found, libraryVersion: SCHEMA_VERSION };
   if (found === null) {
-    throw new OatError('MISCONFIGURED', `database schema version is unknown (oat_schema_version holds no version); this library's is ${SCHEMA_VERSION}`, { context });
+    throw new OatError(
+      'MISCONFIGURED',
+      `database schema version is unknown (oat_schema_version holds no version); this library's is ${SCHEMA_VERSION}`,
+      { context },
+    );
   }
-  throw new OatError('MISCONFIGURED', `database schema version ${found} is newer than this library's ${SCHEMA_VERSION}: upgrade org-access-tokens to use this database`, { context });
+  throw new OatError(
+    'MISCONFIGURED',
+    `database schema version ${found} is newer than this library's ${SCHEMA_VERSION}: upgrade org-access-tokens to use this database`,
+    { context },
+  );
 }

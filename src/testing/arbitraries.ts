@@ -4,7 +4,14 @@ import { toOrganizationId, type OrganizationId, type OrganizationName, type Toke
 import { normalizeNetwork } from '../core/networks.js';
 import type { CreateTokenRequest } from '../core/requests.js';
 import { DEFAULT_SCOPE_CATALOG, type ResourceKind } from '../core/scopes.js';
-import { freezeRecord, PUBLIC_REPOSITORIES_PATH, type AccessTokenRecord, type EpochMillis, type Resource, type TokenState } from '../core/token.js';
+import {
+  freezeRecord,
+  PUBLIC_REPOSITORIES_PATH,
+  type AccessTokenRecord,
+  type EpochMillis,
+  type Resource,
+  type TokenState,
+} from '../core/token.js';
 
 const lowerAlnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
 
@@ -16,16 +23,18 @@ export function organizationNameArbitrary(): fc.Arbitrary<OrganizationName> {
 /** CIDR ranges in normal form (see `normalizeNetwork`), IPv4 or IPv6, any prefix length. */
 export function networkArbitrary(): fc.Arbitrary<string> {
   return fc
-    .oneof(
-      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })),
-      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })),
-    )
+    .oneof(fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })), fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })))
     .map(([address, prefix]) => normalizeNetwork(`${address}/${prefix}`) ?? '0.0.0.0/0');
 }
 
 /** Repository name segments (`app`, `web-2`, ...). */
 export function repositoryNameArbitrary(): fc.Arbitrary<string> {
-  return fc.tuple(fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 8 }), fc.option(fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 4 }), { nil: undefined })).map(([a, b]) => (b === undefined ? a : `${a}-${b}`));
+  return fc
+    .tuple(
+      fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 8 }),
+      fc.option(fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 4 }), { nil: undefined }),
+    )
+    .map(([a, b]) => (b === undefined ? a : `${a}-${b}`));
 }
 
 /** Canonical scope names of one kind from the default catalog. */
@@ -38,8 +47,14 @@ export function scopeArbitrary(kind: ResourceKind): fc.Arbitrary<string> {
  * an `org/*` glob, `*\/*\/public` pull, and an organization grant, without
  * duplicate paths. In our shape or Docker Hub's (`TYPE_REPO` / `TYPE_ORG`).
  */
-export function resourcesArbitrary(organization: string, options: { readonly maxRepositories?: number } = {}): fc.Arbitrary<RawResource[]> {
-  const repoScopes = fc.uniqueArray(fc.oneof(scopeArbitrary('repository'), fc.constantFrom('pull', 'push', 'repo-pull')), { minLength: 1, maxLength: 3 });
+export function resourcesArbitrary(
+  organization: string,
+  options: { readonly maxRepositories?: number } = {},
+): fc.Arbitrary<RawResource[]> {
+  const repoScopes = fc.uniqueArray(
+    fc.oneof(scopeArbitrary('repository'), fc.constantFrom('pull', 'push', 'repo-pull')),
+    { minLength: 1, maxLength: 3 },
+  );
   const exact = fc.uniqueArray(repositoryNameArbitrary(), { maxLength: options.maxRepositories ?? 5 });
   return fc
     .record({
@@ -47,15 +62,22 @@ export function resourcesArbitrary(organization: string, options: { readonly max
       scopes: fc.array(repoScopes, { minLength: 8, maxLength: 8 }),
       glob: fc.option(repoScopes, { nil: undefined }),
       publicPull: fc.boolean(),
-      management: fc.option(fc.uniqueArray(scopeArbitrary('organization'), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+      management: fc.option(fc.uniqueArray(scopeArbitrary('organization'), { minLength: 1, maxLength: 3 }), {
+        nil: undefined,
+      }),
       hubShape: fc.boolean(),
     })
     .map(({ names, scopes, glob, publicPull, management, hubShape }) => {
       const repo = hubShape ? ('TYPE_REPO' as const) : ('repository' as const);
-      const out: RawResource[] = names.map((name, i) => ({ type: repo, path: `${organization}/${name}`, scopes: scopes[i % scopes.length] ?? ['pull'] }));
+      const out: RawResource[] = names.map((name, i) => ({
+        type: repo,
+        path: `${organization}/${name}`,
+        scopes: scopes[i % scopes.length] ?? ['pull'],
+      }));
       if (glob !== undefined) out.push({ type: repo, path: `${organization}/*`, scopes: glob });
       if (publicPull) out.push({ type: repo, path: PUBLIC_REPOSITORIES_PATH, scopes: ['scope-image-pull'] });
-      if (management !== undefined) out.push({ type: hubShape ? 'TYPE_ORG' : 'organization', path: organization, scopes: management });
+      if (management !== undefined)
+        out.push({ type: hubShape ? 'TYPE_ORG' : 'organization', path: organization, scopes: management });
       if (out.length === 0) out.push({ type: repo, path: `${organization}/app`, scopes: ['pull'] });
       return out;
     });
@@ -72,7 +94,9 @@ export function createInputArbitrary(organization: string, now: EpochMillis): fc
   const label = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
   const customExpiry = fc
     .tuple(fc.integer({ min: 60_000, max: 360 * 24 * 3600 * 1000 }), fc.constantFrom('ms', 'iso', 'date'))
-    .map(([ms, form]) => (form === 'ms' ? now + ms : form === 'iso' ? new Date(now + ms).toISOString() : new Date(now + ms)));
+    .map(([ms, form]) =>
+      form === 'ms' ? now + ms : form === 'iso' ? new Date(now + ms).toISOString() : new Date(now + ms),
+    );
   return fc
     .record({
       label,
@@ -88,7 +112,11 @@ export function createInputArbitrary(organization: string, now: EpochMillis): fc
         resources,
         ...(description === undefined ? {} : { description }),
         // Hub's JSON carries ISO strings only.
-        ...(custom && hubExpiry ? { expires_at: new Date(expiry).toISOString() } : expiry === undefined ? {} : { expiry }),
+        ...(custom && hubExpiry
+          ? { expires_at: new Date(expiry).toISOString() }
+          : expiry === undefined
+            ? {}
+            : { expiry }),
       };
     });
 }
@@ -98,10 +126,20 @@ export function createInputArbitrary(organization: string, now: EpochMillis): fc
  * other organizations', public and private. Pass the repositories a token is
  * granted as `known` so that hits are common, not only misses.
  */
-export function authorizationRequestArbitrary(organization: string, known: ReadonlyArray<string> = []): fc.Arbitrary<{ request: RepositoryRequest; action: string }> {
+export function authorizationRequestArbitrary(
+  organization: string,
+  known: ReadonlyArray<string> = [],
+): fc.Arbitrary<{ request: RepositoryRequest; action: string }> {
   const own = repositoryNameArbitrary().map((n) => `${organization}/${n}`);
   const foreign = fc.tuple(organizationNameArbitrary(), repositoryNameArbitrary()).map(([o, n]) => `${o}/${n}`);
-  const repository = known.length === 0 ? fc.oneof(own, foreign) : fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: own }, { weight: 1, arbitrary: foreign });
+  const repository =
+    known.length === 0
+      ? fc.oneof(own, foreign)
+      : fc.oneof(
+          { weight: 2, arbitrary: fc.constantFrom(...known) },
+          { weight: 1, arbitrary: own },
+          { weight: 1, arbitrary: foreign },
+        );
   return fc.record({
     request: fc.record({ repository, visibility: fc.constantFrom('public' as const, 'private' as const) }),
     action: fc.oneof(fc.constantFrom('pull', 'push', 'delete'), scopeArbitrary('repository')),
@@ -119,18 +157,28 @@ export function tokenIdArbitrary(): fc.Arbitrary<TokenId> {
 /** Organization ids as hosts make them: UUIDs, numbers, slugs, and any printable text up to 255 characters. */
 export function organizationIdArbitrary(): fc.Arbitrary<OrganizationId> {
   const printable = fc.string({ minLength: 1, maxLength: 255 }).filter((s) => toOrganizationId(s) !== null);
-  return fc.oneof(tokenIdArbitrary(), fc.nat().map(String), organizationNameArbitrary(), printable).map((s) => s as string as OrganizationId);
+  return fc
+    .oneof(tokenIdArbitrary(), fc.nat().map(String), organizationNameArbitrary(), printable)
+    .map((s) => s as string as OrganizationId);
 }
 
 /** Frozen, internally consistent token records (validated resources, version >= 1, instants in order, as epoch milliseconds). */
-export function tokenRecordArbitrary(options: { readonly organization?: string; readonly states?: ReadonlyArray<TokenState> } = {}): fc.Arbitrary<AccessTokenRecord> {
-  const org = options.organization === undefined ? organizationNameArbitrary() : fc.constant(options.organization as OrganizationName);
+export function tokenRecordArbitrary(
+  options: { readonly organization?: string; readonly states?: ReadonlyArray<TokenState> } = {},
+): fc.Arbitrary<AccessTokenRecord> {
+  const org =
+    options.organization === undefined
+      ? organizationNameArbitrary()
+      : fc.constant(options.organization as OrganizationName);
   return org.chain((organization) =>
     fc
       .record({
         id: tokenIdArbitrary(),
         organizationId: organizationIdArbitrary(),
-        label: fc.string({ minLength: 1, maxLength: 100 }).map((s) => s.trim()).filter((s) => s.length > 0),
+        label: fc
+          .string({ minLength: 1, maxLength: 100 })
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
         description: fc.string({ maxLength: 200 }),
         createdBy: fc.string({ unit: lowerAlnum, minLength: 1, maxLength: 12 }),
         createdAt: fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2027, 0, 1) }),
@@ -139,7 +187,11 @@ export function tokenRecordArbitrary(options: { readonly organization?: string; 
         state: fc.constantFrom(...(options.states ?? (['active', 'inactive', 'deleted'] as const))),
         repos: fc.uniqueArray(repositoryNameArbitrary(), { minLength: 1, maxLength: 4 }),
         push: fc.boolean(),
-        secretHash: fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')), minLength: 43, maxLength: 43 }),
+        secretHash: fc.string({
+          unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')),
+          minLength: 43,
+          maxLength: 43,
+        }),
         version: fc.integer({ min: 1, max: 1000 }),
         allowedNetworks: fc.uniqueArray(networkArbitrary(), { maxLength: 3 }),
       })

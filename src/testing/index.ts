@@ -32,4 +32,9 @@ export { scheduledStore } from './scheduled-store.js';
 export { MODEL_ORGANIZATIONS, checkTokenServiceModel, serviceModelCommands } from './model.js';
 export type { ModelOrganization, ModelToken, ServiceModel, ServiceModelOptions, ServiceReal } from './model.js';
 export { TEST_EPOCH, describeTokenStoreContract, makeTestRecord, nextVersion } from './store-contract.js';
-export type { StoreUnderTest, TestRecordOverrides, TokenStoreCapabilities, TokenStoreContractOptions } from './store-contract.js';
+export type {
+  StoreUnderTest,
+  TestRecordOverrides,
+  TokenStoreCapabilities,
+  TokenStoreContractOptions,
+} from './store-contract.js';

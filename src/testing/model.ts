@@ -8,7 +8,18 @@ import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
 import { serviceModelCommands, tour } from './model/commands.js';
 import type { OrganizationProfile } from '../core/access.js';
-import { PLANS, LAST_USED_INTERVAL, fail, initialOrganizations, limitOf, live, publishDirectory, type ServiceModel, type ServiceModelOptions, type ServiceReal } from './model/world.js';
+import {
+  PLANS,
+  LAST_USED_INTERVAL,
+  fail,
+  initialOrganizations,
+  limitOf,
+  live,
+  publishDirectory,
+  type ServiceModel,
+  type ServiceModelOptions,
+  type ServiceReal,
+} from './model/world.js';
 
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
@@ -28,22 +39,39 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     const stored = await r.store.findById(t.id as TokenId);
     if (stored === null) fail(`token ${t.id} vanished from the store`);
     if (stored.state !== t.state) fail(`token ${t.id} is ${stored.state}, model says ${t.state}`);
-    if (stored.organizationId !== t.orgId || stored.organization !== t.createdUnder) fail(`token ${t.id} is stored as ${stored.organizationId} "${stored.organization}", model says ${t.orgId} "${t.createdUnder}"`);
+    if (stored.organizationId !== t.orgId || stored.organization !== t.createdUnder)
+      fail(
+        `token ${t.id} is stored as ${stored.organizationId} "${stored.organization}", model says ${t.orgId} "${t.createdUnder}"`,
+      );
     // Every grant a token holds is one the model allowed its granter to hand out (creates and updates check mayGrant),
     // under the name the row was created with: neither a rename nor a later write moves them.
     const held = JSON.stringify(stored.resources.map((res) => [res.path, res.scopes]));
-    const granted = JSON.stringify(Object.entries(t.grants).map(([repo, rank]) => [`${t.createdUnder}/${repo}`, [['', 'scope-image-pull', 'scope-image-push', 'scope-image-delete'][rank]]]));
+    const granted = JSON.stringify(
+      Object.entries(t.grants).map(([repo, rank]) => [
+        `${t.createdUnder}/${repo}`,
+        [['', 'scope-image-pull', 'scope-image-push', 'scope-image-delete'][rank]],
+      ]),
+    );
     if (held !== granted) fail(`token ${t.id} holds ${held}, model says ${granted}`);
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
-    if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted') fail(`inactive token ${t.id} moved to ${stored.state}`);
+    if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted')
+      fail(`inactive token ${t.id} moved to ${stored.state}`);
     previous.set(t.id, stored.state);
     records.push(stored);
   }
-  const surfaces = [JSON.stringify(records), inspect(records, { depth: null }), JSON.stringify(r.events), inspect(r.events, { depth: null }), ...r.errors.map((e) => `${String(e)} ${JSON.stringify(e)} ${inspect(e, { depth: null })}`)];
+  const surfaces = [
+    JSON.stringify(records),
+    inspect(records, { depth: null }),
+    JSON.stringify(r.events),
+    inspect(r.events, { depth: null }),
+    ...r.errors.map((e) => `${String(e)} ${JSON.stringify(e)} ${inspect(e, { depth: null })}`),
+  ];
   // Case-folded: a lower-cased secret (a username is lower-cased) is as good as the secret to an attacker.
   const folded = surfaces.map((s) => s.toLowerCase());
-  for (const secret of secrets) if (folded.some((s) => s.includes(secret.toLowerCase()))) fail('a plaintext secret leaked into a record, event or error');
+  for (const secret of secrets)
+    if (folded.some((s) => s.includes(secret.toLowerCase())))
+      fail('a plaintext secret leaked into a record, event or error');
 }
 
 /**
@@ -73,43 +101,64 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
   };
   await fc.assert(
     // The secrets and ids the service makes come from this stream of unbiased bytes, not from the platform.
-    fc.asyncProperty(fc.commands(serviceModelCommands(), { maxCommands: options.maxCommands ?? 40, size: 'max' }), fc.infiniteStream(fc.noBias(fc.nat(255))), async (commands, bytes) => {
-      const { store, cleanup } = await options.makeStore();
-      try {
-        const clock = createFakeClock();
-        const events: TokenEvent[] = [];
-        const directory = new Map<string, OrganizationProfile>();
-        const organizations = { get: (name: string) => directory.get(name) ?? null };
-        const drawn = bytes[Symbol.iterator]();
-        const random = (out: Uint8Array): void => {
-          for (let i = 0; i < out.length; i++) out[i] = drawn.next().value as number;
-        };
-        const service = createTokenService({ store, clock, policy, organizations, random, events: { emit: (e) => events.push(e) }, lastUsedIntervalMs: LAST_USED_INTERVAL });
-        const model: ServiceModel = { tokens: [], organizations: initialOrganizations(), now: clock.now(), lifecycle };
-        const real: ServiceReal = { service, store, clock, directory, events, errors: [], tally, random };
-        publishDirectory(model, real);
-        const previous = new Map<string, TokenState>();
-        const checked = [...commands].map((command) => ({
-          check: (m: Readonly<ServiceModel>) => command.check(m),
-          run: async (m: ServiceModel, r: ServiceReal) => {
-            await command.run(m, r);
-            await checkInvariants(m, r, previous);
-          },
-          toString: () => command.toString(),
-        }));
-        await fc.asyncModelRun(() => ({ model, real }), checked);
-      } finally {
-        await cleanup?.();
-      }
-    }),
-    { numRuns: options.numRuns ?? 100, examples: [[tour(), tourBytes()]], ...(options.seed === undefined ? {} : { seed: options.seed }) },
+    fc.asyncProperty(
+      fc.commands(serviceModelCommands(), { maxCommands: options.maxCommands ?? 40, size: 'max' }),
+      fc.infiniteStream(fc.noBias(fc.nat(255))),
+      async (commands, bytes) => {
+        const { store, cleanup } = await options.makeStore();
+        try {
+          const clock = createFakeClock();
+          const events: TokenEvent[] = [];
+          const directory = new Map<string, OrganizationProfile>();
+          const organizations = { get: (name: string) => directory.get(name) ?? null };
+          const drawn = bytes[Symbol.iterator]();
+          const random = (out: Uint8Array): void => {
+            for (let i = 0; i < out.length; i++) out[i] = drawn.next().value as number;
+          };
+          const service = createTokenService({
+            store,
+            clock,
+            policy,
+            organizations,
+            random,
+            events: { emit: (e) => events.push(e) },
+            lastUsedIntervalMs: LAST_USED_INTERVAL,
+          });
+          const model: ServiceModel = {
+            tokens: [],
+            organizations: initialOrganizations(),
+            now: clock.now(),
+            lifecycle,
+          };
+          const real: ServiceReal = { service, store, clock, directory, events, errors: [], tally, random };
+          publishDirectory(model, real);
+          const previous = new Map<string, TokenState>();
+          const checked = [...commands].map((command) => ({
+            check: (m: Readonly<ServiceModel>) => command.check(m),
+            run: async (m: ServiceModel, r: ServiceReal) => {
+              await command.run(m, r);
+              await checkInvariants(m, r, previous);
+            },
+            toString: () => command.toString(),
+          }));
+          await fc.asyncModelRun(() => ({ model, real }), checked);
+        } finally {
+          await cleanup?.();
+        }
+      },
+    ),
+    {
+      numRuns: options.numRuns ?? 100,
+      examples: [[tour(), tourBytes()]],
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    },
   );
   // A model run that never reached the interesting paths proves nothing: say so.
   const missing = REQUIRED_COVERAGE.filter((outcome) => (seen[outcome] ?? 0) === 0);
-  if (missing.length > 0) throw new Error(`model: the runs never reached ${missing.join(', ')}; raise numRuns or maxCommands`);
+  if (missing.length > 0)
+    throw new Error(`model: the runs never reached ${missing.join(', ')}; raise numRuns or maxCommands`);
   return Object.freeze({ ...seen });
 }
-
 
 /** The tour's bytes: a fixed xorshift32 sequence, so the scripted run is the same every time and never repeats a secret. */
 function tourBytes(): fc.Stream<number> {

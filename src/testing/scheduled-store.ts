@@ -1,7 +1,16 @@
 import type fc from 'fast-check';
 import type { TokenStore } from '../service/ports.js';
 
-const METHODS = ['insertWithinQuota', 'replace', 'touchLastUsed', 'markDeleted', 'findById', 'findBySecretHash', 'list', 'countLive'] as const;
+const METHODS = [
+  'insertWithinQuota',
+  'replace',
+  'touchLastUsed',
+  'markDeleted',
+  'findById',
+  'findBySecretHash',
+  'list',
+  'countLive',
+] as const;
 
 /**
  * Wraps a store so that each call waits for a fast-check scheduler to let it
@@ -21,7 +30,8 @@ export function scheduledStore(scheduler: fc.Scheduler, store: TokenStore): Toke
   const wrapped = {} as Record<(typeof METHODS)[number], unknown>;
   for (const method of METHODS) {
     const real = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
-    wrapped[method] = (...args: unknown[]) => scheduler.schedule(Promise.resolve(), `${method}`).then(() => real(...args));
+    wrapped[method] = (...args: unknown[]) =>
+      scheduler.schedule(Promise.resolve(), `${method}`).then(() => real(...args));
   }
   return wrapped as unknown as TokenStore;
 }

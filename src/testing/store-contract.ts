@@ -85,7 +85,9 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     ...(typeof options.makeStore === 'function' ? [] : ['makeStore']),
   ];
   if (missing.length > 0) {
-    throw new OatError('MISCONFIGURED', `describeTokenStoreContract needs: ${missing.join(', ')}`, { context: { missing } });
+    throw new OatError('MISCONFIGURED', `describeTokenStoreContract needs: ${missing.join(', ')}`, {
+      context: { missing },
+    });
   }
   const shared = options.capabilities?.concurrentProcesses === true;
   let current: (ContractFixture & { readonly cleanup: (() => Promise<void>) | undefined }) | null = null;
@@ -100,7 +102,9 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
       const made = await options.makeStore();
       if (shared && made.openAnother === undefined) {
         await made.cleanup?.();
-        throw new OatError('MISCONFIGURED', 'capabilities.concurrentProcesses needs makeStore to return openAnother', { context: { name: options.name } });
+        throw new OatError('MISCONFIGURED', 'capabilities.concurrentProcesses needs makeStore to return openAnother', {
+          context: { name: options.name },
+        });
       }
       const { store } = made;
       current = {

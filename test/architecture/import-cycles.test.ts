@@ -35,7 +35,8 @@ function importGraph(): Map<string, string[]> {
       .filter((specifier) => specifier.startsWith('.'))
       .map((specifier) => resolve(dirname(file), specifier.replace(/\.js$/, '.ts')))
       .map((target) => {
-        if (!existsSync(target)) throw new Error(`${relative(SRC, file)} imports ${relative(SRC, target)}, which does not exist`);
+        if (!existsSync(target))
+          throw new Error(`${relative(SRC, file)} imports ${relative(SRC, target)}, which does not exist`);
         return relative(SRC, target);
       });
     graph.set(relative(SRC, file), targets);
@@ -80,16 +81,34 @@ function cyclesOf(graph: ReadonlyMap<string, ReadonlyArray<string>>): string[][]
 describe('imports in src', () => {
   it('form no cycle, type-only imports included', () => {
     const graph = importGraph();
-    for (const [from, to] of PENDING) graph.set(from, (graph.get(from) ?? []).filter((target) => target !== to));
+    for (const [from, to] of PENDING)
+      graph.set(
+        from,
+        (graph.get(from) ?? []).filter((target) => target !== to),
+      );
     expect(cyclesOf(graph)).toEqual([]);
   });
 
   it('are all seen by the check: it finds a cycle of type imports, and the one left pending', () => {
-    expect(cyclesOf(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
-    const { importedFiles } = ts.preProcessFile("import type { A } from './a.js';\nexport type { B } from './b.js';\n// import './c.js';", true, true);
+    expect(
+      cyclesOf(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', ['a.ts']],
+          ['d.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+    const { importedFiles } = ts.preProcessFile(
+      "import type { A } from './a.js';\nexport type { B } from './b.js';\n// import './c.js';",
+      true,
+      true,
+    );
     expect(importedFiles.map((ref) => ref.fileName)).toEqual(['./a.js', './b.js']);
     // Each pending edge must still exist, so that the list cannot hide a new cycle once the edge is gone.
     const graph = importGraph();
-    for (const [from, to] of PENDING) expect(graph.get(from), `${from} no longer imports ${to}: delete the entry from PENDING`).toContain(to);
+    for (const [from, to] of PENDING)
+      expect(graph.get(from), `${from} no longer imports ${to}: delete the entry from PENDING`).toContain(to);
   });
 });

@@ -11,17 +11,36 @@ import { describe, expect, it } from 'vitest';
 // dist the same way, with a real consumer.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; peerDependencies?: Record<string, string>; dependencies?: Record<string, string> };
-const ENTRIES = ['src/index.ts', 'src/hub-api/index.ts', 'src/registry/index.ts', 'src/sqlite/index.ts', 'src/postgres/index.ts', 'src/testing/index.ts'].map((f) => join(ROOT, f));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  peerDependencies?: Record<string, string>;
+  dependencies?: Record<string, string>;
+};
+const ENTRIES = [
+  'src/index.ts',
+  'src/hub-api/index.ts',
+  'src/registry/index.ts',
+  'src/sqlite/index.ts',
+  'src/postgres/index.ts',
+  'src/testing/index.ts',
+].map((f) => join(ROOT, f));
 
 /** Every module specifier a declaration file names: imports, re-exports, `import('x')` types, `/// <reference types>`. */
 function specifiersOf(fileName: string, text: string): string[] {
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true);
   const found = file.typeReferenceDirectives.map((ref) => ref.fileName);
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       found.push(node.argument.literal.text);
     } else if (ts.isExternalModuleReference(node) && ts.isStringLiteral(node.expression)) {
       found.push(node.expression.text);
@@ -34,12 +53,30 @@ function specifiersOf(fileName: string, text: string): string[] {
 
 /** The declarations of `ENTRIES` and of every module they reach, by file name, emitted in memory. */
 function emitDeclarations(): Map<string, string> {
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (config === undefined) throw new Error('tsconfig.json could not be read');
-  const options: ts.CompilerOptions = { ...config.options, noEmit: false, declaration: true, emitDeclarationOnly: true, outDir: join(ROOT, '.tmp/dts'), rootDir: ROOT };
+  const options: ts.CompilerOptions = {
+    ...config.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir: join(ROOT, '.tmp/dts'),
+    rootDir: ROOT,
+  };
   const out = new Map<string, string>();
   const result = ts.createProgram(ENTRIES, options).emit(undefined, (name, text) => out.set(resolve(name), text));
-  if (result.diagnostics.length > 0) throw new Error(ts.formatDiagnostics(result.diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' }));
+  if (result.diagnostics.length > 0)
+    throw new Error(
+      ts.formatDiagnostics(result.diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => ROOT,
+        getNewLine: () => '\n',
+      }),
+    );
   return out;
 }
 
@@ -65,11 +102,16 @@ function reachablePackages(declarations: Map<string, string>): Map<string, strin
 describe('the public declarations', () => {
   it("name no runtime dependency's types: only Node's modules, peer dependencies and the package itself", () => {
     const allowed = (specifier: string): boolean =>
-      specifier.startsWith('node:') || specifier === pkg.name || specifier.startsWith(`${pkg.name}/`) || Object.hasOwn(pkg.peerDependencies ?? {}, specifier);
+      specifier.startsWith('node:') ||
+      specifier === pkg.name ||
+      specifier.startsWith(`${pkg.name}/`) ||
+      Object.hasOwn(pkg.peerDependencies ?? {}, specifier);
     const named = reachablePackages(emitDeclarations());
     // The check is only worth something if it sees the packages the entries do expose.
     expect([...named.keys()]).toEqual(expect.arrayContaining(['better-sqlite3', 'pg', 'fast-check']));
-    const offending = [...named].filter(([specifier]) => !allowed(specifier)).map(([specifier, file]) => `${specifier} (named in ${file})`);
+    const offending = [...named]
+      .filter(([specifier]) => !allowed(specifier))
+      .map(([specifier, file]) => `${specifier} (named in ${file})`);
     expect(offending).toEqual([]);
   }, 120_000);
 });

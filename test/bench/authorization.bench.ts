@@ -27,7 +27,16 @@ import {
   type Contender,
 } from './authz-contenders.js';
 import { printTopic } from './harness.js';
-import { interleave, printInterleaved, printTargets, ratioTarget, reported, roundsSink, type Interleaved, type RoundContender } from './rounds.js';
+import {
+  interleave,
+  printInterleaved,
+  printTargets,
+  ratioTarget,
+  reported,
+  roundsSink,
+  type Interleaved,
+  type RoundContender,
+} from './rounds.js';
 import { QUICK_NOTE } from './settings.js';
 import { FIXTURE_ORG, makePolicy, makeRotation, QUERY_KINDS } from './policy-fixture.js';
 
@@ -45,15 +54,28 @@ printTopic(
 const oursC = ours(policy, queries);
 const setC = setRegExp(policy, queries);
 const mapC = bitmask(policy, queries);
-const caslCompact = casl(`@casl/ability compact (${caslCompactRules(policy).length} rules: $in, $regex, public)`, caslCompactRules(policy), queries);
-const caslNaive = casl(`@casl/ability naive (${caslNaiveRules(policy).length} rules, one per grant and action)`, caslNaiveRules(policy), queries);
+const caslCompact = casl(
+  `@casl/ability compact (${caslCompactRules(policy).length} rules: $in, $regex, public)`,
+  caslCompactRules(policy),
+  queries,
+);
+const caslNaive = casl(
+  `@casl/ability naive (${caslNaiveRules(policy).length} rules, one per grant and action)`,
+  caslNaiveRules(policy),
+  queries,
+);
 const casbinC = await casbin(policy, queries);
 const all: ReadonlyArray<Contender> = [oursC, setC, mapC, caslCompact, caslNaive, casbinC];
 verifySameDecisions(all, queries);
 checkSlicing(queries);
-console.log(`\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} queries, and cutting each query's scope text gives the name the registry's parseScope gives.`);
+console.log(
+  `\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} queries, and cutting each query's scope text gives the name the registry's parseScope gives.`,
+);
 
-const loopOf = (c: Contender, kind: 'loop' | 'slicedLoop' | 'freshLoop'): RoundContender => ({ name: c.name, loop: c[kind] as (k: number) => number });
+const loopOf = (c: Contender, kind: 'loop' | 'slicedLoop' | 'freshLoop'): RoundContender => ({
+  name: c.name,
+  loop: c[kind] as (k: number) => number,
+});
 const named = (r: Interleaved, name: string): number => r.names.indexOf(name);
 /** CASL's best form in a comparison: the CASL contender with the lower median. */
 const caslBest = (r: Interleaved): number => {
@@ -72,7 +94,11 @@ printInterleaved('Decisions, 50 grants, each name sliced afresh from its scope t
 const concatenated = await interleave(deciders.map((c) => loopOf(c, 'freshLoop')));
 printInterleaved('Decisions, 50 grants, each name concatenated afresh', concatenated, [3, 4, 1, 2]);
 const reused = await interleave(all.map((c) => loopOf(c, 'loop')));
-printInterleaved('Decisions, 50 grants, one name string per query reused (hash cached: the easiest case)', reused, [3, 4, 5, 1, 2]);
+printInterleaved(
+  'Decisions, 50 grants, one name string per query reused (hash cached: the easiest case)',
+  reused,
+  [3, 4, 5, 1, 2],
+);
 
 // Compiling 50 grants.
 const resources = toResources(policy);
@@ -178,11 +204,25 @@ printInterleaved(`Compile, then decide one query of each of the ${firstQueries.l
 const caslName = (r: Interleaved): string => (caslBest(r) === named(r, caslCompact.name) ? 'compact' : 'naive');
 const handName = (r: Interleaved): string => (handBest(r) === named(r, setC.name) ? 'Set+RegExp' : 'Map bitmask');
 printTargets('Authorization targets', [
-  ratioTarget(`authorize vs CASL's best form (${caslName(sliced)}), 50 grants, names sliced from scope texts`, sliced.ratio(0, caslBest(sliced)), 10),
-  ratioTarget(`authorize vs CASL's best form (${caslName(concatenated)}), 50 grants, names concatenated`, concatenated.ratio(0, caslBest(concatenated)), 10),
-  reported(`authorize vs CASL's best form (${caslName(reused)}), 50 grants, names reused`, reused.ratio(0, caslBest(reused))),
+  ratioTarget(
+    `authorize vs CASL's best form (${caslName(sliced)}), 50 grants, names sliced from scope texts`,
+    sliced.ratio(0, caslBest(sliced)),
+    10,
+  ),
+  ratioTarget(
+    `authorize vs CASL's best form (${caslName(concatenated)}), 50 grants, names concatenated`,
+    concatenated.ratio(0, caslBest(concatenated)),
+    10,
+  ),
+  reported(
+    `authorize vs CASL's best form (${caslName(reused)}), 50 grants, names reused`,
+    reused.ratio(0, caslBest(reused)),
+  ),
   reported(`authorize vs best hand-written (${handName(sliced)}), names sliced`, sliced.ratio(0, handBest(sliced))),
-  reported(`authorize vs best hand-written (${handName(concatenated)}), names concatenated`, concatenated.ratio(0, handBest(concatenated))),
+  reported(
+    `authorize vs best hand-written (${handName(concatenated)}), names concatenated`,
+    concatenated.ratio(0, handBest(concatenated)),
+  ),
   reported('compile and one decision of each kind vs CASL compact doing the same', firstUse.ratio(0, 1)),
 ]);
 console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);

@@ -11,7 +11,15 @@
  */
 import { createMongoAbility, type MongoAbility } from '@casl/ability';
 import { newEnforcer, newModelFromString, StringAdapter, type Enforcer } from 'casbin';
-import { authorize, compileGrants, DEFAULT_SCOPE_CATALOG, PUBLIC_REPOSITORIES_PATH, type CompiledGrants, type GrantPolicy, type Resource } from '../../src/index.js';
+import {
+  authorize,
+  compileGrants,
+  DEFAULT_SCOPE_CATALOG,
+  PUBLIC_REPOSITORIES_PATH,
+  type CompiledGrants,
+  type GrantPolicy,
+  type Resource,
+} from '../../src/index.js';
 import { parseScope } from '../../src/registry/index.js';
 import { isAllowed } from './api.js';
 import type { SyncLoop } from './harness.js';
@@ -44,7 +52,8 @@ export function sliceName(scope: string): string {
 export function checkSlicing(queries: ReadonlyArray<Query>): void {
   for (const q of queries) {
     const parsed = parseScope(q.scope);
-    if (!parsed.ok || parsed.value.name !== sliceName(q.scope) || parsed.value.name !== q.repository) throw new Error(`scope ${q.scope} does not slice to ${q.repository}`);
+    if (!parsed.ok || parsed.value.name !== sliceName(q.scope) || parsed.value.name !== q.repository)
+      throw new Error(`scope ${q.scope} does not slice to ${q.repository}`);
   }
 }
 
@@ -56,17 +65,25 @@ export function toResources(policy: PolicyShape): ReadonlyArray<Resource> {
     scopes: policy.pushable.includes(path) ? ['scope-image-pull', 'scope-image-push'] : ['scope-image-pull'],
   }));
   for (const ns of policy.globs) resources.push({ type: 'repository', path: `${ns}/*`, scopes: ['scope-image-pull'] });
-  if (policy.publicPull) resources.push({ type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['scope-image-pull'] });
+  if (policy.publicPull)
+    resources.push({ type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['scope-image-pull'] });
   return resources;
 }
 
 /** The policy our grants are compiled under: Docker Hub's limit of 50, raised for the bigger scale fixtures. */
 export function grantPolicy(policy: PolicyShape): GrantPolicy {
-  return { catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: Math.max(50, policy.exact.length + policy.globs.length) };
+  return {
+    catalog: DEFAULT_SCOPE_CATALOG,
+    maxRepositoryGrants: Math.max(50, policy.exact.length + policy.globs.length),
+  };
 }
 
 /** Ours: `compileGrants` once, `authorize` per decision. */
-export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 'ours: compileGrants + authorize'): Contender {
+export function ours(
+  policy: PolicyShape,
+  queries: ReadonlyArray<Query>,
+  name = 'ours: compileGrants + authorize',
+): Contender {
   const grants: CompiledGrants = compileGrants(FIXTURE_ORG, toResources(policy), grantPolicy(policy));
   const last = queries.length - 1;
   let i = 0;
@@ -88,7 +105,10 @@ export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 
       let n = 0;
       for (let j = 0; j < k; j++) {
         const q = queries[f] as Query;
-        if (isAllowed(authorize(grants, { repository: q.namespace + '/' + q.name, visibility: q.visibility }, q.action))) n++;
+        if (
+          isAllowed(authorize(grants, { repository: q.namespace + '/' + q.name, visibility: q.visibility }, q.action))
+        )
+          n++;
         f = f === last ? 0 : f + 1;
       }
       return n;
@@ -98,7 +118,16 @@ export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 
       for (let j = 0; j < k; j++) {
         const q = queries[c] as Query;
         const s = q.scope;
-        if (isAllowed(authorize(grants, { repository: s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), visibility: q.visibility }, q.action))) n++;
+        if (
+          isAllowed(
+            authorize(
+              grants,
+              { repository: s.slice(s.indexOf(':') + 1, s.lastIndexOf(':')), visibility: q.visibility },
+              q.action,
+            ),
+          )
+        )
+          n++;
         c = c === last ? 0 : c + 1;
       }
       return n;
@@ -107,8 +136,14 @@ export function ours(policy: PolicyShape, queries: ReadonlyArray<Query>, name = 
 }
 
 /** Hand-written: `Set`s of exact names per action, one RegExp for every glob, a public flag. */
-export function buildSetRegExp(policy: PolicyShape): { pull: Set<string>; push: Set<string>; glob: RegExp; publicPull: boolean } {
-  const glob = policy.globs.length === 0 ? /(?!)/ : new RegExp(`^(?:${policy.globs.map(escapeRegExp).join('|')})/[^/]+$`);
+export function buildSetRegExp(policy: PolicyShape): {
+  pull: Set<string>;
+  push: Set<string>;
+  glob: RegExp;
+  publicPull: boolean;
+} {
+  const glob =
+    policy.globs.length === 0 ? /(?!)/ : new RegExp(`^(?:${policy.globs.map(escapeRegExp).join('|')})/[^/]+$`);
   return { pull: new Set(policy.exact), push: new Set(policy.pushable), glob, publicPull: policy.publicPull };
 }
 
@@ -116,7 +151,9 @@ export function buildSetRegExp(policy: PolicyShape): { pull: Set<string>; push: 
 export function setRegExp(policy: PolicyShape, queries: ReadonlyArray<Query>): Contender {
   const { pull, push, glob, publicPull } = buildSetRegExp(policy);
   const decide = (repository: string, visibility: string, action: string): boolean =>
-    action === 'pull' ? pull.has(repository) || glob.test(repository) || (publicPull && visibility === 'public') : action === 'push' && push.has(repository);
+    action === 'pull'
+      ? pull.has(repository) || glob.test(repository) || (publicPull && visibility === 'public')
+      : action === 'push' && push.has(repository);
   const last = queries.length - 1;
   let i = 0;
   let f = 0;
@@ -159,7 +196,11 @@ const PULL_BIT = 1;
 const PUSH_BIT = 2;
 
 /** Hand-written: `Map` name -> action bits, `Map` namespace -> action bits, public bits. */
-export function buildBitmask(policy: PolicyShape): { exact: Map<string, number>; namespaces: Map<string, number>; publicMask: number } {
+export function buildBitmask(policy: PolicyShape): {
+  exact: Map<string, number>;
+  namespaces: Map<string, number>;
+  publicMask: number;
+} {
   const exact = new Map<string, number>();
   for (const r of policy.exact) exact.set(r, PULL_BIT);
   for (const r of policy.pushable) exact.set(r, PULL_BIT | PUSH_BIT);
@@ -174,7 +215,8 @@ export function bitmask(policy: PolicyShape, queries: ReadonlyArray<Query>): Con
     const bit = action === 'pull' ? PULL_BIT : action === 'push' ? PUSH_BIT : 0;
     if (((exact.get(repository) ?? 0) & bit) !== 0) return true;
     const slash = repository.lastIndexOf('/');
-    if (slash > 0 && slash < repository.length - 1 && ((namespaces.get(repository.slice(0, slash)) ?? 0) & bit) !== 0) return true;
+    if (slash > 0 && slash < repository.length - 1 && ((namespaces.get(repository.slice(0, slash)) ?? 0) & bit) !== 0)
+      return true;
     return visibility === 'public' && (publicMask & bit) !== 0;
   };
   const last = queries.length - 1;
@@ -234,7 +276,11 @@ export function caslCompactRules(policy: PolicyShape): CaslRule[] {
     { action: 'push', subject: 'Repository', conditions: { name: { $in: [...policy.pushable] } } },
   ];
   if (policy.globs.length > 0) {
-    rules.push({ action: 'pull', subject: 'Repository', conditions: { name: { $regex: `^(?:${policy.globs.map(escapeRegExp).join('|')})/[^/]+$` } } });
+    rules.push({
+      action: 'pull',
+      subject: 'Repository',
+      conditions: { name: { $regex: `^(?:${policy.globs.map(escapeRegExp).join('|')})/[^/]+$` } },
+    });
   }
   if (policy.publicPull) rules.push({ action: 'pull', subject: 'Repository', conditions: { visibility: 'public' } });
   return rules;
@@ -245,7 +291,12 @@ export function caslNaiveRules(policy: PolicyShape): CaslRule[] {
   const rules: CaslRule[] = [];
   for (const name of policy.exact) rules.push({ action: 'pull', subject: 'Repository', conditions: { name } });
   for (const name of policy.pushable) rules.push({ action: 'push', subject: 'Repository', conditions: { name } });
-  for (const ns of policy.globs) rules.push({ action: 'pull', subject: 'Repository', conditions: { name: { $regex: `^${escapeRegExp(ns)}/[^/]+$` } } });
+  for (const ns of policy.globs)
+    rules.push({
+      action: 'pull',
+      subject: 'Repository',
+      conditions: { name: { $regex: `^${escapeRegExp(ns)}/[^/]+$` } },
+    });
   if (policy.publicPull) rules.push({ action: 'pull', subject: 'Repository', conditions: { visibility: 'public' } });
   return rules;
 }
@@ -361,7 +412,9 @@ export function verifySameDecisions(contenders: ReadonlyArray<Contender>, querie
     for (const q of queries) {
       const got = c.decide(q);
       if (got !== q.expected) {
-        throw new Error(`"${c.name}" decides ${got} for ${q.kind} (${q.action} ${q.repository}, ${q.visibility}); the policy says ${q.expected}`);
+        throw new Error(
+          `"${c.name}" decides ${got} for ${q.kind} (${q.action} ${q.repository}, ${q.visibility}); the policy says ${q.expected}`,
+        );
       }
     }
   }

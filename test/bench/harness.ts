@@ -20,7 +20,11 @@ export function formatRatio(ratio: number): string {
   return ratio >= 0.1 ? `${ratio.toFixed(2)}x` : `${ratio.toPrecision(2)}x`;
 }
 
-function markdown(header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, rightAligned: ReadonlyArray<boolean>): string {
+function markdown(
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  rightAligned: ReadonlyArray<boolean>,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: ReadonlyArray<string>): string =>
     `| ${cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
@@ -29,9 +33,19 @@ function markdown(header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArr
 }
 
 /** Prints a plain Markdown table of strings (for summaries and targets). */
-export function printGrid(title: string, header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): void {
+export function printGrid(
+  title: string,
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+): void {
   console.log(`\n### ${title}\n`);
-  console.log(markdown(header, rows, header.map((_, i) => i > 0)));
+  console.log(
+    markdown(
+      header,
+      rows,
+      header.map((_, i) => i > 0),
+    ),
+  );
 }
 
 /** Prints the title of a topic. */

@@ -27,10 +27,15 @@ const scryptAsync = (secret: string): Promise<Buffer> =>
 const bcryptHash = bcrypt.hashSync(tokens[0] as string, 10);
 
 // Check that each contender hashes deterministically and answers as expected before timing it.
-if (sha.hash(tokens[0] as string) !== hash('sha256', tokens[0] as string, 'base64url')) throw new Error('sha256Hasher differs from crypto.hash');
-if (hmac.hash(tokens[0] as string) !== hmac.hash(tokens[0] as string)) throw new Error('hmacSha256Hasher is not deterministic');
-if (!bcrypt.compareSync(tokens[0] as string, bcryptHash) || bcrypt.compareSync(tokens[1] as string, bcryptHash)) throw new Error('bcrypt does not verify');
-const subtle = Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(tokens[0] as string))).toString('base64url');
+if (sha.hash(tokens[0] as string) !== hash('sha256', tokens[0] as string, 'base64url'))
+  throw new Error('sha256Hasher differs from crypto.hash');
+if (hmac.hash(tokens[0] as string) !== hmac.hash(tokens[0] as string))
+  throw new Error('hmacSha256Hasher is not deterministic');
+if (!bcrypt.compareSync(tokens[0] as string, bcryptHash) || bcrypt.compareSync(tokens[1] as string, bcryptHash))
+  throw new Error('bcrypt does not verify');
+const subtle = Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(tokens[0] as string))).toString(
+  'base64url',
+);
 if (subtle !== sha.hash(tokens[0] as string)) throw new Error('WebCrypto and sha256Hasher disagree');
 
 let i = 0;
@@ -60,7 +65,8 @@ const rows = await interleave([
     name: "WebCrypto: await crypto.subtle.digest('SHA-256') + base64url",
     loop: async (k) => {
       let n = 0;
-      for (let j = 0; j < k; j++) n += Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(next()))).toString('base64url').length;
+      for (let j = 0; j < k; j++)
+        n += Buffer.from(await webcrypto.subtle.digest('SHA-256', encoder.encode(next()))).toString('base64url').length;
       return n;
     },
   },

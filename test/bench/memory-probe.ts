@@ -37,7 +37,11 @@ const started = performance.now();
 const orgs = Array.from({ length: COUNT / PER_ORG }, (_, o) => `org-${o}`);
 const policy = createPolicy();
 const store = createMemoryTokenStore();
-const service = createTokenService({ store, organizations: orgs.map((name) => ({ name, plan: 'business', owners: ['owner'] })), policy });
+const service = createTokenService({
+  store,
+  organizations: orgs.map((name) => ({ name, plan: 'business', owners: ['owner'] })),
+  policy,
+});
 const owner = { username: 'owner' };
 // The plaintexts wait for the login pass off the V8 heap (a Buffer's bytes are not in heapUsed), so they are not counted.
 const width = policy.format.length;
@@ -65,21 +69,34 @@ for (const org of orgs) {
 }
 const m1 = await heapAfterGc();
 for (let i = 0; i < COUNT; i++) {
-  const result = await service.authenticate(orgs[Math.floor(i / PER_ORG)], plaintexts.toString('latin1', i * width, (i + 1) * width));
+  const result = await service.authenticate(
+    orgs[Math.floor(i / PER_ORG)],
+    plaintexts.toString('latin1', i * width, (i + 1) * width),
+  );
   if (!loginAccepted(result)) throw new Error(`token ${i} does not authenticate: ${loginCode(result)}`);
 }
 await service.flush();
 const m2 = await heapAfterGc();
-if (live.store !== store || live.service !== service || store.size !== COUNT || n !== COUNT) throw new Error(`store holds ${store.size} tokens, expected ${COUNT}`);
+if (live.store !== store || live.service !== service || store.size !== COUNT || n !== COUNT)
+  throw new Error(`store holds ${store.size} tokens, expected ${COUNT}`);
 
 const created = (m1 - m0) / COUNT;
 const afterLogin = (m2 - m0) / COUNT;
 const bytes = (b: number): string => `${Math.round(b).toLocaleString('en-US')} B`;
-const line = (what: string, b: number) => ({ what, goal: `<= ${TARGET_BYTES} B`, median: bytes(b), range: 'one measurement', met: b <= TARGET_BYTES });
-printTargets(`Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 resources each, request bodies parsed from JSON)`, [
-  line('heap per stored token, right after creation', created),
-  line('heap per stored token, after one login each (last-used written, principal compiled and cached)', afterLogin),
-]);
+const line = (what: string, b: number) => ({
+  what,
+  goal: `<= ${TARGET_BYTES} B`,
+  median: bytes(b),
+  range: 'one measurement',
+  met: b <= TARGET_BYTES,
+});
+printTargets(
+  `Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 resources each, request bodies parsed from JSON)`,
+  [
+    line('heap per stored token, right after creation', created),
+    line('heap per stored token, after one login each (last-used written, principal compiled and cached)', afterLogin),
+  ],
+);
 console.log(
   `\nheapUsed after gc: before ${(m0 / 2 ** 20).toFixed(1)} MiB, created ${(m1 / 2 ** 20).toFixed(1)} MiB, ` +
     `after logins ${(m2 / 2 ** 20).toFixed(1)} MiB; ${((performance.now() - started) / 1000).toFixed(1)} s.`,

@@ -51,6 +51,9 @@ export function naiveStore(store: TokenStore, pool: pg.Pool, schema: string): To
 
 /** Non-deleted rows of an organization, counted in the table (not in the quota counter, which the naive guard never writes). */
 export async function liveRows(pool: pg.Pool, schema: string, organizationId: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".oat_tokens WHERE organization_id = $1 AND state <> 'deleted'`, [organizationId]);
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM "${schema}".oat_tokens WHERE organization_id = $1 AND state <> 'deleted'`,
+    [organizationId],
+  );
   return Number(rows[0]?.n ?? 0);
 }

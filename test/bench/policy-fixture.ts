@@ -74,7 +74,12 @@ export function makePolicy(grants: number): PolicyShape {
 }
 
 /** The meaning of a policy, written as plainly as possible: the specification every contender must match. */
-export function specDecide(policy: PolicyShape, repository: string, visibility: 'public' | 'private', action: Action): boolean {
+export function specDecide(
+  policy: PolicyShape,
+  repository: string,
+  visibility: 'public' | 'private',
+  action: Action,
+): boolean {
   if (action === 'push') return policy.pushable.includes(repository);
   if (policy.exact.includes(repository)) return true;
   // `namespace/*` covers one non-empty last segment.
@@ -90,7 +95,8 @@ export function specDecide(policy: PolicyShape, repository: string, visibility: 
  */
 export function makeRotation(policy: PolicyShape, perKind = 8): ReadonlyArray<Query> {
   const random = seededRandom(7);
-  const pick = <T>(items: ReadonlyArray<T>, fallback: T): T => (items.length === 0 ? fallback : (items[Math.floor(random() * items.length)] as T));
+  const pick = <T>(items: ReadonlyArray<T>, fallback: T): T =>
+    items.length === 0 ? fallback : (items[Math.floor(random() * items.length)] as T);
   const pullOnly = policy.exact.filter((r) => !policy.pushable.includes(r));
   const queries: Query[] = [];
   const add = (kind: QueryKind, repository: string, visibility: 'public' | 'private', action: Action): void => {

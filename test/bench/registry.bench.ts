@@ -33,7 +33,23 @@ function makeKeyPair(): { readonly keyPem: string; readonly certPem: string } {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '3650', '-subj', '/CN=oat-bench'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'cert.pem',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=oat-bench',
+      ],
       { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
     );
     return { keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem: readFileSync(join(dir, 'cert.pem'), 'utf8') };
@@ -56,18 +72,37 @@ const x5c = [certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '')];
 
 const fixture = await tokenStock(STORED).grow(STORED);
 await verifyAndWarm(fixture);
-const endpoint = createTokenEndpoint({ tokenService: fixture.service, audience: AUDIENCE, issuer: ISSUER, signingKey: key, certificateChain: certPem, clock: fixture.clock });
-const urls = fixture.repositories.map((repository) => `${REALM}?service=${AUDIENCE}&scope=${encodeURIComponent(`repository:${repository}:pull,push`)}`);
-const authorizations = fixture.tokens.map((token, i) => `Basic ${Buffer.from(`${fixture.orgs[i]}:${token}`).toString('base64')}`);
+const endpoint = createTokenEndpoint({
+  tokenService: fixture.service,
+  audience: AUDIENCE,
+  issuer: ISSUER,
+  signingKey: key,
+  certificateChain: certPem,
+  clock: fixture.clock,
+});
+const urls = fixture.repositories.map(
+  (repository) => `${REALM}?service=${AUDIENCE}&scope=${encodeURIComponent(`repository:${repository}:pull,push`)}`,
+);
+const authorizations = fixture.tokens.map(
+  (token, i) => `Basic ${Buffer.from(`${fixture.orgs[i]}:${token}`).toString('base64')}`,
+);
 
 // One request checked end to end before timing: 200, a JWT that verifies, the asked scope granted.
-const sample = await endpoint(new Request(urls[0] as string, { headers: { authorization: authorizations[0] as string } }));
+const sample = await endpoint(
+  new Request(urls[0] as string, { headers: { authorization: authorizations[0] as string } }),
+);
 const body = (await sample.json()) as { token?: string };
-if (sample.status !== 200 || typeof body.token !== 'string') throw new Error(`the token endpoint answered ${sample.status}`);
+if (sample.status !== 200 || typeof body.token !== 'string')
+  throw new Error(`the token endpoint answered ${sample.status}`);
 // The service's clock runs ahead of the real one (it moves with the benchmark): verify at its time.
-const verified = await jwtVerify(body.token, publicKey, { audience: AUDIENCE, issuer: ISSUER, currentDate: new Date(fixture.clock.now()) });
+const verified = await jwtVerify(body.token, publicKey, {
+  audience: AUDIENCE,
+  issuer: ISSUER,
+  currentDate: new Date(fixture.clock.now()),
+});
 const granted = JSON.stringify(verified.payload['access']);
-if (!granted.includes(fixture.repositories[0] as string) || !granted.includes('push')) throw new Error(`the JWT grants ${granted}`);
+if (!granted.includes(fixture.repositories[0] as string) || !granted.includes('push'))
+  throw new Error(`the JWT grants ${granted}`);
 
 const step = WRITE_STEP_MS / STORED;
 let r = 0;
@@ -76,7 +111,9 @@ const tokenRequests = async (k: number): Promise<number> => {
   let n = 0;
   for (let j = 0; j < k; j++) {
     fixture.clock.advance(step);
-    const response = await endpoint(new Request(urls[r] as string, { headers: { authorization: authorizations[r] as string } }));
+    const response = await endpoint(
+      new Request(urls[r] as string, { headers: { authorization: authorizations[r] as string } }),
+    );
     n += (await response.text()).length;
     if (response.status !== 200) failures++;
     r = r === STORED - 1 ? 0 : r + 1;
@@ -93,11 +130,18 @@ const rawSignature = (k: number): number => {
 };
 
 const request = await interleave([
-  { name: 'token request in-process: Request -> createTokenEndpoint -> Response (JWT), body read', loop: tokenRequests },
+  {
+    name: 'token request in-process: Request -> createTokenEndpoint -> Response (JWT), body read',
+    loop: tokenRequests,
+  },
   { name: "floor: crypto.sign('sha256', header.payload, P-256 key, ieee-p1363)", loop: rawSignature },
 ]);
 if (failures > 0) throw new Error(`${failures} token requests were not answered 200`);
-printInterleaved(`Token requests against the signing floor (${STORED.toLocaleString('en-US')} stored tokens)`, request, [1]);
+printInterleaved(
+  `Token requests against the signing floor (${STORED.toLocaleString('en-US')} stored tokens)`,
+  request,
+  [1],
+);
 
 // ES256 JWT signing, by library: the same header (x5c) and claims as the endpoint's.
 const claims = () => {
@@ -113,7 +157,12 @@ const claims = () => {
     access: [{ type: 'repository', name: 'org-0/app-0', actions: ['pull', 'push'] }],
   };
 };
-const fastSigner = createSigner({ key: keyPem, algorithm: 'ES256', header: { alg: 'ES256', typ: 'JWT', x5c }, noTimestamp: true });
+const fastSigner = createSigner({
+  key: keyPem,
+  algorithm: 'ES256',
+  header: { alg: 'ES256', typ: 'JWT', x5c },
+  noTimestamp: true,
+});
 const header = { alg: 'ES256', typ: 'JWT', x5c };
 const signers = {
   jose: async (): Promise<string> => {
@@ -138,7 +187,8 @@ const signers = {
 for (const [name, make] of Object.entries(signers)) {
   const jwt = await make();
   const { payload, protectedHeader } = await jwtVerify(jwt, publicKey, { audience: AUDIENCE, issuer: ISSUER });
-  if (protectedHeader.alg !== 'ES256' || protectedHeader.x5c?.[0] !== x5c[0] || decodeJwt(jwt).jti !== payload.jti) throw new Error(`${name} signs a different JWT`);
+  if (protectedHeader.alg !== 'ES256' || protectedHeader.x5c?.[0] !== x5c[0] || decodeJwt(jwt).jti !== payload.jti)
+    throw new Error(`${name} signs a different JWT`);
 }
 const libraries = await interleave([
   {
@@ -169,7 +219,10 @@ const libraries = await interleave([
 ]);
 printInterleaved('ES256 JWT signing by library (same header with x5c, same claims)', libraries, [3, 0]);
 
-const us = (ns: ReadonlyArray<number>): { lo: number; hi: number } => ({ lo: Math.min(...ns) / 1000, hi: Math.max(...ns) / 1000 });
+const us = (ns: ReadonlyArray<number>): { lo: number; hi: number } => ({
+  lo: Math.min(...ns) / 1000,
+  hi: Math.max(...ns) / 1000,
+});
 writeChart(
   'token-request-vs-signing.svg',
   barChart({
@@ -177,11 +230,20 @@ writeChart(
     subtitle: 'bar: median of interleaved rounds; line: min–max. Grey: the signing floor.',
     unit: 'µs',
     bars: [
-      { label: 'whole token request (createTokenEndpoint)', value: request.median(0) / 1000, ...us(request.ns[0] as number[]) },
+      {
+        label: 'whole token request (createTokenEndpoint)',
+        value: request.median(0) / 1000,
+        ...us(request.ns[0] as number[]),
+      },
       { label: 'jose SignJWT', value: libraries.median(0) / 1000, ...us(libraries.ns[0] as number[]) },
       { label: 'fast-jwt createSigner', value: libraries.median(1) / 1000, ...us(libraries.ns[1] as number[]) },
       { label: 'node:crypto JWT by hand', value: libraries.median(2) / 1000, ...us(libraries.ns[2] as number[]) },
-      { label: 'crypto.sign alone (floor)', value: request.median(1) / 1000, ...us(request.ns[1] as number[]), reference: true },
+      {
+        label: 'crypto.sign alone (floor)',
+        value: request.median(1) / 1000,
+        ...us(request.ns[1] as number[]),
+        reference: true,
+      },
     ],
   }),
 );

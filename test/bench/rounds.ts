@@ -68,7 +68,9 @@ export function roundsSink(): number {
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
 /** Median, min and max of a list of numbers. */
@@ -114,7 +116,10 @@ async function slice(loop: Loop, k: number, ms: number): Promise<number> {
  * reverses every round (A B, B A, ...), so a contender is not always the one
  * that runs right after another's garbage.
  */
-export async function interleave(contenders: ReadonlyArray<RoundContender>, options: RoundOptions = {}): Promise<Interleaved> {
+export async function interleave(
+  contenders: ReadonlyArray<RoundContender>,
+  options: RoundOptions = {},
+): Promise<Interleaved> {
   const rounds = Math.max(5, options.rounds ?? SETTINGS.rounds);
   const sliceMs = options.sliceMs ?? SETTINGS.sliceMs;
   const warmupMs = options.warmupMs ?? SETTINGS.warmupMs;
@@ -128,7 +133,8 @@ export async function interleave(contenders: ReadonlyArray<RoundContender>, opti
   for (let r = 0; r < rounds; r++) {
     const order = contenders.map((_, i) => i);
     if (r % 2 === 1) order.reverse();
-    for (const i of order) (ns[i] as number[]).push(await slice((contenders[i] as RoundContender).loop, batches[i] as number, sliceMs));
+    for (const i of order)
+      (ns[i] as number[]).push(await slice((contenders[i] as RoundContender).loop, batches[i] as number, sliceMs));
   }
   return {
     names: contenders.map((c) => c.name),
@@ -150,7 +156,13 @@ export function formatSpread(s: RatioSpread, format: (n: number) => string = for
  * rounds, and its ratio to each named peer (median, min–max over rounds).
  */
 export function printInterleaved(title: string, result: Interleaved, peers: ReadonlyArray<number> = []): void {
-  const header = ['name', 'ns/op (median of rounds)', 'min–max over rounds', 'batch', ...peers.map((p) => `vs ${result.names[p]}`)];
+  const header = [
+    'name',
+    'ns/op (median of rounds)',
+    'min–max over rounds',
+    'batch',
+    ...peers.map((p) => `vs ${result.names[p]}`),
+  ];
   const rows = result.names.map((name, c) => {
     const own = result.ns[c] as number[];
     return [
@@ -162,7 +174,9 @@ export function printInterleaved(title: string, result: Interleaved, peers: Read
     ];
   });
   printGrid(title, header, rows);
-  console.log(`\n${result.ns[0]?.length ?? 0} interleaved rounds. Ratios are speed-ups, peer ns/op over the row's, per round: median (min–max).`);
+  console.log(
+    `\n${result.ns[0]?.length ?? 0} interleaved rounds. Ratios are speed-ups, peer ns/op over the row's, per round: median (min–max).`,
+  );
 }
 
 /** One line of a targets table. */
@@ -180,12 +194,24 @@ export interface TargetLine {
 
 /** A ratio target: met when the median ratio is at least `goal`. */
 export function ratioTarget(what: string, spread: RatioSpread, goal: number): TargetLine {
-  return { what, goal: `>= ${formatRatio(goal)}`, median: formatRatio(spread.median), range: `${formatRatio(spread.min)}–${formatRatio(spread.max)}`, met: spread.median >= goal };
+  return {
+    what,
+    goal: `>= ${formatRatio(goal)}`,
+    median: formatRatio(spread.median),
+    range: `${formatRatio(spread.min)}–${formatRatio(spread.max)}`,
+    met: spread.median >= goal,
+  };
 }
 
 /** A figure reported without a target. */
 export function reported(what: string, spread: RatioSpread, format: (n: number) => string = formatRatio): TargetLine {
-  return { what, goal: 'reported', median: format(spread.median), range: `${format(spread.min)}–${format(spread.max)}`, met: undefined };
+  return {
+    what,
+    goal: 'reported',
+    median: format(spread.median),
+    range: `${format(spread.min)}–${format(spread.max)}`,
+    met: undefined,
+  };
 }
 
 const status = (met: boolean | undefined): string => (met === undefined ? 'reported' : met ? 'met' : 'NOT MET');

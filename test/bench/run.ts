@@ -33,7 +33,9 @@ function order(file: string): number {
 }
 
 if (selected.length === 0) {
-  console.error(`No benchmark matches "${filter}". Topics: ${topics.map((f) => f.replace('.bench.ts', '')).join(', ')}`);
+  console.error(
+    `No benchmark matches "${filter}". Topics: ${topics.map((f) => f.replace('.bench.ts', '')).join(', ')}`,
+  );
   process.exit(1);
 }
 
@@ -43,7 +45,9 @@ const version = (pkg: string): string => {
 };
 const git = (...args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
 const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-const srcChanges = git('status', '--porcelain', '--', 'src').split('\n').filter((l) => l !== '').length;
+const srcChanges = git('status', '--porcelain', '--', 'src')
+  .split('\n')
+  .filter((l) => l !== '').length;
 const cpu = /model name\s*:\s*(.*)/.exec(safeRead('/proc/cpuinfo'))?.[1] ?? 'unknown';
 const load = safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ');
 
@@ -57,14 +61,22 @@ function safeRead(path: string): string {
 
 console.log('# org-access-tokens benchmarks\n');
 console.log(`- started: ${new Date().toISOString()}`);
-console.log(`- machine: ${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${load} at start`);
-console.log(`- Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ${process.platform} ${process.arch}`);
+console.log(
+  `- machine: ${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${load} at start`,
+);
+console.log(
+  `- Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ${process.platform} ${process.arch}`,
+);
 console.log(
   `- packages: org-access-tokens ${version('.')}, @casl/ability ${version('@casl/ability')}, casbin ${version('casbin')}, ` +
     `jose ${version('jose')}, fast-jwt ${version('fast-jwt')}, bcryptjs ${version('bcryptjs')}, pg ${version('pg')}, better-sqlite3 ${version('better-sqlite3')}, tsx ${version('tsx')}`,
 );
-console.log(`- code: commit ${commit}${srcChanges === 0 ? ', src/ as committed' : `, with ${srcChanges} uncommitted change(s) under src/`}`);
-console.log(`- topics: ${selected.map((f) => f.replace('.bench.ts', '')).join(', ')}${filter === '' ? '' : ` (filter "${filter}")`}${quick ? ', QUICK MODE (smoke run: the figures mean nothing)' : ''}`);
+console.log(
+  `- code: commit ${commit}${srcChanges === 0 ? ', src/ as committed' : `, with ${srcChanges} uncommitted change(s) under src/`}`,
+);
+console.log(
+  `- topics: ${selected.map((f) => f.replace('.bench.ts', '')).join(', ')}${filter === '' ? '' : ` (filter "${filter}")`}${quick ? ', QUICK MODE (smoke run: the figures mean nothing)' : ''}`,
+);
 
 const started = Date.now();
 let failed = 0;
@@ -75,11 +87,15 @@ const env = { ...process.env, OAT_BENCH_TARGETS: targetsFile, OAT_BENCH_QUICK: q
 for (const file of selected) {
   const topicStart = Date.now();
   // --expose-gc lets a topic settle the heap; the larger heap leaves room for a million stored tokens.
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(here, file)], {
-    cwd: root,
-    stdio: 'inherit',
-    env,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(here, file)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    },
+  );
   if (child.status !== 0) {
     failed++;
     console.error(`\n${file} failed (exit ${child.status ?? child.signal})`);
@@ -92,6 +108,9 @@ const lines: TargetLine[] = safeRead(targetsFile)
   .map((l) => JSON.parse(l) as TargetLine);
 rmSync(targetsDir, { recursive: true, force: true });
 const goals = lines.filter((l) => l.met !== undefined);
-if (goals.length > 0) printGrid('Targets at a glance (every topic)', ['target', 'goal', 'median', 'min–max', 'status'], targetRows(goals));
-console.log(`\nTotal: ${((Date.now() - started) / 1000).toFixed(1)} s, ${selected.length - failed} of ${selected.length} topics completed; load average at the end ${safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ')}.`);
+if (goals.length > 0)
+  printGrid('Targets at a glance (every topic)', ['target', 'goal', 'median', 'min–max', 'status'], targetRows(goals));
+console.log(
+  `\nTotal: ${((Date.now() - started) / 1000).toFixed(1)} s, ${selected.length - failed} of ${selected.length} topics completed; load average at the end ${safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ')}.`,
+);
 process.exit(failed === 0 ? 0 : 1);

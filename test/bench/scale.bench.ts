@@ -8,13 +8,39 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { bitmask, casl, caslCompactRules, caslNaiveRules, checkSlicing, ours, setRegExp, verifySameDecisions } from './authz-contenders.js';
+import {
+  bitmask,
+  casl,
+  caslCompactRules,
+  caslNaiveRules,
+  checkSlicing,
+  ours,
+  setRegExp,
+  verifySameDecisions,
+} from './authz-contenders.js';
 import { printTopic } from './harness.js';
 import { makePolicy, makeRotation } from './policy-fixture.js';
-import { interleave, printInterleaved, printTargets, ratioTarget, reported, roundsSink, type Interleaved, type TargetLine } from './rounds.js';
+import {
+  interleave,
+  printInterleaved,
+  printTargets,
+  ratioTarget,
+  reported,
+  roundsSink,
+  type Interleaved,
+  type TargetLine,
+} from './rounds.js';
 import { QUICK_NOTE, SETTINGS } from './settings.js';
 import { lineChart, writeChart, type ChartSeries } from './svg-chart.js';
-import { floorLoop, recompiledAfterWrite, serviceLoop, tokenStock, verifyAndWarm, writingServiceLoop, WRITE_STEP_MS } from './token-fixture.js';
+import {
+  floorLoop,
+  recompiledAfterWrite,
+  serviceLoop,
+  tokenStock,
+  verifyAndWarm,
+  writingServiceLoop,
+  WRITE_STEP_MS,
+} from './token-fixture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -42,8 +68,14 @@ for (const size of SETTINGS.grantSizes) {
   ];
   verifySameDecisions(contenders, queries);
   checkSlicing(queries);
-  const result = await interleave(contenders.map((c) => ({ name: c.name, loop: c.slicedLoop as (k: number) => number })));
-  printInterleaved(`Authorization, ${size} grant${size === 1 ? '' : 's'} (+ public), names sliced from scope texts`, result, [3, 4, 1]);
+  const result = await interleave(
+    contenders.map((c) => ({ name: c.name, loop: c.slicedLoop as (k: number) => number })),
+  );
+  printInterleaved(
+    `Authorization, ${size} grant${size === 1 ? '' : 's'} (+ public), names sliced from scope texts`,
+    result,
+    [3, 4, 1],
+  );
   const labels = ['ours', 'Set + RegExp', 'Map bitmask', 'CASL compact', 'CASL naive'];
   labels.forEach((label, c) => {
     const own = result.ns[c] as number[];
@@ -52,7 +84,12 @@ for (const size of SETTINGS.grantSizes) {
     authzSeries.set(label, points);
   });
   const best = result.median(3) <= result.median(4) ? 3 : 4;
-  authzTargets.push(reported(`authorize vs CASL's best form (${best === 3 ? 'compact' : 'naive'}), ${size} grants, sliced names`, result.ratio(0, best)));
+  authzTargets.push(
+    reported(
+      `authorize vs CASL's best form (${best === 3 ? 'compact' : 'naive'}), ${size} grants, sliced names`,
+      result.ratio(0, best),
+    ),
+  );
 }
 writeChart(
   'authorize-by-grants.svg',
@@ -70,7 +107,11 @@ writeChart(
 // Authentication by number of stored tokens, one growing stock of tokens.
 const stock = tokenStock(Math.max(...SETTINGS.storeSizes));
 const authTargets: TargetLine[] = [];
-const authSeries: Record<'service' | 'writes' | 'floor', ChartSeries['points'][number][]> = { service: [], writes: [], floor: [] };
+const authSeries: Record<'service' | 'writes' | 'floor', ChartSeries['points'][number][]> = {
+  service: [],
+  writes: [],
+  floor: [],
+};
 const us = (result: Interleaved, c: number): ChartSeries['points'][number] => {
   const own = result.ns[c] as number[];
   return { x: 0, y: result.median(c) / 1000, lo: Math.min(...own) / 1000, hi: Math.max(...own) / 1000 };
@@ -99,7 +140,11 @@ for (const size of SETTINGS.storeSizes) {
     { name: `floor, ${count(size)} stored`, loop: floorLoop(fixture) },
   ]);
   const written = fixture.writes() - writesBeforeRun;
-  printInterleaved(`Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens`, moving, [1]);
+  printInterleaved(
+    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens`,
+    moving,
+    [1],
+  );
   const check = await recompiledAfterWrite(fixture, RECOMPILE_SAMPLE);
   console.log(
     `\n${count(fixture.tokens.length)} tokens, ${count(added)} of them created for this size in ${fixture.buildSeconds.toFixed(1)} s; ` +
@@ -108,11 +153,37 @@ for (const size of SETTINGS.storeSizes) {
       `Recompiled after one last-used write: ${check.recompiled} of ${check.sampled} tokens spread over the order (their first login after the write got a new compiled-grants object).`,
   );
   authTargets.push(
-    { what: `tokens whose grants are compiled again after one last-used write, ${count(size)} stored`, goal: '0', median: `${check.recompiled} of ${check.sampled}`, range: 'one pass', met: check.recompiled === 0 },
+    {
+      what: `tokens whose grants are compiled again after one last-used write, ${count(size)} stored`,
+      goal: '0',
+      median: `${check.recompiled} of ${check.sampled}`,
+      range: 'one pass',
+      met: check.recompiled === 0,
+    },
     ratioTarget(`service.authenticate vs floor, ${count(size)} stored`, still.ratio(0, 1), 0.5),
-    ratioTarget(`service.authenticate vs floor, ${count(size)} stored, last-used writes at the 60 s interval`, moving.ratio(0, 1), 0.5),
-    reported(`µs per login without writes, ${count(size)} stored`, { median: still.median(0) / 1000, min: Math.min(...(still.ns[0] as number[])) / 1000, max: Math.max(...(still.ns[0] as number[])) / 1000 }, (n) => n.toFixed(2)),
-    reported(`µs per login with a write each, ${count(size)} stored`, { median: moving.median(0) / 1000, min: Math.min(...(moving.ns[0] as number[])) / 1000, max: Math.max(...(moving.ns[0] as number[])) / 1000 }, (n) => n.toFixed(2)),
+    ratioTarget(
+      `service.authenticate vs floor, ${count(size)} stored, last-used writes at the 60 s interval`,
+      moving.ratio(0, 1),
+      0.5,
+    ),
+    reported(
+      `µs per login without writes, ${count(size)} stored`,
+      {
+        median: still.median(0) / 1000,
+        min: Math.min(...(still.ns[0] as number[])) / 1000,
+        max: Math.max(...(still.ns[0] as number[])) / 1000,
+      },
+      (n) => n.toFixed(2),
+    ),
+    reported(
+      `µs per login with a write each, ${count(size)} stored`,
+      {
+        median: moving.median(0) / 1000,
+        min: Math.min(...(moving.ns[0] as number[])) / 1000,
+        max: Math.max(...(moving.ns[0] as number[])) / 1000,
+      },
+      (n) => n.toFixed(2),
+    ),
   );
   authSeries.service.push({ ...us(still, 0), x: size });
   authSeries.writes.push({ ...us(moving, 0), x: size });

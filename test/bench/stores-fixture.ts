@@ -16,7 +16,17 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createPolicy, createTokenService, isOatError, type CreateTokenRequest, type OrganizationDirectory, type OrganizationProfile, type TokenPolicy, type TokenService, type TokenStore } from '../../src/index.js';
+import {
+  createPolicy,
+  createTokenService,
+  isOatError,
+  type CreateTokenRequest,
+  type OrganizationDirectory,
+  type OrganizationProfile,
+  type TokenPolicy,
+  type TokenService,
+  type TokenStore,
+} from '../../src/index.js';
 import { createPostgresTokenStore } from '../../src/postgres/index.js';
 import { createSqliteTokenStore, migrate as migrateSqlite } from '../../src/sqlite/index.js';
 import { naiveStore } from './naive-store.js';
@@ -31,7 +41,9 @@ export const RACE_LIMIT = 100;
  * Two plans: `bench`, big enough that no timed create meets the quota (the
  * guard runs, it never refuses), and `race`, of {@link RACE_LIMIT} tokens.
  */
-export const STORES_POLICY: TokenPolicy = createPolicy({ plans: { bench: { maxTokens: 1_000_000 }, race: { maxTokens: RACE_LIMIT } } });
+export const STORES_POLICY: TokenPolicy = createPolicy({
+  plans: { bench: { maxTokens: 1_000_000 }, race: { maxTokens: RACE_LIMIT } },
+});
 /** Owner of every organization of the topic. */
 export const ACTOR = Object.freeze({ username: 'owner' });
 /** Organizations that hold the stored tokens of the authentication runs. */
@@ -47,7 +59,12 @@ const DIRECTORY: OrganizationDirectory = {
   get(name) {
     let profile = profiles.get(name);
     if (profile === undefined) {
-      profile = Object.freeze({ id: name, name, plan: name.startsWith('race-') ? 'race' : 'bench', owners: Object.freeze([ACTOR.username]) });
+      profile = Object.freeze({
+        id: name,
+        name,
+        plan: name.startsWith('race-') ? 'race' : 'bench',
+        owners: Object.freeze([ACTOR.username]),
+      });
       profiles.set(name, profile);
     }
     return profile;
@@ -59,7 +76,12 @@ const inputs = new Map<string, CreateTokenRequest>();
 export function createInput(organization: string): CreateTokenRequest {
   const known = inputs.get(organization);
   if (known !== undefined) return known;
-  const input: CreateTokenRequest = Object.freeze({ label: 'bench', resources: [{ type: 'repository' as const, path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] }] });
+  const input: CreateTokenRequest = Object.freeze({
+    label: 'bench',
+    resources: [
+      { type: 'repository' as const, path: `${organization}/app`, scopes: ['scope-image-pull', 'scope-image-push'] },
+    ],
+  });
   inputs.set(organization, input);
   return input;
 }
@@ -72,7 +94,13 @@ export function serviceOver(store: TokenStore): TokenService {
 /** Where a store keeps its data, enough for a child process to open its own connection. */
 export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly file: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly connections: number; readonly naive: boolean };
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly schema: string;
+      readonly connections: number;
+      readonly naive: boolean;
+    };
 
 /** An open store and how to let go of it. */
 export interface OpenedStore {
@@ -88,7 +116,11 @@ export function openSqlite(file: string): OpenedStore & { readonly db: Database.
 }
 
 /** Opens a pool of `connections` and builds the store on an already migrated schema. */
-export function openPostgres(url: string, schema: string, connections: number): OpenedStore & { readonly pool: pg.Pool } {
+export function openPostgres(
+  url: string,
+  schema: string,
+  connections: number,
+): OpenedStore & { readonly pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max: connections });
   // An idle client dying (the cluster stopping first) must not crash the topic.
   pool.on('error', () => undefined);
@@ -103,7 +135,8 @@ function openTarget(target: StoreTarget): OpenedStore {
 
 /** The installed version of a package of `node_modules`. */
 export function packageVersion(name: string): string {
-  return (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 /**
@@ -114,7 +147,11 @@ export function packageVersion(name: string): string {
  * nobody caught before the asynchronous ones got their turn.
  */
 export class Cleanup {
-  private readonly steps: Array<{ readonly what: string; readonly run: () => void | Promise<void>; readonly sync: boolean }> = [];
+  private readonly steps: Array<{
+    readonly what: string;
+    readonly run: () => void | Promise<void>;
+    readonly sync: boolean;
+  }> = [];
   private running: Promise<void> | null = null;
 
   constructor() {
@@ -178,14 +215,26 @@ export function provisionPostgres(): PostgresProvision {
   const url = exported.get('OAT_TEST_PG_URL');
   const dir = exported.get('OAT_PG_DIR');
   if (started.status !== 0 || url === undefined || dir === undefined) {
-    const why = started.error?.message ?? (started.stderr ?? '').trim().split('\n').filter((l) => l !== '').slice(-1)[0] ?? `exit ${started.status}`;
+    const why =
+      started.error?.message ??
+      (started.stderr ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .slice(-1)[0] ??
+      `exit ${started.status}`;
     return { skipped: `OAT_TEST_PG_URL is not set and \`bash .ci/postgres.sh start\` failed: ${why}` };
   }
   return {
     url,
     origin: 'a throwaway cluster started by .ci/postgres.sh',
     stop: () => {
-      const stopped = spawnSync('bash', ['.ci/postgres.sh', 'stop'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OAT_PG_DIR: dir }, timeout: 60_000 });
+      const stopped = spawnSync('bash', ['.ci/postgres.sh', 'stop'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, OAT_PG_DIR: dir },
+        timeout: 60_000,
+      });
       if (stopped.status !== 0) throw new Error(`postgres.sh stop failed: ${(stopped.stderr ?? '').trim()}`);
     },
   };
@@ -212,7 +261,13 @@ type Command =
 
 type Report =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly creates: number; readonly refused: number; readonly failures: number; readonly firstFailure: string | null }
+  | {
+      readonly type: 'done';
+      readonly creates: number;
+      readonly refused: number;
+      readonly failures: number;
+      readonly firstFailure: string | null;
+    }
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -236,7 +291,11 @@ export function startWriters(count: number): Writers {
   const queues: Report[][] = [];
   const wakers: Array<(() => void) | null> = [];
   for (let i = 0; i < count; i++) {
-    const child = fork(file, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(file, [], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const queue: Report[] = [];
     children.push(child);
     queues.push(queue);
@@ -261,14 +320,17 @@ export function startWriters(count: number): Writers {
       const report = queue.shift();
       if (report?.type === 'failed') throw new Error(`writer ${i} failed: ${report.message}`);
       if (report !== undefined) {
-        if (report.type !== type) throw new Error(`writer ${i} reported ${report.type} while the topic waited for ${type}`);
+        if (report.type !== type)
+          throw new Error(`writer ${i} reported ${report.type} while the topic waited for ${type}`);
         return report as Extract<Report, { type: T }>;
       }
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`writer ${i} exited (${child.exitCode ?? child.signalCode}) before ${type}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`writer ${i} exited (${child.exitCode ?? child.signalCode}) before ${type}`);
       await new Promise<void>((wake) => (wakers[i] = wake));
     }
   };
-  const all = <T extends Report['type']>(type: T): Promise<Array<Extract<Report, { type: T }>>> => Promise.all(children.map((_, i) => next(i, type)));
+  const all = <T extends Report['type']>(type: T): Promise<Array<Extract<Report, { type: T }>>> =>
+    Promise.all(children.map((_, i) => next(i, type)));
   const send = (i: number, command: Command): void => {
     const child = children[i];
     if (child?.connected === true) child.send(command);
@@ -284,7 +346,9 @@ export function startWriters(count: number): Writers {
 
   return {
     async open(target, organizations, warm) {
-      children.forEach((_, i) => send(i, { type: 'open', target, organization: organizations[i % organizations.length] as string, warm }));
+      children.forEach((_, i) =>
+        send(i, { type: 'open', target, organization: organizations[i % organizations.length] as string, warm }),
+      );
       await all('ready');
     },
     async round(ms) {
@@ -319,7 +383,12 @@ export function startWriters(count: number): Writers {
 }
 
 /** One create, tallied: made, refused by the quota guard, or failed otherwise; true when made. */
-async function attempt(service: TokenService, organization: string, input: CreateTokenRequest, tally: { creates: number; refused: number; failures: number; firstFailure: string | null }): Promise<boolean> {
+async function attempt(
+  service: TokenService,
+  organization: string,
+  input: CreateTokenRequest,
+  tally: { creates: number; refused: number; failures: number; firstFailure: string | null },
+): Promise<boolean> {
   try {
     await service.create(ACTOR, organization, input);
     tally.creates++;
@@ -337,7 +406,8 @@ async function attempt(service: TokenService, organization: string, input: Creat
 /** The writer's side: one store and service at a time, creates in timed windows or bursts. */
 function runWriter(): void {
   const send = (report: Report): void => void process.send?.(report);
-  let opened: { readonly store: OpenedStore; readonly service: TokenService; readonly organization: string } | null = null;
+  let opened: { readonly store: OpenedStore; readonly service: TokenService; readonly organization: string } | null =
+    null;
   const closeStore = async (): Promise<void> => {
     const current = opened;
     opened = null;
@@ -350,7 +420,8 @@ function runWriter(): void {
         const store = openTarget(command.target);
         const service = serviceOver(store.store);
         opened = { store, service, organization: command.organization };
-        for (let i = 0; i < command.warm; i++) await service.create(ACTOR, command.organization, createInput(command.organization));
+        for (let i = 0; i < command.warm; i++)
+          await service.create(ACTOR, command.organization, createInput(command.organization));
         send({ type: 'ready' });
         return;
       }
@@ -390,7 +461,11 @@ function runWriter(): void {
   // Commands arrive one at a time and each is answered before the next is sent; chain them anyway.
   let chain = Promise.resolve();
   process.on('message', (command: Command) => {
-    chain = chain.then(() => handle(command)).catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }));
+    chain = chain
+      .then(() => handle(command))
+      .catch((error: unknown) =>
+        send({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+      );
   });
   // The parent died or let go: leave rather than linger.
   process.on('disconnect', () => void closeStore().finally(() => process.exit(0)));

@@ -20,9 +20,33 @@ import { migrate as migratePostgres } from '../../src/postgres/index.js';
 import { loginAccepted } from './api.js';
 import { formatNs, formatRatio, printGrid, printTopic, shuffled } from './harness.js';
 import { liveRows, naiveStore } from './naive-store.js';
-import { interleave, printInterleaved, printTargets, ratioTarget, reported, roundsSink, spreadOf, type Loop, type TargetLine } from './rounds.js';
+import {
+  interleave,
+  printInterleaved,
+  printTargets,
+  ratioTarget,
+  reported,
+  roundsSink,
+  spreadOf,
+  type Loop,
+  type TargetLine,
+} from './rounds.js';
 import { QUICK_NOTE, SETTINGS } from './settings.js';
-import { ACTOR, AUTH_ORGS, Cleanup, createInput, openPostgres, openSqlite, packageVersion, provisionPostgres, RACE_LIMIT, serviceOver, startWriters, type Round, type StoreTarget } from './stores-fixture.js';
+import {
+  ACTOR,
+  AUTH_ORGS,
+  Cleanup,
+  createInput,
+  openPostgres,
+  openSqlite,
+  packageVersion,
+  provisionPostgres,
+  RACE_LIMIT,
+  serviceOver,
+  startWriters,
+  type Round,
+  type StoreTarget,
+} from './stores-fixture.js';
 
 const CALLERS = 8;
 const WRITERS = SETTINGS.writers;
@@ -79,7 +103,11 @@ async function storeTokens(service: TokenService): Promise<StoredToken[]> {
 }
 
 /** `k` operations over the tokens in their fixed order, one at a time; counts failures. */
-function rotation(tokens: ReadonlyArray<StoredToken>, failures: { n: number }, op: (t: StoredToken) => Promise<boolean>): Loop {
+function rotation(
+  tokens: ReadonlyArray<StoredToken>,
+  failures: { n: number },
+  op: (t: StoredToken) => Promise<boolean>,
+): Loop {
   let cursor = 0;
   return async (k) => {
     let ok = 0;
@@ -106,7 +134,12 @@ try {
   const file = join(dir, 'tokens.db');
   const sqlite = openSqlite(file);
   cleanup.add('the SQLite connection', sqlite.close);
-  contenders.push({ name: 'SQLite', store: sqlite.store, service: serviceOver(sqlite.store), target: { kind: 'sqlite', file } });
+  contenders.push({
+    name: 'SQLite',
+    store: sqlite.store,
+    service: serviceOver(sqlite.store),
+    target: { kind: 'sqlite', file },
+  });
   const pragma = (name: string): string => String(sqlite.db.pragma(name, { simple: true }));
   const sqliteInfo =
     `SQLite ${String(sqlite.db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3 ${packageVersion('better-sqlite3')}), ` +
@@ -125,7 +158,10 @@ try {
     const pool = openPostgres(provision.url, schema, CALLERS);
     cleanup.add('the PostgreSQL pool', pool.close);
     try {
-      cleanup.add(`schema ${schema}`, async () => void (await pool.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)));
+      cleanup.add(
+        `schema ${schema}`,
+        async () => void (await pool.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)),
+      );
       await migratePostgres(pool.pool, { schema });
       const { rows } = await pool.pool.query<Record<string, string>>(
         `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync,
@@ -138,8 +174,18 @@ try {
         `shared_buffers=${s['buffers']}, default isolation ${s['isolation']}; schema ${schema}, ready in ${seconds(postgresStart)}`;
       postgres = pool;
       const naive = naiveStore(pool.store, pool.pool, schema);
-      contenders.push({ name: 'PostgreSQL', store: pool.store, service: serviceOver(pool.store), target: { kind: 'postgres', url: provision.url, schema, connections: 1, naive: false } });
-      contenders.push({ name: 'PostgreSQL naive', store: naive, service: serviceOver(naive), target: { kind: 'postgres', url: provision.url, schema, connections: 1, naive: true } });
+      contenders.push({
+        name: 'PostgreSQL',
+        store: pool.store,
+        service: serviceOver(pool.store),
+        target: { kind: 'postgres', url: provision.url, schema, connections: 1, naive: false },
+      });
+      contenders.push({
+        name: 'PostgreSQL naive',
+        store: naive,
+        service: serviceOver(naive),
+        target: { kind: 'postgres', url: provision.url, schema, connections: 1, naive: true },
+      });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
       postgresInfo = `PostgreSQL SKIPPED: could not use the server from ${provision.origin}: ${error instanceof Error ? error.message : String(error)}${cause}`;
@@ -150,22 +196,33 @@ try {
     'Stores',
     `The same token service over each store; "PostgreSQL naive" is the PostgreSQL store with its guarded insert replaced by one ` +
       `\`INSERT … SELECT … WHERE (SELECT count(*) …) < limit\` on the same table and pool. Every comparison is interleaved in rounds.${QUICK_NOTE}\n\n` +
-      `- ${sqliteInfo}\n- ${postgresInfo}\n- load average at topic start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `- ${sqliteInfo}\n- ${postgresInfo}\n- load average at topic start: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
   if (postgres === null) console.log(`\n**${postgresInfo}.** The other stores are measured.`);
   const targets: TargetLine[] = [];
 
   // Creates in this process, each store on its own organization.
   const inProcess = await interleave(
-    contenders.map((c) => ({ name: `${c.name}: ${CALLERS} callers in-process, one organization`, loop: createLoop(c.service, `inproc-${slug(c.name)}`) })),
+    contenders.map((c) => ({
+      name: `${c.name}: ${CALLERS} callers in-process, one organization`,
+      loop: createLoop(c.service, `inproc-${slug(c.name)}`),
+    })),
     { batchMs: 20 },
   );
-  printInterleaved(`Creates in one process (service.create, ${CALLERS} in flight; ns/op is wall time per create)`, inProcess, [0]);
+  printInterleaved(
+    `Creates in one process (service.create, ${CALLERS} in flight; ns/op is wall time per create)`,
+    inProcess,
+    [0],
+  );
 
   // Creates from writer processes, interleaved by window; each window on a fresh organization.
   const shared = contenders.filter((c) => c.target !== null);
   const windows = new Map<string, Round[]>(shared.map((c) => [c.name, []]));
-  const races = new Map<string, Array<{ readonly live: number; readonly round: Round }>>(shared.filter((c) => c.target?.kind === 'postgres').map((c) => [c.name, []]));
+  const races = new Map<string, Array<{ readonly live: number; readonly round: Round }>>(
+    shared.filter((c) => c.target?.kind === 'postgres').map((c) => [c.name, []]),
+  );
   if (shared.length > 0) {
     const writersStart = performance.now();
     const writers = startWriters(WRITERS);
@@ -178,14 +235,19 @@ try {
         const window = await writers.round(SETTINGS.writerWindowMs);
         await writers.close();
         // A window may end before a create does (a loaded machine, a lock queue): that is a rate of 0, not a fault.
-        if (window.failures > 0) throw new Error(`${c.name}: ${window.failures} creates failed (${window.firstFailure ?? 'no message'})`);
+        if (window.failures > 0)
+          throw new Error(`${c.name}: ${window.failures} creates failed (${window.firstFailure ?? 'no message'})`);
         if (r >= 0) windows.get(c.name)?.push(window);
       }
       for (const c of order) {
         const kept = races.get(c.name);
         if (kept === undefined || postgres === null || r < 0) continue;
         const organization = `race-${slug(c.name)}-${r}`;
-        await writers.open({ ...(c.target as Extract<StoreTarget, { kind: 'postgres' }>), connections: RACE_CONNECTIONS }, [organization], 0);
+        await writers.open(
+          { ...(c.target as Extract<StoreTarget, { kind: 'postgres' }>), connections: RACE_CONNECTIONS },
+          [organization],
+          0,
+        );
         const burst = await writers.burst(Math.ceil((2 * RACE_LIMIT) / WRITERS));
         await writers.close();
         kept.push({ live: await liveRows(postgres.pool, schema, organization), round: burst });
@@ -201,10 +263,20 @@ try {
   const perCreate = (w: Round): number => (w.seconds * 1e9) / w.creates.reduce((a, b) => a + b, 0);
   if (windows.size > 0) {
     const names = [...windows.keys()];
-    for (const [name, ws] of windows) if (ws.every((w) => w.creates.every((n) => n === 0))) throw new Error(`${name}: not a single create in any window`);
+    for (const [name, ws] of windows)
+      if (ws.every((w) => w.creates.every((n) => n === 0)))
+        throw new Error(`${name}: not a single create in any window`);
     printGrid(
       `Creates from ${WRITERS} processes on one organization (ns per create: window over the creates of all processes)`,
-      ['contender', 'ns/create (median of windows)', 'min–max', 'creates per window (median)', 'smallest process share', 'failed', ...names.map((n) => `vs ${n}`)],
+      [
+        'contender',
+        'ns/create (median of windows)',
+        'min–max',
+        'creates per window (median)',
+        'smallest process share',
+        'failed',
+        ...names.map((n) => `vs ${n}`),
+      ],
       names.map((name) => {
         const ws = windows.get(name) as Round[];
         const ns = spreadOf(ws.map(perCreate));
@@ -227,7 +299,13 @@ try {
     const ours = windows.get('PostgreSQL');
     const naive = windows.get('PostgreSQL naive');
     if (ours !== undefined && naive !== undefined) {
-      targets.push(ratioTarget(`PostgreSQL create, ${WRITERS} processes on one organization, vs the naive INSERT … SELECT count`, spreadOf(ours.map((w, r) => perCreate(naive[r] as Round) / perCreate(w))), 0.8));
+      targets.push(
+        ratioTarget(
+          `PostgreSQL create, ${WRITERS} processes on one organization, vs the naive INSERT … SELECT count`,
+          spreadOf(ours.map((w, r) => perCreate(naive[r] as Round) / perCreate(w))),
+          0.8,
+        ),
+      );
     }
   }
   if (races.size > 0) {
@@ -244,8 +322,16 @@ try {
     );
     for (const [name, rs] of races) {
       const over = rs.map((x) => Math.max(0, x.live - RACE_LIMIT));
-      const line = { what: `${name}: tokens beyond the quota of ${RACE_LIMIT}, ${WRITERS} processes racing`, median: String(spreadOf(over).median), range: `${Math.min(...over)}–${Math.max(...over)}` };
-      targets.push(name === 'PostgreSQL' ? { ...line, goal: '0 in every round', met: Math.max(...over) === 0 } : { ...line, goal: 'reported', met: undefined });
+      const line = {
+        what: `${name}: tokens beyond the quota of ${RACE_LIMIT}, ${WRITERS} processes racing`,
+        median: String(spreadOf(over).median),
+        range: `${Math.min(...over)}–${Math.max(...over)}`,
+      };
+      targets.push(
+        name === 'PostgreSQL'
+          ? { ...line, goal: '0 in every round', met: Math.max(...over) === 0 }
+          : { ...line, goal: 'reported', met: undefined },
+      );
     }
   }
 
@@ -258,25 +344,49 @@ try {
     const tokens = await storeTokens(c.service);
     const built = seconds(started);
     const warmStart = performance.now();
-    for (const t of tokens) if (!loginAccepted(await c.service.authenticate(t.organization, t.secret))) throw new Error(`${c.name}: a stored token did not authenticate`);
+    for (const t of tokens)
+      if (!loginAccepted(await c.service.authenticate(t.organization, t.secret)))
+        throw new Error(`${c.name}: a stored token did not authenticate`);
     await c.service.flush();
-    notes.push(`${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm pass) in ${seconds(warmStart)}`);
+    notes.push(
+      `${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm pass) in ${seconds(warmStart)}`,
+    );
     authLoops.push(
-      { name: `${c.name}: service.authenticate`, loop: rotation(tokens, failures, async (t) => loginAccepted(await c.service.authenticate(t.organization, t.secret))) },
-      { name: `${c.name}: store.findBySecretHash only`, loop: rotation(tokens, failures, async (t) => (await c.store.findBySecretHash(t.hash)) !== null) },
+      {
+        name: `${c.name}: service.authenticate`,
+        loop: rotation(tokens, failures, async (t) =>
+          loginAccepted(await c.service.authenticate(t.organization, t.secret)),
+        ),
+      },
+      {
+        name: `${c.name}: store.findBySecretHash only`,
+        loop: rotation(tokens, failures, async (t) => (await c.store.findBySecretHash(t.hash)) !== null),
+      },
     );
   }
   const auth = await interleave(authLoops, { batchMs: 20 });
-  if (failures.n > 0) throw new Error(`${failures.n} authentications or lookups of stored tokens failed while measured`);
-  printInterleaved(`Authentications with ${STORED.toLocaleString('en-US')} stored tokens (100 organizations), one caller, fixed random order, warm`, auth, [0]);
+  if (failures.n > 0)
+    throw new Error(`${failures.n} authentications or lookups of stored tokens failed while measured`);
+  printInterleaved(
+    `Authentications with ${STORED.toLocaleString('en-US')} stored tokens (100 organizations), one caller, fixed random order, warm`,
+    auth,
+    [0],
+  );
   console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
   for (let c = 2; c < auth.names.length; c += 2) targets.push(reported(`${auth.names[c]} vs memory`, auth.ratio(c, 0)));
   const pgIn = inProcess.names.findIndex((n) => n.startsWith('PostgreSQL:'));
   const naiveIn = inProcess.names.findIndex((n) => n.startsWith('PostgreSQL naive:'));
-  if (pgIn >= 0 && naiveIn >= 0) targets.push(reported(`PostgreSQL create vs naive, ${CALLERS} callers in one process`, inProcess.ratio(pgIn, naiveIn)));
+  if (pgIn >= 0 && naiveIn >= 0)
+    targets.push(
+      reported(`PostgreSQL create vs naive, ${CALLERS} callers in one process`, inProcess.ratio(pgIn, naiveIn)),
+    );
   printTargets('Stores targets', targets);
 
-  console.log(`\n(sink ${roundsSink()}; load average at topic end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
+  console.log(
+    `\n(sink ${roundsSink()}; load average at topic end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; measured in ${(performance.now() / 1000).toFixed(1)} s)`,
+  );
 } finally {
   await cleanup.run();
 }

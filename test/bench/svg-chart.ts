@@ -59,7 +59,8 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 const W = 720;
 
-const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const r1 = (n: number): string => (Math.round(n * 10) / 10).toString();
 
 /** A compact number for a tick: 1, 250, 1k, 100k, 1M, 0.5, 2.5. */
@@ -86,7 +87,8 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
   const step = ([1, 2, 2.5, 5, 10].find((s) => s * mag >= raw) ?? 10) * mag;
   // From the tick at or below `lo` to the first at or above `hi`, so no point or whisker falls outside.
   const out: number[] = [];
-  for (let v = Math.floor(lo / step) * step; out.length === 0 || (out[out.length - 1] as number) < hi; v += step) out.push(+v.toPrecision(12));
+  for (let v = Math.floor(lo / step) * step; out.length === 0 || (out[out.length - 1] as number) < hi; v += step)
+    out.push(+v.toPrecision(12));
   return out;
 }
 
@@ -104,8 +106,12 @@ export function lineChart(chart: LineChart): string {
   const [x0, x1] = chart.xLog ? [Math.min(...xs), Math.max(...xs)] : [Math.min(...xt), Math.max(...xt)];
   const [y0, y1] = [Math.min(...yt), Math.max(...yt)];
   const f = (v: number, log: boolean): number => (log ? Math.log10(v) : v);
-  const px = (x: number): number => left + ((f(x, chart.xLog) - f(x0, chart.xLog)) / (f(x1, chart.xLog) - f(x0, chart.xLog) || 1)) * (W - left - right);
-  const py = (y: number): number => H - bottom - ((f(y, chart.yLog) - f(y0, chart.yLog)) / (f(y1, chart.yLog) - f(y0, chart.yLog) || 1)) * (H - top - bottom);
+  const px = (x: number): number =>
+    left + ((f(x, chart.xLog) - f(x0, chart.xLog)) / (f(x1, chart.xLog) - f(x0, chart.xLog) || 1)) * (W - left - right);
+  const py = (y: number): number =>
+    H -
+    bottom -
+    ((f(y, chart.yLog) - f(y0, chart.yLog)) / (f(y1, chart.yLog) - f(y0, chart.yLog) || 1)) * (H - top - bottom);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
@@ -118,26 +124,42 @@ export function lineChart(chart: LineChart): string {
   }
   for (const x of chart.xLog ? [...new Set(xs)] : xt) {
     out.push(`<line x1="${r1(px(x))}" x2="${r1(px(x))}" y1="${top}" y2="${H - bottom}" stroke="#f0f0f0"/>`);
-    out.push(`<text x="${r1(px(x))}" y="${H - bottom + 18}" text-anchor="middle" fill="#333">${esc(chart.xTick?.(x) ?? tickLabel(x))}</text>`);
+    out.push(
+      `<text x="${r1(px(x))}" y="${H - bottom + 18}" text-anchor="middle" fill="#333">${esc(chart.xTick?.(x) ?? tickLabel(x))}</text>`,
+    );
   }
-  out.push(`<rect x="${left}" y="${top}" width="${W - left - right}" height="${H - top - bottom}" fill="none" stroke="#999"/>`);
+  out.push(
+    `<rect x="${left}" y="${top}" width="${W - left - right}" height="${H - top - bottom}" fill="none" stroke="#999"/>`,
+  );
   out.push(`<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">${esc(chart.xLabel)}</text>`);
-  out.push(`<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(chart.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(chart.yLabel)}</text>`,
+  );
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length] as string;
     const points = [...s.points].sort((a, b) => a.x - b.x);
     const dash = s.dashed === true ? ' stroke-dasharray="6 4"' : '';
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.map((p) => `${r1(px(p.x))},${r1(py(p.y))}`).join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.map((p) => `${r1(px(p.x))},${r1(py(p.y))}`).join(' ')}"/>`,
+    );
     for (const p of points) {
-      out.push(`<line x1="${r1(px(p.x))}" x2="${r1(px(p.x))}" y1="${r1(py(p.lo))}" y2="${r1(py(p.hi))}" stroke="${color}" stroke-width="1.5"/>`);
+      out.push(
+        `<line x1="${r1(px(p.x))}" x2="${r1(px(p.x))}" y1="${r1(py(p.lo))}" y2="${r1(py(p.hi))}" stroke="${color}" stroke-width="1.5"/>`,
+      );
       out.push(`<circle cx="${r1(px(p.x))}" cy="${r1(py(p.y))}" r="3.5" fill="${color}"/>`);
     }
     const ly = top + 8 + i * 20;
-    out.push(`<line x1="${W - right + 12}" x2="${W - right + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
+    out.push(
+      `<line x1="${W - right + 12}" x2="${W - right + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+    );
     out.push(`<text x="${W - right + 42}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
-  out.push(`<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 8}" fill="#555" font-size="11">dot: median of rounds</text>`);
-  out.push(`<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 24}" fill="#555" font-size="11">whisker: min–max</text>`);
+  out.push(
+    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 8}" fill="#555" font-size="11">dot: median of rounds</text>`,
+  );
+  out.push(
+    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 24}" fill="#555" font-size="11">whisker: min–max</text>`,
+  );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
@@ -166,8 +188,12 @@ export function barChart(chart: BarChart): string {
     const color = b.reference === true ? '#9e9e9e' : (COLORS[0] as string);
     out.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(b.label)}</text>`);
     out.push(`<rect x="${left}" y="${y + 4}" width="${r1(px(b.value) - left)}" height="${row - 12}" fill="${color}"/>`);
-    out.push(`<line x1="${r1(px(b.lo))}" x2="${r1(px(b.hi))}" y1="${y + row / 2 - 2}" y2="${y + row / 2 - 2}" stroke="#222" stroke-width="1.5"/>`);
-    out.push(`<text x="${r1(px(b.hi) + 6)}" y="${y + 17}" fill="#333">${valueLabel(b.value)} ${esc(chart.unit)}</text>`);
+    out.push(
+      `<line x1="${r1(px(b.lo))}" x2="${r1(px(b.hi))}" y1="${y + row / 2 - 2}" y2="${y + row / 2 - 2}" stroke="#222" stroke-width="1.5"/>`,
+    );
+    out.push(
+      `<text x="${r1(px(b.hi) + 6)}" y="${y + 17}" fill="#333">${valueLabel(b.value)} ${esc(chart.unit)}</text>`,
+    );
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -15,7 +15,14 @@
  *   the hash, and nothing else read.
  */
 import { hash } from 'node:crypto';
-import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, type Clock, type TokenService, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  DEFAULT_POLICY,
+  type Clock,
+  type TokenService,
+  type TokenStore,
+} from '../../src/index.js';
 import { formatAccepts, loginAccepted, loginCode, principalOf } from './api.js';
 import { shuffled } from './harness.js';
 import type { Loop } from './rounds.js';
@@ -77,8 +84,14 @@ function createBody(org: string, i: number): string {
 }
 
 /** Organizations named `org-0` ... for `count` tokens, 100 each, on the Business plan. */
-export function organizationsFor(count: number): ReadonlyArray<{ readonly name: string; readonly plan: string; readonly owners: ReadonlyArray<string> }> {
-  return Array.from({ length: Math.ceil(count / TOKENS_PER_ORG) }, (_, o) => ({ name: `org-${o}`, plan: 'business', owners: [OWNER.username] }));
+export function organizationsFor(
+  count: number,
+): ReadonlyArray<{ readonly name: string; readonly plan: string; readonly owners: ReadonlyArray<string> }> {
+  return Array.from({ length: Math.ceil(count / TOKENS_PER_ORG) }, (_, o) => ({
+    name: `org-${o}`,
+    plan: 'business',
+    owners: [OWNER.username],
+  }));
 }
 
 /** Creates tokens through one service and hands out fixtures of growing size over them. */
@@ -160,10 +173,12 @@ export async function verifyAndWarm(fixture: TokenFixture): Promise<void> {
   for (let i = 0; i < fixture.tokens.length; i++) {
     const result = await fixture.service.authenticate(fixture.orgs[i], fixture.tokens[i]);
     if (!loginAccepted(result)) throw new Error(`service refused stored token ${i}: ${loginCode(result)}`);
-    if (!floorAuthenticate(fixture.floorIndex, fixture.tokens[i] as string)) throw new Error(`floor refused stored token ${i}`);
+    if (!floorAuthenticate(fixture.floorIndex, fixture.tokens[i] as string))
+      throw new Error(`floor refused stored token ${i}`);
   }
   await fixture.service.flush();
-  for (let i = 0; i < fixture.tokens.length; i++) await fixture.service.authenticate(fixture.orgs[i], fixture.tokens[i]);
+  for (let i = 0; i < fixture.tokens.length; i++)
+    await fixture.service.authenticate(fixture.orgs[i], fixture.tokens[i]);
 }
 
 /** The floor over the fixture's tokens in their fixed random order. */
@@ -231,17 +246,24 @@ export function writingServiceLoop(fixture: TokenFixture): { readonly loop: Loop
  * the tokens whose grants after the write are a different object (compiled
  * again). Moves the clock; run it after the timed rows.
  */
-export async function recompiledAfterWrite(fixture: TokenFixture, sample: number): Promise<{ readonly sampled: number; readonly recompiled: number }> {
+export async function recompiledAfterWrite(
+  fixture: TokenFixture,
+  sample: number,
+): Promise<{ readonly sampled: number; readonly recompiled: number }> {
   const { service, tokens, orgs, clock } = fixture;
-  const picked = Array.from({ length: Math.min(sample, tokens.length) }, (_, s) => Math.floor((s * tokens.length) / Math.min(sample, tokens.length)));
-  const grants = async (i: number): Promise<unknown> => principalOf(await service.authenticate(orgs[i], tokens[i]))?.grants;
+  const picked = Array.from({ length: Math.min(sample, tokens.length) }, (_, s) =>
+    Math.floor((s * tokens.length) / Math.min(sample, tokens.length)),
+  );
+  const grants = async (i: number): Promise<unknown> =>
+    principalOf(await service.authenticate(orgs[i], tokens[i]))?.grants;
   const before: unknown[] = [];
   for (const i of picked) before.push(await grants(i));
   clock.advance(WRITE_STEP_MS);
   const writesBefore = fixture.writes();
   for (const i of picked) await grants(i);
   await service.flush();
-  if (fixture.writes() - writesBefore !== picked.length) throw new Error('the sampled logins did not each write last-used');
+  if (fixture.writes() - writesBefore !== picked.length)
+    throw new Error('the sampled logins did not each write last-used');
   let recompiled = 0;
   for (const [s, i] of picked.entries()) if ((await grants(i)) !== before[s]) recompiled++;
   return { sampled: picked.length, recompiled };

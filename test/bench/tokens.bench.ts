@@ -7,10 +7,24 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { encodeChecksum } from '../../src/core/format.js';
-import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, TOKEN_BODY_LENGTH, platformRandom } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  DEFAULT_POLICY,
+  TOKEN_BODY_LENGTH,
+  platformRandom,
+} from '../../src/index.js';
 import { formatAccepts, loginAccepted } from './api.js';
 import { printTopic, shuffled } from './harness.js';
-import { interleave, printInterleaved, printTargets, reported, roundsSink, type RatioSpread, type TargetLine } from './rounds.js';
+import {
+  interleave,
+  printInterleaved,
+  printTargets,
+  reported,
+  roundsSink,
+  type RatioSpread,
+  type TargetLine,
+} from './rounds.js';
 import { QUICK_NOTE } from './settings.js';
 
 const format = DEFAULT_POLICY.format;
@@ -39,11 +53,15 @@ const badChecksums = good.map(malformedKinds['bad checksum']);
 // A hand-written peer for the same job: length, prefix, and Node's zlib.crc32 over prefix and body.
 const checksumStart = format.length - 6;
 const zlibCheck = (t: string): boolean =>
-  t.length === format.length && t.startsWith(format.prefix) && encodeChecksum(zlibCrc32(t.slice(0, checksumStart))) === t.slice(checksumStart);
+  t.length === format.length &&
+  t.startsWith(format.prefix) &&
+  encodeChecksum(zlibCrc32(t.slice(0, checksumStart))) === t.slice(checksumStart);
 const SHAPE = new RegExp(`^${format.prefix}[0-9A-Za-z]{${format.length - format.prefix.length}}$`);
 
-for (const t of good) if (!formatAccepts(format, t) || !zlibCheck(t)) throw new Error('a generated token fails its own format');
-for (const t of malformed) if (formatAccepts(format, t) || zlibCheck(t)) throw new Error(`a malformed token passes: ${t.slice(0, 8)}…`);
+for (const t of good)
+  if (!formatAccepts(format, t) || !zlibCheck(t)) throw new Error('a generated token fails its own format');
+for (const t of malformed)
+  if (formatAccepts(format, t) || zlibCheck(t)) throw new Error(`a malformed token passes: ${t.slice(0, 8)}…`);
 
 const rotating = (items: ReadonlyArray<string>, check: (t: string) => boolean): ((k: number) => number) => {
   const last = items.length - 1;
@@ -87,9 +105,16 @@ const generation = await interleave([
 printInterleaved('Generating a token', generation, [1, 2]);
 
 // A service whose store holds one organization's token: a malformed token never reaches the store.
-const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['owner'] }] });
-await service.create({ username: 'owner' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
-for (const t of [...malformed, ...badChecksums]) if (loginAccepted(await service.authenticate('acme', t))) throw new Error('the service accepts a malformed token');
+const service = createTokenService({
+  store: createMemoryTokenStore(),
+  organizations: [{ name: 'acme', plan: 'business', owners: ['owner'] }],
+});
+await service.create({ username: 'owner' }, 'acme', {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+});
+for (const t of [...malformed, ...badChecksums])
+  if (loginAccepted(await service.authenticate('acme', t))) throw new Error('the service accepts a malformed token');
 const refusedBy = (items: ReadonlyArray<string>): ((k: number) => Promise<number>) => {
   const last = items.length - 1;
   let i = 0;
@@ -105,8 +130,14 @@ const refusedBy = (items: ReadonlyArray<string>): ((k: number) => Promise<number
 const checks = await interleave([
   { name: 'service.authenticate refuses malformed (mix of 4 kinds)', loop: refusedBy(malformed) },
   { name: 'service.authenticate refuses bad checksums only', loop: refusedBy(badChecksums) },
-  { name: 'ours: check() rejects malformed (mix of 4 kinds)', loop: rotating(malformed, (t) => !formatAccepts(format, t)) },
-  { name: 'ours: check() rejects bad checksums only (worst case)', loop: rotating(badChecksums, (t) => !formatAccepts(format, t)) },
+  {
+    name: 'ours: check() rejects malformed (mix of 4 kinds)',
+    loop: rotating(malformed, (t) => !formatAccepts(format, t)),
+  },
+  {
+    name: 'ours: check() rejects bad checksums only (worst case)',
+    loop: rotating(badChecksums, (t) => !formatAccepts(format, t)),
+  },
   { name: 'ours: check() accepts well-formed', loop: rotating(good, (t) => formatAccepts(format, t)) },
   { name: 'peer: length + prefix + zlib.crc32 rejects the mix', loop: rotating(malformed, (t) => !zlibCheck(t)) },
   { name: 'peer: shape RegExp only (cannot see a bad checksum)', loop: rotating(malformed, (t) => !SHAPE.test(t)) },
@@ -116,7 +147,13 @@ printInterleaved('Refusing malformed tokens', checks, [2, 5]);
 const millions = (s: RatioSpread): RatioSpread => ({ median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 });
 const rateTarget = (what: string, s: RatioSpread): TargetLine => {
   const m = millions(s);
-  return { what, goal: '>= 5 M/s', median: `${m.median.toFixed(2)} M/s`, range: `${m.min.toFixed(2)}–${m.max.toFixed(2)} M/s`, met: m.median >= 5 };
+  return {
+    what,
+    goal: '>= 5 M/s',
+    median: `${m.median.toFixed(2)} M/s`,
+    range: `${m.min.toFixed(2)}–${m.max.toFixed(2)} M/s`,
+    met: m.median >= 5,
+  };
 };
 printTargets('Token targets', [
   rateTarget('service.authenticate refuses a malformed token (mix of 4 kinds), rate', checks.rate(0)),

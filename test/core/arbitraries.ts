@@ -7,8 +7,12 @@ import { DOCKER_HUB_SCOPES, PUBLIC_REPOSITORIES_PATH } from '../../src/index.js'
 
 export const ORG = 'acme';
 
-export const REPOSITORY_SCOPES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.filter((d) => d.kind === 'repository').map((d) => d.name);
-export const ORGANIZATION_SCOPES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.filter((d) => d.kind === 'organization').map((d) => d.name);
+export const REPOSITORY_SCOPES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.filter((d) => d.kind === 'repository').map(
+  (d) => d.name,
+);
+export const ORGANIZATION_SCOPES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.filter(
+  (d) => d.kind === 'organization',
+).map((d) => d.name);
 export const IMAGE_SCOPES: ReadonlyArray<string> = ['scope-image-pull', 'scope-image-push', 'scope-image-delete'];
 const ALIASES: ReadonlyArray<string> = DOCKER_HUB_SCOPES.flatMap((d) => d.aliases ?? []);
 
@@ -45,7 +49,10 @@ export const repositoryResource: fc.Arbitrary<Resource> = fc.constantFrom(...GRA
   fc.record({
     type: fc.constant('repository' as const),
     path: fc.constant(path),
-    scopes: path === PUBLIC_REPOSITORIES_PATH ? fc.constant(['scope-image-pull']) : scopeList(IMAGE_SCOPES, REPOSITORY_SCOPES),
+    scopes:
+      path === PUBLIC_REPOSITORIES_PATH
+        ? fc.constant(['scope-image-pull'])
+        : scopeList(IMAGE_SCOPES, REPOSITORY_SCOPES),
   }),
 );
 
@@ -65,14 +72,20 @@ export const resources: fc.Arbitrary<Resource[]> = fc.uniqueArray(
 );
 
 export const repositoryRequest: fc.Arbitrary<RepositoryRequest> = fc
-  .record({ repository: fc.constantFrom(...REQUESTED_REPOSITORIES), visibility: fc.constantFrom('public', 'private', 'unset') })
+  .record({
+    repository: fc.constantFrom(...REQUESTED_REPOSITORIES),
+    visibility: fc.constantFrom('public', 'private', 'unset'),
+  })
   .map(({ repository, visibility }) => (visibility === 'unset' ? { repository } : { repository, visibility }));
 
 /** A requested action: image scopes and registry actions often, anything else sometimes. */
 export const repositoryAction: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('pull', 'push', 'delete', ...IMAGE_SCOPES) },
   { weight: 2, arbitrary: fc.constantFrom(...REPOSITORY_SCOPES, ...ALIASES) },
-  { weight: 1, arbitrary: fc.constantFrom(...ORGANIZATION_SCOPES, '', 'PULL', 'scope-image', '__proto__', 'constructor', 'admin') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...ORGANIZATION_SCOPES, '', 'PULL', 'scope-image', '__proto__', 'constructor', 'admin'),
+  },
 );
 
 export const organizationScope: fc.Arbitrary<string> = fc.oneof(

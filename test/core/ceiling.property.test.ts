@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCOPE_CATALOG, ceilingExcess, checkCeiling, defaultManagerCeiling, type GrantCeiling, type Resource } from '../../src/index.js';
+import {
+  DEFAULT_SCOPE_CATALOG,
+  ceilingExcess,
+  checkCeiling,
+  defaultManagerCeiling,
+  type GrantCeiling,
+  type Resource,
+} from '../../src/index.js';
 import { covers, resources } from '../support/ceiling.js';
 
 const catalog = DEFAULT_SCOPE_CATALOG;
@@ -9,7 +16,11 @@ describe('ceilingExcess', () => {
     fc.assert(
       fc.property(resources, resources, (ceilingResources, requested) => {
         const ceiling: GrantCeiling = { unlimited: false, organization: 'acme', resources: ceilingResources };
-        const expected = requested.flatMap((r) => r.scopes.filter((s) => !covers(ceilingResources, r.type, r.path, s)).map((scope) => ({ type: r.type, path: r.path, scope })));
+        const expected = requested.flatMap((r) =>
+          r.scopes
+            .filter((s) => !covers(ceilingResources, r.type, r.path, s))
+            .map((scope) => ({ type: r.type, path: r.path, scope })),
+        );
         expect(ceilingExcess(ceiling, requested, catalog)).toEqual(expected);
       }),
     );
@@ -25,9 +36,19 @@ describe('ceilingExcess', () => {
   });
 
   it('never lets a public grant or an exact name stand in for a glob', () => {
-    const ceiling = checkCeiling('acme', [{ type: 'repository', path: 'acme/app', scopes: ['delete'] }, { type: 'repository', path: '*/*/public', scopes: ['pull'] }], catalog);
+    const ceiling = checkCeiling(
+      'acme',
+      [
+        { type: 'repository', path: 'acme/app', scopes: ['delete'] },
+        { type: 'repository', path: '*/*/public', scopes: ['pull'] },
+      ],
+      catalog,
+    );
     if (!ceiling.ok) throw new Error('ceiling');
-    const wanted: Resource[] = [{ type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] }, { type: 'repository', path: 'acme/web', scopes: ['scope-image-pull'] }];
+    const wanted: Resource[] = [
+      { type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] },
+      { type: 'repository', path: 'acme/web', scopes: ['scope-image-pull'] },
+    ];
     expect(ceilingExcess(ceiling.ceiling, wanted, catalog).map((e) => e.path)).toEqual(['acme/*', 'acme/web']);
   });
 
@@ -40,6 +61,10 @@ describe('ceilingExcess', () => {
       { type: 'repository', path: '*/*/public', scopes: ['scope-image-pull'] },
       { type: 'organization', path: 'acme', scopes: ['scope-member-read'] },
     ];
-    expect(ceilingExcess(checked.ceiling, wanted, catalog).map((e) => `${e.path} ${e.scope}`)).toEqual(['acme/* scope-image-push', 'acme/app scope-image-delete', 'acme scope-member-read']);
+    expect(ceilingExcess(checked.ceiling, wanted, catalog).map((e) => `${e.path} ${e.scope}`)).toEqual([
+      'acme/* scope-image-push',
+      'acme/app scope-image-delete',
+      'acme scope-member-read',
+    ]);
   });
 });

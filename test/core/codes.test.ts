@@ -40,7 +40,12 @@ import {
   type TransitionDecision,
   type TransitionDenialCode,
 } from '../../src/index.js';
-import { SCOPE_REJECTION_CODES, type ParsedScopes, type ScopeParseResult, type ScopeRejectionCode } from '../../src/registry/index.js';
+import {
+  SCOPE_REJECTION_CODES,
+  type ParsedScopes,
+  type ScopeParseResult,
+  type ScopeRejectionCode,
+} from '../../src/registry/index.js';
 
 // Type-level checks: each fails to compile when a union and the list of its codes part ways.
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -61,7 +66,22 @@ expectType<Equal<Denied<ManagementResult<unknown>>['code'], ManagementDenialCode
 expectType<Equal<Denied<ScopeParseResult>['code'] | ParsedScopes['rejected'][number]['code'], ScopeRejectionCode>>();
 expectType<Equal<Denied<BodyReadResult>['code'], (typeof BODY_READ_CODES)[number]>>();
 // No decision or result carries a field named `reason` any more.
-expectType<Equal<Extract<keyof Denied<AuthorizationDecision | ManagementDecision | CompatibilityDecision | TransitionDecision | InsertOutcome | ScopeParseResult>, 'reason' | 'rule'>, never>>();
+expectType<
+  Equal<
+    Extract<
+      keyof Denied<
+        | AuthorizationDecision
+        | ManagementDecision
+        | CompatibilityDecision
+        | TransitionDecision
+        | InsertOutcome
+        | ScopeParseResult
+      >,
+      'reason' | 'rule'
+    >,
+    never
+  >
+>();
 // Refusals of management operations are OatError codes, and never a fault's.
 expectType<Equal<Extract<ManagementDenialCode, 'STORE_FAILURE' | 'DIRECTORY_FAILURE' | 'MISCONFIGURED'>, never>>();
 expectType<Equal<Exclude<ManagementDenialCode, OatErrorCode>, never>>();
@@ -91,28 +111,102 @@ function statusOfRefusal(code: ManagementDenialCode): number {
 
 /** One table per list: `satisfies` refuses a missing and an extra key, so the table is the union, spelled out. */
 const TABLES = {
-  OAT_ERROR_CODES: [OAT_ERROR_CODES, {
-    VALIDATION_FAILED: 1, NOT_FOUND: 1, FORBIDDEN: 1, PLAN_NOT_ELIGIBLE: 1, QUOTA_EXCEEDED: 1, ORG_INCOMPATIBLE: 1,
-    TRANSITION_DENIED: 1, CONFLICT: 1, MISCONFIGURED: 1, STORE_FAILURE: 1, DIRECTORY_FAILURE: 1,
-  } satisfies Record<OatErrorCode, 1>],
-  MANAGEMENT_DENIAL_CODES: [MANAGEMENT_DENIAL_CODES, {
-    VALIDATION_FAILED: 1, NOT_FOUND: 1, FORBIDDEN: 1, PLAN_NOT_ELIGIBLE: 1, QUOTA_EXCEEDED: 1, ORG_INCOMPATIBLE: 1, TRANSITION_DENIED: 1, CONFLICT: 1,
-  } satisfies Record<ManagementDenialCode, 1>],
-  AUTHORIZATION_DENIAL_CODES: [AUTHORIZATION_DENIAL_CODES, { INVALID_REQUEST: 1, UNKNOWN_SCOPE: 1, NO_MATCHING_GRANT: 1, SCOPE_NOT_GRANTED: 1 } satisfies Record<AuthorizationDenialCode, 1>],
-  MANAGE_TOKENS_DENIAL_CODES: [MANAGE_TOKENS_DENIAL_CODES, { NOT_A_MANAGER: 1 } satisfies Record<ManageTokensDenialCode, 1>],
-  INCOMPATIBILITY_CODES: [INCOMPATIBILITY_CODES, { IMAGE_ACCESS_MANAGEMENT: 1, REGISTRY_ACCESS_MANAGEMENT: 1, DOCKER_DESKTOP: 1 } satisfies Record<IncompatibilityCode, 1>],
-  OWNERSHIP_DENIAL_CODES: [OWNERSHIP_DENIAL_CODES, { ORGANIZATION_UNKNOWN: 1, ORG_MISMATCH: 1 } satisfies Record<OwnershipDenialCode, 1>],
-  LOGIN_DENIAL_CODES: [LOGIN_DENIAL_CODES, {
-    ORG_MISMATCH: 1, ORGANIZATION_UNKNOWN: 1, DELETED: 1, EXPIRED: 1, INACTIVE: 1, ORG_INCOMPATIBLE: 1, PLAN_NOT_ELIGIBLE: 1, LIFETIME_EXCEEDED: 1, NETWORK_NOT_ALLOWED: 1,
-  } satisfies Record<LoginDenialCode, 1>],
-  AUTHENTICATION_DENIAL_CODES: [AUTHENTICATION_DENIAL_CODES, {
-    MALFORMED: 1, NOT_FOUND: 1, ORG_MISMATCH: 1, ORGANIZATION_UNKNOWN: 1, DELETED: 1, EXPIRED: 1, INACTIVE: 1, ORG_INCOMPATIBLE: 1,
-    PLAN_NOT_ELIGIBLE: 1, LIFETIME_EXCEEDED: 1, NETWORK_NOT_ALLOWED: 1, RECORD_INVALID: 1, RATE_LIMITED: 1,
-  } satisfies Record<AuthenticationDenialCode, 1>],
-  TRANSITION_DENIAL_CODES: [TRANSITION_DENIAL_CODES, {
-    TOKEN_NOT_FOUND: 1, TOKEN_ALREADY_EXISTS: 1, ALREADY_ACTIVE: 1, ALREADY_INACTIVE: 1, INACTIVE_IS_DELETE_ONLY: 1,
-    EXPIRED_IS_DELETE_ONLY: 1, DELETED_IS_FINAL: 1, DEACTIVATE_BEFORE_DELETE: 1,
-  } satisfies Record<TransitionDenialCode, 1>],
+  OAT_ERROR_CODES: [
+    OAT_ERROR_CODES,
+    {
+      VALIDATION_FAILED: 1,
+      NOT_FOUND: 1,
+      FORBIDDEN: 1,
+      PLAN_NOT_ELIGIBLE: 1,
+      QUOTA_EXCEEDED: 1,
+      ORG_INCOMPATIBLE: 1,
+      TRANSITION_DENIED: 1,
+      CONFLICT: 1,
+      MISCONFIGURED: 1,
+      STORE_FAILURE: 1,
+      DIRECTORY_FAILURE: 1,
+    } satisfies Record<OatErrorCode, 1>,
+  ],
+  MANAGEMENT_DENIAL_CODES: [
+    MANAGEMENT_DENIAL_CODES,
+    {
+      VALIDATION_FAILED: 1,
+      NOT_FOUND: 1,
+      FORBIDDEN: 1,
+      PLAN_NOT_ELIGIBLE: 1,
+      QUOTA_EXCEEDED: 1,
+      ORG_INCOMPATIBLE: 1,
+      TRANSITION_DENIED: 1,
+      CONFLICT: 1,
+    } satisfies Record<ManagementDenialCode, 1>,
+  ],
+  AUTHORIZATION_DENIAL_CODES: [
+    AUTHORIZATION_DENIAL_CODES,
+    { INVALID_REQUEST: 1, UNKNOWN_SCOPE: 1, NO_MATCHING_GRANT: 1, SCOPE_NOT_GRANTED: 1 } satisfies Record<
+      AuthorizationDenialCode,
+      1
+    >,
+  ],
+  MANAGE_TOKENS_DENIAL_CODES: [
+    MANAGE_TOKENS_DENIAL_CODES,
+    { NOT_A_MANAGER: 1 } satisfies Record<ManageTokensDenialCode, 1>,
+  ],
+  INCOMPATIBILITY_CODES: [
+    INCOMPATIBILITY_CODES,
+    { IMAGE_ACCESS_MANAGEMENT: 1, REGISTRY_ACCESS_MANAGEMENT: 1, DOCKER_DESKTOP: 1 } satisfies Record<
+      IncompatibilityCode,
+      1
+    >,
+  ],
+  OWNERSHIP_DENIAL_CODES: [
+    OWNERSHIP_DENIAL_CODES,
+    { ORGANIZATION_UNKNOWN: 1, ORG_MISMATCH: 1 } satisfies Record<OwnershipDenialCode, 1>,
+  ],
+  LOGIN_DENIAL_CODES: [
+    LOGIN_DENIAL_CODES,
+    {
+      ORG_MISMATCH: 1,
+      ORGANIZATION_UNKNOWN: 1,
+      DELETED: 1,
+      EXPIRED: 1,
+      INACTIVE: 1,
+      ORG_INCOMPATIBLE: 1,
+      PLAN_NOT_ELIGIBLE: 1,
+      LIFETIME_EXCEEDED: 1,
+      NETWORK_NOT_ALLOWED: 1,
+    } satisfies Record<LoginDenialCode, 1>,
+  ],
+  AUTHENTICATION_DENIAL_CODES: [
+    AUTHENTICATION_DENIAL_CODES,
+    {
+      MALFORMED: 1,
+      NOT_FOUND: 1,
+      ORG_MISMATCH: 1,
+      ORGANIZATION_UNKNOWN: 1,
+      DELETED: 1,
+      EXPIRED: 1,
+      INACTIVE: 1,
+      ORG_INCOMPATIBLE: 1,
+      PLAN_NOT_ELIGIBLE: 1,
+      LIFETIME_EXCEEDED: 1,
+      NETWORK_NOT_ALLOWED: 1,
+      RECORD_INVALID: 1,
+      RATE_LIMITED: 1,
+    } satisfies Record<AuthenticationDenialCode, 1>,
+  ],
+  TRANSITION_DENIAL_CODES: [
+    TRANSITION_DENIAL_CODES,
+    {
+      TOKEN_NOT_FOUND: 1,
+      TOKEN_ALREADY_EXISTS: 1,
+      ALREADY_ACTIVE: 1,
+      ALREADY_INACTIVE: 1,
+      INACTIVE_IS_DELETE_ONLY: 1,
+      EXPIRED_IS_DELETE_ONLY: 1,
+      DELETED_IS_FINAL: 1,
+      DEACTIVATE_BEFORE_DELETE: 1,
+    } satisfies Record<TransitionDenialCode, 1>,
+  ],
   INSERT_DENIAL_CODES: [INSERT_DENIAL_CODES, { QUOTA_EXCEEDED: 1, DUPLICATE: 1 } satisfies Record<InsertDenialCode, 1>],
   REPLACE_DENIAL_CODES: [REPLACE_DENIAL_CODES, { CONFLICT: 1, NOT_FOUND: 1 } satisfies Record<ReplaceDenialCode, 1>],
   SCOPE_REJECTION_CODES: [SCOPE_REJECTION_CODES, { MALFORMED: 1, TOO_MANY: 1 } satisfies Record<ScopeRejectionCode, 1>],
@@ -122,12 +216,15 @@ const TABLES = {
 const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 
 describe('code lists', () => {
-  it.each(Object.entries(TABLES))('%s holds exactly the codes of its union, UPPER_SNAKE, once each, frozen', (_name, [list, table]) => {
-    expect([...list].sort()).toEqual(Object.keys(table).sort());
-    expect(new Set(list).size).toBe(list.length);
-    for (const code of list) expect(code).toMatch(UPPER_SNAKE);
-    expect(Object.isFrozen(list)).toBe(true);
-  });
+  it.each(Object.entries(TABLES))(
+    '%s holds exactly the codes of its union, UPPER_SNAKE, once each, frozen',
+    (_name, [list, table]) => {
+      expect([...list].sort()).toEqual(Object.keys(table).sort());
+      expect(new Set(list).size).toBe(list.length);
+      for (const code of list) expect(code).toMatch(UPPER_SNAKE);
+      expect(Object.isFrozen(list)).toBe(true);
+    },
+  );
 
   it('HUB_ERROR_CODES is every library code plus the HTTP ones, UPPER_SNAKE', () => {
     for (const code of OAT_ERROR_CODES) expect(HUB_ERROR_CODES).toContain(code);
@@ -135,7 +232,9 @@ describe('code lists', () => {
   });
 
   it('MANAGEMENT_DENIAL_CODES are the OatError codes that are not faults', () => {
-    expect(OAT_ERROR_CODES.filter((code) => !(MANAGEMENT_DENIAL_CODES as ReadonlyArray<string>).includes(code))).toEqual(['MISCONFIGURED', 'STORE_FAILURE', 'DIRECTORY_FAILURE']);
+    expect(
+      OAT_ERROR_CODES.filter((code) => !(MANAGEMENT_DENIAL_CODES as ReadonlyArray<string>).includes(code)),
+    ).toEqual(['MISCONFIGURED', 'STORE_FAILURE', 'DIRECTORY_FAILURE']);
     expect(MANAGEMENT_DENIAL_CODES.map(statusOfRefusal).every((status) => status < 500)).toBe(true);
   });
 
@@ -149,16 +248,28 @@ describe('code lists', () => {
       registryAccessManagement: fc.boolean(),
     });
     fc.assert(
-      fc.property(profile, fc.option(profile, { nil: null }), fc.constantFrom('cli', 'docker-desktop', 'other' as const), (org, named, kind) => {
-        const decisions = [
-          [checkCompatibility(org, { kind }), INCOMPATIBILITY_CODES],
-          [checkOwnership({ organizationId: org.id as OrganizationId, organization: org.name as OrganizationName }, 'acme', named), OWNERSHIP_DENIAL_CODES],
-        ] as const;
-        for (const [decision, codes] of decisions) {
-          expect('reason' in decision).toBe(false);
-          if (!decision.allowed) expect(codes as ReadonlyArray<string>).toContain(decision.code);
-        }
-      }),
+      fc.property(
+        profile,
+        fc.option(profile, { nil: null }),
+        fc.constantFrom('cli', 'docker-desktop', 'other' as const),
+        (org, named, kind) => {
+          const decisions = [
+            [checkCompatibility(org, { kind }), INCOMPATIBILITY_CODES],
+            [
+              checkOwnership(
+                { organizationId: org.id as OrganizationId, organization: org.name as OrganizationName },
+                'acme',
+                named,
+              ),
+              OWNERSHIP_DENIAL_CODES,
+            ],
+          ] as const;
+          for (const [decision, codes] of decisions) {
+            expect('reason' in decision).toBe(false);
+            if (!decision.allowed) expect(codes as ReadonlyArray<string>).toContain(decision.code);
+          }
+        },
+      ),
     );
   });
 });

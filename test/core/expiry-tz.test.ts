@@ -8,7 +8,8 @@ import { DEFAULT_POLICY, createPolicy, safeParseCreateInput, type RawResource } 
 const DAY = 86_400_000;
 const GRANT: RawResource = { type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] };
 const ctxAt = (now: number, policy = DEFAULT_POLICY): InputContext => ({ organization: 'acme', now, policy });
-const create = (extra: object, ctx: InputContext) => safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
+const create = (extra: object, ctx: InputContext) =>
+  safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
 const expiresAt = (extra: object, ctx: InputContext): number | null | string => {
   const parsed = create(extra, ctx);
   return parsed.ok ? parsed.value.expiresAt : parsed.error.message;
@@ -27,10 +28,13 @@ const ACROSS_DST = [
 ];
 
 describe(`expiry presets are exact lengths of time (TZ=${process.env.TZ ?? 'unset'})`, () => {
-  it.each(ACROSS_DST.map((now) => [iso(now), now] as const))("'30d' from %s is exactly 30 x 24 h later and '90d' exactly 90 x 24 h", (_, now) => {
-    expect(expiresAt({ expiry: '30d' }, ctxAt(now))).toBe(now + 30 * DAY);
-    expect(expiresAt({ expiry: '90d' }, ctxAt(now))).toBe(now + 90 * DAY);
-  });
+  it.each(ACROSS_DST.map((now) => [iso(now), now] as const))(
+    "'30d' from %s is exactly 30 x 24 h later and '90d' exactly 90 x 24 h",
+    (_, now) => {
+      expect(expiresAt({ expiry: '30d' }, ctxAt(now))).toBe(now + 30 * DAY);
+      expect(expiresAt({ expiry: '90d' }, ctxAt(now))).toBe(now + 90 * DAY);
+    },
+  );
 
   it("'30d' and '90d' are exactly 30 and 90 x 86 400 000 ms from any instant", () => {
     fc.assert(
@@ -58,7 +62,10 @@ describe(`the maxExpiry bound is counted on the UTC calendar (TZ=${process.env.T
     (_, latestText, now, latest) => {
       expect(expiresAt({ expiry: latest }, ctxAt(now))).toBe(latest);
       expect(expiresAt({ expires_at: latestText }, ctxAt(now))).toBe(latest);
-      expect(create({ expiry: latest + 1 }, ctxAt(now))).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry', message: `must be at most ${latestText}` }] } });
+      expect(create({ expiry: latest + 1 }, ctxAt(now))).toMatchObject({
+        ok: false,
+        error: { fields: [{ path: 'expiry', message: `must be at most ${latestText}` }] },
+      });
     },
   );
 

@@ -31,9 +31,13 @@ const anyChar = fc.oneof(
 
 /** A valid token built from a random body, checksummed the way the format documents. */
 const validToken = (prefix: string) =>
-  fc.string({ unit: base62Char, minLength: TOKEN_BODY_LENGTH, maxLength: TOKEN_BODY_LENGTH }).map((body) => prefix + body + encodeChecksum(crc32(prefix + body)));
+  fc
+    .string({ unit: base62Char, minLength: TOKEN_BODY_LENGTH, maxLength: TOKEN_BODY_LENGTH })
+    .map((body) => prefix + body + encodeChecksum(crc32(prefix + body)));
 
-const formatAndToken = fc.constantFrom(...FORMATS).chain((format) => fc.tuple(fc.constant(format), validToken(format.prefix)));
+const formatAndToken = fc
+  .constantFrom(...FORMATS)
+  .chain((format) => fc.tuple(fc.constant(format), validToken(format.prefix)));
 
 /** A random source that hands out `pool` round and round: the test's arbitraries are all the randomness there is. */
 const replaying = (pool: ReadonlyArray<number>) => {
@@ -43,24 +47,31 @@ const replaying = (pool: ReadonlyArray<number>) => {
   };
 };
 // Mostly usable bytes (below 248), as a CSPRNG gives: at least half of each pool.
-const pools = fc.array(fc.nat(255), { minLength: 1, maxLength: 120 }).filter((pool) => pool.filter((b) => b < 248).length * 2 >= pool.length && new Set(pool).size > 1);
+const pools = fc
+  .array(fc.nat(255), { minLength: 1, maxLength: 120 })
+  .filter((pool) => pool.filter((b) => b < 248).length * 2 >= pool.length && new Set(pool).size > 1);
 
 describe('generated tokens', () => {
-  it.each(FORMATS.map((f) => [f.prefix, f] as const))('with prefix %s check OK and have the documented shape', (prefix, format) => {
-    expect(format.length).toBe(prefix.length + TOKEN_BODY_LENGTH + TOKEN_CHECKSUM_LENGTH);
-    fc.assert(
-      fc.property(pools, (pool) => {
-        const token = format.generate(replaying(pool));
-        expect(token).toHaveLength(prefix.length + 36);
-        expect(token.startsWith(prefix)).toBe(true);
-        expect(token.slice(prefix.length)).toMatch(/^[0-9A-Za-z]{36}$/);
-        expect(token.slice(-TOKEN_CHECKSUM_LENGTH)).toBe(encodeChecksum(crc32(token.slice(0, -TOKEN_CHECKSUM_LENGTH))));
-        expect(format.check(token)).toEqual({ ok: true });
-        expect(format.displayPrefix(token)).toBe(token.slice(0, prefix.length + DISPLAY_BODY_CHARS));
-      }),
-      { numRuns: 200 },
-    );
-  });
+  it.each(FORMATS.map((f) => [f.prefix, f] as const))(
+    'with prefix %s check OK and have the documented shape',
+    (prefix, format) => {
+      expect(format.length).toBe(prefix.length + TOKEN_BODY_LENGTH + TOKEN_CHECKSUM_LENGTH);
+      fc.assert(
+        fc.property(pools, (pool) => {
+          const token = format.generate(replaying(pool));
+          expect(token).toHaveLength(prefix.length + 36);
+          expect(token.startsWith(prefix)).toBe(true);
+          expect(token.slice(prefix.length)).toMatch(/^[0-9A-Za-z]{36}$/);
+          expect(token.slice(-TOKEN_CHECKSUM_LENGTH)).toBe(
+            encodeChecksum(crc32(token.slice(0, -TOKEN_CHECKSUM_LENGTH))),
+          );
+          expect(format.check(token)).toEqual({ ok: true });
+          expect(format.displayPrefix(token)).toBe(token.slice(0, prefix.length + DISPLAY_BODY_CHARS));
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
 
   it('draws the body from the random source alone: each byte below 248 gives the character at byte % 62, in order, and the rest are skipped', () => {
     fc.assert(
@@ -137,10 +148,18 @@ describe('tampered tokens are rejected offline', () => {
 
   it('substitution inside the body or checksum with another base62 character is a CHECKSUM problem', () => {
     fc.assert(
-      fc.property(validToken('oat_'), fc.integer({ min: 4, max: oat.length - 1 }), base62Char, (token, at, replacement) => {
-        fc.pre(token[at] !== replacement);
-        expect(oat.check(token.slice(0, at) + replacement + token.slice(at + 1))).toEqual({ ok: false, problem: 'CHECKSUM' });
-      }),
+      fc.property(
+        validToken('oat_'),
+        fc.integer({ min: 4, max: oat.length - 1 }),
+        base62Char,
+        (token, at, replacement) => {
+          fc.pre(token[at] !== replacement);
+          expect(oat.check(token.slice(0, at) + replacement + token.slice(at + 1))).toEqual({
+            ok: false,
+            problem: 'CHECKSUM',
+          });
+        },
+      ),
       { numRuns: 3_000 },
     );
   });
@@ -149,7 +168,9 @@ describe('tampered tokens are rejected offline', () => {
     fc.assert(
       fc.property(validToken('dckr_oat_'), fc.nat(), anyChar, fc.boolean(), (token, where, extra, insert) => {
         const at = where % (token.length + (insert ? 1 : 0));
-        const changed = insert ? token.slice(0, at) + extra + token.slice(at) : token.slice(0, at) + token.slice(at + 1);
+        const changed = insert
+          ? token.slice(0, at) + extra + token.slice(at)
+          : token.slice(0, at) + token.slice(at + 1);
         expect(dckr.check(changed)).toEqual({ ok: false, problem: 'LENGTH' });
       }),
       { numRuns: 2_000 },
@@ -158,11 +179,21 @@ describe('tampered tokens are rejected offline', () => {
 
   it('never throws on arbitrary values, and names a problem for anything that is not a token', () => {
     fc.assert(
-      fc.property(fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true }), (value) => {
-        const result = oat.check(value);
-        if (typeof value !== 'string') expect(result).toEqual({ ok: false, problem: 'NOT_A_STRING' });
-        else expect(result.ok).toBe(false);
-      }),
+      fc.property(
+        fc.anything({
+          withNullPrototype: true,
+          withBigInt: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+        }),
+        (value) => {
+          const result = oat.check(value);
+          if (typeof value !== 'string') expect(result).toEqual({ ok: false, problem: 'NOT_A_STRING' });
+          else expect(result.ok).toBe(false);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (value) => {

@@ -19,9 +19,13 @@ import { ORG as ORG_NAME, repositoryAction, resources } from './arbitraries.js';
 const ORG = ORG_NAME as OrganizationName;
 
 // A few names, so that renames back to a name already held and "the same name" both come up often.
-const name: fc.Arbitrary<OrganizationName> = fc.oneof(fc.constantFrom(...(['acme', 'acme-labs', 'globex', 'a'] as OrganizationName[])), organizationNameArbitrary());
+const name: fc.Arbitrary<OrganizationName> = fc.oneof(
+  fc.constantFrom(...(['acme', 'acme-labs', 'globex', 'a'] as OrganizationName[])),
+  organizationNameArbitrary(),
+);
 /** The part of a repository path after its namespace, or the path itself for the organization and `*\/*\/public`. */
-const rest = (r: Resource): string => (r.type === 'organization' || r.path === PUBLIC_REPOSITORIES_PATH ? r.path : r.path.slice(r.path.indexOf('/')));
+const rest = (r: Resource): string =>
+  r.type === 'organization' || r.path === PUBLIC_REPOSITORIES_PATH ? r.path : r.path.slice(r.path.indexOf('/'));
 
 describe('rebaseResources: grants follow a rename', () => {
   it('is idempotent, and hands back the same array once the grants read under the name', () => {
@@ -64,16 +68,28 @@ describe('rebaseResources: grants follow a rename', () => {
   it('a renamed token decides under the new name exactly as it did under the old one, and grants nothing under the old name', () => {
     const repository = fc.constantFrom('app', 'api', 'team/app', 'web', 'app/sub');
     fc.assert(
-      fc.property(resources, fc.constantFrom('acme-labs', 'globex') as fc.Arbitrary<OrganizationName>, repository, repositoryAction, (grants, to, repo, action) => {
-        const before = compileGrants(ORG, grants, DEFAULT_POLICY);
-        const after = compileGrants(to, rebaseResources(grants, to), DEFAULT_POLICY);
-        const visibility = 'private';
-        expect(authorize(after, { repository: `${to}/${repo}`, visibility }, action)).toEqual(authorize(before, { repository: `${ORG}/${repo}`, visibility }, action));
-        expect(authorize(after, { repository: `${ORG}/${repo}`, visibility }, action).allowed).toBe(false);
-        expect(authorize(after, { repository: 'library/nginx', visibility: 'public' }, 'pull')).toEqual(authorize(before, { repository: 'library/nginx', visibility: 'public' }, 'pull'));
-        expect(authorizeOrganization(after, to, 'scope-member-read')).toEqual(authorizeOrganization(before, ORG, 'scope-member-read'));
-        expect(authorizeOrganization(after, ORG, 'scope-member-read').allowed).toBe(false);
-      }),
+      fc.property(
+        resources,
+        fc.constantFrom('acme-labs', 'globex') as fc.Arbitrary<OrganizationName>,
+        repository,
+        repositoryAction,
+        (grants, to, repo, action) => {
+          const before = compileGrants(ORG, grants, DEFAULT_POLICY);
+          const after = compileGrants(to, rebaseResources(grants, to), DEFAULT_POLICY);
+          const visibility = 'private';
+          expect(authorize(after, { repository: `${to}/${repo}`, visibility }, action)).toEqual(
+            authorize(before, { repository: `${ORG}/${repo}`, visibility }, action),
+          );
+          expect(authorize(after, { repository: `${ORG}/${repo}`, visibility }, action).allowed).toBe(false);
+          expect(authorize(after, { repository: 'library/nginx', visibility: 'public' }, 'pull')).toEqual(
+            authorize(before, { repository: 'library/nginx', visibility: 'public' }, 'pull'),
+          );
+          expect(authorizeOrganization(after, to, 'scope-member-read')).toEqual(
+            authorizeOrganization(before, ORG, 'scope-member-read'),
+          );
+          expect(authorizeOrganization(after, ORG, 'scope-member-read').allowed).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -86,7 +102,9 @@ describe('checkOwnership: only the id decides', () => {
     fc.assert(
       fc.property(token, name, id, (t, asked, profileId) => {
         const decision = checkOwnership(t, asked, { id: profileId });
-        expect(decision).toEqual(profileId === t.organizationId ? { allowed: true } : { allowed: false, code: 'ORG_MISMATCH' });
+        expect(decision).toEqual(
+          profileId === t.organizationId ? { allowed: true } : { allowed: false, code: 'ORG_MISMATCH' },
+        );
       }),
     );
   });
@@ -95,7 +113,10 @@ describe('checkOwnership: only the id decides', () => {
     fc.assert(
       fc.property(token, name, (t, asked) => {
         const decision = checkOwnership(t, asked, null);
-        expect(decision).toEqual({ allowed: false, code: asked === t.organization ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH' });
+        expect(decision).toEqual({
+          allowed: false,
+          code: asked === t.organization ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH',
+        });
       }),
     );
   });
@@ -104,8 +125,16 @@ describe('checkOwnership: only the id decides', () => {
 describe('presentRecord: a record as it reads under the current name', () => {
   it('shows the current name and the rebased grants, changes nothing else, and leaves the stored record alone', () => {
     // Sometimes only */*/public, which no rename moves: the name must change all the same.
-    const publicOnly: ReadonlyArray<Resource> = Object.freeze([Object.freeze({ type: 'repository' as const, path: PUBLIC_REPOSITORIES_PATH, scopes: Object.freeze(['scope-image-pull']) })]);
-    const record = fc.tuple(tokenRecordArbitrary({ organization: ORG }), fc.boolean()).map(([r, pub]) => (pub ? Object.freeze({ ...r, resources: publicOnly }) : r));
+    const publicOnly: ReadonlyArray<Resource> = Object.freeze([
+      Object.freeze({
+        type: 'repository' as const,
+        path: PUBLIC_REPOSITORIES_PATH,
+        scopes: Object.freeze(['scope-image-pull']),
+      }),
+    ]);
+    const record = fc
+      .tuple(tokenRecordArbitrary({ organization: ORG }), fc.boolean())
+      .map(([r, pub]) => (pub ? Object.freeze({ ...r, resources: publicOnly }) : r));
     fc.assert(
       fc.property(record, name, (record, current) => {
         const shown = presentRecord(record, current);
@@ -115,7 +144,11 @@ describe('presentRecord: a record as it reads under the current name', () => {
         const { organization: _so, resources: _sr, ...storedRest } = record;
         expect(rest).toEqual(storedRest);
         expect(record.organization).toBe(ORG);
-        expect(Object.isFrozen(shown) && Object.isFrozen(shown.resources) && shown.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes))).toBe(true);
+        expect(
+          Object.isFrozen(shown) &&
+            Object.isFrozen(shown.resources) &&
+            shown.resources.every((r) => Object.isFrozen(r) && Object.isFrozen(r.scopes)),
+        ).toBe(true);
         if (current === ORG) expect(shown).toBe(record);
       }),
     );

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LifecycleOperation, LifecyclePolicy, TokenState, TransitionDecision, TransitionDenialCode, TransitionSource } from '../../src/index.js';
+import type {
+  LifecycleOperation,
+  LifecyclePolicy,
+  TokenState,
+  TransitionDecision,
+  TransitionDenialCode,
+  TransitionSource,
+} from '../../src/index.js';
 import {
   DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
   DOCKER_HUB_CURRENT_LIFECYCLE,
@@ -51,7 +58,8 @@ function run(policy: LifecyclePolicy, steps: ReadonlyArray<Step>, start: number)
     const decision: TransitionDecision = decideTransition(policy, token, operation, now);
     seen.push({ before: token, now, operation, decision });
     if (decision.allowed) {
-      const expiresAt: number | null = token === null ? (expiresIn === null ? null : clock + expiresIn) : token.expiresAt;
+      const expiresAt: number | null =
+        token === null ? (expiresIn === null ? null : clock + expiresIn) : token.expiresAt;
       token = { state: decision.to, expiresAt };
     }
   }
@@ -64,7 +72,8 @@ const runs = fc.record({
   start: fc.integer({ min: T0 - 400 * DAY, max: T0 + 400 * DAY }),
 });
 
-const cell = (policy: LifecyclePolicy, from: TransitionSource, operation: LifecycleOperation) => policy.table[from][operation];
+const cell = (policy: LifecyclePolicy, from: TransitionSource, operation: LifecycleOperation) =>
+  policy.table[from][operation];
 
 describe('lifecycle transitions over random operation sequences', () => {
   it('never leaves deleted', () => {
@@ -101,11 +110,15 @@ describe('lifecycle transitions over random operation sequences', () => {
   it('under the default seed lifecycle, moves inactive only to deleted', () => {
     expect(createPolicy().lifecycle).toBe(SEED_LIFECYCLE);
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 30 }), fc.integer({ min: T0 - 400 * DAY, max: T0 + 400 * DAY }), (steps, start) => {
-        for (const { decision } of run(SEED_LIFECYCLE, steps, start)) {
-          if (decision.from === 'inactive' && decision.allowed) expect(decision.to).toBe('deleted');
-        }
-      }),
+      fc.property(
+        fc.array(step, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: T0 - 400 * DAY, max: T0 + 400 * DAY }),
+        (steps, start) => {
+          for (const { decision } of run(SEED_LIFECYCLE, steps, start)) {
+            if (decision.from === 'inactive' && decision.allowed) expect(decision.to).toBe('deleted');
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -116,7 +129,11 @@ describe('lifecycle transitions over random operation sequences', () => {
         for (const { operation, decision } of run(policy, steps, start)) {
           if (decision.from !== 'expired') continue;
           if (operation === 'delete') expect(decision).toMatchObject({ allowed: true, to: 'deleted' });
-          else expect(decision).toMatchObject({ allowed: false, code: operation === 'create' ? 'TOKEN_ALREADY_EXISTS' : 'EXPIRED_IS_DELETE_ONLY' });
+          else
+            expect(decision).toMatchObject({
+              allowed: false,
+              code: operation === 'create' ? 'TOKEN_ALREADY_EXISTS' : 'EXPIRED_IS_DELETE_ONLY',
+            });
         }
       }),
       { numRuns: 2_000 },
@@ -154,7 +171,8 @@ describe('each preset on a single token at a random time', () => {
       fc.property(token, now, (t, at) => {
         const decision = decideTransition(DEACTIVATE_BEFORE_DELETE_LIFECYCLE, t, 'delete', at);
         const from = statusOf(t, at);
-        if (from === 'active') expect(decision).toEqual({ allowed: false, from, operation: 'delete', code: 'DEACTIVATE_BEFORE_DELETE' });
+        if (from === 'active')
+          expect(decision).toEqual({ allowed: false, from, operation: 'delete', code: 'DEACTIVATE_BEFORE_DELETE' });
         else if (from === 'deleted') expect(decision).toMatchObject({ allowed: false, code: 'DELETED_IS_FINAL' });
         else expect(decision).toEqual({ allowed: true, from, to: 'deleted' });
       }),
@@ -163,11 +181,16 @@ describe('each preset on a single token at a random time', () => {
 
   it('seed denies everything but delete on an inactive token, naming INACTIVE_IS_DELETE_ONLY', () => {
     fc.assert(
-      fc.property(token, now, fc.constantFrom<LifecycleOperation>('update', 'deactivate', 'reactivate'), (t, at, operation) => {
-        const inactive = { ...t, state: 'inactive' as const };
-        const code = statusOf(inactive, at) === 'expired' ? 'EXPIRED_IS_DELETE_ONLY' : 'INACTIVE_IS_DELETE_ONLY';
-        expect(decideTransition(SEED_LIFECYCLE, inactive, operation, at)).toMatchObject({ allowed: false, code });
-      }),
+      fc.property(
+        token,
+        now,
+        fc.constantFrom<LifecycleOperation>('update', 'deactivate', 'reactivate'),
+        (t, at, operation) => {
+          const inactive = { ...t, state: 'inactive' as const };
+          const code = statusOf(inactive, at) === 'expired' ? 'EXPIRED_IS_DELETE_ONLY' : 'INACTIVE_IS_DELETE_ONLY';
+          expect(decideTransition(SEED_LIFECYCLE, inactive, operation, at)).toMatchObject({ allowed: false, code });
+        },
+      ),
     );
   });
 });
@@ -175,18 +198,44 @@ describe('each preset on a single token at a random time', () => {
 // The full tables, pinned: docs/lifecycle.md shows exactly these.
 const ALLOW = (state: TokenState) => ({ to: state });
 const DENY = (code: string) => ({ deny: code });
-const NONE = [ALLOW('active'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND'), DENY('TOKEN_NOT_FOUND')];
-const EXPIRED = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 3 }, () => DENY('EXPIRED_IS_DELETE_ONLY')), ALLOW('deleted')];
+const NONE = [
+  ALLOW('active'),
+  DENY('TOKEN_NOT_FOUND'),
+  DENY('TOKEN_NOT_FOUND'),
+  DENY('TOKEN_NOT_FOUND'),
+  DENY('TOKEN_NOT_FOUND'),
+];
+const EXPIRED = [
+  DENY('TOKEN_ALREADY_EXISTS'),
+  ...Array.from({ length: 3 }, () => DENY('EXPIRED_IS_DELETE_ONLY')),
+  ALLOW('deleted'),
+];
 const DELETED = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 4 }, () => DENY('DELETED_IS_FINAL'))];
-const ACTIVE = [DENY('TOKEN_ALREADY_EXISTS'), ALLOW('active'), ALLOW('inactive'), DENY('ALREADY_ACTIVE'), ALLOW('deleted')];
-const INACTIVE_DELETE_ONLY = [DENY('TOKEN_ALREADY_EXISTS'), ...Array.from({ length: 3 }, () => DENY('INACTIVE_IS_DELETE_ONLY')), ALLOW('deleted')];
+const ACTIVE = [
+  DENY('TOKEN_ALREADY_EXISTS'),
+  ALLOW('active'),
+  ALLOW('inactive'),
+  DENY('ALREADY_ACTIVE'),
+  ALLOW('deleted'),
+];
+const INACTIVE_DELETE_ONLY = [
+  DENY('TOKEN_ALREADY_EXISTS'),
+  ...Array.from({ length: 3 }, () => DENY('INACTIVE_IS_DELETE_ONLY')),
+  ALLOW('deleted'),
+];
 
 const EXPECTED: Record<string, Record<TransitionSource, ReadonlyArray<object>>> = {
   seed: { none: NONE, active: ACTIVE, inactive: INACTIVE_DELETE_ONLY, expired: EXPIRED, deleted: DELETED },
   'docker-hub-current': {
     none: NONE,
     active: ACTIVE,
-    inactive: [DENY('TOKEN_ALREADY_EXISTS'), ALLOW('inactive'), DENY('ALREADY_INACTIVE'), ALLOW('active'), ALLOW('deleted')],
+    inactive: [
+      DENY('TOKEN_ALREADY_EXISTS'),
+      ALLOW('inactive'),
+      DENY('ALREADY_INACTIVE'),
+      ALLOW('active'),
+      ALLOW('deleted'),
+    ],
     expired: EXPIRED,
     deleted: DELETED,
   },
@@ -245,7 +294,9 @@ describe('the preset tables', () => {
       expect(isOatError(thrown) && thrown.code).toBe('MISCONFIGURED');
     }
     for (const name of ['nope', 'toString', '__proto__']) {
-      expect(() => createPolicy({ lifecycle: name as 'seed' })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+      expect(() => createPolicy({ lifecycle: name as 'seed' })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED' }),
+      );
     }
   });
 });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, isLifetimeExceeded, safeParseCreateInput, tokenLifetimeCap, type RawResource } from '../../src/index.js';
+import {
+  createPolicy,
+  isLifetimeExceeded,
+  safeParseCreateInput,
+  tokenLifetimeCap,
+  type RawResource,
+} from '../../src/index.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 0, 1);
@@ -12,14 +18,29 @@ const resources: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes
 describe('organization lifetime cap', () => {
   it('creation accepts exactly the expiries within the cap, and refuses no expiry, naming the field and the maximum', () => {
     fc.assert(
-      fc.property(cap, fc.integer({ min: 1, max: 400 * DAY }), fc.constantFrom('expires_at', 'expiry'), (days, ahead, field) => {
-        const parsed = safeParseCreateInput({ label: 'ci', resources, [field]: field === 'expiry' ? NOW + ahead : new Date(NOW + ahead).toISOString() }, { organization: 'acme', now: NOW, policy, maxTokenLifetimeDays: days });
-        expect(parsed.ok).toBe(ahead <= days * DAY);
-        if (!parsed.ok) expect(parsed.error.fields).toEqual([{ path: field, message: expect.stringContaining(`at most ${days} days`) }]);
-        const none = safeParseCreateInput({ label: 'ci', resources, ...(field === 'expiry' ? { expiry: 'none' } : {}) }, { organization: 'acme', now: NOW, policy, maxTokenLifetimeDays: days });
-        expect(none.ok).toBe(false);
-        if (!none.ok) expect(none.error.fields).toEqual([{ path: field, message: expect.stringContaining(`${days} days`) }]);
-      }),
+      fc.property(
+        cap,
+        fc.integer({ min: 1, max: 400 * DAY }),
+        fc.constantFrom('expires_at', 'expiry'),
+        (days, ahead, field) => {
+          const parsed = safeParseCreateInput(
+            { label: 'ci', resources, [field]: field === 'expiry' ? NOW + ahead : new Date(NOW + ahead).toISOString() },
+            { organization: 'acme', now: NOW, policy, maxTokenLifetimeDays: days },
+          );
+          expect(parsed.ok).toBe(ahead <= days * DAY);
+          if (!parsed.ok)
+            expect(parsed.error.fields).toEqual([
+              { path: field, message: expect.stringContaining(`at most ${days} days`) },
+            ]);
+          const none = safeParseCreateInput(
+            { label: 'ci', resources, ...(field === 'expiry' ? { expiry: 'none' } : {}) },
+            { organization: 'acme', now: NOW, policy, maxTokenLifetimeDays: days },
+          );
+          expect(none.ok).toBe(false);
+          if (!none.ok)
+            expect(none.error.fields).toEqual([{ path: field, message: expect.stringContaining(`${days} days`) }]);
+        },
+      ),
     );
   });
 
@@ -37,6 +58,9 @@ describe('organization lifetime cap', () => {
     expect(tokenLifetimeCap({ maxTokenLifetimeDays: 30 }, capped)).toBe(30);
     expect(tokenLifetimeCap({ maxTokenLifetimeDays: null }, capped)).toBe(null);
     expect(tokenLifetimeCap({}, createPolicy())).toBe(null);
-    for (const bad of [0, 367, 1.5, Number.NaN]) expect(() => createPolicy({ maxTokenLifetimeDays: bad })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    for (const bad of [0, 367, 1.5, Number.NaN])
+      expect(() => createPolicy({ maxTokenLifetimeDays: bad })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED' }),
+      );
   });
 });

@@ -25,7 +25,9 @@ const referenceFold = (s: string): string =>
 const LOOK_ALIKES: Readonly<Record<string, string>> = { k: '\u212A', i: '\u0130', s: '\u017F' };
 const asciiName = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 const recased = (name: string) =>
-  fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
+  fc
+    .array(fc.boolean(), { minLength: name.length, maxLength: name.length })
+    .map((up) => [...name].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
 /** A name with at least one letter swapped for a look-alike, when it has a letter that has one. */
 const spoofed = (name: string) =>
   fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length }).map((swap) => {
@@ -33,10 +35,15 @@ const spoofed = (name: string) =>
     const candidates = chars.flatMap((c, i) => (LOOK_ALIKES[c] === undefined ? [] : [i]));
     if (candidates.length === 0) return `${name}\u212A`;
     const chosen = candidates.filter((i) => swap[i]);
-    for (const i of chosen.length > 0 ? chosen : [candidates[0] as number]) chars[i] = LOOK_ALIKES[chars[i] as string] as string;
+    for (const i of chosen.length > 0 ? chosen : [candidates[0] as number])
+      chars[i] = LOOK_ALIKES[chars[i] as string] as string;
     return chars.join('');
   });
-const unicodeString = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme-ascii' }));
+const unicodeString = fc.oneof(
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme-ascii' }),
+);
 /** Plain, recased, spoofed and arbitrary Unicode names, so that matches and near misses are both common. */
 const anyName = fc.oneof(asciiName, asciiName.chain(recased), asciiName.chain(spoofed), unicodeString);
 
@@ -72,11 +79,16 @@ describe('toOrganizationName', () => {
 
   it('two inputs give the same name only when they are equal after ASCII folding', () => {
     fc.assert(
-      fc.property(asciiName.chain((n) => fc.tuple(fc.oneof(recased(n), spoofed(n), unicodeString), fc.oneof(recased(n), spoofed(n)))), ([a, b]) => {
-        const x = toOrganizationName(a);
-        const y = toOrganizationName(b);
-        if (x !== null && x === y) expect(referenceFold(a)).toBe(referenceFold(b));
-      }),
+      fc.property(
+        asciiName.chain((n) =>
+          fc.tuple(fc.oneof(recased(n), spoofed(n), unicodeString), fc.oneof(recased(n), spoofed(n))),
+        ),
+        ([a, b]) => {
+          const x = toOrganizationName(a);
+          const y = toOrganizationName(b);
+          if (x !== null && x === y) expect(referenceFold(a)).toBe(referenceFold(b));
+        },
+      ),
     );
   });
 
@@ -89,20 +101,37 @@ describe('toOrganizationName', () => {
 describe('canManageTokens: owners and company owners', () => {
   it('match a username exactly when both are equal after ASCII folding', () => {
     fc.assert(
-      fc.property(asciiName.chain((n) => fc.tuple(fc.oneof(fc.constant(n), recased(n), spoofed(n), anyName), fc.oneof(recased(n), spoofed(n), anyName))), fc.boolean(), ([listed, presented], company) => {
-        const profile = company
-          ? { id: 'acme', name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
-          : { id: 'acme', name: 'acme', plan: 'team', owners: [listed] };
-        const decision = canManageTokens({ username: presented }, profile);
-        expect(decision.allowed).toBe(referenceFold(listed) === referenceFold(presented));
-      }),
+      fc.property(
+        asciiName.chain((n) =>
+          fc.tuple(
+            fc.oneof(fc.constant(n), recased(n), spoofed(n), anyName),
+            fc.oneof(recased(n), spoofed(n), anyName),
+          ),
+        ),
+        fc.boolean(),
+        ([listed, presented], company) => {
+          const profile = company
+            ? { id: 'acme', name: 'acme', plan: 'team', owners: [], company: { name: 'corp', owners: [listed] } }
+            : { id: 'acme', name: 'acme', plan: 'team', owners: [listed] };
+          const decision = canManageTokens({ username: presented }, profile);
+          expect(decision.allowed).toBe(referenceFold(listed) === referenceFold(presented));
+        },
+      ),
     );
   });
 
   it('does not take \\u212Aim for the owner kim', () => {
-    expect(canManageTokens({ username: '\u212Aim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] })).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
-    expect(canManageTokens({ username: 'kim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['\u212AIM'] })).toMatchObject({ allowed: false });
-    expect(canManageTokens({ username: 'KIM' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
+    expect(
+      canManageTokens({ username: '\u212Aim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] }),
+    ).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
+    expect(
+      canManageTokens({ username: 'kim' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['\u212AIM'] }),
+    ).toMatchObject({ allowed: false });
+    expect(canManageTokens({ username: 'KIM' }, { id: 'acme', name: 'acme', plan: 'team', owners: ['kim'] })).toEqual({
+      allowed: true,
+      via: 'organization-owner',
+      ceiling: { unlimited: true },
+    });
   });
 });
 
@@ -112,15 +141,26 @@ describe('grants and plans fold ASCII only', () => {
   it('refuses grant paths that name the organization with a look-alike', () => {
     fc.assert(
       fc.property(spoofed('kiosk'), (org) => {
-        expect(validateResources([{ type: 'TYPE_ORG', path: org, scopes: ['scope-member-read'] }], rules).ok).toBe(false);
-        expect(validateResources([{ type: 'TYPE_REPO', path: `${org}/app`, scopes: ['repo-pull'] }], rules).ok).toBe(false);
+        expect(validateResources([{ type: 'TYPE_ORG', path: org, scopes: ['scope-member-read'] }], rules).ok).toBe(
+          false,
+        );
+        expect(validateResources([{ type: 'TYPE_REPO', path: `${org}/app`, scopes: ['repo-pull'] }], rules).ok).toBe(
+          false,
+        );
       }),
     );
-    expect(validateResources([{ type: 'TYPE_REPO', path: 'KIOSK/app', scopes: ['repo-pull'] }], rules)).toMatchObject({ ok: true, resources: [{ path: 'kiosk/app' }] });
+    expect(validateResources([{ type: 'TYPE_REPO', path: 'KIOSK/app', scopes: ['repo-pull'] }], rules)).toMatchObject({
+      ok: true,
+      resources: [{ path: 'kiosk/app' }],
+    });
   });
 
   it('authorizeOrganization denies a look-alike organization and allows an ASCII recasing', () => {
-    const grants = compileGrants('kiosk', [{ type: 'organization', path: 'kiosk', scopes: ['scope-member-read'] }], DEFAULT_POLICY);
+    const grants = compileGrants(
+      'kiosk',
+      [{ type: 'organization', path: 'kiosk', scopes: ['scope-member-read'] }],
+      DEFAULT_POLICY,
+    );
     fc.assert(
       fc.property(fc.oneof(recased('kiosk'), spoofed('kiosk')), (org) => {
         expect(authorizeOrganization(grants, org, 'scope-member-read').allowed).toBe(isAscii(org));

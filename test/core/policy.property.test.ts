@@ -26,7 +26,14 @@ const STATUS_TOKEN = { active: 'active', inactive: 'inactive', deleted: 'deleted
 
 /** Extra scopes that always form a valid extension: fresh names, aliases and inclusions of the same kind. */
 const extraScopes: fc.Arbitrary<ScopeDefinition[]> = fc
-  .array(fc.record({ kind: fc.constantFrom('repository' as const, 'organization' as const), includeBase: fc.boolean(), aliased: fc.boolean() }), { maxLength: 4 })
+  .array(
+    fc.record({
+      kind: fc.constantFrom('repository' as const, 'organization' as const),
+      includeBase: fc.boolean(),
+      aliased: fc.boolean(),
+    }),
+    { maxLength: 4 },
+  )
   .map((specs) =>
     specs.map(({ kind, includeBase, aliased }, i) => ({
       name: `scope-extra-${i}`,
@@ -36,10 +43,16 @@ const extraScopes: fc.Arbitrary<ScopeDefinition[]> = fc
     })),
   );
 
-const plans = fc.dictionary(fc.constantFrom('team', 'business', 'tiny', 'free', 'pro'), fc.record({ maxTokens: fc.nat({ max: 5 }) }), { minKeys: 1 });
+const plans = fc.dictionary(
+  fc.constantFrom('team', 'business', 'tiny', 'free', 'pro'),
+  fc.record({ maxTokens: fc.nat({ max: 5 }) }),
+  { minKeys: 1 },
+);
 
 /** A custom lifecycle: the seed's table, deep-copied into plain mutable objects. */
-const customLifecycle = fc.constant(null).map((): LifecyclePolicy => JSON.parse(JSON.stringify(SEED_LIFECYCLE)) as LifecyclePolicy);
+const customLifecycle = fc
+  .constant(null)
+  .map((): LifecyclePolicy => JSON.parse(JSON.stringify(SEED_LIFECYCLE)) as LifecyclePolicy);
 
 const options: fc.Arbitrary<PolicyOptions> = fc.record(
   {
@@ -54,15 +67,27 @@ const options: fc.Arbitrary<PolicyOptions> = fc.record(
 );
 
 /** Values a vandal writes: limits lifted, scopes widened, anything else. */
-const pool = fc.array(fc.oneof(fc.constantFrom(0x7fffffff, -1, 0, 'scope-image-delete', 'pull', 'acme/*', null, undefined, [], {}), fc.anything({ maxDepth: 1 })), {
-  minLength: 1,
-  maxLength: 8,
-});
+const pool = fc.array(
+  fc.oneof(
+    fc.constantFrom(0x7fffffff, -1, 0, 'scope-image-delete', 'pull', 'acme/*', null, undefined, [], {}),
+    fc.anything({ maxDepth: 1 }),
+  ),
+  {
+    minLength: 1,
+    maxLength: 8,
+  },
+);
 
 /** Everything the policy decides, as plain data. */
 function decisions(policy: TokenPolicy): unknown {
-  const names = [...DOCKER_HUB_SCOPES.flatMap((d) => [d.name, ...(d.aliases ?? [])]), ...[0, 1, 2, 3].flatMap((i) => [`scope-extra-${i}`, `extra-${i}`])];
-  const quota = ['team', 'business', 'tiny', 'free', 'pro', 'other'].map((plan) => [tokenLimit(policy.plans, plan), isPlanEligible(policy.plans, plan)]);
+  const names = [
+    ...DOCKER_HUB_SCOPES.flatMap((d) => [d.name, ...(d.aliases ?? [])]),
+    ...[0, 1, 2, 3].flatMap((i) => [`scope-extra-${i}`, `extra-${i}`]),
+  ];
+  const quota = ['team', 'business', 'tiny', 'free', 'pro', 'other'].map((plan) => [
+    tokenLimit(policy.plans, plan),
+    isPlanEligible(policy.plans, plan),
+  ]);
   const catalog = names.map((n) => [
     policy.catalog.canonical(n),
     policy.catalog.kindOf(n),
@@ -80,9 +105,22 @@ function decisions(policy: TokenPolicy): unknown {
       ),
     ),
   );
-  const repositories = Array.from({ length: 4 }, (_, i): root.RawResource => ({ type: 'repository', path: `acme/app-${i}`, scopes: ['pull', 'scope-extra-0'] }));
-  const created = ([[1, '30d'], [2, '90d'], [3, '2025-06-20T00:00:00Z'], [4, '2026-05-01T00:00:00Z']] as const).map(([n, expiry]) => {
-    const parsed = safeParseCreateInput({ label: 'ci', resources: repositories.slice(0, n), expiry }, { organization: 'acme', now: NOW, policy });
+  const repositories = Array.from(
+    { length: 4 },
+    (_, i): root.RawResource => ({ type: 'repository', path: `acme/app-${i}`, scopes: ['pull', 'scope-extra-0'] }),
+  );
+  const created = (
+    [
+      [1, '30d'],
+      [2, '90d'],
+      [3, '2025-06-20T00:00:00Z'],
+      [4, '2026-05-01T00:00:00Z'],
+    ] as const
+  ).map(([n, expiry]) => {
+    const parsed = safeParseCreateInput(
+      { label: 'ci', resources: repositories.slice(0, n), expiry },
+      { organization: 'acme', now: NOW, policy },
+    );
     return parsed.ok ? parsed.value : parsed.error.fields;
   });
   const token = policy.format.generate((bytes) => {
@@ -111,11 +149,21 @@ describe('createPolicy copies and deep-freezes everything it is given', () => {
   });
 
   it('keeps the aliases and inclusions of extra scopes as they were given', () => {
-    const sbom = { name: 'scope-sbom-read', kind: 'repository' as const, includes: ['scope-image-pull'], aliases: ['sbom'] };
+    const sbom = {
+      name: 'scope-sbom-read',
+      kind: 'repository' as const,
+      includes: ['scope-image-pull'],
+      aliases: ['sbom'],
+    };
     const policy = createPolicy({ extraScopes: [sbom] });
     sbom.aliases.push('push-everything');
     sbom.includes.push('scope-image-delete');
-    expect(policy.catalog.definitions.find((d) => d.name === 'scope-sbom-read')).toEqual({ name: 'scope-sbom-read', kind: 'repository', includes: ['scope-image-pull'], aliases: ['sbom'] });
+    expect(policy.catalog.definitions.find((d) => d.name === 'scope-sbom-read')).toEqual({
+      name: 'scope-sbom-read',
+      kind: 'repository',
+      includes: ['scope-image-pull'],
+      aliases: ['sbom'],
+    });
     expect(policy.catalog.canonical('push-everything')).toBeUndefined();
   });
 
@@ -147,7 +195,9 @@ describe('createPolicy copies and deep-freezes everything it is given', () => {
   });
 
   it('keeps a plan named __proto__ as a plan, never as the prototype of the table', () => {
-    const policy = createPolicy({ plans: JSON.parse('{"__proto__": {"maxTokens": 3}}') as Record<string, { maxTokens: number }> });
+    const policy = createPolicy({
+      plans: JSON.parse('{"__proto__": {"maxTokens": 3}}') as Record<string, { maxTokens: number }>,
+    });
     expect(Object.getPrototypeOf(policy.plans)).toBe(Object.prototype);
     expect(tokenLimit(policy.plans, '__proto__')).toBe(3);
     expect(isPlanEligible(policy.plans, 'team')).toBe(false);
@@ -195,13 +245,21 @@ describe('createPolicy copies and deep-freezes everything it is given', () => {
 });
 
 describe('exported constants are deeply frozen', () => {
-  const constants = [...Object.entries(root), ...Object.entries(registry).map(([name, value]) => [`registry.${name}`, value] as const)].filter(
-    ([, value]) => typeof value === 'object' && value !== null,
-  );
+  const constants = [
+    ...Object.entries(root),
+    ...Object.entries(registry).map(([name, value]) => [`registry.${name}`, value] as const),
+  ].filter(([, value]) => typeof value === 'object' && value !== null);
 
   it('covers the constants that carry data (the list is not empty)', () => {
     const names = constants.map(([name]) => name);
-    for (const name of ['DOCKER_HUB_SCOPES', 'DEFAULT_SCOPE_CATALOG', 'DOCKER_HUB_PLANS', 'DEFAULT_POLICY', 'LIFECYCLE_PRESETS', 'registry.REGISTRY_ACTIONS']) {
+    for (const name of [
+      'DOCKER_HUB_SCOPES',
+      'DEFAULT_SCOPE_CATALOG',
+      'DOCKER_HUB_PLANS',
+      'DEFAULT_POLICY',
+      'LIFECYCLE_PRESETS',
+      'registry.REGISTRY_ACTIONS',
+    ]) {
       expect(names).toContain(name);
     }
   });

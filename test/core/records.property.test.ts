@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccessTokenRecord, OrganizationName, TokenId, TokenState } from '../../src/index.js';
-import { TOKEN_STATES, freezeRecord, isExpired, isTokenId, statusOf, toOrganizationName, toTokenId } from '../../src/index.js';
+import {
+  TOKEN_STATES,
+  freezeRecord,
+  isExpired,
+  isTokenId,
+  statusOf,
+  toOrganizationName,
+  toTokenId,
+} from '../../src/index.js';
 import { resources } from './arbitraries.js';
 
 const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) });
@@ -21,12 +29,17 @@ describe('statusOf and isExpired', () => {
 
   it('flips to expired at the exact millisecond of expiresAt, and stays there', () => {
     fc.assert(
-      fc.property(fc.constantFrom<TokenState>('active', 'inactive'), instant, fc.integer({ min: 1, max: 1e10 }), (s, expiresAt, later) => {
-        const token = { state: s, expiresAt };
-        expect(statusOf(token, expiresAt - 1)).toBe(s);
-        expect(statusOf(token, expiresAt)).toBe('expired');
-        expect(statusOf(token, expiresAt + later)).toBe('expired');
-      }),
+      fc.property(
+        fc.constantFrom<TokenState>('active', 'inactive'),
+        instant,
+        fc.integer({ min: 1, max: 1e10 }),
+        (s, expiresAt, later) => {
+          const token = { state: s, expiresAt };
+          expect(statusOf(token, expiresAt - 1)).toBe(s);
+          expect(statusOf(token, expiresAt)).toBe('expired');
+          expect(statusOf(token, expiresAt + later)).toBe('expired');
+        },
+      ),
     );
   });
 
@@ -92,6 +105,7 @@ describe('ids', () => {
       }),
     );
     expect(toOrganizationName('Acme-Corp')).toBe('acme-corp');
-    for (const bad of ['', 'acme/app', '-acme', 'acme-', 'a..b', 'a'.repeat(256)]) expect(toOrganizationName(bad)).toBeNull();
+    for (const bad of ['', 'acme/app', '-acme', 'acme-', 'a..b', 'a'.repeat(256)])
+      expect(toOrganizationName(bad)).toBeNull();
   });
 });

@@ -18,16 +18,30 @@ import {
 const safeParseCreateInput = (input: unknown, ctx: InputContext) => safeParseCreate(input as never, ctx);
 const safeParseUpdateInput = (input: unknown, ctx: InputContext) => safeParseUpdate(input as never, ctx);
 import { createFakeClock } from '../../src/testing/fake-clock.js';
-import { embedded, expectNoSlice, foreignSecret, requestWith, surfacesOf, tokenOf, tokenPrefix } from '../support/secrets.js';
+import {
+  embedded,
+  expectNoSlice,
+  foreignSecret,
+  requestWith,
+  surfacesOf,
+  tokenOf,
+  tokenPrefix,
+} from '../support/secrets.js';
 
 const NOW = Date.UTC(2025, 2, 1, 12);
-const contextFor = (prefix: string): InputContext => ({ organization: 'acme', now: NOW, policy: createPolicy({ tokenPrefix: prefix }) });
+const contextFor = (prefix: string): InputContext => ({
+  organization: 'acme',
+  now: NOW,
+  policy: createPolicy({ tokenPrefix: prefix }),
+});
 
 /** A policy prefix, a secret (a token of that format or a secret of another format), and a request that embeds it. */
 const planted = tokenPrefix.chain((prefix) =>
   fc
     .oneof({ weight: 3, arbitrary: tokenOf(prefix) }, { weight: 1, arbitrary: foreignSecret })
-    .chain((secret) => embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input })))),
+    .chain((secret) =>
+      embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input }))),
+    ),
 );
 
 describe('validation errors never echo a secret', () => {
@@ -46,24 +60,35 @@ describe('validation errors never echo a secret', () => {
 
   it('the service’s list options do not echo a secret either', async () => {
     await fc.assert(
-      fc.asyncProperty(tokenPrefix.chain((prefix) => tokenOf(prefix).map((secret) => ({ prefix, secret }))), async ({ prefix, secret }) => {
-        const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], policy: { tokenPrefix: prefix } });
-        for (const options of [{ [secret]: 1 }, { status: secret }, { page: 1, [`x${secret}`]: { [secret]: 2 } }]) {
-          const error = await service.list({ username: 'alice' }, 'acme', options as never).then(
-            () => expect.fail('accepted'),
-            (e: unknown) => e,
-          );
-          expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
-          expectNoSlice(surfacesOf(error), secret);
-        }
-      }),
+      fc.asyncProperty(
+        tokenPrefix.chain((prefix) => tokenOf(prefix).map((secret) => ({ prefix, secret }))),
+        async ({ prefix, secret }) => {
+          const service = createTokenService({
+            store: createMemoryTokenStore(),
+            clock: createFakeClock(),
+            organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+            policy: { tokenPrefix: prefix },
+          });
+          for (const options of [{ [secret]: 1 }, { status: secret }, { page: 1, [`x${secret}`]: { [secret]: 2 } }]) {
+            const error = await service.list({ username: 'alice' }, 'acme', options as never).then(
+              () => expect.fail('accepted'),
+              (e: unknown) => e,
+            );
+            expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
+            expectNoSlice(surfacesOf(error), secret);
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });
 
   it('redacts a cut or mistyped token of the policy’s format, prefix included', () => {
     const ctx = contextFor('dckr_oat_');
-    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['dckr_oat_AbCdEfGh12'] }] }, ctx);
+    const result = safeParseCreateInput(
+      { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['dckr_oat_AbCdEfGh12'] }] },
+      ctx,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.error.fields).toEqual([{ path: 'resources.0.scopes.0', message: `unknown scope "${REDACTED}"` }]);
@@ -79,7 +104,11 @@ describe('validation errors never echo a secret', () => {
   it('errors the service throws with a context (a refused organization or id) hold no secret in any surface', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(tokenOf('oat_'), foreignSecret), async (secret) => {
-        const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }] });
+        const service = createTokenService({
+          store: createMemoryTokenStore(),
+          clock: createFakeClock(),
+          organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+        });
         for (const attempt of [
           () => service.list({ username: 'alice' }, secret.toLowerCase()),
           () => service.list({ username: 'alice' }, secret),
@@ -103,32 +132,53 @@ describe('validation errors never echo a secret', () => {
 
   it('names an unknown field by at most 32 characters of its name', () => {
     const key = 'x'.repeat(100);
-    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'], [key]: 1 }] }, contextFor(DEFAULT_TOKEN_PREFIX));
+    const result = safeParseCreateInput(
+      { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'], [key]: 1 }] },
+      contextFor(DEFAULT_TOKEN_PREFIX),
+    );
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.fields).toEqual([{ path: `resources.0.${'x'.repeat(MAX_ECHO_LENGTH)}…`, message: 'is not a recognised field' }]);
+    if (!result.ok)
+      expect(result.error.fields).toEqual([
+        { path: `resources.0.${'x'.repeat(MAX_ECHO_LENGTH)}…`, message: 'is not a recognised field' },
+      ]);
   });
 
   it('quotes at most 32 characters of an unknown scope, and escapes quotes in it', () => {
     const scope = `a"${'b'.repeat(60)}`;
-    const result = safeParseCreateInput({ label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: [scope] }] }, { organization: 'acme', now: NOW, policy: DEFAULT_POLICY });
+    const result = safeParseCreateInput(
+      { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: [scope] }] },
+      { organization: 'acme', now: NOW, policy: DEFAULT_POLICY },
+    );
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.fields[0]?.message).toBe(`unknown scope "a\\"${'b'.repeat(MAX_ECHO_LENGTH - 3)}…"`);
+    if (!result.ok)
+      expect(result.error.fields[0]?.message).toBe(`unknown scope "a\\"${'b'.repeat(MAX_ECHO_LENGTH - 3)}…"`);
   });
 });
 
 describe('OatError scrubs whatever it is given', () => {
   it('redacts a secret in the message and in field paths and messages, before the stack trace is taken', () => {
     fc.assert(
-      fc.property(fc.oneof(tokenOf(DEFAULT_TOKEN_PREFIX), foreignSecret).chain((secret) => embedded(secret).map((s) => ({ secret, s }))), ({ secret, s }) => {
-        const error = new OatError('FORBIDDEN', `"${s}" may not`, { fields: [{ path: `a.${s}`, message: `bad "${s}"` }] });
-        expectNoSlice([...surfacesOf(error), error.stack ?? ''], secret);
-      }),
+      fc.property(
+        fc
+          .oneof(tokenOf(DEFAULT_TOKEN_PREFIX), foreignSecret)
+          .chain((secret) => embedded(secret).map((s) => ({ secret, s }))),
+        ({ secret, s }) => {
+          const error = new OatError('FORBIDDEN', `"${s}" may not`, {
+            fields: [{ path: `a.${s}`, message: `bad "${s}"` }],
+          });
+          expectNoSlice([...surfacesOf(error), error.stack ?? ''], secret);
+        },
+      ),
     );
   });
 });
 
 describe('redactSecrets and the scrubbers', () => {
-  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('a', 'B', '7', '_', '.', '"', '\\', 'o', 't', ' '), maxLength: 80 }));
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+    fc.string({ unit: fc.constantFrom('a', 'B', '7', '_', '.', '"', '\\', 'o', 't', ' '), maxLength: 80 }),
+  );
 
   it('are idempotent', () => {
     fc.assert(
@@ -148,6 +198,8 @@ describe('redactSecrets and the scrubbers', () => {
     );
     const reason = '"alice" is not an owner of "acme" or its company and lacks "manage-organization-access-tokens"';
     expect(redactSecrets(reason)).toBe(reason);
-    expect(scrubFieldMessage('must be "org/name", "org/*" or "*/*/public"')).toBe('must be "org/name", "org/*" or "*/*/public"');
+    expect(scrubFieldMessage('must be "org/name", "org/*" or "*/*/public"')).toBe(
+      'must be "org/name", "org/*" or "*/*/public"',
+    );
   });
 });

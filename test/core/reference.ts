@@ -5,12 +5,18 @@ import type { AuthorizationDecision, RepositoryRequest, Resource, ScopeDefinitio
 import { DOCKER_HUB_SCOPES, PUBLIC_REPOSITORIES_PATH } from '../../src/index.js';
 
 /** The definition a name or alias stands for, found by scanning the catalog. */
-export function resolveScope(nameOrAlias: string, catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES): ScopeDefinition | undefined {
+export function resolveScope(
+  nameOrAlias: string,
+  catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
+): ScopeDefinition | undefined {
   return catalog.find((d) => d.name === nameOrAlias || (d.aliases ?? []).includes(nameOrAlias));
 }
 
 /** Every scope a scope implies, itself included, by walking `includes` edges. */
-export function impliedScopes(name: string, catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES): ReadonlySet<string> {
+export function impliedScopes(
+  name: string,
+  catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
+): ReadonlySet<string> {
   const seen = new Set<string>();
   const stack = [name];
   while (stack.length > 0) {
@@ -24,8 +30,12 @@ export function impliedScopes(name: string, catalog: ReadonlyArray<ScopeDefiniti
 }
 
 /** Every (including, included) pair of distinct scopes of the catalog. */
-export function inclusionPairs(catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES): ReadonlyArray<readonly [ScopeDefinition, string]> {
-  return catalog.flatMap((d) => [...impliedScopes(d.name, catalog)].filter((n) => n !== d.name).map((n) => [d, n] as const));
+export function inclusionPairs(
+  catalog: ReadonlyArray<ScopeDefinition> = DOCKER_HUB_SCOPES,
+): ReadonlyArray<readonly [ScopeDefinition, string]> {
+  return catalog.flatMap((d) =>
+    [...impliedScopes(d.name, catalog)].filter((n) => n !== d.name).map((n) => [d, n] as const),
+  );
 }
 
 function grantCovers(resource: Resource, request: RepositoryRequest): boolean {
@@ -40,11 +50,17 @@ function grantCovers(resource: Resource, request: RepositoryRequest): boolean {
   return resource.path === request.repository;
 }
 
-const grantsScope = (resource: Resource, target: string): boolean => resource.scopes.some((s) => impliedScopes(s).has(target));
+const grantsScope = (resource: Resource, target: string): boolean =>
+  resource.scopes.some((s) => impliedScopes(s).has(target));
 
 /** The reference decision for a repository request. */
-export function referenceAuthorize(resources: ReadonlyArray<Resource>, request: RepositoryRequest, action: string): AuthorizationDecision {
-  if (typeof (request as Partial<RepositoryRequest> | null | undefined)?.repository !== 'string') return { allowed: false, code: 'INVALID_REQUEST' };
+export function referenceAuthorize(
+  resources: ReadonlyArray<Resource>,
+  request: RepositoryRequest,
+  action: string,
+): AuthorizationDecision {
+  if (typeof (request as Partial<RepositoryRequest> | null | undefined)?.repository !== 'string')
+    return { allowed: false, code: 'INVALID_REQUEST' };
   const target = typeof action === 'string' ? resolveScope(action) : undefined;
   if (target === undefined || target.kind !== 'repository') return { allowed: false, code: 'UNKNOWN_SCOPE' };
   let matched = false;
@@ -67,6 +83,9 @@ export function referenceAuthorizeOrganization(
   const target = typeof scope === 'string' ? resolveScope(scope) : undefined;
   if (target === undefined || target.kind !== 'organization') return { allowed: false, code: 'UNKNOWN_SCOPE' };
   const grants = resources.filter((r) => r.type === 'organization');
-  if (organization.toLowerCase() !== tokenOrganization || grants.length === 0) return { allowed: false, code: 'NO_MATCHING_GRANT' };
-  return grants.some((r) => grantsScope(r, target.name)) ? { allowed: true } : { allowed: false, code: 'SCOPE_NOT_GRANTED' };
+  if (organization.toLowerCase() !== tokenOrganization || grants.length === 0)
+    return { allowed: false, code: 'NO_MATCHING_GRANT' };
+  return grants.some((r) => grantsScope(r, target.name))
+    ? { allowed: true }
+    : { allowed: false, code: 'SCOPE_NOT_GRANTED' };
 }

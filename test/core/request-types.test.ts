@@ -20,7 +20,10 @@ const alice = { username: 'alice' };
 const grant: RawResource = { type: 'repository', path: 'acme/app', scopes: ['pull'] };
 
 function setup() {
-  return createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+  return createTokenService({
+    store: createMemoryTokenStore(),
+    organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+  });
 }
 
 describe('request types', () => {
@@ -32,7 +35,9 @@ describe('request types', () => {
   it('refuse a misspelt create request at compile time, and at run time', async () => {
     const service = setup();
     // @ts-expect-error `lable` and `resorces` are not fields of CreateTokenRequest
-    await expect(service.create(alice, 'acme', { lable: 'ci', resorces: [grant] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.create(alice, 'acme', { lable: 'ci', resorces: [grant] })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
   });
 
   it('refuse a value that is not a request at all', async () => {
@@ -45,9 +50,13 @@ describe('request types', () => {
     const service = setup();
     const { token } = await service.create(alice, 'acme', { label: 'ci', resources: [grant] });
     // @ts-expect-error `isActive` is not a field of UpdateTokenRequest
-    await expect(service.update(alice, 'acme', token.id, { isActive: false })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.update(alice, 'acme', token.id, { isActive: false })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
     // @ts-expect-error expiry cannot change after creation, so UpdateTokenRequest has no such field
-    await expect(service.update(alice, 'acme', token.id, { expiry: '30d' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(service.update(alice, 'acme', token.id, { expiry: '30d' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
   });
 
   it('refuse a grant whose type is not one of the four names', async () => {
@@ -61,8 +70,14 @@ describe('request types', () => {
   });
 
   it('accept what a caller holds read-only: frozen grants and scopes', async () => {
-    const resources: ReadonlyArray<RawResource> = Object.freeze([Object.freeze({ ...grant, scopes: Object.freeze(['pull'] as const) })]);
-    const { token } = await setup().create(alice, 'acme', { label: 'ci', resources, expires_at: new Date(Date.now() + 86_400_000).toISOString() });
+    const resources: ReadonlyArray<RawResource> = Object.freeze([
+      Object.freeze({ ...grant, scopes: Object.freeze(['pull'] as const) }),
+    ]);
+    const { token } = await setup().create(alice, 'acme', {
+      label: 'ci',
+      resources,
+      expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(token.resources).toEqual([{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }]);
   });
 
@@ -72,7 +87,11 @@ describe('request types', () => {
 
   it('this file is one tsc checks (tsconfig include), so the lines above are really compiled', () => {
     const configPath = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      configPath,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    );
     expect(parsed?.fileNames).toContain(fileURLToPath(import.meta.url));
   });
 });

@@ -1,12 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldIssue, RawResource, ResourceRules } from '../../src/index.js';
-import { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PUBLIC_REPOSITORIES_PATH, validateResources } from '../../src/index.js';
+import {
+  DEFAULT_SCOPE_CATALOG,
+  DOCKER_HUB_SCOPES,
+  PUBLIC_REPOSITORIES_PATH,
+  validateResources,
+} from '../../src/index.js';
 import { ORG, ORGANIZATION_SCOPES, REPOSITORY_SCOPES } from './arbitraries.js';
 
 const RULES: ResourceRules = { organization: ORG, catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 50 };
 const PULL_NAMES = ['scope-image-pull', 'pull', 'repo-pull', 'image-pull'];
-const REPOSITORY_NAMES = [...REPOSITORY_SCOPES, ...DOCKER_HUB_SCOPES.filter((d) => d.kind === 'repository').flatMap((d) => d.aliases ?? [])];
+const REPOSITORY_NAMES = [
+  ...REPOSITORY_SCOPES,
+  ...DOCKER_HUB_SCOPES.filter((d) => d.kind === 'repository').flatMap((d) => d.aliases ?? []),
+];
 
 const segment = fc.stringMatching(/^[a-z0-9]{1,4}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,3})?$/);
 const scopesOf = (names: ReadonlyArray<string>) => fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 4 });
@@ -17,15 +25,28 @@ const validRaw: fc.Arbitrary<{ key: string; raw: RawResource }> = fc.oneof(
     .record({
       type: fc.constantFrom('repository' as const, 'TYPE_REPO' as const),
       namespace: fc.constantFrom('acme', 'ACME', 'Acme'),
-      name: fc.oneof(fc.constant('*'), fc.array(segment, { minLength: 1, maxLength: 2 }).map((s) => s.join('/'))),
+      name: fc.oneof(
+        fc.constant('*'),
+        fc.array(segment, { minLength: 1, maxLength: 2 }).map((s) => s.join('/')),
+      ),
       scopes: scopesOf(REPOSITORY_NAMES),
     })
-    .map(({ type, namespace, name, scopes }) => ({ key: `repository:acme/${name}`, raw: { type, path: `${namespace}/${name}`, scopes } })),
+    .map(({ type, namespace, name, scopes }) => ({
+      key: `repository:acme/${name}`,
+      raw: { type, path: `${namespace}/${name}`, scopes },
+    })),
   fc
     .record({ type: fc.constantFrom('repository' as const, 'TYPE_REPO' as const), scopes: scopesOf(PULL_NAMES) })
-    .map(({ type, scopes }) => ({ key: `repository:${PUBLIC_REPOSITORIES_PATH}`, raw: { type, path: PUBLIC_REPOSITORIES_PATH, scopes } })),
+    .map(({ type, scopes }) => ({
+      key: `repository:${PUBLIC_REPOSITORIES_PATH}`,
+      raw: { type, path: PUBLIC_REPOSITORIES_PATH, scopes },
+    })),
   fc
-    .record({ type: fc.constantFrom('organization' as const, 'TYPE_ORG' as const), path: fc.constantFrom('acme', 'ACME'), scopes: scopesOf(ORGANIZATION_SCOPES) })
+    .record({
+      type: fc.constantFrom('organization' as const, 'TYPE_ORG' as const),
+      path: fc.constantFrom('acme', 'ACME'),
+      scopes: scopesOf(ORGANIZATION_SCOPES),
+    })
     .map(({ type, path, scopes }) => ({ key: 'organization:acme', raw: { type, path, scopes } })),
 );
 
@@ -33,9 +54,13 @@ const validSet: fc.Arbitrary<RawResource[]> = fc
   .uniqueArray(validRaw, { selector: (v) => v.key, minLength: 1, maxLength: 8 })
   .map((items) => items.map((item) => item.raw));
 
-type Fault = { readonly name: string; apply(raw: RawResource[], at: number, pick: number): { raw: RawResource[]; path: string } };
+type Fault = {
+  readonly name: string;
+  apply(raw: RawResource[], at: number, pick: number): { raw: RawResource[]; path: string };
+};
 
-const replaceAt = (raw: RawResource[], at: number, item: RawResource): RawResource[] => raw.map((r, i) => (i === at ? item : r));
+const replaceAt = (raw: RawResource[], at: number, item: RawResource): RawResource[] =>
+  raw.map((r, i) => (i === at ? item : r));
 const insertScope = (item: RawResource, pick: number, scope: string): { scopes: string[]; index: number } => {
   const index = pick % (item.scopes.length + 1);
   return { scopes: [...item.scopes.slice(0, index), scope, ...item.scopes.slice(index)], index };
@@ -52,14 +77,20 @@ const FAULTS: ReadonlyArray<Fault> = [
   {
     name: 'an organization grant naming another organization',
     apply: (raw, at, pick) => ({
-      raw: replaceAt(raw, at, { type: 'TYPE_ORG', path: ['beta', 'acme/app', '', '*/*/public'][pick % 4] as string, scopes: ['scope-member-read'] }),
+      raw: replaceAt(raw, at, {
+        type: 'TYPE_ORG',
+        path: ['beta', 'acme/app', '', '*/*/public'][pick % 4] as string,
+        scopes: ['scope-member-read'],
+      }),
       path: `${at}.path`,
     }),
   },
   {
     name: 'a malformed repository path',
     apply: (raw, at, pick) => {
-      const path = ['acme/App', 'acme/', 'acme', 'acme/a//b', 'acme/-a', 'acme/a*', '/app', '', 'acme/a b', 'acme/ü'][pick % 10] as string;
+      const path = ['acme/App', 'acme/', 'acme', 'acme/a//b', 'acme/-a', 'acme/a*', '/app', '', 'acme/a b', 'acme/ü'][
+        pick % 10
+      ] as string;
       return { raw: replaceAt(raw, at, { type: 'repository', path, scopes: ['pull'] }), path: `${at}.path` };
     },
   },
@@ -67,7 +98,11 @@ const FAULTS: ReadonlyArray<Fault> = [
     name: 'an unknown scope',
     apply: (raw, at, pick) => {
       const item = raw[at] as RawResource;
-      const { scopes, index } = insertScope(item, pick, ['scope-nope', 'PULL', '', '__proto__', 'scope-image'][pick % 5] as string);
+      const { scopes, index } = insertScope(
+        item,
+        pick,
+        ['scope-nope', 'PULL', '', '__proto__', 'scope-image'][pick % 5] as string,
+      );
       return { raw: replaceAt(raw, at, { ...item, scopes }), path: `${at}.scopes.${index}` };
     },
   },
@@ -76,7 +111,9 @@ const FAULTS: ReadonlyArray<Fault> = [
     apply: (raw, at, pick) => {
       const item = raw[at] as RawResource;
       const repository = item.type === 'repository' || item.type === 'TYPE_REPO';
-      const wrong = repository ? ORGANIZATION_SCOPES[pick % ORGANIZATION_SCOPES.length] : REPOSITORY_NAMES[pick % REPOSITORY_NAMES.length];
+      const wrong = repository
+        ? ORGANIZATION_SCOPES[pick % ORGANIZATION_SCOPES.length]
+        : REPOSITORY_NAMES[pick % REPOSITORY_NAMES.length];
       const { scopes, index } = insertScope(item, pick, wrong as string);
       return { raw: replaceAt(raw, at, { ...item, scopes }), path: `${at}.scopes.${index}` };
     },
@@ -85,7 +122,8 @@ const FAULTS: ReadonlyArray<Fault> = [
     name: 'a duplicate path (compared after normalising the organization)',
     apply: (raw, at) => {
       const item = raw[at] as RawResource;
-      const path = item.path === PUBLIC_REPOSITORIES_PATH ? item.path : item.path.replace(/^[^/]*/, (ns) => ns.toUpperCase());
+      const path =
+        item.path === PUBLIC_REPOSITORIES_PATH ? item.path : item.path.replace(/^[^/]*/, (ns) => ns.toUpperCase());
       return { raw: [...raw, { ...item, path }], path: `${raw.length}.path` };
     },
   },
@@ -93,15 +131,29 @@ const FAULTS: ReadonlyArray<Fault> = [
     name: 'a non-pull scope on */*/public',
     apply: (raw, at, pick) => {
       const other = REPOSITORY_NAMES.filter((n) => !PULL_NAMES.includes(n));
-      const scopes = insertScope({ type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['pull'] }, pick, other[pick % other.length] as string).scopes;
+      const scopes = insertScope(
+        { type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['pull'] },
+        pick,
+        other[pick % other.length] as string,
+      ).scopes;
       const rest = raw.filter((r) => r.path !== PUBLIC_REPOSITORIES_PATH);
       const index = Math.min(at, rest.length);
-      return { raw: [...rest.slice(0, index), { type: 'TYPE_REPO', path: PUBLIC_REPOSITORIES_PATH, scopes }, ...rest.slice(index)], path: `${index}.scopes` };
+      return {
+        raw: [
+          ...rest.slice(0, index),
+          { type: 'TYPE_REPO', path: PUBLIC_REPOSITORIES_PATH, scopes },
+          ...rest.slice(index),
+        ],
+        path: `${index}.scopes`,
+      };
     },
   },
   {
     name: 'an empty scope list',
-    apply: (raw, at) => ({ raw: replaceAt(raw, at, { ...(raw[at] as RawResource), scopes: [] }), path: `${at}.scopes` }),
+    apply: (raw, at) => ({
+      raw: replaceAt(raw, at, { ...(raw[at] as RawResource), scopes: [] }),
+      path: `${at}.scopes`,
+    }),
   },
 ];
 
@@ -114,8 +166,14 @@ describe('validateResources', () => {
         expect(checked.resources).toHaveLength(raw.length);
         checked.resources.forEach((resource, i) => {
           const input = raw[i] as RawResource;
-          expect(resource.type).toBe(input.type === 'TYPE_ORG' || input.type === 'organization' ? 'organization' : 'repository');
-          expect(resource.path).toBe(resource.type === 'organization' ? ORG : input.path.replace(/^[^/]*/, (ns) => (ns === '*' ? ns : ns.toLowerCase())));
+          expect(resource.type).toBe(
+            input.type === 'TYPE_ORG' || input.type === 'organization' ? 'organization' : 'repository',
+          );
+          expect(resource.path).toBe(
+            resource.type === 'organization'
+              ? ORG
+              : input.path.replace(/^[^/]*/, (ns) => (ns === '*' ? ns : ns.toLowerCase())),
+          );
           const canonical = new Set(input.scopes.map((s) => DEFAULT_SCOPE_CATALOG.canonical(s)));
           expect(resource.scopes).toEqual(DOCKER_HUB_SCOPES.map((d) => d.name).filter((n) => canonical.has(n)));
         });
@@ -169,7 +227,8 @@ describe('validateResources', () => {
     });
   });
 
-  const repositoryGrants = (n: number): RawResource[] => Array.from({ length: n }, (_, i) => ({ type: 'repository', path: `acme/r${i}`, scopes: ['pull'] }));
+  const repositoryGrants = (n: number): RawResource[] =>
+    Array.from({ length: n }, (_, i) => ({ type: 'repository', path: `acme/r${i}`, scopes: ['pull'] }));
   const publicGrant: RawResource = { type: 'repository', path: PUBLIC_REPOSITORIES_PATH, scopes: ['pull'] };
   const managementGrant: RawResource = { type: 'organization', path: ORG, scopes: ['scope-member-read'] };
 
@@ -179,12 +238,21 @@ describe('validateResources', () => {
 
   it('rejects more than maxRepositoryGrants repository grants with an issue on the whole list', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 61 }), fc.boolean(), (limit, count, withPublic) => {
-        const raw = [...repositoryGrants(count), ...(withPublic ? [publicGrant] : [])];
-        const checked = validateResources(raw, { ...RULES, maxRepositoryGrants: limit });
-        if (count <= limit) expect(checked.ok).toBe(true);
-        else expect(checked).toEqual({ ok: false, issues: [{ path: '', message: `at most ${limit} repository grants per token, got ${count}` }] });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.boolean(),
+        (limit, count, withPublic) => {
+          const raw = [...repositoryGrants(count), ...(withPublic ? [publicGrant] : [])];
+          const checked = validateResources(raw, { ...RULES, maxRepositoryGrants: limit });
+          if (count <= limit) expect(checked.ok).toBe(true);
+          else
+            expect(checked).toEqual({
+              ok: false,
+              issues: [{ path: '', message: `at most ${limit} repository grants per token, got ${count}` }],
+            });
+        },
+      ),
       { numRuns: 300 },
     );
     expect(validateResources(repositoryGrants(51), RULES)).toMatchObject({ ok: false, issues: [{ path: '' }] });

@@ -27,7 +27,15 @@ const CREATE_FIELDS = ['label', 'description', 'resources', 'expiry', 'expires_a
 const UPDATE_FIELDS = ['label', 'description', 'resources', 'is_active'] as const;
 const EXPIRY_FIELDS = ['expiry', 'expires_at', 'expiresAt'] as const;
 
-const anything = fc.anything({ withNullPrototype: true, withDate: true, withBigInt: true, withMap: true, withSet: true, withBoxedValues: true, withSparseArray: true });
+const anything = fc.anything({
+  withNullPrototype: true,
+  withDate: true,
+  withBigInt: true,
+  withMap: true,
+  withSet: true,
+  withBoxedValues: true,
+  withSparseArray: true,
+});
 const now = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) });
 
 /** The same UTC calendar date and time `years` later; Feb 29 falls back to Feb 28. Written apart from the library's arithmetic on purpose. */
@@ -35,7 +43,15 @@ function utcYearsLater(ms: number, years: number): number {
   const d = new Date(ms);
   const year = d.getUTCFullYear() + years;
   const day = Math.min(d.getUTCDate(), new Date(Date.UTC(year, d.getUTCMonth() + 1, 0)).getUTCDate());
-  return Date.UTC(year, d.getUTCMonth(), day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+  return Date.UTC(
+    year,
+    d.getUTCMonth(),
+    day,
+    d.getUTCHours(),
+    d.getUTCMinutes(),
+    d.getUTCSeconds(),
+    d.getUTCMilliseconds(),
+  );
 }
 
 /** Plausible and implausible values for each real field, so that both outcomes are common. */
@@ -48,29 +64,50 @@ const fieldValue = {
       fc.record({
         type: fc.constantFrom('repository', 'organization', 'TYPE_REPO', 'TYPE_ORG', 'repo'),
         path: fc.constantFrom('acme/app', 'acme/*', '*/*/public', 'acme', 'beta/app', 'ACME/api'),
-        scopes: fc.array(fc.constantFrom('pull', 'repo-push', 'scope-image-pull', 'scope-member-read', 'nope'), { maxLength: 3 }),
+        scopes: fc.array(fc.constantFrom('pull', 'repo-push', 'scope-image-pull', 'scope-member-read', 'nope'), {
+          maxLength: 3,
+        }),
       }),
       { maxLength: 3 },
     ),
     anything,
   ),
-  expiry: fc.oneof(fc.constantFrom('none', '30d', '90d', '1y', ''), fc.date(), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2101, 0, 1) }), anything),
-  expires_at: fc.oneof(fc.constant(null), fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'garbage' : d.toISOString())), anything),
+  expiry: fc.oneof(
+    fc.constantFrom('none', '30d', '90d', '1y', ''),
+    fc.date(),
+    fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2101, 0, 1) }),
+    anything,
+  ),
+  expires_at: fc.oneof(
+    fc.constant(null),
+    fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'garbage' : d.toISOString())),
+    anything,
+  ),
   is_active: fc.oneof(fc.boolean(), fc.constant(undefined), anything),
   expiresAt: anything,
   unexpected: anything,
 };
 
 const withPrototype = <T extends object>(arb: fc.Arbitrary<T>) =>
-  fc.tuple(arb, fc.boolean()).map(([value, bare]) => (bare ? Object.assign(Object.create(null) as object, value) : value));
+  fc
+    .tuple(arb, fc.boolean())
+    .map(([value, bare]) => (bare ? Object.assign(Object.create(null) as object, value) : value));
 
 type Field = keyof typeof fieldValue;
 /** Objects holding some of the real fields (each half the time) and, a third of the time, fields that must be refused. */
 const fieldObject = (fields: ReadonlyArray<Field>, refused: ReadonlyArray<Field>) =>
   withPrototype(
     fc
-      .tuple(fc.subarray([...fields]), fc.oneof({ weight: 2, arbitrary: fc.constant<Field[]>([]) }, { weight: 1, arbitrary: fc.subarray([...refused], { minLength: 1 }) }))
-      .chain(([some, bad]) => fc.record(Object.fromEntries([...some, ...bad].map((k) => [k, fieldValue[k] as fc.Arbitrary<unknown>])))),
+      .tuple(
+        fc.subarray([...fields]),
+        fc.oneof(
+          { weight: 2, arbitrary: fc.constant<Field[]>([]) },
+          { weight: 1, arbitrary: fc.subarray([...refused], { minLength: 1 }) },
+        ),
+      )
+      .chain(([some, bad]) =>
+        fc.record(Object.fromEntries([...some, ...bad].map((k) => [k, fieldValue[k] as fc.Arbitrary<unknown>]))),
+      ),
   );
 
 // Mostly random field values; a fifth of the time the required fields are sound, so accepted inputs are common too.
@@ -79,7 +116,13 @@ const createLike = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record(
-      { label: fc.constantFrom('ci', '  ci  '), resources: fc.constant([GRANT]), description: fieldValue.description, expiry: fieldValue.expiry, expires_at: fieldValue.expires_at },
+      {
+        label: fc.constantFrom('ci', '  ci  '),
+        resources: fc.constant([GRANT]),
+        description: fieldValue.description,
+        expiry: fieldValue.expiry,
+        expires_at: fieldValue.expires_at,
+      },
       { requiredKeys: ['label', 'resources'] },
     ),
   },
@@ -98,7 +141,11 @@ function expectWellFormed(result: ParseResult<unknown>, input: unknown, required
     expect(typeof field.path).toBe('string');
     expect(field.message.length).toBeGreaterThan(0);
     // Each issue names the field it is about: the input itself, a field given, or a required one.
-    if (field.path !== '') expect([...present, ...required].some((key) => field.path === key || field.path.startsWith(`${key}.`)), field.path).toBe(true);
+    if (field.path !== '')
+      expect(
+        [...present, ...required].some((key) => field.path === key || field.path.startsWith(`${key}.`)),
+        field.path,
+      ).toBe(true);
   }
 }
 
@@ -166,14 +213,26 @@ describe('safeParseCreateInput and safeParseUpdateInput never throw', () => {
 
 describe('field errors name their path', () => {
   it('for missing, unknown and nested fields', () => {
-    const result = safeParseCreateInput({ resources: [GRANT, { type: 'TYPE_REPO', path: 'acme/api', scopes: ['pull', 'nope'] }], colour: 'red' }, CTX);
+    const result = safeParseCreateInput(
+      { resources: [GRANT, { type: 'TYPE_REPO', path: 'acme/api', scopes: ['pull', 'nope'] }], colour: 'red' },
+      CTX,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.fields.map((f) => f.path).sort()).toEqual(['colour', 'label']);
-    const nested = safeParseCreateInput({ label: 'ci', resources: [GRANT, { type: 'TYPE_REPO', path: 'beta/api', scopes: ['pull', 'nope'] }] }, CTX);
-    expect(nested.ok ? [] : nested.error.fields.map((f) => f.path)).toEqual(['resources.1.scopes.1', 'resources.1.path']);
+    const nested = safeParseCreateInput(
+      { label: 'ci', resources: [GRANT, { type: 'TYPE_REPO', path: 'beta/api', scopes: ['pull', 'nope'] }] },
+      CTX,
+    );
+    expect(nested.ok ? [] : nested.error.fields.map((f) => f.path)).toEqual([
+      'resources.1.scopes.1',
+      'resources.1.path',
+    ]);
     const tooMany = safeParseCreateInput(
-      { label: 'ci', resources: Array.from({ length: 51 }, (_, i) => ({ type: 'TYPE_REPO', path: `acme/r${i}`, scopes: ['pull'] })) },
+      {
+        label: 'ci',
+        resources: Array.from({ length: 51 }, (_, i) => ({ type: 'TYPE_REPO', path: `acme/r${i}`, scopes: ['pull'] })),
+      },
       CTX,
     );
     expect(tooMany.ok ? [] : tooMany.error.fields.map((f) => f.path)).toEqual(['resources']);
@@ -185,7 +244,11 @@ describe('field errors name their path', () => {
     if (result.ok) return;
     expect(result.error.message).toContain('label: must not be empty');
     expect(result.error.message).toContain('resources: must grant at least one resource');
-    expect(JSON.parse(JSON.stringify(result.error))).toMatchObject({ name: 'OatError', code: 'VALIDATION_FAILED', fields: result.error.fields });
+    expect(JSON.parse(JSON.stringify(result.error))).toMatchObject({
+      name: 'OatError',
+      code: 'VALIDATION_FAILED',
+      fields: result.error.fields,
+    });
   });
 });
 
@@ -221,13 +284,18 @@ describe("Docker Hub's JSON shape", () => {
       },
     });
     expect(safeParseUpdateInput({ is_active: false }, CTX)).toEqual({ ok: true, value: { active: false } });
-    expect(safeParseCreateInput({ label: 'ci', resources: [GRANT], is_active: false }, CTX)).toMatchObject({ ok: false, error: { fields: [{ path: 'is_active' }] } });
+    expect(safeParseCreateInput({ label: 'ci', resources: [GRANT], is_active: false }, CTX)).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'is_active' }] },
+    });
   });
 });
 
 describe('expiry at creation', () => {
-  const create = (extra: object, ctx: InputContext = CTX) => safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
-  const expiryOf = (result: ParseResult<{ expiresAt: number | null }>) => (result.ok ? result.value.expiresAt : result.error.fields);
+  const create = (extra: object, ctx: InputContext = CTX) =>
+    safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
+  const expiryOf = (result: ParseResult<{ expiresAt: number | null }>) =>
+    result.ok ? result.value.expiresAt : result.error.fields;
 
   it('offers 30d, 90d and none (the default)', () => {
     fc.assert(
@@ -245,14 +313,21 @@ describe('expiry at creation', () => {
 
   it('accepts a custom instant in the future up to policy.maxExpiry (one UTC year by default), as epoch ms, a Date or an ISO string, and holds epoch ms', () => {
     fc.assert(
-      fc.property(now, fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom('ms', 'date', 'iso'), (at, fraction, form) => {
-        const latest = utcYearsLater(at, 1);
-        const when = Math.max(at + 1, Math.floor(at + fraction * (latest - at)));
-        const value = form === 'ms' ? when : form === 'date' ? new Date(when) : new Date(when).toISOString();
-        expect(expiryOf(create({ expiry: value }, { ...CTX, now: at }))).toBe(when);
-        // Docker Hub's field takes a date-time string (or a Date from code), never a number.
-        expect(expiryOf(create({ expires_at: form === 'ms' ? new Date(when).toISOString() : value }, { ...CTX, now: at }))).toBe(when);
-      }),
+      fc.property(
+        now,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom('ms', 'date', 'iso'),
+        (at, fraction, form) => {
+          const latest = utcYearsLater(at, 1);
+          const when = Math.max(at + 1, Math.floor(at + fraction * (latest - at)));
+          const value = form === 'ms' ? when : form === 'date' ? new Date(when) : new Date(when).toISOString();
+          expect(expiryOf(create({ expiry: value }, { ...CTX, now: at }))).toBe(when);
+          // Docker Hub's field takes a date-time string (or a Date from code), never a number.
+          expect(
+            expiryOf(create({ expires_at: form === 'ms' ? new Date(when).toISOString() : value }, { ...CTX, now: at })),
+          ).toBe(when);
+        },
+      ),
       { numRuns: 500 },
     );
     expect(expiryOf(create({ expires_at: new Date(utcYearsLater(NOW, 1)).toISOString() }))).toBe(utcYearsLater(NOW, 1));
@@ -260,14 +335,28 @@ describe('expiry at creation', () => {
 
   it('rejects an instant beyond maxExpiry, now, or in the past, naming the field', () => {
     fc.assert(
-      fc.property(now, fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }), fc.constantFrom('expiry', 'expires_at'), (at, offset, field) => {
-        const ctx = { ...CTX, now: at };
-        const form = (ms: number): number | string => (field === 'expiry' ? ms : new Date(ms).toISOString());
-        const late = create({ [field]: form(utcYearsLater(at, 1) + offset) }, ctx);
-        const past = create({ [field]: form(at - offset + 1) }, ctx);
-        expect(late).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', fields: [{ path: field, message: expect.stringMatching(/^must be at most /) }] } });
-        expect(past).toMatchObject({ ok: false, error: { fields: [{ path: field, message: 'must be in the future' }] } });
-      }),
+      fc.property(
+        now,
+        fc.integer({ min: 1, max: 10 * 365 * 86_400_000 }),
+        fc.constantFrom('expiry', 'expires_at'),
+        (at, offset, field) => {
+          const ctx = { ...CTX, now: at };
+          const form = (ms: number): number | string => (field === 'expiry' ? ms : new Date(ms).toISOString());
+          const late = create({ [field]: form(utcYearsLater(at, 1) + offset) }, ctx);
+          const past = create({ [field]: form(at - offset + 1) }, ctx);
+          expect(late).toMatchObject({
+            ok: false,
+            error: {
+              code: 'VALIDATION_FAILED',
+              fields: [{ path: field, message: expect.stringMatching(/^must be at most /) }],
+            },
+          });
+          expect(past).toMatchObject({
+            ok: false,
+            error: { fields: [{ path: field, message: 'must be in the future' }] },
+          });
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -279,25 +368,45 @@ describe('expiry at creation', () => {
     expect(create({ expiry: '30d' }, ctx)).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
     expect(create({ expiry: '30d' }, { ...CTX, policy: createPolicy({ maxExpiry: { days: 30 } }) }).ok).toBe(true);
     expect(expiryOf(create({ expiry: 'none' }, ctx))).toBeNull();
-    expect(create({ expiry: NOW + 7 * DAY + 1 }, ctx)).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+    expect(create({ expiry: NOW + 7 * DAY + 1 }, ctx)).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'expiry' }] },
+    });
   });
 
   it('refuses a maxExpiry that is not a positive duration, and malformed plans or scopes, as MISCONFIGURED', () => {
     for (const maxExpiry of [{ years: -1 }, {}, { days: 0 }, { fortnights: 1 }, { days: 1.5 }]) {
-      expect(() => createPolicy({ maxExpiry: maxExpiry as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+      expect(() => createPolicy({ maxExpiry: maxExpiry as never })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED' }),
+      );
     }
-    expect(() => createPolicy({ plans: { team: null } as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-    expect(() => createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'foo' } as never] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-    expect(() => createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'repository', aliases: 'abc' } as never] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    expect(() => createPolicy({ plans: { team: null } as never })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED' }),
+    );
+    expect(() => createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'foo' } as never] })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED' }),
+    );
+    expect(() =>
+      createPolicy({ extraScopes: [{ name: 'scope-x', kind: 'repository', aliases: 'abc' } as never] }),
+    ).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
   });
 
   it('rejects both expiry and expires_at together, and invalid instants', () => {
-    expect(create({ expiry: '30d', expires_at: null })).toMatchObject({ ok: false, error: { fields: [{ path: 'expires_at' }] } });
-    expect(create({ expires_at: new Date(Number.NaN) })).toMatchObject({ ok: false, error: { fields: [{ path: 'expires_at' }] } });
+    expect(create({ expiry: '30d', expires_at: null })).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'expires_at' }] },
+    });
+    expect(create({ expires_at: new Date(Number.NaN) })).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'expires_at' }] },
+    });
     for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
       expect(create({ expiry: bad })).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
     }
-    expect(create({ expires_at: '2025-06-01T00:00:00' })).toMatchObject({ ok: false, error: { fields: [{ path: 'expires_at' }] } });
+    expect(create({ expires_at: '2025-06-01T00:00:00' })).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: 'expires_at' }] },
+    });
     expect(create({ expiry: '1y' })).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
   });
 
@@ -318,12 +427,18 @@ describe('expiry cannot change on update', () => {
         fc.record({ label: fc.constant('renamed'), is_active: fc.boolean() }, { requiredKeys: [] }),
         fc.boolean(),
         (fields, value, rest, bare) => {
-          const input = Object.assign(bare ? (Object.create(null) as object) : {}, rest, Object.fromEntries(fields.map((f) => [f, value])));
+          const input = Object.assign(
+            bare ? (Object.create(null) as object) : {},
+            rest,
+            Object.fromEntries(fields.map((f) => [f, value])),
+          );
           const result = safeParseUpdateInput(input, CTX);
           expect(result.ok).toBe(false);
           if (result.ok) return;
           expect(result.error.code).toBe('VALIDATION_FAILED');
-          expect(result.error.fields).toEqual(fields.map((path) => ({ path, message: 'expiry cannot be changed after creation' })));
+          expect(result.error.fields).toEqual(
+            fields.map((path) => ({ path, message: 'expiry cannot be changed after creation' })),
+          );
         },
       ),
       { numRuns: 500 },
@@ -331,11 +446,21 @@ describe('expiry cannot change on update', () => {
   });
 
   it('accepts label, description, resources and is_active, and refuses an empty update', () => {
-    expect(safeParseUpdateInput({ label: ' ci ', description: null, resources: [GRANT], is_active: true }, CTX)).toEqual({
+    expect(
+      safeParseUpdateInput({ label: ' ci ', description: null, resources: [GRANT], is_active: true }, CTX),
+    ).toEqual({
       ok: true,
-      value: { label: 'ci', description: '', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }], active: true },
+      value: {
+        label: 'ci',
+        description: '',
+        resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+        active: true,
+      },
     });
     expect(safeParseUpdateInput({}, CTX)).toMatchObject({ ok: false, error: { fields: [{ path: '' }] } });
-    expect(safeParseUpdateInput({ label: undefined }, CTX)).toMatchObject({ ok: false, error: { fields: [{ path: '' }] } });
+    expect(safeParseUpdateInput({ label: undefined }, CTX)).toMatchObject({
+      ok: false,
+      error: { fields: [{ path: '' }] },
+    });
   });
 });

@@ -1,10 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ResourceKind, ScopeDefinition } from '../../src/index.js';
-import { DEFAULT_SCOPE_CATALOG, DOCKER_HUB_SCOPES, PULL_SCOPE, authorize, compileGrants, createScopeCatalog, isOatError } from '../../src/index.js';
+import {
+  DEFAULT_SCOPE_CATALOG,
+  DOCKER_HUB_SCOPES,
+  PULL_SCOPE,
+  authorize,
+  compileGrants,
+  createScopeCatalog,
+  isOatError,
+} from '../../src/index.js';
 import { impliedScopes } from './reference.js';
 
-function misconfigured(extra: ReadonlyArray<ScopeDefinition>, base?: ReadonlyArray<ScopeDefinition>): string | undefined {
+function misconfigured(
+  extra: ReadonlyArray<ScopeDefinition>,
+  base?: ReadonlyArray<ScopeDefinition>,
+): string | undefined {
   try {
     createScopeCatalog(extra, base);
   } catch (error) {
@@ -22,7 +33,10 @@ describe("Docker Hub's catalog", () => {
       for (const name of [def.name, ...(def.aliases ?? [])]) {
         expect(DEFAULT_SCOPE_CATALOG.canonical(name)).toBe(def.name);
         expect(DEFAULT_SCOPE_CATALOG.kindOf(name)).toBe(def.kind);
-        const bit = def.kind === 'repository' ? DEFAULT_SCOPE_CATALOG.repositoryBit(name) : DEFAULT_SCOPE_CATALOG.organizationBit(name);
+        const bit =
+          def.kind === 'repository'
+            ? DEFAULT_SCOPE_CATALOG.repositoryBit(name)
+            : DEFAULT_SCOPE_CATALOG.organizationBit(name);
         expect(bit).not.toBe(0);
       }
     }
@@ -49,12 +63,19 @@ describe("Docker Hub's catalog", () => {
   it('gives each scope its own bit within its kind, and none across kinds', () => {
     for (const kind of ['repository', 'organization'] as const) {
       const defs = DOCKER_HUB_SCOPES.filter((d) => d.kind === kind);
-      const bitOf = (name: string) => (kind === 'repository' ? DEFAULT_SCOPE_CATALOG.repositoryBit(name) : DEFAULT_SCOPE_CATALOG.organizationBit(name));
+      const bitOf = (name: string) =>
+        kind === 'repository' ? DEFAULT_SCOPE_CATALOG.repositoryBit(name) : DEFAULT_SCOPE_CATALOG.organizationBit(name);
       const bits = defs.map((d) => bitOf(d.name));
       expect(new Set(bits).size).toBe(defs.length);
       for (const d of defs) {
-        const own = kind === 'repository' ? DEFAULT_SCOPE_CATALOG.repositoryBit(d.name) : DEFAULT_SCOPE_CATALOG.organizationBit(d.name);
-        const other = kind === 'repository' ? DEFAULT_SCOPE_CATALOG.organizationBit(d.name) : DEFAULT_SCOPE_CATALOG.repositoryBit(d.name);
+        const own =
+          kind === 'repository'
+            ? DEFAULT_SCOPE_CATALOG.repositoryBit(d.name)
+            : DEFAULT_SCOPE_CATALOG.organizationBit(d.name);
+        const other =
+          kind === 'repository'
+            ? DEFAULT_SCOPE_CATALOG.organizationBit(d.name)
+            : DEFAULT_SCOPE_CATALOG.repositoryBit(d.name);
         expect(own & (own - 1)).toBe(0);
         expect(own).not.toBe(0);
         expect(other).toBe(0);
@@ -76,19 +97,36 @@ describe('createScopeCatalog with extra scopes', () => {
       { name: 'scope-sbom-admin', kind: 'repository', includes: ['scope-sbom-read'] },
       { name: 'scope-billing-read', kind: 'organization' },
     ]);
-    expect(catalog.names('repository', catalog.closure('scope-sbom-admin'))).toEqual(['scope-image-pull', 'scope-sbom-read', 'scope-sbom-admin']);
+    expect(catalog.names('repository', catalog.closure('scope-sbom-admin'))).toEqual([
+      'scope-image-pull',
+      'scope-sbom-read',
+      'scope-sbom-admin',
+    ]);
     expect(catalog.canonical('sbom')).toBe('scope-sbom-read');
     expect(catalog.kindOf('scope-billing-read')).toBe('organization');
-    const grants = compileGrants('acme', [{ type: 'repository', path: 'acme/app', scopes: ['scope-sbom-admin'] }], { catalog, maxRepositoryGrants: 50 });
+    const grants = compileGrants('acme', [{ type: 'repository', path: 'acme/app', scopes: ['scope-sbom-admin'] }], {
+      catalog,
+      maxRepositoryGrants: 50,
+    });
     expect(authorize(grants, { repository: 'acme/app' }, 'pull')).toEqual({ allowed: true });
     expect(authorize(grants, { repository: 'acme/app' }, 'sbom')).toEqual({ allowed: true });
-    expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({ allowed: false, code: 'SCOPE_NOT_GRANTED' });
+    expect(authorize(grants, { repository: 'acme/app' }, 'push')).toEqual({
+      allowed: false,
+      code: 'SCOPE_NOT_GRANTED',
+    });
   });
 
   it('agrees with a walk of the includes edges for random acyclic extensions', () => {
     // Each new scope may include scopes defined before it (base or new), of its own kind: always acyclic.
-    const extension = fc.array(fc.record({ kind: fc.constantFrom<ResourceKind>('repository', 'organization'), picks: fc.array(fc.nat(), { maxLength: 3 }) }), { maxLength: 10 }).map(
-      (specs) => {
+    const extension = fc
+      .array(
+        fc.record({
+          kind: fc.constantFrom<ResourceKind>('repository', 'organization'),
+          picks: fc.array(fc.nat(), { maxLength: 3 }),
+        }),
+        { maxLength: 10 },
+      )
+      .map((specs) => {
         const defs: ScopeDefinition[] = [];
         specs.forEach(({ kind, picks }, i) => {
           const candidates = [...DOCKER_HUB_SCOPES, ...defs].filter((d) => d.kind === kind).map((d) => d.name);
@@ -96,14 +134,15 @@ describe('createScopeCatalog with extra scopes', () => {
           defs.push({ name: `scope-extra-${i}`, kind, includes });
         });
         return defs;
-      },
-    );
+      });
     fc.assert(
       fc.property(extension, (extra) => {
         const catalog = createScopeCatalog(extra);
         const all = [...DOCKER_HUB_SCOPES, ...extra];
         for (const def of all) {
-          expect(catalog.names(def.kind, catalog.closure(def.name))).toEqual(all.filter((d) => d.kind === def.kind && impliedScopes(def.name, all).has(d.name)).map((d) => d.name));
+          expect(catalog.names(def.kind, catalog.closure(def.name))).toEqual(
+            all.filter((d) => d.kind === def.kind && impliedScopes(def.name, all).has(d.name)).map((d) => d.name),
+          );
         }
       }),
       { numRuns: 200 },
@@ -112,7 +151,12 @@ describe('createScopeCatalog with extra scopes', () => {
 
   it('throws MISCONFIGURED for a duplicate name', () => {
     expect(misconfigured([{ name: 'scope-image-pull', kind: 'repository' }])).toMatch(/defined twice/);
-    expect(misconfigured([{ name: 'x', kind: 'repository' }, { name: 'x', kind: 'organization' }])).toMatch(/defined twice/);
+    expect(
+      misconfigured([
+        { name: 'x', kind: 'repository' },
+        { name: 'x', kind: 'organization' },
+      ]),
+    ).toMatch(/defined twice/);
   });
 
   it('throws MISCONFIGURED for a name or alias that already stands for another scope', () => {
@@ -120,10 +164,14 @@ describe('createScopeCatalog with extra scopes', () => {
     expect(misconfigured([{ name: 'repo-push', kind: 'repository' }])).toBeDefined();
     expect(misconfigured([{ name: 'x', kind: 'repository', aliases: ['push'] }])).toBeDefined();
     expect(misconfigured([{ name: 'x', kind: 'repository', aliases: ['scope-image-pull'] }])).toBeDefined();
-    expect(misconfigured([{ name: 'b', kind: 'repository' }], [{ name: 'a', kind: 'repository', aliases: ['b'] }])).toBeDefined();
+    expect(
+      misconfigured([{ name: 'b', kind: 'repository' }], [{ name: 'a', kind: 'repository', aliases: ['b'] }]),
+    ).toBeDefined();
     fc.assert(
       fc.property(fc.constantFrom(...ALL_NAMES), fc.boolean(), (taken, asAlias) => {
-        const extra: ScopeDefinition = asAlias ? { name: 'scope-new', kind: 'repository', aliases: [taken] } : { name: taken, kind: 'organization' };
+        const extra: ScopeDefinition = asAlias
+          ? { name: 'scope-new', kind: 'repository', aliases: [taken] }
+          : { name: taken, kind: 'organization' };
         expect(misconfigured([extra])).toBeDefined();
       }),
       { numRuns: 200 },
@@ -141,12 +189,15 @@ describe('createScopeCatalog with extra scopes', () => {
         { name: 'z', kind: 'repository', includes: ['y'] },
       ]),
     ).toMatch(/cycle/);
-    expect(misconfigured([{ name: 'x', kind: 'organization', includes: ['scope-image-pull'] }])).toMatch(/another kind/);
+    expect(misconfigured([{ name: 'x', kind: 'organization', includes: ['scope-image-pull'] }])).toMatch(
+      /another kind/,
+    );
   });
 
   it('throws MISCONFIGURED past 31 scopes of one kind', () => {
     const repositoryCount = DOCKER_HUB_SCOPES.filter((d) => d.kind === 'repository').length;
-    const more = (n: number): ScopeDefinition[] => Array.from({ length: n }, (_, i) => ({ name: `scope-more-${i}`, kind: 'repository' }));
+    const more = (n: number): ScopeDefinition[] =>
+      Array.from({ length: n }, (_, i) => ({ name: `scope-more-${i}`, kind: 'repository' }));
     expect(misconfigured(more(31 - repositoryCount))).toBeUndefined();
     expect(misconfigured(more(32 - repositoryCount))).toMatch(/More than 31/);
   });

@@ -11,7 +11,9 @@ const BAD = 'test/docs/fixtures/bad.md';
 
 /** The 1-based line of the fixture line holding `marker`, so the fixtures can change without renumbering here. */
 function lineOf(file: string, marker: string): number {
-  const index = readFileSync(resolve(root, file), 'utf8').split('\n').findIndex((line) => line.includes(marker));
+  const index = readFileSync(resolve(root, file), 'utf8')
+    .split('\n')
+    .findIndex((line) => line.includes(marker));
   if (index === -1) throw new Error(`no "${marker}" in ${file}`);
   return index + 1;
 }
@@ -60,7 +62,9 @@ describe('the documentation checker', () => {
   });
 
   it('fails an assertion that never ran', () => {
-    expect(at(bad, lineOf(BAD, 'unreached'))).toEqual([expect.objectContaining({ kind: 'assertion', message: expect.stringContaining('never evaluated') })]);
+    expect(at(bad, lineOf(BAD, 'unreached'))).toEqual([
+      expect.objectContaining({ kind: 'assertion', message: expect.stringContaining('never evaluated') }),
+    ]);
   });
 
   it('fails a result comment without the arrow, a value that is not an expression, and an arrow after a declaration', () => {
@@ -69,29 +73,59 @@ describe('the documentation checker', () => {
       ['not-an-expression', 'not a JavaScript expression'],
       ['not-a-statement', 'must follow an expression statement'],
     ] as const) {
-      expect(at(bad, lineOf(BAD, marker)), marker).toEqual([expect.objectContaining({ kind: 'markdown', message: expect.stringContaining(text) })]);
+      expect(at(bad, lineOf(BAD, marker)), marker).toEqual([
+        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining(text) }),
+      ]);
     }
   });
 
   it('fails a block that throws at the line that threw', () => {
-    expect(at(bad, lineOf(BAD, '// throws'))).toEqual([expect.objectContaining({ kind: 'run', message: expect.stringContaining('TypeError') })]);
+    expect(at(bad, lineOf(BAD, '// throws'))).toEqual([
+      expect.objectContaining({ kind: 'run', message: expect.stringContaining('TypeError') }),
+    ]);
   });
 
   it('fails an unknown prelude, an unknown directive, an ignore without a reason and a directive that no block follows', () => {
-    expect(at(bad, lineOf(BAD, 'prelude=nowhere'))).toEqual([expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('no prelude "nowhere"') })]);
-    expect(at(bad, lineOf(BAD, 'run-twice'))).toEqual([expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('unknown doc-check directive') })]);
-    expect(at(bad, lineOf(BAD, 'doc-check: ignore'))).toEqual([expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('needs a reason') })]);
-    expect(at(bad, lineOf(BAD, 'doc-check: skip-run'))).toEqual([expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('just before') })]);
+    expect(at(bad, lineOf(BAD, 'prelude=nowhere'))).toEqual([
+      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('no prelude "nowhere"') }),
+    ]);
+    expect(at(bad, lineOf(BAD, 'run-twice'))).toEqual([
+      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('unknown doc-check directive') }),
+    ]);
+    expect(at(bad, lineOf(BAD, 'doc-check: ignore'))).toEqual([
+      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('needs a reason') }),
+    ]);
+    expect(at(bad, lineOf(BAD, 'doc-check: skip-run'))).toEqual([
+      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('just before') }),
+    ]);
   });
 
   it('fails a block that does not exit (so the stray skip-run above did not apply)', () => {
     const block = lineOf(BAD, 'never-exits');
-    expect(at(bad, block)).toEqual([expect.objectContaining({ kind: 'run', message: expect.stringContaining('did not finish') })]);
+    expect(at(bad, block)).toEqual([
+      expect.objectContaining({ kind: 'run', message: expect.stringContaining('did not finish') }),
+    ]);
   });
 
   it('reports nothing else for the bad page', () => {
-    const expected = ['wrong-value', 'type-error', 'wrong-print', 'unreached', 'no-arrow', 'not-an-expression', 'not-a-statement', '// throws', 'prelude=nowhere', 'run-twice', 'doc-check: ignore', 'doc-check: skip-run', 'never-exits'];
-    expect(bad.map((f) => f.line).sort((a, b) => a - b)).toEqual(expected.map((m) => lineOf(BAD, m)).sort((a, b) => a - b));
+    const expected = [
+      'wrong-value',
+      'type-error',
+      'wrong-print',
+      'unreached',
+      'no-arrow',
+      'not-an-expression',
+      'not-a-statement',
+      '// throws',
+      'prelude=nowhere',
+      'run-twice',
+      'doc-check: ignore',
+      'doc-check: skip-run',
+      'never-exits',
+    ];
+    expect(bad.map((f) => f.line).sort((a, b) => a - b)).toEqual(
+      expected.map((m) => lineOf(BAD, m)).sort((a, b) => a - b),
+    );
   });
 });
 
@@ -102,7 +136,11 @@ describe('the tsconfig of the doc blocks', () => {
       .filter((key) => key !== './package.json')
       .map((key) => (key === '.' ? 'org-access-tokens' : `org-access-tokens/${key.slice(2)}`));
     // The paths are inherited from the root tsconfig: read them as TypeScript does, extends included.
-    const config = ts.getParsedCommandLineOfConfigFile(BLOCKS_TSCONFIG, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    const config = ts.getParsedCommandLineOfConfigFile(
+      BLOCKS_TSCONFIG,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+    );
     expect(Object.keys(config?.options.paths ?? {}).sort()).toEqual(entries.sort());
   });
 });

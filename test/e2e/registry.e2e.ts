@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveNode, type NodeServerHandle } from '../../src/http/node.js';
 import { createHubApi } from '../../src/hub-api/index.js';
-import { createMemoryTokenStore, createTokenService, platformRandom, type Clock, type TokenEvent, type TokenService } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  platformRandom,
+  type Clock,
+  type TokenEvent,
+  type TokenService,
+} from '../../src/index.js';
 import { createTokenEndpoint } from '../../src/registry/index.js';
 import { makeSelfSigned } from '../registry/keys.js';
 import { createCheckRunner, expectFailure, expectSuccess } from './support/checks.js';
@@ -74,7 +81,8 @@ async function main(): Promise<void> {
   runner.secret(adminSession);
   const hubApi = createHubApi({
     service,
-    authenticateCaller: (request) => (request.headers.get('authorization') === `Bearer ${adminSession}` ? { username: 'alice' } : null),
+    authenticateCaller: (request) =>
+      request.headers.get('authorization') === `Bearer ${adminSession}` ? { username: 'alice' } : null,
   });
   const endpoint = createTokenEndpoint({
     tokenService: service,
@@ -87,7 +95,9 @@ async function main(): Promise<void> {
   });
   const tokenLog = createTokenLog();
   const tokenEndpoint = tokenLog.wrap(endpoint);
-  const tokenServer: NodeServerHandle = await serveNode((request) => (new URL(request.url).pathname === '/token' ? tokenEndpoint(request) : hubApi(request)));
+  const tokenServer: NodeServerHandle = await serveNode((request) =>
+    new URL(request.url).pathname === '/token' ? tokenEndpoint(request) : hubApi(request),
+  );
   cleanups.push(() => tokenServer.close());
 
   // --- the registry ------------------------------------------------------------------
@@ -119,14 +129,24 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const registry = await startRegistry({ config, host, log: join(work, 'registry.log'), lifetimeMs: WATCHDOG_MS + 10_000 });
+  const registry = await startRegistry({
+    config,
+    host,
+    log: join(work, 'registry.log'),
+    lifetimeMs: WATCHDOG_MS + 10_000,
+  });
   cleanups.push(() => registry.daemon.stop());
   cleanups.push(() => {
     if (runner.failed > 0) console.log(`--- registry log (last lines) ---\n${runner.redact(registry.tail())}`);
   });
 
   // --- clients -----------------------------------------------------------------------
-  const env = { ...process.env, REGISTRY_AUTH_FILE: join(work, 'auth.json'), DOCKER_CONFIG: join(work, 'docker'), HOME: work };
+  const env = {
+    ...process.env,
+    REGISTRY_AUTH_FILE: join(work, 'auth.json'),
+    DOCKER_CONFIG: join(work, 'docker'),
+    HOME: work,
+  };
   mkdirSync(env.DOCKER_CONFIG, { recursive: true });
   const image = join(work, 'image');
   const pushed = writeOciLayout(image, 'v1');
@@ -135,28 +155,61 @@ async function main(): Promise<void> {
   let files = 0;
   const authFile = (username: string, secret: string): string => {
     const file = join(work, `creds-${files++}.json`);
-    writeFileSync(file, JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${secret}`).toString('base64') } } }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${username}:${secret}`).toString('base64') } } }),
+      { mode: 0o600 },
+    );
     return file;
   };
   // E2E_VERBOSE=1 prints what each client said (redacted), to see why a check passed or failed.
   const traced = async (command: string, args: ReadonlyArray<string>, input?: string): Promise<RunResult> => {
-    const result = await run(command, args, { env, timeoutMs: CHILD_TIMEOUT_MS, ...(input === undefined ? {} : { input }) });
+    const result = await run(command, args, {
+      env,
+      timeoutMs: CHILD_TIMEOUT_MS,
+      ...(input === undefined ? {} : { input }),
+    });
     if (process.env.E2E_VERBOSE === '1') {
-      console.log(`  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`);
+      console.log(
+        `  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`,
+      );
     }
     return result;
   };
   const skopeo = (args: ReadonlyArray<string>, input?: string): Promise<RunResult> => traced('skopeo', args, input);
-  const login = (username: string, secret: string) => skopeo(['login', '--tls-verify=false', '--username', username, '--password-stdin', host], secret);
-  const push = (auth: string, repository: string) => skopeo(['copy', '--dest-tls-verify=false', '--dest-authfile', auth, `oci:${image}:v1`, `docker://${host}/${repository}:v1`]);
+  const login = (username: string, secret: string) =>
+    skopeo(['login', '--tls-verify=false', '--username', username, '--password-stdin', host], secret);
+  const push = (auth: string, repository: string) =>
+    skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-authfile',
+      auth,
+      `oci:${image}:v1`,
+      `docker://${host}/${repository}:v1`,
+    ]);
   const inspect = (auth: string | null, repository: string) =>
-    skopeo(['inspect', '--tls-verify=false', ...(auth === null ? ['--no-creds'] : ['--authfile', auth]), `docker://${host}/${repository}:v1`]);
+    skopeo([
+      'inspect',
+      '--tls-verify=false',
+      ...(auth === null ? ['--no-creds'] : ['--authfile', auth]),
+      `docker://${host}/${repository}:v1`,
+    ]);
   const digestOf = (result: RunResult): string => (JSON.parse(result.stdout) as { Digest: string }).Digest;
 
   // --- tokens ------------------------------------------------------------------------
   const alice = { username: 'alice' };
-  const create = async (org: string, actor: { username: string }, resources: ReadonlyArray<{ path: string; scopes: string[] }>, extra: Record<string, unknown> = {}) => {
-    const created = await service.create(actor, org, { label: `e2e ${org} ${resources[0]?.path ?? ''}`, resources: resources.map((r) => ({ type: 'repository', ...r })), ...extra });
+  const create = async (
+    org: string,
+    actor: { username: string },
+    resources: ReadonlyArray<{ path: string; scopes: string[] }>,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const created = await service.create(actor, org, {
+      label: `e2e ${org} ${resources[0]?.path ?? ''}`,
+      resources: resources.map((r) => ({ type: 'repository', ...r })),
+      ...extra,
+    });
     const secret = created.secret.reveal();
     runner.secret(secret);
     return { id: created.token.id, secret };
@@ -170,7 +223,9 @@ async function main(): Promise<void> {
   const deleted = await create('acme', alice, [{ path: 'acme/app', scopes: ['scope-image-pull'] }]);
   await service.delete(alice, 'acme', deleted.id);
   clock.offsetMs = -2 * DAY_MS; // created "two days ago", expiring "yesterday"
-  const expired = await create('acme', alice, [{ path: 'acme/app', scopes: ['scope-image-pull'] }], { expires_at: new Date(Date.now() - DAY_MS).toISOString() });
+  const expired = await create('acme', alice, [{ path: 'acme/app', scopes: ['scope-image-pull'] }], {
+    expires_at: new Date(Date.now() - DAY_MS).toISOString(),
+  });
   clock.offsetMs = 0;
   const glob = await create('acme', alice, [{ path: 'acme/*', scopes: ['scope-image-push'] }]);
   const publicPull = await create('acme', alice, [{ path: '*/*/public', scopes: ['scope-image-pull'] }]);
@@ -184,35 +239,63 @@ async function main(): Promise<void> {
   const appAuth = authFile('acme', app.secret);
 
   // --- login -------------------------------------------------------------------------
-  await runner.check('skopeo login succeeds with the organization name and an active token', async () => expectSuccess(await login('acme', app.secret)));
+  await runner.check('skopeo login succeeds with the organization name and an active token', async () =>
+    expectSuccess(await login('acme', app.secret)),
+  );
   // A refused login must be refused for the reason under test: the audit event carries it.
   const refusedFor = async (username: string, secret: string, code: string): Promise<void> => {
     const seen = events.length;
     expectFailure(await login(username, secret), BAD_CREDENTIALS);
-    const codes = events.slice(seen).flatMap((e) => (e.type === 'access_token.authenticate' && e.outcome === 'failure' ? [e.code] : []));
-    if (codes.length === 0 || codes.some((c) => c !== code)) throw new Error(`expected audit code ${code}, got [${codes.join(', ')}]`);
+    const codes = events
+      .slice(seen)
+      .flatMap((e) => (e.type === 'access_token.authenticate' && e.outcome === 'failure' ? [e.code] : []));
+    if (codes.length === 0 || codes.some((c) => c !== code))
+      throw new Error(`expected audit code ${code}, got [${codes.join(', ')}]`);
   };
   await runner.check('skopeo login fails for a wrong secret', () => refusedFor('acme', wrongSecret, 'NOT_FOUND'));
   await runner.check('skopeo login fails for a mistyped secret', () => refusedFor('acme', garbledSecret, 'MALFORMED'));
   await runner.check('skopeo login fails for an inactive token', () => refusedFor('acme', inactive.secret, 'INACTIVE'));
   await runner.check('skopeo login fails for an expired token', () => refusedFor('acme', expired.secret, 'EXPIRED'));
   await runner.check('skopeo login fails for a deleted token', () => refusedFor('acme', deleted.secret, 'DELETED'));
-  await runner.check("skopeo login fails with another organization's name", () => refusedFor('globex', app.secret, 'ORG_MISMATCH'));
+  await runner.check("skopeo login fails with another organization's name", () =>
+    refusedFor('globex', app.secret, 'ORG_MISMATCH'),
+  );
 
   // --- push and pull within and outside the grants --------------------------------------
-  await runner.check('push to a repository granted pull+push succeeds', async () => expectSuccess(await push(appAuth, 'acme/app')));
+  await runner.check('push to a repository granted pull+push succeeds', async () =>
+    expectSuccess(await push(appAuth, 'acme/app')),
+  );
   await runner.check('pull gives back the manifest digest that was pushed', async () => {
     const target = join(work, 'pulled');
-    expectSuccess(await skopeo(['copy', '--src-tls-verify=false', '--src-authfile', appAuth, `docker://${host}/acme/app:v1`, `oci:${target}:v1`]));
-    const index = JSON.parse(readFileSync(join(target, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    expectSuccess(
+      await skopeo([
+        'copy',
+        '--src-tls-verify=false',
+        '--src-authfile',
+        appAuth,
+        `docker://${host}/acme/app:v1`,
+        `oci:${target}:v1`,
+      ]),
+    );
+    const index = JSON.parse(readFileSync(join(target, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string }>;
+    };
     const digests = index.manifests.map((m) => m.digest);
-    if (!digests.includes(pushed.manifestDigest)) throw new Error(`pulled ${digests.join(', ')}, pushed ${pushed.manifestDigest}`);
+    if (!digests.includes(pushed.manifestDigest))
+      throw new Error(`pulled ${digests.join(', ')}, pushed ${pushed.manifestDigest}`);
     const remote = digestOf(await inspect(appAuth, 'acme/app'));
-    if (remote !== pushed.manifestDigest) throw new Error(`registry reports ${remote}, pushed ${pushed.manifestDigest}`);
+    if (remote !== pushed.manifestDigest)
+      throw new Error(`registry reports ${remote}, pushed ${pushed.manifestDigest}`);
   });
-  await runner.check('push to a pull-only repository is denied', async () => expectFailure(await push(appAuth, 'acme/readonly'), DENIED));
-  await runner.check('push to a repository outside the grants is denied', async () => expectFailure(await push(appAuth, 'acme/other'), DENIED));
-  await runner.check("push to another organization's repository is denied", async () => expectFailure(await push(appAuth, 'globex/app'), DENIED));
+  await runner.check('push to a pull-only repository is denied', async () =>
+    expectFailure(await push(appAuth, 'acme/readonly'), DENIED),
+  );
+  await runner.check('push to a repository outside the grants is denied', async () =>
+    expectFailure(await push(appAuth, 'acme/other'), DENIED),
+  );
+  await runner.check("push to another organization's repository is denied", async () =>
+    expectFailure(await push(appAuth, 'globex/app'), DENIED),
+  );
   const globAuth = authFile('acme', glob.secret);
   await runner.check('an acme/* grant allows push to any acme repository', async () => {
     expectSuccess(await push(globAuth, 'acme/anything'));
@@ -221,17 +304,27 @@ async function main(): Promise<void> {
 
   // --- public repositories -------------------------------------------------------------
   const globexAuth = authFile('globex', globex.secret);
-  await runner.check('the other organization pushes its public repository', async () => expectSuccess(await push(globexAuth, 'globex/public')));
+  await runner.check('the other organization pushes its public repository', async () =>
+    expectSuccess(await push(globexAuth, 'globex/public')),
+  );
   const publicAuth = authFile('acme', publicPull.secret);
   await runner.check('a */*/public grant pulls a public repository of another organization', async () => {
     const result = await inspect(publicAuth, 'globex/public');
     expectSuccess(result);
     if (digestOf(result) !== pushed.manifestDigest) throw new Error(`unexpected digest ${digestOf(result)}`);
   });
-  await runner.check('a */*/public grant cannot push to that public repository', async () => expectFailure(await push(publicAuth, 'globex/public'), DENIED));
-  await runner.check('a */*/public grant cannot pull a private repository', async () => expectFailure(await inspect(publicAuth, 'acme/app'), 'requested access to the resource is denied'));
-  await runner.check('anonymous pull of a public repository succeeds', async () => expectSuccess(await inspect(null, 'globex/public')));
-  await runner.check('anonymous pull of a private repository is refused', async () => expectFailure(await inspect(null, 'acme/app'), 'authentication required'));
+  await runner.check('a */*/public grant cannot push to that public repository', async () =>
+    expectFailure(await push(publicAuth, 'globex/public'), DENIED),
+  );
+  await runner.check('a */*/public grant cannot pull a private repository', async () =>
+    expectFailure(await inspect(publicAuth, 'acme/app'), 'requested access to the resource is denied'),
+  );
+  await runner.check('anonymous pull of a public repository succeeds', async () =>
+    expectSuccess(await inspect(null, 'globex/public')),
+  );
+  await runner.check('anonymous pull of a private repository is refused', async () =>
+    expectFailure(await inspect(null, 'acme/app'), 'authentication required'),
+  );
 
   // --- containerd (the OAuth2 POST flow) and podman ------------------------------------
   const clients = {
@@ -245,7 +338,13 @@ async function main(): Promise<void> {
     manifestDigest: pushed.manifestDigest,
     run: (command: string, args: ReadonlyArray<string>, input?: string) => traced(command, args, input),
     remoteDigest: async (reference: string) => {
-      const result = await skopeo(['inspect', '--tls-verify=false', '--authfile', globAuth, `docker://${host}/${reference}`]);
+      const result = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--authfile',
+        globAuth,
+        `docker://${host}/${reference}`,
+      ]);
       expectSuccess(result);
       return digestOf(result);
     },
@@ -266,20 +365,26 @@ async function main(): Promise<void> {
       signal: AbortSignal.timeout(10_000),
     });
     const body = (await reply.json()) as { is_active?: unknown };
-    if (reply.status !== 200 || body.is_active !== false) throw new Error(`PATCH answered ${reply.status} ${JSON.stringify(body)}`);
+    if (reply.status !== 200 || body.is_active !== false)
+      throw new Error(`PATCH answered ${reply.status} ${JSON.stringify(body)}`);
     expectFailure(await inspect(revokedAuth, 'acme/app'), BAD_CREDENTIALS);
   });
 
   // --- docker CLI login ---------------------------------------------------------------
   const docker = findExecutable('docker', ['/usr/local/bin']);
-  const dockerLogin = (secret: string) => traced(docker as string, ['login', host, '--username', 'acme', '--password-stdin'], secret);
+  const dockerLogin = (secret: string) =>
+    traced(docker as string, ['login', host, '--username', 'acme', '--password-stdin'], secret);
   if (docker === null) {
     const reason = 'no docker CLI found (looked in /usr/local/bin and PATH)';
     if (process.env.CI === 'true') runner.fail('docker login (docker CLI)', reason);
     else runner.skip('docker login (docker CLI)', reason);
   } else {
-    await runner.check('docker login succeeds with the organization name and an active token', async () => expectSuccess(await dockerLogin(app.secret)));
-    await runner.check('docker login fails for a bad token', async () => expectFailure(await dockerLogin(wrongSecret), 'unauthorized: invalid username or token'));
+    await runner.check('docker login succeeds with the organization name and an active token', async () =>
+      expectSuccess(await dockerLogin(app.secret)),
+    );
+    await runner.check('docker login fails for a bad token', async () =>
+      expectFailure(await dockerLogin(wrongSecret), 'unauthorized: invalid username or token'),
+    );
   }
 }
 

@@ -32,19 +32,30 @@ describe('readRequestBody, the one body reader, on a Node message', () => {
   it('property: reads a body whole exactly when it fits, stops a chunk past the limit and destroys the message', async () => {
     const declared = fc.constantFrom('none', 'truthful', 'smaller', 'garbage');
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 24 }), fc.nat({ max: 600 }), declared, async (chunks, limit, how) => {
-        const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
-        const header: Record<string, string> =
-          how === 'truthful' ? { 'content-length': String(total) } : how === 'smaller' ? { 'content-length': String(Math.floor(total / 2)) } : how === 'garbage' ? { 'content-length': 'x' } : {};
-        const declaredOver = header['content-length'] !== undefined && Number(header['content-length']) > limit;
-        const node = nodeMessage(chunks, header);
-        const read = await readRequestBody(node.message, limit);
-        expect(read.ok).toBe(total <= limit);
-        if (read.ok) expect(Buffer.from(read.value).equals(Buffer.concat(chunks))).toBe(true);
-        else if (declaredOver) expect(node.pulled()).toBe(0);
-        else expect(node.destroyed()).toBe(true);
-        expect(node.pulled()).toBeLessThanOrEqual(limit + Math.max(0, ...chunks.map((c) => c.byteLength)));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 24 }),
+        fc.nat({ max: 600 }),
+        declared,
+        async (chunks, limit, how) => {
+          const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+          const header: Record<string, string> =
+            how === 'truthful'
+              ? { 'content-length': String(total) }
+              : how === 'smaller'
+                ? { 'content-length': String(Math.floor(total / 2)) }
+                : how === 'garbage'
+                  ? { 'content-length': 'x' }
+                  : {};
+          const declaredOver = header['content-length'] !== undefined && Number(header['content-length']) > limit;
+          const node = nodeMessage(chunks, header);
+          const read = await readRequestBody(node.message, limit);
+          expect(read.ok).toBe(total <= limit);
+          if (read.ok) expect(Buffer.from(read.value).equals(Buffer.concat(chunks))).toBe(true);
+          else if (declaredOver) expect(node.pulled()).toBe(0);
+          else expect(node.destroyed()).toBe(true);
+          expect(node.pulled()).toBeLessThanOrEqual(limit + Math.max(0, ...chunks.map((c) => c.byteLength)));
+        },
+      ),
     );
   });
 });

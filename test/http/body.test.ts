@@ -9,7 +9,10 @@ const KiB = 1024;
 describe('readRequestBody', () => {
   it('refuses a declared Content-Length over the limit without pulling a byte, and cancels the body', async () => {
     const body = countingStream(KiB, 64);
-    const read = await readRequestBody(streamingRequest(URL_, body.stream, { 'content-length': String(64 * KiB) }), 16 * KiB);
+    const read = await readRequestBody(
+      streamingRequest(URL_, body.stream, { 'content-length': String(64 * KiB) }),
+      16 * KiB,
+    );
     expect(read).toMatchObject({ ok: false, code: 'BODY_TOO_LARGE' });
     expect(body.pulled()).toBe(0);
     expect(body.cancelled()).toBe(true);
@@ -52,23 +55,34 @@ describe('readRequestBody', () => {
     const chunk = fc.uint8Array({ maxLength: 64 });
     const declared = fc.constantFrom('none', 'truthful', 'smaller', 'garbage');
     await fc.assert(
-      fc.asyncProperty(fc.array(chunk, { maxLength: 24 }), fc.nat({ max: 600 }), declared, async (chunks, limit, how) => {
-        const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
-        const header: Record<string, string> =
-          how === 'truthful' ? { 'content-length': String(total) } : how === 'smaller' ? { 'content-length': String(Math.floor(total / 2)) } : how === 'garbage' ? { 'content-length': '12, 12' } : {};
-        const body = countingStreamOf(chunks);
-        const read = await readRequestBody(streamingRequest(URL_, body.stream, header), limit);
-        const largest = Math.max(0, ...chunks.map((c) => c.byteLength));
-        expect(read.ok).toBe(total <= limit);
-        expect(body.pulled()).toBeLessThanOrEqual(limit + largest);
-        if (how === 'truthful' && total > limit) expect(body.pulled()).toBe(0);
-        if (read.ok) {
-          expect(Buffer.from(read.value).equals(Buffer.concat(chunks))).toBe(true);
-          expect(body.cancelled()).toBe(false);
-        } else {
-          expect(body.cancelled()).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(chunk, { maxLength: 24 }),
+        fc.nat({ max: 600 }),
+        declared,
+        async (chunks, limit, how) => {
+          const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+          const header: Record<string, string> =
+            how === 'truthful'
+              ? { 'content-length': String(total) }
+              : how === 'smaller'
+                ? { 'content-length': String(Math.floor(total / 2)) }
+                : how === 'garbage'
+                  ? { 'content-length': '12, 12' }
+                  : {};
+          const body = countingStreamOf(chunks);
+          const read = await readRequestBody(streamingRequest(URL_, body.stream, header), limit);
+          const largest = Math.max(0, ...chunks.map((c) => c.byteLength));
+          expect(read.ok).toBe(total <= limit);
+          expect(body.pulled()).toBeLessThanOrEqual(limit + largest);
+          if (how === 'truthful' && total > limit) expect(body.pulled()).toBe(0);
+          if (read.ok) {
+            expect(Buffer.from(read.value).equals(Buffer.concat(chunks))).toBe(true);
+            expect(body.cancelled()).toBe(false);
+          } else {
+            expect(body.cancelled()).toBe(true);
+          }
+        },
+      ),
     );
   });
 });

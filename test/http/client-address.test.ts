@@ -8,8 +8,14 @@ const handler = async (): Promise<Response> => new Response('ok');
 
 describe('compileTrustedProxies', () => {
   it('matches addresses and CIDR ranges, IPv4 and IPv6, and IPv4-mapped IPv6 against IPv4 rules', () => {
-    expect(['10.200.3.4', '127.0.0.1', 'fd12::1', '::1', '::ffff:10.0.0.9', '::ffff:127.0.0.1'].map((a) => PROXIES.check(a))).toEqual([true, true, true, true, true, true]);
-    expect(['11.0.0.1', '127.0.0.2', 'fe80::1', '2001:db8::1', '::ffff:11.0.0.1', 'not-an-ip', ''].map((a) => PROXIES.check(a))).toEqual([false, false, false, false, false, false, false]);
+    expect(
+      ['10.200.3.4', '127.0.0.1', 'fd12::1', '::1', '::ffff:10.0.0.9', '::ffff:127.0.0.1'].map((a) => PROXIES.check(a)),
+    ).toEqual([true, true, true, true, true, true]);
+    expect(
+      ['11.0.0.1', '127.0.0.2', 'fe80::1', '2001:db8::1', '::ffff:11.0.0.1', 'not-an-ip', ''].map((a) =>
+        PROXIES.check(a),
+      ),
+    ).toEqual([false, false, false, false, false, false, false]);
   });
 
   it('trusts nobody without a list', () => {
@@ -36,8 +42,12 @@ describe('compileTrustedProxies', () => {
   });
 
   it('is checked when toNodeHandler is called, not at the first request', () => {
-    expect(() => toNodeHandler(handler, { trustProxy: ['10.0.0.0/8', 'proxy.internal'] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: expect.objectContaining({ field: 'trustProxy.1' }) }));
-    expect(() => toNodeHandler(handler, { trustProxy: '10.0.0.0/8' as unknown as string[] })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'trustProxy' } }));
+    expect(() => toNodeHandler(handler, { trustProxy: ['10.0.0.0/8', 'proxy.internal'] })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: expect.objectContaining({ field: 'trustProxy.1' }) }),
+    );
+    expect(() => toNodeHandler(handler, { trustProxy: '10.0.0.0/8' as unknown as string[] })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'trustProxy' } }),
+    );
   });
 });
 
@@ -65,9 +75,18 @@ describe('resolveClientAddress', () => {
   });
 
   // Addresses from two pools, so chains mix trusted and untrusted hops; now and then a hop that is no address.
-  const trustedAddress = fc.oneof(fc.ipV4().map((a) => `10.${a.split('.').slice(1).join('.')}`), fc.constantFrom('127.0.0.1', '::1', 'fd00::7'));
-  const untrustedAddress = fc.oneof(fc.ipV4().filter((a) => !PROXIES.check(a)), fc.constantFrom('2001:db8::1', '203.0.113.7'));
-  const hop = fc.oneof({ weight: 6, arbitrary: fc.oneof(trustedAddress, untrustedAddress) }, { weight: 1, arbitrary: fc.constantFrom('', 'unknown', '1.2.3.4:80') });
+  const trustedAddress = fc.oneof(
+    fc.ipV4().map((a) => `10.${a.split('.').slice(1).join('.')}`),
+    fc.constantFrom('127.0.0.1', '::1', 'fd00::7'),
+  );
+  const untrustedAddress = fc.oneof(
+    fc.ipV4().filter((a) => !PROXIES.check(a)),
+    fc.constantFrom('2001:db8::1', '203.0.113.7'),
+  );
+  const hop = fc.oneof(
+    { weight: 6, arbitrary: fc.oneof(trustedAddress, untrustedAddress) },
+    { weight: 1, arbitrary: fc.constantFrom('', 'unknown', '1.2.3.4:80') },
+  );
 
   it('property: the answer is the socket or a hop, every hop right of it is trusted, and it is untrusted unless nothing further is', () => {
     fc.assert(
@@ -89,13 +108,18 @@ describe('resolveClientAddress', () => {
 
   it('property: a client behind trusted proxies cannot choose its address by prepending hops', () => {
     fc.assert(
-      fc.property(untrustedAddress, fc.array(hop, { maxLength: 4 }), fc.array(trustedAddress, { maxLength: 3 }), (client, forged, proxies) => {
-        // The client sends `forged` itself; each trusted proxy appends the address it saw.
-        const header = [...forged, client, ...proxies.slice(0, -1)].join(', ');
-        const socket = proxies.at(-1) ?? client;
-        const xff = proxies.length === 0 ? forged.join(', ') : header;
-        expect(resolveClientAddress(socket, xff, PROXIES)).toBe(client);
-      }),
+      fc.property(
+        untrustedAddress,
+        fc.array(hop, { maxLength: 4 }),
+        fc.array(trustedAddress, { maxLength: 3 }),
+        (client, forged, proxies) => {
+          // The client sends `forged` itself; each trusted proxy appends the address it saw.
+          const header = [...forged, client, ...proxies.slice(0, -1)].join(', ');
+          const socket = proxies.at(-1) ?? client;
+          const xff = proxies.length === 0 ? forged.join(', ') : header;
+          expect(resolveClientAddress(socket, xff, PROXIES)).toBe(client);
+        },
+      ),
     );
   });
 });

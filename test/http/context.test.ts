@@ -8,7 +8,10 @@ import { AUDIENCE, REALM, basic, makeEndpointFixture } from '../registry/endpoin
 
 describe('the client address reaches the hooks that report a request', () => {
   it('Hub API: onError gets method, URL and clientAddress, and no clientAddress key without a context', async () => {
-    const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+    });
     const reports: RequestSummary[] = [];
     const api = createHubApi({
       service,
@@ -20,7 +23,10 @@ describe('the client address reaches the hooks that report a request', () => {
     const url = 'http://hub.test/v2/orgs/acme/access-tokens';
     expect((await api(new Request(url), { clientAddress: '203.0.113.7' })).status).toBe(500);
     expect((await api(new Request(url))).status).toBe(500);
-    expect(reports).toEqual([{ method: 'GET', url, clientAddress: '203.0.113.7' }, { method: 'GET', url }]);
+    expect(reports).toEqual([
+      { method: 'GET', url, clientAddress: '203.0.113.7' },
+      { method: 'GET', url },
+    ]);
     expect(Object.keys(reports[1] as object)).toEqual(['method', 'url']);
   });
 
@@ -45,6 +51,9 @@ describe('the client address reaches the hooks that report a request', () => {
     expect((await endpoint(new Request(url, { headers }), { clientAddress: '2001:db8::7' })).status).toBe(500);
     expect((await endpoint(new Request(url, { headers }))).status).toBe(500);
     expect(seen).toEqual([{ clientAddress: '2001:db8::7' }, {}]);
-    expect(reports).toEqual([{ method: 'GET', url, clientAddress: '2001:db8::7' }, { method: 'GET', url }]);
+    expect(reports).toEqual([
+      { method: 'GET', url, clientAddress: '2001:db8::7' },
+      { method: 'GET', url },
+    ]);
   });
 });

@@ -24,7 +24,9 @@ afterEach(async () => {
 
 async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error))));
+  await new Promise<void>((resolve, reject) =>
+    server.close((error) => (error === undefined ? resolve() : reject(error))),
+  );
 }
 
 function urlOf(server: Server): string {
@@ -72,7 +74,10 @@ async function mountOnHono(stack: Stack): Promise<Mounted> {
   return { url: urlOf(server), close: () => closeServer(server) };
 }
 
-async function mount(on: (stack: Stack, options?: NodeHandlerOptions) => Promise<Mounted>, options?: NodeHandlerOptions): Promise<{ stack: Stack; url: string }> {
+async function mount(
+  on: (stack: Stack, options?: NodeHandlerOptions) => Promise<Mounted>,
+  options?: NodeHandlerOptions,
+): Promise<{ stack: Stack; url: string }> {
   const stack = makeStack();
   const mounted = await on(stack, options);
   running.push(mounted);
@@ -100,13 +105,19 @@ describe.each(FRAMEWORKS)('the Hub API and the token endpoint mounted on $name',
 
   it("refuse a token-request form over the endpoint's 16 KiB with its 413", async () => {
     const { url } = await mount(on);
-    expect(await postLargeForm(`${url}/token`)).toEqual({ status: 413, body: { errors: [{ code: 'SIZE_INVALID', message: 'The form is too large' }] } });
+    expect(await postLargeForm(`${url}/token`)).toEqual({
+      status: 413,
+      body: { errors: [{ code: 'SIZE_INVALID', message: 'The form is too large' }] },
+    });
   });
 
   it('ignore X-Forwarded-For when nothing says which proxies to trust', async () => {
     const { stack, url } = await mount(on);
     await createTokenAndLogin(url, { 'x-forwarded-for': '203.0.113.7' });
-    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([{ clientAddress: '127.0.0.1' }, { clientAddress: '127.0.0.1' }]);
+    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([
+      { clientAddress: '127.0.0.1' },
+      { clientAddress: '127.0.0.1' },
+    ]);
   });
 });
 
@@ -120,12 +131,18 @@ describe.each(FRAMEWORKS.filter((f) => f.name !== 'Hono'))('toNodeHandler on $na
   it('takes the right-most untrusted address of X-Forwarded-For when the socket is a trusted proxy', async () => {
     const { stack, url } = await mount(on, { trustProxy: ['127.0.0.1', '10.0.0.0/8'] });
     await createTokenAndLogin(url, { 'x-forwarded-for': '198.51.100.1, 203.0.113.7, 10.1.2.3' });
-    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([{ clientAddress: '203.0.113.7' }, { clientAddress: '203.0.113.7' }]);
+    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([
+      { clientAddress: '203.0.113.7' },
+      { clientAddress: '203.0.113.7' },
+    ]);
   });
 
   it('keeps the socket address when the socket is not a trusted proxy, whatever X-Forwarded-For says', async () => {
     const { stack, url } = await mount(on, { trustProxy: ['10.0.0.0/8'] });
     await createTokenAndLogin(url, { 'x-forwarded-for': '203.0.113.7, 10.1.2.3' });
-    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([{ clientAddress: '127.0.0.1' }, { clientAddress: '127.0.0.1' }]);
+    expect([...stack.hubContexts, ...stack.endpointContexts]).toEqual([
+      { clientAddress: '127.0.0.1' },
+      { clientAddress: '127.0.0.1' },
+    ]);
   });
 });

@@ -7,16 +7,26 @@ import { AUDIENCE, basic, makeEndpointFixture } from '../registry/endpoint-fixtu
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 describe('json, the one JSON response of the HTTP surfaces', () => {
   it('serializes the body with the JSON content type and no-store, and lets headers add to or override them', async () => {
     const plain = json(201, { a: 1 });
     expect(plain.status).toBe(201);
-    expect(Object.fromEntries(plain.headers)).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+    expect(Object.fromEntries(plain.headers)).toEqual({
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    });
     expect(await plain.json()).toEqual({ a: 1 });
     const more = json(401, null, { pragma: 'no-cache', 'www-authenticate': 'Bearer realm="x"' });
-    expect(Object.fromEntries(more.headers)).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache', 'www-authenticate': 'Bearer realm="x"' });
+    expect(Object.fromEntries(more.headers)).toEqual({
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+      'www-authenticate': 'Bearer realm="x"',
+    });
   });
 
   it('answers the registry token endpoint, with the Pragma OAuth 2.0 asks of token responses, on success and on error', async () => {

@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveNode, toNodeHandler, type FetchContext, type FetchHandler, type NodeServerHandle } from '../../src/http/index.js';
+import {
+  serveNode,
+  toNodeHandler,
+  type FetchContext,
+  type FetchHandler,
+  type NodeServerHandle,
+} from '../../src/http/index.js';
 import { makeSelfSigned } from '../registry/keys.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -30,23 +36,35 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function echoed(url: string, headers: Record<string, string> = {}): Promise<{ url: string; context: FetchContext | null }> {
+async function echoed(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ url: string; context: FetchContext | null }> {
   return (await (await fetch(url, { headers })).json()) as { url: string; context: FetchContext | null };
 }
 
 describe('toNodeHandler on node:http', () => {
   it('hands the handler the socket address as clientAddress, on a plain createServer too', async () => {
     const port = await listen(createServer(toNodeHandler(echo)));
-    expect(await echoed(`http://127.0.0.1:${port}/a?b=1`)).toEqual({ url: `http://127.0.0.1:${port}/a?b=1`, context: { clientAddress: '127.0.0.1' } });
+    expect(await echoed(`http://127.0.0.1:${port}/a?b=1`)).toEqual({
+      url: `http://127.0.0.1:${port}/a?b=1`,
+      context: { clientAddress: '127.0.0.1' },
+    });
   });
 
   it('serveNode passes trustProxy on: X-Forwarded-For counts only through the proxies it lists, over IPv6 too', async () => {
     const trusting = await serve(echo, { host: '::1', trustProxy: ['::1'] });
-    expect((await echoed(`${trusting.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({ clientAddress: '2001:db8::7' });
+    expect((await echoed(`${trusting.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({
+      clientAddress: '2001:db8::7',
+    });
     const other = await serve(echo, { host: '::1', trustProxy: ['10.0.0.0/8'] });
-    expect((await echoed(`${other.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({ clientAddress: '::1' });
+    expect((await echoed(`${other.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({
+      clientAddress: '::1',
+    });
     const none = await serve(echo, { host: '::1' });
-    expect((await echoed(`${none.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({ clientAddress: '::1' });
+    expect((await echoed(`${none.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({
+      clientAddress: '::1',
+    });
   });
 
   it('resolves a request without Host against the address the connection reached', async () => {
@@ -62,14 +80,26 @@ describe('toNodeHandler on node:http', () => {
 
   it('builds https URLs on a TLS socket', async () => {
     const keys = makeSelfSigned('p256');
-    const port = await listen(createHttpsServer({ key: keys.keyPem, cert: keys.chainPem }, toNodeHandler(echo)) as unknown as Server);
+    const port = await listen(
+      createHttpsServer({ key: keys.keyPem, cert: keys.chainPem }, toNodeHandler(echo)) as unknown as Server,
+    );
     const body = await new Promise<string>((resolve, reject) => {
-      const request = httpsRequest({ host: '127.0.0.1', port, path: '/tls?y=2', rejectUnauthorized: false }, (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => void (text += chunk)).on('end', () => resolve(text)).on('error', reject);
-      });
+      const request = httpsRequest(
+        { host: '127.0.0.1', port, path: '/tls?y=2', rejectUnauthorized: false },
+        (response) => {
+          let text = '';
+          response
+            .setEncoding('utf8')
+            .on('data', (chunk: string) => void (text += chunk))
+            .on('end', () => resolve(text))
+            .on('error', reject);
+        },
+      );
       request.on('error', reject).end();
     });
-    expect(JSON.parse(body)).toEqual({ url: `https://127.0.0.1:${port}/tls?y=2`, context: { clientAddress: '127.0.0.1' } });
+    expect(JSON.parse(body)).toEqual({
+      url: `https://127.0.0.1:${port}/tls?y=2`,
+      context: { clientAddress: '127.0.0.1' },
+    });
   });
 });

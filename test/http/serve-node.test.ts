@@ -31,8 +31,17 @@ describe('serveNode', () => {
         body: await request.text(),
       }),
     );
-    const reply = await fetch(`${server.url}/a/b?c=1&d=2`, { method: 'PATCH', headers: { 'x-test': 'yes' }, body: '{"a":1}' });
-    expect(await reply.json()).toEqual({ method: 'PATCH', url: `${server.url}/a/b?c=1&d=2`, header: 'yes', body: '{"a":1}' });
+    const reply = await fetch(`${server.url}/a/b?c=1&d=2`, {
+      method: 'PATCH',
+      headers: { 'x-test': 'yes' },
+      body: '{"a":1}',
+    });
+    expect(await reply.json()).toEqual({
+      method: 'PATCH',
+      url: `${server.url}/a/b?c=1&d=2`,
+      header: 'yes',
+      body: '{"a":1}',
+    });
   });
 
   it('writes status, headers (every set-cookie) and body of the response back', async () => {

@@ -11,7 +11,10 @@ const CHUNK = 64 * 1024;
 const JSON_AS_ALICE = { 'content-type': 'application/json', authorization: 'Bearer alice' };
 
 function hubApi(): ReturnType<typeof createHubApi> {
-  const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+  const service = createTokenService({
+    store: createMemoryTokenStore(),
+    organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+  });
   return conforming(createHubApi({ service, authenticateCaller: bearerActor }), HUB);
 }
 
@@ -27,7 +30,9 @@ describe('Hub API: request bodies are limited while they stream', () => {
 
   it('caps a body whose Content-Length is smaller than what it sends', async () => {
     const body = countingStream(CHUNK, 512);
-    const reply = await hubApi()(streamingRequest(COLLECTION, body.stream, { ...JSON_AS_ALICE, 'content-length': '64' }));
+    const reply = await hubApi()(
+      streamingRequest(COLLECTION, body.stream, { ...JSON_AS_ALICE, 'content-length': '64' }),
+    );
     expect(reply.status).toBe(413);
     expect(body.pulled()).toBeLessThanOrEqual(MAX_HUB_BODY_BYTES + CHUNK);
     expect(body.cancelled()).toBe(true);
@@ -36,7 +41,9 @@ describe('Hub API: request bodies are limited while they stream', () => {
   it('refuses a declared Content-Length over the limit without reading the body, on PATCH too', async () => {
     const body = countingStream(CHUNK, 512);
     const headers = { ...JSON_AS_ALICE, 'content-length': String(32 * 1024 * 1024) };
-    const reply = await hubApi()(streamingRequest(`${COLLECTION}/00000000-0000-4000-8000-000000000000`, body.stream, headers, 'PATCH'));
+    const reply = await hubApi()(
+      streamingRequest(`${COLLECTION}/00000000-0000-4000-8000-000000000000`, body.stream, headers, 'PATCH'),
+    );
     expect(reply.status).toBe(413);
     expect(body.pulled()).toBe(0);
   });
@@ -49,7 +56,9 @@ describe('Hub API: request bodies are limited while they stream', () => {
   });
 
   it('still reads a body under the limit that arrives in many small chunks', async () => {
-    const json = new TextEncoder().encode(JSON.stringify({ label: 'ci', description: 'd'.repeat(200), resources: [REPO_PULL] }));
+    const json = new TextEncoder().encode(
+      JSON.stringify({ label: 'ci', description: 'd'.repeat(200), resources: [REPO_PULL] }),
+    );
     const chunks = Array.from({ length: Math.ceil(json.length / 7) }, (_, i) => json.subarray(i * 7, i * 7 + 7));
     const reply = await hubApi()(streamingRequest(COLLECTION, countingStreamOf(chunks).stream, JSON_AS_ALICE));
     expect(reply.status).toBe(201);

@@ -5,7 +5,10 @@ import { conforming, HUB } from '../support/openapi-contract.js';
 import { createToken, REPO_PULL, startHub } from './harness.js';
 
 const BASE = '/v2/orgs/acme/access-tokens';
-const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+const service = createTokenService({
+  store: createMemoryTokenStore(),
+  organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+});
 
 describe('Hub API 401 responses say how to authenticate', () => {
   it('carry WWW-Authenticate: Bearer with the default realm on every route, over HTTP', async () => {
@@ -38,12 +41,15 @@ describe('Hub API 401 responses say how to authenticate', () => {
     expect(response.headers.has('www-authenticate')).toBe(false);
   });
 
-  it.each([['a quote', 'a"b'], ['a backslash', 'a\\b'], ['a line break', 'a\r\nx-evil: 1'], ['not a string', 7], ['non-ASCII', 'héllo']])(
-    'refuses a realm with %s as MISCONFIGURED naming realm',
-    (_what, realm) => {
-      expect(() => createHubApi({ service, authenticateCaller: () => null, realm: realm as string })).toThrow(
-        expect.objectContaining({ name: 'OatError', code: 'MISCONFIGURED', context: { field: 'realm' } }),
-      );
-    },
-  );
+  it.each([
+    ['a quote', 'a"b'],
+    ['a backslash', 'a\\b'],
+    ['a line break', 'a\r\nx-evil: 1'],
+    ['not a string', 7],
+    ['non-ASCII', 'héllo'],
+  ])('refuses a realm with %s as MISCONFIGURED naming realm', (_what, realm) => {
+    expect(() => createHubApi({ service, authenticateCaller: () => null, realm: realm as string })).toThrow(
+      expect.objectContaining({ name: 'OatError', code: 'MISCONFIGURED', context: { field: 'realm' } }),
+    );
+  });
 });

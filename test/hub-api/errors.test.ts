@@ -30,13 +30,25 @@ describe('Hub API: validation errors are 400 {fields, text} naming each field', 
     expectFields(
       await hub.call('POST', BASE, {
         as: 'alice',
-        json: { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'other/app', scopes: ['scope-image-pull', 'scope-nope'] }] },
+        json: {
+          label: 'ci',
+          resources: [{ type: 'TYPE_REPO', path: 'other/app', scopes: ['scope-image-pull', 'scope-nope'] }],
+        },
       }),
       ['resources.0.path', 'resources.0.scopes.1'],
     );
-    expectFields(await hub.call('POST', BASE, { as: 'alice', json: { label: 'ci', resources: [REPO_PULL], colour: 'red' } }), ['colour']);
+    expectFields(
+      await hub.call('POST', BASE, { as: 'alice', json: { label: 'ci', resources: [REPO_PULL], colour: 'red' } }),
+      ['colour'],
+    );
     expectFields(await hub.call('POST', BASE, { as: 'alice', json: { label: 'ci', resources: [] } }), ['resources']);
-    expectFields(await hub.call('POST', BASE, { as: 'alice', json: { label: 'ci', resources: [REPO_PULL], expires_at: '2000-01-01T00:00:00Z' } }), ['expires_at']);
+    expectFields(
+      await hub.call('POST', BASE, {
+        as: 'alice',
+        json: { label: 'ci', resources: [REPO_PULL], expires_at: '2000-01-01T00:00:00Z' },
+      }),
+      ['expires_at'],
+    );
     expectFields(await hub.call('POST', BASE, { as: 'alice', json: [1, 2] }), ['body']);
     expect((await hub.call('GET', BASE, { as: 'alice' })).body.total).toBe(0);
   });
@@ -76,7 +88,11 @@ describe('Hub API: who may call', () => {
   it('answers 401 on every route when the host finds no caller', async () => {
     const hub = await startHub();
     const token = await createToken(hub);
-    expectError(await hub.call('POST', BASE, { json: { label: 'ci', resources: [REPO_PULL] } }), 401, 'UNAUTHENTICATED');
+    expectError(
+      await hub.call('POST', BASE, { json: { label: 'ci', resources: [REPO_PULL] } }),
+      401,
+      'UNAUTHENTICATED',
+    );
     expectError(await hub.call('GET', BASE), 401, 'UNAUTHENTICATED');
     expectError(await hub.call('GET', `${BASE}/${token.id}`), 401, 'UNAUTHENTICATED');
     expectError(await hub.call('PATCH', `${BASE}/${token.id}`, { json: { label: 'x' } }), 401, 'UNAUTHENTICATED');
@@ -87,10 +103,18 @@ describe('Hub API: who may call', () => {
   it('answers 403 to someone who does not manage the organization, on every route', async () => {
     const hub = await startHub();
     const token = await createToken(hub);
-    expectError(await hub.call('POST', BASE, { as: 'bob', json: { label: 'ci', resources: [REPO_PULL] } }), 403, 'FORBIDDEN');
+    expectError(
+      await hub.call('POST', BASE, { as: 'bob', json: { label: 'ci', resources: [REPO_PULL] } }),
+      403,
+      'FORBIDDEN',
+    );
     expectError(await hub.call('GET', BASE, { as: 'bob' }), 403, 'FORBIDDEN');
     expectError(await hub.call('GET', `${BASE}/${token.id}`, { as: 'bob' }), 403, 'FORBIDDEN');
-    expectError(await hub.call('PATCH', `${BASE}/${token.id}`, { as: 'bob', json: { is_active: false } }), 403, 'FORBIDDEN');
+    expectError(
+      await hub.call('PATCH', `${BASE}/${token.id}`, { as: 'bob', json: { is_active: false } }),
+      403,
+      'FORBIDDEN',
+    );
     expectError(await hub.call('DELETE', `${BASE}/${token.id}`, { as: 'bob' }), 403, 'FORBIDDEN');
     expect((await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' })).body.is_active).toBe(true);
   });
@@ -108,7 +132,9 @@ describe('Hub API: who may call', () => {
         requests.push(request);
       },
     });
-    const thrown = await hub.call('GET', BASE, { headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' } });
+    const thrown = await hub.call('GET', BASE, {
+      headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' },
+    });
     // The hook gets method, URL and client address only: never the headers that carry credentials.
     expect(requests[0]).toEqual({ method: 'GET', url: `${hub.url}${BASE}`, clientAddress: '127.0.0.1' });
     expect(JSON.stringify(requests)).not.toContain('session-secret');
@@ -193,7 +219,14 @@ describe('Hub API: routes', () => {
 
   it('answers 404 for paths that are not routes, before asking who calls', async () => {
     const hub = await startHub();
-    for (const path of ['/', '/v2/orgs/acme', '/v2/orgs/acme/tokens', `${BASE}/${SOME_ID}/extra`, '/v3/orgs/acme/access-tokens', '/v2/orgs//access-tokens']) {
+    for (const path of [
+      '/',
+      '/v2/orgs/acme',
+      '/v2/orgs/acme/tokens',
+      `${BASE}/${SOME_ID}/extra`,
+      '/v3/orgs/acme/access-tokens',
+      '/v2/orgs//access-tokens',
+    ]) {
       expectError(await hub.call('GET', path), 404, 'ROUTE_NOT_FOUND');
     }
   });
@@ -212,16 +245,27 @@ describe('Hub API: routes', () => {
   it('answers 415 to a body that is not sent as JSON, so a cross-site form cannot create tokens', async () => {
     const hub = await startHub();
     const body = JSON.stringify({ label: 'ci', resources: [REPO_PULL] });
-    expectError(await hub.call('POST', BASE, { as: 'alice', raw: body, headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(
+      await hub.call('POST', BASE, { as: 'alice', raw: body, headers: { 'content-type': 'text/plain' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     expectError(await hub.call('POST', BASE, { as: 'alice', raw: body }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    const vendor = await hub.call('POST', BASE, { as: 'alice', raw: body, headers: { 'content-type': 'application/vnd.docker+json; charset=utf-8' } });
+    const vendor = await hub.call('POST', BASE, {
+      as: 'alice',
+      raw: body,
+      headers: { 'content-type': 'application/vnd.docker+json; charset=utf-8' },
+    });
     expect(vendor.status).toBe(201);
     expect((await hub.call('GET', BASE, { as: 'alice' })).body.total).toBe(1);
   });
 });
 
 describe('Hub API: the handler on its own, without a server', () => {
-  const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
+  const service = createTokenService({
+    store: createMemoryTokenStore(),
+    organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+  });
   const api = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
 
   it('answers a Request built in memory, keeping other query parameters in the paging links', async () => {
@@ -257,6 +301,8 @@ describe('Hub API: the handler on its own, without a server', () => {
 
   it('refuses to start without the service methods or authenticator it needs, naming them', () => {
     const { safeList: _list, ...partial } = service;
-    expect(() => createHubApi({ service: partial as never, authenticateCaller: undefined as never })).toThrow(/service\.safeList, authenticateCaller/);
+    expect(() => createHubApi({ service: partial as never, authenticateCaller: undefined as never })).toThrow(
+      /service\.safeList, authenticateCaller/,
+    );
   });
 });

@@ -3,7 +3,13 @@ import type { OrganizationProfile } from '../../src/core/access.js';
 import type { PolicyOptions } from '../../src/core/policy.js';
 import { createHubApi, type HubApiService, type RequestSummary } from '../../src/hub-api/index.js';
 import { serveNode } from '../../src/http/index.js';
-import { createMemoryTokenStore, createTokenService, type OrganizationDirectory, type TokenService, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  type OrganizationDirectory,
+  type TokenService,
+  type TokenStore,
+} from '../../src/index.js';
 import { conforming } from '../support/openapi-contract.js';
 
 /** Organizations every test server knows. alice owns them all; bob owns none; carol manages acme's tokens only. */
@@ -112,9 +118,18 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
       } else if (options.raw !== undefined) {
         body = options.raw;
       }
-      const response = await fetch(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
       const text = await response.text();
-      const reply: Reply = { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
+      const reply: Reply = {
+        status: response.status,
+        headers: response.headers,
+        text,
+        body: text === '' ? undefined : JSON.parse(text),
+      };
       replies.push(reply);
       return reply;
     },

@@ -4,7 +4,9 @@ import { createToken, startHub } from './harness.js';
 
 /** A directory the test edits as a host would: rename an organization, give a freed name to a new one. */
 function directory() {
-  const byName = new Map<string, OrganizationProfile>([['acme', { id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }]]);
+  const byName = new Map<string, OrganizationProfile>([
+    ['acme', { id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }],
+  ]);
   const rename = (from: string, to: string) => {
     const profile = byName.get(from) as OrganizationProfile;
     byName.delete(from);
@@ -29,10 +31,16 @@ describe('Hub API: tokens follow their organization id through renames', () => {
     expect(listed.body.results.map((t: { id: string }) => t.id).sort()).toEqual([token.id, other.id].sort());
     const patched = await hub.call('PATCH', `/v2/orgs/acme-labs/access-tokens/${token.id}`, {
       as: 'alice',
-      json: { label: 'deploy', resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }] },
+      json: {
+        label: 'deploy',
+        resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
+      },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ label: 'deploy', resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }] });
+    expect(patched.body).toMatchObject({
+      label: 'deploy',
+      resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
+    });
     // Changed after the rename (its row keeps its grants under the old name), it still logs in under the new one.
     await expect(hub.service.authenticate('acme-labs', token.token)).resolves.toMatchObject({ ok: true });
 
@@ -46,7 +54,9 @@ describe('Hub API: tokens follow their organization id through renames', () => {
       expect([method, path, reply.status]).toEqual([method, path, 404]);
     }
 
-    expect((await hub.call('DELETE', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(204);
+    expect((await hub.call('DELETE', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(
+      204,
+    );
     const after = await hub.call('GET', '/v2/orgs/acme-labs/access-tokens', { as: 'alice' });
     expect(after.body.results.map((t: { id: string }) => t.id)).toEqual([other.id]);
   });
@@ -62,9 +72,14 @@ describe('Hub API: tokens follow their organization id through renames', () => {
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ total: 0, results: [] });
     expect((await hub.call('GET', `/v2/orgs/acme/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(404);
-    expect((await hub.call('PATCH', `/v2/orgs/acme/access-tokens/${token.id}`, { as: 'alice', json: { is_active: false } })).status).toBe(404);
+    expect(
+      (await hub.call('PATCH', `/v2/orgs/acme/access-tokens/${token.id}`, { as: 'alice', json: { is_active: false } }))
+        .status,
+    ).toBe(404);
     expect((await hub.call('DELETE', `/v2/orgs/acme/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(404);
     // The old organization still holds it, under its new name.
-    expect((await hub.call('GET', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).body).toMatchObject({ id: token.id, is_active: true });
+    expect((await hub.call('GET', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).body).toMatchObject(
+      { id: token.id, is_active: true },
+    );
   });
 });

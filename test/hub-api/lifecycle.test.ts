@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { sha256Hasher } from '../../src/index.js';
 import { createToken, REPO_PULL, START, startHub } from './harness.js';
 
-const TOKEN_KEYS = ['created_at', 'created_by', 'description', 'expires_at', 'id', 'is_active', 'label', 'last_used_at'];
+const TOKEN_KEYS = [
+  'created_at',
+  'created_by',
+  'description',
+  'expires_at',
+  'id',
+  'is_active',
+  'label',
+  'last_used_at',
+];
 const BASE = '/v2/orgs/acme/access-tokens';
 
 describe('Hub API: a token from creation to deletion', () => {
@@ -47,7 +56,12 @@ describe('Hub API: a token from creation to deletion', () => {
 
     const regranted = await hub.call('PATCH', `${BASE}/${token.id}`, {
       as: 'alice',
-      json: { resources: [{ type: 'TYPE_REPO', path: 'acme/*', scopes: ['repo-push'] }, { type: 'TYPE_ORG', path: 'acme', scopes: ['scope-member-read'] }] },
+      json: {
+        resources: [
+          { type: 'TYPE_REPO', path: 'acme/*', scopes: ['repo-push'] },
+          { type: 'TYPE_ORG', path: 'acme', scopes: ['scope-member-read'] },
+        ],
+      },
     });
     expect(regranted.status).toBe(200);
     expect(regranted.body.resources).toEqual([
@@ -65,7 +79,12 @@ describe('Hub API: a token from creation to deletion', () => {
 
     expect((await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' })).status).toBe(404);
     expect((await hub.call('DELETE', `${BASE}/${token.id}`, { as: 'alice' })).status).toBe(404);
-    expect((await hub.call('GET', BASE, { as: 'alice' })).body).toEqual({ total: 0, next: null, previous: null, results: [] });
+    expect((await hub.call('GET', BASE, { as: 'alice' })).body).toEqual({
+      total: 0,
+      next: null,
+      previous: null,
+      results: [],
+    });
   });
 
   it('shows the secret only in the create response, and never its hash', async () => {
@@ -100,7 +119,9 @@ describe('Hub API: a token from creation to deletion', () => {
     expect(first.body.results.map((t: { id: string }) => t.id)).toEqual(ids.slice(0, 2));
     for (const result of first.body.results) expect(Object.keys(result).sort()).toEqual(TOKEN_KEYS);
 
-    const second = await hub.call('GET', new URL(first.body.next).pathname + new URL(first.body.next).search, { as: 'alice' });
+    const second = await hub.call('GET', new URL(first.body.next).pathname + new URL(first.body.next).search, {
+      as: 'alice',
+    });
     expect(second.body).toMatchObject({ total: 5, next: link(3), previous: link(1) });
     expect(second.body.results.map((t: { id: string }) => t.id)).toEqual(ids.slice(2, 4));
 
@@ -166,7 +187,10 @@ describe('Hub API: a token from creation to deletion', () => {
 
   it('serves under a base path and nowhere else', async () => {
     const hub = await startHub({ basePath: '/api/' });
-    const created = await hub.call('POST', `/api${BASE}`, { as: 'alice', json: { label: 'ci', resources: [REPO_PULL] } });
+    const created = await hub.call('POST', `/api${BASE}`, {
+      as: 'alice',
+      json: { label: 'ci', resources: [REPO_PULL] },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`${hub.url}/api${BASE}/${created.body.id}`);
     expect((await hub.call('GET', `/api${BASE}/${created.body.id}`, { as: 'alice' })).status).toBe(200);
@@ -180,14 +204,20 @@ describe('Hub API: a token from creation to deletion', () => {
     const reply = await hub.call('POST', BASE, { as: 'carol', json: { label: 'ci', resources: [REPO_PULL] } });
     expect(reply.status).toBe(201);
     expect(reply.body.created_by).toBe('carol');
-    const elsewhere = await hub.call('POST', '/v2/orgs/small/access-tokens', { as: 'carol', json: { label: 'ci', resources: [{ ...REPO_PULL, path: 'small/app' }] } });
+    const elsewhere = await hub.call('POST', '/v2/orgs/small/access-tokens', {
+      as: 'carol',
+      json: { label: 'ci', resources: [{ ...REPO_PULL, path: 'small/app' }] },
+    });
     expect(elsewhere.status).toBe(403);
     expect(elsewhere.body.code).toBe('FORBIDDEN');
   });
 
   it('answers 500 to a host whose authenticateCaller still returns permissions, and reports it', async () => {
     const reported: unknown[] = [];
-    const hub = await startHub({ authenticateCaller: () => ({ username: 'carol', permissions: ['manage-organization-access-tokens'] }), onError: (error) => reported.push(error) });
+    const hub = await startHub({
+      authenticateCaller: () => ({ username: 'carol', permissions: ['manage-organization-access-tokens'] }),
+      onError: (error) => reported.push(error),
+    });
     const reply = await hub.call('GET', '/v2/orgs/small/access-tokens', { as: 'carol' });
     expect(reply.status).toBe(500);
     expect(reported).toEqual([expect.objectContaining({ code: 'MISCONFIGURED' })]);

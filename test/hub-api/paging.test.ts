@@ -11,7 +11,8 @@ describe('Hub API: the next link at the end of the list', () => {
       hub.advance(1000);
     }
     const link = (page: number, size: number): string => `${hub.url}${BASE}?page=${page}&page_size=${size}`;
-    const list = async (page: number, size: number) => (await hub.call('GET', `${BASE}?page=${page}&page_size=${size}`, { as: 'alice' })).body;
+    const list = async (page: number, size: number) =>
+      (await hub.call('GET', `${BASE}?page=${page}&page_size=${size}`, { as: 'alice' })).body;
 
     // page × page_size = total: the page is full and nothing follows.
     expect(await list(2, 2)).toMatchObject({ total: 4, next: null, previous: link(1, 2) });

@@ -12,14 +12,15 @@ const scope = fc.oneof(
 const resource = fc.record(
   {
     type: fc.oneof(fc.constantFrom('TYPE_REPO', 'TYPE_ORG', 'repository', 'organization', 'TYPE_X'), fc.jsonValue()),
-    path: fc.oneof(fc.constantFrom('acme/app', 'acme/*', '*/*/public', 'acme', 'small/app', 'other/app', 'ACME/App', ''), fc.string({ maxLength: 20 })),
+    path: fc.oneof(
+      fc.constantFrom('acme/app', 'acme/*', '*/*/public', 'acme', 'small/app', 'other/app', 'ACME/App', ''),
+      fc.string({ maxLength: 20 }),
+    ),
     scopes: fc.oneof(fc.array(scope, { maxLength: 3 }), fc.jsonValue()),
   },
   { requiredKeys: [] },
 );
-const instant = fc
-  .integer({ min: -400, max: 800 })
-  .map((days) => new Date(START + days * 86_400_000).toISOString());
+const instant = fc.integer({ min: -400, max: 800 }).map((days) => new Date(START + days * 86_400_000).toISOString());
 
 const validResource = fc.constantFrom(
   { type: 'TYPE_REPO', path: 'acme/app', scopes: ['scope-image-push'] },
@@ -32,9 +33,15 @@ const mostly = <T>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown>): fc.Arb
   fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: other });
 
 const fields = {
-  label: mostly(fc.constantFrom('ci', 'deploy'), fc.oneof(fc.constantFrom(' ', ''), fc.string({ maxLength: 110 }), fc.jsonValue())),
+  label: mostly(
+    fc.constantFrom('ci', 'deploy'),
+    fc.oneof(fc.constantFrom(' ', ''), fc.string({ maxLength: 110 }), fc.jsonValue()),
+  ),
   description: mostly(fc.constantFrom(null, 'for CI'), fc.string({ maxLength: 210 })),
-  resources: mostly(fc.uniqueArray(validResource, { minLength: 1, maxLength: 3, selector: (r) => r.path }), fc.oneof(fc.array(resource, { maxLength: 3 }), fc.jsonValue())),
+  resources: mostly(
+    fc.uniqueArray(validResource, { minLength: 1, maxLength: 3, selector: (r) => r.path }),
+    fc.oneof(fc.array(resource, { maxLength: 3 }), fc.jsonValue()),
+  ),
   expires_at: mostly(fc.constant(null), fc.oneof(instant, fc.string({ maxLength: 10 }))),
   is_active: mostly(fc.boolean(), fc.jsonValue()),
 };
@@ -45,7 +52,12 @@ function bodies(hubish: fc.Arbitrary<unknown>): fc.Arbitrary<{ raw: string }> {
   return fc.oneof(
     { weight: 6, arbitrary: hubish.map((value) => ({ raw: JSON.stringify(value) })) },
     { weight: 1, arbitrary: fc.record(fields, { requiredKeys: [] }).map((value) => ({ raw: JSON.stringify(value) })) },
-    { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 3 }).map((value) => ({ raw: JSON.stringify(value) })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 3 })
+        .map((value) => ({ raw: JSON.stringify(value) })),
+    },
     { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) ?? 'null' })) },
     { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((raw) => ({ raw })) },
   );
@@ -60,18 +72,32 @@ function expectWellFormed(reply: Reply): void {
   expect(typeof reply.body).toBe('object');
   if (reply.status === 201) expect(typeof reply.body.token).toBe('string');
   if (reply.status === 200) expect(Array.isArray(reply.body.resources)).toBe(true);
-  if (reply.status === 400) expect(typeof reply.body.text === 'string' && typeof reply.body.fields === 'object').toBe(true);
-  if (reply.status >= 403) expect(typeof reply.body.detail === 'string' && typeof reply.body.message === 'string').toBe(true);
+  if (reply.status === 400)
+    expect(typeof reply.body.text === 'string' && typeof reply.body.fields === 'object').toBe(true);
+  if (reply.status >= 403)
+    expect(typeof reply.body.detail === 'string' && typeof reply.body.message === 'string').toBe(true);
 }
 
 describe('Hub API: any JSON body gets a well-formed answer, never a 500', () => {
   it('POST answers 201, 400, 403, 404 or 409 with a JSON body', async () => {
     const hub = await startHub();
     await fc.assert(
-      fc.asyncProperty(createBody, fc.oneof({ weight: 4, arbitrary: fc.constant('acme') }, { weight: 1, arbitrary: fc.constantFrom('free', 'locked', 'nowhere') }), actor, async ({ raw }, org, as) => {
-        const reply = await hub.call('POST', `/v2/orgs/${org}/access-tokens`, { as, raw, headers: { 'content-type': 'application/json' } });
-        expectWellFormed(reply);
-      }),
+      fc.asyncProperty(
+        createBody,
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant('acme') },
+          { weight: 1, arbitrary: fc.constantFrom('free', 'locked', 'nowhere') },
+        ),
+        actor,
+        async ({ raw }, org, as) => {
+          const reply = await hub.call('POST', `/v2/orgs/${org}/access-tokens`, {
+            as,
+            raw,
+            headers: { 'content-type': 'application/json' },
+          });
+          expectWellFormed(reply);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -83,7 +109,11 @@ describe('Hub API: any JSON body gets a well-formed answer, never a 500', () => 
     ids.push('00000000-0000-4000-8000-000000000000');
     await fc.assert(
       fc.asyncProperty(updateBody, fc.constantFrom(...ids), actor, async ({ raw }, id, as) => {
-        const reply = await hub.call('PATCH', `/v2/orgs/acme/access-tokens/${id}`, { as, raw, headers: { 'content-type': 'application/json' } });
+        const reply = await hub.call('PATCH', `/v2/orgs/acme/access-tokens/${id}`, {
+          as,
+          raw,
+          headers: { 'content-type': 'application/json' },
+        });
         expectWellFormed(reply);
       }),
       { numRuns: 150 },

@@ -17,8 +17,18 @@ async function hubFor(prefix: string) {
     organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
     policy: { tokenPrefix: prefix },
   });
-  const api = conforming(createHubApi({ service, authenticateCaller: (request) => (request.headers.get('authorization') === 'alice' ? { username: 'alice' } : null) }), HUB);
-  const { token } = await service.create({ username: 'alice' }, 'acme', { label: 'seed', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] });
+  const api = conforming(
+    createHubApi({
+      service,
+      authenticateCaller: (request) =>
+        request.headers.get('authorization') === 'alice' ? { username: 'alice' } : null,
+    }),
+    HUB,
+  );
+  const { token } = await service.create({ username: 'alice' }, 'acme', {
+    label: 'seed',
+    resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+  });
   return { api, id: token.id };
 }
 
@@ -27,14 +37,19 @@ describe('Hub API: error bodies never echo a secret', () => {
     const planted = tokenPrefix.chain((prefix) =>
       fc
         .oneof({ weight: 3, arbitrary: tokenOf(prefix) }, { weight: 1, arbitrary: foreignSecret })
-        .chain((secret) => embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input })))),
+        .chain((secret) =>
+          embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input }))),
+        ),
     );
     let rejected = 0;
     await fc.assert(
       fc.asyncProperty(planted, async ({ prefix, secret, input }) => {
         const { api, id } = await hubFor(prefix);
         const body = JSON.stringify(input);
-        for (const request of [new Request(BASE, { method: 'POST', headers, body }), new Request(`${BASE}/${id}`, { method: 'PATCH', headers, body })]) {
+        for (const request of [
+          new Request(BASE, { method: 'POST', headers, body }),
+          new Request(`${BASE}/${id}`, { method: 'PATCH', headers, body }),
+        ]) {
           const response = await api(request);
           if (response.status !== 400) continue;
           rejected++;
@@ -48,15 +63,28 @@ describe('Hub API: error bodies never echo a secret', () => {
 
   it('scrubs issues and messages handed to it directly, as from another copy of the package', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(tokenOf('oat_'), foreignSecret).chain((secret) => embedded(secret).map((s) => ({ secret, s }))), async ({ secret, s }) => {
-        const direct = validationResponse([{ path: s, message: `unknown "${s}"` }], `Invalid: ${s}`);
-        expectNoSlice([await direct.text()], secret);
-        // A look-alike error whose fields were never scrubbed by this copy's constructor.
-        const foreign = Object.assign(new Error(`nope ${s}`), { name: 'OatError', code: 'VALIDATION_FAILED', fields: [{ path: s, message: s }], context: {} });
-        expectNoSlice([await responseForError(foreign).response.text()], secret);
-        const forbidden = Object.assign(new Error(`"${s}" is not an owner`), { name: 'OatError', code: 'FORBIDDEN', fields: [], context: {} });
-        expectNoSlice([await responseForError(forbidden).response.text()], secret);
-      }),
+      fc.asyncProperty(
+        fc.oneof(tokenOf('oat_'), foreignSecret).chain((secret) => embedded(secret).map((s) => ({ secret, s }))),
+        async ({ secret, s }) => {
+          const direct = validationResponse([{ path: s, message: `unknown "${s}"` }], `Invalid: ${s}`);
+          expectNoSlice([await direct.text()], secret);
+          // A look-alike error whose fields were never scrubbed by this copy's constructor.
+          const foreign = Object.assign(new Error(`nope ${s}`), {
+            name: 'OatError',
+            code: 'VALIDATION_FAILED',
+            fields: [{ path: s, message: s }],
+            context: {},
+          });
+          expectNoSlice([await responseForError(foreign).response.text()], secret);
+          const forbidden = Object.assign(new Error(`"${s}" is not an owner`), {
+            name: 'OatError',
+            code: 'FORBIDDEN',
+            fields: [],
+            context: {},
+          });
+          expectNoSlice([await responseForError(forbidden).response.text()], secret);
+        },
+      ),
       { numRuns: 50 },
     );
   });

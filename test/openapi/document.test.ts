@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createOpenApiDocument, toHubAccessToken, toHubAccessTokenSummary, UNREADABLE_HEADER, type OpenApiDocument } from '../../src/hub-api/index.js';
+import {
+  createOpenApiDocument,
+  toHubAccessToken,
+  toHubAccessTokenSummary,
+  UNREADABLE_HEADER,
+  type OpenApiDocument,
+} from '../../src/hub-api/index.js';
 import { isOatError } from '../../src/index.js';
 import { tokenRecordArbitrary } from '../../src/testing/arbitraries.js';
 import { createContract } from '../support/openapi-contract.js';
@@ -16,18 +22,23 @@ const asJson = (document: OpenApiDocument): Json => JSON.parse(JSON.stringify(do
 function refsOf(value: unknown, at = '#'): Array<{ readonly at: string; readonly ref: string }> {
   if (Array.isArray(value)) return value.flatMap((item, i) => refsOf(item, `${at}/${i}`));
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, child]) => (key === '$ref' && typeof child === 'string' ? [{ at, ref: child }] : refsOf(child, `${at}/${key}`)));
+  return Object.entries(value).flatMap(([key, child]) =>
+    key === '$ref' && typeof child === 'string' ? [{ at, ref: child }] : refsOf(child, `${at}/${key}`),
+  );
 }
 
 function resolves(document: Json, ref: string): boolean {
   if (!ref.startsWith('#/')) return false;
   let node: unknown = document;
-  for (const part of ref.slice(2).split('/')) node = typeof node === 'object' && node !== null ? (node as Json)[part] : undefined;
+  for (const part of ref.slice(2).split('/'))
+    node = typeof node === 'object' && node !== null ? (node as Json)[part] : undefined;
   return node !== undefined;
 }
 
 const operationIds = (document: Json): string[] =>
-  Object.values(document.paths as Json).flatMap((item: Json) => ['get', 'post', 'patch', 'delete'].filter((m) => m in item).map((m) => item[m].operationId as string));
+  Object.values(document.paths as Json).flatMap((item: Json) =>
+    ['get', 'post', 'patch', 'delete'].filter((m) => m in item).map((m) => item[m].operationId as string),
+  );
 
 describe('createOpenApiDocument', () => {
   it('is what docs/openapi.json holds, byte for byte (run `npm run docs:openapi` after changing a schema)', () => {
@@ -38,8 +49,20 @@ describe('createOpenApiDocument', () => {
     const document = asJson(createOpenApiDocument());
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.version).toBe(pkg.version);
-    expect(Object.keys(document.paths)).toEqual(['/v2/orgs/{org}/access-tokens', '/v2/orgs/{org}/access-tokens/{id}', '/token']);
-    expect(operationIds(document)).toEqual(['listAccessTokens', 'createAccessToken', 'getAccessToken', 'updateAccessToken', 'deleteAccessToken', 'getRegistryToken', 'postRegistryToken']);
+    expect(Object.keys(document.paths)).toEqual([
+      '/v2/orgs/{org}/access-tokens',
+      '/v2/orgs/{org}/access-tokens/{id}',
+      '/token',
+    ]);
+    expect(operationIds(document)).toEqual([
+      'listAccessTokens',
+      'createAccessToken',
+      'getAccessToken',
+      'updateAccessToken',
+      'deleteAccessToken',
+      'getRegistryToken',
+      'postRegistryToken',
+    ]);
   });
 
   it('names Bearer for the Hub API and Basic (or nobody) for the token endpoint', () => {
@@ -52,32 +75,56 @@ describe('createOpenApiDocument', () => {
 
   it('documents WWW-Authenticate on every 401, x-oat-unreadable-tokens on the list, Location on a create, as required headers', () => {
     const document = asJson(createOpenApiDocument());
-    const headersOf = (response: Json): Json => (response.$ref === undefined ? response : document.components.responses[response.$ref.split('/').pop()]).headers;
+    const headersOf = (response: Json): Json =>
+      (response.$ref === undefined ? response : document.components.responses[response.$ref.split('/').pop()]).headers;
     for (const path of Object.values(document.paths) as Json[]) {
       for (const method of ['get', 'post', 'patch', 'delete'].filter((m) => m in path)) {
         expect(Object.keys(headersOf(path[method].responses['401']))).toContain('WWW-Authenticate');
       }
     }
     const collection = document.paths['/v2/orgs/{org}/access-tokens'];
-    expect(collection.get.responses['200'].headers[UNREADABLE_HEADER]).toEqual({ $ref: '#/components/headers/UnreadableTokens' });
-    expect(document.components.headers.UnreadableTokens).toMatchObject({ required: true, schema: { type: 'integer', minimum: 0 } });
+    expect(collection.get.responses['200'].headers[UNREADABLE_HEADER]).toEqual({
+      $ref: '#/components/headers/UnreadableTokens',
+    });
+    expect(document.components.headers.UnreadableTokens).toMatchObject({
+      required: true,
+      schema: { type: 'integer', minimum: 0 },
+    });
     expect(collection.post.responses['201'].headers.Location).toEqual({ $ref: '#/components/headers/Location' });
     expect(document.components.headers.WWWAuthenticateBearer.required).toBe(true);
   });
 
   it('mounts the paths where the options say, and leaves the token endpoint out for tokenPath: null', () => {
-    const moved = asJson(createOpenApiDocument({ basePath: 'api/', tokenPath: '/auth/token', servers: [{ url: 'https://hub.example.com' }] }));
-    expect(Object.keys(moved.paths)).toEqual(['/api/v2/orgs/{org}/access-tokens', '/api/v2/orgs/{org}/access-tokens/{id}', '/auth/token']);
+    const moved = asJson(
+      createOpenApiDocument({
+        basePath: 'api/',
+        tokenPath: '/auth/token',
+        servers: [{ url: 'https://hub.example.com' }],
+      }),
+    );
+    expect(Object.keys(moved.paths)).toEqual([
+      '/api/v2/orgs/{org}/access-tokens',
+      '/api/v2/orgs/{org}/access-tokens/{id}',
+      '/auth/token',
+    ]);
     expect(moved.servers).toEqual([{ url: 'https://hub.example.com' }]);
     const hubOnly = asJson(createOpenApiDocument({ tokenPath: null }));
     expect(Object.keys(hubOnly.paths)).toEqual(['/v2/orgs/{org}/access-tokens', '/v2/orgs/{org}/access-tokens/{id}']);
     expect(Object.keys(hubOnly.components.securitySchemes)).toEqual(['hubBearer']);
-    expect(Object.keys(hubOnly.components.schemas).filter((name) => !name.startsWith('Hub') && !name.endsWith('AccessTokenRequest'))).toEqual([]);
+    expect(
+      Object.keys(hubOnly.components.schemas).filter(
+        (name) => !name.startsWith('Hub') && !name.endsWith('AccessTokenRequest'),
+      ),
+    ).toEqual([]);
     expect(hubOnly.tags.map((tag: Json) => tag.name)).toEqual(['Hub API']);
   });
 
   it('leaves no $ref dangling, with or without the token endpoint', () => {
-    for (const document of [createOpenApiDocument(), createOpenApiDocument({ tokenPath: null }), createOpenApiDocument({ basePath: '/api' })].map(asJson)) {
+    for (const document of [
+      createOpenApiDocument(),
+      createOpenApiDocument({ tokenPath: null }),
+      createOpenApiDocument({ basePath: '/api' }),
+    ].map(asJson)) {
       const refs = refsOf(document);
       expect(refs.length).toBeGreaterThan(20);
       expect(refs.filter(({ ref }) => !resolves(document, ref))).toEqual([]);

@@ -15,16 +15,26 @@ function readJsonc<T>(path: string): T {
   return parsed.config as T;
 }
 
-const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown>; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, unknown>;
+  scripts: Record<string, string>;
+};
 const importNames = Object.keys(pkg.exports)
   .filter((key) => key !== './package.json')
   .map((key) => (key === '.' ? 'org-access-tokens' : `org-access-tokens/${key.slice(2)}`));
 // The one map from an import name to its source file: what tsc, tsx and the doc checker resolve.
-const { paths } = readJsonc<{ compilerOptions: { paths: Record<string, [string]> } }>(resolve(root, 'tsconfig.json')).compilerOptions;
+const { paths } = readJsonc<{ compilerOptions: { paths: Record<string, [string]> } }>(
+  resolve(root, 'tsconfig.json'),
+).compilerOptions;
 const sourceOf = (name: string): string => resolve(root, paths[name]?.[0] ?? `(no tsconfig path for ${name})`);
 
 describe('the API reference (docs/api)', () => {
-  const config = readJsonc<{ entryPoints: string[]; out: string; treatWarningsAsErrors: boolean; validation: { notDocumented: boolean } }>(TYPEDOC_CONFIG);
+  const config = readJsonc<{
+    entryPoints: string[];
+    out: string;
+    treatWarningsAsErrors: boolean;
+    validation: { notDocumented: boolean };
+  }>(TYPEDOC_CONFIG);
 
   it('documents every entry of package.json exports: TypeDoc reads exactly their source files', () => {
     const entryPoints = config.entryPoints.map((p) => resolve(root, '.config', p)).sort();
@@ -32,7 +42,8 @@ describe('the API reference (docs/api)', () => {
   });
 
   it('names each entry module by its import path, so a page title is what a user imports', () => {
-    for (const name of importNames) expect(readFileSync(sourceOf(name), 'utf8'), name).toContain(` * @module ${name}\n`);
+    for (const name of importNames)
+      expect(readFileSync(sourceOf(name), 'utf8'), name).toContain(` * @module ${name}\n`);
   });
 
   it('has a page per entry point, where docs/api/README.md links to it', () => {

@@ -45,7 +45,10 @@ describe('docs/examples', () => {
 
   it('run from a fresh clone without a build: tsx maps the package names to src/ through tsconfig.json', () => {
     // The repository has no dist/ in CI before `npm run build`, so this resolves through the tsconfig paths alone.
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'docs/examples/quickstart.ts'], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'docs/examples/quickstart.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     // execFileSync throws on a non-zero exit; the example got as far as a denied push.
     expect(out).toMatch(/^created /);
     expect(out).toContain('NO_MATCHING_GRANT');

@@ -36,7 +36,10 @@ describe('the package a user installs', () => {
 
   it('packs LICENSE, README.md, CHANGELOG.md and package.json, and nothing from src/, test/ or .ci/', () => {
     // --dry-run lists what `npm publish` would ship without writing a tarball; dist/ is listed only once built.
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const [packed] = JSON.parse(out) as [{ files: ReadonlyArray<{ path: string }> }];
     const paths = packed.files.map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json']));
@@ -50,21 +53,40 @@ describe('the top level of the repository', () => {
   // top-level documents hosts look for, LICENSE, and dotfiles (tool configuration, .ci/).
   // vitest.config.ts stays: vitest finds its config only by walking up from the working directory.
   const ALLOWED = new Set([
-    'src', 'test', 'docs', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsup.config.ts',
-    'vitest.config.ts', 'CHANGELOG.md', 'README.md', 'LICENSE',
+    'src',
+    'test',
+    'docs',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsup.config.ts',
+    'vitest.config.ts',
+    'CHANGELOG.md',
+    'README.md',
+    'LICENSE',
   ]);
 
   it('holds only the agreed files and dotfiles: scripts live under .ci/', () => {
     // Tracked and untracked-but-not-ignored files: what a commit could add, not node_modules or dist.
-    const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
-    const top = new Set(listed.split('\n').filter((line) => line !== '').map((line) => line.split('/')[0] ?? line));
+    const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const top = new Set(
+      listed
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split('/')[0] ?? line),
+    );
     expect([...top].filter((name) => !name.startsWith('.') && !ALLOWED.has(name)).sort()).toEqual([]);
   });
 
   it('ignores build output and scratch space: dist/ and .tmp/', () => {
     for (const path of ['dist/index.js', '.tmp/scratch.txt']) {
       // check-ignore exits 0 when the path is ignored, and throws here otherwise.
-      expect(execFileSync('git', ['check-ignore', '--no-index', path], { cwd: root, encoding: 'utf8' }).trim()).toBe(path);
+      expect(execFileSync('git', ['check-ignore', '--no-index', path], { cwd: root, encoding: 'utf8' }).trim()).toBe(
+        path,
+      );
     }
   });
 });

@@ -65,6 +65,8 @@ describe('README.md, as the repository host and the npm page both show it', () =
   });
 
   it('finds links in prose and definitions but not in code', () => {
-    expect(linkTargets('[a](x.md) ![b](https://i/y.png "t")\n[c]: <z.md>\n`[d](no.md)`\n```md\n[e](no.md)\n```\n')).toEqual(['x.md', 'https://i/y.png', 'z.md']);
+    expect(
+      linkTargets('[a](x.md) ![b](https://i/y.png "t")\n[c]: <z.md>\n`[d](no.md)`\n```md\n[e](no.md)\n```\n'),
+    ).toEqual(['x.md', 'https://i/y.png', 'z.md']);
   });
 });

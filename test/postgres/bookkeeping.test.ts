@@ -8,7 +8,10 @@ import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const owner = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+};
 
 describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides or delays a login', () => {
   let pool: pg.Pool;
@@ -26,12 +29,24 @@ describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides
     const readOnly = openPool(2, { options: '-c default_transaction_read_only=on' });
     try {
       const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
-      const standby = createTokenService({ store: createPostgresTokenStore(readOnly, { schema }), organizations, clock, onError: (error, context) => reports.push({ error, context }) });
-      await expect(standby.authenticate('acme', secret.reveal())).resolves.toMatchObject({ ok: true, principal: { tokenId: token.id } });
+      const standby = createTokenService({
+        store: createPostgresTokenStore(readOnly, { schema }),
+        organizations,
+        clock,
+        onError: (error, context) => reports.push({ error, context }),
+      });
+      await expect(standby.authenticate('acme', secret.reveal())).resolves.toMatchObject({
+        ok: true,
+        principal: { tokenId: token.id },
+      });
       await standby.flush();
       expect(reports).toHaveLength(1);
       expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-      expect(reports[0]?.error).toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'touchLastUsed', sqlstate: '25006' } });
+      expect(reports[0]?.error).toMatchObject({
+        name: 'OatError',
+        code: 'STORE_FAILURE',
+        context: { operation: 'touchLastUsed', sqlstate: '25006' },
+      });
       await expect(writer.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: null });
     } finally {
       await readOnly.end();
@@ -42,7 +57,13 @@ describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides
     const clock = createFakeClock();
     const reports: OatError[] = [];
     // A timeout far above the bound checked below: a write that waited on the lock would show in flush's time.
-    const service = createTokenService({ store: createPostgresTokenStore(pool, { schema }), organizations, clock, lastUsedTimeoutMs: 20_000, onError: (error) => reports.push(error) });
+    const service = createTokenService({
+      store: createPostgresTokenStore(pool, { schema }),
+      organizations,
+      clock,
+      lastUsedTimeoutMs: 20_000,
+      onError: (error) => reports.push(error),
+    });
     const { token, secret } = await service.create(owner, 'acme', input);
 
     const holder = await pool.connect();

@@ -27,7 +27,9 @@ export interface PrivateCluster {
 
 function pgCtl(): string {
   const base = '/usr/lib/postgresql';
-  const versions = readdirSync(base).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b));
+  const versions = readdirSync(base)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(a) - Number(b));
   const newest = versions.at(-1);
   if (newest === undefined) throw new Error(`no PostgreSQL server under ${base}`);
   return `${base}/${newest}/bin/pg_ctl`;
@@ -42,9 +44,14 @@ async function asOwner(args: ReadonlyArray<string>): Promise<void> {
 
 /** Starts a private cluster; its settings are made permanent so a plain `pg_ctl start` brings it back on the same port. */
 export async function startPrivateCluster(): Promise<PrivateCluster> {
-  const { stdout } = await run('bash', ['-c', 'eval "$(bash .ci/postgres.sh start)" && printf "%s\\n%s\\n" "$OAT_TEST_PG_URL" "$OAT_PG_DIR"'], { cwd: ROOT });
+  const { stdout } = await run(
+    'bash',
+    ['-c', 'eval "$(bash .ci/postgres.sh start)" && printf "%s\\n%s\\n" "$OAT_TEST_PG_URL" "$OAT_PG_DIR"'],
+    { cwd: ROOT },
+  );
   const [url, dir] = stdout.trim().split('\n');
-  if (url === undefined || dir === undefined || dir === '') throw new Error(`postgres.sh start printed no cluster: ${stdout}`);
+  if (url === undefined || dir === undefined || dir === '')
+    throw new Error(`postgres.sh start printed no cluster: ${stdout}`);
   const data = `${dir}/data`;
   const remove = async (): Promise<void> => {
     await run('bash', ['.ci/postgres.sh', 'stop', dir], { cwd: ROOT });
@@ -54,7 +61,9 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ port: string; sockets: string }>(`SELECT current_setting('port') AS port, current_setting('unix_socket_directories') AS sockets`);
+      const { rows } = await client.query<{ port: string; sockets: string }>(
+        `SELECT current_setting('port') AS port, current_setting('unix_socket_directories') AS sockets`,
+      );
       const row = rows[0];
       if (row === undefined) throw new Error('no settings');
       await client.query(`ALTER SYSTEM SET port = ${Number(row.port)}`);

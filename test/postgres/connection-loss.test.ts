@@ -4,7 +4,16 @@ import { toOrganizationName } from '../../src/core/ids.js';
 import { createPostgresTokenStore, migrate } from '../../src/postgres/index.js';
 import { MIGRATION_LOCK_KEY } from '../../src/postgres/migrate.js';
 import { makeTestRecord } from '../../src/testing/store-contract/records.js';
-import { dropSchema, failure, openPool, organizationState, recordUncaught, skipPostgres, useFreshSchema, waitForLockWait } from './support.js';
+import {
+  dropSchema,
+  failure,
+  openPool,
+  organizationState,
+  recordUncaught,
+  skipPostgres,
+  useFreshSchema,
+  waitForLockWait,
+} from './support.js';
 
 const acme = toOrganizationName('acme')!;
 
@@ -50,7 +59,12 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
       const create = failure(store.insertWithinQuota(makeTestRecord(2), 10));
       const pid = await waitForLockWait(admin, application);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await expect(create).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', message: 'PostgreSQL token store: insertWithinQuota failed', context: { operation: 'insertWithinQuota', sqlstate: '57P01' } });
+      await expect(create).resolves.toEqual({
+        name: 'OatError',
+        code: 'STORE_FAILURE',
+        message: 'PostgreSQL token store: insertWithinQuota failed',
+        context: { operation: 'insertWithinQuota', sqlstate: '57P01' },
+      });
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
@@ -72,7 +86,12 @@ describe.skipIf(skipPostgres)('a PostgreSQL connection lost while the store hold
       const migrating = failure(migrate(victim, { schema: target }));
       const pid = await waitForLockWait(admin, application);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
-      await expect(migrating).resolves.toEqual({ name: 'OatError', code: 'STORE_FAILURE', message: 'PostgreSQL token store: migrate failed', context: { operation: 'migrate', sqlstate: '57P01' } });
+      await expect(migrating).resolves.toEqual({
+        name: 'OatError',
+        code: 'STORE_FAILURE',
+        message: 'PostgreSQL token store: migrate failed',
+        context: { operation: 'migrate', sqlstate: '57P01' },
+      });
     } finally {
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       holder.release();

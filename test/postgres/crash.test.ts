@@ -44,7 +44,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
       const { rows } = await pool.query<{ n: number }>(sql, [CHURN_APPLICATION]);
       const n = rows[0]?.n ?? 0;
       if (n >= atLeast && n <= atMost) return;
-      if (Date.now() > deadline) throw new Error(`waited ${WAIT_DEADLINE_MS} ms for ${n} to be within [${atLeast}, ${atMost}]: ${sql}`);
+      if (Date.now() > deadline)
+        throw new Error(`waited ${WAIT_DEADLINE_MS} ms for ${n} to be within [${atLeast}, ${atMost}]: ${sql}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -52,7 +53,15 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
   /** Starts a worker that creates (and, when full, deletes) in a loop on 5 connections, and waits until it is well under way. */
   async function startChurn(org: OrganizationName, limit: number, firstSeq: number): Promise<Worker> {
     const worker = startWorker();
-    worker.send({ type: 'churn', url: requirePgUrl(), schema, organization: org, limit, connections: CONNECTIONS, firstSeq });
+    worker.send({
+      type: 'churn',
+      url: requirePgUrl(),
+      schema,
+      organization: org,
+      limit,
+      connections: CONNECTIONS,
+      firstSeq,
+    });
     try {
       for (let done = 0; done < OPERATIONS_BEFORE_KILL; ) done = (await worker.next('progress')).operations;
     } catch (error) {
@@ -87,9 +96,13 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     const store = createPostgresTokenStore(pool, { schema });
     await expect(store.countLive(org as string as OrganizationId)).resolves.toBe(state.live);
     for (let i = 0; i < limit - state.live; i++) {
-      await expect(store.insertWithinQuota(makeTestRecord(firstSeq + i, { organization: org }), limit)).resolves.toEqual({ ok: true });
+      await expect(
+        store.insertWithinQuota(makeTestRecord(firstSeq + i, { organization: org }), limit),
+      ).resolves.toEqual({ ok: true });
     }
-    await expect(store.insertWithinQuota(makeTestRecord(firstSeq + limit, { organization: org }), limit)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
+    await expect(
+      store.insertWithinQuota(makeTestRecord(firstSeq + limit, { organization: org }), limit),
+    ).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
     const after = await organizationState(pool, schema, org);
     expect({ live: after.live, counter: after.counter }).toEqual({ live: limit, counter: limit });
   }

@@ -38,9 +38,18 @@ describe('PostgreSQL store failures say where the fault came from', () => {
     try {
       const store = createPostgresTokenStore(pool);
       const record = makeTestRecord(1);
-      await expect(contextOf(store.findById(record.id))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'findById', driverCode: 'ECONNREFUSED' } });
-      await expect(contextOf(store.insertWithinQuota(record, 1))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', driverCode: 'ECONNREFUSED' } });
-      await expect(contextOf(migrate(pool))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'migrate', driverCode: 'ECONNREFUSED' } });
+      await expect(contextOf(store.findById(record.id))).resolves.toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'findById', driverCode: 'ECONNREFUSED' },
+      });
+      await expect(contextOf(store.insertWithinQuota(record, 1))).resolves.toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'insertWithinQuota', driverCode: 'ECONNREFUSED' },
+      });
+      await expect(contextOf(migrate(pool))).resolves.toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'migrate', driverCode: 'ECONNREFUSED' },
+      });
     } finally {
       await pool.end();
     }
@@ -49,17 +58,29 @@ describe('PostgreSQL store failures say where the fault came from', () => {
   it('a system error whose code has the shape of a SQLSTATE (EPIPE) is still a driver code, never a sqlstate', async () => {
     const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
     const store = createPostgresTokenStore(failingPool(epipe));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', driverCode: 'EPIPE' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({
+      code: 'STORE_FAILURE',
+      context: { operation: 'countLive', driverCode: 'EPIPE' },
+    });
   });
 
   it('an error the server sent (with its severity) puts its SQLSTATE in context.sqlstate', async () => {
-    const serverError = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' });
+    const serverError = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+      severity: 'ERROR',
+    });
     const store = createPostgresTokenStore(failingPool(serverError));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive', sqlstate: '57014' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({
+      code: 'STORE_FAILURE',
+      context: { operation: 'countLive', sqlstate: '57014' },
+    });
   });
 
   it('an error with no code adds neither field', async () => {
     const store = createPostgresTokenStore(failingPool(new Error('Connection terminated unexpectedly')));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({ code: 'STORE_FAILURE', context: { operation: 'countLive' } });
+    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({
+      code: 'STORE_FAILURE',
+      context: { operation: 'countLive' },
+    });
   });
 });

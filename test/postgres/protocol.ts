@@ -33,7 +33,12 @@ export type Command =
 /** What the worker sends back. */
 export type Report =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
+  | {
+      readonly type: 'done';
+      readonly inserted: number;
+      readonly refused: number;
+      readonly failures: ReadonlyArray<string>;
+    }
   | { readonly type: 'progress'; readonly operations: number }
   | { readonly type: 'failed'; readonly message: string };
 

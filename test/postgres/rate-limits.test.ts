@@ -19,7 +19,9 @@ describe.skipIf(URL_ === undefined)('the PostgreSQL rate limiter', () => {
     await pool.query(`DELETE FROM oat_rate_limits WHERE key LIKE 'shared-test%'`);
     await pool.end();
     const budget = 25;
-    const outputs = await Promise.all([0, 1, 2].map(() => run(process.execPath, ['--import', 'tsx', WORKER, url, String(budget), '20'], { cwd: ROOT })));
+    const outputs = await Promise.all(
+      [0, 1, 2].map(() => run(process.execPath, ['--import', 'tsx', WORKER, url, String(budget), '20'], { cwd: ROOT })),
+    );
     const admitted = outputs.map((o) => Number(o.stdout.trim()));
     expect(admitted.every((n) => Number.isInteger(n))).toBe(true);
     expect(admitted.reduce((a, b) => a + b, 0)).toBe(budget);

@@ -61,7 +61,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await pool?.end();
   });
 
-  const recorded = async (): Promise<unknown> => (await pool.query(`SELECT version FROM "${schema}".oat_schema_version`)).rows.map((r: { version: number }) => r.version);
+  const recorded = async (): Promise<unknown> =>
+    (await pool.query(`SELECT version FROM "${schema}".oat_schema_version`)).rows.map(
+      (r: { version: number }) => r.version,
+    );
 
   it('migrate records SCHEMA_VERSION, which is 3', async () => {
     expect(SCHEMA_VERSION).toBe(3);
@@ -80,7 +83,20 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
       pool.query(
         `INSERT INTO "${schema}".oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, NULL, $8, $9, $10, $11, $12)`,
-        [r.id, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version],
+        [
+          r.id,
+          r.organization,
+          r.label,
+          r.description,
+          r.createdBy,
+          new Date(r.createdAt),
+          new Date(r.updatedAt),
+          r.state,
+          JSON.stringify(r.resources),
+          r.secretHash,
+          r.displayPrefix,
+          r.version,
+        ],
       );
     const gone = makeTestRecord(2, { state: 'deleted' });
     const globex = makeTestRecord(3, { organization: 'globex' });
@@ -88,7 +104,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await pool.query(`INSERT INTO "${schema}".oat_org_quota (organization, live) VALUES ('acme', 1), ('globex', 1)`);
     expect(columns.organization).toBe('acme');
     const refused = await failure(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
-    expect(refused).toMatchObject({ code: 'MISCONFIGURED', message: "database schema version 1 is older than this library's 3 (run migrate)" });
+    expect(refused).toMatchObject({
+      code: 'MISCONFIGURED',
+      message: "database schema version 1 is older than this library's 3 (run migrate)",
+    });
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
     const store = createPostgresTokenStore(pool, { schema });
@@ -96,7 +115,12 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(store.findById(gone.id)).resolves.toEqual(gone);
     await expect(store.countLive(record.organizationId)).resolves.toBe(1);
     await expect(store.countLive(globex.organizationId)).resolves.toBe(1);
-    await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({ items: [globex], total: 1, unreadable: 0, unreadableIds: [] });
+    await expect(store.list({ organizationId: globex.organizationId, now: 0, offset: 0, limit: 10 })).resolves.toEqual({
+      items: [globex],
+      total: 1,
+      unreadable: 0,
+      unreadableIds: [],
+    });
     await expect(store.replace({ ...record, state: 'deleted', version: 2 }, 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(record.organizationId)).resolves.toBe(0);
     await migrate(pool, { schema });
@@ -174,18 +198,31 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
   it('an unknown version (0, or no row at all) is refused by the store and by migrate, naming both', async () => {
     await migrate(pool, { schema });
     await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 0`);
-    const unknownZero = { code: 'MISCONFIGURED', message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownZero);
+    const unknownZero = {
+      code: 'MISCONFIGURED',
+      message: `database schema version 0 is unknown to this library, whose version is ${SCHEMA_VERSION}`,
+    };
+    await expect(
+      failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId)),
+    ).resolves.toMatchObject(unknownZero);
     await expect(failure(migrate(pool, { schema }))).resolves.toMatchObject(unknownZero);
     await pool.query(`DELETE FROM "${schema}".oat_schema_version`);
-    const unknownNone = { code: 'MISCONFIGURED', message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}` };
-    await expect(failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId))).resolves.toMatchObject(unknownNone);
+    const unknownNone = {
+      code: 'MISCONFIGURED',
+      message: `database schema version (none recorded) is unknown to this library, whose version is ${SCHEMA_VERSION}`,
+    };
+    await expect(
+      failure(createPostgresTokenStore(pool, { schema }).countLive(acme as string as OrganizationId)),
+    ).resolves.toMatchObject(unknownNone);
     await expect(failure(migrate(pool, { schema }))).resolves.toMatchObject(unknownNone);
   });
 
   it('a store over a schema that was never migrated refuses with MISCONFIGURED, and works once migrate has run', async () => {
     const store = createPostgresTokenStore(pool, { schema });
-    await expect(failure(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({ code: 'MISCONFIGURED', message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first` });
+    await expect(failure(store.countLive(acme as string as OrganizationId))).resolves.toMatchObject({
+      code: 'MISCONFIGURED',
+      message: `PostgreSQL schema "${schema}" holds no token tables: run migrate first`,
+    });
     await migrate(pool, { schema });
     await expect(store.countLive(acme as string as OrganizationId)).resolves.toBe(0);
   });
@@ -194,7 +231,12 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await migrate(pool, { schema });
     const counting = countingPool(pool, /to_regclass/);
     const store = createPostgresTokenStore(counting.pool, { schema });
-    await Promise.all([store.countLive(acme as string as OrganizationId), store.countLive(acme as string as OrganizationId), store.findById(makeTestRecord(1).id), store.list({ organizationId: acme as string as OrganizationId, now: 0, offset: 0, limit: 5 })]);
+    await Promise.all([
+      store.countLive(acme as string as OrganizationId),
+      store.countLive(acme as string as OrganizationId),
+      store.findById(makeTestRecord(1).id),
+      store.list({ organizationId: acme as string as OrganizationId, now: 0, offset: 0, limit: 5 }),
+    ]);
     await store.insertWithinQuota(makeTestRecord(2), 10);
     await store.countLive(acme as string as OrganizationId);
     expect(counting.count()).toBe(1);

@@ -18,7 +18,10 @@ function misconfigured(run: () => unknown): boolean {
 
 describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', () => {
   it('quoteSchema accepts exactly the names matching /^[a-z_][a-z0-9_]{0,62}$/ and quotes them; anything else is MISCONFIGURED', () => {
-    const names = fc.oneof(fc.string({ maxLength: 70 }), fc.string({ unit: fc.constantFrom(...'abz_09"; -A.'.split('')), maxLength: 70 }));
+    const names = fc.oneof(
+      fc.string({ maxLength: 70 }),
+      fc.string({ unit: fc.constantFrom(...'abz_09"; -A.'.split('')), maxLength: 70 }),
+    );
     fc.assert(
       fc.property(names, (name) => {
         if (SCHEMA_NAME.test(name)) expect(quoteSchema(name)).toBe(`"${name}"`);
@@ -28,7 +31,17 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
   });
 
   it('names an attacker would try are refused before any statement is built', () => {
-    for (const name of ['', 'Public', '1st', 'a-b', 'a b', 'x"; DROP TABLE oat_tokens; --', 'a'.repeat(64), 'tokens\u0000', 'ümlaut']) {
+    for (const name of [
+      '',
+      'Public',
+      '1st',
+      'a-b',
+      'a b',
+      'x"; DROP TABLE oat_tokens; --',
+      'a'.repeat(64),
+      'tokens\u0000',
+      'ümlaut',
+    ]) {
       expect({ name, refused: misconfigured(() => statements(name)) }).toEqual({ name, refused: true });
       expect({ name, refused: misconfigured(() => migrationSql(name)) }).toEqual({ name, refused: true });
     }
@@ -40,7 +53,11 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
     const other = migrationSql('tenant_7');
     expect(other).toMatch(/^CREATE SCHEMA IF NOT EXISTS "tenant_7";/);
     expect(other.match(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS/g)).toHaveLength(5);
-    expect(other.match(/ON "tenant_7"\.oat_tokens|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota|schema_version)|INSERT INTO "tenant_7"\.oat_schema_version/g)).toHaveLength(6);
+    expect(
+      other.match(
+        /ON "tenant_7"\.oat_tokens|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota|schema_version)|INSERT INTO "tenant_7"\.oat_schema_version/g,
+      ),
+    ).toHaveLength(6);
   });
 
   it('every statement binds values as $n parameters and names tables only through the quoted schema', () => {
@@ -48,14 +65,20 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
       const tables = text.match(/\boat_(?:tokens|org_quota)\b/g) ?? [];
       const qualified = text.match(/"s1"\.oat_(?:tokens|org_quota)\b/g) ?? [];
       expect({ name, unqualified: tables.length - qualified.length }).toEqual({ name, unqualified: 0 });
-      expect({ name, literals: text.match(/'[^']*'/g)?.filter((l: string) => !["'deleted'", "'expired'"].includes(l)) ?? [] }).toEqual({ name, literals: [] });
+      expect({
+        name,
+        literals: text.match(/'[^']*'/g)?.filter((l: string) => !["'deleted'", "'expired'"].includes(l)) ?? [],
+      }).toEqual({ name, literals: [] });
     }
   });
 });
 
 describe('free text as PostgreSQL text can hold it', () => {
   // Any UTF-16 code unit, lone surrogates and U+0000 included.
-  const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 30 });
+  const anyText = fc.string({
+    unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    maxLength: 30,
+  });
   const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
   it('decoding an encoded string gives it back, for every string', () => {

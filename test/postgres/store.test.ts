@@ -18,7 +18,9 @@ function faultyPool(pool: pg.Pool, failing: RegExp): pg.Pool {
       get(target, property) {
         if (property === 'query') {
           return (text: unknown, ...rest: unknown[]) =>
-            typeof text === 'string' && failing.test(text) ? Promise.reject(injected()) : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+            typeof text === 'string' && failing.test(text)
+              ? Promise.reject(injected())
+              : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
         }
         const value: unknown = Reflect.get(target, property);
         return typeof value === 'function' ? value.bind(target) : value;
@@ -29,7 +31,9 @@ function faultyPool(pool: pg.Pool, failing: RegExp): pg.Pool {
       if (property === 'connect') return async () => wrapClient(await target.connect());
       if (property === 'query') {
         return (text: unknown, ...rest: unknown[]) =>
-          typeof text === 'string' && failing.test(text) ? Promise.reject(injected()) : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
+          typeof text === 'string' && failing.test(text)
+            ? Promise.reject(injected())
+            : (target.query as (...args: unknown[]) => unknown)(text, ...rest);
       }
       const value: unknown = Reflect.get(target, property);
       return typeof value === 'function' ? value.bind(target) : value;
@@ -75,7 +79,9 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
           'oat_tokens_pkey',
           'oat_tokens_secret_hash_key',
         ]);
-        await expect(pool.query(`SELECT singleton, version FROM "${target}".oat_schema_version`).then((r) => r.rows)).resolves.toEqual([{ singleton: true, version: SCHEMA_VERSION }]);
+        await expect(
+          pool.query(`SELECT singleton, version FROM "${target}".oat_schema_version`).then((r) => r.rows),
+        ).resolves.toEqual([{ singleton: true, version: SCHEMA_VERSION }]);
       } finally {
         await Promise.all(pools.map((p) => p.end()));
         await dropSchema(pool, target);
@@ -92,8 +98,13 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     });
 
     it('refuses a bad schema name with MISCONFIGURED, at construction for the store', async () => {
-      expect(() => createPostgresTokenStore(pool, { schema: 'x"; DROP TABLE oat_tokens; --' })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-      await expect(migrate(pool, { schema: 'Bad-Name' })).rejects.toMatchObject({ name: 'OatError', code: 'MISCONFIGURED' });
+      expect(() => createPostgresTokenStore(pool, { schema: 'x"; DROP TABLE oat_tokens; --' })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED' }),
+      );
+      await expect(migrate(pool, { schema: 'Bad-Name' })).rejects.toMatchObject({
+        name: 'OatError',
+        code: 'MISCONFIGURED',
+      });
     });
   });
 
@@ -102,18 +113,30 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
       await store.insertWithinQuota(first, 10);
-      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
-      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({
+        ok: false,
+        code: 'DUPLICATE',
+      });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({
+        ok: false,
+        code: 'DUPLICATE',
+      });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
     });
 
     it('concurrent creates of one id or secret hash insert one token and raise the counter once: a duplicate never leaks a slot', async () => {
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
-      const rivals = [first, ...[2, 3, 4].map((seq) => makeTestRecord(seq, { secretHash: first.secretHash })), ...[5, 6, 7].map((seq) => makeTestRecord(seq, { id: first.id }))];
+      const rivals = [
+        first,
+        ...[2, 3, 4].map((seq) => makeTestRecord(seq, { secretHash: first.secretHash })),
+        ...[5, 6, 7].map((seq) => makeTestRecord(seq, { id: first.id })),
+      ];
       const outcomes = await Promise.all(rivals.map((record) => store.insertWithinQuota(record, 10)));
       expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
-      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(Array.from({ length: 6 }, () => ({ ok: false, code: 'DUPLICATE' })));
+      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(
+        Array.from({ length: 6 }, () => ({ ok: false, code: 'DUPLICATE' })),
+      );
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
       await expect(checkQuotaCounters(pool, { schema })).resolves.toMatchObject({ mismatches: [] });
     });
@@ -122,7 +145,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const first = makeTestRecord(1);
       await store.insertWithinQuota(first, 1);
-      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 1)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 1)).resolves.toEqual({
+        ok: false,
+        code: 'DUPLICATE',
+      });
     });
 
     it('a record inserted already deleted takes no slot', async () => {
@@ -134,10 +160,19 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
 
     it('limits that are not small integers keep the meaning "fewer than limit": 2.5 admits 3, Infinity admits, NaN admits none', async () => {
       const store = createPostgresTokenStore(pool, { schema });
-      for (let seq = 1; seq <= 3; seq++) await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
+      for (let seq = 1; seq <= 3; seq++)
+        await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ ok: true });
+      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 3,
+      });
       await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 4 });
+      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 4,
+      });
     });
 
     it('deletes through replace lower the counter in the same statement as the version check', async () => {
@@ -153,7 +188,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
     it('a fault inside the insert statement rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
       const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
       const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'insertWithinQuota', sqlstate: '08006' } });
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'insertWithinQuota', sqlstate: '08006' },
+      });
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
       expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
     });
@@ -162,7 +200,9 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       // A create is one statement outside any transaction; the counter repair is the store's transaction.
       await pool.query('SELECT 1');
       const before = pool.totalCount;
-      await expect(checkQuotaCounters(faultyPool(pool, /LOCK TABLE|ROLLBACK/), { repair: true, schema })).rejects.toMatchObject({ code: 'STORE_FAILURE' });
+      await expect(
+        checkQuotaCounters(faultyPool(pool, /LOCK TABLE|ROLLBACK/), { repair: true, schema }),
+      ).rejects.toMatchObject({ code: 'STORE_FAILURE' });
       expect(pool.totalCount).toBe(before - 1);
       expect(pool.idleCount).toBe(pool.totalCount);
     });
@@ -174,8 +214,13 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY);
         CREATE TABLE "${broken}".oat_schema_version (singleton boolean PRIMARY KEY DEFAULT true, version integer NOT NULL); INSERT INTO "${broken}".oat_schema_version VALUES (true, ${SCHEMA_VERSION})`);
       const store = createPostgresTokenStore(pool, { schema: broken });
-      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() => dropSchema(pool, broken));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({ code: 'STORE_FAILURE', context: { operation: 'findBySecretHash', sqlstate: '42703' } });
+      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() =>
+        dropSchema(pool, broken),
+      );
+      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'findBySecretHash', sqlstate: '42703' },
+      });
       expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
       expect(String(error)).not.toContain('hash-that-must-not-leak');
     });
@@ -185,7 +230,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const notAnId = 'not-a-uuid' as ReturnType<typeof makeTestRecord>['id'];
       await expect(store.findById(notAnId)).resolves.toBeNull();
       await expect(store.touchLastUsed(notAnId, Date.now(), Date.now())).resolves.toBe(false);
-      await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toEqual({ ok: false, code: 'NOT_FOUND' });
+      await expect(store.replace({ ...makeTestRecord(1), id: notAnId }, 1)).resolves.toEqual({
+        ok: false,
+        code: 'NOT_FOUND',
+      });
     });
   });
 
@@ -194,7 +242,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       const store = createPostgresTokenStore(pool, { schema });
       const record = makeTestRecord(1);
       await store.insertWithinQuota(record, 10);
-      for (const version of [1.5, 2 ** 40, Number.NaN]) await expect(store.replace(nextVersion(record), version)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+      for (const version of [1.5, 2 ** 40, Number.NaN])
+        await expect(store.replace(nextVersion(record), version)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
       await expect(store.replace(makeTestRecord(2), 1.5)).resolves.toEqual({ ok: false, code: 'NOT_FOUND' });
       await expect(store.findById(record.id)).resolves.toEqual(record);
     });
@@ -203,13 +252,19 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
   describe('text PostgreSQL cannot hold as is', () => {
     it('U+0000, lone surrogates and the marker character round-trip in label, description and createdBy', async () => {
       const store = createPostgresTokenStore(pool, { schema });
-      const record = makeTestRecord(1, { label: 'a\u0000b', description: 'half \uD83D pair, \uFFFFmark', createdBy: '\uFFFFbob' });
+      const record = makeTestRecord(1, {
+        label: 'a\u0000b',
+        description: 'half \uD83D pair, \uFFFFmark',
+        createdBy: '\uFFFFbob',
+      });
       await store.insertWithinQuota(record, 10);
       await expect(store.findById(record.id)).resolves.toEqual(record);
       const replaced = nextVersion(record, { description: '\u0000' });
       await expect(store.replace(replaced, 1)).resolves.toEqual({ ok: true });
       await expect(store.findBySecretHash(record.secretHash)).resolves.toEqual(replaced);
-      const { rows } = await pool.query<{ label: string }>(`SELECT label FROM "${schema}".oat_tokens WHERE id = $1`, [record.id]);
+      const { rows } = await pool.query<{ label: string }>(`SELECT label FROM "${schema}".oat_tokens WHERE id = $1`, [
+        record.id,
+      ]);
       expect(rows[0]?.label).toBe('\uFFFF"a\\u0000b"');
     });
   });

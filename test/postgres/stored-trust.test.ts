@@ -12,20 +12,19 @@ describe.skipIf(skipPostgres)('PostgreSQL', () => {
     ({ pool, schema } = fixture);
   });
 
-  describeStoredTrust(
-    'PostgreSQL server, rows edited with SQL',
-    async () => {
-      await truncate(pool, schema);
-      return {
-        store: createPostgresTokenStore(pool, { schema }),
-        async tamper(id, how) {
-          // jsonb cannot hold text that is not JSON: the closest hand edit is JSON that is not a grant list.
-          const value = how === 'malformed' ? '{"type":"repository","path":"acme/app"}' : TAMPERED_GRANTS[how];
-          const result = await pool.query(`UPDATE "${schema}".oat_tokens SET resources = $1::jsonb WHERE id = $2`, [value, id]);
-          if (result.rowCount !== 1) throw new Error('the edit matched no row');
-        },
-      };
-    },
-    ['member-edit', 'other-org', 'public-push', 'unknown-scope', 'malformed'],
-  );
+  describeStoredTrust('PostgreSQL server, rows edited with SQL', async () => {
+    await truncate(pool, schema);
+    return {
+      store: createPostgresTokenStore(pool, { schema }),
+      async tamper(id, how) {
+        // jsonb cannot hold text that is not JSON: the closest hand edit is JSON that is not a grant list.
+        const value = how === 'malformed' ? '{"type":"repository","path":"acme/app"}' : TAMPERED_GRANTS[how];
+        const result = await pool.query(`UPDATE "${schema}".oat_tokens SET resources = $1::jsonb WHERE id = $2`, [
+          value,
+          id,
+        ]);
+        if (result.rowCount !== 1) throw new Error('the edit matched no row');
+      },
+    };
+  }, ['member-edit', 'other-org', 'public-push', 'unknown-scope', 'malformed']);
 });

@@ -10,7 +10,8 @@ import { migrate } from '../../src/postgres/index.js';
  */
 export const PG_URL = process.env.OAT_TEST_PG_URL ?? '';
 
-const HOW_TO_RUN = 'Start a throwaway server and run them with: eval "$(bash .ci/postgres.sh start)" && npx vitest run test/postgres; bash .ci/postgres.sh stop';
+const HOW_TO_RUN =
+  'Start a throwaway server and run them with: eval "$(bash .ci/postgres.sh start)" && npx vitest run test/postgres; bash .ci/postgres.sh stop';
 
 /** True when the PostgreSQL tests skip: no `OAT_TEST_PG_URL` and not under CI. */
 export const skipPostgres = PG_URL === '' && process.env.CI !== 'true';
@@ -19,7 +20,8 @@ if (skipPostgres) console.warn(`PostgreSQL tests skipped: OAT_TEST_PG_URL is not
 
 /** The connection string, or a failure that says how to provide it (reached only under CI without a server). */
 export function requirePgUrl(): string {
-  if (PG_URL === '') throw new Error(`OAT_TEST_PG_URL is not set and CI=true: the PostgreSQL tests must run in CI. ${HOW_TO_RUN}`);
+  if (PG_URL === '')
+    throw new Error(`OAT_TEST_PG_URL is not set and CI=true: the PostgreSQL tests must run in CI. ${HOW_TO_RUN}`);
   return PG_URL;
 }
 
@@ -68,7 +70,11 @@ export interface FreshSchemaOptions {
  * that drops the schema and ends the pool, even when `beforeAll` failed half
  * way.
  */
-export function useFreshSchema(label: string, options: FreshSchemaOptions, ready: (fixture: SchemaFixture) => void): void {
+export function useFreshSchema(
+  label: string,
+  options: FreshSchemaOptions,
+  ready: (fixture: SchemaFixture) => void,
+): void {
   let pool: pg.Pool | undefined;
   let schema: string | undefined;
   beforeAll(async () => {
@@ -97,7 +103,9 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
   } catch (error) {
-    return isOatError(error) ? { name: error.name, code: error.code, message: error.message, context: error.context } : error;
+    return isOatError(error)
+      ? { name: error.name, code: error.code, message: error.message, context: error.context }
+      : error;
   }
   throw new Error('expected a rejection');
 }
@@ -118,7 +126,11 @@ export interface OrganizationState {
 }
 
 /** Counts an organization's rows and reads its quota counter. */
-export async function organizationState(pool: pg.Pool, schema: string, organization: string): Promise<OrganizationState> {
+export async function organizationState(
+  pool: pg.Pool,
+  schema: string,
+  organization: string,
+): Promise<OrganizationState> {
   const { rows } = await pool.query<{ live: number; rows: number; counter: number | null }>(
     `SELECT (SELECT count(*) FILTER (WHERE state <> 'deleted') FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS live,
             (SELECT count(*) FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS rows,
@@ -147,7 +159,8 @@ export async function waitForLockWait(pool: pg.Pool, application: string): Promi
     );
     const pid = rows[0]?.pid;
     if (pid !== undefined) return pid;
-    if (Date.now() > deadline) throw new Error(`no session of ${application} waited on a lock within ${LOCK_WAIT_DEADLINE_MS} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`no session of ${application} waited on a lock within ${LOCK_WAIT_DEADLINE_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -42,7 +42,14 @@ function naiveInsert(schema: string): string {
             $11::text, $12::jsonb, $13::text, $14::text, $15::integer)`;
 }
 
-async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strategy: Strategy, record: AccessTokenRecord, limit: number): Promise<boolean> {
+async function insertOne(
+  pool: pg.Pool,
+  store: TokenStore,
+  schema: string,
+  strategy: Strategy,
+  record: AccessTokenRecord,
+  limit: number,
+): Promise<boolean> {
   if (strategy === 'store') return (await store.insertWithinQuota(record, limit)).ok;
   const r = record;
   // The same transaction envelope as the store's insert (BEGIN, guard and
@@ -59,8 +66,21 @@ async function insertOne(pool: pg.Pool, store: TokenStore, schema: string, strat
     await client.query('SELECT pg_sleep($1)', [NAIVE_PAUSE_SECONDS]);
     await client.query(naiveInsert(schema), [
       // Records carry epoch milliseconds; timestamptz parameters go as Dates.
-      r.id, r.organizationId, r.organization, r.label, r.description, r.createdBy, new Date(r.createdAt), new Date(r.updatedAt), r.expiresAt === null ? null : new Date(r.expiresAt), r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
-      r.state, JSON.stringify(r.resources), r.secretHash, r.displayPrefix, r.version,
+      r.id,
+      r.organizationId,
+      r.organization,
+      r.label,
+      r.description,
+      r.createdBy,
+      new Date(r.createdAt),
+      new Date(r.updatedAt),
+      r.expiresAt === null ? null : new Date(r.expiresAt),
+      r.lastUsedAt === null ? null : new Date(r.lastUsedAt),
+      r.state,
+      JSON.stringify(r.resources),
+      r.secretHash,
+      r.displayPrefix,
+      r.version,
     ]);
     await client.query('COMMIT');
     return true;
@@ -77,15 +97,23 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
   pool.on('error', () => undefined);
   try {
     const store = createPostgresTokenStore(pool, { schema: command.schema });
-    const records = Array.from({ length: command.creates }, (_, i) => makeTestRecord(command.firstSeq + i, { organization: command.organization }));
+    const records = Array.from({ length: command.creates }, (_, i) =>
+      makeTestRecord(command.firstSeq + i, { organization: command.organization }),
+    );
     // Hold every connection, so the creates below queue inside the pool...
     const held = await Promise.all(Array.from({ length: command.connections }, () => pool.connect()));
-    const outcomes = Promise.allSettled(records.map((record) => insertOne(pool, store, command.schema, command.strategy, record, command.limit)));
+    const outcomes = Promise.allSettled(
+      records.map((record) => insertOne(pool, store, command.schema, command.strategy, record, command.limit)),
+    );
     // ...and each connection waits in the server on the barrier lock the parent
     // holds. When the parent lets go, every connection of every worker is
     // released at the same instant and hands itself to a queued create.
     const barrier = held.map((client) =>
-      client.query('SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)', [command.barrierKey]).finally(() => client.release()),
+      client
+        .query('SELECT pg_advisory_lock_shared($1::bigint), pg_advisory_unlock_shared($1::bigint)', [
+          command.barrierKey,
+        ])
+        .finally(() => client.release()),
     );
     send({ type: 'ready' });
     await Promise.all(barrier);
@@ -99,7 +127,11 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
 }
 
 async function churn(command: Extract<Command, { type: 'churn' }>): Promise<never> {
-  const pool = new pg.Pool({ connectionString: command.url, max: command.connections, application_name: CHURN_APPLICATION });
+  const pool = new pg.Pool({
+    connectionString: command.url,
+    max: command.connections,
+    application_name: CHURN_APPLICATION,
+  });
   pool.on('error', () => undefined);
   const store = createPostgresTokenStore(pool, { schema: command.schema });
   const organization = toOrganizationName(command.organization);
@@ -111,7 +143,12 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
       const outcome = await store.insertWithinQuota(makeTestRecord(seq++, { organization }), command.limit);
       if (!outcome.ok) {
         // Full: delete the oldest live token so creates keep moving the counter both ways.
-        const page = await store.list({ organizationId: organization as string as OrganizationId, now: 0, offset: 0, limit: 1 });
+        const page = await store.list({
+          organizationId: organization as string as OrganizationId,
+          now: 0,
+          offset: 0,
+          limit: 1,
+        });
         const oldest = page.items[0];
         if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted' }), oldest.version);
       }
@@ -120,6 +157,5 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<neve
   };
   return Promise.race(Array.from({ length: command.connections }, loop));
 }
-
 
 serveCommands<Command>({ race, churn });

@@ -17,7 +17,10 @@ export interface Worker {
 
 /** Starts `node --import tsx test/postgres/worker.ts` with an IPC channel. */
 export function startWorker(): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const queue: Report[] = [];
   const waiters: Array<() => void> = [];
   child.on('message', (report: Report) => {
@@ -34,7 +37,10 @@ export function startWorker(): Worker {
   return {
     child,
     send(command) {
-      if (!child.connected) throw new Error(`worker ${child.pid} is gone (code ${child.exitCode}, signal ${child.signalCode}); cannot send ${command.type}`);
+      if (!child.connected)
+        throw new Error(
+          `worker ${child.pid} is gone (code ${child.exitCode}, signal ${child.signalCode}); cannot send ${command.type}`,
+        );
       child.send(command);
     },
     async next(type) {
@@ -45,7 +51,10 @@ export function startWorker(): Worker {
           if (report?.type === 'failed') throw new Error(`worker ${child.pid} failed: ${report.message}`);
           return report as Extract<Report, { type: typeof type }>;
         }
-        if (exited) throw new Error(`worker ${child.pid} exited (code ${child.exitCode}, signal ${child.signalCode}) before reporting ${type}`);
+        if (exited)
+          throw new Error(
+            `worker ${child.pid} exited (code ${child.exitCode}, signal ${child.signalCode}) before reporting ${type}`,
+          );
         await new Promise<void>((wake) => waiters.push(wake));
       }
     },
@@ -161,7 +170,9 @@ async function waitForWaiters(client: pg.PoolClient, count: number, stop: AbortS
   // A bigint advisory key is split into classid (high 32 bits) and objid (low 32 bits).
   while (!stop.aborted) {
     if (Date.now() > deadline) {
-      throw new Error(`race barrier: ${waiting} of ${count} worker connections queued on the advisory lock after ${BARRIER_DEADLINE_MS} ms`);
+      throw new Error(
+        `race barrier: ${waiting} of ${count} worker connections queued on the advisory lock after ${BARRIER_DEADLINE_MS} ms`,
+      );
     }
     const { rows } = await client.query<{ waiting: number }>(
       `SELECT count(*)::integer AS waiting FROM pg_locks

@@ -15,7 +15,8 @@ const ENDS = NOW + 60 * MINUTE;
 let build: EndpointFixture['build'];
 let secret: string;
 
-const get = (authorization?: string): Request => new Request(`${REALM}?service=${AUDIENCE}`, { headers: authorization === undefined ? {} : { authorization } });
+const get = (authorization?: string): Request =>
+  new Request(`${REALM}?service=${AUDIENCE}`, { headers: authorization === undefined ? {} : { authorization } });
 
 beforeAll(async () => {
   ({ build, secret } = await makeEndpointFixture(NOW));
@@ -26,14 +27,23 @@ describe('the token endpoint and the validity of its certificate chain', () => {
   it('refuses at construction a chain that is not valid at the clock, naming the certificate', () => {
     const later = createFakeClock(ENDS + MINUTE);
     expect(() => build({ signingKey: endsSoon.keyPem, certificateChain: endsSoon.chainPem, clock: later })).toThrow(
-      expect.objectContaining({ name: 'OatError', code: 'MISCONFIGURED', context: expect.objectContaining({ field: 'certificateChain', index: 0, subject: 'CN=oat-token-issuer' }) }),
+      expect.objectContaining({
+        name: 'OatError',
+        code: 'MISCONFIGURED',
+        context: expect.objectContaining({ field: 'certificateChain', index: 0, subject: 'CN=oat-token-issuer' }),
+      }),
     );
   });
 
   it('never issues a token that outlives the leaf, then answers 500 and tells onError once it has less than 60 s left', async () => {
     const own = createFakeClock(NOW);
     const faults: unknown[] = [];
-    const endpoint = build({ signingKey: endsSoon.keyPem, certificateChain: endsSoon.chainPem, clock: own, onError: (error) => void faults.push(error) });
+    const endpoint = build({
+      signingKey: endsSoon.keyPem,
+      certificateChain: endsSoon.chainPem,
+      clock: own,
+      onError: (error) => void faults.push(error),
+    });
 
     own.set(ENDS - 2 * MINUTE);
     const capped = await endpoint(get(basic('acme', secret)));
@@ -48,13 +58,18 @@ describe('the token endpoint and the validity of its certificate chain', () => {
         const response = await endpoint(request);
         expect(response.status).toBe(500);
         expect(response.headers.get('www-authenticate')).toBeNull();
-        expect(await response.json()).toEqual({ errors: [{ code: 'UNKNOWN', message: 'The token service failed; try again' }] });
+        expect(await response.json()).toEqual({
+          errors: [{ code: 'UNKNOWN', message: 'The token service failed; try again' }],
+        });
       }
     }
     expect(faults).toHaveLength(4);
     for (const fault of faults) {
       expect(isOatError(fault)).toBe(true);
-      expect(fault).toMatchObject({ code: 'MISCONFIGURED', context: { field: 'certificateChain', index: 0, subject: 'CN=oat-token-issuer' } });
+      expect(fault).toMatchObject({
+        code: 'MISCONFIGURED',
+        context: { field: 'certificateChain', index: 0, subject: 'CN=oat-token-issuer' },
+      });
     }
   });
 

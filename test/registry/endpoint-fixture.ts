@@ -10,7 +10,8 @@ export const AUDIENCE = 'registry.test';
 export const REALM = 'http://token.test/token';
 
 /** An `Authorization: Basic` header value, as `docker login` sends it. */
-export const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+export const basic = (username: string, password: string): string =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 /** A token service holding one pull token, and a builder of endpoints over it. */
 export interface EndpointFixture {
@@ -29,9 +30,27 @@ export interface EndpointFixture {
 export async function makeEndpointFixture(now: number): Promise<EndpointFixture> {
   const keys = makeSelfSigned('p256');
   const clock = createFakeClock(now);
-  const service = createTokenService({ store: createMemoryTokenStore(), clock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-  const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
+  const service = createTokenService({
+    store: createMemoryTokenStore(),
+    clock,
+    organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+  });
+  const created = await service.create({ username: 'alice' }, 'acme', {
+    label: 'ci',
+    resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+  });
   const build = (extra: Partial<TokenEndpointOptions> = {}): TokenEndpointHandler =>
-    conforming(createTokenEndpoint({ tokenService: service, audience: AUDIENCE, issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock, ...extra }), { kind: 'token' });
+    conforming(
+      createTokenEndpoint({
+        tokenService: service,
+        audience: AUDIENCE,
+        issuer: 'oat-test',
+        signingKey: keys.keyPem,
+        certificateChain: keys.chainPem,
+        clock,
+        ...extra,
+      }),
+      { kind: 'token' },
+    );
   return { keys, clock, service, secret: created.secret.reveal(), build };
 }

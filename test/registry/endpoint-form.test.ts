@@ -51,38 +51,67 @@ describe('the token endpoint POST form is limited while it streams', () => {
 
   it('refuses a declared Content-Length over 16 KiB before reading or authenticating', async () => {
     const body = hugeForm(8192);
-    const response = await build()(streamingRequest(REALM, body.stream, { ...FORM, 'content-length': String(32 * 1024 * 1024), authorization: basic('acme', secret) }));
+    const response = await build()(
+      streamingRequest(REALM, body.stream, {
+        ...FORM,
+        'content-length': String(32 * 1024 * 1024),
+        authorization: basic('acme', secret),
+      }),
+    );
     expect(response.status).toBe(413);
     expect(body.pulled()).toBe(0);
   });
 
   it('takes credentials from the header and the rest from the form', async () => {
     const form = new URLSearchParams({ grant_type: 'password', service: AUDIENCE, scope: 'repository:acme/app:pull' });
-    const response = await build()(new Request(REALM, { method: 'POST', body: form, headers: { authorization: basic('acme', secret) } }));
+    const response = await build()(
+      new Request(REALM, { method: 'POST', body: form, headers: { authorization: basic('acme', secret) } }),
+    );
     expect(response.status).toBe(200);
-    expect(decodeJwt(((await response.json()) as { token: string }).token).access).toEqual([{ type: 'repository', name: 'acme/app', actions: ['pull'] }]);
+    expect(decodeJwt(((await response.json()) as { token: string }).token).access).toEqual([
+      { type: 'repository', name: 'acme/app', actions: ['pull'] },
+    ]);
   });
 
   it('answers 400 to credentials in both the header and the form', async () => {
     const form = new URLSearchParams({ grant_type: 'password', service: AUDIENCE, username: 'acme', password: secret });
-    const response = await build()(new Request(REALM, { method: 'POST', body: form, headers: { authorization: basic('acme', secret) } }));
+    const response = await build()(
+      new Request(REALM, { method: 'POST', body: form, headers: { authorization: basic('acme', secret) } }),
+    );
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ errors: [{ code: 'INVALID_REQUEST', message: expect.stringContaining('not both') }] });
+    expect(await response.json()).toEqual({
+      errors: [{ code: 'INVALID_REQUEST', message: expect.stringContaining('not both') }],
+    });
   });
 
   it('answers 401, not 500, when the token reaches its last minute while the form trickles in', async () => {
     const ownClock = createFakeClock(NOW);
-    const ownService = createTokenService({ store: createMemoryTokenStore(), clock: ownClock, organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }] });
-    const created = await ownService.create({ username: 'alice' }, 'acme', { label: 'ci', expiry: '30d', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
+    const ownService = createTokenService({
+      store: createMemoryTokenStore(),
+      clock: ownClock,
+      organizations: [{ name: 'acme', plan: 'business', owners: ['alice'] }],
+    });
+    const created = await ownService.create({ username: 'alice' }, 'acme', {
+      label: 'ci',
+      expiry: '30d',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+    });
     ownClock.set((created.token.expiresAt as number) - 3 * 60_000);
     const errors: unknown[] = [];
-    const form = new TextEncoder().encode(new URLSearchParams({ grant_type: 'password', service: AUDIENCE, scope: 'repository:acme/app:pull' }).toString());
+    const form = new TextEncoder().encode(
+      new URLSearchParams({ grant_type: 'password', service: AUDIENCE, scope: 'repository:acme/app:pull' }).toString(),
+    );
     function* slowly(): Generator<Uint8Array> {
       ownClock.advance(150_000); // the client takes two and a half minutes to send its form
       yield form;
     }
     const endpoint = build({ tokenService: ownService, clock: ownClock, onError: (error) => errors.push(error) });
-    const response = await endpoint(streamingRequest(REALM, countingStreamOf(slowly()).stream, { ...FORM, authorization: basic('acme', created.secret.reveal()) }));
+    const response = await endpoint(
+      streamingRequest(REALM, countingStreamOf(slowly()).stream, {
+        ...FORM,
+        authorization: basic('acme', created.secret.reveal()),
+      }),
+    );
     expect(response.status).toBe(401);
     expect(errors).toEqual([]);
   });

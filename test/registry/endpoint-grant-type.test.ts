@@ -14,7 +14,10 @@ const post = (form: Record<string, string>, headers: Record<string, string> = {}
 
 describe('the token endpoint refuses grants other than password in the RFC 6749 shape', () => {
   it.each([
-    ['refresh_token', { grant_type: 'refresh_token', refresh_token: 'stored-by-a-client', service: AUDIENCE, client_id: 'docker' }],
+    [
+      'refresh_token',
+      { grant_type: 'refresh_token', refresh_token: 'stored-by-a-client', service: AUDIENCE, client_id: 'docker' },
+    ],
     ['client_credentials', { grant_type: 'client_credentials', service: AUDIENCE }],
     ['authorization_code', { grant_type: 'authorization_code', code: 'x', service: AUDIENCE }],
     ['an empty grant_type', { grant_type: '', service: AUDIENCE }],
@@ -23,13 +26,19 @@ describe('the token endpoint refuses grants other than password in the RFC 6749 
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({ error: 'unsupported_grant_type', error_description: expect.stringContaining('grant_type=password') });
+    expect(await response.json()).toEqual({
+      error: 'unsupported_grant_type',
+      error_description: expect.stringContaining('grant_type=password'),
+    });
   });
 
   it('answers a form without grant_type with 400 {"error": "invalid_request"}', async () => {
     const response = await post({ username: 'acme', password: fixture.secret, service: AUDIENCE });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('grant_type is required') });
+    expect(await response.json()).toEqual({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('grant_type is required'),
+    });
   });
 
   it('still checks credentials in the Authorization header first: a bad one gets the 401, a good one the grant refusal', async () => {
@@ -40,8 +49,19 @@ describe('the token endpoint refuses grants other than password in the RFC 6749 
   });
 
   it('issues no refresh_token with a password grant, so clients never start the refresh flow', async () => {
-    const response = await post({ grant_type: 'password', username: 'acme', password: fixture.secret, service: AUDIENCE, scope: 'repository:acme/app:pull' });
+    const response = await post({
+      grant_type: 'password',
+      username: 'acme',
+      password: fixture.secret,
+      service: AUDIENCE,
+      scope: 'repository:acme/app:pull',
+    });
     expect(response.status).toBe(200);
-    expect(Object.keys((await response.json()) as object).sort()).toEqual(['access_token', 'expires_in', 'issued_at', 'token']);
+    expect(Object.keys((await response.json()) as object).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'issued_at',
+      'token',
+    ]);
   });
 });

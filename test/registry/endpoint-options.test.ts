@@ -25,7 +25,16 @@ describe('createTokenEndpoint reports every missing or invalid option at once', 
   });
 
   it('lists invalid optional options next to the missing required ones', () => {
-    const error = refusal({ audience: 'registry.test', anonymous: 'everyone', clock: {}, realm: 7, identifyClient: 'ua', onError: true, repositoryVisibility: 'public', lifetimeSeconds: '300' });
+    const error = refusal({
+      audience: 'registry.test',
+      anonymous: 'everyone',
+      clock: {},
+      realm: 7,
+      identifyClient: 'ua',
+      onError: true,
+      repositoryVisibility: 'public',
+      lifetimeSeconds: '300',
+    });
     expect(error.fields.map((f) => f.path)).toEqual([
       'tokenService',
       'issuer',
@@ -44,7 +53,14 @@ describe('createTokenEndpoint reports every missing or invalid option at once', 
   it("adds the signer's deeper finding (a key registries cannot verify) to the other problems", async () => {
     const fixture = await makeEndpointFixture(Date.now());
     const ed = makeSelfSigned('ed25519');
-    const error = refusal({ audience: 'registry.test', issuer: 'oat', signingKey: ed.keyPem, certificateChain: ed.chainPem, anonymous: 'everyone', clock: fixture.clock });
+    const error = refusal({
+      audience: 'registry.test',
+      issuer: 'oat',
+      signingKey: ed.keyPem,
+      certificateChain: ed.chainPem,
+      anonymous: 'everyone',
+      clock: fixture.clock,
+    });
     expect(error.fields.map((f) => f.path)).toEqual(['tokenService', 'anonymous', 'signingKey']);
     expect(error.fields[2]?.message).toMatch(/ed25519/);
     expect(error.cause).toMatchObject({ code: 'MISCONFIGURED', context: { field: 'signingKey' } });

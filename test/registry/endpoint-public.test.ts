@@ -8,10 +8,13 @@ describe('public repositories under public-pull', () => {
     const { build, secret } = await makeEndpointFixture(Date.UTC(2026, 0, 1));
     const endpoint = build({ repositoryVisibility: (name) => (name.startsWith('library/') ? 'public' : 'private') });
     const url = `${REALM}?service=${AUDIENCE}&scope=repository:library/alpine:pull&scope=repository:acme/app:pull`;
-    const accessOf = async (response: Response): Promise<unknown> => decodeJwt(((await response.json()) as { token: string }).token).access;
-    expect(await accessOf(await endpoint(new Request(url)))).toEqual([{ type: 'repository', name: 'library/alpine', actions: ['pull'] }]);
-    expect(await accessOf(await endpoint(new Request(url, { headers: { authorization: basic('acme', secret) } })))).toEqual([
-      { type: 'repository', name: 'acme/app', actions: ['pull'] },
+    const accessOf = async (response: Response): Promise<unknown> =>
+      decodeJwt(((await response.json()) as { token: string }).token).access;
+    expect(await accessOf(await endpoint(new Request(url)))).toEqual([
+      { type: 'repository', name: 'library/alpine', actions: ['pull'] },
     ]);
+    expect(
+      await accessOf(await endpoint(new Request(url, { headers: { authorization: basic('acme', secret) } }))),
+    ).toEqual([{ type: 'repository', name: 'acme/app', actions: ['pull'] }]);
   });
 });

@@ -51,7 +51,11 @@ describe('createRegistryTokenSigner', () => {
     expect(header.x5c?.[0]).toMatch(/^[A-Za-z0-9+/]+=*$/); // standard base64, not base64url
 
     const key = await importX509(p256.chainPem, 'ES256');
-    const { payload } = await jwtVerify(issued.token, key, { issuer: 'oat-issuer', audience: 'registry.local', currentDate: new Date(NOW) });
+    const { payload } = await jwtVerify(issued.token, key, {
+      issuer: 'oat-issuer',
+      audience: 'registry.local',
+      currentDate: new Date(NOW),
+    });
     expect(payload).toEqual({
       iss: 'oat-issuer',
       sub: 'acme',
@@ -70,19 +74,26 @@ describe('createRegistryTokenSigner', () => {
     const key = await importX509(p256.chainPem, 'ES256');
     const ids = new Set<unknown>();
     for (let i = 0; i < 5; i++) {
-      const { payload } = await jwtVerify((await signer.issue({ subject: '', access: [] }, NOW)).token, key, { currentDate: new Date(NOW) });
+      const { payload } = await jwtVerify((await signer.issue({ subject: '', access: [] }, NOW)).token, key, {
+        currentDate: new Date(NOW),
+      });
       ids.add(payload.jti);
     }
     expect(ids.size).toBe(5);
   });
 
   it('signs RS256 with an RSA key and ES384 with a P-384 key', async () => {
-    for (const [kind, alg] of [['rsa2048', 'RS256'], ['p384', 'ES384']] as const) {
+    for (const [kind, alg] of [
+      ['rsa2048', 'RS256'],
+      ['p384', 'ES384'],
+    ] as const) {
       const keys = makeSelfSigned(kind);
       const signer = createRegistryTokenSigner(base(keys));
       expect(signer.algorithm).toBe(alg);
       const { token } = await signer.issue({ subject: 'acme', access: [] }, NOW);
-      const { payload, protectedHeader } = await jwtVerify(token, await importX509(keys.chainPem, alg), { currentDate: new Date(NOW) });
+      const { payload, protectedHeader } = await jwtVerify(token, await importX509(keys.chainPem, alg), {
+        currentDate: new Date(NOW),
+      });
       expect(protectedHeader.alg).toBe(alg);
       expect(payload.access).toEqual([]);
     }
@@ -97,7 +108,9 @@ describe('createRegistryTokenSigner', () => {
     // A handful of microtask turns and no macrotask: crypto.subtle (what jose 6 signs with) could not have answered yet.
     for (let i = 0; i < 5; i++) await Promise.resolve();
     expect(token).toBeDefined();
-    const { payload } = await jwtVerify(token as string, await importX509(p256.chainPem, 'ES256'), { currentDate: new Date(NOW) });
+    const { payload } = await jwtVerify(token as string, await importX509(p256.chainPem, 'ES256'), {
+      currentDate: new Date(NOW),
+    });
     expect(payload.access).toEqual(ACCESS);
   });
 
@@ -107,13 +120,17 @@ describe('createRegistryTokenSigner', () => {
     const { token } = await signer.issue({ subject: 'acme', access: ACCESS }, NOW);
     const blocks = keys.chainPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
     expect(decodeProtectedHeader(token).x5c).toEqual(blocks.map(derOf));
-    await expect(jwtVerify(token, await importX509(blocks[0] as string, 'ES256'), { currentDate: new Date(NOW) })).resolves.toBeDefined();
+    await expect(
+      jwtVerify(token, await importX509(blocks[0] as string, 'ES256'), { currentDate: new Date(NOW) }),
+    ).resolves.toBeDefined();
   });
 
   it('honours a custom lifetime', async () => {
     const signer = createRegistryTokenSigner(base(p256, { lifetimeSeconds: 60 }));
     const { token, expiresIn } = await signer.issue({ subject: 'acme', access: [] }, NOW);
-    const { payload } = await jwtVerify(token, await importX509(p256.chainPem, 'ES256'), { currentDate: new Date(NOW) });
+    const { payload } = await jwtVerify(token, await importX509(p256.chainPem, 'ES256'), {
+      currentDate: new Date(NOW),
+    });
     expect(expiresIn).toBe(60);
     expect(payload.exp).toBe(IAT + 60);
   });
@@ -133,12 +150,24 @@ describe('createRegistryTokenSigner', () => {
   });
 
   it('refuses a chain whose leaf does not hold the signing key, a chain listed root first, and no chain', () => {
-    expectMisconfigured(() => createRegistryTokenSigner(base(p256, { certificateChain: other.chainPem })), 'certificateChain');
+    expectMisconfigured(
+      () => createRegistryTokenSigner(base(p256, { certificateChain: other.chainPem })),
+      'certificateChain',
+    );
     const ca = makeCaSigned();
     const [leaf, root] = ca.chainPem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-    expectMisconfigured(() => createRegistryTokenSigner(base(ca, { certificateChain: `${root}\n${leaf}` })), 'certificateChain');
+    expectMisconfigured(
+      () => createRegistryTokenSigner(base(ca, { certificateChain: `${root}\n${leaf}` })),
+      'certificateChain',
+    );
     expectMisconfigured(() => createRegistryTokenSigner(base(p256, { certificateChain: '' })), 'certificateChain');
-    expectMisconfigured(() => createRegistryTokenSigner(base(p256, { certificateChain: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })), 'certificateChain');
+    expectMisconfigured(
+      () =>
+        createRegistryTokenSigner(
+          base(p256, { certificateChain: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }),
+        ),
+      'certificateChain',
+    );
   });
 
   it('refuses an empty issuer or audience', () => {

@@ -22,7 +22,10 @@ export interface Validity {
  * Wide enough for every fixed test clock (2025, 2026) and for the real one in
  * the end-to-end test: tests that are not about validity never trip over it.
  */
-export const ALWAYS: Validity = { notBefore: new Date('2000-01-01T00:00:00Z'), notAfter: new Date('2099-12-31T23:59:59Z') };
+export const ALWAYS: Validity = {
+  notBefore: new Date('2000-01-01T00:00:00Z'),
+  notAfter: new Date('2099-12-31T23:59:59Z'),
+};
 
 const openssl = (cwd: string, args: ReadonlyArray<string>): void => {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
@@ -82,17 +85,57 @@ function withCaDir<T>(run: (dir: string) => T): T {
 }
 
 /** Signs `name.csr` into `name.pem`: self-signed with `name.key`, or by `issuer.pem`/`issuer.key`. */
-function sign(dir: string, name: string, validity: Validity, extensions: 'self_signed' | 'root' | 'leaf', issuer?: string): string {
-  const by = issuer === undefined ? ['-selfsign', '-keyfile', `${name}.key`] : ['-cert', `${issuer}.pem`, '-keyfile', `${issuer}.key`];
-  openssl(dir, ['ca', '-batch', '-config', 'ca.cnf', '-notext', ...by, '-in', `${name}.csr`, '-out', `${name}.pem`,
-    '-startdate', asn1Time(validity.notBefore), '-enddate', asn1Time(validity.notAfter), '-extensions', extensions]);
+function sign(
+  dir: string,
+  name: string,
+  validity: Validity,
+  extensions: 'self_signed' | 'root' | 'leaf',
+  issuer?: string,
+): string {
+  const by =
+    issuer === undefined
+      ? ['-selfsign', '-keyfile', `${name}.key`]
+      : ['-cert', `${issuer}.pem`, '-keyfile', `${issuer}.key`];
+  openssl(dir, [
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-notext',
+    ...by,
+    '-in',
+    `${name}.csr`,
+    '-out',
+    `${name}.pem`,
+    '-startdate',
+    asn1Time(validity.notBefore),
+    '-enddate',
+    asn1Time(validity.notAfter),
+    '-extensions',
+    extensions,
+  ]);
   return readFileSync(join(dir, `${name}.pem`), 'utf8');
 }
 
 /** A key and a self-signed certificate for it, valid over `validity` (default {@link ALWAYS}). */
-export function makeSelfSigned(kind: TestKeyKind = 'p256', commonName = 'oat-token-issuer', validity: Validity = ALWAYS): TestKeyPair {
+export function makeSelfSigned(
+  kind: TestKeyKind = 'p256',
+  commonName = 'oat-token-issuer',
+  validity: Validity = ALWAYS,
+): TestKeyPair {
   return withCaDir((dir) => {
-    openssl(dir, ['req', '-new', ...KEY_ARGS[kind], '-nodes', '-keyout', 'token.key', '-out', 'token.csr', '-subj', `/CN=${commonName}`]);
+    openssl(dir, [
+      'req',
+      '-new',
+      ...KEY_ARGS[kind],
+      '-nodes',
+      '-keyout',
+      'token.key',
+      '-out',
+      'token.csr',
+      '-subj',
+      `/CN=${commonName}`,
+    ]);
     const cert = sign(dir, 'token', validity, 'self_signed');
     return { keyPem: readFileSync(join(dir, 'token.key'), 'utf8'), chainPem: cert, rootPem: cert };
   });
@@ -107,9 +150,31 @@ export interface CaValidity {
 /** A root CA and a P-256 leaf it signed: the chain is leaf then root. */
 export function makeCaSigned(validity: CaValidity = {}): TestKeyPair {
   return withCaDir((dir) => {
-    openssl(dir, ['req', '-new', ...KEY_ARGS.p256, '-nodes', '-keyout', 'ca.key', '-out', 'ca.csr', '-subj', '/CN=oat-test-root']);
+    openssl(dir, [
+      'req',
+      '-new',
+      ...KEY_ARGS.p256,
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.csr',
+      '-subj',
+      '/CN=oat-test-root',
+    ]);
     const root = sign(dir, 'ca', validity.root ?? ALWAYS, 'root');
-    openssl(dir, ['req', '-new', ...KEY_ARGS.p256, '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=oat-token-issuer']);
+    openssl(dir, [
+      'req',
+      '-new',
+      ...KEY_ARGS.p256,
+      '-nodes',
+      '-keyout',
+      'leaf.key',
+      '-out',
+      'leaf.csr',
+      '-subj',
+      '/CN=oat-token-issuer',
+    ]);
     const leaf = sign(dir, 'leaf', validity.leaf ?? ALWAYS, 'leaf', 'ca');
     return { keyPem: readFileSync(join(dir, 'leaf.key'), 'utf8'), chainPem: leaf + root, rootPem: root };
   });

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SCOPES_PER_REQUEST, formatScope, parseScope, parseScopeParameters, type RegistryScope } from '../../src/registry/scope.js';
+import {
+  MAX_SCOPES_PER_REQUEST,
+  formatScope,
+  parseScope,
+  parseScopeParameters,
+  type RegistryScope,
+} from '../../src/registry/scope.js';
 
 const lower = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split(''));
 const lowerDigit = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
@@ -29,7 +35,10 @@ const validScope: fc.Arbitrary<RegistryScope> = fc
     type: fc.oneof(fc.constantFrom('repository', 'registry'), alnum(8)),
     resourceClass: fc.option(alnum(8), { nil: undefined }),
     name: resourceName,
-    actions: fc.uniqueArray(fc.oneof(fc.constantFrom('pull', 'push', 'delete', '*'), fc.string({ unit: lower, minLength: 1, maxLength: 6 })), { maxLength: 4 }),
+    actions: fc.uniqueArray(
+      fc.oneof(fc.constantFrom('pull', 'push', 'delete', '*'), fc.string({ unit: lower, minLength: 1, maxLength: 6 })),
+      { maxLength: 4 },
+    ),
   })
   .map(({ resourceClass, ...rest }) => (resourceClass === undefined ? rest : { ...rest, resourceClass }));
 
@@ -56,9 +65,12 @@ describe('parseScope', () => {
 
   it('never throws for values that are not strings', () => {
     fc.assert(
-      fc.property(fc.anything().filter((v) => typeof v !== 'string'), (value) => {
+      fc.property(
+        fc.anything().filter((v) => typeof v !== 'string'),
+        (value) => {
           expect(parseScope(value as string)).toEqual({ ok: false, code: 'MALFORMED', message: expect.any(String) });
-        }),
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -74,9 +86,18 @@ describe('parseScope', () => {
 
   it.each([
     ['repository:samalba/my-app:pull,push', { type: 'repository', name: 'samalba/my-app', actions: ['pull', 'push'] }],
-    ['repository:localhost:5000/acme/app:pull', { type: 'repository', name: 'localhost:5000/acme/app', actions: ['pull'] }],
-    ['repository:Registry.Example.com:443/acme/team/app:push', { type: 'repository', name: 'Registry.Example.com:443/acme/team/app', actions: ['push'] }],
-    ['repository(plugin):acme/tool:pull', { type: 'repository', resourceClass: 'plugin', name: 'acme/tool', actions: ['pull'] }],
+    [
+      'repository:localhost:5000/acme/app:pull',
+      { type: 'repository', name: 'localhost:5000/acme/app', actions: ['pull'] },
+    ],
+    [
+      'repository:Registry.Example.com:443/acme/team/app:push',
+      { type: 'repository', name: 'Registry.Example.com:443/acme/team/app', actions: ['push'] },
+    ],
+    [
+      'repository(plugin):acme/tool:pull',
+      { type: 'repository', resourceClass: 'plugin', name: 'acme/tool', actions: ['pull'] },
+    ],
     ['registry:catalog:*', { type: 'registry', name: 'catalog', actions: ['*'] }],
     ['repository:acme/app:', { type: 'repository', name: 'acme/app', actions: [] }],
     ['repository:acme/app:pull,push,pull', { type: 'repository', name: 'acme/app', actions: ['pull', 'push'] }],
@@ -122,12 +143,16 @@ describe('parseScope', () => {
 describe('parseScopeParameters', () => {
   it('never throws, keeps at most the limit, and accounts for every non-empty text', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(grammarish, fc.string({ unit: 'binary', maxLength: 80 })), { maxLength: 8 }), fc.integer({ min: 0, max: 5 }), (values, limit) => {
-        const { scopes, rejected } = parseScopeParameters(values, limit);
-        const texts = values.flatMap((v) => v.split(' ')).filter((t) => t.length > 0);
-        expect(scopes.length).toBeLessThanOrEqual(limit);
-        expect(scopes.length + rejected.length).toBe(texts.length);
-      }),
+      fc.property(
+        fc.array(fc.oneof(grammarish, fc.string({ unit: 'binary', maxLength: 80 })), { maxLength: 8 }),
+        fc.integer({ min: 0, max: 5 }),
+        (values, limit) => {
+          const { scopes, rejected } = parseScopeParameters(values, limit);
+          const texts = values.flatMap((v) => v.split(' ')).filter((t) => t.length > 0);
+          expect(scopes.length).toBeLessThanOrEqual(limit);
+          expect(scopes.length + rejected.length).toBe(texts.length);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -147,9 +172,16 @@ describe('parseScopeParameters', () => {
   });
 
   it('reads the multi-scope challenge distribution 2.8 sends during a push with a cross-repository mount', () => {
-    const { scopes, rejected } = parseScopeParameters(['repository:acme/readonly:pull,push repository:acme/app:pull', 'registry:catalog:*']);
+    const { scopes, rejected } = parseScopeParameters([
+      'repository:acme/readonly:pull,push repository:acme/app:pull',
+      'registry:catalog:*',
+    ]);
     expect(rejected).toEqual([]);
-    expect(scopes.map(formatScope)).toEqual(['repository:acme/readonly:pull,push', 'repository:acme/app:pull', 'registry:catalog:*']);
+    expect(scopes.map(formatScope)).toEqual([
+      'repository:acme/readonly:pull,push',
+      'repository:acme/app:pull',
+      'registry:catalog:*',
+    ]);
   });
 
   it('reports malformed texts and the ones past the limit, and keeps the rest', () => {

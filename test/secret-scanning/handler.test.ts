@@ -1,7 +1,13 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, type TokenEvent, type TokenId, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  type TokenEvent,
+  type TokenId,
+  type TokenStore,
+} from '../../src/index.js';
 import * as entry from '../../src/secret-scanning/index.js';
 import { createSecretScanningHandler, type SecretScanningOptions } from '../../src/secret-scanning/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
@@ -18,12 +24,18 @@ const github = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const stranger = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const PEM = github.publicKey.export({ type: 'spki', format: 'pem' }) as string;
 
-const signatureOf = (body: string, key: KeyObject = github.privateKey): string => sign('sha256', Buffer.from(body), { key, dsaEncoding: 'der' }).toString('base64');
+const signatureOf = (body: string, key: KeyObject = github.privateKey): string =>
+  sign('sha256', Buffer.from(body), { key, dsaEncoding: 'der' }).toString('base64');
 const post = (body: string, headers: Record<string, string> = {}): Request =>
   new Request(ENDPOINT, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'github-public-key-identifier': KEY_ID, 'github-public-key-signature': signatureOf(body), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'github-public-key-identifier': KEY_ID,
+      'github-public-key-signature': signatureOf(body),
+      ...headers,
+    },
   });
 const matchOf = (token: string, extra: object = {}) => ({ token, type: TYPE, url: FOUND, source: 'content', ...extra });
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -48,9 +60,17 @@ async function setup(options: Partial<SecretScanningOptions> = {}, storeOverride
   const store = storeOverride?.(base) ?? base;
   const clock = createFakeClock();
   const events: TokenEvent[] = [];
-  const service = createTokenService({ store, clock, organizations: [{ id: 'org-1', name: 'acme', plan: 'team', owners: ['alice'] }], events: { emit: (e) => events.push(e) } });
+  const service = createTokenService({
+    store,
+    clock,
+    organizations: [{ id: 'org-1', name: 'acme', plan: 'team', owners: ['alice'] }],
+    events: { emit: (e) => events.push(e) },
+  });
   const create = async () => {
-    const { token, secret } = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] });
+    const { token, secret } = await service.create({ username: 'alice' }, 'acme', {
+      label: 'ci',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+    });
     return { id: token.id, secret: secret.reveal() };
   };
   const live = await create();
@@ -70,7 +90,12 @@ async function setup(options: Partial<SecretScanningOptions> = {}, storeOverride
     ...options,
   });
   /** Every stored row of the run, to show a refused request changed nothing. */
-  const snapshot = async () => JSON.stringify([await base.findById(live.id as TokenId), await base.findById(inactive.id as TokenId), await base.countLive('org-1' as never)]);
+  const snapshot = async () =>
+    JSON.stringify([
+      await base.findById(live.id as TokenId),
+      await base.findById(inactive.id as TokenId),
+      await base.countLive('org-1' as never),
+    ]);
   return { handler, service, store: base, clock, events, live, inactive, lookups, faults, snapshot };
 }
 
@@ -91,10 +116,14 @@ describe('createSecretScanningHandler', () => {
     const unknown = service.policy.format.generate(platformRandom);
     const mistyped = live.secret.slice(0, -1) + (live.secret.endsWith('A') ? 'B' : 'A');
     const tokens = [live.secret, inactive.secret, unknown, mistyped, 'oat_x'];
-    const reply = await handler(post(JSON.stringify(tokens.map((t, i) => matchOf(t, i === 4 ? { source: undefined } : {})))));
+    const reply = await handler(
+      post(JSON.stringify(tokens.map((t, i) => matchOf(t, i === 4 ? { source: undefined } : {})))),
+    );
     expect(reply.status).toBe(200);
     const labels = ['true_positive', 'true_positive', 'false_positive', 'false_positive', 'false_positive'];
-    expect(await reply.json()).toEqual(tokens.map((t, i) => ({ token_hash: hashOf(t), token_type: TYPE, label: labels[i] })));
+    expect(await reply.json()).toEqual(
+      tokens.map((t, i) => ({ token_hash: hashOf(t), token_type: TYPE, label: labels[i] })),
+    );
   });
 
   it('in report mode changes nothing and labels the token all the same', async () => {
@@ -110,22 +139,69 @@ describe('createSecretScanningHandler', () => {
     const { handler, service, events, snapshot } = await setup();
     const before = await snapshot();
     const unknown = service.policy.format.generate(platformRandom);
-    expect(await (await handler(post(JSON.stringify([matchOf(unknown)])))).json()).toEqual([{ token_hash: hashOf(unknown), token_type: TYPE, label: 'false_positive' }]);
+    expect(await (await handler(post(JSON.stringify([matchOf(unknown)])))).json()).toEqual([
+      { token_hash: hashOf(unknown), token_type: TYPE, label: 'false_positive' },
+    ]);
     expect(await snapshot()).toBe(before);
     expect(events).toEqual([]);
   });
 
   describe('refuses, changing nothing,', () => {
     const refusals: Array<[string, (s: Awaited<ReturnType<typeof setup>>) => Request, number, string]> = [
-      ['a signature of another body', (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-signature': signatureOf('[]') }), 401, 'SIGNATURE_INVALID'],
-      ['a signature by another key', (s) => { const body = JSON.stringify([matchOf(s.live.secret)]); return post(body, { 'github-public-key-signature': signatureOf(body, stranger.privateKey) }); }, 401, 'SIGNATURE_INVALID'],
-      ['a signature that is not one', (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-signature': 'bm90IGEgc2lnbmF0dXJl' }), 401, 'SIGNATURE_INVALID'],
-      ['an unknown key id', (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-identifier': 'a'.repeat(64) }), 401, 'KEY_UNKNOWN'],
-      ['a key id no lookup should see', (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-identifier': 'a key id; with spaces' }), 401, 'KEY_UNKNOWN'],
-      ['a request without the signature headers', (s) => new Request(ENDPOINT, { method: 'POST', body: JSON.stringify([matchOf(s.live.secret)]) }), 401, 'SIGNATURE_MISSING'],
+      [
+        'a signature of another body',
+        (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-signature': signatureOf('[]') }),
+        401,
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'a signature by another key',
+        (s) => {
+          const body = JSON.stringify([matchOf(s.live.secret)]);
+          return post(body, { 'github-public-key-signature': signatureOf(body, stranger.privateKey) });
+        },
+        401,
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'a signature that is not one',
+        (s) =>
+          post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-signature': 'bm90IGEgc2lnbmF0dXJl' }),
+        401,
+        'SIGNATURE_INVALID',
+      ],
+      [
+        'an unknown key id',
+        (s) => post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-identifier': 'a'.repeat(64) }),
+        401,
+        'KEY_UNKNOWN',
+      ],
+      [
+        'a key id no lookup should see',
+        (s) =>
+          post(JSON.stringify([matchOf(s.live.secret)]), { 'github-public-key-identifier': 'a key id; with spaces' }),
+        401,
+        'KEY_UNKNOWN',
+      ],
+      [
+        'a request without the signature headers',
+        (s) => new Request(ENDPOINT, { method: 'POST', body: JSON.stringify([matchOf(s.live.secret)]) }),
+        401,
+        'SIGNATURE_MISSING',
+      ],
       ['a signed body that is not JSON', () => post('[{"token": '), 400, 'MALFORMED_PAYLOAD'],
-      ['a signed body that is not a list', (s) => post(JSON.stringify(matchOf(s.live.secret))), 400, 'MALFORMED_PAYLOAD'],
-      ['a batch with one bad match, acting on none of it', (s) => post(JSON.stringify([matchOf(s.live.secret), matchOf(s.live.secret, { url: 'javascript:alert(1)' })])), 400, 'MALFORMED_PAYLOAD'],
+      [
+        'a signed body that is not a list',
+        (s) => post(JSON.stringify(matchOf(s.live.secret))),
+        400,
+        'MALFORMED_PAYLOAD',
+      ],
+      [
+        'a batch with one bad match, acting on none of it',
+        (s) => post(JSON.stringify([matchOf(s.live.secret), matchOf(s.live.secret, { url: 'javascript:alert(1)' })])),
+        400,
+        'MALFORMED_PAYLOAD',
+      ],
       ['a GET', () => new Request(ENDPOINT), 405, 'METHOD_NOT_ALLOWED'],
     ];
     it.each(refusals)('%s', async (name, request, status, code) => {
@@ -165,7 +241,9 @@ describe('createSecretScanningHandler', () => {
       const s = await setup();
       const body = JSON.stringify([matchOf(s.live.secret)]);
       const signature = signatureOf(body);
-      const replies = await Promise.all([0, 1].map(() => s.handler(post(body, { 'github-public-key-signature': signature }))));
+      const replies = await Promise.all(
+        [0, 1].map(() => s.handler(post(body, { 'github-public-key-signature': signature }))),
+      );
       expect(replies.map((r) => r.status).sort()).toEqual([200, 409]);
       expect(s.events.filter((e) => e.type === 'access_token.leaked')).toHaveLength(1);
     });
@@ -205,7 +283,9 @@ describe('createSecretScanningHandler', () => {
     const first = await s.handler(request());
     expect(first.status).toBe(500);
     expect(await first.json()).toMatchObject({ code: 'INTERNAL_ERROR' });
-    expect(s.faults).toEqual([{ error: expect.objectContaining({ code: 'STORE_FAILURE' }), request: { method: 'POST', url: ENDPOINT } }]);
+    expect(s.faults).toEqual([
+      { error: expect.objectContaining({ code: 'STORE_FAILURE' }), request: { method: 'POST', url: ENDPOINT } },
+    ]);
     expect(inspect(s.faults, { depth: null })).not.toContain(s.live.secret);
     failing = false;
     const retry = await s.handler(request());
@@ -215,7 +295,11 @@ describe('createSecretScanningHandler', () => {
 
   it('answers 503 when a token kept changing, so the scanner sends it again', async () => {
     let conflicting = false;
-    const s = await setup({}, (store) => ({ ...store, replace: async (record, version) => (conflicting ? { ok: false, code: 'CONFLICT' } as const : store.replace(record, version)) }));
+    const s = await setup({}, (store) => ({
+      ...store,
+      replace: async (record, version) =>
+        conflicting ? ({ ok: false, code: 'CONFLICT' } as const) : store.replace(record, version),
+    }));
     conflicting = true;
     const reply = await s.handler(post(JSON.stringify([matchOf(s.live.secret)])));
     expect(reply.status).toBe(503);
@@ -239,12 +323,25 @@ describe('createSecretScanningHandler', () => {
   });
 
   it('refuses options it cannot work with, naming each', () => {
-    const attempt = () => createSecretScanningHandler({ service: {} as never, publicKey: 'pem' as never, mode: 'delete' as never, maxBodyBytes: 0, replayWindowMs: 1.5 });
+    const attempt = () =>
+      createSecretScanningHandler({
+        service: {} as never,
+        publicKey: 'pem' as never,
+        mode: 'delete' as never,
+        maxBodyBytes: 0,
+        replayWindowMs: 1.5,
+      });
     expect(attempt).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
     try {
       attempt();
     } catch (error) {
-      expect((error as { fields: Array<{ path: string }> }).fields.map((f) => f.path)).toEqual(['service', 'publicKey', 'mode', 'maxBodyBytes', 'replayWindowMs']);
+      expect((error as { fields: Array<{ path: string }> }).fields.map((f) => f.path)).toEqual([
+        'service',
+        'publicKey',
+        'mode',
+        'maxBodyBytes',
+        'replayWindowMs',
+      ]);
     }
   });
 });

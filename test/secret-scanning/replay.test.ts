@@ -7,8 +7,16 @@ const WINDOW = 1000;
 describe('createSignatureMemory', () => {
   it('refuses a signature exactly when it was accepted less than a window ago (and not forgotten), and never holds more than its capacity', () => {
     const step = fc.oneof(
-      fc.record({ kind: fc.constant('see' as const), key: fc.constantFrom('a', 'b', 'c', 'd'), advance: fc.integer({ min: 0, max: 700 }) }),
-      fc.record({ kind: fc.constant('forget' as const), key: fc.constantFrom('a', 'b', 'c', 'd'), advance: fc.constant(0) }),
+      fc.record({
+        kind: fc.constant('see' as const),
+        key: fc.constantFrom('a', 'b', 'c', 'd'),
+        advance: fc.integer({ min: 0, max: 700 }),
+      }),
+      fc.record({
+        kind: fc.constant('forget' as const),
+        key: fc.constantFrom('a', 'b', 'c', 'd'),
+        advance: fc.constant(0),
+      }),
     );
     fc.assert(
       fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 5 }), (steps, capacity) => {

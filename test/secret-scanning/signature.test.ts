@@ -1,7 +1,13 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { importPublicKey, parseDerSignature, parseSignatureHeader, sha256Hex, verifySignature } from '../../src/secret-scanning/signature.js';
+import {
+  importPublicKey,
+  parseDerSignature,
+  parseSignatureHeader,
+  sha256Hex,
+  verifySignature,
+} from '../../src/secret-scanning/signature.js';
 
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const scalar = fc.bigInt({ min: 1n, max: N - 1n });
@@ -70,7 +76,9 @@ describe('signatures made by another implementation', () => {
     const key = await importPublicKey(pem, 'k1');
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (body) => {
-        const signature = parseSignatureHeader(sign('sha256', body, { key: privateKey, dsaEncoding: 'der' }).toString('base64'));
+        const signature = parseSignatureHeader(
+          sign('sha256', body, { key: privateKey, dsaEncoding: 'der' }).toString('base64'),
+        );
         expect(signature).not.toBeNull();
         if (signature === null) return;
         expect(verify('sha256', body, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature.raw)).toBe(true);
@@ -84,16 +92,27 @@ describe('signatures made by another implementation', () => {
 
   it('refuses a header that is not base64 or too long to be one signature', () => {
     const valid = sign('sha256', Buffer.from('x'), { key: privateKey, dsaEncoding: 'der' }).toString('base64');
-    for (const header of ['', 'not base64!', `${valid}AAAA`, 'A'.repeat(97), valid.slice(0, -4)]) expect(parseSignatureHeader(header), header).toBeNull();
+    for (const header of ['', 'not base64!', `${valid}AAAA`, 'A'.repeat(97), valid.slice(0, -4)])
+      expect(parseSignatureHeader(header), header).toBeNull();
     expect(parseSignatureHeader(valid)).not.toBeNull();
   });
 
   it('imports a PEM P-256 key and refuses anything else with MISCONFIGURED naming publicKey', async () => {
     await expect(importPublicKey(`\n${pem}\n`, 'k1')).resolves.toBeDefined();
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'secp384r1' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
     for (const bad of [p384, rsa, 'garbage', pem.replace('PUBLIC KEY', 'PRIVATE KEY'), 42 as unknown as string]) {
-      await expect(importPublicKey(bad, 'k1')).rejects.toMatchObject({ name: 'OatError', code: 'MISCONFIGURED', context: { field: 'publicKey', keyId: 'k1' } });
+      await expect(importPublicKey(bad, 'k1')).rejects.toMatchObject({
+        name: 'OatError',
+        code: 'MISCONFIGURED',
+        context: { field: 'publicKey', keyId: 'k1' },
+      });
     }
   });
 });

@@ -8,11 +8,18 @@ const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice
 async function auditedAs(username: string, tokenPrefix?: string): Promise<string | null> {
   const events: TokenEvent[] = [];
   const policy = tokenPrefix === undefined ? {} : { tokenPrefix };
-  const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations, policy, events: { emit: (e) => events.push(e) } });
+  const service = createTokenService({
+    store: createMemoryTokenStore(),
+    clock: createFakeClock(),
+    organizations,
+    policy,
+    events: { emit: (e) => events.push(e) },
+  });
   expect(await service.authenticate(username, 'not-a-token')).toMatchObject({ ok: false });
   expect(events).toHaveLength(1);
   const [event] = events;
-  if (event?.type !== 'access_token.authenticate' || event.outcome !== 'failure') throw new Error(`unexpected event ${JSON.stringify(event)}`);
+  if (event?.type !== 'access_token.authenticate' || event.outcome !== 'failure')
+    throw new Error(`unexpected event ${JSON.stringify(event)}`);
   return event.username;
 }
 

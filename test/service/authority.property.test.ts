@@ -4,13 +4,20 @@ import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { twoOrganizations } from '../support/organizations.js';
 import type { CreateTokenRequest } from '../../src/index.js';
 
-const input = (org: string): CreateTokenRequest => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+const input = (org: string): CreateTokenRequest => ({
+  label: 'ci',
+  resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }],
+});
 
 describe('rights are per organization (service)', () => {
   it('gives an actor with rights in one organization FORBIDDEN on every operation in any other', async () => {
     await fc.assert(
       fc.asyncProperty(twoOrganizations, async ({ actor, home, away }) => {
-        const service = createTokenService({ store: createMemoryTokenStore(), organizations: [home, away], policy: { lifecycle: 'docker-hub-current' } });
+        const service = createTokenService({
+          store: createMemoryTokenStore(),
+          organizations: [home, away],
+          policy: { lifecycle: 'docker-hub-current' },
+        });
         const me = { username: actor.toUpperCase() };
         await expect(service.create(me, 'home', input('home'))).resolves.toBeDefined();
         const { token } = await service.create({ username: 'root' }, 'away', input('away'));
@@ -31,17 +38,34 @@ describe('rights are per organization (service)', () => {
   });
 
   it('refuses an actor that still carries a permissions list, naming the field', async () => {
-    const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }] });
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+    });
     const legacy = { username: 'alice', permissions: ['manage-organization-access-tokens'] };
-    await expect(service.list(legacy, 'acme')).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [expect.objectContaining({ path: 'actor.permissions' })] });
+    await expect(service.list(legacy, 'acme')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [expect.objectContaining({ path: 'actor.permissions' })],
+    });
   });
 
   it('reports a directory whose tokenManagers are malformed as DIRECTORY_FAILURE naming each entry', async () => {
-    const organizations = { get: () => ({ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], tokenManagers: [{ username: 'eve' }, { name: 'tim' }, 'tim'] }) };
+    const organizations = {
+      get: () => ({
+        id: 'acme',
+        name: 'acme',
+        plan: 'team',
+        owners: ['alice'],
+        tokenManagers: [{ username: 'eve' }, { name: 'tim' }, 'tim'],
+      }),
+    };
     const service = createTokenService({ store: createMemoryTokenStore(), organizations: organizations as never });
     await expect(service.list({ username: 'alice' }, 'acme')).rejects.toMatchObject({
       code: 'DIRECTORY_FAILURE',
-      fields: [expect.objectContaining({ path: 'tokenManagers.1.username' }), expect.objectContaining({ path: 'tokenManagers.2.username' })],
+      fields: [
+        expect.objectContaining({ path: 'tokenManagers.1.username' }),
+        expect.objectContaining({ path: 'tokenManagers.2.username' }),
+      ],
     });
   });
 });

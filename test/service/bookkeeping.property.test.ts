@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, isOatError, platformRandom, type AuthenticationResult, type TokenService, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  isOatError,
+  platformRandom,
+  type AuthenticationResult,
+  type TokenService,
+  type TokenStore,
+} from '../../src/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/fake-clock.js';
 
 const organizations = [
@@ -19,9 +27,28 @@ type Step =
   | { readonly kind: 'deactivate' | 'delete'; readonly token: number };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('login' as const), token: fc.nat(TOKENS - 1), as: fc.constantFrom('owner' as const, 'other' as const, 'unknown' as const) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: 0, max: 40 * DAY })) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('deactivate' as const, 'delete' as const), token: fc.nat(TOKENS - 1) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('login' as const),
+      token: fc.nat(TOKENS - 1),
+      as: fc.constantFrom('owner' as const, 'other' as const, 'unknown' as const),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: 0, max: 40 * DAY })),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('deactivate' as const, 'delete' as const),
+      token: fc.nat(TOKENS - 1),
+    }),
+  },
 );
 
 /** A memory store whose touchLastUsed follows `faults` in turn, cycling. */
@@ -36,7 +63,10 @@ function faultyStore(faults: ReadonlyArray<Fault>): TokenStore {
       if (fault === 'throw') throw new Error('touch threw');
       if (fault === 'reject') return Promise.reject(new Error('touch rejected'));
       if (fault === 'hang') return new Promise<boolean>(() => undefined);
-      if (fault === 'late') return new Promise<void>((resolve) => setTimeout(resolve, 1)).then(() => inner.touchLastUsed(id, at, ifOlderThan));
+      if (fault === 'late')
+        return new Promise<void>((resolve) => setTimeout(resolve, 1)).then(() =>
+          inner.touchLastUsed(id, at, ifOlderThan),
+        );
       return inner.touchLastUsed(id, at, ifOlderThan);
     },
   };
@@ -49,7 +79,12 @@ function outcomeOf(result: AuthenticationResult, ids: ReadonlyArray<string>): st
 
 /** Settles `promise`, or fails after `ms`: a login stuck behind a hung write must fail the property, not the test run. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`login still pending after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`login still pending after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 }
 
 interface World {
@@ -60,13 +95,27 @@ interface World {
   readonly secrets: string[];
 }
 
-async function world(store: TokenStore, expiries: ReadonlyArray<number | null>, onError?: (error: unknown) => void): Promise<World> {
+async function world(
+  store: TokenStore,
+  expiries: ReadonlyArray<number | null>,
+  onError?: (error: unknown) => void,
+): Promise<World> {
   const clock = createFakeClock();
-  const service = createTokenService({ store, clock, organizations, lastUsedTimeoutMs: 5, ...(onError === undefined ? {} : { onError }) });
+  const service = createTokenService({
+    store,
+    clock,
+    organizations,
+    lastUsedTimeoutMs: 5,
+    ...(onError === undefined ? {} : { onError }),
+  });
   const ids: string[] = [];
   const secrets: string[] = [];
   for (const days of expiries) {
-    const created = await service.create(alice, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }], ...(days === null ? {} : { expiry: clock.now() + days * DAY }) });
+    const created = await service.create(alice, 'acme', {
+      label: 'ci',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+      ...(days === null ? {} : { expiry: clock.now() + days * DAY }),
+    });
     ids.push(created.token.id);
     secrets.push(created.secret.reveal());
   }

@@ -1,20 +1,36 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, isOatError, type BackgroundFaultContext, type OatError, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  isOatError,
+  type BackgroundFaultContext,
+  type OatError,
+  type TokenStore,
+} from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }],
+};
 
 /** Resolves to what `promise` resolves to, or rejects when it takes longer than `ms`: a hung login fails the test fast. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms).unref()),
+  ]);
 }
 
 /** A service over a memory store whose touchLastUsed is replaced; reports collected. */
-function serviceWith(touchLastUsed: TokenStore['touchLastUsed'], options: { lastUsedIntervalMs?: number; lastUsedTimeoutMs?: number } = {}) {
+function serviceWith(
+  touchLastUsed: TokenStore['touchLastUsed'],
+  options: { lastUsedIntervalMs?: number; lastUsedTimeoutMs?: number } = {},
+) {
   const inner = createMemoryTokenStore();
   const calls: string[] = [];
   const store: TokenStore = {
@@ -27,7 +43,13 @@ function serviceWith(touchLastUsed: TokenStore['touchLastUsed'], options: { last
   };
   const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
   const clock = createFakeClock();
-  const service = createTokenService({ store, clock, organizations, onError: (error, context) => reports.push({ error, context }), ...options });
+  const service = createTokenService({
+    store,
+    clock,
+    organizations,
+    onError: (error, context) => reports.push({ error, context }),
+    ...options,
+  });
   return { service, inner, calls, reports, clock };
 }
 
@@ -37,12 +59,19 @@ describe('last-used bookkeeping never decides or delays a login', () => {
   it('a store whose touchLastUsed never settles still gives an ok login at once; onError hears of the timeout and flush returns', async () => {
     const { service, calls, reports } = serviceWith(never, { lastUsedTimeoutMs: 50 });
     const { token, secret } = await service.create(alice, 'acme', input);
-    await expect(within(1_000, service.authenticate('acme', secret.reveal()))).resolves.toMatchObject({ ok: true, principal: { tokenId: token.id } });
+    await expect(within(1_000, service.authenticate('acme', secret.reveal()))).resolves.toMatchObject({
+      ok: true,
+      principal: { tokenId: token.id },
+    });
     expect(calls).toEqual([token.id]);
     await within(1_000, service.flush());
     expect(reports).toHaveLength(1);
     expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-    expect(reports[0]?.error).toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'touchLastUsed', tokenId: token.id, timeoutMs: 50 } });
+    expect(reports[0]?.error).toMatchObject({
+      name: 'OatError',
+      code: 'STORE_FAILURE',
+      context: { operation: 'touchLastUsed', tokenId: token.id, timeoutMs: 50 },
+    });
   });
 
   it('a write that times out and then rejects is reported once, and a later login may start another write', async () => {
@@ -66,13 +95,18 @@ describe('last-used bookkeeping never decides or delays a login', () => {
   });
 
   it('a store whose touchLastUsed rejects gives an ok login; onError gets STORE_FAILURE with the cause', async () => {
-    const { service, reports } = serviceWith(() => Promise.reject(new Error('cannot execute UPDATE in a read-only transaction')));
+    const { service, reports } = serviceWith(() =>
+      Promise.reject(new Error('cannot execute UPDATE in a read-only transaction')),
+    );
     const { token, secret } = await service.create(alice, 'acme', input);
     await expect(within(1_000, service.authenticate('acme', secret.reveal()))).resolves.toMatchObject({ ok: true });
     await service.flush();
     expect(reports).toHaveLength(1);
     expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-    expect(reports[0]?.error).toMatchObject({ code: 'STORE_FAILURE', cause: expect.objectContaining({ message: 'cannot execute UPDATE in a read-only transaction' }) });
+    expect(reports[0]?.error).toMatchObject({
+      code: 'STORE_FAILURE',
+      cause: expect.objectContaining({ message: 'cannot execute UPDATE in a read-only transaction' }),
+    });
     expect(isOatError(reports[0]?.error)).toBe(true);
   });
 
@@ -88,7 +122,9 @@ describe('last-used bookkeeping never decides or delays a login', () => {
 
   it('an OatError from the store reaches onError unchanged', async () => {
     const { OatError: ErrorClass } = await import('../../src/index.js');
-    const fault = new ErrorClass('STORE_FAILURE', 'PostgreSQL token store: touchLastUsed failed', { context: { operation: 'touchLastUsed', sqlstate: '25006' } });
+    const fault = new ErrorClass('STORE_FAILURE', 'PostgreSQL token store: touchLastUsed failed', {
+      context: { operation: 'touchLastUsed', sqlstate: '25006' },
+    });
     const { service, reports } = serviceWith(() => Promise.reject(fault));
     const { secret } = await service.create(alice, 'acme', input);
     await service.authenticate('acme', secret.reveal());
@@ -99,7 +135,11 @@ describe('last-used bookkeeping never decides or delays a login', () => {
   it('an onError hook that throws is swallowed: the login is ok and nothing rejects', async () => {
     const inner = createMemoryTokenStore();
     const service = createTokenService({
-      store: { ...inner, findBySecretHash: inner.findBySecretHash, touchLastUsed: () => Promise.reject(new Error('down')) },
+      store: {
+        ...inner,
+        findBySecretHash: inner.findBySecretHash,
+        touchLastUsed: () => Promise.reject(new Error('down')),
+      },
       organizations,
       onError: () => {
         throw new Error('the hook itself is broken');
@@ -112,7 +152,14 @@ describe('last-used bookkeeping never decides or delays a login', () => {
 
   it('without onError a failing write is dropped silently and the login is ok', async () => {
     const inner = createMemoryTokenStore();
-    const service = createTokenService({ store: { ...inner, findBySecretHash: inner.findBySecretHash, touchLastUsed: () => Promise.reject(new Error('down')) }, organizations });
+    const service = createTokenService({
+      store: {
+        ...inner,
+        findBySecretHash: inner.findBySecretHash,
+        touchLastUsed: () => Promise.reject(new Error('down')),
+      },
+      organizations,
+    });
     const { secret } = await service.create(alice, 'acme', input);
     await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({ ok: true });
     await expect(service.flush()).resolves.toBeUndefined();
@@ -148,7 +195,9 @@ describe('last-used bookkeeping never decides or delays a login', () => {
   });
 
   it('a failed write is not retried before the next interval: a read-only store costs one failed write per interval, not one per login', async () => {
-    const { service, calls, reports, clock } = serviceWith(() => Promise.reject(new Error('read-only')), { lastUsedIntervalMs: 60_000 });
+    const { service, calls, reports, clock } = serviceWith(() => Promise.reject(new Error('read-only')), {
+      lastUsedIntervalMs: 60_000,
+    });
     const { secret } = await service.create(alice, 'acme', input);
     for (let i = 0; i < 3; i++) await service.authenticate('acme', secret.reveal());
     await service.flush();
@@ -164,15 +213,24 @@ describe('last-used bookkeeping never decides or delays a login', () => {
     const { secret } = await service.create(alice, 'acme', input);
     await service.authenticate('acme', secret.reveal());
     await service.flush();
-    const surfaces = reports.map((r) => `${String(r.error)} ${JSON.stringify(r.error)} ${inspect(r.error, { depth: null })} ${JSON.stringify(r.context)}`).join('\n');
+    const surfaces = reports
+      .map(
+        (r) =>
+          `${String(r.error)} ${JSON.stringify(r.error)} ${inspect(r.error, { depth: null })} ${JSON.stringify(r.context)}`,
+      )
+      .join('\n');
     expect(surfaces.toLowerCase()).not.toContain(secret.reveal().toLowerCase());
   });
 
   it('refuses a lastUsedTimeoutMs that is not a positive number and an onError that is not a function, naming the field', () => {
     const store = createMemoryTokenStore();
     for (const lastUsedTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => createTokenService({ store, lastUsedTimeoutMs })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'lastUsedTimeoutMs' } }));
+      expect(() => createTokenService({ store, lastUsedTimeoutMs })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'lastUsedTimeoutMs' } }),
+      );
     }
-    expect(() => createTokenService({ store, onError: 'log' as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'onError' } }));
+    expect(() => createTokenService({ store, onError: 'log' as never })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'onError' } }),
+    );
   });
 });

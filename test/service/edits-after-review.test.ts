@@ -12,8 +12,14 @@ const grants: RawResource[] = [
 ];
 
 function world(store: TokenStore, profile: Partial<OrganizationProfile> = {}) {
-  const byName = new Map<string, OrganizationProfile>([['acme', { id: 'org-1', name: 'acme', plan: 'team', owners: ['alice'], ...profile }]]);
-  const service = createTokenService({ store, organizations: { get: (name) => byName.get(name) ?? null }, policy: { lifecycle: 'docker-hub-current' } });
+  const byName = new Map<string, OrganizationProfile>([
+    ['acme', { id: 'org-1', name: 'acme', plan: 'team', owners: ['alice'], ...profile }],
+  ]);
+  const service = createTokenService({
+    store,
+    organizations: { get: (name) => byName.get(name) ?? null },
+    policy: { lifecycle: 'docker-hub-current' },
+  });
   const rename = (from: string, to: string) => {
     const found = byName.get(from) as OrganizationProfile;
     byName.delete(from);
@@ -32,10 +38,18 @@ describe.each(stores)('edits after a rename (%s store)', (_name, makeStore) => {
     const { service, rename } = world(makeStore());
     const { token, secret } = await service.create(alice, 'acme', { label: 'ci', resources: grants });
     rename('acme', 'beta');
-    await expect(service.update(alice, 'beta', token.id, { label: 'renamed' })).resolves.toMatchObject({ organization: 'beta', label: 'renamed', resources: [{ path: 'beta/app' }, { path: 'beta/*' }] });
+    await expect(service.update(alice, 'beta', token.id, { label: 'renamed' })).resolves.toMatchObject({
+      organization: 'beta',
+      label: 'renamed',
+      resources: [{ path: 'beta/app' }, { path: 'beta/*' }],
+    });
     await expect(service.deactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'inactive' });
     await expect(service.reactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'active' });
-    await expect(service.update(alice, 'beta', token.id, { resources: [{ type: 'repository', path: 'beta/web', scopes: ['scope-image-pull'] }] })).resolves.toMatchObject({
+    await expect(
+      service.update(alice, 'beta', token.id, {
+        resources: [{ type: 'repository', path: 'beta/web', scopes: ['scope-image-pull'] }],
+      }),
+    ).resolves.toMatchObject({
       resources: [{ path: 'beta/web' }],
     });
     const login = await service.authenticate('beta', secret.reveal());
@@ -53,7 +67,10 @@ describe('reactivation and the grant ceiling', () => {
       resources: [...grants, { type: 'organization', path: 'acme', scopes: ['scope-member-edit'] }],
     });
     await service.deactivate(alice, 'acme', token.id);
-    for (const attempt of [() => service.reactivate({ username: 'mallory' }, 'acme', token.id), () => service.update({ username: 'mallory' }, 'acme', token.id, { is_active: true })]) {
+    for (const attempt of [
+      () => service.reactivate({ username: 'mallory' }, 'acme', token.id),
+      () => service.update({ username: 'mallory' }, 'acme', token.id, { is_active: true }),
+    ]) {
       await expect(attempt()).rejects.toMatchObject({ code: 'FORBIDDEN', context: { code: 'BEYOND_CEILING' } });
     }
     await expect(service.get(alice, 'acme', token.id)).resolves.toMatchObject({ state: 'inactive' });
@@ -65,10 +82,16 @@ describe('a stored token whose grants a create request could not make', () => {
   it('may be deactivated or deleted, never edited or reactivated: its grants are never carried into a new version', async () => {
     const store = createMemoryTokenStore();
     const { service } = world(store);
-    const tampered = makeTestRecord(1, { organization: 'acme', resources: [{ type: 'repository', path: 'library/nginx', scopes: ['scope-image-push'] }] });
+    const tampered = makeTestRecord(1, {
+      organization: 'acme',
+      resources: [{ type: 'repository', path: 'library/nginx', scopes: ['scope-image-push'] }],
+    });
     const organizationId = 'org-1' as typeof tampered.organizationId;
     await store.insertWithinQuota({ ...tampered, organizationId }, 10);
-    await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({ code: 'TRANSITION_DENIED', context: { code: 'STORED_GRANTS_INVALID' } });
+    await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({
+      code: 'TRANSITION_DENIED',
+      context: { code: 'STORED_GRANTS_INVALID' },
+    });
     await expect(service.deactivate(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'inactive' });
     await expect(service.reactivate(alice, 'acme', tampered.id)).rejects.toMatchObject({ code: 'TRANSITION_DENIED' });
     await expect(service.delete(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'deleted' });
@@ -82,7 +105,10 @@ describe('a directory that answers with another organization', () => {
     const { service, byName } = world(store);
     const { secret } = await service.create(alice, 'acme', { label: 'ci', resources: grants });
     byName.set('alias', byName.get('acme') as OrganizationProfile);
-    await expect(service.list(alice, 'alias')).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE', context: { field: 'name' } });
+    await expect(service.list(alice, 'alias')).rejects.toMatchObject({
+      code: 'DIRECTORY_FAILURE',
+      context: { field: 'name' },
+    });
     await expect(service.authenticate('alias', secret.reveal())).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE' });
     await expect(service.authenticate('ACME', secret.reveal())).resolves.toMatchObject({ ok: true });
   });

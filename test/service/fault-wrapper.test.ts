@@ -10,20 +10,32 @@ import { setupFailure, storeFailure } from '../../src/sqlite/faults.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 /** An OatError from another copy of the package: same name and code, another class. */
-const foreign = () => Object.assign(new Error('from another copy'), { name: 'OatError', code: 'NOT_FOUND', fields: [], context: { kept: true } });
+const foreign = () =>
+  Object.assign(new Error('from another copy'), {
+    name: 'OatError',
+    code: 'NOT_FOUND',
+    fields: [],
+    context: { kept: true },
+  });
 const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 
 describe('wrapFault, the one fault wrapper', () => {
   it('wraps anything that is not an OatError with the code, the message, the original as cause, and the context', () => {
     fc.assert(
-      fc.property(fc.anything(), fc.constantFrom('STORE_FAILURE', 'DIRECTORY_FAILURE', 'MISCONFIGURED'), (thrown, code) => {
-        fc.pre(!(thrown instanceof Error));
-        const fault = wrapFault(code, 'the port failed', thrown, { operation: 'findById' });
-        expect(fault).toBeInstanceOf(OatError);
-        expect(fault).toMatchObject({ code, message: 'the port failed', context: { operation: 'findById' } });
-        expect(fault.cause).toBe(thrown);
-      }),
+      fc.property(
+        fc.anything(),
+        fc.constantFrom('STORE_FAILURE', 'DIRECTORY_FAILURE', 'MISCONFIGURED'),
+        (thrown, code) => {
+          fc.pre(!(thrown instanceof Error));
+          const fault = wrapFault(code, 'the port failed', thrown, { operation: 'findById' });
+          expect(fault).toBeInstanceOf(OatError);
+          expect(fault).toMatchObject({ code, message: 'the port failed', context: { operation: 'findById' } });
+          expect(fault.cause).toBe(thrown);
+        },
+      ),
     );
   });
 
@@ -47,8 +59,14 @@ describe('wrapFault, the one fault wrapper', () => {
 
   it('guard wraps a synchronous throw and a rejection alike, and hands back the value otherwise', async () => {
     const cause = new Error('socket closed');
-    await expect(guard('STORE_FAILURE', 'The token store failed', () => { throw cause; })).rejects.toMatchObject({ code: 'STORE_FAILURE', cause });
-    await expect(guard('DIRECTORY_FAILURE', 'The directory failed', () => Promise.reject(cause))).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE', cause });
+    await expect(
+      guard('STORE_FAILURE', 'The token store failed', () => {
+        throw cause;
+      }),
+    ).rejects.toMatchObject({ code: 'STORE_FAILURE', cause });
+    await expect(guard('DIRECTORY_FAILURE', 'The directory failed', () => Promise.reject(cause))).rejects.toMatchObject(
+      { code: 'DIRECTORY_FAILURE', cause },
+    );
     await expect(guard('STORE_FAILURE', 'unused', () => 42)).resolves.toBe(42);
   });
 

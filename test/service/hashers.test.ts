@@ -1,9 +1,19 @@
 import type { CreateTokenRequest } from '../../src/index.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryTokenStore, createTokenService, hmacSha256Hasher, isOatError, sha256Hasher, type SecretHasher } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  hmacSha256Hasher,
+  isOatError,
+  sha256Hasher,
+  type SecretHasher,
+} from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+};
 const PEPPER = 'a pepper of at least thirty-two bytes, kept out of the database';
 
 const codeAndField = (make: () => unknown): unknown => {
@@ -24,7 +34,10 @@ describe('the default hashers take node:crypto at run time, not through an impor
     vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
     expect(codeAndField(() => sha256Hasher())).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
     expect(codeAndField(() => hmacSha256Hasher(PEPPER))).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
-    expect(codeAndField(() => createTokenService({ store: createMemoryTokenStore(), organizations }))).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
+    expect(codeAndField(() => createTokenService({ store: createMemoryTokenStore(), organizations }))).toEqual({
+      code: 'MISCONFIGURED',
+      field: 'hasher',
+    });
   });
 
   it('a service given its own synchronous hasher needs nothing from node:crypto', async () => {
@@ -42,6 +55,7 @@ describe('the default hashers take node:crypto at run time, not through an impor
     expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
     bytes.fill(0);
     expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
-    for (const bad of [64, null, { length: 40 }]) expect(codeAndField(() => hmacSha256Hasher(bad as never))).toEqual({ code: 'MISCONFIGURED', field: 'pepper' });
+    for (const bad of [64, null, { length: 40 }])
+      expect(codeAndField(() => hmacSha256Hasher(bad as never))).toEqual({ code: 'MISCONFIGURED', field: 'pepper' });
   });
 });

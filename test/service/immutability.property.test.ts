@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AccessTokenRecord, AuthenticationResult, EpochMillis, Principal, RawResource, TokenService, TokenStore } from '../../src/index.js';
+import type {
+  AccessTokenRecord,
+  AuthenticationResult,
+  EpochMillis,
+  Principal,
+  RawResource,
+  TokenService,
+  TokenStore,
+} from '../../src/index.js';
 import { createMemoryTokenStore, createTokenService } from '../../src/index.js';
 import { createSqliteTokenStore } from '../../src/sqlite/index.js';
 import { createFakeClock, type FakeClock } from '../../src/testing/index.js';
@@ -64,7 +72,9 @@ function vandalize(value: unknown, junk: Junk, seen: Set<object> = new Set()): v
     attempt(() => {
       target[key] = replacement;
     });
-    attempt(() => Object.defineProperty(target, key, { value: replacement, writable: true, enumerable: true, configurable: true }));
+    attempt(() =>
+      Object.defineProperty(target, key, { value: replacement, writable: true, enumerable: true, configurable: true }),
+    );
     attempt(() => delete target[key]);
   }
   if (value instanceof Date) {
@@ -117,10 +127,29 @@ type Op =
   | { readonly kind: 'advance'; readonly ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('create' as const), expiry: fc.oneof(fc.constantFrom('none' as const, '30d' as const, '90d' as const), fc.integer({ min: 60_000, max: 300 * DAY })) }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constantFrom('get' as const, 'update' as const, 'deactivate' as const, 'authenticate' as const), pick: fc.nat(), label: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim().length > 0) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('create' as const),
+      expiry: fc.oneof(
+        fc.constantFrom('none' as const, '30d' as const, '90d' as const),
+        fc.integer({ min: 60_000, max: 300 * DAY }),
+      ),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('get' as const, 'update' as const, 'deactivate' as const, 'authenticate' as const),
+      pick: fc.nat(),
+      label: fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim().length > 0),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'list' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 160 * DAY }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 160 * DAY }) }),
+  },
 );
 
 /** Runs one operation and returns what the service handed back (`undefined` when it refused). */
@@ -134,7 +163,14 @@ async function apply(world: World, op: Op): Promise<unknown> {
   if (op.kind === 'create') {
     const expiry = typeof op.expiry === 'number' ? clock.now() + op.expiry : op.expiry;
     const created = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES, expiry });
-    const expiresAt = expiry === 'none' ? null : expiry === '30d' ? clock.now() + 30 * DAY : expiry === '90d' ? clock.now() + 90 * DAY : expiry;
+    const expiresAt =
+      expiry === 'none'
+        ? null
+        : expiry === '30d'
+          ? clock.now() + 30 * DAY
+          : expiry === '90d'
+            ? clock.now() + 90 * DAY
+            : expiry;
     tokens.push({ id: created.token.id, secret: created.secret.reveal(), expiresAt, state: 'active' });
     return created;
   }
@@ -144,12 +180,21 @@ async function apply(world: World, op: Op): Promise<unknown> {
     const result = await service.authenticate('acme', token.secret);
     const live = token.state === 'active' && (token.expiresAt === null || clock.now() < token.expiresAt);
     // The model keeps its own expiry: a change through a handed-out object would show here, days later.
-    expect(result.ok ? 'ok' : result.code).toBe(live ? 'ok' : token.state === 'inactive' && !(token.expiresAt !== null && clock.now() >= token.expiresAt) ? 'INACTIVE' : 'EXPIRED');
+    expect(result.ok ? 'ok' : result.code).toBe(
+      live
+        ? 'ok'
+        : token.state === 'inactive' && !(token.expiresAt !== null && clock.now() >= token.expiresAt)
+          ? 'INACTIVE'
+          : 'EXPIRED',
+    );
     return result;
   }
   if (op.kind === 'get') return service.get(alice, 'acme', token.id);
   try {
-    const record = op.kind === 'update' ? await service.update(alice, 'acme', token.id, { label: op.label }) : await service.deactivate(alice, 'acme', token.id);
+    const record =
+      op.kind === 'update'
+        ? await service.update(alice, 'acme', token.id, { label: op.label })
+        : await service.deactivate(alice, 'acme', token.id);
     if (op.kind === 'deactivate') token.state = 'inactive';
     return record;
   } catch (error) {
@@ -206,7 +251,12 @@ describe('what the service hands out cannot change what it stores (memory store)
     const service = createTokenService({ store: createMemoryTokenStore(), clock, organizations });
     const { token, secret } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES, expiry: '30d' });
     const login = await service.authenticate('acme', secret.reveal());
-    for (const handedOut of [token, await service.get(alice, 'acme', token.id), (await service.list(alice, 'acme')).items[0], login.ok ? login.principal : null]) {
+    for (const handedOut of [
+      token,
+      await service.get(alice, 'acme', token.id),
+      (await service.list(alice, 'acme')).items[0],
+      login.ok ? login.principal : null,
+    ]) {
       vandalize(handedOut, { ms: clock.now() + 200 * DAY, text: 'x', key: 'expiresAt' });
     }
     clock.advance(150 * DAY);
@@ -245,9 +295,12 @@ describe('every result is deeply frozen', () => {
     for (const [name, result] of Object.entries(results)) expect(unfrozenPaths(result, name)).toEqual([]);
   });
 
-  it('hands out frozen copies when a store breaks its promise of frozen records, and leaves the store\'s own objects alone', async () => {
+  it("hands out frozen copies when a store breaks its promise of frozen records, and leaves the store's own objects alone", async () => {
     const inner = createMemoryTokenStore();
-    const thaw = (r: AccessTokenRecord): AccessTokenRecord => ({ ...r, resources: r.resources.map((x) => ({ ...x, scopes: [...x.scopes] })) });
+    const thaw = (r: AccessTokenRecord): AccessTokenRecord => ({
+      ...r,
+      resources: r.resources.map((x) => ({ ...x, scopes: [...x.scopes] })),
+    });
     const handedOut: AccessTokenRecord[] = [];
     const keep = (r: AccessTokenRecord): AccessTokenRecord => (handedOut.push(r), r);
     const careless: TokenStore = {
@@ -258,7 +311,12 @@ describe('every result is deeply frozen', () => {
       },
       list: async (query) => {
         const page = await inner.list(query);
-        return { items: page.items.map((r) => keep(thaw(r))), total: page.total, unreadable: page.unreadable, unreadableIds: page.unreadableIds };
+        return {
+          items: page.items.map((r) => keep(thaw(r))),
+          total: page.total,
+          unreadable: page.unreadable,
+          unreadableIds: page.unreadableIds,
+        };
       },
     };
     const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });
@@ -270,10 +328,23 @@ describe('every result is deeply frozen', () => {
   });
 
   it('a record holds no Date: its instants are epoch milliseconds, at the type level too', async () => {
-    const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(Date.UTC(2026, 2, 1)), organizations });
-    const { token } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES, expiry: new Date(Date.UTC(2026, 5, 1)) });
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      clock: createFakeClock(Date.UTC(2026, 2, 1)),
+      organizations,
+    });
+    const { token } = await service.create(alice, 'acme', {
+      label: 'ci',
+      resources: RESOURCES,
+      expiry: new Date(Date.UTC(2026, 5, 1)),
+    });
     const created: EpochMillis = token.createdAt;
-    expect(token).toMatchObject({ createdAt: created, updatedAt: Date.UTC(2026, 2, 1), expiresAt: Date.UTC(2026, 5, 1), lastUsedAt: null });
+    expect(token).toMatchObject({
+      createdAt: created,
+      updatedAt: Date.UTC(2026, 2, 1),
+      expiresAt: Date.UTC(2026, 5, 1),
+      lastUsedAt: null,
+    });
     expect(created).toBe(Date.UTC(2026, 2, 1));
     // @ts-expect-error a record's expiry is epoch milliseconds, never a Date
     const asDate: AccessTokenRecord['expiresAt'] = new Date();

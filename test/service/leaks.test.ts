@@ -26,9 +26,19 @@ function setup(options: Partial<TokenServiceOptions> = {}) {
   const store = options.store ?? createMemoryTokenStore();
   const clock = createFakeClock();
   const events: TokenEvent[] = [];
-  const service = createTokenService({ clock, organizations, events: { emit: (e) => events.push(e) }, ...options, store });
+  const service = createTokenService({
+    clock,
+    organizations,
+    events: { emit: (e) => events.push(e) },
+    ...options,
+    store,
+  });
   const create = async (input: object = {}) => {
-    const { token, secret } = await service.create(alice, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }], ...input });
+    const { token, secret } = await service.create(alice, 'acme', {
+      label: 'ci',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+      ...input,
+    });
     return { id: token.id, secret: secret.reveal() };
   };
   const stored = (id: string) => store.findById(id as TokenId);
@@ -45,14 +55,40 @@ describe('reportLeaked', () => {
 
     const result = await service.reportLeaked(secret, { url: URL_FOUND, source: 'content' });
 
-    expect(result).toEqual({ ok: true, value: { label: 'true_positive', action: 'DEACTIVATED', tokenId: id, organizationId: 'org-1', organization: 'acme' } });
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        label: 'true_positive',
+        action: 'DEACTIVATED',
+        tokenId: id,
+        organizationId: 'org-1',
+        organization: 'acme',
+      },
+    });
     expect(Object.isFrozen(result) && result.ok && Object.isFrozen(result.value)).toBe(true);
     const after = (await stored(id)) as AccessTokenRecord;
     expect(after).toMatchObject({ state: 'inactive', version: before.version + 1, updatedAt: clock.now() });
     const fingerprint = fingerprintOf(before.secretHash);
     expect(events).toEqual([
-      { type: 'access_token.deactivate', at: clock.now(), organization: 'acme', tokenId: id, fingerprint, actor: LEAK_ACTOR },
-      { type: 'access_token.leaked', at: clock.now(), organization: 'acme', organizationId: 'org-1', tokenId: id, fingerprint, url: URL_FOUND, source: 'content', action: 'DEACTIVATED' },
+      {
+        type: 'access_token.deactivate',
+        at: clock.now(),
+        organization: 'acme',
+        tokenId: id,
+        fingerprint,
+        actor: LEAK_ACTOR,
+      },
+      {
+        type: 'access_token.leaked',
+        at: clock.now(),
+        organization: 'acme',
+        organizationId: 'org-1',
+        tokenId: id,
+        fingerprint,
+        url: URL_FOUND,
+        source: 'content',
+        action: 'DEACTIVATED',
+      },
     ]);
     expect(await service.authenticate('acme', secret)).toEqual({ ok: false, code: 'INACTIVE' });
   });
@@ -72,7 +108,9 @@ describe('reportLeaked', () => {
     const result = await service.reportLeaked(secret, { url: URL_FOUND, mode: 'report' });
     expect(result).toMatchObject({ ok: true, value: { label: 'true_positive', action: 'REPORTED', tokenId: id } });
     expect(await stored(id)).toEqual(before);
-    expect(events).toEqual([expect.objectContaining({ type: 'access_token.leaked', action: 'REPORTED', source: 'unknown' })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'access_token.leaked', action: 'REPORTED', source: 'unknown' }),
+    ]);
   });
 
   it('leaves an inactive, expired or deleted token alone and labels it true_positive', async () => {
@@ -90,7 +128,10 @@ describe('reportLeaked', () => {
     ] as const) {
       const before = await stored(token.id);
       events.length = 0;
-      expect(await service.reportLeaked(token.secret, { url: URL_FOUND })).toMatchObject({ ok: true, value: { label: 'true_positive', action, tokenId: token.id } });
+      expect(await service.reportLeaked(token.secret, { url: URL_FOUND })).toMatchObject({
+        ok: true,
+        value: { label: 'true_positive', action, tokenId: token.id },
+      });
       expect(await stored(token.id)).toEqual(before);
       expect(events).toEqual([expect.objectContaining({ type: 'access_token.leaked', action, tokenId: token.id })]);
     }
@@ -99,7 +140,9 @@ describe('reportLeaked', () => {
   it('labels an unknown token, a mistyped one and anything that is no token false_positive, with no event and no store read', async () => {
     const store = createMemoryTokenStore();
     let reads = 0;
-    const counting: TokenStore = { ...store, findBySecretHash: (hash) => {
+    const counting: TokenStore = {
+      ...store,
+      findBySecretHash: (hash) => {
         reads++;
         return store.findBySecretHash(hash);
       },
@@ -107,8 +150,13 @@ describe('reportLeaked', () => {
     const { service, create, events } = setup({ store: counting });
     const { secret } = await create();
     events.length = 0;
-    const falsePositive = { ok: true, value: { label: 'false_positive', action: 'NONE', tokenId: null, organizationId: null, organization: null } };
-    expect(await service.reportLeaked(service.policy.format.generate(platformRandom), { url: URL_FOUND })).toEqual(falsePositive);
+    const falsePositive = {
+      ok: true,
+      value: { label: 'false_positive', action: 'NONE', tokenId: null, organizationId: null, organization: null },
+    };
+    expect(await service.reportLeaked(service.policy.format.generate(platformRandom), { url: URL_FOUND })).toEqual(
+      falsePositive,
+    );
     expect(reads).toBe(1);
     const mistyped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     for (const garbage of [mistyped, 'oat_short', 42, null, undefined, { toString: () => secret }]) {
@@ -147,11 +195,18 @@ describe('reportLeaked', () => {
   it('keeps the secret out of the result, the events and the audited URL, even when the URL carries it', async () => {
     const { service, create, events } = setup();
     const { secret } = await create();
-    const result = await service.reportLeaked(secret, { url: `https://example.com/paste?t=${secret.toLowerCase()}&u=${secret}` });
+    const result = await service.reportLeaked(secret, {
+      url: `https://example.com/paste?t=${secret.toLowerCase()}&u=${secret}`,
+    });
     expect(result.ok).toBe(true);
     const leaked = events.find((e) => e.type === 'access_token.leaked');
     expect(leaked).toMatchObject({ url: 'https://example.com/paste?t=[redacted]&u=[redacted]' });
-    for (const text of [JSON.stringify(result), inspect(result, { depth: null }), JSON.stringify(events), inspect(events, { depth: null })]) {
+    for (const text of [
+      JSON.stringify(result),
+      inspect(result, { depth: null }),
+      JSON.stringify(events),
+      inspect(events, { depth: null }),
+    ]) {
       expect(text.toLowerCase()).not.toContain(secret.toLowerCase());
     }
   });
@@ -167,13 +222,22 @@ describe('reportLeaked', () => {
   });
 
   it('goes through the lifecycle: a table that refuses to deactivate gives TRANSITION_DENIED, audits the leak and changes nothing', async () => {
-    const table = { ...SEED_LIFECYCLE.table, active: { ...SEED_LIFECYCLE.table.active, deactivate: { deny: 'NEVER_DEACTIVATE' } } };
-    const { service, create, stored, events } = setup({ policy: createPolicy({ lifecycle: { name: 'sticky', table } }) });
+    const table = {
+      ...SEED_LIFECYCLE.table,
+      active: { ...SEED_LIFECYCLE.table.active, deactivate: { deny: 'NEVER_DEACTIVATE' } },
+    };
+    const { service, create, stored, events } = setup({
+      policy: createPolicy({ lifecycle: { name: 'sticky', table } }),
+    });
     const { id, secret } = await create();
     const before = await stored(id);
     events.length = 0;
     const result = await service.reportLeaked(secret, { url: URL_FOUND });
-    expect(result).toEqual({ ok: false, code: 'TRANSITION_DENIED', message: expect.stringContaining('NEVER_DEACTIVATE') });
+    expect(result).toEqual({
+      ok: false,
+      code: 'TRANSITION_DENIED',
+      message: expect.stringContaining('NEVER_DEACTIVATE'),
+    });
     expect(await stored(id)).toEqual(before);
     expect(events).toEqual([expect.objectContaining({ type: 'access_token.leaked', action: 'REPORTED' })]);
   });
@@ -196,7 +260,10 @@ describe('reportLeaked', () => {
     const s = setup({ store: racing });
     service = s.service;
     const { id, secret } = await s.create();
-    expect(await s.service.reportLeaked(secret, { url: URL_FOUND })).toMatchObject({ ok: true, value: { action: 'DEACTIVATED' } });
+    expect(await s.service.reportLeaked(secret, { url: URL_FOUND })).toMatchObject({
+      ok: true,
+      value: { action: 'DEACTIVATED' },
+    });
     expect(raced).toBe(true);
     // Both writes landed: the rename was not overwritten by the deactivation.
     expect(await s.stored(id)).toMatchObject({ state: 'inactive', label: 'renamed', version: 3 });
@@ -205,7 +272,9 @@ describe('reportLeaked', () => {
   it('gives CONFLICT, with no event, when the token keeps changing', async () => {
     const store = createMemoryTokenStore();
     let replaces = 0;
-    const losing: TokenStore = { ...store, replace: async () => {
+    const losing: TokenStore = {
+      ...store,
+      replace: async () => {
         replaces++;
         return { ok: false, code: 'CONFLICT' } as const;
       },
@@ -213,7 +282,11 @@ describe('reportLeaked', () => {
     const { service, create, events } = setup({ store: losing });
     const { secret } = await create();
     events.length = 0;
-    expect(await service.reportLeaked(secret, { url: URL_FOUND })).toEqual({ ok: false, code: 'CONFLICT', message: expect.any(String) });
+    expect(await service.reportLeaked(secret, { url: URL_FOUND })).toEqual({
+      ok: false,
+      code: 'CONFLICT',
+      message: expect.any(String),
+    });
     expect(replaces).toBe(5);
     expect(events).toEqual([]);
   });
@@ -229,6 +302,9 @@ describe('reportLeaked', () => {
       },
     });
     const { secret } = await create();
-    await expect(service.reportLeaked(secret, { url: URL_FOUND })).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE' });
+    await expect(service.reportLeaked(secret, { url: URL_FOUND })).rejects.toMatchObject({
+      name: 'OatError',
+      code: 'STORE_FAILURE',
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, sha256Hasher, type Principal } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  DEFAULT_POLICY,
+  sha256Hasher,
+  type Principal,
+} from '../../src/index.js';
 import { createAuthenticator, type AuthenticationResult } from '../../src/service/authenticator.js';
 import { createStaticOrganizationDirectory } from '../../src/service/directory.js';
 import { createFakeClock } from '../../src/testing/index.js';
@@ -28,12 +34,17 @@ describe('the login hot path', () => {
   it('still stamps a refused malformed token with the time when an event is emitted', async () => {
     const clock = createFakeClock();
     const events: { at: number }[] = [];
-    const service = createTokenService({ store: createMemoryTokenStore(), organizations, clock, events: { emit: (event) => events.push(event) } });
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations,
+      clock,
+      events: { emit: (event) => events.push(event) },
+    });
     await service.authenticate('acme', 'garbage');
     expect(events).toEqual([expect.objectContaining({ at: clock.now(), code: 'MALFORMED', outcome: 'failure' })]);
   });
 
-  it('keeps a token\'s compiled grants across a last-used write, after the id-keyed cache has evicted it', async () => {
+  it("keeps a token's compiled grants across a last-used write, after the id-keyed cache has evicted it", async () => {
     const clock = createFakeClock();
     const store = createMemoryTokenStore();
     const service = createTokenService({ store, organizations, clock });
@@ -99,10 +110,14 @@ describe('the login hot path', () => {
       return result.principal;
     };
     const before = await login();
-    await service.update({ username: 'alice' }, 'acme', token.id, { resources: [{ type: 'repository', path: 'acme/other', scopes: ['scope-image-pull'] }] });
+    await service.update({ username: 'alice' }, 'acme', token.id, {
+      resources: [{ type: 'repository', path: 'acme/other', scopes: ['scope-image-pull'] }],
+    });
     const after = await login();
     expect(after.grants).not.toBe(before.grants);
     expect(service.authorize(after, { repository: 'acme/other' }, 'pull')).toEqual({ allowed: true });
-    expect(service.authorize(after, { repository: 'acme/app' }, 'pull')).toEqual(expect.objectContaining({ allowed: false }));
+    expect(service.authorize(after, { repository: 'acme/app' }, 'pull')).toEqual(
+      expect.objectContaining({ allowed: false }),
+    );
   });
 });

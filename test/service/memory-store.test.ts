@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, createMemoryTokenStore, freezeRecord, validateResources, type AccessTokenRecord, type OrganizationId, type OrganizationName, type TokenId } from '../../src/index.js';
+import {
+  DEFAULT_POLICY,
+  createMemoryTokenStore,
+  freezeRecord,
+  validateResources,
+  type AccessTokenRecord,
+  type OrganizationId,
+  type OrganizationName,
+  type TokenId,
+} from '../../src/index.js';
 
 const record = (n: number, scopes: ReadonlyArray<ReadonlyArray<string>>): AccessTokenRecord =>
   freezeRecord({

@@ -3,7 +3,10 @@ import { createMemoryTokenStore, createStaticOrganizationDirectory, createTokenS
 import type { CreateTokenRequest } from '../../src/index.js';
 
 const alice = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+};
 
 function thrownBy(call: () => unknown): unknown {
   try {
@@ -27,19 +30,30 @@ describe('createTokenService without a store', () => {
 
   it('names the store option and the missing methods when the store is incomplete', () => {
     const error = thrownBy(() => createTokenService({ store: { list: () => null } as never }));
-    expect(error).toMatchObject({ code: 'MISCONFIGURED', context: { field: 'store', missing: expect.arrayContaining(['insertWithinQuota', 'countLive']) } });
+    expect(error).toMatchObject({
+      code: 'MISCONFIGURED',
+      context: { field: 'store', missing: expect.arrayContaining(['insertWithinQuota', 'countLive']) },
+    });
     expect((error as Error).message).toMatch(/\bstore option\b.*insertWithinQuota/);
   });
 
   it('throws MISCONFIGURED, not a TypeError, without any options', () => {
-    expect(thrownBy(() => createTokenService(undefined as never))).toMatchObject({ code: 'MISCONFIGURED', context: { field: 'options' } });
+    expect(thrownBy(() => createTokenService(undefined as never))).toMatchObject({
+      code: 'MISCONFIGURED',
+      context: { field: 'options' },
+    });
   });
 });
 
 describe('createTokenService without organizations', () => {
   it('builds, then every management call throws MISCONFIGURED naming the organizations option', async () => {
     const service = createTokenService({ store: createMemoryTokenStore() });
-    const expected = { name: 'OatError', code: 'MISCONFIGURED', context: { field: 'organizations' }, message: expect.stringContaining('organizations option') };
+    const expected = {
+      name: 'OatError',
+      code: 'MISCONFIGURED',
+      context: { field: 'organizations' },
+      message: expect.stringContaining('organizations option'),
+    };
     await expect(service.create(alice, 'acme', input)).rejects.toMatchObject(expected);
     await expect(service.list(alice, 'acme')).rejects.toMatchObject(expected);
     await expect(service.get(alice, 'acme', 'tok')).rejects.toMatchObject(expected);
@@ -47,16 +61,28 @@ describe('createTokenService without organizations', () => {
 
   it('refuses a login whose token is found with MISCONFIGURED, not a denial that hides the mistake', async () => {
     const store = createMemoryTokenStore();
-    const configured = createTokenService({ store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }] });
+    const configured = createTokenService({
+      store,
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+    });
     const { secret } = await configured.create(alice, 'acme', input);
     const service = createTokenService({ store });
-    await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({ code: 'MISCONFIGURED', context: { field: 'organizations' } });
+    await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({
+      code: 'MISCONFIGURED',
+      context: { field: 'organizations' },
+    });
   });
 
   it('keeps NOT_FOUND for a directory that exists and does not know the name', async () => {
-    for (const organizations of [[], createStaticOrganizationDirectory([{ name: 'other', plan: 'team', owners: ['alice'] }])]) {
+    for (const organizations of [
+      [],
+      createStaticOrganizationDirectory([{ name: 'other', plan: 'team', owners: ['alice'] }]),
+    ]) {
       const service = createTokenService({ store: createMemoryTokenStore(), organizations });
-      await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'NOT_FOUND', context: { organization: 'acme' } });
+      await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        context: { organization: 'acme' },
+      });
     }
   });
 });

@@ -8,7 +8,11 @@ describe('the service against its model, on the in-memory store', () => {
   });
 
   it('keeps every invariant under the docker-hub-current lifecycle', async () => {
-    await checkTokenServiceModel({ makeStore: async () => ({ store: createMemoryTokenStore() }), lifecycle: 'docker-hub-current', numRuns: 100 });
+    await checkTokenServiceModel({
+      makeStore: async () => ({ store: createMemoryTokenStore() }),
+      lifecycle: 'docker-hub-current',
+      numRuns: 100,
+    });
   });
 });
 

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createStaticOrganizationDirectory, createTokenService, isOatError, type OrganizationName } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createStaticOrganizationDirectory,
+  createTokenService,
+  isOatError,
+  type OrganizationName,
+} from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import type { CreateTokenRequest } from '../../src/index.js';
 
 // U+212A KELVIN SIGN: String#toLowerCase folds it to an ASCII 'k'.
 const KELVIN = '\u212A';
 const organizations = [{ name: 'kiosk', plan: 'team', owners: ['kim'] }];
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'kiosk/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'kiosk/app', scopes: ['pull'] }],
+};
 
 async function seeded() {
   const service = createTokenService({ store: createMemoryTokenStore(), clock: createFakeClock(), organizations });
@@ -41,6 +50,8 @@ describe('names are compared with ASCII-only case folding in the service', () =>
     expect(() => createStaticOrganizationDirectory([{ name: `${KELVIN}iosk`, plan: 'team', owners: [] }])).toThrow(
       expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'name' } }),
     );
-    expect(createStaticOrganizationDirectory([{ name: 'KIOSK', plan: 'team', owners: [] }]).get('kiosk' as OrganizationName)).toMatchObject({ name: 'KIOSK' });
+    expect(
+      createStaticOrganizationDirectory([{ name: 'KIOSK', plan: 'team', owners: [] }]).get('kiosk' as OrganizationName),
+    ).toMatchObject({ name: 'KIOSK' });
   });
 });

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCOPE_CATALOG, createMemoryTokenStore, createTokenService, type Principal, type TokenService } from '../../src/index.js';
+import {
+  DEFAULT_SCOPE_CATALOG,
+  createMemoryTokenStore,
+  createTokenService,
+  type Principal,
+  type TokenService,
+} from '../../src/index.js';
 import { vandalize } from '../core/vandal.js';
 
 async function loggedIn(): Promise<{ service: TokenService; principal: Principal; login: () => Promise<Principal> }> {
-  const service = createTokenService({ store: createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }] });
+  const service = createTokenService({
+    store: createMemoryTokenStore(),
+    organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+  });
   const { secret } = await service.create({ username: 'alice' }, 'acme', {
     label: 'ci',
     resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
@@ -53,10 +62,18 @@ describe('principals and their compiled grants', () => {
         reachesPublicRepositories: false,
       },
     } as unknown as Principal;
-    expect(() => service.authorize(forged, { repository: 'acme/secret' }, 'pull')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
-    expect(() => service.authorizeOrganization(forged, 'scope-member-edit')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
-    expect(() => service.authorize({ ...principal, grants: { ...principal.grants } } as Principal, { repository: 'acme/app' }, 'pull')).toThrow(
+    expect(() => service.authorize(forged, { repository: 'acme/secret' }, 'pull')).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }),
     );
+    expect(() => service.authorizeOrganization(forged, 'scope-member-edit')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
+    expect(() =>
+      service.authorize(
+        { ...principal, grants: { ...principal.grants } } as Principal,
+        { repository: 'acme/app' },
+        'pull',
+      ),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

@@ -1,12 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createPolicy, createTokenService, isOatError, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createPolicy,
+  createTokenService,
+  isOatError,
+  type TokenStore,
+} from '../../src/index.js';
 import { scheduledStore } from '../../src/testing/scheduled-store.js';
 import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'tiny', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'race', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'race',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+};
 
 function serviceOn(store: TokenStore, limit: number) {
   return createTokenService({ store, organizations, policy: createPolicy({ plans: { tiny: { maxTokens: limit } } }) });
@@ -15,19 +24,24 @@ function serviceOn(store: TokenStore, limit: number) {
 describe('concurrent operations, in every order fast-check schedules', () => {
   it('N concurrent creates at quota k leave exactly k tokens', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), async (s, k, extra) => {
-        const inner = createMemoryTokenStore();
-        const service = serviceOn(scheduledStore(s, inner), k);
-        const attempts = Array.from({ length: k + extra }, () => service.create(alice, 'acme', input));
-        const settled = Promise.allSettled(attempts);
-        await s.waitIdle();
-        const results = await settled;
-        const created = results.filter((r) => r.status === 'fulfilled');
-        const refused = results.filter((r) => r.status === 'rejected');
-        expect(created).toHaveLength(k);
-        expect(refused.every((r) => isOatError(r.reason) && r.reason.code === 'QUOTA_EXCEEDED')).toBe(true);
-        expect(await inner.countLive('acme' as never)).toBe(k);
-      }),
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        async (s, k, extra) => {
+          const inner = createMemoryTokenStore();
+          const service = serviceOn(scheduledStore(s, inner), k);
+          const attempts = Array.from({ length: k + extra }, () => service.create(alice, 'acme', input));
+          const settled = Promise.allSettled(attempts);
+          await s.waitIdle();
+          const results = await settled;
+          const created = results.filter((r) => r.status === 'fulfilled');
+          const refused = results.filter((r) => r.status === 'rejected');
+          expect(created).toHaveLength(k);
+          expect(refused.every((r) => isOatError(r.reason) && r.reason.code === 'QUOTA_EXCEEDED')).toBe(true);
+          expect(await inner.countLive('acme' as never)).toBe(k);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -72,7 +86,10 @@ describe('concurrent operations, in every order fast-check schedules', () => {
         expect(d.status).toBe('fulfilled');
         const stored = await inner.findById(token.id);
         expect(stored?.state).toBe('deleted');
-        if (u.status === 'rejected') expect(isOatError(u.reason) && ['NOT_FOUND', 'CONFLICT', 'TRANSITION_DENIED'].includes(u.reason.code)).toBe(true);
+        if (u.status === 'rejected')
+          expect(isOatError(u.reason) && ['NOT_FOUND', 'CONFLICT', 'TRANSITION_DENIED'].includes(u.reason.code)).toBe(
+            true,
+          );
         expect(await inner.countLive('acme' as never)).toBe(0);
       }),
       { numRuns: 200 },

@@ -2,11 +2,22 @@ import type { CreateTokenRequest, OrganizationId } from '../../src/index.js';
 import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POLICY, createMemoryTokenStore, createTokenService, isOatError, isTokenId, platformRandom, type RandomSource } from '../../src/index.js';
+import {
+  DEFAULT_POLICY,
+  createMemoryTokenStore,
+  createTokenService,
+  isOatError,
+  isTokenId,
+  platformRandom,
+  type RandomSource,
+} from '../../src/index.js';
 import { randomTokenId } from '../../src/service/random.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+};
 
 /** A source that hands out the bytes 0, 1, 2, ... in turn (mod 256), and counts what it handed out. */
 function counting(): RandomSource & { drawn: number } {
@@ -61,9 +72,15 @@ describe('the random option: where secrets and token ids come from', () => {
 
   it('refuses a random option that is not a function, and a platform without crypto.getRandomValues when none is given, with MISCONFIGURED naming random', () => {
     const store = createMemoryTokenStore();
-    expect(misconfigured(() => createTokenService({ store, organizations, random: 'dice' as never }))).toEqual({ code: 'MISCONFIGURED', field: 'random' });
+    expect(misconfigured(() => createTokenService({ store, organizations, random: 'dice' as never }))).toEqual({
+      code: 'MISCONFIGURED',
+      field: 'random',
+    });
     vi.stubGlobal('crypto', undefined);
-    expect(misconfigured(() => createTokenService({ store, organizations }))).toEqual({ code: 'MISCONFIGURED', field: 'random' });
+    expect(misconfigured(() => createTokenService({ store, organizations }))).toEqual({
+      code: 'MISCONFIGURED',
+      field: 'random',
+    });
     expect(misconfigured(() => platformRandom(new Uint8Array(4)))).toEqual({ code: 'MISCONFIGURED', field: 'random' });
     // With its own source the service needs nothing from the platform.
     expect(() => createTokenService({ store, organizations, random: counting() })).not.toThrow();
@@ -71,21 +88,31 @@ describe('the random option: where secrets and token ids come from', () => {
 
   it('makes a lower-case version 4 UUID of any 16 bytes, the ones the source gave', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }).filter((bytes) => new Set(bytes).size > 1), (bytes) => {
-        const id = randomTokenId((out) => out.set(bytes));
-        expect(isTokenId(id)).toBe(true);
-        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-        const hex = id.replaceAll('-', '');
-        for (const i of [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 12, 13, 14, 15]) expect(hex.slice(2 * i, 2 * i + 2)).toBe((bytes[i] as number).toString(16).padStart(2, '0'));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }).filter((bytes) => new Set(bytes).size > 1),
+        (bytes) => {
+          const id = randomTokenId((out) => out.set(bytes));
+          expect(isTokenId(id)).toBe(true);
+          expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          const hex = id.replaceAll('-', '');
+          for (const i of [0, 1, 2, 3, 4, 5, 7, 9, 10, 11, 12, 13, 14, 15])
+            expect(hex.slice(2 * i, 2 * i + 2)).toBe((bytes[i] as number).toString(16).padStart(2, '0'));
+        },
+      ),
     );
   });
 
   it('refuses a source that never writes (every byte the same) with MISCONFIGURED naming random, and stores nothing', async () => {
     const store = createMemoryTokenStore();
     const silent = createTokenService({ store, organizations, random: () => undefined });
-    const error = await silent.create({ username: 'alice' }, 'acme', input).then(() => null, (e: unknown) => e);
-    expect(isOatError(error) && { code: error.code, field: error.context['field'] }).toEqual({ code: 'MISCONFIGURED', field: 'random' });
+    const error = await silent.create({ username: 'alice' }, 'acme', input).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isOatError(error) && { code: error.code, field: error.context['field'] }).toEqual({
+      code: 'MISCONFIGURED',
+      field: 'random',
+    });
     expect(await store.countLive('acme' as OrganizationId)).toBe(0);
     expect(() => randomTokenId((out) => out.fill(9))).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
   });

@@ -20,7 +20,10 @@ const organizations = [
   { name: 'acme', plan: 'business' as const, owners: ['alice'] },
   { name: 'other', plan: 'business' as const, owners: ['bob'] },
 ];
-const request = (org: string) => ({ label: 'ci', resources: [{ type: 'repository' as const, path: `${org}/*`, scopes: ['scope-image-pull' as const] }] });
+const request = (org: string) => ({
+  label: 'ci',
+  resources: [{ type: 'repository' as const, path: `${org}/*`, scopes: ['scope-image-pull' as const] }],
+});
 
 interface Call {
   readonly limiter: 'failures' | 'tokens';
@@ -29,12 +32,19 @@ interface Call {
 }
 
 /** A limiter that records every call and answers with `answer`. */
-function recording(name: Call['limiter'], calls: Call[], answer: (key: string, cost: number) => RateLimitDecision = () => ({ allowed: true })): RateLimiter {
+function recording(
+  name: Call['limiter'],
+  calls: Call[],
+  answer: (key: string, cost: number) => RateLimitDecision = () => ({ allowed: true }),
+): RateLimiter {
   return { consume: (key, cost) => (calls.push({ limiter: name, key, cost }), answer(key, cost)) };
 }
 
 /** A service over a memory store whose hashing and lookups are counted. */
-async function setup(rateLimits: Parameters<typeof createTokenService>[0]['rateLimits'], onError?: (error: OatError, context: BackgroundFaultContext) => void) {
+async function setup(
+  rateLimits: Parameters<typeof createTokenService>[0]['rateLimits'],
+  onError?: (error: OatError, context: BackgroundFaultContext) => void,
+) {
   const base = createMemoryTokenStore();
   const counts = { hashes: 0, lookups: 0 };
   const store: TokenStore = new Proxy(base, {
@@ -44,7 +54,14 @@ async function setup(rateLimits: Parameters<typeof createTokenService>[0]['rateL
     },
   });
   const hasher: SecretHasher = { ...sha256, hash: (secret) => (counts.hashes++, sha256.hash(secret)) };
-  const service = createTokenService({ store, hasher, clock: createFakeClock(), organizations, ...(rateLimits === undefined ? {} : { rateLimits }), ...(onError === undefined ? {} : { onError }) });
+  const service = createTokenService({
+    store,
+    hasher,
+    clock: createFakeClock(),
+    organizations,
+    ...(rateLimits === undefined ? {} : { rateLimits }),
+    ...(onError === undefined ? {} : { onError }),
+  });
   const acme = (await service.create({ username: 'alice' }, 'acme', request('acme'))).secret.reveal();
   const other = (await service.create({ username: 'bob' }, 'other', request('other'))).secret.reveal();
   counts.hashes = 0;
@@ -55,14 +72,25 @@ async function setup(rateLimits: Parameters<typeof createTokenService>[0]['rateL
 describe('usage limits of authenticate', () => {
   it('is off unless configured: a thousand failed logins from one address refuse nothing', async () => {
     const { service, acme } = await setup(undefined);
-    for (let i = 0; i < 1000; i++) await service.authenticate('acme', `${acme.slice(0, -1)}x`, { address: '203.0.113.7' });
+    for (let i = 0; i < 1000; i++)
+      await service.authenticate('acme', `${acme.slice(0, -1)}x`, { address: '203.0.113.7' });
     expect(await service.authenticate('acme', acme, { address: '203.0.113.7' })).toMatchObject({ ok: true });
   });
 
   it('refuses a spent address before any hashing or store lookup, with when to retry', async () => {
     const calls: Call[] = [];
-    const { service, counts, acme } = await setup({ failedLoginsPerAddress: recording('failures', calls, () => ({ allowed: false, code: 'RATE_LIMITED', retryAfterMs: 1500 })) });
-    expect(await service.authenticate('acme', acme, { address: '203.0.113.7' })).toEqual({ ok: false, code: 'RATE_LIMITED', retryAfterMs: 1500 });
+    const { service, counts, acme } = await setup({
+      failedLoginsPerAddress: recording('failures', calls, () => ({
+        allowed: false,
+        code: 'RATE_LIMITED',
+        retryAfterMs: 1500,
+      })),
+    });
+    expect(await service.authenticate('acme', acme, { address: '203.0.113.7' })).toEqual({
+      ok: false,
+      code: 'RATE_LIMITED',
+      retryAfterMs: 1500,
+    });
     expect(counts).toEqual({ hashes: 0, lookups: 0 });
     // Asked without spending; the refusal itself spends nothing.
     expect(calls).toEqual([{ limiter: 'failures', key: 'address:203.0.113.7', cost: 0 }]);
@@ -70,7 +98,10 @@ describe('usage limits of authenticate', () => {
 
   it('asks the address limit first, spends the token budget after the token is found, and a failure after that', async () => {
     const calls: Call[] = [];
-    const { service, acme } = await setup({ failedLoginsPerAddress: recording('failures', calls), perToken: recording('tokens', calls) });
+    const { service, acme } = await setup({
+      failedLoginsPerAddress: recording('failures', calls),
+      perToken: recording('tokens', calls),
+    });
     const ok = await service.authenticate('acme', acme, { address: '198.51.100.1' });
     if (!ok.ok) throw new Error(ok.code);
     expect(calls).toEqual([
@@ -78,17 +109,30 @@ describe('usage limits of authenticate', () => {
       { limiter: 'tokens', key: `token:${ok.principal.tokenId}`, cost: 1 },
     ]);
     calls.length = 0;
-    expect(await service.authenticate('other', acme, { address: '198.51.100.1' })).toMatchObject({ ok: false, code: 'ORG_MISMATCH' });
-    expect(calls.map((c) => [c.limiter, c.cost])).toEqual([['failures', 0], ['tokens', 1], ['failures', 1]]);
+    expect(await service.authenticate('other', acme, { address: '198.51.100.1' })).toMatchObject({
+      ok: false,
+      code: 'ORG_MISMATCH',
+    });
+    expect(calls.map((c) => [c.limiter, c.cost])).toEqual([
+      ['failures', 0],
+      ['tokens', 1],
+      ['failures', 1],
+    ]);
     calls.length = 0;
     // Not found: no token budget to spend.
     expect(await service.authenticate('acme', `${acme.slice(0, -1)}x`)).toMatchObject({ ok: false });
-    expect(calls).toEqual([{ limiter: 'failures', key: 'username:acme', cost: 0 }, { limiter: 'failures', key: 'username:acme', cost: 1 }]);
+    expect(calls).toEqual([
+      { limiter: 'failures', key: 'username:acme', cost: 0 },
+      { limiter: 'failures', key: 'username:acme', cost: 1 },
+    ]);
   });
 
   it('never keys a limit by the secret, whatever the username and secret', async () => {
     const calls: Call[] = [];
-    const { service, acme } = await setup({ failedLoginsPerAddress: recording('failures', calls), perToken: recording('tokens', calls) });
+    const { service, acme } = await setup({
+      failedLoginsPerAddress: recording('failures', calls),
+      perToken: recording('tokens', calls),
+    });
     const core = acme.slice(4);
     await fc.assert(
       fc.asyncProperty(
@@ -108,18 +152,25 @@ describe('usage limits of authenticate', () => {
   });
 
   it('failed logins from one address do not block the same token from another address', async () => {
-    const { service, acme } = await setup({ failedLoginsPerAddress: createMemoryRateLimiter({ points: 3, durationSeconds: 60 }) });
+    const { service, acme } = await setup({
+      failedLoginsPerAddress: createMemoryRateLimiter({ points: 3, durationSeconds: 60 }),
+    });
     const wrong = `${acme.slice(0, -1)}${acme.endsWith('x') ? 'y' : 'x'}`;
     for (let i = 0; i < 3; i++) {
       const failed = await service.authenticate('acme', wrong, { address: '203.0.113.66' });
       expect(failed.ok === false && failed.code !== 'RATE_LIMITED').toBe(true);
     }
-    expect(await service.authenticate('acme', acme, { address: '203.0.113.66' })).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    expect(await service.authenticate('acme', acme, { address: '203.0.113.66' })).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+    });
     expect(await service.authenticate('acme', acme, { address: '198.51.100.9' })).toMatchObject({ ok: true });
   });
 
   it('spends one point of the token per login, each token on its own budget', async () => {
-    const { service, acme, other } = await setup({ perToken: createMemoryRateLimiter({ points: 2, durationSeconds: 60 }) });
+    const { service, acme, other } = await setup({
+      perToken: createMemoryRateLimiter({ points: 2, durationSeconds: 60 }),
+    });
     expect(await service.authenticate('acme', acme)).toMatchObject({ ok: true });
     expect(await service.authenticate('acme', acme)).toMatchObject({ ok: true });
     const third = await service.authenticate('acme', acme);
@@ -133,18 +184,25 @@ describe('usage limits of authenticate', () => {
   it('lets logins through when the limiter fails, and reports the fault to onError', async () => {
     const faults: Array<[OatError, BackgroundFaultContext]> = [];
     const broken: RateLimiter = { consume: () => Promise.reject(new Error('connection refused')) };
-    const { service, acme } = await setup({ failedLoginsPerAddress: broken, perToken: broken }, (error, context) => faults.push([error, context]));
+    const { service, acme } = await setup({ failedLoginsPerAddress: broken, perToken: broken }, (error, context) =>
+      faults.push([error, context]),
+    );
     expect(await service.authenticate('acme', acme, { address: '203.0.113.7' })).toMatchObject({ ok: true });
     expect(faults).toHaveLength(2);
     for (const [error, context] of faults) {
-      expect(error).toMatchObject({ code: 'STORE_FAILURE', context: { operation: 'authenticate', reason: 'RATE_LIMITER' } });
+      expect(error).toMatchObject({
+        code: 'STORE_FAILURE',
+        context: { operation: 'authenticate', reason: 'RATE_LIMITER' },
+      });
       expect(context.operation).toBe('authenticate');
     }
   });
 
   it('refuses a rate limiter without consume at construction, naming the field', () => {
     const bad = { perToken: {} as unknown as RateLimiter };
-    expect(() => createTokenService({ store: createMemoryTokenStore(), rateLimits: bad })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'rateLimits.perToken' } }));
+    expect(() => createTokenService({ store: createMemoryTokenStore(), rateLimits: bad })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'rateLimits.perToken' } }),
+    );
   });
 });
 
@@ -164,7 +222,11 @@ describe('createMemoryRateLimiter', () => {
   });
 
   it('refuses a budget that is not positive integers, naming the field', () => {
-    expect(() => createMemoryRateLimiter({ points: 0, durationSeconds: 1 })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'points' } }));
-    expect(() => createMemoryRateLimiter({ points: 1, durationSeconds: 1.5 })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'durationSeconds' } }));
+    expect(() => createMemoryRateLimiter({ points: 0, durationSeconds: 1 })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'points' } }),
+    );
+    expect(() => createMemoryRateLimiter({ points: 1, durationSeconds: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'durationSeconds' } }),
+    );
   });
 });

@@ -22,12 +22,23 @@ const organizations = [
 ];
 const alice = { username: 'alice' };
 const tim = { username: 'tim' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }],
+};
 const MISSING = '00000000-0000-4000-8000-000000000000';
-const pullIn = (org: string): CreateTokenRequest => ({ label: 'ci', resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
+const pullIn = (org: string): CreateTokenRequest => ({
+  label: 'ci',
+  resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }],
+});
 
 function setup(store: TokenStore = createMemoryTokenStore()) {
-  const service = createTokenService({ store, clock: createFakeClock(), organizations, policy: { plans: { team: { maxTokens: 10 }, tiny: { maxTokens: 1 } } } });
+  const service = createTokenService({
+    store,
+    clock: createFakeClock(),
+    organizations,
+    policy: { plans: { team: { maxTokens: 10 }, tiny: { maxTokens: 1 } } },
+  });
   return { store, service };
 }
 
@@ -44,8 +55,13 @@ const THROWING_OF: Readonly<Record<Safe, Throwing>> = {
 };
 
 /** Calls one operation in both forms, with the same arguments. */
-async function both(service: TokenService, op: Safe, args: ReadonlyArray<unknown>): Promise<{ result: ManagementResult<unknown>; thrown: unknown }> {
-  const call = (name: string) => (service as unknown as Record<string, (...a: ReadonlyArray<unknown>) => Promise<unknown>>)[name]!(...args);
+async function both(
+  service: TokenService,
+  op: Safe,
+  args: ReadonlyArray<unknown>,
+): Promise<{ result: ManagementResult<unknown>; thrown: unknown }> {
+  const call = (name: string) =>
+    (service as unknown as Record<string, (...a: ReadonlyArray<unknown>) => Promise<unknown>>)[name]!(...args);
   const result = (await call(op)) as ManagementResult<unknown>;
   const thrown = await call(THROWING_OF[op]).then(
     () => undefined,
@@ -62,23 +78,55 @@ interface Refusal {
   readonly code: string;
   readonly context?: Record<string, unknown>;
 }
-const refusal = (what: string, op: Safe, arrange: Refusal['arrange'], code: string, context: Record<string, unknown> = {}): Refusal => ({ what, op, arrange, code, context });
+const refusal = (
+  what: string,
+  op: Safe,
+  arrange: Refusal['arrange'],
+  code: string,
+  context: Record<string, unknown> = {},
+): Refusal => ({ what, op, arrange, code, context });
 
 const REFUSALS: ReadonlyArray<Refusal> = [
   refusal('a malformed create request', 'safeCreate', async () => [alice, 'acme', { label: 7 }], 'VALIDATION_FAILED'),
   refusal('an actor without a username', 'safeGet', async () => [{}, 'acme', MISSING], 'VALIDATION_FAILED'),
   refusal('an id that is not a token id', 'safeGet', async () => [alice, 'acme', 'nope'], 'VALIDATION_FAILED'),
-  refusal('list options out of range', 'safeList', async () => [alice, 'acme', { pageSize: 1000 }], 'VALIDATION_FAILED'),
-  refusal('a malformed update request', 'safeUpdate', async (s) => [alice, 'acme', (await s.create(alice, 'acme', input)).token.id, { label: 7 }], 'VALIDATION_FAILED'),
+  refusal(
+    'list options out of range',
+    'safeList',
+    async () => [alice, 'acme', { pageSize: 1000 }],
+    'VALIDATION_FAILED',
+  ),
+  refusal(
+    'a malformed update request',
+    'safeUpdate',
+    async (s) => [alice, 'acme', (await s.create(alice, 'acme', input)).token.id, { label: 7 }],
+    'VALIDATION_FAILED',
+  ),
   refusal('an unknown organization', 'safeList', async () => [alice, 'nobody', {}], 'NOT_FOUND'),
   refusal('an unknown token', 'safeGet', async () => [alice, 'acme', MISSING], 'NOT_FOUND'),
   refusal('deactivating an unknown token', 'safeDeactivate', async () => [alice, 'acme', MISSING], 'NOT_FOUND'),
   refusal('deleting an unknown token', 'safeDelete', async () => [alice, 'acme', MISSING], 'NOT_FOUND'),
-  refusal('someone who manages nothing there', 'safeCreate', async () => [{ username: 'mallory' }, 'acme', input], 'FORBIDDEN', { code: 'NOT_A_MANAGER' }),
-  refusal('a manager granting beyond its ceiling', 'safeCreate', async () => [tim, 'acme', input], 'FORBIDDEN', { code: 'BEYOND_CEILING' }),
+  refusal(
+    'someone who manages nothing there',
+    'safeCreate',
+    async () => [{ username: 'mallory' }, 'acme', input],
+    'FORBIDDEN',
+    { code: 'NOT_A_MANAGER' },
+  ),
+  refusal('a manager granting beyond its ceiling', 'safeCreate', async () => [tim, 'acme', input], 'FORBIDDEN', {
+    code: 'BEYOND_CEILING',
+  }),
   refusal('a plan without tokens', 'safeCreate', async () => [alice, 'free', pullIn('free')], 'PLAN_NOT_ELIGIBLE'),
-  refusal('a full organization', 'safeCreate', async (s) => (await s.create(alice, 'tiny', pullIn('tiny')), [alice, 'tiny', pullIn('tiny')]), 'QUOTA_EXCEEDED', { limit: 1, count: 1 }),
-  refusal('Image Access Management', 'safeCreate', async () => [alice, 'iam', pullIn('iam')], 'ORG_INCOMPATIBLE', { incompatibility: 'IMAGE_ACCESS_MANAGEMENT' }),
+  refusal(
+    'a full organization',
+    'safeCreate',
+    async (s) => (await s.create(alice, 'tiny', pullIn('tiny')), [alice, 'tiny', pullIn('tiny')]),
+    'QUOTA_EXCEEDED',
+    { limit: 1, count: 1 },
+  ),
+  refusal('Image Access Management', 'safeCreate', async () => [alice, 'iam', pullIn('iam')], 'ORG_INCOMPATIBLE', {
+    incompatibility: 'IMAGE_ACCESS_MANAGEMENT',
+  }),
   refusal(
     'reactivating under the seed lifecycle',
     'safeReactivate',
@@ -93,23 +141,26 @@ const REFUSALS: ReadonlyArray<Refusal> = [
 ];
 
 describe('the safe* management operations', () => {
-  it.each(REFUSALS)('return $what as a value, and the throwing form throws the same OatError', async ({ op, arrange, code, context }) => {
-    const { service } = setup();
-    const { result, thrown } = await both(service, op, await arrange(service));
-    expect(result).toMatchObject({ ok: false, code, message: expect.any(String), context });
-    expect(Object.isFrozen(result)).toBe(true);
-    if (result.ok) return;
-    expect(MANAGEMENT_DENIAL_CODES).toContain(result.code);
-    expect(result.fields !== undefined).toBe(code === 'VALIDATION_FAILED');
-    expect(isOatError(thrown)).toBe(true);
-    const error = thrown as OatError;
-    expect({ code: error.code, message: error.message, fields: error.fields, context: error.context }).toEqual({
-      code: result.code,
-      message: result.message,
-      fields: result.fields ?? [],
-      context: result.context,
-    });
-  });
+  it.each(REFUSALS)(
+    'return $what as a value, and the throwing form throws the same OatError',
+    async ({ op, arrange, code, context }) => {
+      const { service } = setup();
+      const { result, thrown } = await both(service, op, await arrange(service));
+      expect(result).toMatchObject({ ok: false, code, message: expect.any(String), context });
+      expect(Object.isFrozen(result)).toBe(true);
+      if (result.ok) return;
+      expect(MANAGEMENT_DENIAL_CODES).toContain(result.code);
+      expect(result.fields !== undefined).toBe(code === 'VALIDATION_FAILED');
+      expect(isOatError(thrown)).toBe(true);
+      const error = thrown as OatError;
+      expect({ code: error.code, message: error.message, fields: error.fields, context: error.context }).toEqual({
+        code: result.code,
+        message: result.message,
+        fields: result.fields ?? [],
+        context: result.context,
+      });
+    },
+  );
 
   it('return CONFLICT as a value when the token keeps changing, and the throwing form throws it', async () => {
     const base = createMemoryTokenStore();
@@ -129,9 +180,18 @@ describe('the safe* management operations', () => {
     const id = created.value.token.id;
     expect(await service.safeGet(alice, 'acme', id)).toEqual({ ok: true, value: await service.get(alice, 'acme', id) });
     expect(await service.safeList(alice, 'acme')).toEqual({ ok: true, value: await service.list(alice, 'acme') });
-    expect(await service.safeUpdate(alice, 'acme', id, { label: 'renamed' })).toMatchObject({ ok: true, value: { label: 'renamed', version: 2 } });
-    expect(await service.safeDeactivate(alice, 'acme', id)).toMatchObject({ ok: true, value: { state: 'inactive', version: 3 } });
-    expect(await service.safeDelete(alice, 'acme', id)).toMatchObject({ ok: true, value: { state: 'deleted', version: 4 } });
+    expect(await service.safeUpdate(alice, 'acme', id, { label: 'renamed' })).toMatchObject({
+      ok: true,
+      value: { label: 'renamed', version: 2 },
+    });
+    expect(await service.safeDeactivate(alice, 'acme', id)).toMatchObject({
+      ok: true,
+      value: { state: 'inactive', version: 3 },
+    });
+    expect(await service.safeDelete(alice, 'acme', id)).toMatchObject({
+      ok: true,
+      value: { state: 'deleted', version: 4 },
+    });
   });
 
   it('keep a secret out of a refusal, in JSON and in inspect', async () => {
@@ -147,7 +207,16 @@ describe('the safe* management operations', () => {
 describe('faults', () => {
   const failing = (): TokenStore => {
     const fail = () => Promise.reject(new Error('disk on fire'));
-    return { insertWithinQuota: fail, replace: fail, touchLastUsed: fail, markDeleted: fail, findById: fail, findBySecretHash: fail, list: fail, countLive: fail };
+    return {
+      insertWithinQuota: fail,
+      replace: fail,
+      touchLastUsed: fail,
+      markDeleted: fail,
+      findById: fail,
+      findBySecretHash: fail,
+      list: fail,
+      countLive: fail,
+    };
   };
   const CALLS: ReadonlyArray<readonly [Safe, ReadonlyArray<unknown>]> = [
     ['safeCreate', [alice, 'acme', input]],
@@ -161,7 +230,8 @@ describe('faults', () => {
 
   it.each(CALLS)('%s rejects with STORE_FAILURE when the store throws, never resolving to it', async (op, args) => {
     const { service } = setup(failing());
-    const call = (name: string) => (service as unknown as Record<string, (...a: ReadonlyArray<unknown>) => Promise<unknown>>)[name]!(...args);
+    const call = (name: string) =>
+      (service as unknown as Record<string, (...a: ReadonlyArray<unknown>) => Promise<unknown>>)[name]!(...args);
     await expect(call(op)).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE' });
     await expect(call(THROWING_OF[op])).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE' });
   });
@@ -169,7 +239,9 @@ describe('faults', () => {
   it.each(CALLS)('%s rejects with DIRECTORY_FAILURE when the directory throws', async (op, args) => {
     const directory: OrganizationDirectory = { get: () => Promise.reject(new Error('ldap down')) };
     const service = createTokenService({ store: createMemoryTokenStore(), organizations: directory });
-    await expect((service[op] as (...a: ReadonlyArray<unknown>) => Promise<unknown>)(...args)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE' });
+    await expect((service[op] as (...a: ReadonlyArray<unknown>) => Promise<unknown>)(...args)).rejects.toMatchObject({
+      code: 'DIRECTORY_FAILURE',
+    });
   });
 
   it('rejects with MISCONFIGURED on a service built without organizations', async () => {

@@ -20,13 +20,22 @@ const organizations = [
   { id: 'free', name: 'free', plan: 'personal', owners: ['alice'] },
 ];
 const alice = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }],
+};
 
 function setup(options: { lastUsedIntervalMs?: number } = {}) {
   const store = createMemoryTokenStore();
   const clock = createFakeClock();
   const events: TokenEvent[] = [];
-  const service = createTokenService({ store, clock, organizations, events: { emit: (e) => events.push(e) }, ...options });
+  const service = createTokenService({
+    store,
+    clock,
+    organizations,
+    events: { emit: (e) => events.push(e) },
+    ...options,
+  });
   return { store, clock, events, service };
 }
 
@@ -41,7 +50,9 @@ describe('hashers', () => {
   it('hmacSha256Hasher matches RFC 4231 test case 6 and refuses short peppers', () => {
     // RFC 4231, 4.7: a 131-byte key of 0xaa.
     const hasher = hmacSha256Hasher(Buffer.alloc(131, 0xaa));
-    const expected = Buffer.from('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54', 'hex').toString('base64url');
+    const expected = Buffer.from('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54', 'hex').toString(
+      'base64url',
+    );
     expect(hasher.hash('Test Using Larger Than Block-Size Key - Hash Key First')).toBe(expected);
     expect(hasher.algorithm).toBe('hmac-sha256');
     expect(() => hmacSha256Hasher('short')).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
@@ -51,7 +62,9 @@ describe('hashers', () => {
 describe('createTokenService', () => {
   it('refuses a store that lacks methods, naming each one', () => {
     const broken = { findById: async () => null } as unknown as TokenStore;
-    expect(() => createTokenService({ store: broken })).toThrow(/insertWithinQuota, replace, touchLastUsed, markDeleted, findBySecretHash, list, countLive/);
+    expect(() => createTokenService({ store: broken })).toThrow(
+      /insertWithinQuota, replace, touchLastUsed, markDeleted, findBySecretHash, list, countLive/,
+    );
   });
 
   it('creates tokens whose secret stays out of JSON, String and inspect, and stores only its hash', async () => {
@@ -71,16 +84,28 @@ describe('createTokenService', () => {
 
   it('refuses creation for IAM and RAM organizations and plans without tokens, each with its own code', async () => {
     const { service } = setup();
-    const at = (org: string): CreateTokenRequest => ({ ...input, resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }] });
-    await expect(service.create(alice, 'iam', at('iam'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'IMAGE_ACCESS_MANAGEMENT' } });
-    await expect(service.create(alice, 'ram', at('ram'))).rejects.toMatchObject({ code: 'ORG_INCOMPATIBLE', context: { incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' } });
+    const at = (org: string): CreateTokenRequest => ({
+      ...input,
+      resources: [{ type: 'repository', path: `${org}/app`, scopes: ['pull'] }],
+    });
+    await expect(service.create(alice, 'iam', at('iam'))).rejects.toMatchObject({
+      code: 'ORG_INCOMPATIBLE',
+      context: { incompatibility: 'IMAGE_ACCESS_MANAGEMENT' },
+    });
+    await expect(service.create(alice, 'ram', at('ram'))).rejects.toMatchObject({
+      code: 'ORG_INCOMPATIBLE',
+      context: { incompatibility: 'REGISTRY_ACCESS_MANAGEMENT' },
+    });
     await expect(service.create(alice, 'free', at('free'))).rejects.toMatchObject({ code: 'PLAN_NOT_ELIGIBLE' });
   });
 
   it('refuses the eleventh token of a Team organization with the limit and count', async () => {
     const { service } = setup();
     for (let i = 0; i < 10; i++) await service.create(alice, 'acme', input);
-    await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', context: { limit: 10, count: 10 } });
+    await expect(service.create(alice, 'acme', input)).rejects.toMatchObject({
+      code: 'QUOTA_EXCEEDED',
+      context: { limit: 10, count: 10 },
+    });
   });
 
   it('emits audit events with the token id and a hash fingerprint, never the secret', async () => {
@@ -111,7 +136,11 @@ describe('createTokenService', () => {
     const service = createTokenService({
       store: createMemoryTokenStore(),
       organizations,
-      events: { emit: () => { throw new Error('sink down'); } },
+      events: {
+        emit: () => {
+          throw new Error('sink down');
+        },
+      },
       onSinkError: (error) => errors.push(error),
     });
     await service.create(alice, 'acme', input);
@@ -142,7 +171,11 @@ describe('createTokenService', () => {
     const { service, clock } = setup();
     const expiring = await service.create(alice, 'acme', { ...input, expiry: '30d' });
     const login = (secret: string, client?: object) => service.authenticate('acme', secret, client as never);
-    expect((await login(expiring.secret.reveal(), { kind: 'docker-desktop' }))).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'DOCKER_DESKTOP' });
+    expect(await login(expiring.secret.reveal(), { kind: 'docker-desktop' })).toMatchObject({
+      ok: false,
+      code: 'ORG_INCOMPATIBLE',
+      incompatibility: 'DOCKER_DESKTOP',
+    });
     expect((await login(expiring.secret.reveal())).ok).toBe(true);
     clock.advance(30 * 24 * 3600 * 1000);
     expect(await login(expiring.secret.reveal())).toMatchObject({ ok: false, code: 'EXPIRED' });
@@ -167,14 +200,26 @@ describe('createTokenService', () => {
     clock.advance(31 * 24 * 3600 * 1000);
     expect((await service.list(alice, 'acme', { status: 'expired' })).total).toBe(2);
     expect((await service.list(alice, 'acme', { status: 'active' })).total).toBe(3);
-    await expect(service.list(alice, 'acme', { pageSize: 1000 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [expect.objectContaining({ path: 'pageSize' })] });
+    await expect(service.list(alice, 'acme', { pageSize: 1000 })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [expect.objectContaining({ path: 'pageSize' })],
+    });
   });
 
-  it('lets only owners, company owners and the organization\'s token managers manage tokens', async () => {
+  it("lets only owners, company owners and the organization's token managers manage tokens", async () => {
     const store = createMemoryTokenStore();
     const service = createTokenService({
       store,
-      organizations: [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], company: { name: 'corp', owners: ['carol'] }, tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }] }],
+      organizations: [
+        {
+          id: 'acme',
+          name: 'acme',
+          plan: 'team',
+          owners: ['alice'],
+          company: { name: 'corp', owners: ['carol'] },
+          tokenManagers: [{ username: 'eve', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }],
+        },
+      ],
     });
     await expect(service.create({ username: 'ALICE' }, 'acme', input)).resolves.toBeDefined();
     await expect(service.create({ username: 'carol' }, 'acme', input)).resolves.toBeDefined();
@@ -184,16 +229,37 @@ describe('createTokenService', () => {
   });
 
   it('reads the organization on every login, so a plan downgrade or IAM switch applies at once', async () => {
-    const profiles = new Map([['acme', { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] } as { id: string; name: string; plan: string; owners: string[]; imageAccessManagement?: boolean }]]);
-    const service = createTokenService({ store: createMemoryTokenStore(), organizations: { get: (name) => profiles.get(name) ?? null } });
+    const profiles = new Map([
+      [
+        'acme',
+        { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] } as {
+          id: string;
+          name: string;
+          plan: string;
+          owners: string[];
+          imageAccessManagement?: boolean;
+        },
+      ],
+    ]);
+    const service = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations: { get: (name) => profiles.get(name) ?? null },
+    });
     const { secret } = await service.create(alice, 'acme', input);
     expect((await service.authenticate('acme', secret.reveal())).ok).toBe(true);
     profiles.set('acme', { id: 'acme', name: 'acme', plan: 'personal', owners: ['alice'] });
     expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'PLAN_NOT_ELIGIBLE' });
     profiles.set('acme', { id: 'acme', name: 'acme', plan: 'team', owners: ['alice'], imageAccessManagement: true });
-    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORG_INCOMPATIBLE', incompatibility: 'IMAGE_ACCESS_MANAGEMENT' });
+    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({
+      ok: false,
+      code: 'ORG_INCOMPATIBLE',
+      incompatibility: 'IMAGE_ACCESS_MANAGEMENT',
+    });
     profiles.delete('acme');
-    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({ ok: false, code: 'ORGANIZATION_UNKNOWN' });
+    expect(await service.authenticate('acme', secret.reveal())).toMatchObject({
+      ok: false,
+      code: 'ORGANIZATION_UNKNOWN',
+    });
   });
 
   it('never writes a token presented as the username into an audit event', async () => {
@@ -221,20 +287,48 @@ describe('createTokenService', () => {
 
   it('reports a failing store or directory, and a malformed profile, as OatError with the cause', async () => {
     const failing = createMemoryTokenStore();
-    const store: TokenStore = { ...failing, findBySecretHash: async () => { throw new Error('connection reset'); } };
+    const store: TokenStore = {
+      ...failing,
+      findBySecretHash: async () => {
+        throw new Error('connection reset');
+      },
+    };
     const service = createTokenService({ store, organizations });
     const { secret } = await service.create(alice, 'acme', input);
-    await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', cause: expect.objectContaining({ message: 'connection reset' }) });
-    const broken = createTokenService({ store: createMemoryTokenStore(), organizations: { get: () => ({ id: 'acme', name: 'acme', plan: 'team' }) as never } });
-    await expect(broken.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE', fields: [expect.objectContaining({ path: 'owners' })] });
-    const down = createTokenService({ store: createMemoryTokenStore(), organizations: { get: async () => { throw new Error('ldap down'); } } });
+    await expect(service.authenticate('acme', secret.reveal())).rejects.toMatchObject({
+      name: 'OatError',
+      code: 'STORE_FAILURE',
+      cause: expect.objectContaining({ message: 'connection reset' }),
+    });
+    const broken = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations: { get: () => ({ id: 'acme', name: 'acme', plan: 'team' }) as never },
+    });
+    await expect(broken.create(alice, 'acme', input)).rejects.toMatchObject({
+      code: 'DIRECTORY_FAILURE',
+      fields: [expect.objectContaining({ path: 'owners' })],
+    });
+    const down = createTokenService({
+      store: createMemoryTokenStore(),
+      organizations: {
+        get: async () => {
+          throw new Error('ldap down');
+        },
+      },
+    });
     await expect(down.create(alice, 'acme', input)).rejects.toMatchObject({ code: 'DIRECTORY_FAILURE' });
   });
 
   it('with a zero last-used interval writes on every login without asking the store for a future bound', async () => {
     const calls: Array<[number, number]> = [];
     const inner = createMemoryTokenStore();
-    const store: TokenStore = { ...inner, touchLastUsed: (id, at, ifOlderThan) => { calls.push([at, ifOlderThan]); return inner.touchLastUsed(id, at, ifOlderThan); } };
+    const store: TokenStore = {
+      ...inner,
+      touchLastUsed: (id, at, ifOlderThan) => {
+        calls.push([at, ifOlderThan]);
+        return inner.touchLastUsed(id, at, ifOlderThan);
+      },
+    };
     const clock = createFakeClock();
     const service = createTokenService({ store, clock, organizations, lastUsedIntervalMs: 0 });
     const { secret } = await service.create(alice, 'acme', input);

@@ -15,7 +15,10 @@ describe('the token service on the in-memory store', () => {
     expect(login.ok).toBe(true);
     if (!login.ok) return;
     expect(service.authorize(login.principal, { repository: 'acme/app' }, 'pull')).toEqual({ allowed: true });
-    expect(service.authorize(login.principal, { repository: 'acme/app' }, 'push')).toEqual({ allowed: false, code: 'SCOPE_NOT_GRANTED' });
+    expect(service.authorize(login.principal, { repository: 'acme/app' }, 'push')).toEqual({
+      allowed: false,
+      code: 'SCOPE_NOT_GRANTED',
+    });
     expect(await service.authenticate('other', secret.reveal())).toMatchObject({ ok: false, code: 'ORG_MISMATCH' });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, type AccessTokenRecord, type RawResource, type TokenStore } from '../../src/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  type AccessTokenRecord,
+  type RawResource,
+  type TokenStore,
+} from '../../src/index.js';
 import { parseStoredRecord } from '../../src/core/record-schema.js';
 import type { TokenId } from '../../src/core/ids.js';
 import { createHubApi, UNREADABLE_HEADER } from '../../src/hub-api/index.js';
@@ -10,7 +16,8 @@ import { conforming, HUB, TOKEN_ENDPOINT } from '../support/openapi-contract.js'
 import { describeStoredTrust, TAMPERED_GRANTS, type TrustWorld } from '../support/stored-trust.js';
 
 /** What a SQL store does with a row whose resources column is not JSON: the parse fails the read. */
-const unreadable = (record: AccessTokenRecord): never => parseStoredRecord({ ...record, resources: 'not json[' }) as never;
+const unreadable = (record: AccessTokenRecord): never =>
+  parseStoredRecord({ ...record, resources: 'not json[' }) as never;
 
 /**
  * The memory store, with a back door: grants are replaced in place (the version kept, as a hand edit
@@ -19,7 +26,8 @@ const unreadable = (record: AccessTokenRecord): never => parseStoredRecord({ ...
 function memoryWorld(): TrustWorld {
   const inner = createMemoryTokenStore();
   const broken = new Set<string>();
-  const read = (record: AccessTokenRecord | null): AccessTokenRecord | null => (record !== null && broken.has(record.id) ? unreadable(record) : record);
+  const read = (record: AccessTokenRecord | null): AccessTokenRecord | null =>
+    record !== null && broken.has(record.id) ? unreadable(record) : record;
   const store: TokenStore = {
     insertWithinQuota: (record, limit) => inner.insertWithinQuota(record, limit),
     replace: (record, expected) => inner.replace(record, expected),
@@ -30,7 +38,12 @@ function memoryWorld(): TrustWorld {
     list: async (query) => {
       const page = await inner.list(query);
       const items = page.items.filter((r) => !broken.has(r.id));
-      return { items, total: page.total, unreadable: page.items.length - items.length, unreadableIds: page.items.filter((r) => broken.has(r.id)).map((r) => r.id) };
+      return {
+        items,
+        total: page.total,
+        unreadable: page.items.length - items.length,
+        unreadableIds: page.items.filter((r) => broken.has(r.id)).map((r) => r.id),
+      };
     },
     countLive: (organization) => inner.countLive(organization),
   };
@@ -42,25 +55,55 @@ function memoryWorld(): TrustWorld {
         return;
       }
       const record = (await inner.findById(id)) as AccessTokenRecord;
-      const outcome = await inner.replace({ ...record, resources: JSON.parse(TAMPERED_GRANTS[how]) as AccessTokenRecord['resources'] }, record.version);
+      const outcome = await inner.replace(
+        { ...record, resources: JSON.parse(TAMPERED_GRANTS[how]) as AccessTokenRecord['resources'] },
+        record.version,
+      );
       expect(outcome).toEqual({ ok: true });
     },
   };
 }
 
-describeStoredTrust('memory store', async () => memoryWorld(), ['member-edit', 'other-org', 'public-push', 'unknown-scope', 'malformed']);
+describeStoredTrust('memory store', async () => memoryWorld(), [
+  'member-edit',
+  'other-org',
+  'public-push',
+  'unknown-scope',
+  'malformed',
+]);
 
 describe('the registry token endpoint and a tampered token', () => {
   it('answers 401, as for every refusal, and issues nothing', async () => {
     const keys = makeSelfSigned();
     const clock = createFakeClock();
     const world = memoryWorld();
-    const service = createTokenService({ store: world.store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], clock });
-    const { token, secret } = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] });
+    const service = createTokenService({
+      store: world.store,
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+      clock,
+    });
+    const { token, secret } = await service.create({ username: 'alice' }, 'acme', {
+      label: 'ci',
+      resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }],
+    });
     await world.tamper(token.id, 'public-push');
-    const endpoint = conforming(createTokenEndpoint({ tokenService: service, audience: 'registry.test', issuer: 'oat-test', signingKey: keys.keyPem, certificateChain: keys.chainPem, clock }), TOKEN_ENDPOINT);
+    const endpoint = conforming(
+      createTokenEndpoint({
+        tokenService: service,
+        audience: 'registry.test',
+        issuer: 'oat-test',
+        signingKey: keys.keyPem,
+        certificateChain: keys.chainPem,
+        clock,
+      }),
+      TOKEN_ENDPOINT,
+    );
     const url = 'http://token.test/token?service=registry.test&scope=repository:acme/app:pull';
-    const response = await endpoint(new Request(url, { headers: { authorization: `Basic ${Buffer.from(`acme:${secret.reveal()}`).toString('base64')}` } }));
+    const response = await endpoint(
+      new Request(url, {
+        headers: { authorization: `Basic ${Buffer.from(`acme:${secret.reveal()}`).toString('base64')}` },
+      }),
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ errors: [expect.objectContaining({ code: 'UNAUTHORIZED' })] });
   });
@@ -69,7 +112,11 @@ describe('the registry token endpoint and a tampered token', () => {
 describe('the Hub API list and an unreadable token', () => {
   it('answers 200 with the readable tokens and says how many it could not read in x-oat-unreadable-tokens', async () => {
     const world = memoryWorld();
-    const service = createTokenService({ store: world.store, organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], clock: createFakeClock() });
+    const service = createTokenService({
+      store: world.store,
+      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+      clock: createFakeClock(),
+    });
     const grants: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
     const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
     const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });

@@ -13,21 +13,33 @@ import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }],
+};
 
 type Row = Partial<Record<'update' | 'deactivate' | 'reactivate' | 'delete', TransitionRule<string>>>;
 
 /** The seed lifecycle with some cells replaced. */
 function lifecycle(name: string, rows: Partial<Record<TransitionSource, Row>>): LifecyclePolicy<string> {
-  const table: Record<TransitionSource, LifecyclePolicy<string>['table'][TransitionSource]> = { ...SEED_LIFECYCLE.table };
-  for (const [source, row] of Object.entries(rows) as Array<[TransitionSource, Row]>) table[source] = { ...table[source], ...row };
+  const table: Record<TransitionSource, LifecyclePolicy<string>['table'][TransitionSource]> = {
+    ...SEED_LIFECYCLE.table,
+  };
+  for (const [source, row] of Object.entries(rows) as Array<[TransitionSource, Row]>)
+    table[source] = { ...table[source], ...row };
   return { name, table };
 }
 
 async function setup(policy: LifecyclePolicy<string>, start: 'active' | 'inactive' = 'active') {
   const store = createMemoryTokenStore();
   const events: TokenEvent[] = [];
-  const service = createTokenService({ store, clock: createFakeClock(), organizations, policy: { lifecycle: policy }, events: { emit: (e) => events.push(e) } });
+  const service = createTokenService({
+    store,
+    clock: createFakeClock(),
+    organizations,
+    policy: { lifecycle: policy },
+    events: { emit: (e) => events.push(e) },
+  });
   const { token } = await service.create(alice, 'acme', input);
   const before = start === 'inactive' ? await service.deactivate(alice, 'acme', token.id) : token;
   events.length = 0;
@@ -42,7 +54,11 @@ describe('an update that changes the label and sets is_active, under a custom li
     const { store, events, service, before, id } = await setup(editWhileActive);
     const after = await service.update(alice, 'acme', id, { label: 'old builds', is_active: false });
     expect(after).toMatchObject({ label: 'old builds', state: 'inactive', version: before.version + 1 });
-    expect(await store.findById(id)).toMatchObject({ label: 'old builds', state: 'inactive', version: before.version + 1 });
+    expect(await store.findById(id)).toMatchObject({
+      label: 'old builds',
+      state: 'inactive',
+      version: before.version + 1,
+    });
     expect(events.map((e) => e.type)).toEqual(['access_token.update', 'access_token.deactivate']);
     expect(events[0]).toMatchObject({ changed: ['label'] });
   });
@@ -50,7 +66,9 @@ describe('an update that changes the label and sets is_active, under a custom li
   it('decides each step from the state the previous step leads to', async () => {
     // An edit of an inactive token re-enables it, and reactivating an active token is refused:
     // so edit + is_active:true fails at the second step although each step alone is allowed.
-    const editReactivates = lifecycle('edit-reactivates', { inactive: { update: { to: 'active' }, reactivate: { to: 'active' } } });
+    const editReactivates = lifecycle('edit-reactivates', {
+      inactive: { update: { to: 'active' }, reactivate: { to: 'active' } },
+    });
     const { store, events, service, before, id } = await setup(editReactivates, 'inactive');
     await expect(service.update(alice, 'acme', id, { label: 'back', is_active: true })).rejects.toMatchObject({
       code: 'TRANSITION_DENIED',
@@ -59,7 +77,10 @@ describe('an update that changes the label and sets is_active, under a custom li
     expect(await store.findById(id)).toEqual(before);
     expect(events).toEqual([]);
     // Each step alone passes, so the refusal above came from the order.
-    expect(await service.update(alice, 'acme', id, { label: 'back' })).toMatchObject({ label: 'back', state: 'active' });
+    expect(await service.update(alice, 'acme', id, { label: 'back' })).toMatchObject({
+      label: 'back',
+      state: 'active',
+    });
   });
 
   it('refuses the whole request when the second step is denied: nothing written, no event', async () => {
@@ -84,6 +105,9 @@ describe('an update that changes the label and sets is_active, under a custom li
     expect(await store.findById(id)).toEqual(before);
     expect(events).toEqual([]);
     // The deactivation alone is allowed: the refusal was of the request as a whole.
-    expect(await service.update(alice, 'acme', id, { is_active: false })).toMatchObject({ label: 'ci', state: 'inactive' });
+    expect(await service.update(alice, 'acme', id, { is_active: false })).toMatchObject({
+      label: 'ci',
+      state: 'inactive',
+    });
   });
 });

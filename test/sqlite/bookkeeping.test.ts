@@ -8,7 +8,10 @@ import type { CreateTokenRequest } from '../../src/index.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const owner = { username: 'alice' };
-const input: CreateTokenRequest = { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }] };
+const input: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+};
 const BUSY_TIMEOUT_MS = 2_000;
 
 describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout', () => {
@@ -25,7 +28,12 @@ describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout'
     migrate(db);
     const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
     const clock = createFakeClock();
-    const service = createTokenService({ store: createSqliteTokenStore(db), organizations, clock, onError: (error, context) => reports.push({ error, context }) });
+    const service = createTokenService({
+      store: createSqliteTokenStore(db),
+      organizations,
+      clock,
+      onError: (error, context) => reports.push({ error, context }),
+    });
     const { token, secret } = await service.create(owner, 'acme', input);
 
     const other = new Database(folder.file('tokens.db'), { timeout: BUSY_TIMEOUT_MS });
@@ -43,7 +51,11 @@ describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout'
     }
     expect(reports).toHaveLength(1);
     expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-    expect(reports[0]?.error).toMatchObject({ name: 'OatError', code: 'STORE_FAILURE', context: { operation: 'touchLastUsed', driverCode: 'SQLITE_BUSY' } });
+    expect(reports[0]?.error).toMatchObject({
+      name: 'OatError',
+      code: 'STORE_FAILURE',
+      context: { operation: 'touchLastUsed', driverCode: 'SQLITE_BUSY' },
+    });
     // The connection's own timeout is back for every other statement.
     expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
     await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: null });

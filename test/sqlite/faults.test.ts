@@ -9,7 +9,10 @@ const { connect, fresh } = databaseFiles('faults');
 
 function notADatabase(): string {
   const file = fresh('junk');
-  writeFileSync(file, 'plain text where a database was expected, longer than the 100-byte SQLite header.................');
+  writeFileSync(
+    file,
+    'plain text where a database was expected, longer than the 100-byte SQLite header.................',
+  );
   return file;
 }
 
@@ -34,8 +37,14 @@ describe('driver faults of migrate and construction are OatErrors, never a raw S
   it('a closed connection: MISCONFIGURED from migrate and from the store, which says so', () => {
     const db = connect();
     db.close();
-    expect(thrown(() => migrate(db))).toMatchObject({ code: 'MISCONFIGURED', message: expect.stringMatching(/closed/) });
-    expect(thrown(() => createSqliteTokenStore(db, { migrate: true }))).toMatchObject({ code: 'MISCONFIGURED', message: expect.stringMatching(/closed/) });
+    expect(thrown(() => migrate(db))).toMatchObject({
+      code: 'MISCONFIGURED',
+      message: expect.stringMatching(/closed/),
+    });
+    expect(thrown(() => createSqliteTokenStore(db, { migrate: true }))).toMatchObject({
+      code: 'MISCONFIGURED',
+      message: expect.stringMatching(/closed/),
+    });
   });
 
   it('something that is not a connection: MISCONFIGURED naming db', () => {
@@ -43,7 +52,9 @@ describe('driver faults of migrate and construction are OatErrors, never a raw S
       const error = thrown(() => migrate(db as unknown as Database.Database));
       expect(error.code).toBe('MISCONFIGURED');
       expect(error.fields.map((field) => field.path)).toEqual(['db']);
-      expect(thrown(() => createSqliteTokenStore(db as unknown as Database.Database)).fields.map((field) => field.path)).toEqual(['db']);
+      expect(
+        thrown(() => createSqliteTokenStore(db as unknown as Database.Database)).fields.map((field) => field.path),
+      ).toEqual(['db']);
     }
   });
 

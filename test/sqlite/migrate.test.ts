@@ -32,7 +32,9 @@ afterAll(async () => {
  * while the others wait. The file, each migrating worker's error or `null`,
  * and whether they all started before the holder let go.
  */
-async function round(holder?: Worker): Promise<{ file: string; errors: ReadonlyArray<string | null>; startedBeforeRelease: boolean }> {
+async function round(
+  holder?: Worker,
+): Promise<{ file: string; errors: ReadonlyArray<string | null>; startedBeforeRelease: boolean }> {
   const file = folder.file(`new-${++files}.db`);
   holder?.send({ type: 'hold', file, holdMs: HOLD_MS });
   await holder?.expect('holding');
@@ -41,14 +43,20 @@ async function round(holder?: Worker): Promise<{ file: string; errors: ReadonlyA
   for (const worker of migrating) worker.send({ type: 'migrate', file, at });
   const reports = await Promise.all(migrating.map((worker) => worker.expect('migrated')));
   const released = (await holder?.expect('released'))?.at ?? Number.POSITIVE_INFINITY;
-  return { file, errors: reports.map((report) => report.error), startedBeforeRelease: reports.every((report) => report.startedAt < released) };
+  return {
+    file,
+    errors: reports.map((report) => report.error),
+    startedBeforeRelease: reports.every((report) => report.startedAt < released),
+  };
 }
 
 function expectMigrated(file: string): void {
   const db = open(file);
   try {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT name FROM sqlite_schema').pluck().all()).toEqual(expect.arrayContaining([...SQLITE_SCHEMA_OBJECTS]));
+    expect(db.prepare('SELECT name FROM sqlite_schema').pluck().all()).toEqual(
+      expect.arrayContaining([...SQLITE_SCHEMA_OBJECTS]),
+    );
   } finally {
     db.close();
   }

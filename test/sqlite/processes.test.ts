@@ -35,8 +35,12 @@ function freshFile(name: string): string {
 function tally(file: string): { live: number; counter: number } {
   const db = open(file);
   try {
-    const live = Number(db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck().get(ORG));
-    const counter = Number(db.prepare('SELECT live FROM oat_org_counters WHERE organization = ?').pluck().get(ORG) ?? 0);
+    const live = Number(
+      db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization = ? AND state <> 'deleted'`).pluck().get(ORG),
+    );
+    const counter = Number(
+      db.prepare('SELECT live FROM oat_org_counters WHERE organization = ?').pluck().get(ORG) ?? 0,
+    );
     return { live, counter };
   } finally {
     db.close();
@@ -56,7 +60,8 @@ function writerSwitches(file: string, perWorker: number): number {
   }
 }
 
-const sum = (results: ReadonlyArray<RaceResult>, key: 'inserted' | 'refused'): number => results.reduce((n, r) => n + r[key], 0);
+const sum = (results: ReadonlyArray<RaceResult>, key: 'inserted' | 'refused'): number =>
+  results.reduce((n, r) => n + r[key], 0);
 
 describe(`the SQLite store across ${PROCESSES} processes on one database file`, () => {
   for (const { creates, limit } of [
@@ -67,12 +72,23 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
       const switches: number[] = [];
       for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
         const file = freshFile(`race-${limit}-${repetition}.db`);
-        const results = await race(workers, { file, organization: ORG, limit, strategy: 'store', creates, firstSeq: 0 });
+        const results = await race(workers, {
+          file,
+          organization: ORG,
+          limit,
+          strategy: 'store',
+          creates,
+          firstSeq: 0,
+        });
         // Legitimate creates never fail with SQLITE_BUSY: writers queue on the lock.
         expect(results.flatMap((r) => r.failures)).toEqual([]);
         // Every process got to create: the writes really came from several connections.
         expect(results.filter((r) => r.inserted + r.refused > 0)).toHaveLength(PROCESSES);
-        expect({ repetition, inserted: sum(results, 'inserted'), refused: sum(results, 'refused') }).toEqual({ repetition, inserted: limit, refused: creates - limit });
+        expect({ repetition, inserted: sum(results, 'inserted'), refused: sum(results, 'refused') }).toEqual({
+          repetition,
+          inserted: limit,
+          refused: creates - limit,
+        });
         expect({ repetition, ...tally(file) }).toEqual({ repetition, live: limit, counter: limit });
         switches.push(writerSwitches(file, creates / PROCESSES));
       }
@@ -84,7 +100,14 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
   it('negative control: a naive count-then-insert without BEGIN IMMEDIATE overshoots the limit on the same harness', async () => {
     const limit = 10;
     const file = freshFile('naive.db');
-    const results = await race(workers, { file, organization: ORG, limit, strategy: 'naive', creates: 200, firstSeq: 0 });
+    const results = await race(workers, {
+      file,
+      organization: ORG,
+      limit,
+      strategy: 'naive',
+      creates: 200,
+      firstSeq: 0,
+    });
     expect(results.flatMap((r) => r.failures)).toEqual([]);
     const { live, counter } = tally(file);
     // If this ever fails, the harness no longer makes writers overlap, and the tests above prove nothing.
@@ -115,7 +138,8 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
 
       const store = createSqliteTokenStore(db);
       const outcomes = [];
-      for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++) outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
+      for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++)
+        outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
       expect(outcomes.filter((o) => o.ok)).toHaveLength(limit - live);
       await expect(store.countLive(ORG as string as OrganizationId)).resolves.toBe(limit);
       expect(tally(file)).toEqual({ live: limit, counter: limit });

@@ -51,7 +51,8 @@ export class Worker {
     for (;;) {
       const report = await this.next();
       if (report.type === type) return report as Extract<Report, { type: T }>;
-      if (report.type !== 'progress') throw new Error(`worker reported ${JSON.stringify(report)} while waiting for ${type}`);
+      if (report.type !== 'progress')
+        throw new Error(`worker reported ${JSON.stringify(report)} while waiting for ${type}`);
     }
   }
 
@@ -83,7 +84,14 @@ export interface RaceResult {
  */
 export async function race(
   workers: ReadonlyArray<Worker>,
-  options: { file: string; organization: string; limit: number; strategy: 'store' | 'naive'; creates: number; firstSeq: number },
+  options: {
+    file: string;
+    organization: string;
+    limit: number;
+    strategy: 'store' | 'naive';
+    creates: number;
+    firstSeq: number;
+  },
 ): Promise<RaceResult[]> {
   const perWorker = Math.ceil(options.creates / workers.length);
   workers.forEach((worker, i) =>

@@ -72,7 +72,13 @@ describe('createSqliteTokenStore', () => {
     const store = createSqliteTokenStore(db, { migrate: true });
     await store.insertWithinQuota(makeTestRecord(1), 10);
     await expect(store.findBySecretHash("' OR '1'='1")).resolves.toBeNull();
-    const page = await store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, statuses: ["active') OR 1=1 --" as 'active'], offset: 0, limit: 10 });
+    const page = await store.list({
+      organizationId: makeTestRecord(1).organizationId,
+      now: TEST_EPOCH,
+      statuses: ["active') OR 1=1 --" as 'active'],
+      offset: 0,
+      limit: 10,
+    });
     expect(page).toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     expect(db.prepare('SELECT count(*) FROM oat_tokens').pluck().get()).toBe(1);
   });
@@ -81,7 +87,9 @@ describe('createSqliteTokenStore', () => {
     const db = connect();
     migrate(db);
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM oat_tokens WHERE organization_id = 'acme' ORDER BY created_at, id LIMIT 10`)
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM oat_tokens WHERE organization_id = 'acme' ORDER BY created_at, id LIMIT 10`,
+      )
       .all()
       .map((row) => String((row as { detail: unknown }).detail))
       .join('\n');
@@ -102,16 +110,31 @@ describe('the SQLite schema on its own', () => {
           `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
            VALUES (@id, @organization_id, 'acme', 'x', '', 'alice', @created_at, 0, NULL, NULL, @state, @resources, @secret_hash, 'oat_', @version)`,
         )
-        .run({ id: 'i', organization_id: 'org-1', created_at: 0, state: 'active', resources: '[]', secret_hash: 'h', version: 1, ...patch });
+        .run({
+          id: 'i',
+          organization_id: 'org-1',
+          created_at: 0,
+          state: 'active',
+          resources: '[]',
+          secret_hash: 'h',
+          version: 1,
+          ...patch,
+        });
     expect(insert({})).not.toThrow();
     expect(insert({ id: 'j', secret_hash: 'h2', state: 'expired' })).toThrow(/CHECK/);
     expect(insert({ id: 'j', secret_hash: 'h2', resources: '{not json' })).toThrow(/CHECK/);
     expect(insert({ id: 'j', secret_hash: 'h2', version: 0 })).toThrow(/CHECK/);
-    expect(insert({ id: 'j', secret_hash: 'h2', created_at: 'yesterday' })).toThrow(/cannot store TEXT value in INTEGER column/);
+    expect(insert({ id: 'j', secret_hash: 'h2', created_at: 'yesterday' })).toThrow(
+      /cannot store TEXT value in INTEGER column/,
+    );
     expect(insert({ id: 'j', secret_hash: 'h' })).toThrow(/UNIQUE/);
     expect(insert({ id: 'j', secret_hash: 'h2', organization_id: '' })).toThrow(/CHECK/);
-    expect(() => db.prepare(`UPDATE oat_tokens SET organization = 'globex' WHERE id = 'i'`).run()).toThrow(/never change/);
-    expect(() => db.prepare(`UPDATE oat_tokens SET organization_id = 'org-2' WHERE id = 'i'`).run()).toThrow(/never change/);
+    expect(() => db.prepare(`UPDATE oat_tokens SET organization = 'globex' WHERE id = 'i'`).run()).toThrow(
+      /never change/,
+    );
+    expect(() => db.prepare(`UPDATE oat_tokens SET organization_id = 'org-2' WHERE id = 'i'`).run()).toThrow(
+      /never change/,
+    );
   });
 
   it('keeps the counter equal to the live count under writes made outside the store', async () => {

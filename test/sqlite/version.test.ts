@@ -21,7 +21,18 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
   db.prepare(
     `INSERT INTO oat_tokens (id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
-  ).run(token.id, token.organization, token.label, token.description, token.createdBy, Number(token.createdAt), Number(token.updatedAt), JSON.stringify(token.resources), token.secretHash, token.displayPrefix);
+  ).run(
+    token.id,
+    token.organization,
+    token.label,
+    token.description,
+    token.createdBy,
+    Number(token.createdAt),
+    Number(token.updatedAt),
+    JSON.stringify(token.resources),
+    token.secretHash,
+    token.displayPrefix,
+  );
   return { db, token };
 }
 
@@ -31,14 +42,18 @@ describe('the SQLite schema version', () => {
     const db = connect();
     migrate(db);
     migrate(db);
-    expect(db.prepare('SELECT singleton, version FROM oat_schema_version').all()).toEqual([{ singleton: 1, version: SCHEMA_VERSION }]);
+    expect(db.prepare('SELECT singleton, version FROM oat_schema_version').all()).toEqual([
+      { singleton: 1, version: SCHEMA_VERSION },
+    ]);
   });
 
   it('a 0.1 database (no version recorded) is refused by the store until migrate upgrades it, keeping its tokens and counter', async () => {
     const { db, token } = databaseOf0_1();
     const refused = thrown(() => createSqliteTokenStore(db));
     expect(refused.code).toBe('MISCONFIGURED');
-    expect(refused.context['problems']).toEqual([`database schema version 0 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`]);
+    expect(refused.context['problems']).toEqual([
+      `database schema version 0 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`,
+    ]);
 
     migrate(db);
     expect(recorded(db)).toBe(SCHEMA_VERSION);
@@ -46,7 +61,11 @@ describe('the SQLite schema version', () => {
     await expect(store.findById(token.id)).resolves.toEqual(token);
     await expect(store.countLive(token.organizationId)).resolves.toBe(1);
     await expect(store.insertWithinQuota(makeTestRecord(2), 2)).resolves.toEqual({ ok: true });
-    await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
+    await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({
+      ok: false,
+      code: 'QUOTA_EXCEEDED',
+      count: 2,
+    });
   });
 
   it('a version 1 database with tokens of several organizations migrates to 2: ids equal the names, counters, listing and triggers keep working', async () => {
@@ -62,23 +81,38 @@ describe('the SQLite schema version', () => {
     insert.run(makeTestRecord(4).id, 'acme', 4, 4, 'inactive', 'hash-4');
     db.prepare(`UPDATE oat_org_counters SET live = 7 WHERE organization = 'initech'`).run();
     const refused = thrown(() => createSqliteTokenStore(db));
-    expect(refused.context['problems']).toEqual([`database schema version 1 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`]);
+    expect(refused.context['problems']).toEqual([
+      `database schema version 1 is older than this library's ${SCHEMA_VERSION} (run migrate(db))`,
+    ]);
 
     migrate(db);
     expect(recorded(db)).toBe(SCHEMA_VERSION);
-    expect(db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id IS NOT organization`).pluck().get()).toBe(0);
+    expect(db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id IS NOT organization`).pluck().get()).toBe(
+      0,
+    );
     const store = createSqliteTokenStore(db);
     const acme = token.organizationId;
     const globex = makeTestRecord(0, { organization: 'globex' }).organizationId;
     await expect(store.findById(token.id)).resolves.toEqual(token);
     await expect(store.countLive(acme)).resolves.toBe(2);
     await expect(store.countLive(globex)).resolves.toBe(1);
-    const page = await store.list({ organizationId: globex, now: 0, offset: 0, limit: 10, statuses: ['active', 'deleted'] });
-    expect(page.items.map((r) => [r.organizationId, r.state])).toEqual([['globex', 'active'], ['globex', 'deleted']]);
+    const page = await store.list({
+      organizationId: globex,
+      now: 0,
+      offset: 0,
+      limit: 10,
+      statuses: ['active', 'deleted'],
+    });
+    expect(page.items.map((r) => [r.organizationId, r.state])).toEqual([
+      ['globex', 'active'],
+      ['globex', 'deleted'],
+    ]);
     // The triggers are keyed by organization_id now: a delete through the store lowers the id's counter.
     await expect(store.replace({ ...token, state: 'deleted', version: 2 }, 1)).resolves.toEqual({ ok: true });
     await expect(store.countLive(acme)).resolves.toBe(1);
-    await expect(store.insertWithinQuota(makeTestRecord(5, { organizationId: 'org-new', organization: 'acme' }), 1)).resolves.toEqual({ ok: true });
+    await expect(
+      store.insertWithinQuota(makeTestRecord(5, { organizationId: 'org-new', organization: 'acme' }), 1),
+    ).resolves.toEqual({ ok: true });
     await expect(store.countLive(acme)).resolves.toBe(1);
     migrate(db);
     expect(db.prepare(`SELECT count(*) FROM oat_tokens`).pluck().get()).toBe(5);
@@ -88,9 +122,15 @@ describe('the SQLite schema version', () => {
     const db = connect();
     migrate(db);
     db.prepare('UPDATE oat_schema_version SET version = ?').run(SCHEMA_VERSION + 1);
-    for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db)), thrown(() => createSqliteTokenStore(db, { migrate: true }))]) {
+    for (const error of [
+      thrown(() => createSqliteTokenStore(db)),
+      thrown(() => migrate(db)),
+      thrown(() => createSqliteTokenStore(db, { migrate: true })),
+    ]) {
       expect(error.code).toBe('MISCONFIGURED');
-      expect(error.message).toMatch(new RegExp(`^database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}\\b`));
+      expect(error.message).toMatch(
+        new RegExp(`^database schema version ${SCHEMA_VERSION + 1} is newer than this library's ${SCHEMA_VERSION}\\b`),
+      );
       expect(error.context).toMatchObject({ databaseVersion: SCHEMA_VERSION + 1, libraryVersion: SCHEMA_VERSION });
     }
     expect(recorded(db)).toBe(SCHEMA_VERSION + 1);

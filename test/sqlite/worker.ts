@@ -36,7 +36,13 @@ export type Command =
       readonly creates: number;
     }
   | { readonly type: 'go' }
-  | { readonly type: 'churn'; readonly file: string; readonly organization: string; readonly limit: number; readonly firstSeq: number }
+  | {
+      readonly type: 'churn';
+      readonly file: string;
+      readonly organization: string;
+      readonly limit: number;
+      readonly firstSeq: number;
+    }
   | {
       readonly type: 'migrate';
       readonly file: string;
@@ -56,7 +62,12 @@ export type Command =
 /** What the worker reports. */
 export type Report =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly inserted: number; readonly refused: number; readonly failures: ReadonlyArray<string> }
+  | {
+      readonly type: 'done';
+      readonly inserted: number;
+      readonly refused: number;
+      readonly failures: ReadonlyArray<string>;
+    }
   | { readonly type: 'progress'; readonly operations: number }
   | { readonly type: 'holding' }
   /** `at`: when the lock was let go, on the clock `migrate`'s `at` uses. */
@@ -82,7 +93,19 @@ function naiveCreator(db: Database.Database, limit: number): (record: AccessToke
     if (Number(count.get(record.organizationId)) >= limit) return false;
     // The window a real service has between two awaited queries.
     await pause(2);
-    insert.run(record.id, record.organizationId, record.organization, record.label, record.description, record.createdBy, record.createdAt, record.updatedAt, JSON.stringify(record.resources), record.secretHash, record.displayPrefix);
+    insert.run(
+      record.id,
+      record.organizationId,
+      record.organization,
+      record.label,
+      record.description,
+      record.createdBy,
+      record.createdAt,
+      record.updatedAt,
+      JSON.stringify(record.resources),
+      record.secretHash,
+      record.displayPrefix,
+    );
     return true;
   };
 }
@@ -92,7 +115,9 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
   try {
     const store = createSqliteTokenStore(db);
     const naive = naiveCreator(db, command.limit);
-    const records = Array.from({ length: command.creates }, (_, i) => makeTestRecord(command.firstSeq + i, { organization: command.organization }));
+    const records = Array.from({ length: command.creates }, (_, i) =>
+      makeTestRecord(command.firstSeq + i, { organization: command.organization }),
+    );
     await new Promise<void>((resolve) => {
       go = resolve;
       send({ type: 'ready' });
@@ -102,7 +127,10 @@ async function race(command: Extract<Command, { type: 'race' }>): Promise<void> 
     const failures: string[] = [];
     for (const record of records) {
       try {
-        const ok = command.strategy === 'store' ? (await store.insertWithinQuota(record, command.limit)).ok : await naive(record);
+        const ok =
+          command.strategy === 'store'
+            ? (await store.insertWithinQuota(record, command.limit)).ok
+            : await naive(record);
         if (ok) inserted++;
         else refused++;
       } catch (error) {
@@ -132,7 +160,11 @@ function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
       send({ type: 'migrated', error: null, startedAt });
     } catch (error) {
       const { name, code, context } = error as { name?: string; code?: string; context?: { driverCode?: string } };
-      send({ type: 'migrated', error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' '), startedAt });
+      send({
+        type: 'migrated',
+        error: [name, code, context?.driverCode].filter((part) => part !== undefined).join(' '),
+        startedAt,
+      });
     }
   } finally {
     db.close();
@@ -146,7 +178,11 @@ async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> 
     // Built before the lock: construction reads the schema. Its insert then runs as a savepoint inside the held transaction.
     const store = command.insert === undefined ? null : createSqliteTokenStore(db);
     db.exec('BEGIN IMMEDIATE');
-    if (command.insert !== undefined) await store?.insertWithinQuota(makeTestRecord(command.insert.seq, { organization: command.insert.organization }), Number.MAX_SAFE_INTEGER);
+    if (command.insert !== undefined)
+      await store?.insertWithinQuota(
+        makeTestRecord(command.insert.seq, { organization: command.insert.organization }),
+        Number.MAX_SAFE_INTEGER,
+      );
     send({ type: 'holding' });
     await pause(command.holdMs);
     db.exec('COMMIT');
@@ -164,9 +200,15 @@ async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void
     const record = makeTestRecord(seq, { organization: command.organization });
     const outcome = await store.insertWithinQuota(record, command.limit);
     if (!outcome.ok) {
-      const { items } = await store.list({ organizationId: record.organizationId, now: record.createdAt, offset: 0, limit: 1 });
+      const { items } = await store.list({
+        organizationId: record.organizationId,
+        now: record.createdAt,
+        offset: 0,
+        limit: 1,
+      });
       const oldest = items[0];
-      if (oldest !== undefined) await store.replace(nextVersion(oldest, { state: 'deleted', updatedAt: record.createdAt }), oldest.version);
+      if (oldest !== undefined)
+        await store.replace(nextVersion(oldest, { state: 'deleted', updatedAt: record.createdAt }), oldest.version);
     }
     if (operations % 25 === 0) {
       send({ type: 'progress', operations });

@@ -7,8 +7,16 @@ const ORGANIZATION_SCOPES = catalog.definitions.filter((d) => d.kind === 'organi
 const REPO_PATHS = ['acme/app', 'acme/web', 'acme/*', '*/*/public'];
 
 export const raw: fc.Arbitrary<RawResource> = fc.oneof(
-  fc.record({ type: fc.constant('repository' as const), path: fc.constantFrom(...REPO_PATHS), scopes: fc.subarray(REPOSITORY_SCOPES, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ type: fc.constant('organization' as const), path: fc.constant('acme'), scopes: fc.subarray(ORGANIZATION_SCOPES, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    type: fc.constant('repository' as const),
+    path: fc.constantFrom(...REPO_PATHS),
+    scopes: fc.subarray(REPOSITORY_SCOPES, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    type: fc.constant('organization' as const),
+    path: fc.constant('acme'),
+    scopes: fc.subarray(ORGANIZATION_SCOPES, { minLength: 1, maxLength: 3 }),
+  }),
 );
 /** A valid resource list (public grants pull only, one grant per path). */
 export const resources: fc.Arbitrary<ReadonlyArray<Resource>> = fc
@@ -24,8 +32,10 @@ export const resources: fc.Arbitrary<ReadonlyArray<Resource>> = fc
 export function covers(ceiling: ReadonlyArray<Resource>, type: Resource['type'], path: string, scope: string): boolean {
   const wanted = catalog.closure(scope);
   return ceiling.some((c) => {
-    const pathOk = c.type === type && (c.path === path || (type === 'repository' && c.path === 'acme/*' && !path.endsWith('/*') && path !== '*/*/public'));
+    const pathOk =
+      c.type === type &&
+      (c.path === path ||
+        (type === 'repository' && c.path === 'acme/*' && !path.endsWith('/*') && path !== '*/*/public'));
     return pathOk && c.scopes.some((held) => (catalog.closure(held) & wanted) === wanted);
   });
 }
-

@@ -48,6 +48,11 @@ export function countingStream(chunkSize: number, chunks: number, fill = 0x20): 
 }
 
 /** A streaming request (`duplex: 'half'`, as Node's fetch requires for a stream body). */
-export function streamingRequest(url: string, body: ReadableStream<Uint8Array>, headers: Record<string, string>, method = 'POST'): Request {
+export function streamingRequest(
+  url: string,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+  method = 'POST',
+): Request {
   return new Request(url, { method, body, headers, duplex: 'half' } as RequestInit);
 }

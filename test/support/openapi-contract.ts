@@ -41,14 +41,17 @@ const DOCUMENT_PATH = new URL('../../docs/openapi.json', import.meta.url);
 const SCHEMA_ID = 'https://org-access-tokens.invalid/components/schemas/';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function rewriteRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (!isObject(value)) return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, child]) =>
-      key === '$ref' && typeof child === 'string' && child.startsWith('#/components/schemas/') ? [key, `${SCHEMA_ID}${child.slice('#/components/schemas/'.length)}`] : [key, rewriteRefs(child)],
+      key === '$ref' && typeof child === 'string' && child.startsWith('#/components/schemas/')
+        ? [key, `${SCHEMA_ID}${child.slice('#/components/schemas/'.length)}`]
+        : [key, rewriteRefs(child)],
     ),
   );
 }
@@ -69,7 +72,8 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
   ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
   ajv.addFormat('uri', (value: string) => URL.canParse(value));
   const components = (document.components ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [name, schema] of Object.entries(components.schemas ?? {})) ajv.addSchema(rewriteRefs(schema) as Json, `${SCHEMA_ID}${name}`);
+  for (const [name, schema] of Object.entries(components.schemas ?? {}))
+    ajv.addSchema(rewriteRefs(schema) as Json, `${SCHEMA_ID}${name}`);
   const compiled = new WeakMap<Json, ValidateFunction>();
   const validator = (schema: Json): ValidateFunction => {
     let validate = compiled.get(schema);
@@ -93,13 +97,23 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
 
   const paths = (document.paths ?? {}) as Record<string, Json>;
   const operationsOf = (item: Json): Json[] => METHODS.map((method) => item[method]).filter(isObject);
-  const tokenItem = Object.values(paths).find((item) => operationsOf(item).some((operation) => operation.operationId === 'getRegistryToken'));
+  const tokenItem = Object.values(paths).find((item) =>
+    operationsOf(item).some((operation) => operation.operationId === 'getRegistryToken'),
+  );
   const hubTemplates = Object.entries(paths)
     .filter(([, item]) => item !== tokenItem)
-    .map(([template, item]) => ({ template, item, pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`) }));
+    .map(([template, item]) => ({
+      template,
+      item,
+      pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}/?$`),
+    }));
 
   /** The responses that apply to a request, and the name they are counted under. */
-  function locate(surface: Surface, method: string, url: string): { readonly operation: string; readonly responses: Json } | string {
+  function locate(
+    surface: Surface,
+    method: string,
+    url: string,
+  ): { readonly operation: string; readonly responses: Json } | string {
     let item: Json | undefined;
     let label: string;
     if (surface.kind === 'token') {
@@ -112,12 +126,14 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
       const { pathname } = new URL(url);
       const under = prefix === '' || pathname === prefix || pathname.startsWith(`${prefix}/`);
       const match = under ? hubTemplates.find(({ pattern }) => pattern.test(pathname.slice(prefix.length))) : undefined;
-      if (match === undefined) return { operation: 'x-oat-other-paths', responses: (document['x-oat-other-paths'] ?? {}) as Json };
+      if (match === undefined)
+        return { operation: 'x-oat-other-paths', responses: (document['x-oat-other-paths'] ?? {}) as Json };
       item = match.item;
       label = match.template;
     }
     const operation = item[method.toLowerCase()];
-    if (isObject(operation)) return { operation: String(operation.operationId), responses: (operation.responses ?? {}) as Json };
+    if (isObject(operation))
+      return { operation: String(operation.operationId), responses: (operation.responses ?? {}) as Json };
     return { operation: `${label} x-oat-other-methods`, responses: (item['x-oat-other-methods'] ?? {}) as Json };
   }
 
@@ -132,20 +148,28 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
       const schema = (header.schema ?? {}) as Json;
       const typed = schema.type === 'integer' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
       const validate = validator(schema);
-      if (!validate(typed)) violations.push(`header ${name}: ${JSON.stringify(value)} ${ajv.errorsText(validate.errors, { dataVar: name })}`);
+      if (!validate(typed))
+        violations.push(
+          `header ${name}: ${JSON.stringify(value)} ${ajv.errorsText(validate.errors, { dataVar: name })}`,
+        );
     }
   }
 
   function checkBody(response: Json, observed: Observed, violations: string[]): void {
     const content = response.content;
     if (!isObject(content)) {
-      if (observed.body !== '') violations.push(`status ${observed.status} is documented without a body, but one came: ${observed.body.slice(0, 120)}`);
+      if (observed.body !== '')
+        violations.push(
+          `status ${observed.status} is documented without a body, but one came: ${observed.body.slice(0, 120)}`,
+        );
       return;
     }
     const media = (observed.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const entry = content[media];
     if (!isObject(entry)) {
-      violations.push(`content type ${JSON.stringify(media)} is not documented for status ${observed.status} (documented: ${Object.keys(content).join(', ')})`);
+      violations.push(
+        `content type ${JSON.stringify(media)} is not documented for status ${observed.status} (documented: ${Object.keys(content).join(', ')})`,
+      );
       return;
     }
     let body: unknown;
@@ -156,7 +180,8 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
       return;
     }
     const validate = validator((entry.schema ?? {}) as Json);
-    if (!validate(body)) violations.push(`body ${ajv.errorsText(validate.errors, { dataVar: 'body' })}: ${observed.body.slice(0, 300)}`);
+    if (!validate(body))
+      violations.push(`body ${ajv.errorsText(validate.errors, { dataVar: 'body' })}: ${observed.body.slice(0, 300)}`);
   }
 
   return {
@@ -194,7 +219,12 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
       const status = String(observed.status);
       const documented = responses[status] ?? responses[`${status[0]}XX`] ?? responses.default;
       if (documented === undefined) {
-        return { operation, violations: [`status ${status} is not documented for ${operation} (documented: ${Object.keys(responses).join(', ')})`] };
+        return {
+          operation,
+          violations: [
+            `status ${status} is not documented for ${operation} (documented: ${Object.keys(responses).join(', ')})`,
+          ],
+        };
       }
       const response = resolve(documented);
       const violations: string[] = [];
@@ -233,7 +263,10 @@ afterEach(assertNoViolations);
  * (the check reads a clone). A non-conforming one fails the running test in
  * its `afterEach`, with the request, status and what is wrong.
  */
-export function conforming<R extends ReadonlyArray<unknown>>(handler: (request: Request, ...rest: R) => Promise<Response>, surface: Surface): (request: Request, ...rest: R) => Promise<Response> {
+export function conforming<R extends ReadonlyArray<unknown>>(
+  handler: (request: Request, ...rest: R) => Promise<Response>,
+  surface: Surface,
+): (request: Request, ...rest: R) => Promise<Response> {
   return async (request, ...rest) => {
     const { method, url } = request;
     const response = await handler(request, ...rest);
@@ -241,7 +274,8 @@ export function conforming<R extends ReadonlyArray<unknown>>(handler: (request: 
     shared ??= createContract();
     const verdict = shared.check(surface, { method, url, status: response.status, headers: response.headers, body });
     counts.set(verdict.operation, (counts.get(verdict.operation) ?? 0) + 1);
-    for (const violation of verdict.violations) pending.push(`${method} ${url} -> ${response.status} (${verdict.operation}): ${violation}`);
+    for (const violation of verdict.violations)
+      pending.push(`${method} ${url} -> ${response.status} (${verdict.operation}): ${violation}`);
     return response;
   };
 }

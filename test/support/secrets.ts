@@ -5,11 +5,15 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { BASE62_ALPHABET, TOKEN_BODY_LENGTH, crc32, encodeChecksum } from '../../src/core/format.js';
 
-const base62 = (minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...BASE62_ALPHABET), minLength, maxLength });
+const base62 = (minLength: number, maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...BASE62_ALPHABET), minLength, maxLength });
 const mixesTwoClasses = (s: string): boolean => [/[A-Z]/, /[a-z]/, /[0-9]/].filter((r) => r.test(s)).length >= 2;
 
 /** Token prefixes a policy may use: the default, Docker's, and any valid one (with or without `_`). */
-export const tokenPrefix: fc.Arbitrary<string> = fc.oneof(fc.constantFrom('oat_', 'dckr_oat_'), fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,31}$/));
+export const tokenPrefix: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('oat_', 'dckr_oat_'),
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,31}$/),
+);
 
 /** A well-formed token of the prefix's format, its randomness from fast-check (so it shrinks), never from a CSPRNG. */
 export const tokenOf = (prefix: string): fc.Arbitrary<string> =>
@@ -20,15 +24,19 @@ export const tokenOf = (prefix: string): fc.Arbitrary<string> =>
  * digit hex string, or a GitHub-style `ghp_` token. Runs written in one
  * character class only (all lower case, say) are not taken for secrets.
  */
-export const foreignSecret: fc.Arbitrary<string> = fc.oneof(
-  base62(24, 64),
-  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 40, maxLength: 40 }),
-  base62(36, 36).map((body) => `ghp_${body}`),
-).filter(mixesTwoClasses);
+export const foreignSecret: fc.Arbitrary<string> = fc
+  .oneof(
+    base62(24, 64),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 40, maxLength: 40 }),
+    base62(36, 36).map((body) => `ghp_${body}`),
+  )
+  .filter(mixesTwoClasses);
 
 /** The secret with a little arbitrary text either side. */
 export const embedded = (secret: string): fc.Arbitrary<string> =>
-  fc.tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 })).map(([before, after]) => `${before}${secret}${after}`);
+  fc
+    .tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }))
+    .map(([before, after]) => `${before}${secret}${after}`);
 
 const GRANT = { type: 'repository', path: 'acme/app', scopes: ['pull'] } as const;
 
@@ -40,7 +48,17 @@ const GRANT = { type: 'repository', path: 'acme/app', scopes: ['pull'] } as cons
  * quotes it.
  */
 export function requestWith(s: string, bare: string): fc.Arbitrary<unknown> {
-  const duplicate = /^[a-z0-9]+$/.test(bare) ? [{ label: 'ci', resources: [{ ...GRANT, path: `acme/${bare}` }, { ...GRANT, path: `acme/${bare}` }] }] : [];
+  const duplicate = /^[a-z0-9]+$/.test(bare)
+    ? [
+        {
+          label: 'ci',
+          resources: [
+            { ...GRANT, path: `acme/${bare}` },
+            { ...GRANT, path: `acme/${bare}` },
+          ],
+        },
+      ]
+    : [];
   return fc.constantFrom<unknown>(
     ...duplicate,
     { label: 'ci', resources: [GRANT], [s]: 1 },
@@ -72,6 +90,7 @@ export function surfacesOf(error: unknown): string[] {
 export function expectNoSlice(surfaces: ReadonlyArray<string>, secret: string): void {
   for (let i = 0; i + 12 <= secret.length; i++) {
     const slice = secret.slice(i, i + 12);
-    for (const surface of surfaces) if (surface.includes(slice)) expect.fail(`"${slice}" of a secret shows in: ${surface}`);
+    for (const surface of surfaces)
+      if (surface.includes(slice)) expect.fail(`"${slice}" of a secret shows in: ${surface}`);
   }
 }

@@ -10,7 +10,9 @@ export function report<R>(message: R): void {
   process.send?.(message);
 }
 
-type Handlers<C extends { readonly type: string }> = { readonly [K in Exclude<C['type'], 'exit'>]: (command: Extract<C, { readonly type: K }>) => void | Promise<void> };
+type Handlers<C extends { readonly type: string }> = {
+  readonly [K in Exclude<C['type'], 'exit'>]: (command: Extract<C, { readonly type: K }>) => void | Promise<void>;
+};
 
 /**
  * Runs each command the parent sends through its handler. `exit` closes the
@@ -18,13 +20,16 @@ type Handlers<C extends { readonly type: string }> = { readonly [K in Exclude<C[
  * cannot keep a worker alive that nobody can hear from again.
  */
 export function serveCommands<C extends { readonly type: string }>(handlers: Handlers<C>): void {
-  const fail = (error: unknown): void => report({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  const fail = (error: unknown): void =>
+    report({ type: 'failed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   process.on('message', (command: C) => {
     if (command.type === 'exit') {
       process.disconnect();
       return;
     }
-    const handler = (handlers as unknown as Record<string, ((command: C) => void | Promise<void>) | undefined>)[command.type];
+    const handler = (handlers as unknown as Record<string, ((command: C) => void | Promise<void>) | undefined>)[
+      command.type
+    ];
     try {
       Promise.resolve(handler?.(command)).catch(fail);
     } catch (error) {

@@ -38,19 +38,27 @@ describe('the testing kit arbitraries generate what they promise', () => {
 
   it('create inputs always validate, at the instant they were made for', () => {
     fc.assert(
-      fc.property(organizationNameArbitrary().chain((org) => fc.tuple(fc.constant(org), createInputArbitrary(org, NOW))), ([org, input]) => {
-        const parsed = safeParseCreateInput(input, { organization: org, now: NOW, policy: DEFAULT_POLICY });
-        expect(parsed.ok ? 'ok' : parsed.error.message).toBe('ok');
-      }),
+      fc.property(
+        organizationNameArbitrary().chain((org) => fc.tuple(fc.constant(org), createInputArbitrary(org, NOW))),
+        ([org, input]) => {
+          const parsed = safeParseCreateInput(input, { organization: org, now: NOW, policy: DEFAULT_POLICY });
+          expect(parsed.ok ? 'ok' : parsed.error.message).toBe('ok');
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('resources always validate for their organization', () => {
     fc.assert(
-      fc.property(organizationNameArbitrary().chain((org) => fc.tuple(fc.constant(org), resourcesArbitrary(org))), ([org, raw]) => {
-        expect(validateResources(raw, { organization: org, catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 50 }).ok).toBe(true);
-      }),
+      fc.property(
+        organizationNameArbitrary().chain((org) => fc.tuple(fc.constant(org), resourcesArbitrary(org))),
+        ([org, raw]) => {
+          expect(
+            validateResources(raw, { organization: org, catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 50 }).ok,
+          ).toBe(true);
+        },
+      ),
     );
   });
 
@@ -69,7 +77,15 @@ describe('the testing kit arbitraries generate what they promise', () => {
     let allowed = 0;
     fc.assert(
       fc.property(
-        tokenRecordArbitrary({ organization: 'acme' }).chain((record) => fc.tuple(fc.constant(record), authorizationRequestArbitrary('acme', record.resources.map((r) => r.path)))),
+        tokenRecordArbitrary({ organization: 'acme' }).chain((record) =>
+          fc.tuple(
+            fc.constant(record),
+            authorizationRequestArbitrary(
+              'acme',
+              record.resources.map((r) => r.path),
+            ),
+          ),
+        ),
         ([record, { request, action }]) => {
           const decision = authorize(compileGrants('acme', record.resources, DEFAULT_POLICY), request, action);
           if (decision.allowed) allowed++;

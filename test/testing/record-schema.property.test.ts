@@ -27,7 +27,9 @@ const resourceArb: fc.Arbitrary<Resource> = fc.record({
 const recordArb: fc.Arbitrary<AccessTokenRecord> = fc.record({
   id: fc.uuid().map((u) => u as TokenId),
   organizationId: organizationIdArbitrary(),
-  organization: fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 }).map((parts) => parts.join('-') as OrganizationName),
+  organization: fc
+    .array(fc.stringMatching(/^[a-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 })
+    .map((parts) => parts.join('-') as OrganizationName),
   label: fc.string({ maxLength: 30 }),
   description: fc.string({ maxLength: 30 }),
   createdBy: fc.string({ maxLength: 20 }),
@@ -74,7 +76,11 @@ function encodeValue(field: keyof AccessTokenRecord, value: unknown, form: numbe
 }
 
 /** A row as some driver might return it, with unrelated extra columns. */
-function encodeRow(record: AccessTokenRecord, encodings: ReadonlyArray<Encoding>, extra: Record<string, unknown>): Record<string, unknown> {
+function encodeRow(
+  record: AccessTokenRecord,
+  encodings: ReadonlyArray<Encoding>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   const row: Record<string, unknown> = { ...extra };
   (Object.keys(record) as Array<keyof AccessTokenRecord>).forEach((field, i) => {
     const { snake, form } = encodings[i % encodings.length]!;
@@ -83,11 +89,17 @@ function encodeRow(record: AccessTokenRecord, encodings: ReadonlyArray<Encoding>
   return row;
 }
 
-const extraArb = fc.dictionary(fc.string({ maxLength: 6 }).map((k) => `x_${k}`), fc.anything(), { maxKeys: 3 });
-const validRowArb = fc.tuple(recordArb, fc.array(encodingArb, { minLength: 1, maxLength: 14 }), extraArb).map(([record, encodings, extra]) => ({
-  record,
-  row: encodeRow(record, encodings, extra),
-}));
+const extraArb = fc.dictionary(
+  fc.string({ maxLength: 6 }).map((k) => `x_${k}`),
+  fc.anything(),
+  { maxKeys: 3 },
+);
+const validRowArb = fc
+  .tuple(recordArb, fc.array(encodingArb, { minLength: 1, maxLength: 14 }), extraArb)
+  .map(([record, encodings, extra]) => ({
+    record,
+    row: encodeRow(record, encodings, extra),
+  }));
 
 function failureOf(run: () => unknown): OatError | 'no error' | 'other error' {
   try {
@@ -105,16 +117,45 @@ const BAD_VALUES: Record<keyof AccessTokenRecord, ReadonlyArray<unknown>> = {
   label: [42, null, [], {}],
   description: [42, [], true],
   createdBy: [null, 3, {}],
-  createdAt: [null, 'yesterday', '2024-01-01T00:00:00', Number.NaN, 1.5, 9e15, {}, true, new Date(Number.NaN), '2024-13-45T00:00:00Z'],
+  createdAt: [
+    null,
+    'yesterday',
+    '2024-01-01T00:00:00',
+    Number.NaN,
+    1.5,
+    9e15,
+    {},
+    true,
+    new Date(Number.NaN),
+    '2024-13-45T00:00:00Z',
+  ],
   updatedAt: [null, 'soon', -9e15, [], '1e3'],
   expiresAt: ['never', {}, false, Number.POSITIVE_INFINITY],
   lastUsedAt: ['2024-01-01', 'now', [], 12.25],
   state: ['expired', 'ACTIVE', null, 1],
-  resources: ['{not json', 'null', '{}', {}, null, [{ type: 'team', path: 'a', scopes: [] }], [{ type: 'repository', path: 1, scopes: [] }], [{ type: 'repository', path: 'a', scopes: 'pull' }]],
+  resources: [
+    '{not json',
+    'null',
+    '{}',
+    {},
+    null,
+    [{ type: 'team', path: 'a', scopes: [] }],
+    [{ type: 'repository', path: 1, scopes: [] }],
+    [{ type: 'repository', path: 'a', scopes: 'pull' }],
+  ],
   secretHash: ['', null, 5],
   displayPrefix: [null, 1],
   version: [0, -1, 1.5, '1.5', 'abc', 2 ** 53, null, '', 0n, Number.NaN],
-  allowedNetworks: [null, '10.0.0.1/8', ['10.0.0.1/8'], ['not a range'], ['::ffff:10.0.0.0/104'], [1], '{}', Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`)],
+  allowedNetworks: [
+    null,
+    '10.0.0.1/8',
+    ['10.0.0.1/8'],
+    ['not a range'],
+    ['::ffff:10.0.0.0/104'],
+    [1],
+    '{}',
+    Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`),
+  ],
 };
 const FIELD_NAMES = Object.keys(BAD_VALUES) as Array<keyof AccessTokenRecord>;
 
@@ -126,7 +167,8 @@ describe('parseStoredRecord', () => {
         expect(parsed).toEqual(record);
         expect(Object.keys(parsed)).toEqual(Object.keys(record));
         expect(Object.isFrozen(parsed) && Object.isFrozen(parsed.resources)).toBe(true);
-        for (const resource of parsed.resources) expect(Object.isFrozen(resource) && Object.isFrozen(resource.scopes)).toBe(true);
+        for (const resource of parsed.resources)
+          expect(Object.isFrozen(resource) && Object.isFrozen(resource.scopes)).toBe(true);
         for (const instant of [parsed.createdAt, parsed.updatedAt, parsed.expiresAt, parsed.lastUsedAt]) {
           if (instant !== null) expect(Number.isSafeInteger(instant)).toBe(true);
         }
@@ -137,7 +179,11 @@ describe('parseStoredRecord', () => {
   it('shares no mutable object with the row it was given', () => {
     fc.assert(
       fc.property(recordArb, (record) => {
-        const row = { ...record, resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })), createdAt: new Date(record.createdAt) };
+        const row = {
+          ...record,
+          resources: record.resources.map((r) => ({ ...r, scopes: [...r.scopes] })),
+          createdAt: new Date(record.createdAt),
+        };
         const parsed = parseStoredRecord(row);
         row.createdAt.setTime(0);
         row.resources.push({ type: 'repository', path: 'late', scopes: [] });
@@ -150,7 +196,9 @@ describe('parseStoredRecord', () => {
     fc.assert(
       fc.property(
         recordArb,
-        fc.constantFrom(...FIELD_NAMES).chain((field) => fc.tuple(fc.constant(field), fc.constantFrom(...BAD_VALUES[field]), fc.boolean())),
+        fc
+          .constantFrom(...FIELD_NAMES)
+          .chain((field) => fc.tuple(fc.constant(field), fc.constantFrom(...BAD_VALUES[field]), fc.boolean())),
         (record, [field, bad, snake]) => {
           const column = snake ? (SNAKE[field] ?? field) : field;
           const row: Record<string, unknown> = { ...record, [field]: undefined };
@@ -220,8 +268,34 @@ describe('parseStoredRecord', () => {
 
   it('accepts the common driver spellings of one instant as the same epoch milliseconds', () => {
     const ms = Date.UTC(2024, 1, 29, 12, 30, 45, 120);
-    const base = { id: '00000000-0000-4000-8000-000000000001', organizationId: 'org-1', organization: 'acme', label: 'x', description: '', createdBy: 'a', state: 'active', resources: '[]', secretHash: 'h', displayPrefix: 'p', version: '3', expiresAt: null, lastUsedAt: null, updatedAt: ms, allowedNetworks: '[]' };
-    const spellings = [new Date(ms), ms, BigInt(ms), String(ms), '2024-02-29T12:30:45.120Z', '2024-02-29 12:30:45.12+00', '2024-02-29T14:30:45.120+02:00', '2024-02-29T14:30:45.120+0200', '2024-02-29T12:30:45.120000Z'];
+    const base = {
+      id: '00000000-0000-4000-8000-000000000001',
+      organizationId: 'org-1',
+      organization: 'acme',
+      label: 'x',
+      description: '',
+      createdBy: 'a',
+      state: 'active',
+      resources: '[]',
+      secretHash: 'h',
+      displayPrefix: 'p',
+      version: '3',
+      expiresAt: null,
+      lastUsedAt: null,
+      updatedAt: ms,
+      allowedNetworks: '[]',
+    };
+    const spellings = [
+      new Date(ms),
+      ms,
+      BigInt(ms),
+      String(ms),
+      '2024-02-29T12:30:45.120Z',
+      '2024-02-29 12:30:45.12+00',
+      '2024-02-29T14:30:45.120+02:00',
+      '2024-02-29T14:30:45.120+0200',
+      '2024-02-29T12:30:45.120000Z',
+    ];
     for (const createdAt of spellings) expect(parseStoredRecord({ ...base, createdAt }).createdAt).toBe(ms);
     expect(parseStoredRecord({ ...base, createdAt: ms }).version).toBe(3);
   });

@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OrganizationId, TokenId } from '../../src/core/ids.js';
-import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis, type TokenStatus } from '../../src/core/token.js';
+import {
+  freezeRecord,
+  statusOf,
+  type AccessTokenRecord,
+  type EpochMillis,
+  type TokenStatus,
+} from '../../src/core/token.js';
 import { createMemoryTokenStore } from '../../src/service/memory-store.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../../src/service/ports.js';
 import { describeTokenStoreContract, makeTestRecord } from '../../src/testing/store-contract.js';
@@ -24,7 +30,8 @@ const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 function cachedCountStorage(): { open(): TokenStore } {
   const rows = new Map<string, AccessTokenRecord>();
   const idsByHash = new Map<string, string>();
-  const liveRows = (organization: string): number => [...rows.values()].filter((r) => r.organizationId === organization && r.state !== 'deleted').length;
+  const liveRows = (organization: string): number =>
+    [...rows.values()].filter((r) => r.organizationId === organization && r.state !== 'deleted').length;
 
   const open = (): TokenStore => {
     const cached = new Map<string, number>();
@@ -36,7 +43,8 @@ function cachedCountStorage(): { open(): TokenStore } {
     const byHash = (secretHash: string): AccessTokenRecord | null => rows.get(idsByHash.get(secretHash) ?? '') ?? null;
     return {
       insertWithinQuota(record, limit): Promise<InsertOutcome> {
-        if (rows.has(record.id) || idsByHash.has(record.secretHash)) return Promise.resolve({ ok: false, code: 'DUPLICATE' });
+        if (rows.has(record.id) || idsByHash.has(record.secretHash))
+          return Promise.resolve({ ok: false, code: 'DUPLICATE' });
         const count = live(record.organizationId);
         if (count >= limit) return Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count });
         rows.set(record.id, record);
@@ -47,21 +55,37 @@ function cachedCountStorage(): { open(): TokenStore } {
       replace(record, expectedVersion): Promise<ReplaceOutcome> {
         const stored = rows.get(record.id);
         if (stored === undefined) return Promise.resolve({ ok: false, code: 'NOT_FOUND' } as const);
-        if (stored.version !== expectedVersion || stored.state === 'deleted') return Promise.resolve({ ok: false, code: 'CONFLICT' } as const);
+        if (stored.version !== expectedVersion || stored.state === 'deleted')
+          return Promise.resolve({ ok: false, code: 'CONFLICT' } as const);
         if (record.state === 'deleted') cached.set(stored.organizationId, live(stored.organizationId) - 1);
-        rows.set(record.id, freezeRecord({ ...record, organizationId: stored.organizationId, organization: stored.organization, secretHash: stored.secretHash, lastUsedAt: stored.lastUsedAt }));
+        rows.set(
+          record.id,
+          freezeRecord({
+            ...record,
+            organizationId: stored.organizationId,
+            organization: stored.organization,
+            secretHash: stored.secretHash,
+            lastUsedAt: stored.lastUsedAt,
+          }),
+        );
         return Promise.resolve({ ok: true } as const);
       },
       markDeleted(id: TokenId, organizationId, at: EpochMillis): Promise<string | null> {
         const stored = rows.get(id);
-        if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted') return Promise.resolve(null);
+        if (stored === undefined || stored.organizationId !== organizationId || stored.state === 'deleted')
+          return Promise.resolve(null);
         cached.set(stored.organizationId, live(stored.organizationId) - 1);
         rows.set(id, freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
         return Promise.resolve(stored.secretHash);
       },
       touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
         const stored = rows.get(id);
-        if (stored === undefined || stored.state === 'deleted' || (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)) return Promise.resolve(false);
+        if (
+          stored === undefined ||
+          stored.state === 'deleted' ||
+          (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)
+        )
+          return Promise.resolve(false);
         rows.set(id, freezeRecord({ ...stored, lastUsedAt: at }));
         return Promise.resolve(true);
       },
@@ -72,7 +96,14 @@ function cachedCountStorage(): { open(): TokenStore } {
         const matching = [...rows.values()]
           .filter((r) => r.organizationId === query.organizationId && wanted.has(statusOf(r, query.now)))
           .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        return Promise.resolve(Object.freeze({ items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)), total: matching.length, unreadable: 0, unreadableIds: [] }));
+        return Promise.resolve(
+          Object.freeze({
+            items: Object.freeze(matching.slice(query.offset, query.offset + query.limit)),
+            total: matching.length,
+            unreadable: 0,
+            unreadableIds: [],
+          }),
+        );
       },
       countLive: (organizationId: OrganizationId) => Promise.resolve(live(organizationId)),
     };
@@ -107,7 +138,8 @@ describe('the shared-storage group of the store contract', () => {
     const { open } = cachedCountStorage();
     const [a, b] = [open(), open()];
     const outcomes = [];
-    for (let seq = 0; seq < 24; seq++) outcomes.push(await (seq % 2 === 0 ? a : b).insertWithinQuota(makeTestRecord(seq), 10));
+    for (let seq = 0; seq < 24; seq++)
+      outcomes.push(await (seq % 2 === 0 ? a : b).insertWithinQuota(makeTestRecord(seq), 10));
     expect(outcomes.filter((o) => o.ok)).toHaveLength(19);
   });
 

@@ -58,17 +58,31 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
         : tooLong
           ? 'VALIDATION_FAILED'
           : beyond
-          ? 'FORBIDDEN'
-          : limitOf(org) === 0
-            ? 'PLAN_NOT_ELIGIBLE'
-            : live(m, org.id) >= limitOf(org)
-              ? 'QUOTA_EXCEEDED'
-              : null;
+            ? 'FORBIDDEN'
+            : limitOf(org) === 0
+              ? 'PLAN_NOT_ELIGIBLE'
+              : live(m, org.id) >= limitOf(org)
+                ? 'QUOTA_EXCEEDED'
+                : null;
     const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(name, grants) };
-    r.tally(expected === 'FORBIDDEN' && beyond && mayManage(actor, org) ? 'BEYOND_CEILING' : expected === 'VALIDATION_FAILED' ? 'LIFETIME_CAP' : (expected ?? 'create:ok'));
-    const created = await expectOutcome(r, expected, () => r.service.create(ACTORS[actor] as Actor, name, input), this.toString());
+    r.tally(
+      expected === 'FORBIDDEN' && beyond && mayManage(actor, org)
+        ? 'BEYOND_CEILING'
+        : expected === 'VALIDATION_FAILED'
+          ? 'LIFETIME_CAP'
+          : (expected ?? 'create:ok'),
+    );
+    const created = await expectOutcome(
+      r,
+      expected,
+      () => r.service.create(ACTORS[actor] as Actor, name, input),
+      this.toString(),
+    );
     if (created === undefined) return;
-    if (created.token.organizationId !== org.id || created.token.organization !== name) fail(`${this} made a token of ${created.token.organizationId} "${created.token.organization}", model says ${org.id} "${name}"`);
+    if (created.token.organizationId !== org.id || created.token.organization !== name)
+      fail(
+        `${this} made a token of ${created.token.organizationId} "${created.token.organization}", model says ${org.id} "${name}"`,
+      );
     const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
     m.tokens.push({
       id: created.token.id,
@@ -89,7 +103,11 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
 type Operation = 'update' | 'deactivate' | 'reactivate' | 'delete';
 
 /** The model's own statement of each lifecycle, written out rather than read from the library's tables. */
-function expectedTransition(lifecycle: ServiceModel['lifecycle'], status: TokenStatus, op: Operation): TokenState | 'denied' | 'gone' {
+function expectedTransition(
+  lifecycle: ServiceModel['lifecycle'],
+  status: TokenStatus,
+  op: Operation,
+): TokenState | 'denied' | 'gone' {
   if (status === 'deleted') return 'gone';
   if (op === 'delete') return 'deleted';
   if (status === 'expired') return 'denied';
@@ -105,7 +123,8 @@ interface UpdateRequest {
   readonly grants?: GrantSet;
 }
 
-const sameGrants = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+const sameGrants = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
@@ -140,10 +159,15 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       next = expectedTransition(m.lifecycle, from, op);
       if (next !== 'gone' && next !== 'denied') from = next === token.state ? status : next;
     }
-    const empty = this.op === 'update' && this.update.label === undefined && this.update.active === undefined && this.update.grants === undefined;
+    const empty =
+      this.op === 'update' &&
+      this.update.label === undefined &&
+      this.update.active === undefined &&
+      this.update.grants === undefined;
     const actorName = named === null ? actorFor(this.role, owner) : actorFor(this.role, named);
     const wanted = this.op === 'update' && this.update.grants !== undefined ? GRANTS[this.update.grants] : token.grants;
-    const beyond = ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, owner, wanted, token.grants);
+    const beyond =
+      ops.includes('update') && !sameGrants(wanted, token.grants) && !mayGrant(actorName, owner, wanted, token.grants);
     // Reactivating hands the token's grants out again: the actor must be able to grant all of them.
     const reviving = ops.includes('reactivate') && !mayGrant(actorName, owner, token.grants, {});
     const elsewhere = named === null || named.id !== token.orgId;
@@ -151,18 +175,18 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       named === null
         ? 'NOT_FOUND'
         : !mayManage(actorName, named)
-      ? 'FORBIDDEN'
-      : next === 'gone' || elsewhere
-        ? 'NOT_FOUND'
-        : empty
-          ? 'VALIDATION_FAILED'
-          : beyond
-            ? 'FORBIDDEN'
-            : next === 'denied'
-              ? 'TRANSITION_DENIED'
-              : reviving
+          ? 'FORBIDDEN'
+          : next === 'gone' || elsewhere
+            ? 'NOT_FOUND'
+            : empty
+              ? 'VALIDATION_FAILED'
+              : beyond
                 ? 'FORBIDDEN'
-                : null;
+                : next === 'denied'
+                  ? 'TRANSITION_DENIED'
+                  : reviving
+                    ? 'FORBIDDEN'
+                    : null;
     r.tally(
       expected === 'NOT_FOUND' && elsewhere && name !== nameOf(owner)
         ? 'manage:former-name'
@@ -183,12 +207,14 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     // `null`: a delete of an unreadable row, which the model's stores never hold.
     if (record === undefined || record === null || next === 'gone' || next === 'denied' || empty) return;
     if (record.state !== next) fail(`${this} left state ${record.state}, expected ${next}`);
-    if (record.organization !== name || record.resources.some((res) => !res.path.startsWith(`${name}/`))) fail(`${this} handed out the token under "${record.organization}", model says "${name}"`);
+    if (record.organization !== name || record.resources.some((res) => !res.path.startsWith(`${name}/`)))
+      fail(`${this} handed out the token under "${record.organization}", model says "${name}"`);
     token.state = next;
     if (ops.includes('update') && this.update.label !== undefined) token.label = this.update.label;
     if (ops.includes('update')) token.grants = wanted;
   }
-  toString = () => `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}${this.via === 'former' ? ', former name' : ''})`;
+  toString = () =>
+    `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}${this.via === 'former' ? ', former name' : ''})`;
 }
 
 /**
@@ -220,7 +246,9 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
     // The organization's current name; for one that left the directory, its last name (now someone else's, or nobody's).
     const current = nameOf(owner);
     const former = formerNameOf(owner);
-    const other = m.organizations.map(nameOf).find((n) => n !== current && n !== former && resolveName(m, n) !== null) as string;
+    const other = m.organizations
+      .map(nameOf)
+      .find((n) => n !== current && n !== former && resolveName(m, n) !== null) as string;
     const secret =
       this.secret === 'real'
         ? token.secret
@@ -229,10 +257,18 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
           : token.secret.slice(0, -1) + (token.secret.endsWith('A') ? 'B' : 'A');
     const name = { same: current, upper: current, other, former, swapped: current }[this.username];
     const username = this.username === 'upper' ? name.toUpperCase() : this.username === 'swapped' ? secret : name;
-    const result = this.username === 'swapped' ? await r.service.authenticate(secret, current) : await r.service.authenticate(username, secret);
+    const result =
+      this.username === 'swapped'
+        ? await r.service.authenticate(secret, current)
+        : await r.service.authenticate(username, secret);
     const expectedCode =
-      this.username === 'swapped' || this.secret === 'corrupted' ? 'MALFORMED' : this.secret === 'unknown' ? 'NOT_FOUND' : expectedLogin(m, token, name);
-    if ((result.ok ? null : result.code) !== expectedCode) fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);
+      this.username === 'swapped' || this.secret === 'corrupted'
+        ? 'MALFORMED'
+        : this.secret === 'unknown'
+          ? 'NOT_FOUND'
+          : expectedLogin(m, token, name);
+    if ((result.ok ? null : result.code) !== expectedCode)
+      fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);
     r.tally(result.ok ? 'login:ok' : `login:${result.code}`);
     // The login does not wait for its last-used write; the model checks the write once it has landed.
     await r.service.flush();
@@ -244,15 +280,19 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
       const checks: Array<[string, string, boolean]> = [[`${other}/app`, 'pull', false]];
       if (former !== current) checks.push([`${former}/app`, 'pull', false]);
       for (const repo of ['app', 'web', 'other']) {
-        for (const action of ['pull', 'push', 'delete'] as const) checks.push([`${current}/${repo}`, action, (token.grants[repo] ?? 0) >= RANK[action]]);
+        for (const action of ['pull', 'push', 'delete'] as const)
+          checks.push([`${current}/${repo}`, action, (token.grants[repo] ?? 0) >= RANK[action]]);
       }
       for (const [repository, action, allowed] of checks) {
-        if (r.service.authorize(p, { repository, visibility: 'private' }, action).allowed !== allowed) fail(`authorize(${repository}, ${action}) should be ${allowed}`);
+        if (r.service.authorize(p, { repository, visibility: 'private' }, action).allowed !== allowed)
+          fail(`authorize(${repository}, ${action}) should be ${allowed}`);
       }
-      if (p.organization !== current || p.organizationId !== token.orgId || p.tokenId !== token.id) fail('principal names the wrong organization or token');
+      if (p.organization !== current || p.organizationId !== token.orgId || p.tokenId !== token.id)
+        fail('principal names the wrong organization or token');
     }
     const storedUse = stored?.lastUsedAt ?? null;
-    if (storedUse !== token.lastUsedAt) fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
+    if (storedUse !== token.lastUsedAt)
+      fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
   }
   toString = () => `authenticate(#${this.pick}, ${this.username}, ${this.secret})`;
 }
@@ -266,15 +306,24 @@ class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const org = holderOf(m, this.org);
     const name = nameOf(org);
-    const page = await r.service.list(ACTORS[actorFor('owner', org)] as Actor, name, { pageSize: 100, ...(this.status ? { status: this.status } : {}) });
+    const page = await r.service.list(ACTORS[actorFor('owner', org)] as Actor, name, {
+      pageSize: 100,
+      ...(this.status ? { status: this.status } : {}),
+    });
     const want = m.tokens
-      .filter((t) => t.orgId === org.id && (this.status === undefined ? statusIn(t, m.now) !== 'deleted' : statusIn(t, m.now) === this.status))
+      .filter(
+        (t) =>
+          t.orgId === org.id &&
+          (this.status === undefined ? statusIn(t, m.now) !== 'deleted' : statusIn(t, m.now) === this.status),
+      )
       .map((t) => t.id)
       .sort();
     const got = page.items.map((t) => t.id).sort();
-    if (page.total !== want.length || JSON.stringify(got) !== JSON.stringify(want)) fail(`${this} listed ${got.length} of ${page.total}, model says ${want.length}`);
+    if (page.total !== want.length || JSON.stringify(got) !== JSON.stringify(want))
+      fail(`${this} listed ${got.length} of ${page.total}, model says ${want.length}`);
     // Every token reads under the name it was listed under, whatever name its row was written with.
-    if (page.items.some((t) => t.organization !== name || t.resources.some((res) => !res.path.startsWith(`${name}/`)))) fail(`${this} handed out a token under a name other than "${name}"`);
+    if (page.items.some((t) => t.organization !== name || t.resources.some((res) => !res.path.startsWith(`${name}/`))))
+      fail(`${this} handed out a token under a name other than "${name}"`);
   }
   toString = () => `list(${this.org}, ${this.status ?? 'live'})`;
 }
@@ -291,11 +340,17 @@ class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
 
 /** Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and failure mixed. */
 export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
-  const role = fc.oneof({ weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') }, { weight: 1, arbitrary: fc.constant<Role>('outsider') });
+  const role = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') },
+    { weight: 1, arbitrary: fc.constant<Role>('outsider') },
+  );
   const grants = fc.constantFrom<GrantSet>('narrow', 'default', 'wide');
   // Mostly the first few tokens, so operations and logins meet the same token often.
   const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
-  const org = fc.oneof({ weight: 3, arbitrary: fc.constant('acme') }, { weight: 2, arbitrary: fc.constantFrom(...ORGS) });
+  const org = fc.oneof(
+    { weight: 3, arbitrary: fc.constant('acme') },
+    { weight: 2, arbitrary: fc.constantFrom(...ORGS) },
+  );
   const create = fc
     .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>, grants)
     .map(([o, a, e, g]) => new CreateCommand(o, a, e, g));
@@ -304,27 +359,46 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
       fc.constantFrom<Operation>('update', 'deactivate', 'reactivate', 'delete'),
       pick,
       role,
-      fc.record({ label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants }, { requiredKeys: [] }),
+      fc.record(
+        { label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants },
+        { requiredKeys: [] },
+      ),
       fc.constantFrom<'current' | 'former'>('current', 'current', 'current', 'former'),
     )
     .map(([op, p, a, u, v]) => new TransitionCommand(op, p, a, u, v));
   const authenticate = fc
     .tuple(
       pick,
-      fc.constantFrom('same', 'same', 'same', 'upper', 'other', 'former', 'swapped') as fc.Arbitrary<'same' | 'upper' | 'other' | 'former' | 'swapped'>,
+      fc.constantFrom('same', 'same', 'same', 'upper', 'other', 'former', 'swapped') as fc.Arbitrary<
+        'same' | 'upper' | 'other' | 'former' | 'swapped'
+      >,
       fc.constantFrom('real', 'real', 'real', 'corrupted', 'unknown') as fc.Arbitrary<'real' | 'corrupted' | 'unknown'>,
     )
     .map(([p, u, c]) => new AuthenticateCommand(p, u, c));
   const list = fc
-    .tuple(fc.constantFrom(...ORGS), fc.option(fc.constantFrom<TokenStatus>('active', 'inactive', 'expired', 'deleted'), { nil: undefined }))
+    .tuple(
+      fc.constantFrom(...ORGS),
+      fc.option(fc.constantFrom<TokenStatus>('active', 'inactive', 'expired', 'deleted'), { nil: undefined }),
+    )
     .map(([o, s]) => new ListCommand(o, s));
   // Small steps cross the last-used interval; a month's step expires the 30-day tokens.
-  const advance = fc.oneof(fc.constantFrom(1_000, 30_000, 61_000, 31 * DAY), fc.integer({ min: 0, max: 100 * DAY })).map((ms) => new AdvanceClockCommand(ms));
+  const advance = fc
+    .oneof(fc.constantFrom(1_000, 30_000, 61_000, 31 * DAY), fc.integer({ min: 0, max: 100 * DAY }))
+    .map((ms) => new AdvanceClockCommand(ms));
   // Creates and logins twice as often as the rest, so runs reach the quota and the login denials; the
   // directory's changes share one slot, so they stay rare enough for tokens to pile up between them.
-  return [create, create, transition, authenticate, authenticate, list, advance, fc.oneof(...identityCommands()), leakCommand()];
+  return [
+    create,
+    create,
+    transition,
+    authenticate,
+    authenticate,
+    list,
+    advance,
+    fc.oneof(...identityCommands()),
+    leakCommand(),
+  ];
 }
-
 
 /**
  * A scripted run that reaches every outcome in {@link REQUIRED_COVERAGE} under
@@ -388,4 +462,3 @@ export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
     new LeakCommand(0, 'unknown', 'revoke'),
   ];
 }
-

@@ -43,7 +43,13 @@ export class SucceedCommand implements fc.AsyncCommand<ServiceModel, ServiceReal
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const old = holderOf(m, this.slot);
     old.inDirectory = false;
-    const successor: ModelOrganization = { id: `org-${m.organizations.length + 1}`, slot: old.slot, names: [nameOf(old)], inDirectory: true, cap: old.cap };
+    const successor: ModelOrganization = {
+      id: `org-${m.organizations.length + 1}`,
+      slot: old.slot,
+      names: [nameOf(old)],
+      inDirectory: true,
+      cap: old.cap,
+    };
     m.organizations.push(successor);
     publishDirectory(m, r);
     r.tally('succeed');
@@ -59,7 +65,8 @@ export class PurgeCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
     const org = m.organizations[this.pick % m.organizations.length] as ModelOrganization;
     const expected = live(m, org.id);
     const purge = await expectOutcome(r, null, () => r.service.purgeOrganization(org.id), this.toString());
-    if (purge?.organizationId !== org.id || purge.deleted !== expected) fail(`${this} deleted ${String(purge?.deleted)} tokens of ${org.id}, model says ${expected}`);
+    if (purge?.organizationId !== org.id || purge.deleted !== expected)
+      fail(`${this} deleted ${String(purge?.deleted)} tokens of ${org.id}, model says ${expected}`);
     for (const t of m.tokens) if (t.orgId === org.id) t.state = 'deleted';
     r.tally(expected > 0 ? 'purge:deleted' : 'purge:none');
   }
@@ -86,11 +93,16 @@ export class CapCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
  * lifetime caps, mostly on the slots that hold tokens (acme, globex).
  */
 export function identityCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
-  const slot = fc.oneof({ weight: 3, arbitrary: fc.constantFrom('acme', 'globex') }, { weight: 1, arbitrary: fc.constantFrom(...ORGS) });
+  const slot = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('acme', 'globex') },
+    { weight: 1, arbitrary: fc.constantFrom(...ORGS) },
+  );
   return [
     fc.tuple(slot, fc.nat({ max: 3 })).map(([s, p]) => new RenameCommand(s, p)),
     slot.map((s) => new SucceedCommand(s)),
     fc.nat({ max: 7 }).map((p) => new PurgeCommand(p)),
-    fc.tuple(slot, fc.constantFrom<number | null | undefined>(undefined, null, 1, 30, 60)).map(([s, d]) => new CapCommand(s, d)),
+    fc
+      .tuple(slot, fc.constantFrom<number | null | undefined>(undefined, null, 1, 30, 60))
+      .map(([s, d]) => new CapCommand(s, d)),
   ];
 }

@@ -26,17 +26,31 @@ export class LeakCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     if (!result.ok) fail(`${this} gave ${result.code}`);
     const { label, action, tokenId, organizationId, organization } = result.value;
     if (this.secret === 'unknown') {
-      if (label !== 'false_positive' || action !== 'NONE' || tokenId !== null) fail(`${this} gave ${label} ${action} for a token nobody issued`);
+      if (label !== 'false_positive' || action !== 'NONE' || tokenId !== null)
+        fail(`${this} gave ${label} ${action} for a token nobody issued`);
       if (r.events.length !== events) fail(`${this} emitted an event for a token nobody issued`);
       r.tally('leak:false_positive');
       return;
     }
     const status = statusIn(token, m.now);
-    const expected: LeakAction = status !== 'active' ? `ALREADY_${status.toUpperCase() as 'INACTIVE' | 'EXPIRED' | 'DELETED'}` : this.mode === 'report' ? 'REPORTED' : 'DEACTIVATED';
-    if (label !== 'true_positive' || action !== expected) fail(`${this} gave ${label} ${action}, model says true_positive ${expected}`);
-    if (tokenId !== token.id || organizationId !== token.orgId || organization !== token.createdUnder) fail(`${this} named ${tokenId} of ${organizationId} "${organization}"`);
+    const expected: LeakAction =
+      status !== 'active'
+        ? `ALREADY_${status.toUpperCase() as 'INACTIVE' | 'EXPIRED' | 'DELETED'}`
+        : this.mode === 'report'
+          ? 'REPORTED'
+          : 'DEACTIVATED';
+    if (label !== 'true_positive' || action !== expected)
+      fail(`${this} gave ${label} ${action}, model says true_positive ${expected}`);
+    if (tokenId !== token.id || organizationId !== token.orgId || organization !== token.createdUnder)
+      fail(`${this} named ${tokenId} of ${organizationId} "${organization}"`);
     const leaked = r.events[r.events.length - 1];
-    if (leaked?.type !== 'access_token.leaked' || leaked.action !== expected || leaked.tokenId !== token.id || leaked.url !== FOUND) fail(`${this} did not end with its leak event`);
+    if (
+      leaked?.type !== 'access_token.leaked' ||
+      leaked.action !== expected ||
+      leaked.tokenId !== token.id ||
+      leaked.url !== FOUND
+    )
+      fail(`${this} did not end with its leak event`);
     if (expected === 'DEACTIVATED') token.state = 'inactive';
     r.tally(`leak:${expected}`);
   }
@@ -46,5 +60,9 @@ export class LeakCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
 /** The leak report command, mostly about tokens the run holds. */
 export const leakCommand = (): fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>> =>
   fc
-    .tuple(fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() }), fc.constantFrom('real', 'real', 'real', 'unknown') as fc.Arbitrary<'real' | 'unknown'>, fc.constantFrom<LeakMode>('revoke', 'report'))
+    .tuple(
+      fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() }),
+      fc.constantFrom('real', 'real', 'real', 'unknown') as fc.Arbitrary<'real' | 'unknown'>,
+      fc.constantFrom<LeakMode>('revoke', 'report'),
+    )
     .map(([pick, secret, mode]) => new LeakCommand(pick, secret, mode));

@@ -93,9 +93,25 @@ export const MODEL_ORGANIZATIONS: ReadonlyArray<OrganizationProfile> = Object.fr
   // Ids unlike the names, so a service or store that keys by name where it should key by id fails the run.
   // tim and eve manage acme's tokens through a custom role, and nothing anywhere else: tim up to push, eve (no
   // ceiling stated) up to the default, pull.
-  { id: 'org-1', name: 'acme', plan: 'small', owners: ['alice'], tokenManagers: [{ username: 'tim', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] }, { username: 'eve' }] },
+  {
+    id: 'org-1',
+    name: 'acme',
+    plan: 'small',
+    owners: ['alice'],
+    tokenManagers: [
+      { username: 'tim', ceiling: [{ type: 'repository', path: 'acme/*', scopes: ['push'] }] },
+      { username: 'eve' },
+    ],
+  },
   // globex caps token lifetime at 60 days: tokens that never expire, or last 90 days, are refused.
-  { id: 'org-2', name: 'globex', plan: 'team', owners: ['bob'], company: { name: 'corp', owners: ['carol'] }, maxTokenLifetimeDays: 60 },
+  {
+    id: 'org-2',
+    name: 'globex',
+    plan: 'team',
+    owners: ['bob'],
+    company: { name: 'corp', owners: ['carol'] },
+    maxTokenLifetimeDays: 60,
+  },
   { id: 'org-3', name: 'initech', plan: 'free', owners: ['alice'] },
   { id: 'org-4', name: 'umbrella', plan: 'team', owners: ['alice'], imageAccessManagement: true },
 ]);
@@ -114,7 +130,13 @@ export const ACTORS: Readonly<Record<string, Actor>> = {
 
 /** The organizations a run starts with: each slot's profile under its own id and name. */
 export const initialOrganizations = (): ModelOrganization[] =>
-  MODEL_ORGANIZATIONS.map((p, slot) => ({ id: p.id, slot, names: [p.name], inDirectory: true, cap: p.maxTokenLifetimeDays }));
+  MODEL_ORGANIZATIONS.map((p, slot) => ({
+    id: p.id,
+    slot,
+    names: [p.name],
+    inDirectory: true,
+    cap: p.maxTokenLifetimeDays,
+  }));
 const templateOf = (o: ModelOrganization): OrganizationProfile => MODEL_ORGANIZATIONS[o.slot] as OrganizationProfile;
 export const nameOf = (o: ModelOrganization): string => o.names[o.names.length - 1] as string;
 /** The name before the last rename, or the current one when there was none. */
@@ -123,8 +145,10 @@ export const formerNameOf = (o: ModelOrganization): string => o.names[o.names.le
 export const holderOf = (m: Readonly<ServiceModel>, slot: string): ModelOrganization =>
   m.organizations.find((o) => o.inDirectory && o.slot === ORGS.indexOf(slot)) as ModelOrganization;
 /** What the directory answers for a name: the organization holding it, or null. */
-export const resolveName = (m: Readonly<ServiceModel>, name: string): ModelOrganization | null => m.organizations.find((o) => o.inDirectory && nameOf(o) === name) ?? null;
-export const organizationOf = (m: Readonly<ServiceModel>, t: ModelToken): ModelOrganization => m.organizations.find((o) => o.id === t.orgId) as ModelOrganization;
+export const resolveName = (m: Readonly<ServiceModel>, name: string): ModelOrganization | null =>
+  m.organizations.find((o) => o.inDirectory && nameOf(o) === name) ?? null;
+export const organizationOf = (m: Readonly<ServiceModel>, t: ModelToken): ModelOrganization =>
+  m.organizations.find((o) => o.id === t.orgId) as ModelOrganization;
 /** The cap in force: the profile's, else the policy's (none in the model). */
 export const capOf = (o: ModelOrganization): number | null => o.cap ?? null;
 
@@ -132,14 +156,19 @@ export const capOf = (o: ModelOrganization): number | null => o.cap ?? null;
 function profileFor(o: ModelOrganization): OrganizationProfile {
   const { maxTokenLifetimeDays: _, ...template } = templateOf(o);
   const name = nameOf(o);
-  const rename = (path: string) => (path.startsWith(`${template.name}/`) ? `${name}${path.slice(template.name.length)}` : path);
+  const rename = (path: string) =>
+    path.startsWith(`${template.name}/`) ? `${name}${path.slice(template.name.length)}` : path;
   return Object.freeze({
     ...template,
     id: o.id,
     name,
     ...(template.tokenManagers === undefined
       ? {}
-      : { tokenManagers: template.tokenManagers.map((m) => (m.ceiling === undefined ? m : { ...m, ceiling: m.ceiling.map((r) => ({ ...r, path: rename(r.path) })) })) }),
+      : {
+          tokenManagers: template.tokenManagers.map((m) =>
+            m.ceiling === undefined ? m : { ...m, ceiling: m.ceiling.map((r) => ({ ...r, path: rename(r.path) })) },
+          ),
+        }),
     ...(o.cap === undefined ? {} : { maxTokenLifetimeDays: o.cap }),
   });
 }
@@ -161,7 +190,11 @@ export const actorFor = (role: Role, o: ModelOrganization): string => {
 };
 export const mayManage = (actor: string, o: ModelOrganization): boolean => {
   const p = templateOf(o);
-  return p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false) || (p.tokenManagers ?? []).some((m) => m.username === actor);
+  return (
+    p.owners.includes(actor) ||
+    (p.company?.owners.includes(actor) ?? false) ||
+    (p.tokenManagers ?? []).some((m) => m.username === actor)
+  );
 };
 /** Scope ranks of the image chain, the model's own statement of "includes": delete > push > pull. */
 export const RANK = { pull: 1, push: 2, delete: 3 } as const;
@@ -182,20 +215,37 @@ export const GRANTS: Readonly<Record<GrantSet, Readonly<Record<string, number>>>
 };
 const SCOPE_OF_RANK = ['', 'pull', 'push', 'delete'] as const;
 export const resourcesOf = (org: string, grants: Readonly<Record<string, number>>): RawResource[] =>
-  Object.entries(grants).map(([repo, rank]) => ({ type: 'repository', path: `${org}/${repo}`, scopes: [SCOPE_OF_RANK[rank] as string] }));
+  Object.entries(grants).map(([repo, rank]) => ({
+    type: 'repository',
+    path: `${org}/${repo}`,
+    scopes: [SCOPE_OF_RANK[rank] as string],
+  }));
 /** True when the actor may hand out `wanted` on a token holding `held`: each grant within its ceiling or already held. */
-export const mayGrant = (actor: string, o: ModelOrganization, wanted: Readonly<Record<string, number>>, held: Readonly<Record<string, number>>): boolean =>
+export const mayGrant = (
+  actor: string,
+  o: ModelOrganization,
+  wanted: Readonly<Record<string, number>>,
+  held: Readonly<Record<string, number>>,
+): boolean =>
   Object.entries(wanted).every(([repo, rank]) => rank <= ceilingRankOf(actor, o) || rank <= (held[repo] ?? 0));
-export const limitOf = (o: ModelOrganization): number => (PLANS as Record<string, { maxTokens: number }>)[templateOf(o).plan]?.maxTokens ?? 0;
-export const statusIn = (t: ModelToken, now: number): TokenStatus => (t.state !== 'deleted' && t.expiresAt !== null && now >= t.expiresAt ? 'expired' : t.state);
-export const live = (m: ServiceModel, orgId: string): number => m.tokens.filter((t) => t.orgId === orgId && t.state !== 'deleted').length;
+export const limitOf = (o: ModelOrganization): number =>
+  (PLANS as Record<string, { maxTokens: number }>)[templateOf(o).plan]?.maxTokens ?? 0;
+export const statusIn = (t: ModelToken, now: number): TokenStatus =>
+  t.state !== 'deleted' && t.expiresAt !== null && now >= t.expiresAt ? 'expired' : t.state;
+export const live = (m: ServiceModel, orgId: string): number =>
+  m.tokens.filter((t) => t.orgId === orgId && t.state !== 'deleted').length;
 
 export function fail(message: string): never {
   throw new Error(`model: ${message}`);
 }
 
 /** Runs `op`, expecting success when `expected` is null and that OatError code otherwise. */
-export async function expectOutcome<T>(real: ServiceReal, expected: OatErrorCode | null, op: () => Promise<T>, what: string): Promise<T | undefined> {
+export async function expectOutcome<T>(
+  real: ServiceReal,
+  expected: OatErrorCode | null,
+  op: () => Promise<T>,
+  what: string,
+): Promise<T | undefined> {
   try {
     const value = await op();
     if (expected !== null) fail(`${what} succeeded, expected ${expected}`);
@@ -203,7 +253,8 @@ export async function expectOutcome<T>(real: ServiceReal, expected: OatErrorCode
   } catch (error) {
     real.errors.push(error);
     if (!isOatError(error)) throw error;
-    if (error.code !== expected) fail(`${what} threw ${error.code} (${error.message}), expected ${expected ?? 'success'}`);
+    if (error.code !== expected)
+      fail(`${what} threw ${error.code} (${error.message}), expected ${expected ?? 'success'}`);
     return undefined;
   }
 }

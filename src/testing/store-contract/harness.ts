@@ -54,7 +54,8 @@ export function shapeProblems(record: AccessTokenRecord): string[] {
     if (!Number.isSafeInteger(record[key])) problems.push(`${key} is not epoch milliseconds (an integer number)`);
   }
   for (const key of ['expiresAt', 'lastUsedAt'] as const) {
-    if (record[key] !== null && !Number.isSafeInteger(record[key])) problems.push(`${key} is neither null nor epoch milliseconds (an integer number)`);
+    if (record[key] !== null && !Number.isSafeInteger(record[key]))
+      problems.push(`${key} is neither null nor epoch milliseconds (an integer number)`);
   }
   if (!Number.isSafeInteger(record.version)) problems.push('version is not an integer number');
   return problems;

@@ -25,7 +25,11 @@ export function insertContract(fixture: FixtureOf): void {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2), makeTestRecord(3)], 3);
       const refused = makeTestRecord(4);
-      await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
+      await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 3,
+      });
       await expect(store.findById(refused.id)).resolves.toBeNull();
       expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
       await expect(store.countLive(refused.organizationId)).resolves.toBe(3);
@@ -34,7 +38,11 @@ export function insertContract(fixture: FixtureOf): void {
     it('a limit lower than the count refuses too, and a limit of 0 refuses every record', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
-      await expect(store.insertWithinQuota(makeTestRecord(3), 1)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 1)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 2,
+      });
       await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'empty' }), 0)).resolves.toEqual({
         ok: false,
         code: 'QUOTA_EXCEEDED',
@@ -47,7 +55,11 @@ export function insertContract(fixture: FixtureOf): void {
       const inactive = makeTestRecord(1, { state: 'inactive' });
       const expired = makeTestRecord(2, { expiresAt: Date.UTC(2000, 0, 1) });
       await seed(store, [inactive, expired]);
-      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 2 });
+      await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 2,
+      });
       await expect(store.replace(nextVersion(expired, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
       await expect(store.insertWithinQuota(makeTestRecord(3), 2)).resolves.toEqual({ ok: true });
     });
@@ -55,8 +67,13 @@ export function insertContract(fixture: FixtureOf): void {
     it('the quota counts each organization separately', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1, { organization: 'acme' }), makeTestRecord(2, { organization: 'acme' })], 2);
-      await expect(store.insertWithinQuota(makeTestRecord(3, { organization: 'globex' }), 2)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'acme' }), 2)).resolves.toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED' });
+      await expect(store.insertWithinQuota(makeTestRecord(3, { organization: 'globex' }), 2)).resolves.toEqual({
+        ok: true,
+      });
+      await expect(store.insertWithinQuota(makeTestRecord(4, { organization: 'acme' }), 2)).resolves.toMatchObject({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+      });
       await expect(store.countLive(makeTestRecord(0, { organization: 'globex' }).organizationId)).resolves.toBe(1);
     });
 
@@ -79,8 +96,13 @@ export function insertContract(fixture: FixtureOf): void {
       const original = makeTestRecord(1);
       await seed(store, [original]);
       await expect(store.replace(nextVersion(original, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(2, { id: original.id }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
-      await expect(store.insertWithinQuota(makeTestRecord(3, { secretHash: original.secretHash }), 10)).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
+      await expect(store.insertWithinQuota(makeTestRecord(2, { id: original.id }), 10)).resolves.toEqual({
+        ok: false,
+        code: 'DUPLICATE',
+      });
+      await expect(
+        store.insertWithinQuota(makeTestRecord(3, { secretHash: original.secretHash }), 10),
+      ).resolves.toEqual({ ok: false, code: 'DUPLICATE' });
       await expect(store.countLive(original.organizationId)).resolves.toBe(0);
     });
 
@@ -91,7 +113,9 @@ export function insertContract(fixture: FixtureOf): void {
       const perOrganization = organizations.map((organization, o) =>
         Array.from({ length: 25 }, (_, i) => makeTestRecord(1_000 * (o + 1) + i, { organization })),
       );
-      const outcomes = await Promise.all(interleave(perOrganization).map((record) => store.insertWithinQuota(record, limit)));
+      const outcomes = await Promise.all(
+        interleave(perOrganization).map((record) => store.insertWithinQuota(record, limit)),
+      );
       expect(outcomes.filter((o) => o.ok)).toHaveLength(limit * organizations.length);
       for (const outcome of outcomes) {
         if (!outcome.ok) expect(outcome).toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
@@ -109,7 +133,9 @@ export function insertContract(fixture: FixtureOf): void {
       const base = makeTestRecord(1);
       const sameId = Array.from({ length: 8 }, (_, i) => makeTestRecord(100 + i, { id: base.id }));
       const sameHash = Array.from({ length: 8 }, (_, i) => makeTestRecord(200 + i, { secretHash: 'shared-hash' }));
-      const outcomes = await Promise.all([...sameId, ...sameHash].map((record) => store.insertWithinQuota(record, 100)));
+      const outcomes = await Promise.all(
+        [...sameId, ...sameHash].map((record) => store.insertWithinQuota(record, 100)),
+      );
       const [byId, byHash] = [outcomes.slice(0, 8), outcomes.slice(8)];
       for (const group of [byId, byHash]) {
         expect(group.filter((o) => o.ok)).toHaveLength(1);

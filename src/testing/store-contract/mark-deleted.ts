@@ -12,7 +12,12 @@ export function markDeletedContract(fixture: FixtureOf): void {
       await seed(store, [record, makeTestRecord(2)]);
       const at = record.createdAt + 60_000;
       await expect(store.markDeleted(record.id, record.organizationId, at)).resolves.toBe(record.secretHash);
-      await expect(store.findById(record.id)).resolves.toMatchObject({ state: 'deleted', version: record.version + 1, updatedAt: at, label: record.label });
+      await expect(store.findById(record.id)).resolves.toMatchObject({
+        state: 'deleted',
+        version: record.version + 1,
+        updatedAt: at,
+        label: record.label,
+      });
       await expect(store.countLive(record.organizationId)).resolves.toBe(1);
     });
 
@@ -22,7 +27,9 @@ export function markDeletedContract(fixture: FixtureOf): void {
       const gone = makeTestRecord(2, { state: 'deleted' });
       await seed(store, [record, gone]);
       await expect(store.markDeleted(record.id, 'umbrella' as OrganizationId, record.createdAt)).resolves.toBeNull();
-      await expect(store.markDeleted(makeTestRecord(3).id, record.organizationId, record.createdAt)).resolves.toBeNull();
+      await expect(
+        store.markDeleted(makeTestRecord(3).id, record.organizationId, record.createdAt),
+      ).resolves.toBeNull();
       await expect(store.markDeleted(gone.id, gone.organizationId, record.createdAt)).resolves.toBeNull();
       await expect(store.findById(record.id)).resolves.toEqual(record);
       await expect(store.findById(gone.id)).resolves.toEqual(gone);
@@ -33,7 +40,10 @@ export function markDeletedContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const record = makeTestRecord(1);
       await seed(store, [record, makeTestRecord(2)]);
-      const outcomes = await Promise.all([store.markDeleted(record.id, record.organizationId, record.createdAt), store.markDeleted(record.id, record.organizationId, record.createdAt)]);
+      const outcomes = await Promise.all([
+        store.markDeleted(record.id, record.organizationId, record.createdAt),
+        store.markDeleted(record.id, record.organizationId, record.createdAt),
+      ]);
       expect(outcomes.filter((o) => o !== null)).toEqual([record.secretHash]);
       await expect(store.countLive(record.organizationId)).resolves.toBe(1);
     });

@@ -41,9 +41,16 @@ export function readContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const acme = [makeTestRecord(1), makeTestRecord(3)];
       await seed(store, [acme[0]!, makeTestRecord(2, { organization: 'globex' }), acme[1]!]);
-      await expect(store.list({ organizationId: acme[0]!.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: acme, total: 2, unreadable: 0, unreadableIds: [] });
+      await expect(
+        store.list({ organizationId: acme[0]!.organizationId, now: TEST_EPOCH, offset: 0, limit: 10 }),
+      ).resolves.toEqual({ items: acme, total: 2, unreadable: 0, unreadableIds: [] });
       const nobody = makeTestRecord(0, { organization: 'nobody' }).organizationId;
-      await expect(store.list({ organizationId: nobody, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
+      await expect(store.list({ organizationId: nobody, now: TEST_EPOCH, offset: 0, limit: 10 })).resolves.toEqual({
+        items: [],
+        total: 0,
+        unreadable: 0,
+        unreadableIds: [],
+      });
     });
 
     it('list derives expired from now: a live token whose expiresAt is not after now is expired', async () => {
@@ -59,14 +66,46 @@ export function readContract(fixture: FixtureOf): void {
       await seed(store, Object.values(records));
       const deleted = nextVersion(records.deletedPast, { state: 'deleted' });
       await store.replace(deleted, 1);
-      const list = (statuses: TokenStatus[]) => store.list({ organizationId: records.active.organizationId, now, statuses, offset: 0, limit: 10 });
-      await expect(list(['expired'])).resolves.toEqual({ items: [records.endsNow, records.inactivePast], total: 2, unreadable: 0, unreadableIds: [] });
-      await expect(list(['active'])).resolves.toEqual({ items: [records.active], total: 1, unreadable: 0, unreadableIds: [] });
-      await expect(list(['inactive'])).resolves.toEqual({ items: [records.inactive], total: 1, unreadable: 0, unreadableIds: [] });
-      await expect(list(['deleted'])).resolves.toEqual({ items: [deleted], total: 1, unreadable: 0, unreadableIds: [] });
-      await expect(list(['active', 'deleted'])).resolves.toEqual({ items: [records.active, deleted], total: 2, unreadable: 0, unreadableIds: [] });
+      const list = (statuses: TokenStatus[]) =>
+        store.list({ organizationId: records.active.organizationId, now, statuses, offset: 0, limit: 10 });
+      await expect(list(['expired'])).resolves.toEqual({
+        items: [records.endsNow, records.inactivePast],
+        total: 2,
+        unreadable: 0,
+        unreadableIds: [],
+      });
+      await expect(list(['active'])).resolves.toEqual({
+        items: [records.active],
+        total: 1,
+        unreadable: 0,
+        unreadableIds: [],
+      });
+      await expect(list(['inactive'])).resolves.toEqual({
+        items: [records.inactive],
+        total: 1,
+        unreadable: 0,
+        unreadableIds: [],
+      });
+      await expect(list(['deleted'])).resolves.toEqual({
+        items: [deleted],
+        total: 1,
+        unreadable: 0,
+        unreadableIds: [],
+      });
+      await expect(list(['active', 'deleted'])).resolves.toEqual({
+        items: [records.active, deleted],
+        total: 2,
+        unreadable: 0,
+        unreadableIds: [],
+      });
       // The same tokens an instant before the first expiry are all live.
-      const earlier = await store.list({ organizationId: records.active.organizationId, now: now - 2, statuses: ['expired'], offset: 0, limit: 10 });
+      const earlier = await store.list({
+        organizationId: records.active.organizationId,
+        now: now - 2,
+        statuses: ['expired'],
+        offset: 0,
+        limit: 10,
+      });
       expect(earlier).toEqual({ items: [], total: 0, unreadable: 0, unreadableIds: [] });
     });
 
@@ -79,7 +118,12 @@ export function readContract(fixture: FixtureOf): void {
       const gone = makeTestRecord(4);
       await seed(store, [active, inactive, expired, gone]);
       await store.replace(nextVersion(gone, { state: 'deleted' }), 1);
-      await expect(store.list({ organizationId: active.organizationId, now, offset: 0, limit: 10 })).resolves.toEqual({ items: [active, inactive, expired], total: 3, unreadable: 0, unreadableIds: [] });
+      await expect(store.list({ organizationId: active.organizationId, now, offset: 0, limit: 10 })).resolves.toEqual({
+        items: [active, inactive, expired],
+        total: 3,
+        unreadable: 0,
+        unreadableIds: [],
+      });
     });
 
     it('list pages are ordered by createdAt then id and total counts all matches', async () => {
@@ -99,7 +143,12 @@ export function readContract(fixture: FixtureOf): void {
       const expected = [...records].sort(byCreatedThenId);
       const pages = [];
       for (let offset = 0; offset < 9; offset += 3) {
-        const page = await store.list({ organizationId: records[0]!.organizationId, now: TEST_EPOCH, offset, limit: 3 });
+        const page = await store.list({
+          organizationId: records[0]!.organizationId,
+          now: TEST_EPOCH,
+          offset,
+          limit: 3,
+        });
         expect(page.total).toBe(records.length);
         expect(page.items.length).toBeLessThanOrEqual(3);
         pages.push(...page.items);
@@ -110,7 +159,9 @@ export function readContract(fixture: FixtureOf): void {
     it('an offset past the end gives an empty page and the full total', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
-      await expect(store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, offset: 5, limit: 10 })).resolves.toEqual({ items: [], total: 2, unreadable: 0, unreadableIds: [] });
+      await expect(
+        store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, offset: 5, limit: 10 }),
+      ).resolves.toEqual({ items: [], total: 2, unreadable: 0, unreadableIds: [] });
     });
   });
 
@@ -118,7 +169,12 @@ export function readContract(fixture: FixtureOf): void {
     it('countLive ignores deleted tokens and counts active, inactive and expired ones', async () => {
       const { store } = fixture();
       const gone = makeTestRecord(4);
-      await seed(store, [makeTestRecord(1), makeTestRecord(2, { state: 'inactive' }), makeTestRecord(3, { expiresAt: TEST_EPOCH }), gone]);
+      await seed(store, [
+        makeTestRecord(1),
+        makeTestRecord(2, { state: 'inactive' }),
+        makeTestRecord(3, { expiresAt: TEST_EPOCH }),
+        gone,
+      ]);
       await expect(store.countLive(gone.organizationId)).resolves.toBe(4);
       await store.replace(nextVersion(gone, { state: 'deleted' }), 1);
       await expect(store.countLive(gone.organizationId)).resolves.toBe(3);
@@ -154,7 +210,12 @@ export function readContract(fixture: FixtureOf): void {
     it('list pages come back frozen, the items array included', async () => {
       const { store } = fixture();
       await seed(store, [makeTestRecord(1), makeTestRecord(2)]);
-      const page = await store.list({ organizationId: makeTestRecord(1).organizationId, now: TEST_EPOCH, offset: 0, limit: 10 });
+      const page = await store.list({
+        organizationId: makeTestRecord(1).organizationId,
+        now: TEST_EPOCH,
+        offset: 0,
+        limit: 10,
+      });
       expect(page.items).toHaveLength(2);
       expect(Object.isFrozen(page)).toBe(true);
       expect(Object.isFrozen(page.items)).toBe(true);

@@ -31,14 +31,20 @@ export type TestRecordOverrides = Partial<Omit<AccessTokenRecord, 'id' | 'organi
  */
 export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {}): AccessTokenRecord {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= 2 ** 48) {
-    throw new OatError('MISCONFIGURED', 'makeTestRecord needs a sequence number from 0 to 2^48 - 1', { context: { seq } });
+    throw new OatError('MISCONFIGURED', 'makeTestRecord needs a sequence number from 0 to 2^48 - 1', {
+      context: { seq },
+    });
   }
   const { id: rawId, organizationId: rawOrganizationId, organization: rawOrganization, ...rest } = overrides;
   const id = toTokenId(rawId ?? `00000000-0000-4000-8000-${seq.toString(16).padStart(12, '0')}`);
   const organization = toOrganizationName(rawOrganization ?? 'acme');
   const organizationId = toOrganizationId(rawOrganizationId ?? organization ?? '');
   if (id === null || organization === null || organizationId === null) {
-    throw new OatError('MISCONFIGURED', 'makeTestRecord overrides need a UUID id, a valid organization name and organization id', { context: { seq } });
+    throw new OatError(
+      'MISCONFIGURED',
+      'makeTestRecord overrides need a UUID id, a valid organization name and organization id',
+      { context: { seq } },
+    );
   }
   const createdAt = TEST_EPOCH + seq * 1001;
   return freezeRecord<AccessTokenRecord>({
@@ -66,6 +72,9 @@ export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {})
 }
 
 /** The same record with some fields changed and `version + 1`, frozen: what a service would hand to `replace`. */
-export function nextVersion(record: AccessTokenRecord, changes: Partial<Omit<AccessTokenRecord, 'id' | 'version'>> = {}): AccessTokenRecord {
+export function nextVersion(
+  record: AccessTokenRecord,
+  changes: Partial<Omit<AccessTokenRecord, 'id' | 'version'>> = {},
+): AccessTokenRecord {
   return freezeRecord<AccessTokenRecord>({ ...record, ...changes, version: record.version + 1 });
 }

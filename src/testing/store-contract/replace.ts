@@ -15,7 +15,10 @@ export function replaceContract(fixture: FixtureOf): void {
       await expect(store.findById(v1.id)).resolves.toEqual(v1);
       await expect(store.replace(v2, 1)).resolves.toEqual({ ok: true });
       await expect(store.findById(v1.id)).resolves.toEqual(v2);
-      await expect(store.replace(nextVersion(v1, { label: 'stale' }), 1)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+      await expect(store.replace(nextVersion(v1, { label: 'stale' }), 1)).resolves.toEqual({
+        ok: false,
+        code: 'CONFLICT',
+      });
       await expect(store.findById(v1.id)).resolves.toEqual(v2);
     });
 
@@ -46,8 +49,14 @@ export function replaceContract(fixture: FixtureOf): void {
       await seed(store, [v1]);
       const deleted = nextVersion(v1, { state: 'deleted' });
       await expect(store.replace(deleted, 1)).resolves.toEqual({ ok: true });
-      await expect(store.replace(nextVersion(deleted, { state: 'active' }), 2)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
-      await expect(store.replace(nextVersion(deleted, { state: 'deleted', label: 'edited' }), 2)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+      await expect(store.replace(nextVersion(deleted, { state: 'active' }), 2)).resolves.toEqual({
+        ok: false,
+        code: 'CONFLICT',
+      });
+      await expect(store.replace(nextVersion(deleted, { state: 'deleted', label: 'edited' }), 2)).resolves.toEqual({
+        ok: false,
+        code: 'CONFLICT',
+      });
       await expect(store.findById(v1.id)).resolves.toEqual(deleted);
       await expect(store.countLive(v1.organizationId)).resolves.toBe(0);
     });
@@ -56,14 +65,21 @@ export function replaceContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const [a, b, c] = [makeTestRecord(1), makeTestRecord(2, { state: 'inactive' }), makeTestRecord(3)];
       await seed(store, [a, b, c], 3);
-      await expect(store.insertWithinQuota(makeTestRecord(4), 3)).resolves.toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED' });
+      await expect(store.insertWithinQuota(makeTestRecord(4), 3)).resolves.toMatchObject({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+      });
       await expect(store.replace(nextVersion(a, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
       await expect(store.countLive(a.organizationId)).resolves.toBe(2);
       await expect(store.replace(nextVersion(b, { state: 'deleted' }), 1)).resolves.toEqual({ ok: true });
       await expect(store.countLive(a.organizationId)).resolves.toBe(1);
       await expect(store.insertWithinQuota(makeTestRecord(4), 3)).resolves.toEqual({ ok: true });
       await expect(store.insertWithinQuota(makeTestRecord(5), 3)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(6), 3)).resolves.toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: 3 });
+      await expect(store.insertWithinQuota(makeTestRecord(6), 3)).resolves.toEqual({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        count: 3,
+      });
     });
 
     it('a replace between active and inactive leaves the quota count unchanged', async () => {
@@ -83,7 +99,9 @@ export function replaceContract(fixture: FixtureOf): void {
       await seed(store, [v1]);
       const usedAt = v1.createdAt + 5_000;
       await expect(store.touchLastUsed(v1.id, usedAt, usedAt)).resolves.toBe(true);
-      await expect(store.replace(nextVersion(v1, { label: 'renamed', lastUsedAt: Date.UTC(2099, 0, 1) }), 1)).resolves.toEqual({ ok: true });
+      await expect(
+        store.replace(nextVersion(v1, { label: 'renamed', lastUsedAt: Date.UTC(2099, 0, 1) }), 1),
+      ).resolves.toEqual({ ok: true });
       await expect(store.findById(v1.id)).resolves.toEqual(nextVersion(v1, { label: 'renamed', lastUsedAt: usedAt }));
       const never = makeTestRecord(2);
       await seed(store, [never]);
@@ -95,7 +113,9 @@ export function replaceContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const v1 = makeTestRecord(1);
       await seed(store, [v1]);
-      const candidates = Array.from({ length: 12 }, (_, i) => nextVersion(v1, { label: `writer ${i}`, state: i % 2 === 0 ? 'inactive' : 'active' }));
+      const candidates = Array.from({ length: 12 }, (_, i) =>
+        nextVersion(v1, { label: `writer ${i}`, state: i % 2 === 0 ? 'inactive' : 'active' }),
+      );
       const outcomes = await Promise.all(candidates.map((record) => store.replace(record, 1)));
       expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
       expect(outcomes.filter((o) => !o.ok && o.code === 'CONFLICT')).toHaveLength(candidates.length - 1);
@@ -107,7 +127,11 @@ export function replaceContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const v1 = makeTestRecord(1);
       await seed(store, [v1, makeTestRecord(2), makeTestRecord(3)]);
-      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => store.replace(nextVersion(v1, { state: 'deleted', label: `deleter ${i}` }), 1)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          store.replace(nextVersion(v1, { state: 'deleted', label: `deleter ${i}` }), 1),
+        ),
+      );
       expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
       await expect(store.countLive(v1.organizationId)).resolves.toBe(2);
     });

@@ -56,7 +56,10 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       const other = await another(fixture);
       const record = makeTestRecord(1);
       await seed(store, [record]);
-      const outcomes = await Promise.all([store.replace(nextVersion(record, { label: 'one' }), 1), other.replace(nextVersion(record, { label: 'two' }), 1)]);
+      const outcomes = await Promise.all([
+        store.replace(nextVersion(record, { label: 'one' }), 1),
+        other.replace(nextVersion(record, { label: 'two' }), 1),
+      ]);
       expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
       expect(outcomes.filter((o) => !o.ok)).toEqual([{ ok: false, code: 'CONFLICT' }]);
       await expect(store.replace(nextVersion(record, { state: 'deleted' }), 2)).resolves.toEqual({ ok: true });

@@ -44,7 +44,11 @@ export function touchContract(fixture: FixtureOf): void {
       await store.touchLastUsed(record.id, at(record, 5), at(record, 5));
       await expect(store.findById(record.id)).resolves.toEqual({ ...record, lastUsedAt: at(record, 5) });
       await expect(store.replace(nextVersion(record, { label: 'after touch' }), 1)).resolves.toEqual({ ok: true });
-      await expect(store.findById(record.id)).resolves.toMatchObject({ version: 2, label: 'after touch', lastUsedAt: at(record, 5) });
+      await expect(store.findById(record.id)).resolves.toMatchObject({
+        version: 2,
+        label: 'after touch',
+        lastUsedAt: at(record, 5),
+      });
     });
 
     it('touchLastUsed never writes to a deleted token', async () => {
@@ -75,7 +79,9 @@ export function touchContract(fixture: FixtureOf): void {
       const { store } = fixture();
       const record = makeTestRecord(1);
       await seed(store, [record]);
-      const writes = await Promise.all(Array.from({ length: 10 }, () => store.touchLastUsed(record.id, at(record, 30), at(record, 30))));
+      const writes = await Promise.all(
+        Array.from({ length: 10 }, () => store.touchLastUsed(record.id, at(record, 30), at(record, 30))),
+      );
       expect(writes.filter(Boolean)).toHaveLength(1);
       await expect(store.findById(record.id)).resolves.toMatchObject({ lastUsedAt: at(record, 30), version: 1 });
     });

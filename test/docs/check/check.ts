@@ -58,16 +58,26 @@ function preludeExports(name: string, fromDir: string): PreludeExports | null {
   const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
   const values: string[] = [];
   const types: string[] = [];
-  const exported = (node: ts.Node) => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  const exported = (node: ts.Node) =>
+    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
   for (const statement of sf.statements) {
     if (ts.isVariableStatement(statement) && exported(statement)) {
       for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) values.push(d.name.text);
-    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && exported(statement) && statement.name) {
+    } else if (
+      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+      exported(statement) &&
+      statement.name
+    ) {
       values.push(statement.name.text);
     } else if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && exported(statement)) {
       types.push(statement.name.text);
-    } else if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
-      for (const element of statement.exportClause.elements) (statement.isTypeOnly || element.isTypeOnly ? types : values).push(element.name.text);
+    } else if (
+      ts.isExportDeclaration(statement) &&
+      statement.exportClause &&
+      ts.isNamedExports(statement.exportClause)
+    ) {
+      for (const element of statement.exportClause.elements)
+        (statement.isTypeOnly || element.isTypeOnly ? types : values).push(element.name.text);
     }
   }
   const specifier = relative(fromDir, path).replace(/\.ts$/, '.js');
@@ -75,22 +85,35 @@ function preludeExports(name: string, fromDir: string): PreludeExports | null {
 }
 
 function typeCheck(prepared: ReadonlyArray<Prepared>, root: string): DocFailure[] {
-  const config = ts.getParsedCommandLineOfConfigFile(BLOCKS_TSCONFIG, {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    BLOCKS_TSCONFIG,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (config === undefined) throw new Error(`cannot read ${BLOCKS_TSCONFIG}`);
-  const program = ts.createProgram({ rootNames: [...config.fileNames, ...prepared.map((p) => p.path)], options: config.options });
+  const program = ts.createProgram({
+    rootNames: [...config.fileNames, ...prepared.map((p) => p.path)],
+    options: config.options,
+  });
   const byPath = new Map(prepared.map((p) => [resolve(p.path), p]));
   return ts.getPreEmitDiagnostics(program).map((d): DocFailure => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-    if (d.file === undefined || d.start === undefined) return { file: relative(root, BLOCKS_TSCONFIG), line: 1, kind: 'type', message };
+    if (d.file === undefined || d.start === undefined)
+      return { file: relative(root, BLOCKS_TSCONFIG), line: 1, kind: 'type', message };
     const line = d.file.getLineAndCharacterOfPosition(d.start).line;
     const owner = byPath.get(resolve(d.file.fileName));
     if (owner === undefined) return { file: relative(root, d.file.fileName), line: line + 1, kind: 'type', message };
-    return { file: owner.block.file, line: owner.module.lines[line] ?? owner.block.line, kind: 'type', message: `TS${d.code}: ${message}` };
+    return {
+      file: owner.block.file,
+      line: owner.module.lines[line] ?? owner.block.line,
+      kind: 'type',
+      message: `TS${d.code}: ${message}`,
+    };
   });
 }
 
@@ -118,10 +141,31 @@ function runOne(p: Prepared, cwd: string, timeoutMs: number): Promise<DocFailure
   });
 }
 
-function judge(p: Prepared, reportPath: string, code: number | null, signal: NodeJS.Signals | null, stderr: string, timeoutMs: number): DocFailure[] {
-  const at = (line: number, kind: DocFailure['kind'], message: string): DocFailure => ({ file: p.block.file, line, kind, message });
-  if (signal !== null) return [at(p.block.line, 'run', `did not finish within ${timeoutMs} ms (an open server or timer?); mark it skip-run if it is meant to keep running`)];
-  const report: RunReport | null = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport) : null;
+function judge(
+  p: Prepared,
+  reportPath: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+  timeoutMs: number,
+): DocFailure[] {
+  const at = (line: number, kind: DocFailure['kind'], message: string): DocFailure => ({
+    file: p.block.file,
+    line,
+    kind,
+    message,
+  });
+  if (signal !== null)
+    return [
+      at(
+        p.block.line,
+        'run',
+        `did not finish within ${timeoutMs} ms (an open server or timer?); mark it skip-run if it is meant to keep running`,
+      ),
+    ];
+  const report: RunReport | null = existsSync(reportPath)
+    ? (JSON.parse(readFileSync(reportPath, 'utf8')) as RunReport)
+    : null;
   const failures: DocFailure[] = [];
   const lineOfAssertion = (id: number) => p.module.assertions[id]?.line ?? p.block.line;
   for (const f of report?.failures ?? []) failures.push(at(lineOfAssertion(f.id), 'assertion', f.message));
@@ -138,7 +182,8 @@ function judge(p: Prepared, reportPath: string, code: number | null, signal: Nod
   }
   const reached = new Set(report?.reached ?? []);
   for (const a of p.module.assertions) {
-    if (!reached.has(a.id)) failures.push(at(a.line, 'assertion', 'never evaluated: the code before it took another path'));
+    if (!reached.has(a.id))
+      failures.push(at(a.line, 'assertion', 'never evaluated: the code before it took another path'));
   }
   return failures;
 }
@@ -170,11 +215,21 @@ export async function checkDocs(options: DocCheckOptions): Promise<DocCheckResul
       const preludes: PreludeExports[] = [];
       for (const name of block.directives.preludes) {
         const found = preludeExports(name, dir);
-        if (found === null) failures.push({ file: block.file, line: block.directives.line ?? block.line, kind: 'markdown', message: `no prelude "${name}" in ${relative(root, PRELUDES_DIR)}` });
+        if (found === null)
+          failures.push({
+            file: block.file,
+            line: block.directives.line ?? block.line,
+            kind: 'markdown',
+            message: `no prelude "${name}" in ${relative(root, PRELUDES_DIR)}`,
+          });
         else preludes.push(found);
       }
       const module = transformBlock(block, runtime, preludes);
-      failures.push(...module.problems.map((p): DocFailure => ({ file: block.file, line: p.line, kind: 'markdown', message: p.message })));
+      failures.push(
+        ...module.problems.map(
+          (p): DocFailure => ({ file: block.file, line: p.line, kind: 'markdown', message: p.message }),
+        ),
+      );
       const path = join(dir, `${slug(block)}.ts`);
       writeFileSync(path, module.text);
       prepared.push({ block, path, module });

@@ -44,7 +44,10 @@ function parseDirective(body: string, line: number): { directives: BlockDirectiv
   let ignored: string | null = null;
   // `ignore:` takes the rest of the comment as its reason, so it is split off before the tokens.
   const ignoreAt = body.search(/(^|\s)ignore\b/);
-  const tokens = (ignoreAt === -1 ? body : body.slice(0, ignoreAt)).trim().split(/\s+/).filter((t) => t !== '');
+  const tokens = (ignoreAt === -1 ? body : body.slice(0, ignoreAt))
+    .trim()
+    .split(/\s+/)
+    .filter((t) => t !== '');
   if (ignoreAt !== -1) {
     const reason = /ignore\s*:?(.*)$/s.exec(body.slice(ignoreAt))?.[1]?.trim() ?? '';
     if (reason === '') problems.push('`ignore` needs a reason: <!-- doc-check: ignore: why this is not a program -->');
@@ -72,7 +75,8 @@ export function extractBlocks(file: string, text: string): { blocks: MarkdownBlo
   const problems: MarkdownProblem[] = [];
   let pending: { line: number; directives: BlockDirectives } | null = null;
   const dropPending = () => {
-    if (pending !== null) problems.push({ file, line: pending.line, message: 'a doc-check directive must come just before a ```ts block' });
+    if (pending !== null)
+      problems.push({ file, line: pending.line, message: 'a doc-check directive must come just before a ```ts block' });
     pending = null;
   };
   for (let i = 0; i < lines.length; i++) {

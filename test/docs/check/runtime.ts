@@ -23,7 +23,10 @@ function expectedOf<T>(id: number, expected: () => T): { ok: true; value: T } | 
   try {
     return { ok: true, value: expected() };
   } catch (error) {
-    failures.push({ id, message: `the expected value throws: ${error instanceof Error ? error.message : String(error)}` });
+    failures.push({
+      id,
+      message: `the expected value throws: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return { ok: false };
   }
 }
@@ -34,7 +37,8 @@ export const __docCheck = {
   value(id: number, actual: unknown, expected: () => unknown): void {
     reached.add(id);
     const want = expectedOf(id, expected);
-    if (want.ok && !isDeepStrictEqual(actual, want.value)) failures.push({ id, message: `expected ${show(want.value)}, got ${show(actual)}` });
+    if (want.ok && !isDeepStrictEqual(actual, want.value))
+      failures.push({ id, message: `expected ${show(want.value)}, got ${show(actual)}` });
   },
   /** `console.log(...); // → text`: compares what it would print, ignoring whitespace (line breaks differ by width). */
   printed(id: number, expected: () => string): (...args: unknown[]) => void {
@@ -42,7 +46,8 @@ export const __docCheck = {
       reached.add(id);
       const printed = format(...args);
       const want = expectedOf(id, expected);
-      if (want.ok && squash(printed) !== squash(want.value)) failures.push({ id, message: `expected it to print ${want.value}, it printed ${printed}` });
+      if (want.ok && squash(printed) !== squash(want.value))
+        failures.push({ id, message: `expected it to print ${want.value}, it printed ${printed}` });
     };
   },
 };

@@ -65,12 +65,16 @@ export function topLevelNames(sf: ts.SourceFile): Set<string> {
       if (clause?.name) names.add(clause.name.text);
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
-      if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+      if (bindings && ts.isNamedImports(bindings))
+        for (const element of bindings.elements) names.add(element.name.text);
     } else if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) bind(declaration.name);
     } else if (
-      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) ||
-        ts.isTypeAliasDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
       statement.name
     ) {
       names.add(statement.name.text);
@@ -80,7 +84,10 @@ export function topLevelNames(sf: ts.SourceFile): Set<string> {
 }
 
 function parsesAsExpression(text: string): boolean {
-  const out = ts.transpileModule(`const __value = (\n${text}\n);`, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } });
+  const out = ts.transpileModule(`const __value = (\n${text}\n);`, {
+    reportDiagnostics: true,
+    compilerOptions: { target: ts.ScriptTarget.ES2022 },
+  });
   return (out.diagnostics ?? []).length === 0;
 }
 
@@ -90,7 +97,11 @@ function parsesAsExpression(text: string): boolean {
  * as hoisted functions, each line mapped to its comment. Being at module
  * level, an expected value sees the block's top-level names only.
  */
-export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, preludes: ReadonlyArray<PreludeExports>): GeneratedModule {
+export function transformBlock(
+  block: MarkdownBlock,
+  runtimeSpecifier: string,
+  preludes: ReadonlyArray<PreludeExports>,
+): GeneratedModule {
   const code = block.code;
   const sf = ts.createSourceFile('block.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line;
@@ -117,7 +128,10 @@ export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, p
     const text = commentText(first);
     if (!ARROW.test(text)) {
       if (LOOKS_LIKE_RESULT.test(text)) {
-        problems.push({ line: lineOf(first.pos), message: `a result comment without "→" is never checked: write "// → value" (or reword it): ${text}` });
+        problems.push({
+          line: lineOf(first.pos),
+          message: `a result comment without "→" is never checked: write "// → value" (or reword it): ${text}`,
+        });
       }
       return;
     }
@@ -129,15 +143,24 @@ export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, p
       if (code.slice(previous.end, next.pos).trim() !== '') break;
       run.push(next);
     }
-    const pieces = run.map((c, i) => (i === 0 ? commentText(c).replace(ARROW, '') : commentText(c).replace(/^\/\/ ?/, '')));
+    const pieces = run.map((c, i) =>
+      i === 0 ? commentText(c).replace(ARROW, '') : commentText(c).replace(/^\/\/ ?/, ''),
+    );
     const id = assertions.length;
     const callee = ts.isCallExpression(statement.expression) ? statement.expression.expression : undefined;
     if (callee !== undefined && callee.getText(sf) === 'console.log') {
       run.forEach((c) => consumed.add(c.pos));
       const expected = pieces.join('\n');
       assertions.push({ id, line: lineOf(first.pos), kind: 'printed', expected });
-      edits.push({ pos: callee.getStart(sf), end: callee.end, text: `${RUNTIME}.printed(${id}, __docCheckExpected${id})` });
-      expectedFunctions.push({ line: lineOf(first.pos), text: [`function __docCheckExpected${id}(): string { return ${JSON.stringify(expected)}; }`] });
+      edits.push({
+        pos: callee.getStart(sf),
+        end: callee.end,
+        text: `${RUNTIME}.printed(${id}, __docCheckExpected${id})`,
+      });
+      expectedFunctions.push({
+        line: lineOf(first.pos),
+        text: [`function __docCheckExpected${id}(): string { return ${JSON.stringify(expected)}; }`],
+      });
       return;
     }
     // The value ends at the first line where it parses: a prose comment after it stays prose.
@@ -150,13 +173,20 @@ export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, p
     }
     if (taken === 0) {
       consumed.add(first.pos);
-      problems.push({ line: lineOf(first.pos), message: `the value after "→" is not a JavaScript expression: ${pieces[0]?.trim() ?? ''}` });
+      problems.push({
+        line: lineOf(first.pos),
+        message: `the value after "→" is not a JavaScript expression: ${pieces[0]?.trim() ?? ''}`,
+      });
       return;
     }
     run.slice(0, taken).forEach((c) => consumed.add(c.pos));
     const expected = pieces.slice(0, taken);
     assertions.push({ id, line: lineOf(first.pos), kind: 'value', expected: expected.join('\n') });
-    edits.push({ pos: statement.expression.getStart(sf), end: statement.expression.getStart(sf), text: `${RUNTIME}.value(${id}, ` });
+    edits.push({
+      pos: statement.expression.getStart(sf),
+      end: statement.expression.getStart(sf),
+      text: `${RUNTIME}.value(${id}, `,
+    });
     edits.push({ pos: statement.expression.end, end: statement.expression.end, text: `, __docCheckExpected${id})` });
     expectedFunctions.push({
       line: lineOf(first.pos),
@@ -167,17 +197,24 @@ export function transformBlock(block: MarkdownBlock, runtimeSpecifier: string, p
 
   for (const comment of comments) {
     if (ARROW.test(commentText(comment)) && !consumed.has(comment.pos)) {
-      problems.push({ line: lineOf(comment.pos), message: 'a "// →" comment must follow an expression statement (expr; // → value)' });
+      problems.push({
+        line: lineOf(comment.pos),
+        message: 'a "// →" comment must follow an expression statement (expr; // → value)',
+      });
     }
   }
 
   let body = code;
-  for (const edit of [...edits].sort((a, b) => b.pos - a.pos)) body = body.slice(0, edit.pos) + edit.text + body.slice(edit.end);
+  for (const edit of [...edits].sort((a, b) => b.pos - a.pos))
+    body = body.slice(0, edit.pos) + edit.text + body.slice(edit.end);
 
   const declared = topLevelNames(sf);
   const header = [`import { ${RUNTIME} } from ${JSON.stringify(runtimeSpecifier)};`];
   for (const prelude of preludes) {
-    const names = [...prelude.values.filter((n) => !declared.has(n)), ...prelude.types.filter((n) => !declared.has(n)).map((n) => `type ${n}`)];
+    const names = [
+      ...prelude.values.filter((n) => !declared.has(n)),
+      ...prelude.types.filter((n) => !declared.has(n)).map((n) => `type ${n}`),
+    ];
     if (names.length > 0) header.push(`import { ${names.join(', ')} } from ${JSON.stringify(prelude.specifier)};`);
   }
   const toMarkdown = (blockLine: number) => block.line + blockLine;

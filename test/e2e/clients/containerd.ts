@@ -53,7 +53,8 @@ export async function checkContainerd(context: ClientCheckContext): Promise<void
   const daemon = startDaemon(CONTAINERD, ['--config', writeConfig(dir)], join(dir, 'containerd.log'), LIFETIME_MS);
   context.onCleanup(() => daemon.stop());
   // The native snapshotter copies layers into plain directories: no overlay mount, which a sandbox may not allow.
-  const ctr = (args: ReadonlyArray<string>) => context.run(CTR, ['--address', socket, '--namespace', 'oat-e2e', ...args]);
+  const ctr = (args: ReadonlyArray<string>) =>
+    context.run(CTR, ['--address', socket, '--namespace', 'oat-e2e', ...args]);
   const started = await runner.check('containerd starts with a temporary root and state', () =>
     waitUntil('containerd to answer ctr version', async () => (await ctr(['version'])).code === 0, 20_000),
   );
@@ -65,34 +66,70 @@ export async function checkContainerd(context: ClientCheckContext): Promise<void
   const viaPostOnly = (mark: number): void => {
     const seen = tokenLog.since(mark);
     if (seen.length === 0 || seen.some((r) => r.method !== 'POST' || r.grantType !== 'password' || r.status !== 200)) {
-      throw new Error(`expected only POST /token with grant_type=password answered 200, got ${describeTokenRequests(seen)}`);
+      throw new Error(
+        `expected only POST /token with grant_type=password answered 200, got ${describeTokenRequests(seen)}`,
+      );
     }
   };
 
-  await runner.check('ctr images pull fetches what skopeo pushed, with a registry token from POST /token (grant_type=password)', async () => {
-    const mark = tokenLog.mark();
-    expectSuccess(await ctr(['images', 'pull', '--plain-http', '--snapshotter', 'native', ...user(context.appSecret), image('acme/app', 'v1')]));
-    viaPostOnly(mark);
-    const listed = await ctr(['images', 'ls']);
-    expectSuccess(listed);
-    const line = listed.stdout.split('\n').find((l) => l.startsWith(`${image('acme/app', 'v1')} `)) ?? '';
-    if (!line.includes(context.manifestDigest)) throw new Error(`ctr lists ${JSON.stringify(line)}, expected digest ${context.manifestDigest}`);
-  });
-  await runner.check('ctr images push uploads to a repository an acme/* token may push, through POST /token', async () => {
-    expectSuccess(await ctr(['images', 'tag', image('acme/app', 'v1'), image('acme/from-ctr', 'v1')]));
-    const mark = tokenLog.mark();
-    expectSuccess(await ctr(['images', 'push', '--plain-http', ...user(context.globSecret), image('acme/from-ctr', 'v1')]));
-    viaPostOnly(mark);
-    const remote = await context.remoteDigest('acme/from-ctr:v1');
-    if (remote !== context.manifestDigest) throw new Error(`registry holds ${remote}, expected ${context.manifestDigest}`);
-  });
+  await runner.check(
+    'ctr images pull fetches what skopeo pushed, with a registry token from POST /token (grant_type=password)',
+    async () => {
+      const mark = tokenLog.mark();
+      expectSuccess(
+        await ctr([
+          'images',
+          'pull',
+          '--plain-http',
+          '--snapshotter',
+          'native',
+          ...user(context.appSecret),
+          image('acme/app', 'v1'),
+        ]),
+      );
+      viaPostOnly(mark);
+      const listed = await ctr(['images', 'ls']);
+      expectSuccess(listed);
+      const line = listed.stdout.split('\n').find((l) => l.startsWith(`${image('acme/app', 'v1')} `)) ?? '';
+      if (!line.includes(context.manifestDigest))
+        throw new Error(`ctr lists ${JSON.stringify(line)}, expected digest ${context.manifestDigest}`);
+    },
+  );
+  await runner.check(
+    'ctr images push uploads to a repository an acme/* token may push, through POST /token',
+    async () => {
+      expectSuccess(await ctr(['images', 'tag', image('acme/app', 'v1'), image('acme/from-ctr', 'v1')]));
+      const mark = tokenLog.mark();
+      expectSuccess(
+        await ctr(['images', 'push', '--plain-http', ...user(context.globSecret), image('acme/from-ctr', 'v1')]),
+      );
+      viaPostOnly(mark);
+      const remote = await context.remoteDigest('acme/from-ctr:v1');
+      if (remote !== context.manifestDigest)
+        throw new Error(`registry holds ${remote}, expected ${context.manifestDigest}`);
+    },
+  );
   await runner.check('ctr images push to a pull-only repository is refused by the registry', async () => {
     expectSuccess(await ctr(['images', 'tag', image('acme/app', 'v1'), image('acme/readonly', 'v1')]));
-    expectFailure(await ctr(['images', 'push', '--plain-http', ...user(context.appSecret), image('acme/readonly', 'v1')]), 'insufficient_scope');
+    expectFailure(
+      await ctr(['images', 'push', '--plain-http', ...user(context.appSecret), image('acme/readonly', 'v1')]),
+      'insufficient_scope',
+    );
   });
   await runner.check('ctr with a wrong token is refused on POST, falls back to GET, and is refused again', async () => {
     const mark = tokenLog.mark();
-    expectFailure(await ctr(['images', 'pull', '--plain-http', '--snapshotter', 'native', ...user(context.wrongSecret), image('acme/app', 'v1')]), '401 Unauthorized');
+    expectFailure(
+      await ctr([
+        'images',
+        'pull',
+        '--plain-http',
+        '--snapshotter',
+        'native',
+        ...user(context.wrongSecret),
+        image('acme/app', 'v1'),
+      ]),
+      '401 Unauthorized',
+    );
     const seen = tokenLog.since(mark);
     const post = seen.findIndex((r) => r.method === 'POST' && r.status === 401);
     if (post < 0 || !seen.slice(post + 1).some((r) => r.method === 'GET' && r.status === 401)) {

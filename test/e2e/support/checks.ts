@@ -23,7 +23,8 @@ export function createCheckRunner(print: (line: string) => void = (line) => cons
   const secrets: string[] = [];
   let passed = 0;
   let failed = 0;
-  const redact = (text: string): string => secrets.reduce((out, s) => out.split(s).join('[REDACTED]'), text).replace(JWT, '[JWT]');
+  const redact = (text: string): string =>
+    secrets.reduce((out, s) => out.split(s).join('[REDACTED]'), text).replace(JWT, '[JWT]');
   const fail = (name: string, detail: string): void => {
     failed++;
     print(`FAIL ${name}\n     ${redact(detail).trim().split('\n').slice(-8).join('\n     ')}`);
@@ -71,5 +72,6 @@ export function expectSuccess(result: RunResult): void {
  */
 export function expectFailure(result: RunResult, message: string): void {
   if (result.code === 0) throw new Error(`expected failure with "${message}", but it succeeded\n${describe(result)}`);
-  if (!`${result.stderr}\n${result.stdout}`.includes(message)) throw new Error(`expected "${message}" in the output, got ${describe(result)}`);
+  if (!`${result.stderr}\n${result.stdout}`.includes(message))
+    throw new Error(`expected "${message}" in the output, got ${describe(result)}`);
 }

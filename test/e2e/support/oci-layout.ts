@@ -11,7 +11,8 @@ export function tarOneFile(name: string, content: Buffer, mtimeSeconds = 0): Buf
   const field = (offset: number, length: number, value: string): void => {
     header.write(value, offset, length, 'ascii');
   };
-  const octal = (offset: number, length: number, value: number): void => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  const octal = (offset: number, length: number, value: number): void =>
+    field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
   field(0, 100, name);
   octal(100, 8, 0o644);
   octal(108, 8, 0);
@@ -78,7 +79,13 @@ export function writeOciLayout(dir: string, tag: string, text = 'hello from org-
     join(dir, 'index.json'),
     JSON.stringify({
       schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
     }),
   );
   return { manifestDigest: manifest.digest };

@@ -84,7 +84,13 @@ export interface DaemonOptions {
  * if this process is killed before it can stop it (`timeout` passes our
  * SIGTERM on to it).
  */
-export function startDaemon(command: string, args: ReadonlyArray<string>, logFile: string, lifetimeMs: number, options: DaemonOptions = {}): Daemon {
+export function startDaemon(
+  command: string,
+  args: ReadonlyArray<string>,
+  logFile: string,
+  lifetimeMs: number,
+  options: DaemonOptions = {},
+): Daemon {
   const log = openSync(logFile, 'a');
   const seconds = Math.max(1, Math.ceil(lifetimeMs / 1000));
   const child = spawn('timeout', ['--kill-after=5', `${seconds}`, command, ...args], {

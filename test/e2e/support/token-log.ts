@@ -22,7 +22,8 @@ export function createTokenLog(): TokenLog {
   return {
     wrap: (endpoint) => async (request) => {
       // A clone, so that the endpoint still reads the form itself, with its own limits.
-      const grantType = request.method === 'POST' ? new URLSearchParams(await request.clone().text()).get('grant_type') : null;
+      const grantType =
+        request.method === 'POST' ? new URLSearchParams(await request.clone().text()).get('grant_type') : null;
       const response = await endpoint(request);
       requests.push({ method: request.method, grantType, status: response.status });
       return response;
