@@ -110,7 +110,7 @@ const parsed = core.safeParseCreateInput({ label: 'ci', expiry: '30d', resources
 if (!parsed.ok) throw new Error('schemas');
 const grants = core.compileGrants('acme', parsed.value.resources, policy);
 if (!core.authorize(grants, { repository: 'acme/app' }, 'push').allowed) throw new Error('grants');
-const record = { organizationId: 'org-1', organization: 'acme', state: 'active', expiresAt: parsed.value.expiresAt, createdAt: 0 };
+const record = { organizationId: 'org-1', organization: 'acme', state: 'active', expiresAt: parsed.value.expiresAt, createdAt: 0, allowedNetworks: [] };
 const login = core.decideLogin(record, 'acme', { id: 'org-1', name: 'acme', plan: 'team', owners: [] }, undefined, null, 1, { ...policy, lastUsedIntervalMs: 60000 });
 if (!login.allowed || login.touch === null) throw new Error('login');
 const error = new core.OatError('MISCONFIGURED', 'leaked ' + token);

@@ -393,7 +393,7 @@ function auditableUsername(username: unknown, policy: TokenPolicy): string | nul
  * the host passed none, the organization name asked for. Never the secret,
  * nor a username that looks like one (see {@link auditableUsername}).
  */
-export function failedLoginKey(username: unknown, client: ClientContext | undefined, policy: TokenPolicy): string {
+function failedLoginKey(username: unknown, client: ClientContext | undefined, policy: TokenPolicy): string {
   const address = client?.address;
   // Bounded: a host's identifyClient may hand over anything, and shared limiters keep keys in a varchar(255).
   if (typeof address === 'string' && address.length > 0) return `address:${address.slice(0, 64)}`;

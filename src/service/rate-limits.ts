@@ -1,4 +1,3 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { OatError } from '../errors.js';
 
 /**
@@ -98,7 +97,10 @@ export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
         await limiter.consume(key, cost);
         return ALLOWED;
       } catch (error) {
-        if (error instanceof RateLimiterRes) return limited(error.msBeforeNext);
+        // rate-limiter-flexible rejects a spent budget with a plain RateLimiterRes (no Error): told apart by shape, so
+        // the main entry need not load the package, whose index also loads its cluster limiter (node:cluster).
+        const rest = error as { readonly msBeforeNext?: unknown } | null;
+        if (!(error instanceof Error) && typeof rest?.msBeforeNext === 'number') return limited(rest.msBeforeNext);
         throw error;
       }
     },
@@ -106,8 +108,9 @@ export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
 }
 
 /**
- * A rate limiter held in this process's memory (rate-limiter-flexible's
- * `RateLimiterMemory`): `points` per `durationSeconds` per key. Each process
+ * A rate limiter held in this process's memory: `points` per
+ * `durationSeconds` per key, in fixed windows that start at a key's first
+ * spend (as rate-limiter-flexible's `RateLimiterMemory` counts). Each process
  * has its own budget; use `createPostgresRateLimiter` to share one. Throws
  * `MISCONFIGURED` naming a bad field.
  *
@@ -118,5 +121,25 @@ export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
  */
 export function createMemoryRateLimiter(budget: RateLimitBudget): RateLimiter {
   checkBudget(budget, 'createMemoryRateLimiter');
-  return fromRateLimiterFlexible(new RateLimiterMemory({ points: budget.points, duration: budget.durationSeconds }));
+  const windowMs = budget.durationSeconds * 1000;
+  const windows = new Map<string, { spent: number; endsAt: number }>();
+  return Object.freeze({
+    consume(key: string, cost: number): RateLimitDecision {
+      const now = Date.now();
+      let window = windows.get(key);
+      if (window === undefined || window.endsAt <= now) {
+        if (cost === 0) return ALLOWED;
+        // Keys are per address: drop ended windows now and then, so addresses seen once do not pile up.
+        if (windows.size >= SWEEP_AT) for (const [k, w] of windows) if (w.endsAt <= now) windows.delete(k);
+        window = { spent: 0, endsAt: now + windowMs };
+        windows.set(key, window);
+      }
+      if (window.spent + cost > budget.points || (cost === 0 && window.spent >= budget.points))
+        return limited(window.endsAt - now);
+      window.spent += cost;
+      return ALLOWED;
+    },
+  });
 }
+
+const SWEEP_AT = 10_000;
