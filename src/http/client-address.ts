@@ -71,16 +71,43 @@ function addEntry(list: BlockList, entry: unknown): string | null {
 }
 
 /**
+ * The address a forwarded hop names, without its port: `203.0.113.7`,
+ * `203.0.113.7:4711`, `2001:db8::1`, `[2001:db8::1]` and `[2001:db8::1]:443`
+ * all name an address; anything else (a host name, `unknown`, an obfuscated
+ * identifier such as `_hidden`, an empty entry) is `undefined`.
+ */
+function forwardedHopAddress(hop: string): string | undefined {
+  const text = hop.trim();
+  // A bare IPv6 address has colons of its own: only a bracketed one can carry a port.
+  const bracketed = /^\[([^\]]*)\](?::([0-9]{1,5}))?$/.exec(text);
+  if (bracketed !== null) {
+    const address = bracketed[1] as string;
+    return isIP(address) === 6 && validPort(bracketed[2]) ? address : undefined;
+  }
+  const withPort = /^([0-9.]+):([0-9]{1,5})$/.exec(text);
+  if (withPort !== null) {
+    const address = withPort[1] as string;
+    return isIP(address) === 4 && validPort(withPort[2]) ? address : undefined;
+  }
+  return isIP(text) === 0 ? undefined : text;
+}
+
+const validPort = (port: string | undefined): boolean => port === undefined || Number(port) <= 65_535;
+
+/**
  * The client's address: the socket's, or, when the socket is a trusted proxy,
  * the right-most address of `X-Forwarded-For` that is not a trusted proxy
  * (each proxy appends the address it saw, so entries further left were written
  * by whoever a trusted proxy was talking to, and may be forged). When every hop
- * is trusted, the left-most one. An entry that is not an IP address ends the
- * walk at the last address that was one: a forged or garbled hop never becomes
- * the client address. Same rule as Express's `trust proxy` with a list.
+ * is trusted, the left-most one. A port on a hop is dropped
+ * (`203.0.113.7:4711`, `[2001:db8::1]:443`). A hop reached in the walk that
+ * names no IP address (a host name, `unknown`, `_hidden`, an empty entry)
+ * makes the answer `undefined`: the client is not known, and an allow-list
+ * must fail closed rather than see the trusted proxy's own address. Same walk
+ * as Express's `trust proxy` with a list, except for that last rule.
  *
  * Pure. `forwardedFor` is the header as Node gives it (repeated headers joined
- * with `, `, or an array).
+ * with `, `, or an array). `Forwarded` (RFC 7239) is not read.
  */
 export function resolveClientAddress(
   socketAddress: string | undefined,
@@ -93,8 +120,8 @@ export function resolveClientAddress(
   );
   let address = socketAddress;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = (hops[i] as string).trim();
-    if (isIP(hop) === 0) return address;
+    const hop = forwardedHopAddress(hops[i] as string);
+    if (hop === undefined) return undefined;
     address = hop;
     if (!trusted.check(hop)) return hop;
   }

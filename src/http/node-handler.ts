@@ -128,7 +128,8 @@ function plain(out: ServerResponse, status: number, text: string): void {
  *
  * The client address is the socket's; when the socket is one of `trustProxy`,
  * the right-most address of `X-Forwarded-For` that is not (as Express's
- * `trust proxy` takes it). The request URL keeps Express's `originalUrl` when
+ * `trust proxy` takes it), its port dropped; none when a hop reached names no
+ * IP address (`unknown`, a host name), so an allow-list fails closed. The request URL keeps Express's `originalUrl` when
  * mounted under a path. Nothing may read the body before it (Express body
  * parsers, Fastify's content-type parsers): docs/node-adapters.md shows how.
  *
