@@ -1,4 +1,6 @@
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { OatError } from '../errors.js';
 import type { FetchHandler } from './context.js';
 import { toNodeHandler, type NodeHandlerOptions } from './node-handler.js';
 
@@ -8,6 +10,18 @@ export interface ServeNodeOptions extends NodeHandlerOptions {
   readonly port?: number;
   /** Address to listen on. Default `127.0.0.1`. */
   readonly host?: string;
+  /**
+   * Receives what goes wrong outside a request once the server listens:
+   * `'server'` for the server's own `error` event (an `accept` that failed
+   * with `EMFILE`, say), `'client'` for a connection that broke or sent what
+   * is not HTTP (Node's `clientError`: the connection is answered 400, or 431
+   * for oversized headers, and closed before this is called). Neither stops
+   * the server or the process. The error's `rawPacket` (the client's bytes,
+   * which may hold credentials) is removed first. What it throws is ignored.
+   * Default: `'server'` errors go to `process.emitWarning` (code and message
+   * only), `'client'` ones nowhere, since any client can cause them at will.
+   */
+  readonly onError?: (error: Error, source: 'server' | 'client') => void;
 }
 
 /** A running server started by {@link serveNode}. */
@@ -31,6 +45,27 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+const defaultOnError = (error: Error, source: 'server' | 'client'): void => {
+  if (source === 'client') return;
+  const code = (error as NodeJS.ErrnoException).code;
+  process.emitWarning(`serveNode: server error${code === undefined ? '' : ` ${code}`}: ${error.message}`);
+};
+
+/**
+ * Answers a connection Node could not read a request from, as Node does when
+ * nobody listens for `clientError`, and closes it: 431 for oversized headers,
+ * 400 otherwise, nothing on a connection already broken or mid-response.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Node's own check: raw bytes written while a response is on its way would corrupt it.
+  const inResponse = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !inResponse && error.code !== 'ECONNRESET') {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+  socket.destroy();
+}
+
 /**
  * Serves a Fetch API handler with `node:http`, through {@link toNodeHandler}
  * (the one path from Node to a Fetch handler): body buffered, at most
@@ -41,7 +76,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  *
  * Listens on `127.0.0.1` and a random port unless told otherwise. Requests are
  * handled concurrently, one handler call each; the handler must be safe to
- * call concurrently.
+ * call concurrently. A server or connection fault after `listen` goes to
+ * `onError` and never takes the process down; a fault while listening (a port
+ * in use) rejects the returned promise.
  *
  * @example
  * ```ts
@@ -51,11 +88,33 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  * ```
  */
 export async function serveNode(handler: FetchHandler, options: ServeNodeOptions = {}): Promise<NodeServerHandle> {
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new OatError('MISCONFIGURED', 'serveNode: onError must be a function', {
+      fields: [{ path: 'onError', message: 'must be a function' }],
+      context: { field: 'onError' },
+    });
+  }
+  const onError = options.onError ?? defaultOnError;
+  const report = (error: Error, source: 'server' | 'client'): void => {
+    // The bytes Node could not parse may carry an Authorization header: they never leave here.
+    delete (error as { rawPacket?: unknown }).rawPacket;
+    try {
+      onError(error, source);
+    } catch {
+      // The host's logger failing must not take the server down.
+    }
+  };
   const host = options.host ?? '127.0.0.1';
   const authority = host.includes(':') ? `[${host}]` : host;
   const listener = toNodeHandler(handler, options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy });
   const server = createServer((message, out) => void listener(message, out));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    answerClientError(error, socket);
+    report(error, 'client');
+  });
   await listen(server, options.port ?? 0, host);
+  // Without a listener, an `error` emitted after listen is thrown, and nothing would catch it.
+  server.on('error', (error) => report(error, 'server'));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   let closing: Promise<void> | undefined;
