@@ -13,7 +13,13 @@ import {
 } from '../service/leak-report.js';
 import { parseLeakPayload } from './payload.js';
 import { createSignatureMemory } from './replay.js';
-import { importPublicKey, parseSignatureHeader, sha256Hex, verifySignature } from './signature.js';
+import {
+  importPublicKey,
+  parseSignatureHeader,
+  publicKeyFingerprint,
+  sha256Hex,
+  verifySignature,
+} from './signature.js';
 
 /**
  * The key lookup the host supplies: the PEM public key GitHub publishes under
@@ -95,6 +101,11 @@ const STATUS: Readonly<Record<SecretScanningRefusalCode, number>> = {
   INTERNAL_ERROR: 500,
 };
 const KEY_ID = /^[A-Za-z0-9_.:+/=-]{1,256}$/;
+/** An imported key and the fingerprint of its DER bytes, which keys the replay memory. */
+interface VerifyingKey {
+  readonly crypto: webcrypto.CryptoKey;
+  readonly fingerprint: string;
+}
 const KEY_CACHE_SIZE = 16;
 
 const refusal = (code: SecretScanningRefusalCode, message: string, headers: Record<string, string> = {}): Response =>
@@ -135,9 +146,13 @@ function checkOptions(options: SecretScanningOptions): void {
  * before anything changes: `POST`; the key id and signature headers; the body
  * size while it streams; the key (from the host's `publicKey` lookup); the
  * ECDSA P-256 signature over the raw body; that the signature was not seen in
- * the replay window; and every match of the payload. Then each match goes to
- * `service.reportLeaked` in turn, and the answer is GitHub's feedback: one
- * `{ token_hash, token_type, label }` per match, status 200.
+ * the replay window (remembered by the key's DER fingerprint, not its
+ * identifier); and that the body is a JSON array. Then each well-formed match
+ * goes to `service.reportLeaked` in turn, and the answer is GitHub's feedback:
+ * one `{ token_hash, token_type, label }` per match, status 200. A malformed
+ * match (bad `url`, `source` or `type`) spoils only itself: nothing is done
+ * for it, and it is answered `false_positive` (nothing of ours was found
+ * through it) when it has a token string to hash, else left out.
  *
  * A refused request changes nothing and is answered `{ code, message }` with
  * 4xx. A fault midway (store, key lookup) is answered 500, or 503 for a token
@@ -165,12 +180,15 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
   const clock = options.clock ?? { now: () => Date.now() };
   const memory = createSignatureMemory(options.replayWindowMs ?? 3_600_000, options.replayCapacity ?? 10_000);
   // Imported keys by PEM text, so a lookup that answers the same key skips the import.
-  const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
-  const keyFor = (pem: string, keyId: string): Promise<webcrypto.CryptoKey> => {
+  const keys = new Map<string, Promise<VerifyingKey>>();
+  const keyFor = (pem: string, keyId: string): Promise<VerifyingKey> => {
     let key = keys.get(pem);
     if (key === undefined) {
       if (keys.size >= KEY_CACHE_SIZE) keys.delete(keys.keys().next().value as string);
-      key = importPublicKey(pem, keyId);
+      key = importPublicKey(pem, keyId).then(async (crypto) => ({
+        crypto,
+        fingerprint: await publicKeyFingerprint(pem),
+      }));
       keys.set(pem, key);
       // A key that failed to import is tried again next time: the host may fix its lookup.
       key.catch(() => keys.delete(pem));
@@ -194,9 +212,11 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
     if (pem === null || pem === undefined) return refusal('KEY_UNKNOWN', 'Unknown key identifier');
     // Copied (at most maxBodyBytes) into a view over a plain ArrayBuffer, the only kind WebCrypto's types take.
     const body = new Uint8Array(read.value);
-    if (!(await verifySignature(await keyFor(pem, keyId), signature, body)))
+    const key = await keyFor(pem, keyId);
+    if (!(await verifySignature(key.crypto, signature, body)))
       return refusal('SIGNATURE_INVALID', 'The signature does not match the body');
-    const replayKey = `${keyId} ${signature.replayKey}`;
+    // By the key itself, not its identifier: a new key published under a reused identifier is another signer.
+    const replayKey = `${key.fingerprint} ${signature.replayKey}`;
     if (!memory.remember(replayKey, clock.now())) return refusal('REPLAYED', 'This signature was already received');
     try {
       const payload = parseLeakPayload(body);
@@ -208,7 +228,14 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
         });
       }
       const feedback: SecretScanningFeedback[] = [];
-      for (const match of payload.value) {
+      for (const item of payload.value) {
+        if (!item.ok) {
+          // Nothing is done for it; an item with no token string has nothing to answer for.
+          if (item.token !== undefined)
+            feedback.push({ token_hash: await sha256Hex(item.token), token_type: item.type, label: 'false_positive' });
+          continue;
+        }
+        const { match } = item;
         const result = await service.reportLeaked(match.token, {
           url: match.url,
           mode,

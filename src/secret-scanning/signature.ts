@@ -95,6 +95,30 @@ export function parseSignatureHeader(value: string): ParsedSignature | null {
 
 const PEM = /^-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----$/;
 
+/** The DER bytes of a PEM `PUBLIC KEY`, or `null` when it is not one. */
+function pemToDer(pem: unknown): Uint8Array<ArrayBuffer> | null {
+  const match = PEM.exec(typeof pem === 'string' ? pem.trim() : '');
+  return match === null ? null : decodeBase64((match[1] as string).replace(/\s+/g, ''));
+}
+
+/**
+ * SHA-256 of a PEM public key's DER bytes, lower-case hex: the same for every
+ * wrapping of one key, different for different keys whatever their
+ * identifiers. Call it only on a PEM {@link importPublicKey} accepted.
+ */
+export async function publicKeyFingerprint(pem: string): Promise<string> {
+  const der = pemToDer(pem);
+  if (der === null)
+    throw new OatError('MISCONFIGURED', 'The publicKey lookup returned something that is not a PEM key');
+  return hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', der)));
+}
+
+const hexOf = (bytes: Uint8Array): string => {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+};
+
 /**
  * Imports a PEM `PUBLIC KEY` (SPKI) as an ECDSA P-256 verification key.
  * Throws `MISCONFIGURED` naming `publicKey` (and the key id) when it is not
@@ -106,8 +130,7 @@ export async function importPublicKey(pem: string, keyId: string): Promise<Crypt
       ...(cause === undefined ? {} : { cause }),
       context: { field: 'publicKey', keyId },
     });
-  const match = PEM.exec(typeof pem === 'string' ? pem.trim() : '');
-  const der = match === null ? null : decodeBase64((match[1] as string).replace(/\s+/g, ''));
+  const der = pemToDer(pem);
   if (der === null) throw misconfigured();
   try {
     return await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
@@ -127,8 +150,5 @@ export async function verifySignature(
 
 /** SHA-256 of a string's UTF-8 bytes, lower-case hex: GitHub's `token_hash`. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return hexOf(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }
