@@ -114,6 +114,16 @@ export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
  * has its own budget; use `createPostgresRateLimiter` to share one. Throws
  * `MISCONFIGURED` naming a bad field.
  *
+ * A refused spend spends nothing: with 3 points, spending 2 then 2 refuses
+ * the second, and a following 1 is admitted. rate-limiter-flexible (and so
+ * `fromRateLimiterFlexible` and `createPostgresRateLimiter`) counts refused
+ * points too and would refuse that 1. With the costs `authenticate` spends (0
+ * and 1) both admit and refuse the same calls, since a window's end never
+ * moves; they differ only for costs above 1.
+ *
+ * Concurrency: synchronous per call, so concurrent calls on a key never admit
+ * more than the budget.
+ *
  * @example
  * ```ts
  * createTokenService({ store, rateLimits: { failedLoginsPerAddress: createMemoryRateLimiter({ points: 10, durationSeconds: 60 }) } });

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import {
   createMemoryRateLimiter,
   createMemoryTokenStore,
   createTokenService,
+  fromRateLimiterFlexible,
   type BackgroundFaultContext,
   type OatError,
   type RateLimitDecision,
@@ -219,6 +221,38 @@ describe('createMemoryRateLimiter', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('property: a refused spend spends nothing, so a later spend that fits is admitted', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 30 }),
+        async (points, costs) => {
+          const limiter = createMemoryRateLimiter({ points, durationSeconds: 60 });
+          // The model: one window, whose spent points grow only by admitted costs.
+          let spent = 0;
+          for (const cost of costs) {
+            const fits = cost === 0 ? spent < points : spent + cost <= points;
+            expect((await limiter.consume('k', cost)).allowed).toBe(fits);
+            if (fits) spent += cost;
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it("differs there from rate-limiter-flexible's RateLimiterMemory, which spends the refused points", async () => {
+    const ours = createMemoryRateLimiter({ points: 3, durationSeconds: 60 });
+    const flexible = fromRateLimiterFlexible(new RateLimiterMemory({ points: 3, duration: 60 }));
+    const answers = async (limiter: RateLimiter) => [
+      (await limiter.consume('k', 2)).allowed,
+      (await limiter.consume('k', 2)).allowed,
+      (await limiter.consume('k', 1)).allowed,
+    ];
+    expect(await answers(ours)).toEqual([true, false, true]);
+    expect(await answers(flexible)).toEqual([true, false, false]);
   });
 
   it('refuses a budget that is not positive integers, naming the field', () => {
