@@ -72,7 +72,8 @@ function originOf(message: IncomingMessage): string {
 
 async function toRequest(message: IncomingMessage): Promise<Request> {
   const origin = originOf(message);
-  // Express rewrites `url` for a handler mounted under a path (`app.use('/v2', handler)`); `originalUrl` keeps it whole.
+  // Express rewrites `url` for a handler mounted under a path (`app.use('/v2', handler)`);
+  // `originalUrl` keeps it whole.
   const original = (message as { originalUrl?: unknown }).originalUrl;
   const target = typeof original === 'string' ? original : (message.url ?? '/');
   // An absolute-form target (proxy style) keeps only its path and query: the origin is ours.
@@ -129,9 +130,10 @@ function plain(out: ServerResponse, status: number, text: string): void {
  * The client address is the socket's; when the socket is one of `trustProxy`,
  * the right-most address of `X-Forwarded-For` that is not (as Express's
  * `trust proxy` takes it), its port dropped; none when a hop reached names no
- * IP address (`unknown`, a host name), so an allow-list fails closed. The request URL keeps Express's `originalUrl` when
- * mounted under a path. Nothing may read the body before it (Express body
- * parsers, Fastify's content-type parsers): docs/node-adapters.md shows how.
+ * IP address (`unknown`, a host name), so an allow-list fails closed. The
+ * request URL keeps Express's `originalUrl` when mounted under a path.
+ * Nothing may read the body before it (Express body parsers, Fastify's
+ * content-type parsers): docs/node-adapters.md shows how.
  *
  * Options are checked at once (`MISCONFIGURED` naming each bad `trustProxy`
  * entry). The listener holds no state between requests: any number may run

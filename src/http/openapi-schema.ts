@@ -7,10 +7,14 @@ import type { JsonObject, JsonValue } from './json-types.js';
  * use it; no entry point exports it.
  */
 
-/** Whether a schema describes what is sent (`input`: request bodies, before transforms) or what is answered (`output`). */
+/**
+ * Whether a schema describes what is sent (`input`: request bodies, before
+ * transforms) or what is answered (`output`).
+ */
 export type SchemaDirection = 'input' | 'output';
 
-// A request schema accepts `Date`s from TypeScript callers; JSON cannot carry one, so those branches leave the document.
+// A request schema accepts `Date`s from TypeScript callers; JSON cannot carry one, so those branches leave the
+// document.
 const DROP = 'x-oat-drop';
 
 const markDates: NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override'] = (ctx) => {

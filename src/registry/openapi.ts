@@ -13,7 +13,8 @@ import { oauthErrorBodySchema, registryErrorBodySchema, registryTokenResponseSch
 /** The methods the endpoint answers, as its 405's `Allow` lists them. */
 const ALLOW = 'GET, POST';
 
-// What a POST form may hold. Documentation only: the endpoint reads the form field by field, refusing what it cannot use.
+// What a POST form may hold. Documentation only: the endpoint reads the form field by field, refusing what it
+// cannot use.
 const tokenForm = z
   .object({
     grant_type: z
@@ -88,12 +89,15 @@ export function tokenEndpointComponents(): {
         ref('schemas', 'RegistryTokenResponse'),
       ),
       TokenUnauthorized: response(
-        "Bad credentials of any kind (unknown, inactive, expired or deleted token, another organization's name, a malformed header), or none under `anonymous: 'none'`: always the same answer.",
+        'Bad credentials of any kind (unknown, inactive, expired or deleted token, ' +
+          "another organization's name, a malformed header), or none under `anonymous: 'none'`: " +
+          'always the same answer.',
         error,
         { 'WWW-Authenticate': ref('headers', 'WWWAuthenticateBasic') },
       ),
       TokenTooManyRequests: response(
-        "A usage limit of the token service (`rateLimits`: failed logins from this address, or the token's logins) is spent: `TOOMANYREQUESTS`.",
+        'A usage limit of the token service (`rateLimits`: failed logins from this address, ' +
+          "or the token's logins) is spent: `TOOMANYREQUESTS`.",
         error,
         {
           'Retry-After': ref('headers', 'RetryAfter'),
@@ -102,7 +106,8 @@ export function tokenEndpointComponents(): {
       TokenPayloadTooLarge: response('The form is over 16 KiB (declared, or counted while it streams).', error),
       TokenUnsupportedMediaType: response('The form is not `application/x-www-form-urlencoded`.', error),
       TokenInternalError: response(
-        'A fault (a visibility lookup that failed, a certificate chain at its end, ...), reported to `onError`; the message is generic.',
+        'A fault (a visibility lookup that failed, a certificate chain at its end, ...), reported to `onError`; ' +
+          'the message is generic.',
         error,
       ),
     },
@@ -121,7 +126,8 @@ export function tokenEndpointPathItem(): JsonObject {
   // No maxItems: scopes past the limit are dropped, not refused.
   const scopes = jsonSchemaOf(z.array(z.string()), 'input');
   return {
-    // Written out in place: OpenAPI has no place for other methods, and a linter reports components only an extension uses.
+    // Written out in place: OpenAPI has no place for other methods, and a linter reports components only an
+    // extension uses.
     'x-oat-other-methods': {
       '405': response('Any method but GET and POST.', ref('schemas', 'RegistryErrorBody'), {
         Allow: {
@@ -136,7 +142,11 @@ export function tokenEndpointPathItem(): JsonObject {
       tags: ['Registry token'],
       summary: "Issue a registry token (Docker's token authentication)",
       description:
-        "What a registry configured with `auth.token` sends clients to. Credentials come as `Authorization: Basic base64(<org>:<token>)`; without them the request is anonymous (pull on public repositories, unless `anonymous: 'none'`). Scopes the token does not cover are left out of the JWT, never refused. Other query parameters clients send (`account`, `client_id`, `offline_token`) are ignored.",
+        'What a registry configured with `auth.token` sends clients to. ' +
+        'Credentials come as `Authorization: Basic base64(<org>:<token>)`; without them the request is anonymous ' +
+        "(pull on public repositories, unless `anonymous: 'none'`). " +
+        'Scopes the token does not cover are left out of the JWT, never refused. ' +
+        'Other query parameters clients send (`account`, `client_id`, `offline_token`) are ignored.',
       security,
       parameters: [
         {
@@ -152,7 +162,9 @@ export function tokenEndpointPathItem(): JsonObject {
           required: false,
           style: 'form',
           explode: true,
-          description: `Registry scopes (\`repository:acme/app:pull,push\`), repeated or space-separated. Malformed ones, and any past the first ${MAX_SCOPES_PER_REQUEST}, are ignored.`,
+          description:
+            'Registry scopes (`repository:acme/app:pull,push`), repeated or space-separated. ' +
+            `Malformed ones, and any past the first ${MAX_SCOPES_PER_REQUEST}, are ignored.`,
           schema: scopes,
         },
       ],
@@ -167,7 +179,9 @@ export function tokenEndpointPathItem(): JsonObject {
       tags: ['Registry token'],
       summary: 'Issue a registry token (OAuth2 password grant)',
       description:
-        'The same as the GET, for OAuth2 clients. Credentials in the `Authorization` header are checked before the form is read; the form is read at most 16 KiB while it streams.',
+        'The same as the GET, for OAuth2 clients. ' +
+        'Credentials in the `Authorization` header are checked before the form is read; ' +
+        'the form is read at most 16 KiB while it streams.',
       security,
       requestBody: {
         required: true,
@@ -176,7 +190,8 @@ export function tokenEndpointPathItem(): JsonObject {
       responses: {
         '200': ref('responses', 'TokenIssued'),
         '400': response(
-          "`service` missing or not the `audience`, credentials in both the header and the form (distribution's shape), or a grant other than `password` (OAuth2's shape, RFC 6749 section 5.2).",
+          "`service` missing or not the `audience`, credentials in both the header and the form (distribution's " +
+            "shape), or a grant other than `password` (OAuth2's shape, RFC 6749 section 5.2).",
           { oneOf: [ref('schemas', 'RegistryErrorBody'), ref('schemas', 'OAuthErrorBody')] },
         ),
         ...common,

@@ -9,11 +9,18 @@ export const registryTokenResponseSchema = z
   .object({
     token: z.string().meta({ description: 'The signed JWT (ES256 or RS256, certificate chain in `x5c`).' }),
     access_token: z.string().meta({ description: 'The same JWT, for OAuth2 clients.' }),
-    // Not MIN_TOKEN_LIFETIME_SECONDS: a JWT ends a minute before the organization token behind it, however soon that is.
-    expires_in: z.number().int().positive().max(MAX_TOKEN_LIFETIME_SECONDS).meta({
-      description:
-        'Seconds the JWT lives: `lifetimeSeconds`, or less when the organization token or the certificate chain ends sooner.',
-    }),
+    // Not MIN_TOKEN_LIFETIME_SECONDS: a JWT ends a minute before the organization token behind it, however soon
+    // that is.
+    expires_in: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TOKEN_LIFETIME_SECONDS)
+      .meta({
+        description:
+          'Seconds the JWT lives: `lifetimeSeconds`, or less when the organization token or the certificate chain ' +
+          'ends sooner.',
+      }),
     issued_at: z.iso.datetime().meta({ description: 'RFC 3339, whole seconds, UTC.' }),
   })
   .readonly()

@@ -16,7 +16,10 @@ const SCALAR_BYTES = 32;
 const MAX_SIGNATURE_BASE64 = 96;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** A parsed signature: the raw `r || s` WebCrypto verifies, and a key equal for every encoding of the same signature. */
+/**
+ * A parsed signature: the raw `r || s` WebCrypto verifies, and a key equal
+ * for every encoding of the same signature.
+ */
 export interface ParsedSignature {
   readonly raw: Uint8Array<ArrayBuffer>;
   /**

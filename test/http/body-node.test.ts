@@ -29,7 +29,7 @@ describe('readRequestBody, the one body reader, on a Node message', () => {
     expect(node.pulled()).toBe(0);
   });
 
-  it('property: reads a body whole exactly when it fits, stops a chunk past the limit and destroys the message', async () => {
+  it('property: reads a body whole exactly when it fits, else stops a chunk past and destroys it', async () => {
     const declared = fc.constantFrom('none', 'truthful', 'smaller', 'garbage');
     await fc.assert(
       fc.asyncProperty(

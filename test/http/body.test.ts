@@ -18,7 +18,7 @@ describe('readRequestBody', () => {
     expect(body.cancelled()).toBe(true);
   });
 
-  it('stops an undeclared (chunked) body at the limit: at most the limit plus one chunk is pulled, then the stream is cancelled', async () => {
+  it('stops a chunked body at the limit: pulls at most one chunk past it, then cancels the stream', async () => {
     const body = countingStream(64 * KiB, 512); // 32 MiB if read whole
     const read = await readRequestBody(streamingRequest(URL_, body.stream, {}), 1024 * KiB);
     expect(read.ok).toBe(false);
@@ -51,7 +51,7 @@ describe('readRequestBody', () => {
     await expect(readRequestBody(streamingRequest(URL_, stream, {}), 16)).rejects.toThrow(TypeError);
   });
 
-  it('property: a body is read whole exactly when it fits, never pulled past the limit plus one chunk, and cancelled when refused', async () => {
+  it('property: read whole exactly when it fits, at most one chunk past the limit, cancelled if refused', async () => {
     const chunk = fc.uint8Array({ maxLength: 64 });
     const declared = fc.constantFrom('none', 'truthful', 'smaller', 'garbage');
     await fc.assert(

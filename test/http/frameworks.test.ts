@@ -43,7 +43,10 @@ async function mountOnExpress(stack: Stack, options: NodeHandlerOptions = {}): P
   return { url: urlOf(server), close: () => closeServer(server) };
 }
 
-/** Fastify parses bodies itself: in the adapters' scope, one pass-through parser leaves the raw stream to `toNodeHandler`. */
+/**
+ * Fastify parses bodies itself: in the adapters' scope, one pass-through parser leaves the raw stream to
+ * `toNodeHandler`.
+ */
 async function mountOnFastify(stack: Stack, options: NodeHandlerOptions = {}): Promise<Mounted> {
   const app = Fastify();
   const hubApi = toNodeHandler(stack.hubApi, options);

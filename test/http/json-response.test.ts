@@ -12,7 +12,7 @@ const files = (dir: string): string[] =>
   );
 
 describe('json, the one JSON response of the HTTP surfaces', () => {
-  it('serializes the body with the JSON content type and no-store, and lets headers add to or override them', async () => {
+  it('serializes the body with the JSON content type and no-store; headers add to or override them', async () => {
     const plain = json(201, { a: 1 });
     expect(plain.status).toBe(201);
     expect(Object.fromEntries(plain.headers)).toEqual({
@@ -29,7 +29,7 @@ describe('json, the one JSON response of the HTTP surfaces', () => {
     });
   });
 
-  it('answers the registry token endpoint, with the Pragma OAuth 2.0 asks of token responses, on success and on error', async () => {
+  it('answers the token endpoint with the Pragma OAuth 2.0 asks of token responses, on success and error', async () => {
     const fixture = await makeEndpointFixture(Date.now());
     const endpoint = fixture.build();
     const url = `http://token.test/token?service=${AUDIENCE}`;

@@ -52,7 +52,7 @@ describe('toNodeHandler on node:http', () => {
     });
   });
 
-  it('serveNode passes trustProxy on: X-Forwarded-For counts only through the proxies it lists, over IPv6 too', async () => {
+  it('serveNode passes trustProxy on: X-Forwarded-For counts only through the proxies listed, IPv6 too', async () => {
     const trusting = await serve(echo, { host: '::1', trustProxy: ['::1'] });
     expect((await echoed(`${trusting.url}/`, { 'x-forwarded-for': '2001:db8::7' })).context).toEqual({
       clientAddress: '2001:db8::7',

@@ -24,7 +24,10 @@ export interface Stack {
   readonly endpointContexts: FetchContext[];
 }
 
-/** Builds a fresh {@link Stack}: a Business organization `acme` owned by `alice` (`Authorization: Bearer alice`), and a new P-256 key. */
+/**
+ * Builds a fresh {@link Stack}: a Business organization `acme` owned by `alice`
+ * (`Authorization: Bearer alice`), and a new P-256 key.
+ */
 export function makeStack(): Stack {
   const service = createTokenService({
     store: createMemoryTokenStore(),

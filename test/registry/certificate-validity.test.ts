@@ -69,7 +69,8 @@ describe('createRegistryTokenSigner: certificate validity at construction', () =
       at: iso(NOW),
     });
     expect(error.message).toBe(
-      `certificate 0 of certificateChain (CN=old-issuer) has expired (valid from ${iso(NOW - 30 * DAY)} to ${iso(NOW - DAY)}) at ${iso(NOW)}; renew it`,
+      `certificate 0 of certificateChain (CN=old-issuer) has expired ` +
+        `(valid from ${iso(NOW - 30 * DAY)} to ${iso(NOW - DAY)}) at ${iso(NOW)}; renew it`,
     );
   });
 
@@ -126,7 +127,7 @@ describe('RegistryTokenSigner.issue: tokens never outlive the certificate chain'
     });
   });
 
-  it('property: at any instant a token is either refused or lives 60 s or more and ends by the chain notAfter', async () => {
+  it('property: at any instant a token is refused, or lives 60 s or more and ends by the chain notAfter', async () => {
     const signer = createRegistryTokenSigner(options(endsSoon, NOW, { lifetimeSeconds: 300 }));
     await fc.assert(
       fc.asyncProperty(

@@ -35,7 +35,7 @@ describe('the token endpoint and the validity of its certificate chain', () => {
     );
   });
 
-  it('never issues a token that outlives the leaf, then answers 500 and tells onError once it has less than 60 s left', async () => {
+  it('never issues a token outliving the leaf; answers 500 and tells onError once under 60 s are left', async () => {
     const own = createFakeClock(NOW);
     const faults: unknown[] = [];
     const endpoint = build({

@@ -22,7 +22,10 @@ export interface EndpointFixture {
   readonly service: TokenService;
   /** The plaintext of alice's token on acme, which may pull `acme/app` and never expires. */
   readonly secret: string;
-  /** An endpoint over {@link service} signing with {@link keys} at {@link clock}; `extra` overrides any of these. Its responses are checked against docs/openapi.json. */
+  /**
+   * An endpoint over {@link service} signing with {@link keys} at {@link clock}; `extra` overrides any of
+   * these. Its responses are checked against docs/openapi.json.
+   */
   build(extra?: Partial<TokenEndpointOptions>): TokenEndpointHandler;
 }
 

@@ -32,7 +32,7 @@ describe('the token endpoint POST form is limited while it streams', () => {
     }
   });
 
-  it('caps a password-grant form at 16 KiB while it streams: 413, at most one chunk over, stream cancelled', async () => {
+  it('caps a password-grant form at 16 KiB as it streams: 413, at most one chunk over, stream cancelled', async () => {
     const body = hugeForm(8192);
     const response = await build()(streamingRequest(REALM, body.stream, FORM));
     expect(response.status).toBe(413);

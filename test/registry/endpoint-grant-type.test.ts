@@ -41,7 +41,7 @@ describe('the token endpoint refuses grants other than password in the RFC 6749 
     });
   });
 
-  it('still checks credentials in the Authorization header first: a bad one gets the 401, a good one the grant refusal', async () => {
+  it('checks credentials in the Authorization header first: a bad one gets 401, a good one the refusal', async () => {
     const form = { grant_type: 'refresh_token', refresh_token: 'x', service: AUDIENCE };
     expect((await post(form, { authorization: basic('acme', `${fixture.secret}x`) })).status).toBe(401);
     const good = await post(form, { authorization: basic('acme', fixture.secret) });

@@ -50,7 +50,7 @@ async function endpointWith(rateLimits: RateLimits) {
 }
 
 describe('the token endpoint under usage limits', () => {
-  it("answers a spent address 429 with Retry-After and distribution's TOOMANYREQUESTS, and the same token from another address 200", async () => {
+  it('answers a spent address 429, Retry-After, TOOMANYREQUESTS; the same token from elsewhere 200', async () => {
     const { secret, get } = await endpointWith({
       failedLoginsPerAddress: createMemoryRateLimiter({ points: 2, durationSeconds: 30 }),
     });

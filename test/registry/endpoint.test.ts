@@ -131,7 +131,7 @@ describe('the token endpoint, on success', () => {
     expect(payload).toMatchObject({ sub: 'acme', iat, nbf: iat, exp: iat + 300, access: [] });
   });
 
-  it('grants, per requested scope, what the token allows: repeated and space-separated scopes, subsets, unknown types', async () => {
+  it('grants per scope what the token allows: repeated, space-separated scopes, subsets, unknown types', async () => {
     const response = await endpoint(
       tokenRequest(
         {

@@ -172,7 +172,7 @@ describe('grantScopes', () => {
     ]);
   });
 
-  it('grants the allowed subset of a pull-only repository, and leaves out a repository outside the grants', async () => {
+  it('grants the allowed subset of a pull-only repository, and leaves out one outside the grants', async () => {
     const access = await grantScopes(pushApp, [
       scope('repository:acme/readonly:pull,push'),
       scope('repository:acme/other:pull,push'),
@@ -223,7 +223,8 @@ describe('grantScopes', () => {
     expect(
       await grantScopes(publicPull, [scope('repository:globex/private:pull')], { repositoryVisibility: visibility }),
     ).toEqual([]);
-    expect(await grantScopes(publicPull, [scope('repository:globex/public:pull')])).toEqual([]); // default: everything private
+    // Default: everything private.
+    expect(await grantScopes(publicPull, [scope('repository:globex/public:pull')])).toEqual([]);
   });
 
   it('treats any visibility answer but "public" as private', async () => {

@@ -99,13 +99,14 @@ describe('createRegistryTokenSigner', () => {
     }
   });
 
-  it('signs without waiting on the event loop: the token is ready within microtasks, never a trip through the thread pool', async () => {
+  it('signs without waiting on the event loop: ready within microtasks, never via the thread pool', async () => {
     const signer = createRegistryTokenSigner(base(p256));
     let token: string | undefined;
     void signer.issue({ subject: 'acme', access: ACCESS }, NOW).then((issued) => {
       token = issued.token;
     });
-    // A handful of microtask turns and no macrotask: crypto.subtle (what jose 6 signs with) could not have answered yet.
+    // A handful of microtask turns and no macrotask: crypto.subtle (what jose 6 signs with) could not have
+    // answered yet.
     for (let i = 0; i < 5; i++) await Promise.resolve();
     expect(token).toBeDefined();
     const { payload } = await jwtVerify(token as string, await importX509(p256.chainPem, 'ES256'), {
