@@ -21,7 +21,7 @@ interface LeakMatch {
  * is a string of at most 128 characters, else `''`) and why (paths like `2.url`;
  * never a token).
  */
-export type LeakItem =
+type LeakItem =
   | { readonly ok: true; readonly match: LeakMatch }
   | {
       readonly ok: false;
