@@ -104,8 +104,8 @@ export {
   TOKEN_CHECKSUM_LENGTH,
   createTokenFormat,
 } from './core/format.js';
-export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
-export { TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
+export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatCode } from './core/format.js';
+export { TOKEN_FORMAT_CODES, TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
@@ -137,7 +137,9 @@ export {
   safeParseUpdateInput,
   safeParseUpdateRequest,
 } from './core/schemas.js';
-export type { InputContext, ParseResult } from './core/schemas.js';
+export type { InputContext } from './core/schemas.js';
+export { PARSE_FAILURE_CODES } from './core/parse-result.js';
+export type { ParseFailure, ParseFailureCode, ParseResult } from './core/parse-result.js';
 export type {
   CreateTokenInput,
   CreateTokenRequest,

@@ -121,7 +121,7 @@ function decisions(policy: TokenPolicy): unknown {
       { label: 'ci', resources: repositories.slice(0, n), expiry },
       { organization: 'acme', now: NOW, policy },
     );
-    return parsed.ok ? parsed.value : parsed.error.fields;
+    return parsed.ok ? parsed.value : parsed.fields;
   });
   const token = policy.format.generate((bytes) => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;

@@ -41,7 +41,7 @@ function createRequest(
     { label: 'ci', resources: list as never },
     { organization: ORG, now: NOW, policy },
   );
-  return parsed.ok ? { issues: [], resources: parsed.value.resources } : { issues: parsed.error.fields, resources: [] };
+  return parsed.ok ? { issues: [], resources: parsed.value.resources } : { issues: parsed.fields, resources: [] };
 }
 
 function thrown(run: () => unknown): unknown {

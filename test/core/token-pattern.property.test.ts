@@ -86,7 +86,7 @@ describe('TOKEN_PATTERN', () => {
         const changed = token.slice(0, i) + other + token.slice(i + 1);
         // Same shape, so the pattern still finds it; CRC32 catches every single-character change.
         expect(scan(tokenPatternFor(prefix), changed)).toEqual([changed]);
-        expect(createTokenFormat({ prefix }).check(changed)).toEqual({ ok: false, problem: 'CHECKSUM' });
+        expect(createTokenFormat({ prefix }).check(changed)).toMatchObject({ ok: false, code: 'CHECKSUM' });
       }),
     );
     // A made-up string of the right shape passes the checksum once in 2^32: none of these may.

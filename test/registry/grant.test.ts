@@ -26,8 +26,8 @@ function compile(raw: ReadonlyArray<RawResource>, org = ORG): CompiledGrants {
     catalog: DEFAULT_SCOPE_CATALOG,
     maxRepositoryGrants: 50,
   });
-  if (!checked.ok) throw new Error(`invalid test grants: ${JSON.stringify(checked.issues)}`);
-  return compileGrants(org, checked.resources, { catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 50 });
+  if (!checked.ok) throw new Error(`invalid test grants: ${JSON.stringify(checked.fields)}`);
+  return compileGrants(org, checked.value, { catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 50 });
 }
 
 function scope(text: string): RegistryScope {
@@ -69,7 +69,7 @@ const grantsAndScopes = resourcesArbitrary(ORG).chain((raw) => {
     maxRepositoryGrants: 50,
   });
   const granted = checked.ok
-    ? checked.resources
+    ? checked.value
         .filter(
           (r) =>
             r.type === 'repository' && r.path.includes('/') && !r.path.endsWith('*') && !r.path.endsWith('/public'),
