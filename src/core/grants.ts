@@ -260,8 +260,6 @@ let stateOf: (grants: unknown) => GrantState | undefined;
 export class CompiledGrants {
   /** The token's organization, lower case. */
   readonly organization: string;
-  /** Whether the grants include `*\/*\/public`: only then can a repository's visibility change a decision. */
-  readonly reachesPublicRepositories: boolean;
   readonly #state: GrantState;
 
   /** Not for callers: use {@link compileGrants}. */
@@ -271,7 +269,6 @@ export class CompiledGrants {
         context: { field: 'grants' },
       });
     this.organization = organization;
-    this.reachesPublicRepositories = state.publicMask !== 0;
     this.#state = state;
     Object.freeze(this);
   }
@@ -284,6 +281,16 @@ export class CompiledGrants {
 }
 Object.freeze(CompiledGrants.prototype);
 Object.freeze(CompiledGrants);
+
+/**
+ * Internal (the registry's scope grants; not on the entry): whether the grants
+ * include `*\/*\/public`, the only case where a repository's visibility can
+ * change a decision, so the registry asks for it only then. False for
+ * anything not made by {@link compileGrants}.
+ */
+export function reachesPublicRepositories(grants: CompiledGrants): boolean {
+  return (stateOf(grants)?.publicMask ?? 0) !== 0;
+}
 
 /** True when `value` was made by {@link compileGrants} (in this copy of the package). */
 export function isCompiledGrants(value: unknown): value is CompiledGrants {

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE62_ALPHABET, crc32, encodeChecksum } from '../../src/core/format.js';
 import {
-  DEFAULT_TOKEN_PREFIX,
+  BASE62_ALPHABET,
+  crc32,
+  encodeChecksum,
   DISPLAY_BODY_CHARS,
   TOKEN_BODY_LENGTH,
   TOKEN_CHECKSUM_LENGTH,
-  createTokenFormat,
-  isOatError,
-} from '../../src/index.js';
+} from '../../src/core/format.js';
+import { DEFAULT_TOKEN_PREFIX, createTokenFormat, isOatError } from '../../src/index.js';
 
 const oat = createTokenFormat();
 const dckr = createTokenFormat({ prefix: 'dckr_oat_' });

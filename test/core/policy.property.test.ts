@@ -5,7 +5,6 @@ import * as root from '../../src/index.js';
 import {
   DOCKER_HUB_SCOPES,
   LIFECYCLE_OPERATIONS,
-  SEED_LIFECYCLE,
   createPolicy,
   decideTransition,
   isPlanEligible,
@@ -17,6 +16,7 @@ import {
   type TokenPolicy,
   type TransitionSource,
 } from '../../src/index.js';
+import { SEED_LIFECYCLE } from '../../src/core/lifecycle.js';
 import { foldAsciiCase } from '../../src/core/ids.js';
 import { unfrozen, vandalize } from './vandal.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE62_ALPHABET, crc32, encodeChecksum } from '../../src/core/format.js';
-import { TOKEN_BODY_LENGTH, TOKEN_PATTERN, createTokenFormat, tokenPatternFor } from '../../src/index.js';
+import { BASE62_ALPHABET, crc32, encodeChecksum, TOKEN_BODY_LENGTH } from '../../src/core/format.js';
+import { TOKEN_PATTERN, createTokenFormat, tokenPatternFor } from '../../src/index.js';
 import { platformRandom } from '../../src/service/random.js';
 
 const PREFIXES = ['oat_', 'dckr_oat_', 'X', `a${'_'.repeat(31)}`];
