@@ -46,11 +46,8 @@ export type {
 
 export {
   planUpdate,
-  DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
-  DOCKER_HUB_CURRENT_LIFECYCLE,
   LIFECYCLE_OPERATIONS,
   LIFECYCLE_PRESETS,
-  SEED_LIFECYCLE,
   TRANSITION_DENIAL_CODES,
   decideTransition,
 } from './core/lifecycle.js';
@@ -97,15 +94,9 @@ export type {
   TokenManager,
 } from './core/access.js';
 
-export {
-  DEFAULT_TOKEN_PREFIX,
-  DISPLAY_BODY_CHARS,
-  TOKEN_BODY_LENGTH,
-  TOKEN_CHECKSUM_LENGTH,
-  createTokenFormat,
-} from './core/format.js';
-export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatProblem } from './core/format.js';
-export { TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
+export { DEFAULT_TOKEN_PREFIX, createTokenFormat } from './core/format.js';
+export type { RandomSource, TokenFormat, TokenFormatCheck, TokenFormatCode } from './core/format.js';
+export { TOKEN_FORMAT_CODES, TOKEN_PATTERN, tokenPatternFor } from './core/format.js';
 
 export { parseStoredRecord, parseStoredRows } from './core/record-schema.js';
 
@@ -137,7 +128,9 @@ export {
   safeParseUpdateInput,
   safeParseUpdateRequest,
 } from './core/schemas.js';
-export type { InputContext, ParseResult } from './core/schemas.js';
+export type { InputContext } from './core/schemas.js';
+export { PARSE_FAILURE_CODES } from './core/parse-result.js';
+export type { ParseFailure, ParseFailureCode, ParseResult } from './core/parse-result.js';
 export type {
   CreateTokenInput,
   CreateTokenRequest,

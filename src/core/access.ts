@@ -124,14 +124,14 @@ export function canManageTokens(
         'DIRECTORY_FAILURE',
         `The organization directory gave "${organization.name}" a malformed ceiling`,
         {
-          fields: checked.issues.map((issue) => ({
+          fields: checked.fields.map((issue) => ({
             path: `tokenManagers.${index}.ceiling${issue.path === '' ? '' : `.${issue.path}`}`,
             message: issue.message,
           })),
         },
       );
     }
-    return { allowed: true, via: 'token-manager', ceiling: checked.ceiling };
+    return { allowed: true, via: 'token-manager', ceiling: checked.value };
   }
   return {
     allowed: false,

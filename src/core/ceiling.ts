@@ -1,5 +1,5 @@
-import type { FieldIssue } from '../errors.js';
 import { authorize, authorizeOrganization, compileGrants, validateResources, type RawResource } from './grants.js';
+import { parsed, type ParseResult } from './parse-result.js';
 import { PULL_SCOPE, type ScopeCatalog } from './scopes.js';
 import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
 
@@ -46,19 +46,18 @@ export function defaultManagerCeiling(organization: string): ReadonlyArray<RawRe
 
 /**
  * Checks a ceiling as a host wrote it, with the rules of a token's resources
- * (but no limit on how many). Returns the ceiling, or every issue (paths
- * relative to the list, for example `0.scopes.1`). Pure.
+ * (but no limit on how many). Returns the ceiling, or a `VALIDATION_FAILED`
+ * refusal listing every issue (paths relative to the list, for example
+ * `0.scopes.1`). Pure.
  */
 export function checkCeiling(
   organization: string,
   raw: ReadonlyArray<RawResource>,
   catalog: ScopeCatalog,
-):
-  | { readonly ok: true; readonly ceiling: GrantCeiling }
-  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+): ParseResult<GrantCeiling> {
   const checked = validateResources(raw, { organization, catalog, maxRepositoryGrants: Number.MAX_SAFE_INTEGER });
   if (!checked.ok) return checked;
-  return { ok: true, ceiling: Object.freeze({ unlimited: false, organization, resources: checked.resources }) };
+  return parsed(Object.freeze({ unlimited: false, organization, resources: checked.value }));
 }
 
 /**

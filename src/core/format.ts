@@ -12,8 +12,15 @@ export const DISPLAY_BODY_CHARS = 4;
 /** The default token prefix. Use `dckr_oat_` for Docker Hub look-alike tokens. */
 export const DEFAULT_TOKEN_PREFIX = 'oat_';
 
-/** Why a presented string is not a well-formed token. */
-export type TokenFormatProblem = 'NOT_A_STRING' | 'LENGTH' | 'PREFIX' | 'ALPHABET' | 'CHECKSUM';
+/**
+ * Every reason a presented value is not a well-formed token, in the order
+ * {@link TokenFormat.check} tests them; a closed list, so a switch over it is
+ * exhaustive.
+ */
+export const TOKEN_FORMAT_CODES = Object.freeze(['NOT_A_STRING', 'LENGTH', 'PREFIX', 'ALPHABET', 'CHECKSUM'] as const);
+
+/** Why a presented value is not a well-formed token. */
+export type TokenFormatCode = (typeof TOKEN_FORMAT_CODES)[number];
 
 /**
  * Fills `bytes` with cryptographically strong random values, as
@@ -24,8 +31,13 @@ export type TokenFormatProblem = 'NOT_A_STRING' | 'LENGTH' | 'PREFIX' | 'ALPHABE
  */
 export type RandomSource = (bytes: Uint8Array) => void;
 
-/** Result of {@link TokenFormat.check}: a value, never an exception. */
-export type TokenFormatCheck = { readonly ok: true } | { readonly ok: false; readonly problem: TokenFormatProblem };
+/**
+ * Result of {@link TokenFormat.check}: a value, never an exception. Shared
+ * frozen objects (the check is on the login path): compare by `ok` and `code`.
+ */
+export type TokenFormatCheck =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: TokenFormatCode; readonly message: string };
 
 /**
  * A token format for one prefix: `<prefix><30 base62 random><6 base62 CRC32>`.
@@ -155,12 +167,13 @@ function randomBody(random: RandomSource): string {
 }
 
 const OK: TokenFormatCheck = Object.freeze({ ok: true });
-const problem = (p: TokenFormatProblem): TokenFormatCheck => Object.freeze({ ok: false, problem: p });
-const NOT_A_STRING = problem('NOT_A_STRING');
-const BAD_LENGTH = problem('LENGTH');
-const BAD_PREFIX = problem('PREFIX');
-const BAD_ALPHABET = problem('ALPHABET');
-const BAD_CHECKSUM = problem('CHECKSUM');
+const malformed = (code: TokenFormatCode, message: string): TokenFormatCheck =>
+  Object.freeze({ ok: false, code, message });
+const NOT_A_STRING = malformed('NOT_A_STRING', 'a token is a string');
+const BAD_LENGTH = malformed('LENGTH', 'the token has the wrong length for its format');
+const BAD_PREFIX = malformed('PREFIX', "the token does not start with the format's prefix");
+const BAD_ALPHABET = malformed('ALPHABET', 'the token holds a character outside base62 after its prefix');
+const BAD_CHECKSUM = malformed('CHECKSUM', 'the token checksum does not match: mistyped, cut or made up');
 
 /**
  * Creates the token format for a prefix (default `oat_`). The prefix is 1 to
@@ -171,7 +184,7 @@ const BAD_CHECKSUM = problem('CHECKSUM');
  * const format = createTokenFormat({ prefix: 'dckr_oat_' });
  * const token = format.generate((bytes) => crypto.getRandomValues(bytes)); // dckr_oat_ + 36 characters
  * format.check(token); // { ok: true }
- * format.check('dckr_oat_nope'); // { ok: false, problem: 'LENGTH' }
+ * format.check('dckr_oat_nope'); // { ok: false, code: 'LENGTH', message: '...' }
  * ```
  */
 export function createTokenFormat(options: { readonly prefix?: string } = {}): TokenFormat {

@@ -2,6 +2,7 @@ import { OatError, validationError, type FieldIssue } from '../errors.js';
 import { foldAsciiCase, toOrganizationName, type OrganizationName } from './ids.js';
 import { rebaseResources } from './identity.js';
 import { rawResourceList, zodIssues } from './input-shapes.js';
+import { invalid, parsed, type ParseResult } from './parse-result.js';
 import { PULL_SCOPE, type ResourceKind, type ScopeCatalog } from './scopes.js';
 import { PUBLIC_REPOSITORIES_PATH, type Resource } from './token.js';
 
@@ -21,6 +22,7 @@ export interface ResourceRules {
   readonly maxRepositoryGrants: number;
 }
 
+const NO_ISSUES: ReadonlyArray<FieldIssue> = Object.freeze([]);
 const SEGMENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
   repository: 'repository',
@@ -43,15 +45,27 @@ const KIND_OF_TYPE: Readonly<Record<RawResource['type'], ResourceKind>> = {
  *   catalog: DEFAULT_SCOPE_CATALOG,
  *   maxRepositoryGrants: 50,
  * });
- * // { ok: true, resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] }
+ * // { ok: true, value: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }] }
  * ```
  */
 export function validateResources(
   raw: ReadonlyArray<RawResource>,
   rules: ResourceRules,
-):
-  | { readonly ok: true; readonly resources: ReadonlyArray<Resource> }
-  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+): ParseResult<ReadonlyArray<Resource>> {
+  const checked = resourceIssues(raw, rules);
+  return checked.issues.length > 0 ? invalid('resources', checked.issues) : parsed(checked.resources);
+}
+
+/**
+ * Internal: {@link validateResources}' checks, with the issues as found (not
+ * yet scrubbed), so that a caller that nests them (`resources.1.path`) scrubs
+ * once, with its policy's token prefix. `resources` is empty when there are
+ * issues.
+ */
+export function resourceIssues(
+  raw: ReadonlyArray<RawResource>,
+  rules: ResourceRules,
+): { readonly resources: ReadonlyArray<Resource>; readonly issues: ReadonlyArray<FieldIssue> } {
   const issues: FieldIssue[] = [];
   const resources: Resource[] = [];
   const seen = new Set<string>();
@@ -98,7 +112,7 @@ export function validateResources(
     });
   }
   // slice(): an array grown by push keeps spare capacity (17 slots for 5 grants) for its whole stored life.
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, resources: resources.slice() };
+  return issues.length > 0 ? { resources: [], issues } : { resources: resources.slice(), issues: NO_ISSUES };
 }
 
 function normalisePath(kind: ResourceKind, raw: string, org: string): string | { message: string } {
@@ -136,8 +150,6 @@ export interface GrantPolicy {
   readonly maxRepositoryGrants: number;
 }
 
-const NO_ISSUES: ReadonlyArray<FieldIssue> = Object.freeze([]);
-
 type Checked =
   | { readonly ok: true; readonly resources: ReadonlyArray<Resource> }
   | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> };
@@ -149,16 +161,16 @@ function checkGrants(organization: unknown, resources: unknown, policy: GrantPol
       issues: Object.freeze([{ path: 'organization', message: 'must be an organization name in lower case' }]),
     };
   }
-  // The create request's own rules: its list shape, then validateResources with the policy's limits.
+  // The create request's own rules: its list shape, then validateResources' checks with the policy's limits.
   const shape = rawResourceList.safeParse(resources);
   const checked = shape.success
-    ? validateResources(shape.data, {
+    ? resourceIssues(shape.data, {
         organization,
         catalog: policy.catalog,
         maxRepositoryGrants: policy.maxRepositoryGrants,
       })
-    : { ok: false as const, issues: zodIssues(shape.error) };
-  if (checked.ok) return checked;
+    : { resources: [], issues: zodIssues(shape.error) };
+  if (checked.issues.length === 0) return { ok: true, resources: checked.resources };
   return {
     ok: false,
     issues: Object.freeze(
@@ -248,8 +260,6 @@ let stateOf: (grants: unknown) => GrantState | undefined;
 export class CompiledGrants {
   /** The token's organization, lower case. */
   readonly organization: string;
-  /** Whether the grants include `*\/*\/public`: only then can a repository's visibility change a decision. */
-  readonly reachesPublicRepositories: boolean;
   readonly #state: GrantState;
 
   /** Not for callers: use {@link compileGrants}. */
@@ -259,7 +269,6 @@ export class CompiledGrants {
         context: { field: 'grants' },
       });
     this.organization = organization;
-    this.reachesPublicRepositories = state.publicMask !== 0;
     this.#state = state;
     Object.freeze(this);
   }
@@ -272,6 +281,16 @@ export class CompiledGrants {
 }
 Object.freeze(CompiledGrants.prototype);
 Object.freeze(CompiledGrants);
+
+/**
+ * Internal (the registry's scope grants; not on the entry): whether the grants
+ * include `*\/*\/public`, the only case where a repository's visibility can
+ * change a decision, so the registry asks for it only then. False for
+ * anything not made by {@link compileGrants}.
+ */
+export function reachesPublicRepositories(grants: CompiledGrants): boolean {
+  return (stateOf(grants)?.publicMask ?? 0) !== 0;
+}
 
 /** True when `value` was made by {@link compileGrants} (in this copy of the package). */
 export function isCompiledGrants(value: unknown): value is CompiledGrants {
@@ -317,13 +336,11 @@ export function compileStoredGrants(
   resources: ReadonlyArray<Resource>,
   policy: GrantPolicy,
   name: OrganizationName,
-):
-  | { readonly ok: true; readonly grants: CompiledGrants }
-  | { readonly ok: false; readonly issues: ReadonlyArray<FieldIssue> } {
+): ParseResult<CompiledGrants> {
   const rules = policyOf(policy);
   const checked = checkGrants(stored, resources, rules);
-  if (!checked.ok) return checked;
-  return { ok: true, grants: compileChecked(name, rebaseResources(checked.resources, name), rules.catalog) };
+  if (!checked.ok) return invalid('stored grants', checked.issues);
+  return parsed(compileChecked(name, rebaseResources(checked.resources, name), rules.catalog));
 }
 
 /** Compiles grants already checked for `organization` (canonical scopes, paths inside it). */

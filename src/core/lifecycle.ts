@@ -126,6 +126,8 @@ function freezeTable<Code extends string>(
  * The seed's lifecycle, the default: an active token may be edited,
  * deactivated or deleted; an inactive one may only be deleted; deleted is
  * final; an expired token (active or inactive) may only be deleted.
+ * Internal, like the two presets below (tests read them): hosts reach a
+ * preset through {@link LIFECYCLE_PRESETS} or its name.
  */
 export const SEED_LIFECYCLE: LifecyclePolicy = Object.freeze({
   name: 'seed',
@@ -177,7 +179,11 @@ export const DEACTIVATE_BEFORE_DELETE_LIFECYCLE: LifecyclePolicy = Object.freeze
   }),
 });
 
-/** The built-in presets by name. */
+/**
+ * The built-in presets by name: the one public way to a preset's table, to
+ * decide with or to start a custom table from. `createPolicy({ lifecycle })`
+ * takes the same names. Deeply frozen.
+ */
 export const LIFECYCLE_PRESETS: Readonly<Record<LifecyclePresetName, LifecyclePolicy>> = Object.freeze({
   seed: SEED_LIFECYCLE,
   'docker-hub-current': DOCKER_HUB_CURRENT_LIFECYCLE,
@@ -236,7 +242,7 @@ export function checkLifecyclePolicy<Code extends string>(policy: LifecyclePolic
  *
  * @example
  * ```ts
- * const decision = decideTransition(SEED_LIFECYCLE, token, 'reactivate', now);
+ * const decision = decideTransition(LIFECYCLE_PRESETS.seed, token, 'reactivate', now);
  * if (!decision.allowed) console.log(decision.code); // 'INACTIVE_IS_DELETE_ONLY'
  * ```
  */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { OatError, validationError, type FieldIssue } from '../errors.js';
-import { validateResources, type RawResource } from './grants.js';
+import { OatError, type FieldIssue } from '../errors.js';
+import { resourceIssues, type RawResource } from './grants.js';
 import { addDurationUtc, DAY_MS, type CalendarDuration } from './instant.js';
 import { createShape, updateShape, zodIssues } from './input-shapes.js';
 import { normalizeNetwork } from './networks.js';
+import { invalid, type ParseResult } from './parse-result.js';
 import { DEFAULT_POLICY, type TokenPolicy } from './policy.js';
 import type { CreateTokenInput, CreateTokenRequest, UpdateTokenInput, UpdateTokenRequest } from './requests.js';
 import type { EpochMillis, Resource } from './token.js';
@@ -17,11 +18,6 @@ export interface InputContext {
   /** The organization's lifetime cap in days (see `tokenLifetimeCap`); absent or `null`: none. Create only. */
   readonly maxTokenLifetimeDays?: number | null;
 }
-
-/** A parse outcome as a value. */
-export type ParseResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: OatError };
 
 function resolveExpiry(
   expiry: z.infer<typeof createShape>['expiry'],
@@ -85,12 +81,12 @@ function withExpiryForms(error: z.ZodError, policy: TokenPolicy): FieldIssue[] {
 }
 
 function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: FieldIssue[]): ReadonlyArray<Resource> {
-  const checked = validateResources(raw, {
+  const checked = resourceIssues(raw, {
     organization: ctx.organization,
     catalog: ctx.policy.catalog,
     maxRepositoryGrants: ctx.policy.maxRepositoryGrants,
   });
-  if (checked.ok) return checked.resources;
+  if (checked.issues.length === 0) return checked.resources;
   for (const issue of checked.issues)
     issues.push({ path: issue.path === '' ? 'resources' : `resources.${issue.path}`, message: issue.message });
   return [];
@@ -127,23 +123,19 @@ function networks(raw: ReadonlyArray<string>, issues: FieldIssue[]): ReadonlyArr
  *   { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] }] },
  *   { organization: 'acme', now: Date.now(), policy: DEFAULT_POLICY },
  * );
- * if (!parsed.ok) console.log(parsed.error.fields);
+ * if (!parsed.ok) console.log(parsed.fields);
  * ```
  */
 export function safeParseCreateInput(input: CreateTokenRequest, ctx: InputContext): ParseResult<CreateTokenInput> {
   const shape = createShape.safeParse(input);
   if (!shape.success)
-    return {
-      ok: false,
-      error: validationError('create request', withExpiryForms(shape.error, ctx.policy), ctx.policy.format.prefix),
-    };
+    return invalid('create request', withExpiryForms(shape.error, ctx.policy), ctx.policy.format.prefix);
   const issues: FieldIssue[] = [];
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
   const granted = resources(value.resources, ctx, issues);
   const allowed = networks(value.allowedNetworks ?? [], issues);
-  if (issues.length > 0)
-    return { ok: false, error: validationError('create request', issues, ctx.policy.format.prefix) };
+  if (issues.length > 0) return invalid('create request', issues, ctx.policy.format.prefix);
   return {
     ok: true,
     value: Object.freeze({
@@ -163,18 +155,15 @@ function parseUpdateShape(input: unknown, prefix: string | undefined): ParseResu
   if (typeof input === 'object' && input !== null) {
     const fixed = EXPIRY_FIELDS.filter((key) => Object.hasOwn(input, key));
     if (fixed.length > 0) {
-      return {
-        ok: false,
-        error: validationError(
-          'update request',
-          fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })),
-          prefix,
-        ),
-      };
+      return invalid(
+        'update request',
+        fixed.map((path) => ({ path, message: 'expiry cannot be changed after creation' })),
+        prefix,
+      );
     }
   }
   const shape = updateShape.safeParse(input);
-  if (!shape.success) return { ok: false, error: validationError('update request', zodIssues(shape.error), prefix) };
+  if (!shape.success) return invalid('update request', zodIssues(shape.error), prefix);
   return { ok: true, value: shape.data };
 }
 
@@ -189,8 +178,7 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
   const value = shape.value;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
   const allowed = value.allowedNetworks === undefined ? undefined : networks(value.allowedNetworks, issues);
-  if (issues.length > 0)
-    return { ok: false, error: validationError('update request', issues, ctx.policy.format.prefix) };
+  if (issues.length > 0) return invalid('update request', issues, ctx.policy.format.prefix);
   return {
     ok: true,
     value: Object.freeze({
@@ -217,7 +205,7 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
  * @example
  * ```ts
  * const request = safeParseCreateRequest(await req.json(), service.policy);
- * if (!request.ok) return Response.json({ fields: request.error.fields }, { status: 400 });
+ * if (!request.ok) return Response.json({ fields: request.fields }, { status: 400 });
  * const { token, secret } = await service.create(actor, 'acme', request.value);
  * ```
  */
@@ -226,11 +214,7 @@ export function safeParseCreateRequest(
   policy: TokenPolicy = DEFAULT_POLICY,
 ): ParseResult<CreateTokenRequest> {
   const shape = createShape.safeParse(body);
-  if (!shape.success)
-    return {
-      ok: false,
-      error: validationError('create request', withExpiryForms(shape.error, policy), policy.format.prefix),
-    };
+  if (!shape.success) return invalid('create request', withExpiryForms(shape.error, policy), policy.format.prefix);
   return { ok: true, value: body as CreateTokenRequest };
 }
 
@@ -245,7 +229,7 @@ export function safeParseUpdateRequest(
 
 function orThrow<T>(result: ParseResult<T>): T {
   if (result.ok) return result.value;
-  throw result.error;
+  throw new OatError(result.code, result.message, { fields: result.fields });
 }
 
 /** {@link safeParseCreateInput}, throwing the `VALIDATION_FAILED` {@link OatError} instead. */

@@ -233,7 +233,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
     if (route.kind === 'collection') {
       if (request.method === 'POST') {
         const parsed = safeParseCreateRequest(await readJson(request), service.policy);
-        if (!parsed.ok) return validationResponse(parsed.error.fields, parsed.error.message);
+        if (!parsed.ok) return validationResponse(parsed.fields, parsed.message);
         const created = await service.safeCreate(caller, org, parsed.value);
         if (!created.ok) return responseForDenial(created);
         const { token, secret } = created.value;
@@ -264,7 +264,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       }
       case 'PATCH': {
         const parsed = safeParseUpdateRequest(await readJson(request), service.policy);
-        if (!parsed.ok) return validationResponse(parsed.error.fields, parsed.error.message);
+        if (!parsed.ok) return validationResponse(parsed.fields, parsed.message);
         const updated = await service.safeUpdate(caller, org, id, parsed.value);
         return updated.ok ? json(200, toHubAccessToken(updated.value)) : responseForDenial(updated);
       }

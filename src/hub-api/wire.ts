@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { OatErrorCode } from '../errors.js';
-import { STATUS_OF_CODE } from './responses.js';
+import { HUB_ERROR_CODES } from './responses.js';
 
 /**
  * The Hub API's response bodies as zod schemas, the source of the OpenAPI
@@ -15,22 +14,12 @@ import { STATUS_OF_CODE } from './responses.js';
 const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const instant = z.iso.datetime();
 
-/** The codes only HTTP has, beside the library's own. */
-const HTTP_ERROR_CODES = [
-  'UNAUTHENTICATED',
-  'ROUTE_NOT_FOUND',
-  'METHOD_NOT_ALLOWED',
-  'UNSUPPORTED_MEDIA_TYPE',
-  'PAYLOAD_TOO_LARGE',
-  'INTERNAL',
-] as const;
-
 /**
- * Every `code` an error body may carry. The library's codes are the keys of
- * `STATUS_OF_CODE`, a total record, so a new `OatErrorCode` reaches this enum
- * (and the document) without an edit here.
+ * Every `code` an error body may carry: `HUB_ERROR_CODES`, the one list (the
+ * library's codes, then those only HTTP has), so the document, the types and
+ * the responses cannot part ways.
  */
-export const hubErrorCodeSchema = z.enum([...(Object.keys(STATUS_OF_CODE) as OatErrorCode[]), ...HTTP_ERROR_CODES]);
+export const hubErrorCodeSchema = z.enum(HUB_ERROR_CODES);
 
 /** One grant of a token, as Docker Hub writes it. */
 export const hubResourceSchema = z

@@ -1,4 +1,4 @@
-import { authorize, type CompiledGrants } from '../core/grants.js';
+import { authorize, reachesPublicRepositories, type CompiledGrants } from '../core/grants.js';
 import type { RegistryScope } from './scope.js';
 
 /** The repository actions a registry checks, in the order tokens list them. */
@@ -87,7 +87,7 @@ function publicMightHelp(
 ): boolean {
   if (granted.length === wanted.length) return false;
   if (requester === null) return anonymous === 'public-pull' && wanted.includes('pull');
-  return requester.reachesPublicRepositories;
+  return reachesPublicRepositories(requester);
 }
 
 /**

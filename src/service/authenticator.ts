@@ -240,7 +240,7 @@ export function createAuthenticator(
           'STORE_FAILURE',
           'A stored token holds grants a create request could not make; its logins are refused',
           {
-            fields: compiled.issues,
+            fields: compiled.fields,
             context: {
               operation: 'authenticate',
               reason: 'RECORD_INVALID',
@@ -260,7 +260,7 @@ export function createAuthenticator(
       tokenId: record.id,
       label: record.label,
       expiresAt: record.expiresAt,
-      grants: compiled.grants,
+      grants: compiled.value,
     });
     const entry: PrincipalEntry = {
       id: record.id,

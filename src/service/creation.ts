@@ -10,7 +10,7 @@ import { OatError } from '../errors.js';
 import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
 import { beyondCeiling, manage, MAX_ATTEMPTS, STORE_FAILED, type ServiceContext } from './management.js';
-import { denial, denialOf, success, type ManagementResult } from './outcomes.js';
+import { denial, success, type ManagementResult } from './outcomes.js';
 import type { SecretHasher } from './ports.js';
 import { randomTokenId } from './random.js';
 import { checkInsertOutcome } from './store-outcomes.js';
@@ -53,7 +53,7 @@ export async function createToken(
     policy,
     maxTokenLifetimeDays: tokenLifetimeCap(profile, policy),
   });
-  if (!parsed.ok) return denialOf(parsed.error);
+  if (!parsed.ok) return denial(parsed.code, parsed.message, { fields: parsed.fields });
   const refusal = beyondCeiling(org, username, ceilingExcess(ceiling, parsed.value.resources, policy.catalog));
   if (refusal !== null) return refusal;
   const limit = tokenLimit(policy.plans, profile.plan);

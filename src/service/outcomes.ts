@@ -8,6 +8,8 @@ import { redactSecrets } from '../redact.js';
  * `DIRECTORY_FAILURE`, `MISCONFIGURED`) are never among them: both forms
  * throw those.
  */
+// Spelt out, not filtered from OAT_ERROR_CODES: a new OatError code must be classed as refusal or fault on purpose,
+// never become a refusal by default. test/core/codes.test.ts pins it as OAT_ERROR_CODES less the faults.
 export const MANAGEMENT_DENIAL_CODES = Object.freeze([
   'VALIDATION_FAILED',
   'NOT_FOUND',

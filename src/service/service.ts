@@ -37,7 +37,7 @@ import {
   type ServiceContext,
   type TransitionPlan,
 } from './management.js';
-import { denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
+import { denial, denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
 import type { LeakReportRequest, LeakReportResult } from './leak-report.js';
 import { reportLeaked } from './leaks.js';
 import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
@@ -420,7 +420,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   ): Promise<ManagementResult<AccessTokenRecord>> {
     return transition(ctx, actor, organization, id, (record) => {
       const parsed = safeParseUpdateInput(input, { organization: record.organization, now: clock.now(), policy });
-      if (!parsed.ok) return denialOf(parsed.error);
+      if (!parsed.ok) return denial(parsed.code, parsed.message, { fields: parsed.fields });
       const { operations, changed } = planUpdate(record, parsed.value);
       return success({ ops: operations, changes: parsed.value, changed });
     });

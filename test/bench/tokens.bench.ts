@@ -6,14 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { encodeChecksum } from '../../src/core/format.js';
-import {
-  createMemoryTokenStore,
-  createTokenService,
-  DEFAULT_POLICY,
-  TOKEN_BODY_LENGTH,
-  platformRandom,
-} from '../../src/index.js';
+import { encodeChecksum, TOKEN_BODY_LENGTH } from '../../src/core/format.js';
+import { createMemoryTokenStore, createTokenService, DEFAULT_POLICY, platformRandom } from '../../src/index.js';
 import { formatAccepts, loginAccepted } from './api.js';
 import { printTopic, shuffled } from './harness.js';
 import {

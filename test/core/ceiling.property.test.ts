@@ -49,7 +49,7 @@ describe('ceilingExcess', () => {
       { type: 'repository', path: 'acme/*', scopes: ['scope-image-pull'] },
       { type: 'repository', path: 'acme/web', scopes: ['scope-image-pull'] },
     ];
-    expect(ceilingExcess(ceiling.ceiling, wanted, catalog).map((e) => e.path)).toEqual(['acme/*', 'acme/web']);
+    expect(ceilingExcess(ceiling.value, wanted, catalog).map((e) => e.path)).toEqual(['acme/*', 'acme/web']);
   });
 
   it('the default manager ceiling is pull on the organization and on public repositories, nothing more', () => {
@@ -61,7 +61,7 @@ describe('ceilingExcess', () => {
       { type: 'repository', path: '*/*/public', scopes: ['scope-image-pull'] },
       { type: 'organization', path: 'acme', scopes: ['scope-member-read'] },
     ];
-    expect(ceilingExcess(checked.ceiling, wanted, catalog).map((e) => `${e.path} ${e.scope}`)).toEqual([
+    expect(ceilingExcess(checked.value, wanted, catalog).map((e) => `${e.path} ${e.scope}`)).toEqual([
       'acme/* scope-image-push',
       'acme/app scope-image-delete',
       'acme scope-member-read',

@@ -12,6 +12,12 @@ import {
   MANAGEMENT_DENIAL_CODES,
   OAT_ERROR_CODES,
   OWNERSHIP_DENIAL_CODES,
+  PARSE_FAILURE_CODES,
+  TOKEN_FORMAT_CODES,
+  checkCeiling,
+  createTokenFormat,
+  DEFAULT_SCOPE_CATALOG,
+  validateResources,
   AUTHENTICATION_DENIAL_CODES,
   LOGIN_DENIAL_CODES,
   REPLACE_DENIAL_CODES,
@@ -31,6 +37,10 @@ import {
   type OrganizationName,
   type OwnershipDecision,
   type OwnershipDenialCode,
+  type ParseFailureCode,
+  type ParseResult,
+  type TokenFormatCheck,
+  type TokenFormatCode,
   type AuthenticationDenialCode,
   type AuthenticationResult,
   type LoginDecision,
@@ -65,6 +75,12 @@ expectType<Equal<Denied<ReplaceOutcome>['code'], ReplaceDenialCode>>();
 expectType<Equal<Denied<ManagementResult<unknown>>['code'], ManagementDenialCode>>();
 expectType<Equal<Denied<ScopeParseResult>['code'] | ParsedScopes['rejected'][number]['code'], ScopeRejectionCode>>();
 expectType<Equal<Denied<BodyReadResult>['code'], (typeof BODY_READ_CODES)[number]>>();
+expectType<Equal<Denied<ParseResult<unknown>>['code'], ParseFailureCode>>();
+expectType<Equal<Denied<ReturnType<typeof validateResources>>['code'], ParseFailureCode>>();
+expectType<Equal<Denied<ReturnType<typeof checkCeiling>>['code'], ParseFailureCode>>();
+expectType<Equal<Denied<TokenFormatCheck>['code'], TokenFormatCode>>();
+// A validation refusal is the OatError code for the same situation, not a code of its own.
+expectType<Equal<Exclude<ParseFailureCode, OatErrorCode>, never>>();
 // No decision or result carries a field named `reason` any more.
 expectType<
   Equal<
@@ -76,8 +92,10 @@ expectType<
         | TransitionDecision
         | InsertOutcome
         | ScopeParseResult
+        | ParseResult<unknown>
+        | TokenFormatCheck
       >,
-      'reason' | 'rule'
+      'reason' | 'rule' | 'problem' | 'issues' | 'error'
     >,
     never
   >
@@ -210,6 +228,11 @@ const TABLES = {
   INSERT_DENIAL_CODES: [INSERT_DENIAL_CODES, { QUOTA_EXCEEDED: 1, DUPLICATE: 1 } satisfies Record<InsertDenialCode, 1>],
   REPLACE_DENIAL_CODES: [REPLACE_DENIAL_CODES, { CONFLICT: 1, NOT_FOUND: 1 } satisfies Record<ReplaceDenialCode, 1>],
   SCOPE_REJECTION_CODES: [SCOPE_REJECTION_CODES, { MALFORMED: 1, TOO_MANY: 1 } satisfies Record<ScopeRejectionCode, 1>],
+  PARSE_FAILURE_CODES: [PARSE_FAILURE_CODES, { VALIDATION_FAILED: 1 } satisfies Record<ParseFailureCode, 1>],
+  TOKEN_FORMAT_CODES: [
+    TOKEN_FORMAT_CODES,
+    { NOT_A_STRING: 1, LENGTH: 1, PREFIX: 1, ALPHABET: 1, CHECKSUM: 1 } satisfies Record<TokenFormatCode, 1>,
+  ],
   BODY_READ_CODES: [BODY_READ_CODES, { BODY_TOO_LARGE: 1 } satisfies Record<(typeof BODY_READ_CODES)[number], 1>],
 } as const;
 
@@ -236,6 +259,29 @@ describe('code lists', () => {
       OAT_ERROR_CODES.filter((code) => !(MANAGEMENT_DENIAL_CODES as ReadonlyArray<string>).includes(code)),
     ).toEqual(['MISCONFIGURED', 'STORE_FAILURE', 'DIRECTORY_FAILURE']);
     expect(MANAGEMENT_DENIAL_CODES.map(statusOfRefusal).every((status) => status < 500)).toBe(true);
+  });
+
+  it('refused validations and format checks are results: a listed code and a message', () => {
+    const format = createTokenFormat();
+    for (const value of [42, 'oat_nope', `pat_${'A'.repeat(36)}`, `oat_${'-'.repeat(36)}`, `oat_${'A'.repeat(36)}`]) {
+      const checked = format.check(value);
+      expect(checked.ok).toBe(false);
+      if (checked.ok) continue;
+      expect(TOKEN_FORMAT_CODES).toContain(checked.code);
+      expect(checked.message.length).toBeGreaterThan(0);
+    }
+    const rules = { organization: 'acme', catalog: DEFAULT_SCOPE_CATALOG, maxRepositoryGrants: 1 };
+    const refused = [
+      validateResources([{ type: 'repository', path: 'globex/app', scopes: ['pull'] }], rules),
+      checkCeiling('acme', [{ type: 'repository', path: 'acme/app', scopes: ['nope'] }], DEFAULT_SCOPE_CATALOG),
+    ];
+    for (const result of refused) {
+      expect(result).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+      if (result.ok) continue;
+      expect(result.fields.map((field) => field.path)).toEqual([expect.stringMatching(/^0\./)]);
+      expect(result.message).toContain(result.fields[0]?.message);
+      expect(Object.isFrozen(result)).toBe(true);
+    }
   });
 
   it('the denials the pure core returns carry codes of their lists, and no reason', () => {

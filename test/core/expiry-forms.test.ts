@@ -16,8 +16,8 @@ function expiryMessage(expiry: unknown, policy: TokenPolicy = DEFAULT_POLICY): s
     { organization: 'acme', now: NOW, policy },
   );
   if (parsed.ok) throw new Error('accepted');
-  expect(parsed.error.code).toBe('VALIDATION_FAILED');
-  return parsed.error.fields.find((f) => f.path === 'expiry')?.message;
+  expect(parsed.code).toBe('VALIDATION_FAILED');
+  return parsed.fields.find((f) => f.path === 'expiry')?.message;
 }
 
 describe('an expiry of no accepted form', () => {
@@ -43,8 +43,8 @@ describe('an expiry of no accepted form', () => {
     );
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) {
-      expect(parsed.error.message).toContain("expiry: must be '30d', '90d', 'none'");
-      expect(parsed.error.fields.map((f) => f.path)).toEqual(['label', 'expiry']);
+      expect(parsed.message).toContain("expiry: must be '30d', '90d', 'none'");
+      expect(parsed.fields.map((f) => f.path)).toEqual(['label', 'expiry']);
     }
   });
 });

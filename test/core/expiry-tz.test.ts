@@ -12,7 +12,7 @@ const create = (extra: object, ctx: InputContext) =>
   safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
 const expiresAt = (extra: object, ctx: InputContext): number | null | string => {
   const parsed = create(extra, ctx);
-  return parsed.ok ? parsed.value.expiresAt : parsed.error.message;
+  return parsed.ok ? parsed.value.expiresAt : parsed.message;
 };
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -64,7 +64,7 @@ describe(`the maxExpiry bound is counted on the UTC calendar (TZ=${process.env.T
       expect(expiresAt({ expires_at: latestText }, ctxAt(now))).toBe(latest);
       expect(create({ expiry: latest + 1 }, ctxAt(now))).toMatchObject({
         ok: false,
-        error: { fields: [{ path: 'expiry', message: `must be at most ${latestText}` }] },
+        fields: [{ path: 'expiry', message: `must be at most ${latestText}` }],
       });
     },
   );

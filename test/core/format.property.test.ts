@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BASE62_ALPHABET, crc32, encodeChecksum } from '../../src/core/format.js';
 import {
-  DEFAULT_TOKEN_PREFIX,
+  BASE62_ALPHABET,
+  crc32,
+  encodeChecksum,
   DISPLAY_BODY_CHARS,
   TOKEN_BODY_LENGTH,
   TOKEN_CHECKSUM_LENGTH,
-  createTokenFormat,
-  isOatError,
-} from '../../src/index.js';
+} from '../../src/core/format.js';
+import { DEFAULT_TOKEN_PREFIX, createTokenFormat, isOatError } from '../../src/index.js';
 
 const oat = createTokenFormat();
 const dckr = createTokenFormat({ prefix: 'dckr_oat_' });
@@ -140,7 +140,7 @@ describe('tampered tokens are rejected offline', () => {
         const tampered = valid.slice(0, at) + replacement + valid.slice(at + 1);
         const result = format.check(tampered);
         expect(result.ok).toBe(false);
-        if (!result.ok) expect(['CHECKSUM', 'ALPHABET', 'PREFIX', 'LENGTH']).toContain(result.problem);
+        if (!result.ok) expect(['CHECKSUM', 'ALPHABET', 'PREFIX', 'LENGTH']).toContain(result.code);
       }),
       { numRuns: 5_000 },
     );
@@ -154,9 +154,9 @@ describe('tampered tokens are rejected offline', () => {
         base62Char,
         (token, at, replacement) => {
           fc.pre(token[at] !== replacement);
-          expect(oat.check(token.slice(0, at) + replacement + token.slice(at + 1))).toEqual({
+          expect(oat.check(token.slice(0, at) + replacement + token.slice(at + 1))).toMatchObject({
             ok: false,
-            problem: 'CHECKSUM',
+            code: 'CHECKSUM',
           });
         },
       ),
@@ -171,7 +171,7 @@ describe('tampered tokens are rejected offline', () => {
         const changed = insert
           ? token.slice(0, at) + extra + token.slice(at)
           : token.slice(0, at) + token.slice(at + 1);
-        expect(dckr.check(changed)).toEqual({ ok: false, problem: 'LENGTH' });
+        expect(dckr.check(changed)).toMatchObject({ ok: false, code: 'LENGTH' });
       }),
       { numRuns: 2_000 },
     );
@@ -190,7 +190,7 @@ describe('tampered tokens are rejected offline', () => {
         }),
         (value) => {
           const result = oat.check(value);
-          if (typeof value !== 'string') expect(result).toEqual({ ok: false, problem: 'NOT_A_STRING' });
+          if (typeof value !== 'string') expect(result).toMatchObject({ ok: false, code: 'NOT_A_STRING' });
           else expect(result.ok).toBe(false);
         },
       ),
@@ -203,12 +203,12 @@ describe('tampered tokens are rejected offline', () => {
   });
 
   it('reports the first problem in order: length, prefix, alphabet, checksum', () => {
-    expect(oat.check(undefined)).toEqual({ ok: false, problem: 'NOT_A_STRING' });
-    expect(oat.check('oat_nope')).toEqual({ ok: false, problem: 'LENGTH' });
-    expect(oat.check(`pat_${FIXED_BODY}2GDsRI`)).toEqual({ ok: false, problem: 'PREFIX' });
-    expect(oat.check(`oat_${FIXED_BODY.slice(0, -1)}-2GDsRI`)).toEqual({ ok: false, problem: 'ALPHABET' });
-    expect(oat.check(`oat_${FIXED_BODY}2GDsR-`)).toEqual({ ok: false, problem: 'ALPHABET' });
-    expect(oat.check(`oat_${FIXED_BODY}2GDsRJ`)).toEqual({ ok: false, problem: 'CHECKSUM' });
+    expect(oat.check(undefined)).toMatchObject({ ok: false, code: 'NOT_A_STRING' });
+    expect(oat.check('oat_nope')).toMatchObject({ ok: false, code: 'LENGTH' });
+    expect(oat.check(`pat_${FIXED_BODY}2GDsRI`)).toMatchObject({ ok: false, code: 'PREFIX' });
+    expect(oat.check(`oat_${FIXED_BODY.slice(0, -1)}-2GDsRI`)).toMatchObject({ ok: false, code: 'ALPHABET' });
+    expect(oat.check(`oat_${FIXED_BODY}2GDsR-`)).toMatchObject({ ok: false, code: 'ALPHABET' });
+    expect(oat.check(`oat_${FIXED_BODY}2GDsRJ`)).toMatchObject({ ok: false, code: 'CHECKSUM' });
   });
 });
 
@@ -246,8 +246,8 @@ describe('pinned vectors', () => {
     expect(dckr.check(FIXED_DCKR)).toEqual({ ok: true });
     expect(oat.displayPrefix(FIXED_OAT)).toBe('oat_0123');
     expect(dckr.displayPrefix(FIXED_DCKR)).toBe('dckr_oat_0123');
-    expect(oat.check(`oat_${FIXED_BODY}000000`)).toEqual({ ok: false, problem: 'CHECKSUM' });
-    expect(dckr.check(`dckr_oat_${FIXED_BODY}2GDsRI`)).toEqual({ ok: false, problem: 'CHECKSUM' });
+    expect(oat.check(`oat_${FIXED_BODY}000000`)).toMatchObject({ ok: false, code: 'CHECKSUM' });
+    expect(dckr.check(`dckr_oat_${FIXED_BODY}2GDsRI`)).toMatchObject({ ok: false, code: 'CHECKSUM' });
   });
 });
 

@@ -9,17 +9,19 @@ import type {
   TransitionSource,
 } from '../../src/index.js';
 import {
-  DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
-  DOCKER_HUB_CURRENT_LIFECYCLE,
   LIFECYCLE_OPERATIONS,
   LIFECYCLE_PRESETS,
-  SEED_LIFECYCLE,
   TRANSITION_DENIAL_CODES,
   createPolicy,
   decideTransition,
   isOatError,
   statusOf,
 } from '../../src/index.js';
+import {
+  DEACTIVATE_BEFORE_DELETE_LIFECYCLE,
+  DOCKER_HUB_CURRENT_LIFECYCLE,
+  SEED_LIFECYCLE,
+} from '../../src/core/lifecycle.js';
 
 const T0 = Date.UTC(2025, 0, 1);
 const DAY = 86_400_000;

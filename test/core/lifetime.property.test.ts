@@ -29,16 +29,14 @@ describe('organization lifetime cap', () => {
           );
           expect(parsed.ok).toBe(ahead <= days * DAY);
           if (!parsed.ok)
-            expect(parsed.error.fields).toEqual([
-              { path: field, message: expect.stringContaining(`at most ${days} days`) },
-            ]);
+            expect(parsed.fields).toEqual([{ path: field, message: expect.stringContaining(`at most ${days} days`) }]);
           const none = safeParseCreateInput(
             { label: 'ci', resources, ...(field === 'expiry' ? { expiry: 'none' } : {}) },
             { organization: 'acme', now: NOW, policy, maxTokenLifetimeDays: days },
           );
           expect(none.ok).toBe(false);
           if (!none.ok)
-            expect(none.error.fields).toEqual([{ path: field, message: expect.stringContaining(`${days} days`) }]);
+            expect(none.fields).toEqual([{ path: field, message: expect.stringContaining(`${days} days`) }]);
         },
       ),
     );

@@ -151,7 +151,7 @@ describe('grants and plans fold ASCII only', () => {
     );
     expect(validateResources([{ type: 'TYPE_REPO', path: 'KIOSK/app', scopes: ['repo-pull'] }], rules)).toMatchObject({
       ok: true,
-      resources: [{ path: 'kiosk/app' }],
+      value: [{ path: 'kiosk/app' }],
     });
   });
 

@@ -172,12 +172,12 @@ describe('network allow-lists', () => {
     const plain = safeParseCreateInput(base, ctx);
     expect(plain.ok && plain.value.allowedNetworks).toEqual([]);
     const bad = safeParseCreateInput({ ...base, allowedNetworks: ['10.0.0.0/8', 'nope'] }, ctx);
-    expect(bad.ok ? [] : bad.error.fields.map((f) => f.path)).toEqual(['allowedNetworks.1']);
+    expect(bad.ok ? [] : bad.fields.map((f) => f.path)).toEqual(['allowedNetworks.1']);
     const many = safeParseCreateInput(
       { ...base, allowedNetworks: Array.from({ length: MAX_ALLOWED_NETWORKS + 1 }, (_, i) => `10.0.${i}.0/24`) },
       ctx,
     );
-    expect(many.ok ? [] : many.error.fields.map((f) => f.path)).toEqual(['allowedNetworks']);
+    expect(many.ok ? [] : many.fields.map((f) => f.path)).toEqual(['allowedNetworks']);
     const cleared = safeParseUpdateInput({ allowedNetworks: [] }, ctx);
     expect(cleared.ok && cleared.value.allowedNetworks).toEqual([]);
     const updated = safeParseUpdateInput({ allowedNetworks: ['2001:DB8::/32'] }, ctx);

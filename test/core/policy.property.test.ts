@@ -5,7 +5,6 @@ import * as root from '../../src/index.js';
 import {
   DOCKER_HUB_SCOPES,
   LIFECYCLE_OPERATIONS,
-  SEED_LIFECYCLE,
   createPolicy,
   decideTransition,
   isPlanEligible,
@@ -17,6 +16,7 @@ import {
   type TokenPolicy,
   type TransitionSource,
 } from '../../src/index.js';
+import { SEED_LIFECYCLE } from '../../src/core/lifecycle.js';
 import { foldAsciiCase } from '../../src/core/ids.js';
 import { unfrozen, vandalize } from './vandal.js';
 
@@ -121,7 +121,7 @@ function decisions(policy: TokenPolicy): unknown {
       { label: 'ci', resources: repositories.slice(0, n), expiry },
       { organization: 'acme', now: NOW, policy },
     );
-    return parsed.ok ? parsed.value : parsed.error.fields;
+    return parsed.ok ? parsed.value : parsed.fields;
   });
   const token = policy.format.generate((bytes) => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;

@@ -51,7 +51,7 @@ describe('validation errors never echo a secret', () => {
         const ctx = contextFor(prefix);
         for (const result of [safeParseCreateInput(input, ctx), safeParseUpdateInput(input, ctx)]) {
           if (result.ok) continue;
-          expectNoSlice(surfacesOf(result.error), secret);
+          expectNoSlice(surfacesOf(result), secret);
         }
       }),
       { numRuns: 300 },
@@ -91,8 +91,8 @@ describe('validation errors never echo a secret', () => {
     );
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.error.fields).toEqual([{ path: 'resources.0.scopes.0', message: `unknown scope "${REDACTED}"` }]);
-      expect(result.error.message).toBe(`Invalid create request: resources.0.scopes.0: unknown scope "${REDACTED}"`);
+      expect(result.fields).toEqual([{ path: 'resources.0.scopes.0', message: `unknown scope "${REDACTED}"` }]);
+      expect(result.message).toBe(`Invalid create request: resources.0.scopes.0: unknown scope "${REDACTED}"`);
     }
   });
 
@@ -138,7 +138,7 @@ describe('validation errors never echo a secret', () => {
     );
     expect(result.ok).toBe(false);
     if (!result.ok)
-      expect(result.error.fields).toEqual([
+      expect(result.fields).toEqual([
         { path: `resources.0.${'x'.repeat(MAX_ECHO_LENGTH)}…`, message: 'is not a recognised field' },
       ]);
   });
@@ -150,8 +150,7 @@ describe('validation errors never echo a secret', () => {
       { organization: 'acme', now: NOW, policy: DEFAULT_POLICY },
     );
     expect(result.ok).toBe(false);
-    if (!result.ok)
-      expect(result.error.fields[0]?.message).toBe(`unknown scope "a\\"${'b'.repeat(MAX_ECHO_LENGTH - 3)}…"`);
+    if (!result.ok) expect(result.fields[0]?.message).toBe(`unknown scope "a\\"${'b'.repeat(MAX_ECHO_LENGTH - 3)}…"`);
   });
 });
 

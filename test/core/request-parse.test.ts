@@ -14,10 +14,10 @@ import {
   type TokenService,
 } from '../../src/index.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
+import type { ParseResult } from '../../src/index.js';
 
 const GRANT = { type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] };
-const paths = (result: { ok: boolean; error?: { fields: ReadonlyArray<{ path: string }> } }) =>
-  result.ok ? [] : (result.error?.fields.map((f) => f.path) ?? []);
+const paths = (result: ParseResult<unknown>) => (result.ok ? [] : result.fields.map((f) => f.path));
 
 describe('safeParseCreateRequest: the path for raw bodies', () => {
   it('hands back the body itself, now typed, when its shape is a create request', () => {
@@ -34,7 +34,7 @@ describe('safeParseCreateRequest: the path for raw bodies', () => {
       expect.arrayContaining(['label', 'resources', 'lable', 'resorces']),
     );
     expect(paths(safeParseCreateRequest(42))).toEqual(['']);
-    expect(safeParseCreateRequest(null)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(safeParseCreateRequest(null)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
   });
 
   it("names the given policy's bound for an expiry of no accepted form", () => {
@@ -42,7 +42,7 @@ describe('safeParseCreateRequest: the path for raw bodies', () => {
       { label: 'ci', resources: [GRANT], expiry: '60d' },
       createPolicy({ maxExpiry: { days: 7 } }),
     );
-    expect(parsed.ok ? '' : parsed.error.fields[0]?.message).toContain('at most 7 days ahead');
+    expect(parsed.ok ? '' : parsed.fields[0]?.message).toContain('at most 7 days ahead');
   });
 
   it('agrees with the full validation on shape: whatever it refuses, safeParseCreateInput refuses too', () => {
@@ -75,7 +75,7 @@ describe('safeParseCreateRequest: the path for raw bodies', () => {
     const body = { label: 'ci', resources: [GRANT], colour: 'red' };
     const safe = safeParseCreateRequest(body);
     expect(() => parseCreateRequest(body)).toThrow(
-      expect.objectContaining({ code: 'VALIDATION_FAILED', fields: safe.ok ? [] : safe.error.fields }),
+      expect.objectContaining({ code: 'VALIDATION_FAILED', fields: safe.ok ? [] : safe.fields }),
     );
     expect(parseCreateRequest({ label: 'ci', resources: [GRANT] })).toEqual({ label: 'ci', resources: [GRANT] });
   });
@@ -91,7 +91,7 @@ describe('safeParseUpdateRequest', () => {
   it('refuses an expiry field with the message of the full validation, an empty update, and a misspelt field', () => {
     expect(safeParseUpdateRequest({ expires_at: '2026-01-01T00:00:00Z' })).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expires_at', message: 'expiry cannot be changed after creation' }] },
+      fields: [{ path: 'expires_at', message: 'expiry cannot be changed after creation' }],
     });
     expect(safeParseUpdateRequest({}).ok).toBe(false);
     expect(paths(safeParseUpdateRequest({ isActive: false }))).toContain('isActive');

@@ -162,9 +162,9 @@ describe('validateResources', () => {
     fc.assert(
       fc.property(validSet, (raw) => {
         const checked = validateResources(raw, RULES);
-        if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
-        expect(checked.resources).toHaveLength(raw.length);
-        checked.resources.forEach((resource, i) => {
+        if (!checked.ok) throw new Error(JSON.stringify(checked.fields));
+        expect(checked.value).toHaveLength(raw.length);
+        checked.value.forEach((resource, i) => {
           const input = raw[i] as RawResource;
           expect(resource.type).toBe(
             input.type === 'TYPE_ORG' || input.type === 'organization' ? 'organization' : 'repository',
@@ -186,8 +186,8 @@ describe('validateResources', () => {
     fc.assert(
       fc.property(validSet, (raw) => {
         const first = validateResources(raw, RULES);
-        if (!first.ok) throw new Error(JSON.stringify(first.issues));
-        expect(validateResources(first.resources, RULES)).toEqual(first);
+        if (!first.ok) throw new Error(JSON.stringify(first.fields));
+        expect(validateResources(first.value, RULES)).toEqual(first);
       }),
       { numRuns: 300 },
     );
@@ -200,8 +200,8 @@ describe('validateResources', () => {
         const checked = validateResources(raw, RULES);
         expect(checked.ok).toBe(false);
         if (checked.ok) return;
-        expect(checked.issues.map((i: FieldIssue) => i.path)).toEqual([path]);
-        for (const issue of checked.issues) expect(issue.message.length).toBeGreaterThan(0);
+        expect(checked.fields.map((i: FieldIssue) => i.path)).toEqual([path]);
+        for (const issue of checked.fields) expect(issue.message.length).toBeGreaterThan(0);
       }),
       { numRuns: 300 },
     );
@@ -219,7 +219,9 @@ describe('validateResources', () => {
     );
     expect(checked).toEqual({
       ok: false,
-      issues: [
+      code: 'VALIDATION_FAILED',
+      message: expect.stringMatching(/^Invalid resources: 1\.path: .*; 2\.scopes\.1: unknown scope "scope-nope"; 3\./),
+      fields: [
         { path: '1.path', message: expect.any(String) },
         { path: '2.scopes.1', message: 'unknown scope "scope-nope"' },
         { path: '3.scopes.1', message: expect.stringContaining('scope-member-read') },
@@ -247,14 +249,15 @@ describe('validateResources', () => {
           const checked = validateResources(raw, { ...RULES, maxRepositoryGrants: limit });
           if (count <= limit) expect(checked.ok).toBe(true);
           else
-            expect(checked).toEqual({
+            expect(checked).toMatchObject({
               ok: false,
-              issues: [{ path: '', message: `at most ${limit} repository grants per token, got ${count}` }],
+              code: 'VALIDATION_FAILED',
+              fields: [{ path: '', message: `at most ${limit} repository grants per token, got ${count}` }],
             });
         },
       ),
       { numRuns: 300 },
     );
-    expect(validateResources(repositoryGrants(51), RULES)).toMatchObject({ ok: false, issues: [{ path: '' }] });
+    expect(validateResources(repositoryGrants(51), RULES)).toMatchObject({ ok: false, fields: [{ path: '' }] });
   });
 });

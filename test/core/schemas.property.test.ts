@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { InputContext, ParseResult } from '../../src/index.js';
 import {
   DEFAULT_POLICY,
-  OatError,
   createPolicy,
-  isOatError,
   parseCreateInput as parseCreate,
   parseUpdateInput as parseUpdate,
   safeParseCreateInput as safeParseCreate,
@@ -129,15 +127,14 @@ const createLike = fc.oneof(
 );
 const updateLike = fieldObject(UPDATE_FIELDS, ['expiry', 'expires_at', 'expiresAt', 'unexpected']);
 
-/** A result is a value: ok, or a VALIDATION_FAILED OatError that lists each offending field. */
+/** A result is a value: ok, or a frozen VALIDATION_FAILED refusal that lists each offending field. */
 function expectWellFormed(result: ParseResult<unknown>, input: unknown, required: ReadonlyArray<string>): void {
   if (result.ok) return;
-  expect(isOatError(result.error)).toBe(true);
-  expect(result.error).toBeInstanceOf(OatError);
-  expect(result.error.code).toBe('VALIDATION_FAILED');
-  expect(result.error.fields.length).toBeGreaterThan(0);
+  expect(Object.isFrozen(result)).toBe(true);
+  expect(result.code).toBe('VALIDATION_FAILED');
+  expect(result.fields.length).toBeGreaterThan(0);
   const present = typeof input === 'object' && input !== null ? Object.keys(input) : [];
-  for (const field of result.error.fields) {
+  for (const field of result.fields) {
     expect(typeof field.path).toBe('string');
     expect(field.message.length).toBeGreaterThan(0);
     // Each issue names the field it is about: the input itself, a field given, or a required one.
@@ -201,10 +198,10 @@ describe('safeParseCreateInput and safeParseUpdateInput never throw', () => {
       fc.property(createLike, (input) => {
         const safe = safeParseCreateInput(input, CTX);
         if (safe.ok) expect(parseCreateInput(input, CTX)).toEqual(safe.value);
-        else expect(() => parseCreateInput(input, CTX)).toThrow(safe.error.message);
+        else expect(() => parseCreateInput(input, CTX)).toThrow(safe.message);
         const update = safeParseUpdateInput(input, CTX);
         if (update.ok) expect(parseUpdateInput(input, CTX)).toEqual(update.value);
-        else expect(() => parseUpdateInput(input, CTX)).toThrow(update.error.message);
+        else expect(() => parseUpdateInput(input, CTX)).toThrow(update.message);
       }),
       { numRuns: 300 },
     );
@@ -219,15 +216,12 @@ describe('field errors name their path', () => {
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.fields.map((f) => f.path).sort()).toEqual(['colour', 'label']);
+    expect(result.fields.map((f) => f.path).sort()).toEqual(['colour', 'label']);
     const nested = safeParseCreateInput(
       { label: 'ci', resources: [GRANT, { type: 'TYPE_REPO', path: 'beta/api', scopes: ['pull', 'nope'] }] },
       CTX,
     );
-    expect(nested.ok ? [] : nested.error.fields.map((f) => f.path)).toEqual([
-      'resources.1.scopes.1',
-      'resources.1.path',
-    ]);
+    expect(nested.ok ? [] : nested.fields.map((f) => f.path)).toEqual(['resources.1.scopes.1', 'resources.1.path']);
     const tooMany = safeParseCreateInput(
       {
         label: 'ci',
@@ -235,20 +229,24 @@ describe('field errors name their path', () => {
       },
       CTX,
     );
-    expect(tooMany.ok ? [] : tooMany.error.fields.map((f) => f.path)).toEqual(['resources']);
+    expect(tooMany.ok ? [] : tooMany.fields.map((f) => f.path)).toEqual(['resources']);
   });
 
   it('and the message lists them without any secret', () => {
     const result = safeParseCreateInput({ label: '', resources: [] }, CTX);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.error.message).toContain('label: must not be empty');
-    expect(result.error.message).toContain('resources: must grant at least one resource');
-    expect(JSON.parse(JSON.stringify(result.error))).toMatchObject({
-      name: 'OatError',
+    expect(result.message).toContain('label: must not be empty');
+    expect(result.message).toContain('resources: must grant at least one resource');
+    expect(JSON.parse(JSON.stringify(result))).toEqual({
+      ok: false,
       code: 'VALIDATION_FAILED',
-      fields: result.error.fields,
+      message: result.message,
+      fields: result.fields,
     });
+    expect(() => parseCreateInput({ label: '', resources: [] }, CTX)).toThrow(
+      expect.objectContaining({ name: 'OatError', message: result.message, fields: result.fields }),
+    );
   });
 });
 
@@ -286,7 +284,7 @@ describe("Docker Hub's JSON shape", () => {
     expect(safeParseUpdateInput({ is_active: false }, CTX)).toEqual({ ok: true, value: { active: false } });
     expect(safeParseCreateInput({ label: 'ci', resources: [GRANT], is_active: false }, CTX)).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'is_active' }] },
+      fields: [{ path: 'is_active' }],
     });
   });
 });
@@ -295,7 +293,7 @@ describe('expiry at creation', () => {
   const create = (extra: object, ctx: InputContext = CTX) =>
     safeParseCreateInput({ label: 'ci', resources: [GRANT], ...extra }, ctx);
   const expiryOf = (result: ParseResult<{ expiresAt: number | null }>) =>
-    result.ok ? result.value.expiresAt : result.error.fields;
+    result.ok ? result.value.expiresAt : result.fields;
 
   it('offers 30d, 90d and none (the default)', () => {
     fc.assert(
@@ -346,14 +344,12 @@ describe('expiry at creation', () => {
           const past = create({ [field]: form(at - offset + 1) }, ctx);
           expect(late).toMatchObject({
             ok: false,
-            error: {
-              code: 'VALIDATION_FAILED',
-              fields: [{ path: field, message: expect.stringMatching(/^must be at most /) }],
-            },
+            code: 'VALIDATION_FAILED',
+            fields: [{ path: field, message: expect.stringMatching(/^must be at most /) }],
           });
           expect(past).toMatchObject({
             ok: false,
-            error: { fields: [{ path: field, message: 'must be in the future' }] },
+            fields: [{ path: field, message: 'must be in the future' }],
           });
         },
       ),
@@ -365,12 +361,12 @@ describe('expiry at creation', () => {
     const ctx = { ...CTX, policy: createPolicy({ maxExpiry: { days: 7 } }) };
     expect(expiryOf(create({ expiry: NOW + 7 * DAY }, ctx))).toBe(NOW + 7 * DAY);
     // The bound covers presets too; "never expires" stays a choice.
-    expect(create({ expiry: '30d' }, ctx)).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+    expect(create({ expiry: '30d' }, ctx)).toMatchObject({ ok: false, fields: [{ path: 'expiry' }] });
     expect(create({ expiry: '30d' }, { ...CTX, policy: createPolicy({ maxExpiry: { days: 30 } }) }).ok).toBe(true);
     expect(expiryOf(create({ expiry: 'none' }, ctx))).toBeNull();
     expect(create({ expiry: NOW + 7 * DAY + 1 }, ctx)).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expiry' }] },
+      fields: [{ path: 'expiry' }],
     });
   });
 
@@ -394,26 +390,26 @@ describe('expiry at creation', () => {
   it('rejects both expiry and expires_at together, and invalid instants', () => {
     expect(create({ expiry: '30d', expires_at: null })).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expires_at' }] },
+      fields: [{ path: 'expires_at' }],
     });
     expect(create({ expires_at: new Date(Number.NaN) })).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expires_at' }] },
+      fields: [{ path: 'expires_at' }],
     });
     for (const bad of [1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
-      expect(create({ expiry: bad })).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+      expect(create({ expiry: bad })).toMatchObject({ ok: false, fields: [{ path: 'expiry' }] });
     }
     expect(create({ expires_at: '2025-06-01T00:00:00' })).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expires_at' }] },
+      fields: [{ path: 'expires_at' }],
     });
-    expect(create({ expiry: '1y' })).toMatchObject({ ok: false, error: { fields: [{ path: 'expiry' }] } });
+    expect(create({ expiry: '1y' })).toMatchObject({ ok: false, fields: [{ path: 'expiry' }] });
   });
 
   it("refuses a number for Docker Hub's expires_at, saying it must be an ISO date-time string", () => {
     expect(create({ expires_at: NOW + DAY })).toMatchObject({
       ok: false,
-      error: { fields: [{ path: 'expires_at', message: expect.stringContaining('ISO 8601 date-time string') }] },
+      fields: [{ path: 'expires_at', message: expect.stringContaining('ISO 8601 date-time string') }],
     });
   });
 });
@@ -435,8 +431,8 @@ describe('expiry cannot change on update', () => {
           const result = safeParseUpdateInput(input, CTX);
           expect(result.ok).toBe(false);
           if (result.ok) return;
-          expect(result.error.code).toBe('VALIDATION_FAILED');
-          expect(result.error.fields).toEqual(
+          expect(result.code).toBe('VALIDATION_FAILED');
+          expect(result.fields).toEqual(
             fields.map((path) => ({ path, message: 'expiry cannot be changed after creation' })),
           );
         },
@@ -457,10 +453,10 @@ describe('expiry cannot change on update', () => {
         active: true,
       },
     });
-    expect(safeParseUpdateInput({}, CTX)).toMatchObject({ ok: false, error: { fields: [{ path: '' }] } });
+    expect(safeParseUpdateInput({}, CTX)).toMatchObject({ ok: false, fields: [{ path: '' }] });
     expect(safeParseUpdateInput({ label: undefined }, CTX)).toMatchObject({
       ok: false,
-      error: { fields: [{ path: '' }] },
+      fields: [{ path: '' }],
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HUB_ERROR_CODES, STATUS_OF_CODE } from '../../src/hub-api/index.js';
+import { hubErrorCodeSchema } from '../../src/hub-api/wire.js';
 import { MANAGEMENT_DENIAL_CODES, OAT_ERROR_CODES, type TokenService } from '../../src/index.js';
 import { REPO_PULL, startHub } from './harness.js';
 
@@ -85,5 +86,10 @@ describe('Hub API: refusals are values, answered with their statuses', () => {
     for (const code of MANAGEMENT_DENIAL_CODES) expect([code, STATUS_OF_CODE[code] < 500]).toEqual([code, true]);
     for (const code of OAT_ERROR_CODES) expect(HUB_ERROR_CODES).toContain(code);
     expect(new Set(HUB_ERROR_CODES).size).toBe(HUB_ERROR_CODES.length);
+  });
+
+  it('describes error codes on the wire with HUB_ERROR_CODES itself: one list, in its order', () => {
+    expect(hubErrorCodeSchema.options).toEqual([...HUB_ERROR_CODES]);
+    expect(hubErrorCodeSchema.safeParse('NOT_IN_THE_LIST').success).toBe(false);
   });
 });

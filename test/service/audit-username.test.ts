@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, TOKEN_BODY_LENGTH, type TokenEvent } from '../../src/index.js';
+import { createMemoryTokenStore, createTokenService, type TokenEvent } from '../../src/index.js';
+import { TOKEN_BODY_LENGTH } from '../../src/core/format.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 
 const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];

@@ -4,12 +4,11 @@ import {
   createMemoryTokenStore,
   createTokenService,
   isOatError,
-  TOKEN_BODY_LENGTH,
   platformRandom,
   type TokenService,
   type TokenStore,
 } from '../../src/index.js';
-import { crc32, encodeChecksum } from '../../src/core/format.js';
+import { crc32, encodeChecksum, TOKEN_BODY_LENGTH } from '../../src/core/format.js';
 
 const organizations = [{ name: 'acme', plan: 'team', owners: ['alice'] }];
 const alice = { username: 'alice' };

@@ -2,7 +2,6 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   LEAK_ACTOR,
-  SEED_LIFECYCLE,
   createMemoryTokenStore,
   createPolicy,
   createTokenService,
@@ -14,6 +13,7 @@ import {
   type TokenServiceOptions,
   type TokenStore,
 } from '../../src/index.js';
+import { SEED_LIFECYCLE } from '../../src/core/lifecycle.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import { platformRandom } from '../../src/service/random.js';
 

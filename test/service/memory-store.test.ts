@@ -53,7 +53,7 @@ describe('the memory store shares equal scope lists between the records it keeps
     const raw = [{ type: 'repository' as const, path: 'acme/app', scopes: ['pull'] }];
     const [a, b] = [validateResources(raw, rules), validateResources(raw, rules)];
     if (!a.ok || !b.ok) throw new Error('valid grants refused');
-    expect(a.resources[0]?.scopes).toEqual(b.resources[0]?.scopes);
-    expect(a.resources[0]?.scopes).not.toBe(b.resources[0]?.scopes);
+    expect(a.value[0]?.scopes).toEqual(b.value[0]?.scopes);
+    expect(a.value[0]?.scopes).not.toBe(b.value[0]?.scopes);
   });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   createMemoryTokenStore,
   createTokenService,
-  SEED_LIFECYCLE,
   type LifecyclePolicy,
   type TokenEvent,
   type TransitionRule,
   type TransitionSource,
 } from '../../src/index.js';
+import { SEED_LIFECYCLE } from '../../src/core/lifecycle.js';
 import { createFakeClock } from '../../src/testing/fake-clock.js';
 import type { CreateTokenRequest } from '../../src/index.js';
 

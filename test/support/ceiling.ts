@@ -24,8 +24,8 @@ export const resources: fc.Arbitrary<ReadonlyArray<Resource>> = fc
   .map((list) => list.map((r) => (r.path === '*/*/public' ? { ...r, scopes: ['scope-image-pull'] } : r)))
   .map((list) => {
     const checked = validateResources(list, { organization: 'acme', catalog, maxRepositoryGrants: 50 });
-    if (!checked.ok) throw new Error(JSON.stringify(checked.issues));
-    return checked.resources;
+    if (!checked.ok) throw new Error(JSON.stringify(checked.fields));
+    return checked.value;
   });
 
 /** The rule written out over the listed resources: same path, or an `acme/*` over an exact name; a held scope covers what it includes. */

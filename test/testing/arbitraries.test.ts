@@ -42,7 +42,7 @@ describe('the testing kit arbitraries generate what they promise', () => {
         organizationNameArbitrary().chain((org) => fc.tuple(fc.constant(org), createInputArbitrary(org, NOW))),
         ([org, input]) => {
           const parsed = safeParseCreateInput(input, { organization: org, now: NOW, policy: DEFAULT_POLICY });
-          expect(parsed.ok ? 'ok' : parsed.error.message).toBe('ok');
+          expect(parsed.ok ? 'ok' : parsed.message).toBe('ok');
         },
       ),
       { numRuns: 300 },
