@@ -106,14 +106,34 @@ let failed = 0;
 // Each topic appends its target lines here; the runner repeats them all at the end.
 const targetsDir = mkdtempSync(join(tmpdir(), 'oat-bench-targets-'));
 const targetsFile = join(targetsDir, 'targets.jsonl');
-const env = { ...process.env, OAT_BENCH_TARGETS: targetsFile, OAT_BENCH_QUICK: quick ? '1' : '0' };
+const cpuFile = join(targetsDir, 'cpu.txt');
+const env = {
+  ...process.env,
+  OAT_BENCH_TARGETS: targetsFile,
+  OAT_BENCH_QUICK: quick ? '1' : '0',
+  OAT_BENCH_CPU: cpuFile,
+};
+/** CPU seconds of the topic processes that have exited so far. */
+const cpuSoFar = (): number =>
+  safeRead(cpuFile)
+    .split('\n')
+    .filter((l) => l !== '')
+    .reduce((a, l) => a + Number(l), 0);
 
 /** Runs one topic, echoing its output as it comes and keeping it; resolves with its exit code. */
 function runTopic(file: string): Promise<{ readonly code: number | null; readonly output: string }> {
   // --expose-gc lets a topic settle the heap; the larger heap leaves room for a million stored tokens.
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(here, file)],
+    [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      '--import',
+      'tsx',
+      '--import',
+      join(here, 'cpu-report.ts'),
+      join(here, file),
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -133,19 +153,21 @@ function runTopic(file: string): Promise<{ readonly code: number | null; readonl
 
 for (const file of selected) {
   const topicStart = Date.now();
+  const cpuBefore = cpuSoFar();
   const { code, output } = await runTopic(file);
   printed.push(output);
   if (code !== 0) {
     failed++;
     say(`\n${file} failed (exit ${code})`);
   }
-  say(`\n_${file}: ${((Date.now() - topicStart) / 1000).toFixed(1)} s_`);
+  say(
+    `\n_${file}: ${((Date.now() - topicStart) / 1000).toFixed(1)} s (CPU ${(cpuSoFar() - cpuBefore).toFixed(1)} s in its processes)_`,
+  );
 }
 const lines: TargetLine[] = safeRead(targetsFile)
   .split('\n')
   .filter((l) => l !== '')
   .map((l) => JSON.parse(l) as TargetLine);
-rmSync(targetsDir, { recursive: true, force: true });
 const goals = lines.filter((l) => l.met !== undefined);
 const aligned = [false, true, true, true, true];
 const glance =
@@ -154,7 +176,7 @@ if (glance !== '') say(`\n### Targets at a glance (every topic)\n\n${glance}`);
 const seconds = (Date.now() - started) / 1000;
 const loadAtEnd = safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ');
 say(
-  `\nTotal: ${seconds.toFixed(1)} s, ${selected.length - failed} of ${selected.length} topics completed; load average at the end ${loadAtEnd}.`,
+  `\nTotal: ${seconds.toFixed(1)} s (CPU ${cpuSoFar().toFixed(1)} s in the topic processes), ${selected.length - failed} of ${selected.length} topics completed; load average at the end ${loadAtEnd}.`,
 );
 if (writeDocs) {
   if (failed > 0) {
@@ -166,7 +188,8 @@ if (writeDocs) {
       '## Targets at a glance',
       '',
       `From the run below: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit \`${commit}\`, ` +
-        `load average ${load} at the start and ${loadAtEnd} at the end, ${seconds.toFixed(1)} s in all. ` +
+        `load average ${load} at the start and ${loadAtEnd} at the end, ${seconds.toFixed(1)} s in all ` +
+        `(CPU ${cpuSoFar().toFixed(1)} s in the topic processes). ` +
         'A target is met when its median meets the goal.',
       '',
       glance,
@@ -181,4 +204,5 @@ if (writeDocs) {
     console.log('\nWrote the run into docs/performance.md (between bench:begin and bench:end).');
   }
 }
+rmSync(targetsDir, { recursive: true, force: true });
 process.exit(failed === 0 ? 0 : 1);
