@@ -8,7 +8,7 @@
  * interleaved in rounds in one process (see rounds.ts). The runner ends with
  * every topic's targets in one table. `--write-docs` (a full run only) also
  * writes the whole run into docs/performance.md, between its
- * `<!-- bench:begin -->` and `<!-- bench:end -->` markers (see docs-section.ts).
+ * `bench:begin` and `bench:end` comment markers (see docs-section.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
