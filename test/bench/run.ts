@@ -172,7 +172,7 @@ const goals = lines.filter((l) => l.met !== undefined);
 const aligned = [false, true, true, true, true];
 const glance =
   goals.length === 0 ? '' : markdownGrid(['target', 'goal', 'median', 'min–max', 'status'], targetRows(goals), aligned);
-if (glance !== '') say(`\n### Targets at a glance (every topic)\n\n${glance}`);
+if (glance !== '') console.log(`\n### Targets at a glance (every topic)\n\n${glance}`);
 const seconds = (Date.now() - started) / 1000;
 const loadAtEnd = safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ');
 say(

@@ -141,7 +141,7 @@ for (const size of SETTINGS.storeSizes) {
   ]);
   const written = fixture.writes() - writesBeforeRun;
   printInterleaved(
-    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens`,
+    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the ${fixture.window === fixture.tokens.length ? 'tokens' : 'window'}`,
     moving,
     [1],
   );
