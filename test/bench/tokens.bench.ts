@@ -25,7 +25,7 @@ import {
   type RatioSpread,
   type TargetLine,
 } from './rounds.js';
-import { plainCheck, promisingStore } from './plain-variants.js';
+import { plainCheck } from './plain-variants.js';
 import { QUICK_NOTE } from './settings.js';
 
 const format = DEFAULT_POLICY.format;
@@ -163,48 +163,6 @@ const folded = await interleave([
 ]);
 printInterleaved('The format check: CRC folded into the alphabet loop, against the plain version', folded, [1, 3]);
 
-// Issue 11: does the memory store's findBySecretHash answering a value (not a promise) pay, on logins?
-const signedUp = createMemoryTokenStore();
-const still = { now: () => 1_800_000_000_000 };
-const orgs = Array.from({ length: 10 }, (_, o) => ({ name: `org-${o}`, plan: 'business', owners: ['owner'] }));
-const valued = createTokenService({ store: signedUp, organizations: orgs, clock: still });
-const promised = createTokenService({ store: promisingStore(signedUp), organizations: orgs, clock: still });
-const logins: Array<{ readonly org: string; readonly secret: string }> = [];
-for (const [o, org] of orgs.entries())
-  for (let i = 0; i < 100; i++) {
-    const created = await valued.create({ username: 'owner' }, org.name, {
-      label: `ci ${o}-${i}`,
-      resources: [{ type: 'repository', path: `${org.name}/app-${i}`, scopes: ['scope-image-pull'] }],
-    });
-    logins.push({ org: org.name, secret: created.secret.reveal() });
-  }
-const order = shuffled(logins, 3);
-const loginLoop = (svc: typeof valued): ((k: number) => Promise<number>) => {
-  const last = order.length - 1;
-  let i = 0;
-  return async (k) => {
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      const t = order[i] as { org: string; secret: string };
-      if (loginAccepted(await svc.authenticate(t.org, t.secret))) n++;
-      i = i === last ? 0 : i + 1;
-    }
-    return n;
-  };
-};
-for (const svc of [valued, promised])
-  for (const t of order)
-    if (!loginAccepted(await svc.authenticate(t.org, t.secret))) throw new Error('a stored token did not log in');
-const lookups = await interleave([
-  { name: 'ours: memory findBySecretHash answers the record (no promise)', loop: loginLoop(valued) },
-  { name: 'plain: findBySecretHash always answers a promise', loop: loginLoop(promised) },
-]);
-printInterleaved(
-  'service.authenticate, 1,000 stored tokens, clock still: the lookup as a value or a promise',
-  lookups,
-  [1],
-);
-
 const millions = (s: RatioSpread): RatioSpread => ({ median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 });
 const rateTarget = (what: string, s: RatioSpread): TargetLine => {
   const m = millions(s);
@@ -223,6 +181,5 @@ printTargets('Token targets', [
   reported('generate vs randomBytes(32) + base64url', generation.ratio(0, 1)),
   reported('check() with the CRC folded vs the plain check, bad checksums', folded.ratio(0, 1)),
   reported('check() with the CRC folded vs the plain check, well-formed', folded.ratio(2, 3)),
-  reported('login with findBySecretHash as a value vs as a promise', lookups.ratio(0, 1)),
 ]);
 console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);
