@@ -203,6 +203,7 @@ export function createTokenFormat(options: { readonly prefix?: string } = {}): T
     if (typeof value !== 'string') return NOT_A_STRING;
     if (value.length !== length) return BAD_LENGTH;
     if (!value.startsWith(prefix)) return BAD_PREFIX;
+    // CRC folded into the alphabet loop: 1.1x-1.5x the plain check (bench: tokens, "CRC folded ... plain version").
     let c = prefixState;
     for (let i = bodyStart; i < checksumStart; i++) {
       const code = value.charCodeAt(i);

@@ -309,8 +309,7 @@ export function createAuthenticator(
     // try/catch with wrapFault in place of guard(): no extra async frame and promise on the hot path.
     let record: AccessTokenRecord | null;
     try {
-      const pending = store.findBySecretHash(hash);
-      record = isPromiseLike(pending) ? await pending : pending;
+      record = await store.findBySecretHash(hash);
     } catch (error) {
       const unreadable = unreadableRow(error);
       if (unreadable === undefined) throw wrapFault('STORE_FAILURE', 'The token store failed', error);

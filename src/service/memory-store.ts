@@ -114,9 +114,8 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
     findById(id: TokenId) {
       return resolved(byId.get(id) ?? null);
     },
-    // Answered synchronously: it is the read on every login (the port allows a plain value here).
     findBySecretHash(secretHash) {
-      return byHash.get(secretHash) ?? null;
+      return resolved(byHash.get(secretHash) ?? null);
     },
     list(query: ListQuery): Promise<TokenPage> {
       const wanted = new Set(query.statuses ?? LIVE);

@@ -123,12 +123,9 @@ export interface TokenStore {
   findById(id: TokenId): Promise<AccessTokenRecord | null>;
   /**
    * The record whose `secretHash` equals `secretHash`, deleted ones included,
-   * or `null`. The one read on every login, so a store that can answer
-   * synchronously (an in-process index) may return the value itself rather
-   * than a promise, and the login then costs no trip through the microtask
-   * queue.
+   * or `null`. The one read on every login.
    */
-  findBySecretHash(secretHash: string): AccessTokenRecord | null | Promise<AccessTokenRecord | null>;
+  findBySecretHash(secretHash: string): Promise<AccessTokenRecord | null>;
   /**
    * One page of an organization's tokens (by `organizationId`) and the total
    * that match. A row that cannot be read is left out of `items` and counted

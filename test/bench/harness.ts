@@ -20,7 +20,8 @@ export function formatRatio(ratio: number): string {
   return ratio >= 0.1 ? `${ratio.toFixed(2)}x` : `${ratio.toPrecision(2)}x`;
 }
 
-function markdown(
+/** A Markdown table of strings; `rightAligned[i]` right-aligns column `i`. */
+export function markdownGrid(
   header: ReadonlyArray<string>,
   rows: ReadonlyArray<ReadonlyArray<string>>,
   rightAligned: ReadonlyArray<boolean>,
@@ -40,7 +41,7 @@ export function printGrid(
 ): void {
   console.log(`\n### ${title}\n`);
   console.log(
-    markdown(
+    markdownGrid(
       header,
       rows,
       header.map((_, i) => i > 0),

@@ -141,16 +141,17 @@ for (const size of SETTINGS.storeSizes) {
   ]);
   const written = fixture.writes() - writesBeforeRun;
   printInterleaved(
-    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens`,
+    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the ${fixture.window === fixture.tokens.length ? 'tokens' : 'window'}`,
     moving,
     [1],
   );
   const check = await recompiledAfterWrite(fixture, RECOMPILE_SAMPLE);
   console.log(
     `\n${count(fixture.tokens.length)} tokens, ${count(added)} of them created for this size in ${fixture.buildSeconds.toFixed(1)} s; ` +
-      `warmed in ${warmed.toFixed(1)} s (every token authenticated through the service and the floor, writing last-used, then once more through the service). ` +
+      `the timed rows go round the first ${count(fixture.window)} of the shuffled order, ` +
+      `warmed in ${warmed.toFixed(1)} s (each of them authenticated through the service and the floor, writing last-used, then once more through the service). ` +
       `Last-used writes while measured: ${count(stillWrites)} with the clock standing still; ${count(written)} in ${count(writing.logins())} logins with it moving. ` +
-      `Recompiled after one last-used write: ${check.recompiled} of ${check.sampled} tokens spread over the order (their first login after the write got a new compiled-grants object).`,
+      `Recompiled after one last-used write: ${check.recompiled} of ${check.sampled} tokens spread over the window (their first login after the write got a new compiled-grants object).`,
   );
   authTargets.push(
     {
@@ -208,10 +209,14 @@ writeChart(
 printTargets('Scale targets', [...authTargets, ...authzTargets]);
 
 // Memory per stored token, in a clean process that can force garbage collection.
-const probe = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'memory-probe.ts')], {
-  cwd: resolve(here, '../..'),
-  stdio: 'inherit',
-  env: process.env,
-});
+const probe = spawnSync(
+  process.execPath,
+  ['--expose-gc', '--import', 'tsx', '--import', join(here, 'cpu-report.ts'), join(here, 'memory-probe.ts')],
+  {
+    cwd: resolve(here, '../..'),
+    stdio: 'inherit',
+    env: process.env,
+  },
+);
 if (probe.status !== 0) throw new Error(`memory probe failed (exit ${probe.status ?? probe.signal})`);
 console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);

@@ -293,7 +293,7 @@ export function startWriters(count: number): Writers {
   for (let i = 0; i < count; i++) {
     const child = fork(file, [], {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', '--import', fileURLToPath(new URL('./cpu-report.ts', import.meta.url))],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const queue: Report[] = [];

@@ -50,7 +50,7 @@ import {
 
 const CALLERS = 8;
 const WRITERS = SETTINGS.writers;
-const STORED = SETTINGS.quick ? 1_000 : 10_000;
+const STORED = SETTINGS.quick ? 1_000 : 5_000;
 const WARM_CREATES = 5;
 /** Connections of each writer in a race: with 8 writers, 32 creates in flight at once. */
 const RACE_CONNECTIONS = 4;
@@ -344,12 +344,19 @@ try {
     const tokens = await storeTokens(c.service);
     const built = seconds(started);
     const warmStart = performance.now();
-    for (const t of tokens)
-      if (!loginAccepted(await c.service.authenticate(t.organization, t.secret)))
-        throw new Error(`${c.name}: a stored token did not authenticate`);
+    // 8 callers, as the tokens were created: a round-trip-bound store warms up in an eighth of the time.
+    let warmed = 0;
+    const warmCaller = async (): Promise<void> => {
+      while (warmed < tokens.length) {
+        const t = tokens[warmed++] as StoredToken;
+        if (!loginAccepted(await c.service.authenticate(t.organization, t.secret)))
+          throw new Error(`${c.name}: a stored token did not authenticate`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, warmCaller));
     await c.service.flush();
     notes.push(
-      `${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm pass) in ${seconds(warmStart)}`,
+      `${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm pass, 8 callers) in ${seconds(warmStart)}`,
     );
     authLoops.push(
       {

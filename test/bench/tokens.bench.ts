@@ -19,6 +19,7 @@ import {
   type RatioSpread,
   type TargetLine,
 } from './rounds.js';
+import { plainCheck } from './plain-variants.js';
 import { QUICK_NOTE } from './settings.js';
 
 const format = DEFAULT_POLICY.format;
@@ -138,6 +139,24 @@ const checks = await interleave([
 ]);
 printInterleaved('Refusing malformed tokens', checks, [2, 5]);
 
+// Issue 11: does folding the CRC into the alphabet loop pay, against the plain check (same results)?
+const plain = plainCheck(format.prefix);
+for (const t of [...good, ...malformed, ...badChecksums])
+  if (JSON.stringify(plain(t)) !== JSON.stringify(format.check(t))) throw new Error('the plain check disagrees');
+const folded = await interleave([
+  {
+    name: 'ours: check(), CRC folded into the alphabet loop, bad checksums',
+    loop: rotating(badChecksums, (t) => !formatAccepts(format, t)),
+  },
+  {
+    name: 'plain: alphabet loop, then a CRC function, bad checksums',
+    loop: rotating(badChecksums, (t) => !plain(t).ok),
+  },
+  { name: 'ours: check(), CRC folded, well-formed', loop: rotating(good, (t) => formatAccepts(format, t)) },
+  { name: 'plain: alphabet loop, then a CRC function, well-formed', loop: rotating(good, (t) => plain(t).ok) },
+]);
+printInterleaved('The format check: CRC folded into the alphabet loop, against the plain version', folded, [1, 3]);
+
 const millions = (s: RatioSpread): RatioSpread => ({ median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 });
 const rateTarget = (what: string, s: RatioSpread): TargetLine => {
   const m = millions(s);
@@ -154,5 +173,7 @@ printTargets('Token targets', [
   rateTarget('service.authenticate refuses a bad-checksum token, rate', checks.rate(1)),
   reported('check() alone, malformed mix, rate', millions(checks.rate(2)), (n) => `${n.toFixed(2)} M/s`),
   reported('generate vs randomBytes(32) + base64url', generation.ratio(0, 1)),
+  reported('check() with the CRC folded vs the plain check, bad checksums', folded.ratio(0, 1)),
+  reported('check() with the CRC folded vs the plain check, well-formed', folded.ratio(2, 3)),
 ]);
 console.log(`\n(sink ${roundsSink()}; measured in ${(performance.now() / 1000).toFixed(1)} s)`);

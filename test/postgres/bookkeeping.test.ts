@@ -90,3 +90,31 @@ describe.skipIf(skipPostgres)('last-used bookkeeping on PostgreSQL never decides
     await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
   });
 });
+
+describe.skipIf(skipPostgres)('a last-used write on PostgreSQL costs no recompilation', () => {
+  let pool: pg.Pool;
+  let schema: string;
+
+  useFreshSchema('recompile', { connections: 2 }, (fixture) => {
+    ({ pool, schema } = fixture);
+  });
+
+  it("keeps the token's compiled grants: the login after the write gets the very same compiled object", async () => {
+    const clock = createFakeClock();
+    const service = createTokenService({ store: createPostgresTokenStore(pool, { schema }), organizations, clock });
+    const { token, secret } = await service.create(owner, 'acme', input);
+    const grants = async (): Promise<unknown> => {
+      const login = await service.authenticate('acme', secret.reveal());
+      if (!login.ok) throw new Error(`login refused: ${login.code}`);
+      return login.principal.grants;
+    };
+    const before = await grants();
+    await service.flush();
+    clock.advance(61_000);
+    const writing = await grants();
+    await service.flush();
+    await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
+    expect(writing).toBe(before);
+    expect(await grants()).toBe(before);
+  });
+});

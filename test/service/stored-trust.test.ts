@@ -34,7 +34,7 @@ function memoryWorld(): TrustWorld {
     touchLastUsed: (id, at, ifOlderThan) => inner.touchLastUsed(id, at, ifOlderThan),
     markDeleted: (id, organization, at) => inner.markDeleted(id, organization, at),
     findById: async (id) => read(await inner.findById(id)),
-    findBySecretHash: (hash) => read(inner.findBySecretHash(hash) as AccessTokenRecord | null),
+    findBySecretHash: async (hash) => read(await inner.findBySecretHash(hash)),
     list: async (query) => {
       const page = await inner.list(query);
       const items = page.items.filter((r) => !broken.has(r.id));

@@ -66,3 +66,31 @@ describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout'
     await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
   });
 });
+
+describe('a last-used write on SQLite costs no recompilation', () => {
+  it("keeps the token's compiled grants: the login after the write gets the very same compiled object", async () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db);
+      const clock = createFakeClock();
+      const service = createTokenService({ store: createSqliteTokenStore(db), organizations, clock });
+      const { token, secret } = await service.create(owner, 'acme', input);
+      const grants = async (): Promise<unknown> => {
+        const login = await service.authenticate('acme', secret.reveal());
+        if (!login.ok) throw new Error(`login refused: ${login.code}`);
+        return login.principal.grants;
+      };
+      const before = await grants();
+      await service.flush();
+      clock.advance(61_000);
+      const writing = await grants();
+      await service.flush();
+      // The write happened: the row changed, each read builds a new record object, and the grants stayed compiled.
+      await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
+      expect(writing).toBe(before);
+      expect(await grants()).toBe(before);
+    } finally {
+      db.close();
+    }
+  });
+});
