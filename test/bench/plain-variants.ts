@@ -31,9 +31,9 @@ function crcUpdate(state: number, text: string, from: number, to: number): numbe
   return c;
 }
 
-type Check = { readonly ok: true } | { readonly ok: false; readonly problem: string };
+type Check = { readonly ok: true } | { readonly ok: false; readonly code: string };
 const OK: Check = Object.freeze({ ok: true });
-const fail = (problem: string): Check => Object.freeze({ ok: false, problem });
+const fail = (code: string): Check => Object.freeze({ ok: false, code });
 const NOT_A_STRING = fail('NOT_A_STRING');
 const BAD_LENGTH = fail('LENGTH');
 const BAD_PREFIX = fail('PREFIX');
