@@ -120,6 +120,19 @@ export type {
 } from './core/login.js';
 export { MAX_ALLOWED_NETWORKS, isAddressAllowed, normalizeNetwork } from './core/networks.js';
 
+export {
+  DEFAULT_ROTATION_POLICY,
+  MAX_GRACE_SECONDS,
+  ROTATABLE_DENIAL_CODES,
+  ROTATION_DENIAL_CODES,
+  checkRotatable,
+  createRotationPolicy,
+  decideRotatedSecret,
+  parseGraceSeconds,
+  retireSecret,
+} from './core/rotation.js';
+export type { RotatableDenialCode, RotatedSecret, RotatedSecretDecision, RotationDenialCode, RotationPolicy, RotationPolicyOptions } from './core/rotation.js';
+
 export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
 

@@ -64,6 +64,7 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
   LIFETIME_EXCEEDED: denial('LIFETIME_EXCEEDED'),
   RECORD_INVALID: denial('RECORD_INVALID'),
+  ROTATED: denial('ROTATED'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({
