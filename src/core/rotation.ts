@@ -1,7 +1,7 @@
 import { OatError, type FieldIssue } from '../errors.js';
 import { DAY_MS } from './instant.js';
 import type { TokenId } from './ids.js';
-import { isExpired, type AccessTokenRecord, type EpochMillis } from './token.js';
+import { freezeRecord, isExpired, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 /**
  * The rotation settings a host chooses once: how long a caller may keep a
@@ -170,4 +170,32 @@ export function checkRotatable(
   if (isExpired(token, now)) return { allowed: false, code: 'EXPIRED', message: 'An expired token cannot be rotated' };
   if (token.state === 'inactive') return { allowed: false, code: 'INACTIVE', message: 'An inactive token cannot be rotated; reactivate it first' };
   return { allowed: true };
+}
+
+/** What a rotation writes: the token's next version under the new secret, and the record of the secret it retires. */
+export interface RotationPlan {
+  readonly next: AccessTokenRecord;
+  readonly retired: RotatedSecret;
+}
+
+/**
+ * The writes of rotating `token` at `now` to a secret whose hash is
+ * `secretHash` and display prefix is `displayPrefix`, the old secret kept
+ * for `graceMs`. Pure; the caller checks {@link checkRotatable} and its
+ * authority first, and the store applies both writes in one step guarded by
+ * `token.version`, so of two concurrent rotations one wins.
+ *
+ * Invariant: `next` differs from `token` only in `secretHash`,
+ * `displayPrefix`, `updatedAt` (`now`) and `version` (`+ 1`): same id,
+ * grants, state and expiry. `retired` names the old hash and the token.
+ */
+export function planRotation(
+  token: AccessTokenRecord,
+  secret: { readonly secretHash: string; readonly displayPrefix: string },
+  now: EpochMillis,
+  graceMs: number,
+  policy: Pick<RotationPolicy, 'reuseRecordDays'>,
+): RotationPlan {
+  const next = freezeRecord({ ...token, secretHash: secret.secretHash, displayPrefix: secret.displayPrefix, updatedAt: now, version: token.version + 1 });
+  return Object.freeze({ next, retired: retireSecret(token, now, graceMs, policy) });
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tokenRecordArbitrary } from '../../src/testing/arbitraries.js';
 import {
   DEFAULT_ROTATION_POLICY,
   MAX_GRACE_SECONDS,
@@ -8,6 +9,7 @@ import {
   decideRotatedSecret,
   isOatError,
   parseGraceSeconds,
+  planRotation,
   retireSecret,
   type TokenId,
   type TokenState,
@@ -124,6 +126,21 @@ describe('checkRotatable', () => {
         const expected = state === 'deleted' ? 'DELETED' : expired ? 'EXPIRED' : state === 'inactive' ? 'INACTIVE' : null;
         if (expected === null) expect(d).toEqual({ allowed: true });
         else expect(d).toMatchObject({ allowed: false, code: expected });
+      }),
+    );
+  });
+});
+
+describe('planRotation', () => {
+  it('moves only the secret, the display prefix, updatedAt and the version; retires the old hash for the same token', () => {
+    fc.assert(
+      fc.property(tokenRecordArbitrary({ states: ['active'] }), instant, graceMs, recordDays, fc.string({ minLength: 1 }), (token, now, grace, days, hash) => {
+        const { next, retired } = planRotation(token, { secretHash: `new-${hash}`, displayPrefix: 'oat_new' }, now, grace, { reuseRecordDays: days });
+        expect(next).toEqual({ ...token, secretHash: `new-${hash}`, displayPrefix: 'oat_new', updatedAt: now, version: token.version + 1 });
+        expect(Object.isFrozen(next) && Object.isFrozen(next.resources)).toBe(true);
+        expect(retired).toEqual(retireSecret(token, now, grace, { reuseRecordDays: days }));
+        expect(retired.secretHash).toBe(token.secretHash);
+        expect(retired.tokenId).toBe(token.id);
       }),
     );
   });
