@@ -132,7 +132,15 @@ export {
   planRotation,
   retireSecret,
 } from './core/rotation.js';
-export type { RotatableDenialCode, RotatedSecret, RotatedSecretDecision, RotationDenialCode, RotationPlan, RotationPolicy, RotationPolicyOptions } from './core/rotation.js';
+export type {
+  RotatableDenialCode,
+  RotatedSecret,
+  RotatedSecretDecision,
+  RotationDenialCode,
+  RotationPlan,
+  RotationPolicy,
+  RotationPolicyOptions,
+} from './core/rotation.js';
 
 export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';

@@ -42,13 +42,17 @@ export const MAX_GRACE_SECONDS = 30 * 86_400;
 export function createRotationPolicy(options: RotationPolicyOptions = {}): RotationPolicy {
   const { maxGraceSeconds = 86_400, reuseDetection = false, reuseRecordDays = 90 } = options;
   if (!Number.isSafeInteger(maxGraceSeconds) || maxGraceSeconds < 0 || maxGraceSeconds > MAX_GRACE_SECONDS) {
-    throw new OatError('MISCONFIGURED', `maxGraceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`, { context: { field: 'maxGraceSeconds' } });
+    throw new OatError('MISCONFIGURED', `maxGraceSeconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}`, {
+      context: { field: 'maxGraceSeconds' },
+    });
   }
   if (typeof reuseDetection !== 'boolean') {
     throw new OatError('MISCONFIGURED', 'reuseDetection must be a boolean', { context: { field: 'reuseDetection' } });
   }
   if (!Number.isSafeInteger(reuseRecordDays) || reuseRecordDays < 1 || reuseRecordDays > 366) {
-    throw new OatError('MISCONFIGURED', 'reuseRecordDays must be a whole number from 1 to 366', { context: { field: 'reuseRecordDays' } });
+    throw new OatError('MISCONFIGURED', 'reuseRecordDays must be a whole number from 1 to 366', {
+      context: { field: 'reuseRecordDays' },
+    });
   }
   return Object.freeze({ maxGraceSeconds, reuseDetection, reuseRecordDays });
 }
@@ -66,11 +70,24 @@ export function parseGraceSeconds(
   policy: Pick<RotationPolicy, 'maxGraceSeconds'>,
 ):
   | { readonly ok: true; readonly value: number }
-  | { readonly ok: false; readonly code: 'VALIDATION_FAILED'; readonly message: string; readonly fields: ReadonlyArray<FieldIssue> } {
+  | {
+      readonly ok: false;
+      readonly code: 'VALIDATION_FAILED';
+      readonly message: string;
+      readonly fields: ReadonlyArray<FieldIssue>;
+    } {
   if (value === undefined) return Object.freeze({ ok: true, value: 0 });
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > policy.maxGraceSeconds) {
-    const issue: FieldIssue = Object.freeze({ path: 'graceSeconds', message: `must be a whole number of seconds from 0 to ${policy.maxGraceSeconds}` });
-    return Object.freeze({ ok: false, code: 'VALIDATION_FAILED', message: 'Invalid rotate request', fields: Object.freeze([issue]) });
+    const issue: FieldIssue = Object.freeze({
+      path: 'graceSeconds',
+      message: `must be a whole number of seconds from 0 to ${policy.maxGraceSeconds}`,
+    });
+    return Object.freeze({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid rotate request',
+      fields: Object.freeze([issue]),
+    });
   }
   return Object.freeze({ ok: true, value: value * 1000 });
 }
@@ -165,10 +182,14 @@ export type RotatableDenialCode = (typeof ROTATABLE_DENIAL_CODES)[number];
 export function checkRotatable(
   token: Pick<AccessTokenRecord, 'state' | 'expiresAt'>,
   now: EpochMillis,
-): { readonly allowed: true } | { readonly allowed: false; readonly code: RotatableDenialCode; readonly message: string } {
-  if (token.state === 'deleted') return { allowed: false, code: 'DELETED', message: 'A deleted token cannot be rotated' };
+):
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: RotatableDenialCode; readonly message: string } {
+  if (token.state === 'deleted')
+    return { allowed: false, code: 'DELETED', message: 'A deleted token cannot be rotated' };
   if (isExpired(token, now)) return { allowed: false, code: 'EXPIRED', message: 'An expired token cannot be rotated' };
-  if (token.state === 'inactive') return { allowed: false, code: 'INACTIVE', message: 'An inactive token cannot be rotated; reactivate it first' };
+  if (token.state === 'inactive')
+    return { allowed: false, code: 'INACTIVE', message: 'An inactive token cannot be rotated; reactivate it first' };
   return { allowed: true };
 }
 
@@ -196,6 +217,12 @@ export function planRotation(
   graceMs: number,
   policy: Pick<RotationPolicy, 'reuseRecordDays'>,
 ): RotationPlan {
-  const next = freezeRecord({ ...token, secretHash: secret.secretHash, displayPrefix: secret.displayPrefix, updatedAt: now, version: token.version + 1 });
+  const next = freezeRecord({
+    ...token,
+    secretHash: secret.secretHash,
+    displayPrefix: secret.displayPrefix,
+    updatedAt: now,
+    version: token.version + 1,
+  });
   return Object.freeze({ next, retired: retireSecret(token, now, graceMs, policy) });
 }

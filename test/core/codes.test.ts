@@ -218,7 +218,10 @@ const TABLES = {
   REPLACE_DENIAL_CODES: [REPLACE_DENIAL_CODES, { CONFLICT: 1, NOT_FOUND: 1 } satisfies Record<ReplaceDenialCode, 1>],
   SCOPE_REJECTION_CODES: [SCOPE_REJECTION_CODES, { MALFORMED: 1, TOO_MANY: 1 } satisfies Record<ScopeRejectionCode, 1>],
   ROTATION_DENIAL_CODES: [ROTATION_DENIAL_CODES, { ROTATED: 1 } satisfies Record<RotationDenialCode, 1>],
-  ROTATABLE_DENIAL_CODES: [ROTATABLE_DENIAL_CODES, { DELETED: 1, EXPIRED: 1, INACTIVE: 1 } satisfies Record<RotatableDenialCode, 1>],
+  ROTATABLE_DENIAL_CODES: [
+    ROTATABLE_DENIAL_CODES,
+    { DELETED: 1, EXPIRED: 1, INACTIVE: 1 } satisfies Record<RotatableDenialCode, 1>,
+  ],
   BODY_READ_CODES: [BODY_READ_CODES, { BODY_TOO_LARGE: 1 } satisfies Record<(typeof BODY_READ_CODES)[number], 1>],
 } as const;
 

@@ -52,19 +52,31 @@ describe('parseGraceSeconds', () => {
 
   it('takes exactly the whole seconds from 0 to the policy bound, in milliseconds', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_GRACE_SECONDS }), fc.integer({ min: -10, max: MAX_GRACE_SECONDS + 10 }), (max, asked) => {
-        const result = parseGraceSeconds(asked, { maxGraceSeconds: max });
-        if (asked >= 0 && asked <= max) expect(result).toEqual({ ok: true, value: asked * 1000 });
-        else expect(result).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', fields: [{ path: 'graceSeconds' }] });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: MAX_GRACE_SECONDS }),
+        fc.integer({ min: -10, max: MAX_GRACE_SECONDS + 10 }),
+        (max, asked) => {
+          const result = parseGraceSeconds(asked, { maxGraceSeconds: max });
+          if (asked >= 0 && asked <= max) expect(result).toEqual({ ok: true, value: asked * 1000 });
+          else
+            expect(result).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', fields: [{ path: 'graceSeconds' }] });
+        },
+      ),
     );
   });
 
   it('refuses anything but a whole number as VALIDATION_FAILED at graceSeconds, never throwing', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.double({ noInteger: true }), fc.constant(null), fc.object(), fc.boolean()), (value) => {
-        expect(parseGraceSeconds(value, DEFAULT_ROTATION_POLICY)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED', fields: [{ path: 'graceSeconds' }] });
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.double({ noInteger: true }), fc.constant(null), fc.object(), fc.boolean()),
+        (value) => {
+          expect(parseGraceSeconds(value, DEFAULT_ROTATION_POLICY)).toMatchObject({
+            ok: false,
+            code: 'VALIDATION_FAILED',
+            fields: [{ path: 'graceSeconds' }],
+          });
+        },
+      ),
     );
   });
 });
@@ -79,7 +91,8 @@ describe('retireSecret', () => {
         expect(r.graceEndsAt).toBeLessThanOrEqual(r.forgetAt);
         expect(r.forgetAt).toBeLessThanOrEqual(r.graceEndsAt + days * DAY);
         // Kept the full window unless the token expires first (a reuse after expiry is refused as EXPIRED anyway).
-        if (expiresAt === null || expiresAt >= r.graceEndsAt + days * DAY) expect(r.forgetAt).toBe(r.graceEndsAt + days * DAY);
+        if (expiresAt === null || expiresAt >= r.graceEndsAt + days * DAY)
+          expect(r.forgetAt).toBe(r.graceEndsAt + days * DAY);
         expect(Object.isFrozen(r)).toBe(true);
         expect(r).toMatchObject({ tokenId: ID, secretHash: 'h' });
       }),
@@ -111,7 +124,11 @@ describe('decideRotatedSecret', () => {
     fc.assert(
       fc.property(instant, fc.nat({ max: 10 * DAY }), (now, later) => {
         const r = retireSecret({ id: ID, secretHash: 'h', expiresAt: null }, now, 0, DEFAULT_ROTATION_POLICY);
-        expect(decideRotatedSecret(r, now + later, DEFAULT_ROTATION_POLICY)).toEqual({ allowed: false, code: 'ROTATED', deactivate: false });
+        expect(decideRotatedSecret(r, now + later, DEFAULT_ROTATION_POLICY)).toEqual({
+          allowed: false,
+          code: 'ROTATED',
+          deactivate: false,
+        });
       }),
     );
   });
@@ -120,13 +137,19 @@ describe('decideRotatedSecret', () => {
 describe('checkRotatable', () => {
   it('allows only an active token that has not expired, refusing DELETED, then EXPIRED, then INACTIVE', () => {
     fc.assert(
-      fc.property(fc.constantFrom<TokenState>('active', 'inactive', 'deleted'), instant, fc.option(instant, { nil: null }), (state, now, expiresAt) => {
-        const d = checkRotatable({ state, expiresAt }, now);
-        const expired = expiresAt !== null && expiresAt <= now;
-        const expected = state === 'deleted' ? 'DELETED' : expired ? 'EXPIRED' : state === 'inactive' ? 'INACTIVE' : null;
-        if (expected === null) expect(d).toEqual({ allowed: true });
-        else expect(d).toMatchObject({ allowed: false, code: expected });
-      }),
+      fc.property(
+        fc.constantFrom<TokenState>('active', 'inactive', 'deleted'),
+        instant,
+        fc.option(instant, { nil: null }),
+        (state, now, expiresAt) => {
+          const d = checkRotatable({ state, expiresAt }, now);
+          const expired = expiresAt !== null && expiresAt <= now;
+          const expected =
+            state === 'deleted' ? 'DELETED' : expired ? 'EXPIRED' : state === 'inactive' ? 'INACTIVE' : null;
+          if (expected === null) expect(d).toEqual({ allowed: true });
+          else expect(d).toMatchObject({ allowed: false, code: expected });
+        },
+      ),
     );
   });
 });
@@ -134,14 +157,33 @@ describe('checkRotatable', () => {
 describe('planRotation', () => {
   it('moves only the secret, the display prefix, updatedAt and the version; retires the old hash for the same token', () => {
     fc.assert(
-      fc.property(tokenRecordArbitrary({ states: ['active'] }), instant, graceMs, recordDays, fc.string({ minLength: 1 }), (token, now, grace, days, hash) => {
-        const { next, retired } = planRotation(token, { secretHash: `new-${hash}`, displayPrefix: 'oat_new' }, now, grace, { reuseRecordDays: days });
-        expect(next).toEqual({ ...token, secretHash: `new-${hash}`, displayPrefix: 'oat_new', updatedAt: now, version: token.version + 1 });
-        expect(Object.isFrozen(next) && Object.isFrozen(next.resources)).toBe(true);
-        expect(retired).toEqual(retireSecret(token, now, grace, { reuseRecordDays: days }));
-        expect(retired.secretHash).toBe(token.secretHash);
-        expect(retired.tokenId).toBe(token.id);
-      }),
+      fc.property(
+        tokenRecordArbitrary({ states: ['active'] }),
+        instant,
+        graceMs,
+        recordDays,
+        fc.string({ minLength: 1 }),
+        (token, now, grace, days, hash) => {
+          const { next, retired } = planRotation(
+            token,
+            { secretHash: `new-${hash}`, displayPrefix: 'oat_new' },
+            now,
+            grace,
+            { reuseRecordDays: days },
+          );
+          expect(next).toEqual({
+            ...token,
+            secretHash: `new-${hash}`,
+            displayPrefix: 'oat_new',
+            updatedAt: now,
+            version: token.version + 1,
+          });
+          expect(Object.isFrozen(next) && Object.isFrozen(next.resources)).toBe(true);
+          expect(retired).toEqual(retireSecret(token, now, grace, { reuseRecordDays: days }));
+          expect(retired.secretHash).toBe(token.secretHash);
+          expect(retired.tokenId).toBe(token.id);
+        },
+      ),
     );
   });
 });
