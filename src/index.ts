@@ -228,5 +228,6 @@ export type {
   SecretHasher,
   TokenEvent,
   TokenPage,
+  TokenRotationStore,
   TokenStore,
 } from './service/ports.js';
