@@ -168,11 +168,12 @@ export type {
   UpdateTokenRequest,
 } from './core/requests.js';
 
-export { PURGE_ACTOR, createTokenService } from './service/service.js';
+export { PURGE_ACTOR, REUSE_DETECTION_ACTOR, createTokenService } from './service/service.js';
 export type {
   CreatedToken,
   ListOptions,
   OrganizationPurge,
+  RotateTokenRequest,
   TokenListPage,
   TokenService,
   TokenServiceOptions,
