@@ -103,6 +103,13 @@ export const DEFAULT_HUB_API_REALM = 'org-access-tokens Hub API';
 
 const SERVICE_METHODS = ['safeCreate', 'safeGet', 'safeList', 'safeUpdate', 'safeDelete'] as const;
 
+/** How a 405 names each resource. */
+const RESOURCE_NAME: Readonly<Record<HubRoute['kind'], string>> = {
+  collection: 'The token list',
+  token: 'A token',
+  rotate: 'Rotation',
+};
+
 /** A request we refuse before it reaches the service; carries its response. */
 class Refusal extends Error {
   constructor(readonly response: Response) {
@@ -305,12 +312,9 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
         return errorResponse(404, 'ROUTE_NOT_FOUND', 'No such endpoint');
       const allowed = ALLOWED_METHODS[route.kind];
       if (!allowed.includes(request.method)) {
-        return errorResponse(
-          405,
-          'METHOD_NOT_ALLOWED',
-          `${{ collection: 'The token list', token: 'A token', rotate: 'Rotation' }[route.kind]} accepts ${allowed.join(', ')}`,
-          { allow: allowed.join(', ') },
-        );
+        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${RESOURCE_NAME[route.kind]} accepts ${allowed.join(', ')}`, {
+          allow: allowed.join(', '),
+        });
       }
       return await serve(request, context, url, route);
     } catch (error) {

@@ -258,7 +258,8 @@ export function statements(schema: string): Statements {
       SELECT retired, $1::uuid, $7, $8, $9 FROM moved
     )
     SELECT count(*)::integer AS rotated FROM moved`,
-    byRotatedHash: `SELECT secret_hash, token_id, rotated_at, grace_ends_at, forget_at FROM ${rotated} WHERE secret_hash = $1`,
+    byRotatedHash: `SELECT secret_hash, token_id, rotated_at, grace_ends_at, forget_at FROM ${rotated}
+    WHERE secret_hash = $1`,
   };
 }
 
