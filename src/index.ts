@@ -111,6 +111,28 @@ export type {
 } from './core/login.js';
 export { MAX_ALLOWED_NETWORKS, isAddressAllowed, normalizeNetwork } from './core/networks.js';
 
+export {
+  DEFAULT_ROTATION_POLICY,
+  MAX_GRACE_SECONDS,
+  ROTATABLE_DENIAL_CODES,
+  ROTATION_DENIAL_CODES,
+  checkRotatable,
+  createRotationPolicy,
+  decideRotatedSecret,
+  parseGraceSeconds,
+  planRotation,
+  retireSecret,
+} from './core/rotation.js';
+export type {
+  RotatableDenialCode,
+  RotatedSecret,
+  RotatedSecretDecision,
+  RotationDenialCode,
+  RotationPlan,
+  RotationPolicy,
+  RotationPolicyOptions,
+} from './core/rotation.js';
+
 export { OWNERSHIP_DENIAL_CODES, checkOwnership, presentRecord, rebaseResources } from './core/identity.js';
 export type { OwnershipDecision, OwnershipDenialCode } from './core/identity.js';
 
@@ -139,11 +161,12 @@ export type {
   UpdateTokenRequest,
 } from './core/requests.js';
 
-export { PURGE_ACTOR, createTokenService } from './service/service.js';
+export { PURGE_ACTOR, REUSE_DETECTION_ACTOR, createTokenService } from './service/service.js';
 export type {
   CreatedToken,
   ListOptions,
   OrganizationPurge,
+  RotateTokenRequest,
   TokenListPage,
   TokenService,
   TokenServiceOptions,
@@ -199,5 +222,6 @@ export type {
   SecretHasher,
   TokenEvent,
   TokenPage,
+  TokenRotationStore,
   TokenStore,
 } from './service/ports.js';

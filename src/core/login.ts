@@ -42,9 +42,11 @@ export type LoginDenialCode = (typeof LOGIN_DENIAL_CODES)[number];
  * {@link LOGIN_DENIAL_CODES}, the stored token cannot be trusted
  * (`RECORD_INVALID`: its row is unreadable, or its grants are not ones a
  * create request could make, as a hand-edited or tampered row), so nothing is
- * ever authorized from it, or a usage limit is spent (`RATE_LIMITED`: the
- * client's failed logins, or the token's logins). Answer every one but
- * `RATE_LIMITED` the same way on the network; the code is for logs.
+ * ever authorized from it, a usage limit is spent (`RATE_LIMITED`: the
+ * client's failed logins, or the token's logins), or the secret was rotated
+ * out and its grace is over (`ROTATED`, see `decideRotatedSecret`). Answer
+ * every one but `RATE_LIMITED` the same way on the network; the code is for
+ * logs.
  */
 export const AUTHENTICATION_DENIAL_CODES = Object.freeze([
   'MALFORMED',
@@ -52,6 +54,7 @@ export const AUTHENTICATION_DENIAL_CODES = Object.freeze([
   ...LOGIN_DENIAL_CODES,
   'RECORD_INVALID',
   'RATE_LIMITED',
+  'ROTATED',
 ] as const);
 
 /** A code of {@link AUTHENTICATION_DENIAL_CODES}. */

@@ -19,6 +19,7 @@ import {
   BODY_FIELD,
 } from './responses.js';
 import { ALLOWED_METHODS, matchRoute, normaliseBasePath, type HubRoute } from './routes.js';
+import { onTheWire, parseRotateBody } from './rotate.js';
 import { readRequestBody } from '../http/body.js';
 import { json } from '../http/json-response.js';
 import { summarize, type RequestSummary } from '../http/summary.js';
@@ -36,6 +37,8 @@ import type { FetchContext } from '../http/context.js';
  */
 export type HubApiService = Pick<TokenService, 'safeCreate' | 'safeGet' | 'safeList' | 'safeUpdate' | 'safeDelete'> & {
   readonly policy?: TokenPolicy;
+  /** Needed only with {@link HubApiOptions.rotation}. */
+  readonly safeRotate?: TokenService['safeRotate'];
 };
 
 /**
@@ -66,6 +69,13 @@ export interface HubApiOptions {
    * `onError` that throws is ignored.
    */
   readonly onError?: (error: unknown, request: RequestSummary) => void;
+  /**
+   * Serves `POST {basePath}/v2/orgs/{org}/access-tokens/{id}/rotate`, this
+   * library's extension of Docker Hub's API (see docs/rotation.md); it then
+   * needs `service.safeRotate`, from a service built with its `rotation`
+   * option. Default `false`: the path is a 404 like any unknown one.
+   */
+  readonly rotation?: boolean;
 }
 
 /**
@@ -92,6 +102,13 @@ export const UNREADABLE_HEADER = 'x-oat-unreadable-tokens';
 export const DEFAULT_HUB_API_REALM = 'org-access-tokens Hub API';
 
 const SERVICE_METHODS = ['safeCreate', 'safeGet', 'safeList', 'safeUpdate', 'safeDelete'] as const;
+
+/** How a 405 names each resource. */
+const RESOURCE_NAME: Readonly<Record<HubRoute['kind'], string>> = {
+  collection: 'The token list',
+  token: 'A token',
+  rotate: 'Rotation',
+};
 
 /** A request we refuse before it reaches the service; carries its response. */
 class Refusal extends Error {
@@ -207,6 +224,7 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
       (m) => typeof (service as unknown as Record<string, unknown> | undefined)?.[m] !== 'function',
     ).map((m) => `service.${m}`),
     ...(typeof authenticateCaller === 'function' ? [] : ['authenticateCaller']),
+    ...(options.rotation === true && typeof service?.safeRotate !== 'function' ? ['service.safeRotate'] : []),
   ];
   if (missing.length > 0)
     throw new OatError('MISCONFIGURED', `createHubApi lacks ${missing.join(', ')}`, { context: { missing } });
@@ -257,6 +275,17 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
 
     const id = toTokenId(route.tokenId);
     if (id === null) return errorResponse(404, 'NOT_FOUND', `Token not found in "${org}"`);
+    if (route.kind === 'rotate' && service.safeRotate !== undefined) {
+      const parsed = parseRotateBody(await readJson(request));
+      if (!parsed.ok) return validationResponse(parsed.fields, 'Invalid rotate request');
+      const rotated = await service.safeRotate(caller, org, id, parsed.value);
+      if (!rotated.ok) return responseForDenial(onTheWire(rotated));
+      const body: HubCreatedAccessToken = {
+        ...toHubAccessToken(rotated.value.token),
+        token: rotated.value.secret.reveal(),
+      };
+      return json(200, body);
+    }
     switch (request.method) {
       case 'GET': {
         const got = await service.safeGet(caller, org, id);
@@ -279,15 +308,13 @@ export function createHubApi(options: HubApiOptions): HubApiHandler {
     try {
       const url = new URL(request.url);
       const route = matchRoute(url.pathname, basePath);
-      if (route === null) return errorResponse(404, 'ROUTE_NOT_FOUND', 'No such endpoint');
+      if (route === null || (route.kind === 'rotate' && options.rotation !== true))
+        return errorResponse(404, 'ROUTE_NOT_FOUND', 'No such endpoint');
       const allowed = ALLOWED_METHODS[route.kind];
       if (!allowed.includes(request.method)) {
-        return errorResponse(
-          405,
-          'METHOD_NOT_ALLOWED',
-          `${route.kind === 'collection' ? 'The token list' : 'A token'} accepts ${allowed.join(', ')}`,
-          { allow: allowed.join(', ') },
-        );
+        return errorResponse(405, 'METHOD_NOT_ALLOWED', `${RESOURCE_NAME[route.kind]} accepts ${allowed.join(', ')}`, {
+          allow: allowed.join(', '),
+        });
       }
       return await serve(request, context, url, route);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createShape, updateShape } from '../core/input-shapes.js';
+import { MAX_GRACE_SECONDS } from '../core/rotation.js';
 import type { OatErrorCode } from '../errors.js';
 import { OatError } from '../errors.js';
 import { componentSchemas, jsonSchemaOf, ref } from '../http/openapi-schema.js';
@@ -77,7 +78,12 @@ function hubComponents(): {
   readonly responses: Record<string, JsonObject>;
 } {
   const requests = componentSchemas(
-    { CreateAccessTokenRequest: createShape, UpdateAccessTokenRequest: updateShape },
+    {
+      CreateAccessTokenRequest: createShape,
+      UpdateAccessTokenRequest: updateShape,
+      // The host's policy may bound the grace lower; the wire allows what any policy could.
+      RotateAccessTokenRequest: z.strictObject({ grace_seconds: z.int().min(0).max(MAX_GRACE_SECONDS).optional() }),
+    },
     'input',
   );
   const schemas = {
@@ -95,6 +101,7 @@ function hubComponents(): {
     CreateAccessTokenRequest: requests.CreateAccessTokenRequest as JsonObject,
     // The update's "change at least one field" is a zod refinement, which JSON Schema cannot carry; in JSON it is this.
     UpdateAccessTokenRequest: { ...requests.UpdateAccessTokenRequest, minProperties: 1 },
+    RotateAccessTokenRequest: requests.RotateAccessTokenRequest as JsonObject,
   };
   return {
     schemas,
@@ -283,6 +290,21 @@ function hubPaths(basePath: string): Record<string, JsonObject> {
         '204': { description: 'Deleted; no body.', headers: noStore },
         ...errors('403'),
       }),
+    },
+    [`${collection}/{id}/rotate`]: {
+      parameters: [org, id],
+      'x-oat-other-methods': methodNotAllowed('rotate', 'Rotation takes POST only.'),
+      post: operation(
+        'rotateAccessToken',
+        "Extension (not Docker Hub's): give a token a new secret; the old one works for `grace_seconds` more",
+        {
+          '200': response('The token, same id and grants, with its new plaintext `token`, this once.', {
+            ...ref('schemas', 'HubCreatedAccessToken'),
+          }),
+          ...errors('400', '403', '409', '413', '415'),
+        },
+        { requestBody: jsonBody('RotateAccessTokenRequest'), 'x-oat-extension': true },
+      ),
     },
   };
 }

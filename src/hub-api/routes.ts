@@ -1,12 +1,14 @@
-/** A request matched to one of the API's two resources. */
+/** A request matched to one of the API's resources (`rotate`: this library's extension). */
 export type HubRoute =
   | { readonly kind: 'collection'; readonly organization: string }
-  | { readonly kind: 'token'; readonly organization: string; readonly tokenId: string };
+  | { readonly kind: 'token'; readonly organization: string; readonly tokenId: string }
+  | { readonly kind: 'rotate'; readonly organization: string; readonly tokenId: string };
 
 /** The methods each resource answers, in the order `Allow` lists them. */
 export const ALLOWED_METHODS: Readonly<Record<HubRoute['kind'], ReadonlyArray<string>>> = Object.freeze({
   collection: Object.freeze(['GET', 'POST']),
   token: Object.freeze(['GET', 'PATCH', 'DELETE']),
+  rotate: Object.freeze(['POST']),
 });
 
 /** Normalises a mount path: `''` or `/prefix` without a trailing slash. */
@@ -26,7 +28,7 @@ function decode(segment: string): string | null {
 
 /**
  * Matches a URL path (still percent-encoded) against
- * `{base}/v2/orgs/{org}/access-tokens[/{id}]`, one optional trailing slash
+ * `{base}/v2/orgs/{org}/access-tokens[/{id}[/rotate]]`, one optional trailing slash
  * allowed. Parameters are decoded but not validated. `null`: no such route.
  */
 export function matchRoute(pathname: string, basePath: string): HubRoute | null {
@@ -35,7 +37,8 @@ export function matchRoute(pathname: string, basePath: string): HubRoute | null 
   const parts = rest.split('/');
   if (
     parts.length < 5 ||
-    parts.length > 6 ||
+    parts.length > 7 ||
+    (parts.length === 7 && parts[6] !== 'rotate') ||
     parts[0] !== '' ||
     parts[1] !== 'v2' ||
     parts[2] !== 'orgs' ||
@@ -47,5 +50,5 @@ export function matchRoute(pathname: string, basePath: string): HubRoute | null 
   if (parts.length === 5) return { kind: 'collection', organization };
   const tokenId = decode(parts[5] as string);
   if (tokenId === null || tokenId === '') return null;
-  return { kind: 'token', organization, tokenId };
+  return { kind: parts.length === 7 ? 'rotate' : 'token', organization, tokenId };
 }

@@ -27,12 +27,19 @@ export interface TableNames {
   readonly quota: string;
   /** One row: the schema version `migrate` last brought the tables to. */
   readonly versions: string;
+  /** Secrets a rotation retired, by hash (schema version 4). */
+  readonly rotated: string;
 }
 
 /** The quoted table names in `schema` (validated). */
 export function tableNames(schema: string): TableNames {
   const quoted = quoteSchema(schema);
-  return { tokens: `${quoted}.oat_tokens`, quota: `${quoted}.oat_org_quota`, versions: `${quoted}.oat_schema_version` };
+  return {
+    tokens: `${quoted}.oat_tokens`,
+    quota: `${quoted}.oat_org_quota`,
+    versions: `${quoted}.oat_schema_version`,
+    rotated: `${quoted}.oat_rotated_secrets`,
+  };
 }
 
 /**
@@ -41,9 +48,10 @@ export function tableNames(schema: string): TableNames {
  * records an older, newer or unknown version. A schema made by 0.1, which had
  * no version table, has exactly the tables of version 1; version 2 adds
  * `oat_tokens.organization_id` and keys the quota rows by it; version 3 adds
- * `oat_tokens.allowed_networks` (jsonb, `[]` for existing tokens).
+ * `oat_tokens.allowed_networks` (jsonb, `[]` for existing tokens); version 4
+ * adds `oat_rotated_secrets`, the secrets rotations retired.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * The DDL that creates the store's tables in `schema`, or upgrades tables of
@@ -61,7 +69,7 @@ export const SCHEMA_VERSION = 3;
  * a version a newer release recorded.
  */
 export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
-  const { tokens, quota, versions } = tableNames(schema);
+  const { tokens, quota, versions, rotated } = tableNames(schema);
   // CREATE SCHEMA needs the CREATE privilege on the database even when the
   // schema exists, so it is left out for `public`.
   const createSchema = schema === DEFAULT_SCHEMA ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)};\n\n`;
@@ -99,6 +107,17 @@ CREATE INDEX IF NOT EXISTS oat_tokens_organization_id_listing_idx ON ${tokens} (
 
 -- From version 2: existing tokens allow every address.
 ALTER TABLE ${tokens} ADD COLUMN IF NOT EXISTS allowed_networks jsonb NOT NULL DEFAULT '[]'::jsonb;
+
+-- From version 3: rotated secrets, kept until forget_at (logins in the grace, reuse detection after it).
+CREATE TABLE IF NOT EXISTS ${rotated} (
+  secret_hash   text        PRIMARY KEY,
+  token_id      uuid        NOT NULL,
+  rotated_at    timestamptz NOT NULL,
+  grace_ends_at timestamptz NOT NULL,
+  forget_at     timestamptz NOT NULL,
+  CHECK (rotated_at <= grace_ends_at AND grace_ends_at <= forget_at)
+);
+CREATE INDEX IF NOT EXISTS oat_rotated_secrets_forget_at_idx ON ${rotated} (forget_at);
 
 CREATE TABLE IF NOT EXISTS ${quota} (
   organization text    PRIMARY KEY,
@@ -149,11 +168,18 @@ export interface Statements {
   readonly listTotal: string;
   /** $1 organization id. */
   readonly countLive: string;
+  /**
+   * $1 id, $2 expected version, $3 new hash, $4 display prefix, $5 updated at, $6 version, $7 rotated at,
+   * $8 grace ends at, $9 forget at. Returns `rotated` (0 or 1); a taken new hash fails it with 23505.
+   */
+  readonly rotate: string;
+  /** $1 secret hash. */
+  readonly byRotatedHash: string;
 }
 
 /** Builds the statements for one schema (validated and quoted once, at construction). */
 export function statements(schema: string): Statements {
-  const { tokens, quota } = tableNames(schema);
+  const { tokens, quota, rotated } = tableNames(schema);
   const matching = `FROM ${tokens}
     WHERE organization_id = $1
       AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END) = ANY($3::text[])`;
@@ -217,6 +243,23 @@ export function statements(schema: string): Statements {
     ORDER BY created_at, id OFFSET $4 LIMIT $5`,
     listTotal: `SELECT count(*)::integer AS total ${matching}`,
     countLive: `SELECT live FROM ${quota} WHERE organization = $1`,
+    // One statement, one transaction: the row lock of `old` (re-checked on the newest row version) makes the
+    // swap and the record of the retired hash land together or not at all.
+    rotate: `WITH old AS (
+      SELECT id, secret_hash FROM ${tokens} WHERE id = $1::uuid AND version = $2 AND state <> 'deleted' FOR UPDATE
+    ), moved AS (
+      UPDATE ${tokens} AS t SET secret_hash = $3, display_prefix = $4, updated_at = $5, version = $6
+      FROM old WHERE t.id = old.id
+      RETURNING old.secret_hash AS retired
+    ), forgotten AS (
+      DELETE FROM ${rotated} WHERE forget_at <= $7 AND EXISTS (SELECT 1 FROM moved)
+    ), kept AS (
+      INSERT INTO ${rotated} (secret_hash, token_id, rotated_at, grace_ends_at, forget_at)
+      SELECT retired, $1::uuid, $7, $8, $9 FROM moved
+    )
+    SELECT count(*)::integer AS rotated FROM moved`,
+    byRotatedHash: `SELECT secret_hash, token_id, rotated_at, grace_ends_at, forget_at FROM ${rotated}
+    WHERE secret_hash = $1`,
   };
 }
 

@@ -3,7 +3,16 @@ import type { OrganizationId, TokenId } from '../core/ids.js';
 import { isTokenId } from '../core/ids.js';
 import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
-import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import type { RotatedSecret, RotationPlan } from '../core/rotation.js';
+import { parseStoredRotatedSecret } from '../core/rotated-row.js';
+import type {
+  InsertOutcome,
+  ListQuery,
+  ReplaceOutcome,
+  TokenPage,
+  TokenRotationStore,
+  TokenStore,
+} from '../service/ports.js';
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from '../service/store-outcomes.js';
 import { storeFault } from './faults.js';
 import { schemaCheck } from './schema-version.js';
@@ -129,7 +138,10 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * const service = createTokenService({ store: createPostgresTokenStore(pool), organizations });
  * ```
  */
-export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStoreOptions = {}): TokenStore {
+export function createPostgresTokenStore(
+  pool: Pool,
+  options: PostgresTokenStoreOptions = {},
+): TokenStore & TokenRotationStore {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const sql = statements(schema);
   const schemaUsable = schemaCheck(pool, schema);
@@ -145,7 +157,7 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
     return rows.length === 0 ? null : parseStoredRecord(decodeRow(rows[0]));
   };
 
-  const store: TokenStore = {
+  const store: TokenStore & TokenRotationStore = {
     async insertWithinQuota(record, limit): Promise<InsertOutcome> {
       const bound = limitParameter(limit);
       const slot = record.state === 'deleted' ? 0 : 1;
@@ -240,6 +252,44 @@ export function createPostgresTokenStore(pool: Pool, options: PostgresTokenStore
         throw storeFault('list', error);
       }
       return Object.freeze({ ...parseStoredRows(rows.map(decodeRow)), total });
+    },
+
+    async rotate(plan: RotationPlan, expectedVersion: number): Promise<ReplaceOutcome> {
+      const { next, retired } = plan;
+      if (!isTokenId(next.id)) return NOT_FOUND;
+      try {
+        await schemaUsable();
+        const comparable = Number.isSafeInteger(expectedVersion) && Math.abs(expectedVersion) <= INT_MAX;
+        const result = comparable
+          ? await pool.query<{ rotated: number }>(sql.rotate, [
+              next.id,
+              expectedVersion,
+              next.secretHash,
+              next.displayPrefix,
+              timestamp(next.updatedAt),
+              next.version,
+              timestamp(retired.rotatedAt),
+              timestamp(retired.graceEndsAt),
+              timestamp(retired.forgetAt),
+            ])
+          : null;
+        if (result?.rows[0]?.rotated === 1) return REPLACED;
+        const found = await pool.query(sql.exists, [next.id]);
+        return found.rowCount === 0 ? NOT_FOUND : CONFLICT;
+      } catch (error) {
+        throw storeFault('rotate', error);
+      }
+    },
+
+    async findRotatedSecret(secretHash: string): Promise<RotatedSecret | null> {
+      let rows: unknown[];
+      try {
+        await schemaUsable();
+        rows = (await pool.query(sql.byRotatedHash, [secretHash])).rows;
+      } catch (error) {
+        throw storeFault('findRotatedSecret', error);
+      }
+      return rows.length === 0 ? null : parseStoredRotatedSecret(rows[0]);
     },
 
     async countLive(organizationId: OrganizationId): Promise<number> {

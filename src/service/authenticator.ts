@@ -19,6 +19,7 @@ import { fingerprintOf } from './hashers.js';
 import type { BackgroundFaultContext } from './bookkeeping.js';
 import type { Clock, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
 import type { RateLimitDecision, RateLimiter, RateLimits } from './rate-limits.js';
+import type { RetiredLookupResult } from './retired-login.js';
 
 /**
  * Who a successful authentication speaks for: an organization and one of its
@@ -64,6 +65,7 @@ const DENIED: Readonly<Record<SimpleDenial, AuthenticationResult>> = {
   PLAN_NOT_ELIGIBLE: denial('PLAN_NOT_ELIGIBLE'),
   LIFETIME_EXCEEDED: denial('LIFETIME_EXCEEDED'),
   RECORD_INVALID: denial('RECORD_INVALID'),
+  ROTATED: denial('ROTATED'),
 };
 const INCOMPATIBLE: Readonly<Record<IncompatibilityCode, AuthenticationResult>> = {
   IMAGE_ACCESS_MANAGEMENT: Object.freeze({
@@ -100,6 +102,8 @@ export interface AuthenticatorDeps {
   readonly principalCacheSize?: number;
   /** Usage limits; each absent one is off. */
   readonly rateLimits?: RateLimits;
+  /** The lookup of rotated-out secrets, asked only when no live token has the hash; absent without rotation. */
+  readonly findRetired?: (hash: string, now: EpochMillis) => Promise<RetiredLookupResult>;
 }
 
 const UNLIMITED: RateLimitDecision = Object.freeze({ allowed: true });
@@ -316,7 +320,13 @@ export function createAuthenticator(
       deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
       return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash, failureKey);
     }
-    if (record === null) return fail(now, username, DENIED.NOT_FOUND, null, hash, failureKey);
+    if (record === null) {
+      if (deps.findRetired === undefined) return fail(now, username, DENIED.NOT_FOUND, null, hash, failureKey);
+      // A rotated-out secret in its grace logs in as its token's current record; after it, ROTATED.
+      const retired = await deps.findRetired(hash, now);
+      if (!retired.ok) return fail(now, username, DENIED[retired.code], retired.tokenId, hash, failureKey);
+      record = retired.record;
+    }
     if (perToken !== undefined) {
       const allowed = await limit(perToken, `token:${record.id}`, 1, record.id);
       if (!allowed.allowed) return fail(now, username, rateLimited(allowed.retryAfterMs), record, hash);

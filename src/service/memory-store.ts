@@ -1,6 +1,8 @@
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import { freezeRecord, statusOf, type AccessTokenRecord, type Resource, type TokenStatus } from '../core/token.js';
-import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from './ports.js';
+import type { RotatedSecret } from '../core/rotation.js';
+import { OatError } from '../errors.js';
+import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenRotationStore, TokenStore } from './ports.js';
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from './store-outcomes.js';
 
 const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
@@ -16,16 +18,18 @@ const MAX_SHARED_SCOPE_LISTS = 1024;
  * resolves, so each guard is atomic within the process. It keeps deeply
  * frozen records and hands out those same objects (and frozen pages): with
  * every instant a number, nothing a caller receives can change what is
- * stored.
+ * stored. It has the rotation capability ({@link TokenRotationStore}):
+ * retired hashes live in a map, pruned at each rotation once forgotten.
  *
  * @example
  * ```ts
  * const service = createTokenService({ store: createMemoryTokenStore(), organizations });
  * ```
  */
-export function createMemoryTokenStore(): TokenStore & { readonly size: number } {
+export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { readonly size: number } {
   const byId = new Map<string, AccessTokenRecord>();
   const byHash = new Map<string, AccessTokenRecord>();
+  const retired = new Map<string, RotatedSecret>();
   // Keyed by organization id: ownership, listing and quota follow the id, never the name.
   const idsByOrg = new Map<string, Set<string>>();
   const live = new Map<string, number>();
@@ -110,6 +114,40 @@ export function createMemoryTokenStore(): TokenStore & { readonly size: number }
       put(freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
       live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved(stored.secretHash);
+    },
+    rotate(plan, expectedVersion): Promise<ReplaceOutcome> {
+      const stored = byId.get(plan.next.id);
+      if (stored === undefined) return resolved(NOT_FOUND);
+      if (stored.version !== expectedVersion || stored.state === 'deleted') return resolved(CONFLICT);
+      const fresh = plan.next.secretHash;
+      if (byHash.has(fresh) || retired.has(fresh))
+        return Promise.reject(
+          new OatError('STORE_FAILURE', 'rotate was given a secret hash that is already stored', {
+            context: { operation: 'rotate', tokenId: stored.id },
+          }),
+        );
+      // Pruned here, the only write that adds records, so the map stays bounded by recent rotations.
+      for (const [hash, record] of retired) if (record.forgetAt <= plan.retired.rotatedAt) retired.delete(hash);
+      byHash.delete(stored.secretHash);
+      put(
+        freezeRecord({
+          ...stored,
+          secretHash: fresh,
+          displayPrefix: plan.next.displayPrefix,
+          updatedAt: plan.next.updatedAt,
+          version: plan.next.version,
+        }),
+      );
+      // Keyed by the hash actually replaced, whatever the plan says: the guard proved they are the same version.
+      retired.set(
+        stored.secretHash,
+        Object.freeze({ ...plan.retired, tokenId: stored.id, secretHash: stored.secretHash }),
+      );
+      return resolved(REPLACED);
+    },
+    // Synchronous like findBySecretHash: it is read on a login whose live lookup missed.
+    findRotatedSecret(secretHash) {
+      return retired.get(secretHash) ?? null;
     },
     findById(id: TokenId) {
       return resolved(byId.get(id) ?? null);

@@ -2,6 +2,7 @@ import type { OrganizationProfile } from '../core/access.js';
 import type { AuthenticationDenialCode } from '../core/login.js';
 import type { LeakedEvent } from './leak-report.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
+import type { RotatedSecret, RotationPlan } from '../core/rotation.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
 /** Every reason {@link TokenStore.insertWithinQuota} refuses: the quota guard, or an id or secret hash already stored. */
@@ -138,6 +139,42 @@ export interface TokenStore {
 }
 
 /**
+ * The optional capability of a {@link TokenStore} that rotation needs: one
+ * guarded write that swaps a token's secret and keeps the retired one, and a
+ * lookup of retired hashes. A service built with the `rotation` option
+ * checks once, at construction, that its store has both methods.
+ *
+ * Run `describeTokenStoreContract` with `capabilities.rotation` to check an
+ * implementation keeps the promises below.
+ */
+export interface TokenRotationStore {
+  /**
+   * Applies a rotation only if the stored version is `expectedVersion` and the
+   * stored state is not `deleted`: sets `secretHash`, `displayPrefix`,
+   * `updatedAt` and `version` from `plan.next` (every other field of it is
+   * ignored: the stored ones are kept) and keeps `plan.retired` for the
+   * stored hash it replaces, in one atomic step: a login sees either the old
+   * record under the old hash, or the new record under the new hash and the
+   * retired record under the old one, never a mix. Of two concurrent rotations
+   * (or a rotation and a replace) expecting the same version, at most one
+   * applies; the other resolves to `{ ok: false, code: 'CONFLICT' }`.
+   * `{ ok: false, code: 'NOT_FOUND' }` when no token has the id. The new hash
+   * must be fresh (a random secret's): one already stored is a fault and
+   * rejects with `STORE_FAILURE`. May drop retired records whose `forgetAt` is
+   * at or before `plan.retired.rotatedAt`.
+   */
+  rotate(plan: RotationPlan, expectedVersion: number): Promise<ReplaceOutcome>;
+  /**
+   * The retired record kept for this hash, or `null`. May still return one
+   * whose `forgetAt` has passed (stores prune lazily): the caller treats it as
+   * forgotten. A row that cannot be read rejects with `STORE_FAILURE` and
+   * `context.reason` `'UNREADABLE'`. Like `findBySecretHash`, a store may
+   * answer synchronously.
+   */
+  findRotatedSecret(secretHash: string): RotatedSecret | null | Promise<RotatedSecret | null>;
+}
+
+/**
  * Hashes a whole token secret for storage and lookup. Synchronous on purpose:
  * it runs on every authentication. It must not throw: it is pure computation,
  * and what it throws reaches the caller unwrapped. Output is a string (hex or base64url): a
@@ -162,7 +199,8 @@ export type ManagementAction =
   | 'access_token.update'
   | 'access_token.deactivate'
   | 'access_token.reactivate'
-  | 'access_token.delete';
+  | 'access_token.delete'
+  | 'access_token.rotate';
 
 /**
  * An audit event. Carries the token id and a fingerprint derived from the

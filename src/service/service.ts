@@ -40,9 +40,22 @@ import {
 import { denial, denialOf, orThrow, success, type ManagementResult } from './outcomes.js';
 import type { LeakReportRequest, LeakReportResult } from './leak-report.js';
 import { reportLeaked } from './leaks.js';
-import type { Clock, EventSink, OrganizationDirectory, SecretHasher, TokenEvent, TokenStore } from './ports.js';
+import type {
+  Clock,
+  EventSink,
+  OrganizationDirectory,
+  SecretHasher,
+  TokenEvent,
+  TokenRotationStore,
+  TokenStore,
+} from './ports.js';
+import { createRotationPolicy, type RotationPolicy, type RotationPolicyOptions } from '../core/rotation.js';
+import { createRetiredLookup } from './retired-login.js';
+import { rotateToken, type RotateTokenRequest, type RotationSetup } from './rotate.js';
 
 export type { CreatedToken } from './creation.js';
+export type { RotateTokenRequest } from './rotate.js';
+export { REUSE_DETECTION_ACTOR } from './retired-login.js';
 export { PURGE_ACTOR, type OrganizationPurge } from './deletion.js';
 
 /** Options for {@link createTokenService}. Only `store` is required (a missing one throws `MISCONFIGURED` naming `store`). */
@@ -97,6 +110,15 @@ export interface TokenServiceOptions {
    * fault lets the login through and reaches `onError`.
    */
   readonly rateLimits?: RateLimits;
+  /**
+   * Turns rotation on (see docs/rotation.md): a {@link RotationPolicy}, or
+   * options to build one (`{}` for the defaults). The store must then have
+   * the rotation capability ({@link TokenRotationStore}), or
+   * `createTokenService` throws `MISCONFIGURED` listing what it lacks.
+   * Without it `rotate` throws `MISCONFIGURED` naming `rotation`, and a login
+   * never looks at retired secrets.
+   */
+  readonly rotation?: RotationPolicy | RotationPolicyOptions;
 }
 
 /** A listing request. */
@@ -160,6 +182,24 @@ export interface TokenService {
   deactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
   /** Only under a lifecycle that allows it (for example `docker-hub-current`). */
   reactivate(actor: Actor, organization: string, id: string): Promise<AccessTokenRecord>;
+  /**
+   * Gives an active token a new secret: same id, grants and expiry, the
+   * version moves. The secret it retires keeps working for
+   * `input.graceSeconds` (default 0, at most the rotation policy's bound),
+   * then is refused as `ROTATED`. Returns the new secret once, like
+   * `create`; emits `access_token.rotate`. Authority as for `reactivate`: a
+   * token manager whose ceiling covers the token's grants. Of two concurrent
+   * rotations one wins; the other retries on the new version. Needs the
+   * `rotation` option.
+   */
+  rotate(actor: Actor, organization: string, id: string, input?: RotateTokenRequest): Promise<CreatedToken>;
+  /** {@link TokenService.rotate}, with refusals as values. */
+  safeRotate(
+    actor: Actor,
+    organization: string,
+    id: string,
+    input?: RotateTokenRequest,
+  ): Promise<ManagementResult<CreatedToken>>;
   /** {@link TokenService.create}, with refusals as values. */
   safeCreate(actor: Actor, organization: string, input: CreateTokenRequest): Promise<ManagementResult<CreatedToken>>;
   /** {@link TokenService.get}, with refusals as values. */
@@ -341,6 +381,22 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       });
     }
   }
+  let rotation: RotationSetup | null = null;
+  if (options.rotation !== undefined) {
+    const lacking = ['rotate', 'findRotatedSecret'].filter(
+      (m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function',
+    );
+    if (lacking.length > 0)
+      throw new OatError('MISCONFIGURED', `The rotation option needs a store with ${lacking.join(', ')}`, {
+        context: { field: 'store', missing: lacking },
+      });
+    // A RotationPolicy is also a complete options object: building it again checks a hand-made one too.
+    rotation = {
+      store: store as TokenStore & TokenRotationStore,
+      policy: createRotationPolicy(options.rotation),
+      hasher,
+    };
+  }
   const lastUsed = createLastUsedWriter(store, lastUsedTimeoutMs, options.onError);
   const sink = options.events;
   // `null` without a sink, so the hot path does not even build events nobody reads.
@@ -428,6 +484,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   const safeDelete = (actor: Actor, organization: string, id: string) => deleteToken(ctx, actor, organization, id);
 
+  function safeRotate(actor: Actor, organization: string, id: string, input?: RotateTokenRequest) {
+    if (rotation === null)
+      throw new OatError('MISCONFIGURED', 'createTokenService was given no rotation option', {
+        context: { field: 'rotation' },
+      });
+    return rotateToken(ctx, rotation, actor, organization, id, input);
+  }
+
   const reportFault = createFaultReporter(options.onError);
   const authenticate = createAuthenticator({
     store,
@@ -440,6 +504,17 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     emit,
     reportFault,
     rateLimits,
+    ...(rotation === null
+      ? {}
+      : {
+          findRetired: createRetiredLookup({
+            store: rotation.store as TokenStore & TokenRotationStore,
+            policy: rotation.policy,
+            lifecycle: policy.lifecycle,
+            emit,
+            reportFault,
+          }),
+        }),
   });
 
   return Object.freeze({
@@ -452,6 +527,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     safeDeactivate,
     safeReactivate,
     safeDelete,
+    safeRotate: async (actor: Actor, organization: string, id: string, input?: RotateTokenRequest) =>
+      safeRotate(actor, organization, id, input),
 
     create: (actor: Actor, organization: string, input: CreateTokenRequest) =>
       orThrow(safeCreate(actor, organization, input)),
@@ -463,6 +540,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     deactivate: (actor: Actor, organization: string, id: string) => orThrow(safeDeactivate(actor, organization, id)),
     reactivate: (actor: Actor, organization: string, id: string) => orThrow(safeReactivate(actor, organization, id)),
     delete: (actor: Actor, organization: string, id: string) => orThrow(safeDelete(actor, organization, id)),
+    rotate: async (actor: Actor, organization: string, id: string, input?: RotateTokenRequest) =>
+      orThrow(safeRotate(actor, organization, id, input)),
     purgeOrganization: (organizationId: string) => purgeOrganization(ctx, organizationId),
     reportLeaked: (secret: unknown, request: LeakReportRequest) => reportLeaked(ctx, hasher, secret, request),
 

@@ -5,12 +5,14 @@
  * 1 (0.1 plus the version table). Version 2 adds `oat_tokens.organization_id`
  * and keys the quota counters and the listing index by it. Version 3 adds
  * `oat_tokens.allowed_networks` (JSON text, `'[]'` for existing tokens).
+ * Version 4 adds `oat_rotated_secrets` and lets a rotation change
+ * `oat_tokens.secret_hash` (with the version).
  *
  * Invariant: a store serves only a database at exactly this version; it
  * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
  * the library) at construction.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const ALLOWED_NETWORKS_COLUMN = `allowed_networks TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(allowed_networks))`;
 
@@ -20,6 +22,16 @@ const ALLOWED_NETWORKS_COLUMN = `allowed_networks TEXT NOT NULL DEFAULT '[]' CHE
  * address). Its own step, so that later upgrades compose after it.
  */
 export const SQLITE_UPGRADE_TO_3_SQL = `ALTER TABLE oat_tokens ADD COLUMN ${ALLOWED_NETWORKS_COLUMN};`;
+
+/**
+ * Upgrades a database of version 3 or older to version 4 inside `migrate`'s
+ * transaction: the trigger that froze `secret_hash` is dropped so that
+ * {@link SQLITE_SCHEMA_SQL} creates it again in its version-4 form (the hash
+ * may change only with the version, as a rotation does), next to the new
+ * `oat_rotated_secrets` table. Harmless on an empty database.
+ */
+export const SQLITE_UPGRADE_TO_4_SQL = `-- From version 3: rotated secrets
+DROP TRIGGER IF EXISTS oat_tokens_fixed_owner;`;
 
 /** The token table's DDL under `name`: the one definition both a fresh schema and the upgrade to 2 use. */
 function tokensTableSql(name: string, ifNotExists: string): string {
@@ -112,10 +124,23 @@ END;
 
 CREATE TRIGGER IF NOT EXISTS oat_tokens_fixed_owner
 BEFORE UPDATE OF organization_id, organization, secret_hash ON oat_tokens
-WHEN NEW.organization_id IS NOT OLD.organization_id OR NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secret_hash
+WHEN NEW.organization_id IS NOT OLD.organization_id OR NEW.organization IS NOT OLD.organization
+  OR (NEW.secret_hash IS NOT OLD.secret_hash AND NEW.version IS OLD.version)
 BEGIN
-  SELECT RAISE(ABORT, 'oat_tokens: organization_id, organization and secret_hash never change');
+  SELECT RAISE(ABORT, 'oat_tokens: organization_id and organization never change, secret_hash only with the version');
 END;
+
+-- Secrets a rotation retired, kept until forget_at: logins in the grace, reuse detection after it.
+CREATE TABLE IF NOT EXISTS oat_rotated_secrets (
+  secret_hash   TEXT    NOT NULL PRIMARY KEY,
+  token_id      TEXT    NOT NULL,
+  rotated_at    INTEGER NOT NULL,
+  grace_ends_at INTEGER NOT NULL,
+  forget_at     INTEGER NOT NULL,
+  CHECK (rotated_at <= grace_ends_at AND grace_ends_at <= forget_at)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS oat_rotated_secrets_forget_at ON oat_rotated_secrets (forget_at);
 
 CREATE TABLE IF NOT EXISTS oat_schema_version (
   singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 1),
@@ -134,4 +159,6 @@ export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens_count_undelete_state',
   'oat_tokens_count_purge',
   'oat_tokens_fixed_owner',
+  'oat_rotated_secrets',
+  'oat_rotated_secrets_forget_at',
 ]);

@@ -1,9 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { OrganizationId, TokenId } from '../core/ids.js';
 import { parseStoredRecord, parseStoredRows } from '../core/record-schema.js';
+import type { RotatedSecret, RotationPlan } from '../core/rotation.js';
+import { parseStoredRotatedSecret } from '../core/rotated-row.js';
 import type { AccessTokenRecord, EpochMillis } from '../core/token.js';
 import { OatError } from '../errors.js';
-import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../service/ports.js';
+import type {
+  InsertOutcome,
+  ListQuery,
+  ReplaceOutcome,
+  TokenPage,
+  TokenRotationStore,
+  TokenStore,
+} from '../service/ports.js';
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from '../service/store-outcomes.js';
 import { requireConnection, setupFailure, storeFailure } from './faults.js';
 import { migrate } from './migrate.js';
@@ -50,6 +59,14 @@ const SQL = {
             AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
                 IN (SELECT value FROM json_each(@statuses))`,
   schema: `SELECT name FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))`,
+  rotatable: `SELECT secret_hash FROM oat_tokens WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
+  rotate: `UPDATE oat_tokens SET secret_hash = @secret_hash, display_prefix = @display_prefix, updated_at = @updated_at,
+             version = @version
+           WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
+  forget: `DELETE FROM oat_rotated_secrets WHERE forget_at <= ?`,
+  retire: `INSERT INTO oat_rotated_secrets (secret_hash, token_id, rotated_at, grace_ends_at, forget_at)
+           VALUES (@secret_hash, @token_id, @rotated_at, @grace_ends_at, @forget_at)`,
+  byRotatedHash: `SELECT * FROM oat_rotated_secrets WHERE secret_hash = ?`,
 } as const;
 
 type Row = Record<string, string | number | null>;
@@ -139,7 +156,10 @@ function problemsOf(db: Database.Database): string[] {
  * const service = createTokenService({ store, organizations });
  * ```
  */
-export function createSqliteTokenStore(db: Database.Database, options: SqliteTokenStoreOptions = {}): TokenStore {
+export function createSqliteTokenStore(
+  db: Database.Database,
+  options: SqliteTokenStoreOptions = {},
+): TokenStore & TokenRotationStore {
   requireConnection(db, 'createSqliteTokenStore');
   if (options.migrate === true) migrate(db);
   try {
@@ -149,7 +169,7 @@ export function createSqliteTokenStore(db: Database.Database, options: SqliteTok
   }
 }
 
-function storeOver(db: Database.Database): TokenStore {
+function storeOver(db: Database.Database): TokenStore & TokenRotationStore {
   const problems = problemsOf(db);
   if (problems.length > 0) {
     throw new OatError('MISCONFIGURED', `The SQLite database cannot serve the token store: ${problems.join('; ')}`, {
@@ -169,7 +189,35 @@ function storeOver(db: Database.Database): TokenStore {
     byHash: db.prepare(SQL.byHash),
     page: db.prepare(SQL.page),
     total: db.prepare(SQL.total).pluck(),
+    rotatable: db.prepare(SQL.rotatable).pluck(),
+    rotate: db.prepare(SQL.rotate),
+    forget: db.prepare(SQL.forget),
+    retire: db.prepare(SQL.retire),
+    byRotatedHash: db.prepare(SQL.byRotatedHash),
   };
+
+  // Under the write lock from the first read: the hash retired is the one the guarded UPDATE replaces.
+  const rotate = db.transaction((plan: RotationPlan, expectedVersion: number): ReplaceOutcome => {
+    const guard = { id: plan.next.id, expected_version: expectedVersion };
+    const retiredHash: unknown = statement.rotatable.get(guard);
+    if (retiredHash === undefined) return statement.exists.get(plan.next.id) === undefined ? NOT_FOUND : CONFLICT;
+    statement.rotate.run({
+      ...guard,
+      secret_hash: plan.next.secretHash,
+      display_prefix: plan.next.displayPrefix,
+      updated_at: plan.next.updatedAt,
+      version: plan.next.version,
+    });
+    statement.forget.run(plan.retired.rotatedAt);
+    statement.retire.run({
+      secret_hash: String(retiredHash),
+      token_id: plan.next.id,
+      rotated_at: plan.retired.rotatedAt,
+      grace_ends_at: plan.retired.graceEndsAt,
+      forget_at: plan.retired.forgetAt,
+    });
+    return REPLACED;
+  });
 
   const insertWithinQuota = db.transaction((row: Row, limit: number): InsertOutcome => {
     if (statement.duplicate.get(row['id'], row['secret_hash']) !== undefined) return DUPLICATE;
@@ -256,6 +304,17 @@ function storeOver(db: Database.Database): TokenStore {
           offset: query.offset,
         }),
       );
+    },
+
+    rotate(plan: RotationPlan, expectedVersion: number): Promise<ReplaceOutcome> {
+      return run('rotate', { tokenId: plan.next.id }, () => rotate.immediate(plan, expectedVersion));
+    },
+
+    findRotatedSecret(secretHash: string): Promise<RotatedSecret | null> {
+      return run('findRotatedSecret', {}, () => {
+        const row = statement.byRotatedHash.get(secretHash);
+        return row === undefined ? null : parseStoredRotatedSecret(row);
+      });
     },
 
     countLive(organizationId: OrganizationId): Promise<number> {

@@ -7,6 +7,7 @@ import type { TokenEvent } from '../service/ports.js';
 import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
 import { serviceModelCommands, tour } from './model/commands.js';
+import { MODEL_ROTATION, rotationCommands } from './model/rotate-commands.js';
 import type { OrganizationProfile } from '../core/access.js';
 import {
   PLANS,
@@ -102,7 +103,10 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
   await fc.assert(
     // The secrets and ids the service makes come from this stream of unbiased bytes, not from the platform.
     fc.asyncProperty(
-      fc.commands(serviceModelCommands(), { maxCommands: options.maxCommands ?? 40, size: 'max' }),
+      fc.commands(
+        options.rotation === true ? [...serviceModelCommands(), ...rotationCommands()] : serviceModelCommands(),
+        { maxCommands: options.maxCommands ?? 40, size: 'max' },
+      ),
       fc.infiniteStream(fc.noBias(fc.nat(255))),
       async (commands, bytes) => {
         const { store, cleanup } = await options.makeStore();
@@ -123,6 +127,7 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
             random,
             events: { emit: (e) => events.push(e) },
             lastUsedIntervalMs: LAST_USED_INTERVAL,
+            ...(options.rotation === true ? { rotation: MODEL_ROTATION } : {}),
           });
           const model: ServiceModel = {
             tokens: [],

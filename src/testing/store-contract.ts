@@ -8,6 +8,7 @@ import { insertContract } from './store-contract/insert.js';
 import { markDeletedContract } from './store-contract/mark-deleted.js';
 import { readContract } from './store-contract/read.js';
 import { replaceContract } from './store-contract/replace.js';
+import { rotationContract } from './store-contract/rotation.js';
 import { sharedStorageContract } from './store-contract/shared.js';
 import { storedStateContract } from './store-contract/stored.js';
 import { touchContract } from './store-contract/touch.js';
@@ -36,6 +37,12 @@ export interface TokenStoreCapabilities {
    * Adds the shared-storage tests, which need `openAnother`.
    */
   readonly concurrentProcesses?: boolean;
+  /**
+   * The store has the rotation capability (`TokenRotationStore`: `rotate`
+   * and `findRotatedSecret`). Adds the rotation tests; `makeStore` must then
+   * return a store with both methods.
+   */
+  readonly rotation?: boolean;
 }
 
 /** Options of {@link describeTokenStoreContract}. */
@@ -63,7 +70,8 @@ export interface TokenStoreContractOptions<S extends TokenStore = TokenStore> {
  * overlapping calls with `Promise.all` within one process; a store for a shared
  * database must also prove its guards across processes with its own harness
  * (see `docs/sqlite.md`). Stored-state tests run only with `inspect`,
- * shared-storage tests only with `capabilities.concurrentProcesses`.
+ * shared-storage tests only with `capabilities.concurrentProcesses`,
+ * rotation tests only with `capabilities.rotation`.
  *
  * Needs vitest (an optional peer dependency of `org-access-tokens/testing`).
  * Throws `OatError` `MISCONFIGURED` when the options are incomplete.
@@ -90,6 +98,7 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     });
   }
   const shared = options.capabilities?.concurrentProcesses === true;
+  const rotating = options.capabilities?.rotation === true;
   let current: (ContractFixture & { readonly cleanup: (() => Promise<void>) | undefined }) | null = null;
 
   const fixture = (): ContractFixture => {
@@ -107,6 +116,15 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
         });
       }
       const { store } = made;
+      const lacking = ['rotate', 'findRotatedSecret'].filter(
+        (m) => typeof (store as unknown as Record<string, unknown>)[m] !== 'function',
+      );
+      if (rotating && lacking.length > 0) {
+        await made.cleanup?.();
+        throw new OatError('MISCONFIGURED', `capabilities.rotation needs a store with ${lacking.join(', ')}`, {
+          context: { name: options.name, missing: lacking },
+        });
+      }
       current = {
         store,
         readRow: options.inspect === undefined ? null : options.inspect(store),
@@ -129,5 +147,6 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     identityContract(fixture);
     if (options.inspect !== undefined) storedStateContract(fixture);
     if (shared) sharedStorageContract(fixture);
+    if (rotating) rotationContract(fixture);
   });
 }

@@ -21,6 +21,8 @@ import {
   AUTHENTICATION_DENIAL_CODES,
   LOGIN_DENIAL_CODES,
   REPLACE_DENIAL_CODES,
+  ROTATABLE_DENIAL_CODES,
+  ROTATION_DENIAL_CODES,
   TRANSITION_DENIAL_CODES,
   type AuthorizationDecision,
   type AuthorizationDenialCode,
@@ -47,6 +49,9 @@ import {
   type LoginDenialCode,
   type ReplaceDenialCode,
   type ReplaceOutcome,
+  type RotatableDenialCode,
+  type RotatedSecretDecision,
+  type RotationDenialCode,
   type TransitionDecision,
   type TransitionDenialCode,
 } from '../../src/index.js';
@@ -72,6 +77,7 @@ expectType<Equal<Denied<TransitionDecision>['code'], TransitionDenialCode>>();
 expectType<Equal<Denied<TransitionDecision<TransitionDenialCode | 'MINE'>>['code'], TransitionDenialCode | 'MINE'>>();
 expectType<Equal<Denied<InsertOutcome>['code'], InsertDenialCode>>();
 expectType<Equal<Denied<ReplaceOutcome>['code'], ReplaceDenialCode>>();
+expectType<Equal<Denied<RotatedSecretDecision>['code'], RotationDenialCode>>();
 expectType<Equal<Denied<ManagementResult<unknown>>['code'], ManagementDenialCode>>();
 expectType<Equal<Denied<ScopeParseResult>['code'] | ParsedScopes['rejected'][number]['code'], ScopeRejectionCode>>();
 expectType<Equal<Denied<BodyReadResult>['code'], (typeof BODY_READ_CODES)[number]>>();
@@ -210,6 +216,7 @@ const TABLES = {
       NETWORK_NOT_ALLOWED: 1,
       RECORD_INVALID: 1,
       RATE_LIMITED: 1,
+      ROTATED: 1,
     } satisfies Record<AuthenticationDenialCode, 1>,
   ],
   TRANSITION_DENIAL_CODES: [
@@ -232,6 +239,11 @@ const TABLES = {
   TOKEN_FORMAT_CODES: [
     TOKEN_FORMAT_CODES,
     { NOT_A_STRING: 1, LENGTH: 1, PREFIX: 1, ALPHABET: 1, CHECKSUM: 1 } satisfies Record<TokenFormatCode, 1>,
+  ],
+  ROTATION_DENIAL_CODES: [ROTATION_DENIAL_CODES, { ROTATED: 1 } satisfies Record<RotationDenialCode, 1>],
+  ROTATABLE_DENIAL_CODES: [
+    ROTATABLE_DENIAL_CODES,
+    { DELETED: 1, EXPIRED: 1, INACTIVE: 1 } satisfies Record<RotatableDenialCode, 1>,
   ],
   BODY_READ_CODES: [BODY_READ_CODES, { BODY_TOO_LARGE: 1 } satisfies Record<(typeof BODY_READ_CODES)[number], 1>],
 } as const;

@@ -187,6 +187,7 @@ describe('decideLogin: the login rules, without a store', () => {
       ...LOGIN_DENIAL_CODES,
       'RECORD_INVALID',
       'RATE_LIMITED',
+      'ROTATED',
     ]);
   });
 });

@@ -62,6 +62,8 @@ export interface HubSetup {
   readonly authenticateCaller?: (request: Request) => unknown;
   readonly onError?: (error: unknown, request: RequestSummary) => void;
   readonly wrap?: (service: TokenService) => HubApiService;
+  /** Builds the service with rotation on and serves the rotate extension. */
+  readonly rotation?: boolean;
 }
 
 const open: Array<() => Promise<void>> = [];
@@ -85,6 +87,7 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
     organizations: setup.organizations ?? ORGANIZATIONS,
     clock: { now: () => now },
     ...(setup.policy === undefined ? {} : { policy: setup.policy }),
+    ...(setup.rotation === true ? { rotation: { maxGraceSeconds: 3_600 } } : {}),
   });
   // Every response is checked against docs/openapi.json; one that does not conform fails the test.
   const handler = conforming(
@@ -93,6 +96,7 @@ export async function startHub(setup: HubSetup = {}): Promise<Hub> {
       authenticateCaller: (setup.authenticateCaller ?? bearerActor) as (request: Request) => null,
       ...(setup.basePath === undefined ? {} : { basePath: setup.basePath }),
       ...(setup.onError === undefined ? {} : { onError: setup.onError }),
+      ...(setup.rotation === true ? { rotation: true } : {}),
     }),
     { kind: 'hub', ...(setup.basePath === undefined ? {} : { basePath: setup.basePath }) },
   );

@@ -138,9 +138,11 @@ describe('the OpenAPI contract check', () => {
 
 describe('the responses of the test suite', () => {
   it('are validated for every operation of the document, through the harness and the endpoint fixture', async () => {
-    const hub = await startHub();
+    const hub = await startHub({ rotation: true });
     const created = await createToken(hub);
     const collection = '/v2/orgs/acme/access-tokens';
+    await hub.call('POST', `${collection}/${created.id}/rotate`, { as: 'alice', json: { grace_seconds: 60 } });
+    await hub.call('PUT', `${collection}/${created.id}/rotate`, { as: 'alice' });
     await hub.call('GET', collection, { as: 'alice' });
     await hub.call('GET', `${collection}/${created.id}`, { as: 'alice' });
     await hub.call('PATCH', `${collection}/${created.id}`, { as: 'alice', json: { label: 'renamed' } });
@@ -175,10 +177,11 @@ describe('the responses of the test suite', () => {
       ),
       '/v2/orgs/{org}/access-tokens x-oat-other-methods',
       '/v2/orgs/{org}/access-tokens/{id} x-oat-other-methods',
+      '/v2/orgs/{org}/access-tokens/{id}/rotate x-oat-other-methods',
       'x-oat-other-paths',
       'token endpoint x-oat-other-methods',
     ];
-    expect(expected).toHaveLength(11);
+    expect(expected).toHaveLength(13);
     const counts = validatedCounts();
     expect(expected.filter((operation) => !((counts.get(operation) ?? 0) > 0))).toEqual([]);
   });

@@ -45,13 +45,14 @@ describe('createOpenApiDocument', () => {
     expect(committed).toBe(`${JSON.stringify(createOpenApiDocument(), null, 2)}\n`);
   });
 
-  it('describes the five Hub API operations and GET and POST /token, under OpenAPI 3.1 and the package version', () => {
+  it('describes the five Hub API operations, the rotate extension and GET and POST /token, under OpenAPI 3.1 and the package version', () => {
     const document = asJson(createOpenApiDocument());
     expect(document.openapi).toBe('3.1.0');
     expect(document.info.version).toBe(pkg.version);
     expect(Object.keys(document.paths)).toEqual([
       '/v2/orgs/{org}/access-tokens',
       '/v2/orgs/{org}/access-tokens/{id}',
+      '/v2/orgs/{org}/access-tokens/{id}/rotate',
       '/token',
     ]);
     expect(operationIds(document)).toEqual([
@@ -60,6 +61,7 @@ describe('createOpenApiDocument', () => {
       'getAccessToken',
       'updateAccessToken',
       'deleteAccessToken',
+      'rotateAccessToken',
       'getRegistryToken',
       'postRegistryToken',
     ]);
@@ -105,11 +107,16 @@ describe('createOpenApiDocument', () => {
     expect(Object.keys(moved.paths)).toEqual([
       '/api/v2/orgs/{org}/access-tokens',
       '/api/v2/orgs/{org}/access-tokens/{id}',
+      '/api/v2/orgs/{org}/access-tokens/{id}/rotate',
       '/auth/token',
     ]);
     expect(moved.servers).toEqual([{ url: 'https://hub.example.com' }]);
     const hubOnly = asJson(createOpenApiDocument({ tokenPath: null }));
-    expect(Object.keys(hubOnly.paths)).toEqual(['/v2/orgs/{org}/access-tokens', '/v2/orgs/{org}/access-tokens/{id}']);
+    expect(Object.keys(hubOnly.paths)).toEqual([
+      '/v2/orgs/{org}/access-tokens',
+      '/v2/orgs/{org}/access-tokens/{id}',
+      '/v2/orgs/{org}/access-tokens/{id}/rotate',
+    ]);
     expect(Object.keys(hubOnly.components.securitySchemes)).toEqual(['hubBearer']);
     expect(
       Object.keys(hubOnly.components.schemas).filter(

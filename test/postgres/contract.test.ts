@@ -15,7 +15,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store keeps the TokenStore c
 
   describeTokenStoreContract({
     name: 'postgres',
-    capabilities: { concurrentProcesses: true },
+    capabilities: { concurrentProcesses: true, rotation: true },
     async makeStore() {
       await truncate(pool, schema);
       const others: pg.Pool[] = [];

@@ -66,8 +66,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
       (r: { version: number }) => r.version,
     );
 
-  it('migrate records SCHEMA_VERSION, which is 3', async () => {
-    expect(SCHEMA_VERSION).toBe(3);
+  it('migrate records SCHEMA_VERSION, which is 4', async () => {
+    expect(SCHEMA_VERSION).toBe(4);
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);
     await migrate(pool, { schema });
@@ -106,7 +106,7 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     const refused = await failure(createPostgresTokenStore(pool, { schema }).countLive(record.organizationId));
     expect(refused).toMatchObject({
       code: 'MISCONFIGURED',
-      message: "database schema version 1 is older than this library's 3 (run migrate)",
+      message: "database schema version 1 is older than this library's 4 (run migrate)",
     });
     await migrate(pool, { schema });
     await expect(recorded()).resolves.toEqual([SCHEMA_VERSION]);

@@ -52,18 +52,18 @@ describe('PostgreSQL identifiers: only a strict schema name ever reaches SQL', (
     expect(POSTGRES_MIGRATION_SQL).not.toMatch(/CREATE SCHEMA/);
     const other = migrationSql('tenant_7');
     expect(other).toMatch(/^CREATE SCHEMA IF NOT EXISTS "tenant_7";/);
-    expect(other.match(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS/g)).toHaveLength(5);
+    expect(other.match(/CREATE (?:UNIQUE )?(?:TABLE|INDEX) IF NOT EXISTS/g)).toHaveLength(7);
     expect(
       other.match(
-        /ON "tenant_7"\.oat_tokens|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota|schema_version)|INSERT INTO "tenant_7"\.oat_schema_version/g,
+        /ON "tenant_7"\.oat_(?:tokens|rotated_secrets)|TABLE IF NOT EXISTS "tenant_7"\.oat_(?:tokens|org_quota|schema_version|rotated_secrets)|INSERT INTO "tenant_7"\.oat_schema_version/g,
       ),
-    ).toHaveLength(6);
+    ).toHaveLength(8);
   });
 
   it('every statement binds values as $n parameters and names tables only through the quoted schema', () => {
     for (const [name, text] of Object.entries({ ...statements('s1'), ...counterStatements('s1') })) {
-      const tables = text.match(/\boat_(?:tokens|org_quota)\b/g) ?? [];
-      const qualified = text.match(/"s1"\.oat_(?:tokens|org_quota)\b/g) ?? [];
+      const tables = text.match(/\boat_(?:tokens|org_quota|rotated_secrets)\b/g) ?? [];
+      const qualified = text.match(/"s1"\.oat_(?:tokens|org_quota|rotated_secrets)\b/g) ?? [];
       expect({ name, unqualified: tables.length - qualified.length }).toEqual({ name, unqualified: 0 });
       expect({
         name,

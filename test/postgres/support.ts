@@ -112,7 +112,7 @@ export async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 /** Empties both tables of a schema: a clean slate for the next test. */
 export async function truncate(pool: pg.Pool, schema: string): Promise<void> {
-  await pool.query(`TRUNCATE "${schema}".oat_tokens, "${schema}".oat_org_quota`);
+  await pool.query(`TRUNCATE "${schema}".oat_tokens, "${schema}".oat_org_quota, "${schema}".oat_rotated_secrets`);
 }
 
 /** What the database holds for one organization, read directly (not through the store). */

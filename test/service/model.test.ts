@@ -16,6 +16,18 @@ describe('the service against its model, on the in-memory store', () => {
   });
 });
 
+describe('the service against its model, with rotation and reuse detection on', () => {
+  it('rotates, logs in with retired secrets in and after their grace, and keeps every invariant', async () => {
+    const seen = await checkTokenServiceModel({
+      makeStore: async () => ({ store: createMemoryTokenStore() }),
+      rotation: true,
+      numRuns: 120,
+    });
+    for (const outcome of ['rotate:ok', 'rotate:TRANSITION_DENIED', 'retired-login:ok', 'retired-login:ROTATED'])
+      expect({ outcome, seen: (seen[outcome] ?? 0) > 0 }).toEqual({ outcome, seen: true });
+  });
+});
+
 describe('the model draws its randomness from its arbitraries', () => {
   it('makes the same tokens (ids and secret hashes) when replayed with the same seed, since the service takes its bytes from the run', async () => {
     const replay = async (): Promise<string[]> => {

@@ -37,5 +37,5 @@ describeTokenStoreContract({
     const select = db.prepare('SELECT * FROM oat_tokens WHERE id = ?');
     return async (id) => select.get(id) ?? null;
   },
-  capabilities: { concurrentProcesses: true },
+  capabilities: { concurrentProcesses: true, rotation: true },
 });

@@ -18,4 +18,16 @@ describe('the service against its model, on a SQLite file', () => {
       },
     });
   });
+
+  it('keeps every invariant with rotation and reuse detection on', async () => {
+    await checkTokenServiceModel({
+      numRuns: 30,
+      rotation: true,
+      makeStore: async () => {
+        const db = open(folder.file(`model-${++files}.db`));
+        migrate(db);
+        return { store: createSqliteTokenStore(db), cleanup: async () => void db.close() };
+      },
+    });
+  });
 });

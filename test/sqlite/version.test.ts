@@ -38,7 +38,7 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
 
 describe('the SQLite schema version', () => {
   it('is 2, and migrate records it once however often it runs', () => {
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     const db = connect();
     migrate(db);
     migrate(db);
@@ -142,7 +142,7 @@ describe('the SQLite schema version', () => {
     db.exec('DELETE FROM oat_schema_version');
     for (const error of [thrown(() => createSqliteTokenStore(db)), thrown(() => migrate(db))]) {
       expect(error.code).toBe('MISCONFIGURED');
-      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 3$/);
+      expect(error.message).toMatch(/^database schema version is unknown .*this library's is 4$/);
       expect(error.context).toMatchObject({ databaseVersion: null, libraryVersion: SCHEMA_VERSION });
     }
     expect(db.prepare('SELECT count(*) FROM oat_schema_version').pluck().get()).toBe(0);

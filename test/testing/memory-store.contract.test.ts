@@ -6,4 +6,5 @@ describeTokenStoreContract({
   makeStore: async () => ({ store: createMemoryTokenStore() }),
   // The memory store has no rows apart from its records: its back door is a read by id.
   inspect: (store) => (id) => store.findById(id),
+  capabilities: { rotation: true },
 });

@@ -222,7 +222,7 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
  * secret: the name resolves to whoever holds it now, and only the token's own
  * organization id passes; then state, expiry and the current lifetime cap.
  */
-function expectedLogin(m: Readonly<ServiceModel>, token: ModelToken, name: string): string | null {
+export function expectedLogin(m: Readonly<ServiceModel>, token: ModelToken, name: string): string | null {
   const named = resolveName(m, name);
   // Nobody holds the name: the service tells the name the token was created under from any other, for logs.
   if (named === null) return name === token.createdUnder ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH';

@@ -23,6 +23,12 @@ export interface ServiceModelOptions {
   readonly maxCommands?: number;
   /** Pass a seed to replay a failure. */
   readonly seed?: number;
+  /**
+   * The store has the rotation capability (`TokenRotationStore`): the service
+   * runs with rotation and reuse detection on, and the runs rotate tokens and
+   * log in with retired secrets too. Default `false`.
+   */
+  readonly rotation?: boolean;
 }
 
 /** One token as the model sees it. */
@@ -35,7 +41,10 @@ export interface ModelToken {
   readonly createdAt: number;
   state: TokenState;
   readonly expiresAt: number | null;
-  readonly secret: string;
+  /** The secret that logs in now: a rotation replaces it. */
+  secret: string;
+  /** Secrets rotations retired, oldest first (runs with rotation only). */
+  retired?: ReadonlyArray<{ readonly secret: string; readonly graceEndsAt: number; readonly forgetAt: number }>;
   lastUsedAt: number | null;
   label: string;
   /** Rank held per repository name, see `GRANTS`. */

@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import type { Actor } from '../../core/access.js';
+import type { TokenId } from '../../core/ids.js';
+import type { OatErrorCode } from '../../errors.js';
+import {
+  ACTORS,
+  DAY,
+  LAST_USED_INTERVAL,
+  actorFor,
+  expectOutcome,
+  fail,
+  mayGrant,
+  mayManage,
+  nameOf,
+  organizationOf,
+  resolveName,
+  statusIn,
+  type ModelToken,
+  type Role,
+  type ServiceModel,
+  type ServiceReal,
+} from './world.js';
+import { expectedLogin } from './commands.js';
+
+/** The rotation settings of a model run: `createTokenService({ rotation: MODEL_ROTATION })`. */
+export const MODEL_ROTATION = Object.freeze({ maxGraceSeconds: 3_600, reuseDetection: true, reuseRecordDays: 90 });
+
+type ModelRetiredSecret = NonNullable<ModelToken['retired']>[number];
+
+const retiredOf = (token: ModelToken): ReadonlyArray<ModelRetiredSecret> => token.retired ?? [];
+
+/**
+ * A manager (or not) rotates one of the model's tokens with a grace of
+ * `graceSeconds` (over the bound: `VALIDATION_FAILED`). Authority as for
+ * reactivation; only an active token rotates. On success the model's token
+ * takes the new secret and keeps the old one as retired.
+ */
+export class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly pick: number,
+    readonly role: Role,
+    readonly graceSeconds: number,
+  ) {}
+  check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
+    const owner = organizationOf(m, token);
+    const name = nameOf(owner);
+    const named = resolveName(m, name);
+    const actorName = actorFor(this.role, named ?? owner);
+    const status = statusIn(token, m.now);
+    const expected: OatErrorCode | null =
+      named === null
+        ? 'NOT_FOUND'
+        : !mayManage(actorName, named)
+          ? 'FORBIDDEN'
+          : this.graceSeconds > MODEL_ROTATION.maxGraceSeconds
+            ? 'VALIDATION_FAILED'
+            : status === 'deleted' || named.id !== token.orgId
+              ? 'NOT_FOUND'
+              : status !== 'active'
+                ? 'TRANSITION_DENIED'
+                : !mayGrant(actorName, owner, token.grants, {})
+                  ? 'FORBIDDEN'
+                  : null;
+    r.tally(expected === null ? 'rotate:ok' : `rotate:${expected}`);
+    const events = r.events.length;
+    const call = () =>
+      r.service.rotate(ACTORS[actorName] as Actor, name, token.id, { graceSeconds: this.graceSeconds });
+    const rotated = await expectOutcome(r, expected, call, this.toString());
+    if (rotated === undefined) return;
+    if (rotated.token.id !== token.id || rotated.token.organization !== name || rotated.token.state !== 'active')
+      fail(`${this} handed out ${rotated.token.id} "${rotated.token.organization}" ${rotated.token.state}`);
+    const event = r.events[r.events.length - 1];
+    if (r.events.length !== events + 1 || event?.type !== 'access_token.rotate' || event.tokenId !== token.id)
+      fail(`${this} did not emit exactly its access_token.rotate event`);
+    const graceEndsAt = m.now + this.graceSeconds * 1000;
+    const kept = graceEndsAt + MODEL_ROTATION.reuseRecordDays * DAY;
+    const forgetAt = token.expiresAt === null ? kept : Math.max(graceEndsAt, Math.min(kept, token.expiresAt));
+    token.retired = [...retiredOf(token), { secret: token.secret, graceEndsAt, forgetAt }];
+    token.secret = rotated.secret.reveal();
+  }
+  toString = () => `rotate(#${this.pick}, ${this.role}, ${this.graceSeconds}s)`;
+}
+
+/**
+ * Logs in with a secret a rotation retired, under the token's current
+ * organization name: in its grace as the token itself would; after it
+ * `ROTATED` (and, reuse detection being on, an active token is deactivated);
+ * once forgotten `NOT_FOUND`.
+ */
+export class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+  constructor(
+    readonly pick: number,
+    readonly which: number,
+  ) {}
+  check = (m: Readonly<ServiceModel>) => m.tokens.some((t) => retiredOf(t).length > 0);
+  async run(m: ServiceModel, r: ServiceReal): Promise<void> {
+    const rotated = m.tokens.filter((t) => retiredOf(t).length > 0);
+    const token = rotated[this.pick % rotated.length] as ModelToken;
+    const retired = retiredOf(token);
+    const old = retired[this.which % retired.length] as ModelRetiredSecret;
+    const name = nameOf(organizationOf(m, token));
+    const expectedCode =
+      m.now >= old.forgetAt ? 'NOT_FOUND' : m.now < old.graceEndsAt ? expectedLogin(m, token, name) : 'ROTATED';
+    const result = await r.service.authenticate(name, old.secret);
+    if ((result.ok ? null : result.code) !== expectedCode)
+      fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);
+    r.tally(result.ok ? 'retired-login:ok' : `retired-login:${result.code}`);
+    if (expectedCode === 'ROTATED' && statusIn(token, m.now) === 'active') token.state = 'inactive';
+    await r.service.flush();
+    if (result.ok) {
+      if (result.principal.tokenId !== token.id) fail(`${this} logged in as ${result.principal.tokenId}`);
+      if (token.lastUsedAt === null || m.now - token.lastUsedAt >= LAST_USED_INTERVAL) token.lastUsedAt = m.now;
+    }
+    const stored = await r.store.findById(token.id as TokenId);
+    if (stored !== null && stored.state !== token.state)
+      fail(`${this} left state ${stored.state}, model ${token.state}`);
+    if ((stored?.lastUsedAt ?? null) !== token.lastUsedAt)
+      fail(`lastUsedAt is ${String(stored?.lastUsedAt)}, model says ${String(token.lastUsedAt)}`);
+  }
+  toString = () => `authenticate(#${this.pick}, retired secret ${this.which})`;
+}
+
+/** The rotation commands, for a run whose store has the rotation capability. */
+export function rotationCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
+  const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
+  const role = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') },
+    { weight: 1, arbitrary: fc.constant<Role>('outsider') },
+  );
+  const grace = fc.oneof(fc.constantFrom(0, 0, 30, 600, 3_600), fc.constant(3_601));
+  return [
+    fc.tuple(pick, role, grace).map(([p, a, g]) => new RotateCommand(p, a, g)),
+    fc.tuple(pick, fc.nat({ max: 3 })).map(([p, w]) => new RetiredLoginCommand(p, w)),
+  ];
+}
