@@ -24,9 +24,14 @@ export interface HubAccessTokenSummary {
   readonly last_used_at: string | null;
 }
 
-/** A token as Docker Hub's get and update endpoints return it: the summary plus its grants. */
+/**
+ * A token as Docker Hub's get and update endpoints return it: the summary plus
+ * its grants, and this library's extension `allowed_networks`.
+ */
 export interface HubAccessToken extends HubAccessTokenSummary {
   readonly resources: ReadonlyArray<HubResource>;
+  /** CIDR ranges in normal form logins must come from; `[]`: anywhere. Not in Docker Hub's API. */
+  readonly allowed_networks: ReadonlyArray<string>;
 }
 
 /** What creation returns: the token and, this once, its plaintext secret. */
@@ -79,9 +84,13 @@ export function toHubAccessTokenSummary(record: AccessTokenRecord): HubAccessTok
  * @example
  * ```ts
  * const body = toHubAccessToken(await service.get(actor, 'acme', id));
- * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at, resources: [{ type: 'TYPE_REPO', ... }] }
+ * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at, resources: [...], allowed_networks: [] }
  * ```
  */
 export function toHubAccessToken(record: AccessTokenRecord): HubAccessToken {
-  return { ...toHubAccessTokenSummary(record), resources: record.resources.map(toHubResource) };
+  return {
+    ...toHubAccessTokenSummary(record),
+    resources: record.resources.map(toHubResource),
+    allowed_networks: [...record.allowedNetworks],
+  };
 }
