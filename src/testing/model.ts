@@ -6,7 +6,8 @@ import type { TokenState } from '../core/token.js';
 import type { TokenEvent } from '../service/ports.js';
 import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
-import { serviceModelCommands, tour } from './model/commands.js';
+import { serviceModelCommands } from './model/commands.js';
+import { tour } from './model/tour.js';
 import type { OrganizationProfile } from '../core/access.js';
 import {
   PLANS,
@@ -20,6 +21,7 @@ import {
   type ServiceModelOptions,
   type ServiceReal,
 } from './model/world.js';
+import { NETWORKS } from './model/networks.js';
 
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
@@ -53,6 +55,11 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
       ]),
     );
     if (held !== granted) fail(`token ${t.id} holds ${held}, model says ${granted}`);
+    // Stored in normal form whatever the request's spelling, and handed out frozen.
+    const networks = JSON.stringify(stored.allowedNetworks);
+    if (networks !== JSON.stringify(NETWORKS[t.networks]))
+      fail(`token ${t.id} allows ${networks}, model says ${JSON.stringify(NETWORKS[t.networks])}`);
+    if (!Object.isFrozen(stored.allowedNetworks)) fail(`token ${t.id} hands out a mutable allowedNetworks`);
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
     if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted')
@@ -192,6 +199,7 @@ const REQUIRED_COVERAGE = [
   'login:ORG_MISMATCH',
   'login:ORGANIZATION_UNKNOWN',
   'login:LIFETIME_EXCEEDED',
+  'login:NETWORK_NOT_ALLOWED',
   'rename',
   'rename:freed-name',
   'succeed',

@@ -47,7 +47,8 @@ function cachedCountStorage(): { open(): TokenStore } {
           return Promise.resolve({ ok: false, code: 'DUPLICATE' });
         const count = live(record.organizationId);
         if (count >= limit) return Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count });
-        rows.set(record.id, record);
+        // A copy: the caller's arrays must not reach the rows (the contract's allowedNetworks group checks it).
+        rows.set(record.id, freezeRecord({ ...record, allowedNetworks: [...record.allowedNetworks] }));
         idsByHash.set(record.secretHash, record.id);
         if (record.state !== 'deleted') cached.set(record.organizationId, count + 1);
         return Promise.resolve({ ok: true });
