@@ -26,12 +26,15 @@ export interface HubAccessTokenSummary {
 
 /**
  * A token as Docker Hub's get and update endpoints return it: the summary plus
- * its grants, and this library's extension `allowed_networks`.
+ * its grants, and this library's extensions `allowed_networks` and
+ * `last_client_addresses`.
  */
 export interface HubAccessToken extends HubAccessTokenSummary {
   readonly resources: ReadonlyArray<HubResource>;
   /** CIDR ranges in normal form logins must come from; `[]`: anywhere. Not in Docker Hub's API. */
   readonly allowed_networks: ReadonlyArray<string>;
+  /** The last five distinct client addresses it logged in from, newest first. Not in Docker Hub's API. */
+  readonly last_client_addresses: ReadonlyArray<string>;
 }
 
 /** What creation returns: the token and, this once, its plaintext secret. */
@@ -92,5 +95,6 @@ export function toHubAccessToken(record: AccessTokenRecord): HubAccessToken {
     ...toHubAccessTokenSummary(record),
     resources: record.resources.map(toHubResource),
     allowed_networks: [...record.allowedNetworks],
+    last_client_addresses: [...record.recentAddresses],
   };
 }

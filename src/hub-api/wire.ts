@@ -72,6 +72,14 @@ const detailShape = {
     description:
       'Extension (not in Docker Hub): CIDR ranges in normal form that logins must come from; `[]`: any address.',
   }),
+  last_client_addresses: z
+    .array(z.string())
+    .readonly()
+    .meta({
+      description:
+        'Extension (not in Docker Hub): the last five distinct client addresses the token logged in from, newest first ' +
+        '(IPv4-mapped IPv6 shown as IPv4). Recorded as best-effort bookkeeping, like `last_used_at`.',
+    }),
 };
 
 /** A token as get and update answer it: the summary, its grants and its allowed networks. */

@@ -1,6 +1,12 @@
 import type Database from 'better-sqlite3';
 import { requireConnection, retryWhileBusy, setupFailure } from './faults.js';
-import { SCHEMA_VERSION, SQLITE_SCHEMA_SQL, SQLITE_UPGRADE_TO_2_SQL, SQLITE_UPGRADE_TO_3_SQL } from './schema.js';
+import {
+  SCHEMA_VERSION,
+  SQLITE_SCHEMA_SQL,
+  SQLITE_UPGRADE_TO_2_SQL,
+  SQLITE_UPGRADE_TO_3_SQL,
+  SQLITE_UPGRADE_TO_4_SQL,
+} from './schema.js';
 import { readSchemaVersion, recordSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Default `busy_timeout` {@link migrate} sets when the connection has none: how long a writer waits for the lock. */
@@ -54,6 +60,7 @@ export function migrate(db: Database.Database): void {
       // Versions 0 (0.1) and 1 have the same token table, without organization_id: rebuild it with the column.
       if (tokensLackOrganizationId(db)) db.exec(SQLITE_UPGRADE_TO_2_SQL);
       if (tokensLackColumn(db, 'allowed_networks')) db.exec(SQLITE_UPGRADE_TO_3_SQL);
+      if (tokensLackColumn(db, 'recent_addresses')) db.exec(SQLITE_UPGRADE_TO_4_SQL);
       db.exec(SQLITE_SCHEMA_SQL);
       if (found !== SCHEMA_VERSION) recordSchemaVersion(db);
     }).immediate();

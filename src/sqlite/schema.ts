@@ -5,12 +5,14 @@
  * 1 (0.1 plus the version table). Version 2 adds `oat_tokens.organization_id`
  * and keys the quota counters and the listing index by it. Version 3 adds
  * `oat_tokens.allowed_networks` (JSON text, `'[]'` for existing tokens).
+ * Version 4 adds `oat_tokens.recent_addresses` (JSON text, newest first,
+ * `'[]'` for existing tokens).
  *
  * Invariant: a store serves only a database at exactly this version; it
  * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
  * the library) at construction.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const ALLOWED_NETWORKS_COLUMN = `allowed_networks TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(allowed_networks))`;
 
@@ -20,6 +22,15 @@ const ALLOWED_NETWORKS_COLUMN = `allowed_networks TEXT NOT NULL DEFAULT '[]' CHE
  * address). Its own step, so that later upgrades compose after it.
  */
 export const SQLITE_UPGRADE_TO_3_SQL = `ALTER TABLE oat_tokens ADD COLUMN ${ALLOWED_NETWORKS_COLUMN};`;
+
+const RECENT_ADDRESSES_COLUMN = `recent_addresses TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(recent_addresses))`;
+
+/**
+ * Upgrades an `oat_tokens` of version 3 to version 4 inside `migrate`'s
+ * transaction: existing tokens get an empty list of recent client addresses.
+ */
+export const SQLITE_UPGRADE_TO_4_SQL = `-- From version 3: recent client addresses
+ALTER TABLE oat_tokens ADD COLUMN ${RECENT_ADDRESSES_COLUMN};`;
 
 /** The token table's DDL under `name`: the one definition both a fresh schema and the upgrade to 2 use. */
 function tokensTableSql(name: string, ifNotExists: string): string {
@@ -39,7 +50,8 @@ function tokensTableSql(name: string, ifNotExists: string): string {
   secret_hash     TEXT    NOT NULL,
   display_prefix  TEXT    NOT NULL,
   version         INTEGER NOT NULL CHECK (version >= 1),
-  ${ALLOWED_NETWORKS_COLUMN}
+  ${ALLOWED_NETWORKS_COLUMN},
+  ${RECENT_ADDRESSES_COLUMN}
 ) STRICT;`;
 }
 

@@ -8,6 +8,7 @@ import { insertContract } from './store-contract/insert.js';
 import { markDeletedContract } from './store-contract/mark-deleted.js';
 import { networksContract } from './store-contract/networks.js';
 import { readContract } from './store-contract/read.js';
+import { recentAddressesContract } from './store-contract/recent.js';
 import { replaceContract } from './store-contract/replace.js';
 import { sharedStorageContract } from './store-contract/shared.js';
 import { storedStateContract } from './store-contract/stored.js';
@@ -129,6 +130,7 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     readContract(fixture);
     identityContract(fixture);
     networksContract(fixture);
+    recentAddressesContract(fixture);
     if (options.inspect !== undefined) storedStateContract(fixture);
     if (shared) sharedStorageContract(fixture);
   });

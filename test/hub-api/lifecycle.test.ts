@@ -25,7 +25,9 @@ describe('Hub API: a token from creation to deletion', () => {
     expect(created.headers.get('content-type')).toBe('application/json');
     expect(created.headers.get('cache-control')).toBe('no-store');
     const token = created.body;
-    expect(Object.keys(token).sort()).toEqual([...TOKEN_KEYS, 'allowed_networks', 'resources', 'token'].sort());
+    expect(Object.keys(token).sort()).toEqual(
+      [...TOKEN_KEYS, 'allowed_networks', 'last_client_addresses', 'resources', 'token'].sort(),
+    );
     expect(token).toMatchObject({
       label: 'ci',
       description: 'pipeline',
@@ -36,6 +38,7 @@ describe('Hub API: a token from creation to deletion', () => {
       last_used_at: null,
       resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['scope-image-pull'] }],
       allowed_networks: [],
+      last_client_addresses: [],
     });
     expect(token.token).toMatch(/^oat_/);
     expect(created.headers.get('location')).toBe(`${hub.url}${BASE}/${token.id}`);
@@ -47,7 +50,12 @@ describe('Hub API: a token from creation to deletion', () => {
 
     const listed = await hub.call('GET', BASE, { as: 'alice' });
     expect(listed.status).toBe(200);
-    const { resources: _resources, allowed_networks: _networks, ...summary } = withoutSecret;
+    const {
+      resources: _resources,
+      allowed_networks: _networks,
+      last_client_addresses: _addresses,
+      ...summary
+    } = withoutSecret;
     expect(listed.body).toEqual({ total: 1, next: null, previous: null, results: [summary] });
 
     hub.advance(1000);
@@ -184,6 +192,17 @@ describe('Hub API: a token from creation to deletion', () => {
     expect((await hub.service.authenticate('acme', token.token)).ok).toBe(true);
     const got = await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' });
     expect(got.body.last_used_at).toBe(new Date(START + 5000).toISOString());
+  });
+
+  it('reports last_client_addresses, newest first, IPv4-mapped shown as IPv4', async () => {
+    const hub = await startHub();
+    const token = await createToken(hub);
+    expect((await hub.service.authenticate('acme', token.token, { address: '203.0.113.9' })).ok).toBe(true);
+    await hub.service.flush();
+    expect((await hub.service.authenticate('acme', token.token, { address: '::ffff:192.0.2.1' })).ok).toBe(true);
+    await hub.service.flush();
+    const got = await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' });
+    expect(got.body.last_client_addresses).toEqual(['192.0.2.1', '203.0.113.9']);
   });
 
   it('takes allowed_networks on create and update, answers them in normal form, and logins follow them', async () => {
