@@ -60,6 +60,11 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     if (networks !== JSON.stringify(NETWORKS[t.networks]))
       fail(`token ${t.id} allows ${networks}, model says ${JSON.stringify(NETWORKS[t.networks])}`);
     if (!Object.isFrozen(stored.allowedNetworks)) fail(`token ${t.id} hands out a mutable allowedNetworks`);
+    const recent = stored.recentAddresses;
+    if (recent.length > 5 || new Set(recent).size !== recent.length || !Object.isFrozen(recent))
+      fail(
+        `token ${t.id} holds recent addresses ${JSON.stringify(recent)}: not a frozen distinct list of five at most`,
+      );
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
     if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted')

@@ -322,6 +322,10 @@ export class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, Servic
       if (p.organization !== current || p.organizationId !== token.orgId || p.tokenId !== token.id)
         fail('principal names the wrong organization or token');
     }
+    // A successful login from an IPv4 client leaves its dotted quad among the recent addresses, mapped or not.
+    const recorded = this.address.recordedAs;
+    if (result.ok && recorded !== undefined && !(stored?.recentAddresses ?? []).includes(recorded))
+      fail(`${this} left recent addresses ${JSON.stringify(stored?.recentAddresses)}, without ${recorded}`);
     const storedUse = stored?.lastUsedAt ?? null;
     if (storedUse !== token.lastUsedAt)
       fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);

@@ -29,6 +29,8 @@ export interface ModelAddress {
   readonly inV4Range: boolean;
   /** Inside 2001:db8::/32. */
   readonly inV6Range: boolean;
+  /** The dotted quad a token records for an IPv4 client, plain or IPv4-mapped; absent for IPv6 and no address. */
+  readonly recordedAs?: string;
 }
 
 const octet = fc.nat(255);
@@ -39,7 +41,7 @@ const v4Address = fc
   .tuple(fc.oneof(fc.constant(10), octet), octet, octet, octet, fc.boolean())
   .map(([a, b, c, d, mapped]): ModelAddress => {
     const quad = `${a}.${b}.${c}.${d}`;
-    return { text: mapped ? `::ffff:${quad}` : quad, inV4Range: a === 10, inV6Range: false };
+    return { text: mapped ? `::ffff:${quad}` : quad, inV4Range: a === 10, inV6Range: false, recordedAs: quad };
   });
 
 /** Eight hextets in full, lower or upper case; 2001:db8::/32 often enough to matter. */
@@ -54,10 +56,12 @@ const v6Address = fc
     const text = words.map((w) => w.toString(16)).join(':');
     // ::ffff:0:0/96 is IPv4, whatever its spelling: the one way eight random hextets can name an IPv4 address.
     const mapped = words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff;
+    const [hi, lo] = [words[6] as number, words[7] as number];
     return {
       text: upper ? text.toUpperCase() : text,
-      inV4Range: mapped && (words[6] as number) >> 8 === 10,
+      inV4Range: mapped && hi >> 8 === 10,
       inV6Range: !mapped && words[0] === 0x2001 && words[1] === 0xdb8,
+      ...(mapped ? { recordedAs: `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}` } : {}),
     };
   });
 
