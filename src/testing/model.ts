@@ -26,6 +26,7 @@ import { NETWORKS } from './model/networks.js';
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
 export type { ModelOrganization, ModelToken, ServiceModel, ServiceModelOptions, ServiceReal } from './model/world.js';
+export type { NetworkChoice } from './model/networks.js';
 
 /** Checks what must hold after every step, whatever the commands were. */
 async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<string, TokenState>): Promise<void> {
