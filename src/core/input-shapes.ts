@@ -63,6 +63,12 @@ const allowedNetworks = z
   .max(50, 'must list at most 50 ranges')
   .readonly();
 
+// `allowed_networks` is the Hub API's spelling (its bodies are snake_case); one request says it one way.
+const NOT_BOTH = { path: ['allowed_networks'], message: 'give either allowedNetworks or allowed_networks, not both' };
+function oneNetworkSpelling(v: { readonly allowedNetworks?: unknown; readonly allowed_networks?: unknown }): boolean {
+  return v.allowedNetworks === undefined || v.allowed_networks === undefined;
+}
+
 /** The create request's schema; `CreateTokenRequest` is its `z.input` (test/core/request-types.test.ts). */
 export const createShape = z
   .strictObject({
@@ -73,8 +79,10 @@ export const createShape = z
     expires_at: hubInstant.nullable().optional(),
     is_active: z.literal(true, 'tokens are always created active').optional(),
     allowedNetworks: allowedNetworks.optional(),
+    allowed_networks: allowedNetworks.optional(),
   })
-  .readonly();
+  .readonly()
+  .refine(oneNetworkSpelling, NOT_BOTH);
 
 /** The update request's schema; `UpdateTokenRequest` is its `z.input`. */
 export const updateShape = z
@@ -84,8 +92,10 @@ export const updateShape = z
     resources: rawResourceList.optional(),
     is_active: z.boolean().optional(),
     allowedNetworks: allowedNetworks.optional(),
+    allowed_networks: allowedNetworks.optional(),
   })
   .readonly()
+  .refine(oneNetworkSpelling, NOT_BOTH)
   // A key present with the value `undefined` changes nothing, so it does not count.
   .refine(
     (v) => Object.values(v).some((field) => field !== undefined),

@@ -31,6 +31,20 @@ function parseAddress(text: string): Address | null {
 }
 
 /**
+ * The normal form of one client address, or `null` when `text` is not one (a
+ * range, a zone, `127.1`, ...): dotted-quad IPv4, IPv6 compressed in lower
+ * case, and an IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as its IPv4
+ * form. Pure; never throws.
+ *
+ * Invariant: `normalizeAddress(normalizeAddress(x)) === normalizeAddress(x)`
+ * whenever the first is not `null`.
+ */
+export function normalizeAddress(text: string): string | null {
+  if (typeof text !== 'string' || text.length > 64) return null;
+  return parseAddress(text)?.toString() ?? null;
+}
+
+/**
  * The normal form of a CIDR range (or a single address, as `/32` or `/128`),
  * or `null` when `text` is not one: host bits cleared, IPv6 in compressed
  * lower case, and a range inside `::ffff:0:0/96` written as the IPv4 range it

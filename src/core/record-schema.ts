@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { OatError, type FieldIssue } from '../errors.js';
 import { toOrganizationId, toOrganizationName, toTokenId, type TokenId } from './ids.js';
 import { parseIsoInstant } from './instant.js';
-import { MAX_ALLOWED_NETWORKS, normalizeNetwork } from './networks.js';
+import { MAX_ALLOWED_NETWORKS, normalizeAddress, normalizeNetwork } from './networks.js';
+import { MAX_RECENT_ADDRESSES } from './recent-addresses.js';
 import { freezeRecord, type AccessTokenRecord, type EpochMillis } from './token.js';
 
 const FIELDS = [
@@ -22,6 +23,7 @@ const FIELDS = [
   'displayPrefix',
   'version',
   'allowedNetworks',
+  'recentAddresses',
 ] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -43,6 +45,7 @@ const SNAKE: Readonly<Record<Field, string>> = {
   displayPrefix: 'display_prefix',
   version: 'version',
   allowedNetworks: 'allowed_networks',
+  recentAddresses: 'recent_addresses',
 };
 
 const MAX_EPOCH_MS = 8.64e15;
@@ -140,6 +143,15 @@ const storedNetworks = z.preprocess(
     .max(MAX_ALLOWED_NETWORKS),
 );
 
+// The bookkeeping writes only normal forms, each once, at most five: any other list was not written by this library.
+const storedAddresses = z.preprocess(
+  parseJsonText,
+  z
+    .array(z.string().refine((text) => normalizeAddress(text) === text, 'must hold addresses in normal form'))
+    .max(MAX_RECENT_ADDRESSES)
+    .refine((list) => new Set(list).size === list.length, 'must not repeat an address'),
+);
+
 const rowSchema = z.object({
   id: tokenId,
   organizationId,
@@ -161,6 +173,7 @@ const rowSchema = z.object({
   displayPrefix: z.string(),
   version,
   allowedNetworks: storedNetworks,
+  recentAddresses: storedAddresses,
 });
 
 function isRecordLike(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -253,6 +266,7 @@ export function parseStoredRecord(row: unknown): AccessTokenRecord {
       displayPrefix: v.displayPrefix,
       version: v.version,
       allowedNetworks: [...v.allowedNetworks],
+      recentAddresses: [...v.recentAddresses],
     });
   } catch (error) {
     if (error instanceof OatError) throw error;

@@ -29,6 +29,8 @@ export interface CreateTokenRequest {
   readonly is_active?: true | undefined;
   /** CIDR ranges (IPv4 or IPv6; a bare address is one host) logins must come from; at most 50. Absent or empty: anywhere. */
   readonly allowedNetworks?: ReadonlyArray<string> | undefined;
+  /** Docker Hub API spelling of `allowedNetworks` (an extension of Hub's API); never with `allowedNetworks`. */
+  readonly allowed_networks?: ReadonlyArray<string> | undefined;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface UpdateTokenRequest {
   readonly is_active?: boolean | undefined;
   /** Replaces the allowed CIDR ranges; `[]` allows every address again. */
   readonly allowedNetworks?: ReadonlyArray<string> | undefined;
+  /** The Hub API's spelling of `allowedNetworks`; never with `allowedNetworks`. */
+  readonly allowed_networks?: ReadonlyArray<string> | undefined;
 }
 
 /** A validated create request. */

@@ -93,13 +93,13 @@ function resources(raw: ReadonlyArray<RawResource>, ctx: InputContext, issues: F
 }
 
 /** The ranges in normal form, deduplicated in first-seen order; an issue per range that is not one. */
-function networks(raw: ReadonlyArray<string>, issues: FieldIssue[]): ReadonlyArray<string> {
+function networks(raw: ReadonlyArray<string>, issues: FieldIssue[], field = 'allowedNetworks'): ReadonlyArray<string> {
   const seen = new Set<string>();
   raw.forEach((text, i) => {
     const normal = normalizeNetwork(text);
     if (normal === null)
       issues.push({
-        path: `allowedNetworks.${i}`,
+        path: `${field}.${i}`,
         message: 'must be an IP address or a CIDR range such as 203.0.113.0/24 or 2001:db8::/32',
       });
     else seen.add(normal);
@@ -134,7 +134,11 @@ export function safeParseCreateInput(input: CreateTokenRequest, ctx: InputContex
   const value = shape.data;
   const expiresAt = resolveExpiry(value.expiry, value.expires_at, ctx, issues);
   const granted = resources(value.resources, ctx, issues);
-  const allowed = networks(value.allowedNetworks ?? [], issues);
+  const allowed = networks(
+    value.allowedNetworks ?? value.allowed_networks ?? [],
+    issues,
+    value.allowed_networks === undefined ? 'allowedNetworks' : 'allowed_networks',
+  );
   if (issues.length > 0) return invalid('create request', issues, ctx.policy.format.prefix);
   return {
     ok: true,
@@ -177,7 +181,11 @@ export function safeParseUpdateInput(input: UpdateTokenRequest, ctx: InputContex
   const issues: FieldIssue[] = [];
   const value = shape.value;
   const granted = value.resources === undefined ? undefined : resources(value.resources, ctx, issues);
-  const allowed = value.allowedNetworks === undefined ? undefined : networks(value.allowedNetworks, issues);
+  const rawNetworks = value.allowedNetworks ?? value.allowed_networks;
+  const allowed =
+    rawNetworks === undefined
+      ? undefined
+      : networks(rawNetworks, issues, value.allowed_networks === undefined ? 'allowedNetworks' : 'allowed_networks');
   if (issues.length > 0) return invalid('update request', issues, ctx.policy.format.prefix);
   return {
     ok: true,

@@ -86,6 +86,14 @@ export interface AccessTokenRecord {
    * is unknown is refused (fail closed).
    */
   readonly allowedNetworks: ReadonlyArray<string>;
+  /**
+   * The last distinct client addresses the token logged in from, newest first,
+   * at most five, in normal form (see `normalizeAddress`: IPv4-mapped IPv6 as
+   * IPv4). Written by the same best-effort bookkeeping as `lastUsedAt`, so it
+   * may miss a login whose write failed; `[]` for a token never used from a
+   * known address.
+   */
+  readonly recentAddresses: ReadonlyArray<string>;
 }
 
 /** True when a token that is not deleted has reached its expiry at `now`. */
@@ -106,5 +114,6 @@ export function freezeRecord<T extends AccessTokenRecord>(record: T): T {
   }
   Object.freeze(record.resources);
   Object.freeze(record.allowedNetworks);
+  Object.freeze(record.recentAddresses);
   return Object.freeze(record);
 }

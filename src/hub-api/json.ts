@@ -24,9 +24,17 @@ export interface HubAccessTokenSummary {
   readonly last_used_at: string | null;
 }
 
-/** A token as Docker Hub's get and update endpoints return it: the summary plus its grants. */
+/**
+ * A token as Docker Hub's get and update endpoints return it: the summary plus
+ * its grants, and this library's extensions `allowed_networks` and
+ * `last_client_addresses`.
+ */
 export interface HubAccessToken extends HubAccessTokenSummary {
   readonly resources: ReadonlyArray<HubResource>;
+  /** CIDR ranges in normal form logins must come from; `[]`: anywhere. Not in Docker Hub's API. */
+  readonly allowed_networks: ReadonlyArray<string>;
+  /** The last five distinct client addresses it logged in from, newest first. Not in Docker Hub's API. */
+  readonly last_client_addresses: ReadonlyArray<string>;
 }
 
 /** What creation returns: the token and, this once, its plaintext secret. */
@@ -79,9 +87,14 @@ export function toHubAccessTokenSummary(record: AccessTokenRecord): HubAccessTok
  * @example
  * ```ts
  * const body = toHubAccessToken(await service.get(actor, 'acme', id));
- * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at, resources: [{ type: 'TYPE_REPO', ... }] }
+ * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at, resources: [...], allowed_networks: [] }
  * ```
  */
 export function toHubAccessToken(record: AccessTokenRecord): HubAccessToken {
-  return { ...toHubAccessTokenSummary(record), resources: record.resources.map(toHubResource) };
+  return {
+    ...toHubAccessTokenSummary(record),
+    resources: record.resources.map(toHubResource),
+    allowed_networks: [...record.allowedNetworks],
+    last_client_addresses: [...record.recentAddresses],
+  };
 }

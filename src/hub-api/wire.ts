@@ -54,17 +54,33 @@ export const hubAccessTokenSummarySchema = z.object(summaryShape).readonly().met
   description: 'A token as the list returns it: no resources, no secret, no hash. Instants are ISO 8601 in UTC.',
 });
 
-/** A token as get and update answer it: the summary and its grants. */
+const detailShape = {
+  ...summaryShape,
+  resources: z.array(hubResourceSchema).readonly(),
+  allowed_networks: z.array(z.string()).readonly().meta({
+    description:
+      'Extension (not in Docker Hub): CIDR ranges in normal form that logins must come from; `[]`: any address.',
+  }),
+  last_client_addresses: z
+    .array(z.string())
+    .readonly()
+    .meta({
+      description:
+        'Extension (not in Docker Hub): the last five distinct client addresses the token logged in from, newest first ' +
+        '(IPv4-mapped IPv6 shown as IPv4). Recorded as best-effort bookkeeping, like `last_used_at`.',
+    }),
+};
+
+/** A token as get and update answer it: the summary, its grants and its allowed networks. */
 export const hubAccessTokenSchema = z
-  .object({ ...summaryShape, resources: z.array(hubResourceSchema).readonly() })
+  .object(detailShape)
   .readonly()
-  .meta({ description: 'A token as get and update return it: the summary plus its grants.' });
+  .meta({ description: 'A token as get and update return it: the summary plus its grants and allowed networks.' });
 
 /** The 201 of a create: the token, its grants and, only here, its plaintext secret. */
 export const hubCreatedAccessTokenSchema = z
   .object({
-    ...summaryShape,
-    resources: z.array(hubResourceSchema).readonly(),
+    ...detailShape,
     token: z.string().meta({ description: 'The plaintext secret, shown this once.' }),
   })
   .readonly()

@@ -49,7 +49,9 @@ export function tableNames(schema: string): TableNames {
  * no version table, has exactly the tables of version 1; version 2 adds
  * `oat_tokens.organization_id` and keys the quota rows by it; version 3 adds
  * `oat_tokens.allowed_networks` (jsonb, `[]` for existing tokens); version 4
- * adds `oat_rotated_secrets`, the secrets rotations retired.
+ * adds `oat_rotated_secrets`, the secrets rotations retired, and
+ * `oat_tokens.recent_addresses` (jsonb, newest first, `[]` for existing
+ * tokens).
  */
 export const SCHEMA_VERSION = 4;
 
@@ -89,7 +91,8 @@ export function migrationSql(schema: string = DEFAULT_SCHEMA): string {
   secret_hash    text        NOT NULL,
   display_prefix text        NOT NULL,
   version        integer     NOT NULL CHECK (version >= 1),
-  allowed_networks jsonb     NOT NULL DEFAULT '[]'::jsonb
+  allowed_networks jsonb     NOT NULL DEFAULT '[]'::jsonb,
+  recent_addresses jsonb     NOT NULL DEFAULT '[]'::jsonb
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS oat_tokens_secret_hash_key ON ${tokens} (secret_hash);
@@ -119,6 +122,9 @@ CREATE TABLE IF NOT EXISTS ${rotated} (
 );
 CREATE INDEX IF NOT EXISTS oat_rotated_secrets_forget_at_idx ON ${rotated} (forget_at);
 
+-- From version 3: recent client addresses (none recorded yet for existing tokens).
+ALTER TABLE ${tokens} ADD COLUMN IF NOT EXISTS recent_addresses jsonb NOT NULL DEFAULT '[]'::jsonb;
+
 CREATE TABLE IF NOT EXISTS ${quota} (
   organization text    PRIMARY KEY,
   live         integer NOT NULL CHECK (live >= 0)
@@ -139,12 +145,13 @@ export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
 
 /** The token columns in the order every statement here reads and writes them. */
 const TOKEN_COLUMNS =
-  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks';
+  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks, recent_addresses';
 
 /** Every statement the store runs against one schema; all values are bound parameters. */
 export interface Statements {
   /**
-   * $1..$16 the record in {@link TOKEN_COLUMNS} order, $17 1 (or 0 for a record inserted already deleted), $18 the limit.
+   * $1..$16 and $19 the record in {@link TOKEN_COLUMNS} order, $17 1 (or 0 for a record inserted already deleted),
+   * $18 the limit.
    * Returns a row when the guard let it through; a duplicate id or secret hash fails the whole statement with 23505.
    */
   readonly createWithinQuota: string;
@@ -156,7 +163,10 @@ export interface Statements {
   readonly exists: string;
   /** $1 id, $2 organization, $3 at. Returns the deleted row's `secret_hash`; no row when the guard failed. */
   readonly markDeleted: string;
-  /** $1 id, $2 at, $3 if older than. Skips, writing nothing, a row locked by another transaction. */
+  /**
+   * $1 id, $2 at, $3 if older than, $4 the client address or null. Skips, writing nothing, a row locked by another
+   * transaction.
+   */
   readonly touch: string;
   /** $1 id. */
   readonly byId: string;
@@ -201,7 +211,7 @@ export function statements(schema: string): Statements {
     )
     INSERT INTO ${tokens} (${TOKEN_COLUMNS})
     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz,
-      $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer, $16::jsonb
+      $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer, $16::jsonb, $19::jsonb
     FROM reserved
     RETURNING id`,
     refusal: `SELECT COALESCE((SELECT live FROM ${quota} WHERE organization = $1), 0) AS live,
@@ -233,9 +243,22 @@ export function statements(schema: string): Statements {
     // sub-select find nothing when another transaction holds the row, so the
     // touch writes nothing and returns at once instead of waiting. The guard is
     // re-checked on the newest row version the sub-select locks.
-    touch: `UPDATE ${tokens} SET last_used_at = $2
-    WHERE id = (SELECT id FROM ${tokens}
-      WHERE id = $1::uuid AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < $3)
+    // The new list is $4, then the stored ones without it in their order, five at most (withRecentAddress in SQL).
+    touch: `UPDATE ${tokens} AS t
+    SET last_used_at = CASE WHEN t.last_used_at IS NULL OR t.last_used_at < $3 THEN $2 ELSE t.last_used_at END,
+      recent_addresses = CASE WHEN $4::text IS NULL THEN t.recent_addresses ELSE (
+        SELECT jsonb_agg(a.value ORDER BY a.k) FROM (
+          SELECT 0::bigint AS k, to_jsonb($4::text) AS value
+          UNION ALL
+          SELECT e.k, e.value FROM jsonb_array_elements(t.recent_addresses) WITH ORDINALITY AS e(value, k)
+          WHERE e.value <> to_jsonb($4::text)
+          ORDER BY k LIMIT 5
+        ) AS a
+      ) END
+    WHERE t.id = (SELECT id FROM ${tokens}
+      WHERE id = $1::uuid AND state <> 'deleted'
+        AND (last_used_at IS NULL OR last_used_at < $3
+          OR ($4::text IS NOT NULL AND NOT recent_addresses @> jsonb_build_array($4::text)))
       FOR UPDATE SKIP LOCKED)`,
     byId: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE id = $1::uuid`,
     bySecretHash: `SELECT ${TOKEN_COLUMNS} FROM ${tokens} WHERE secret_hash = $1`,

@@ -165,7 +165,15 @@ export function createPostgresTokenStore(
       try {
         await schemaUsable();
         // Outside a transaction: the statement commits by itself, so the quota row lock lasts one round trip.
-        created = (await pool.query(sql.createWithinQuota, [...insertValues(record), slot, bound])).rowCount === 1;
+        created =
+          (
+            await pool.query(sql.createWithinQuota, [
+              ...insertValues(record),
+              slot,
+              bound,
+              JSON.stringify(record.recentAddresses),
+            ])
+          ).rowCount === 1;
       } catch (error) {
         if (isDuplicateToken(error)) return DUPLICATE;
         throw storeFault('insertWithinQuota', error);
@@ -203,11 +211,11 @@ export function createPostgresTokenStore(
       }
     },
 
-    async touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
+    async touchLastUsed(id, at, ifOlderThan, address): Promise<boolean> {
       if (!isTokenId(id)) return false;
       try {
         await schemaUsable();
-        const result = await pool.query(sql.touch, [id, timestamp(at), timestamp(ifOlderThan)]);
+        const result = await pool.query(sql.touch, [id, timestamp(at), timestamp(ifOlderThan), address ?? null]);
         return result.rowCount === 1;
       } catch (error) {
         throw storeFault('touchLastUsed', error);

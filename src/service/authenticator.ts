@@ -1,4 +1,5 @@
 import type { ClientContext, IncompatibilityCode, OrganizationProfile } from '../core/access.js';
+import { addressToRecord, isNewAddress } from '../core/recent-addresses.js';
 import { compileStoredGrants, type CompiledGrants } from '../core/grants.js';
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { TokenPolicy } from '../core/policy.js';
@@ -93,7 +94,7 @@ export interface AuthenticatorDeps {
   readonly policy: TokenPolicy;
   readonly lastUsedIntervalMs: number;
   /** Starts a best-effort last-used write; never throws and never makes the login wait. */
-  readonly touchLastUsed: (id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis) => void;
+  readonly touchLastUsed: (id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis, address?: string) => void;
   /** `null` when nobody listens: events are then not even built. */
   readonly emit: ((event: TokenEvent) => void) | null;
   /** Tells the host about a stored token refused as `RECORD_INVALID`; never throws. */
@@ -360,12 +361,17 @@ export function createAuthenticator(
     if (!decision.allowed) return fail(now, username, refusal(decision), record, hash, failureKey);
     const entry = cached ?? compileEntry(record, name);
     if (!entry.result.ok) return fail(now, username, entry.result, record, hash, failureKey);
+    // Bookkeeping is due when last-used is, or when the client's address is not among the recorded ones.
+    const address = addressToRecord(context);
     if (decision.touch !== null) {
       // Marked before the write and not undone when it fails: a store that refuses writes (a read-only
       // standby) then costs one failed write per interval per token, not one per login.
       entry.touchedAt = now;
       // Not awaited: the decision above never depends on bookkeeping.
-      deps.touchLastUsed(record.id, decision.touch.at, decision.touch.ifOlderThan);
+      deps.touchLastUsed(record.id, decision.touch.at, decision.touch.ifOlderThan, address);
+    } else if (isNewAddress(record.recentAddresses, address)) {
+      // decideLogin's own bound: last-used is not due here, so the store's guard writes only the address.
+      deps.touchLastUsed(record.id, now, Math.min(now - deps.lastUsedIntervalMs + 1, now), address);
     }
     // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
     // decideLogin allows only with a profile.

@@ -46,8 +46,11 @@ export function createFaultReporter(
 
 /** Last-used writes started by logins and never awaited by them. */
 export interface LastUsedWriter {
-  /** Starts the write unless one for the same token is still pending; never throws, never waits. */
-  touch(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): void;
+  /**
+   * Starts the write (last-used and, with `address`, the recent addresses)
+   * unless one for the same token is still pending; never throws, never waits.
+   */
+  touch(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis, address?: string): void;
   /** Resolves once every write pending now, or started before it resolves, has settled or timed out. Never rejects. */
   flush(): Promise<void>;
 }
@@ -82,11 +85,15 @@ export function createLastUsedWriter(
   };
 
   return {
-    touch(id, at, ifOlderThan) {
+    touch(id, at, ifOlderThan, address) {
       if (pending.has(id)) return;
       let write: PromiseLike<unknown>;
       try {
-        write = store.touchLastUsed(id, at, ifOlderThan);
+        // Without an address the port is called as before, so a store written for three arguments still works.
+        write =
+          address === undefined
+            ? store.touchLastUsed(id, at, ifOlderThan)
+            : store.touchLastUsed(id, at, ifOlderThan, address);
       } catch (error) {
         write = Promise.reject(error);
       }

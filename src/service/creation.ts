@@ -82,6 +82,7 @@ export async function createToken(
       displayPrefix: policy.format.displayPrefix(plaintext),
       version: 1,
       allowedNetworks: parsed.value.allowedNetworks,
+      recentAddresses: [],
     });
     const outcome = checkInsertOutcome(
       await guard('STORE_FAILURE', STORE_FAILED, () => store.insertWithinQuota(record, limit)),

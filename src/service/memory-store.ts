@@ -1,6 +1,7 @@
 import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import { freezeRecord, statusOf, type AccessTokenRecord, type Resource, type TokenStatus } from '../core/token.js';
 import type { RotatedSecret } from '../core/rotation.js';
+import { isNewAddress, withRecentAddress } from '../core/recent-addresses.js';
 import { OatError } from '../errors.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenRotationStore, TokenStore } from './ports.js';
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from './store-outcomes.js';
@@ -94,17 +95,26 @@ export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { re
           organization: stored.organization,
           secretHash: stored.secretHash,
           lastUsedAt: stored.lastUsedAt,
+          recentAddresses: stored.recentAddresses,
           resources: shareScopes(record.resources),
         }),
       );
       if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);
       return resolved(REPLACED);
     },
-    touchLastUsed(id, at, ifOlderThan): Promise<boolean> {
+    touchLastUsed(id, at, ifOlderThan, address): Promise<boolean> {
       const stored = byId.get(id);
       if (stored === undefined || stored.state === 'deleted') return resolved(false);
-      if (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan) return resolved(false);
-      put(freezeRecord({ ...stored, lastUsedAt: at }));
+      const due = stored.lastUsedAt === null || stored.lastUsedAt < ifOlderThan;
+      if (!due && !isNewAddress(stored.recentAddresses, address)) return resolved(false);
+      put(
+        freezeRecord({
+          ...stored,
+          lastUsedAt: due ? at : stored.lastUsedAt,
+          recentAddresses:
+            address === undefined ? stored.recentAddresses : withRecentAddress(stored.recentAddresses, address),
+        }),
+      );
       return resolved(true);
     },
     markDeleted(id, organizationId, at): Promise<string | null> {

@@ -100,12 +100,18 @@ export interface TokenStore {
    */
   replace(record: AccessTokenRecord, expectedVersion: number): Promise<ReplaceOutcome>;
   /**
-   * Sets `lastUsedAt` to `at` only if the token is not deleted and its
-   * `lastUsedAt` is null or earlier than `ifOlderThan` (which is never after
-   * `at`), so it never moves backwards and is written at most once per
-   * interval. Does not change `version`. Resolves to whether it wrote.
+   * Records a use of a token that is not deleted, in one guarded step: sets
+   * `lastUsedAt` to `at` only if it is null or earlier than `ifOlderThan`
+   * (which is never after `at`), so it never moves backwards and is written at
+   * most once per interval. With `address` (a normal form, see
+   * `normalizeAddress`), the step also applies when `address` is not among
+   * `recentAddresses`, and whenever it applies it puts `address` first in
+   * `recentAddresses`, removing it further down and keeping at most five (see
+   * `withRecentAddress`); `lastUsedAt` still changes only as above. Does not
+   * change `version`. Resolves to whether it wrote. Of concurrent calls with
+   * the same arguments at most one writes.
    */
-  touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean>;
+  touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis, address?: string): Promise<boolean>;
   /**
    * Marks a token deleted without reading its record, for a row the store
    * cannot read: applies only if the stored id is `id`, the stored

@@ -5,6 +5,7 @@ import {
   SQLITE_SCHEMA_SQL,
   SQLITE_UPGRADE_TO_2_SQL,
   SQLITE_UPGRADE_TO_3_SQL,
+  SQLITE_UPGRADE_RECENT_ADDRESSES_SQL,
   SQLITE_UPGRADE_TO_4_SQL,
 } from './schema.js';
 import { readSchemaVersion, recordSchemaVersion, refuseUnknownVersion } from './version.js';
@@ -61,6 +62,7 @@ export function migrate(db: Database.Database): void {
       if (tokensLackOrganizationId(db)) db.exec(SQLITE_UPGRADE_TO_2_SQL);
       if (tokensLackColumn(db, 'allowed_networks')) db.exec(SQLITE_UPGRADE_TO_3_SQL);
       if (found !== SCHEMA_VERSION) db.exec(SQLITE_UPGRADE_TO_4_SQL);
+      if (tokensLackColumn(db, 'recent_addresses')) db.exec(SQLITE_UPGRADE_RECENT_ADDRESSES_SQL);
       db.exec(SQLITE_SCHEMA_SQL);
       if (found !== SCHEMA_VERSION) recordSchemaVersion(db);
     }).immediate();

@@ -5,8 +5,10 @@
  * 1 (0.1 plus the version table). Version 2 adds `oat_tokens.organization_id`
  * and keys the quota counters and the listing index by it. Version 3 adds
  * `oat_tokens.allowed_networks` (JSON text, `'[]'` for existing tokens).
- * Version 4 adds `oat_rotated_secrets` and lets a rotation change
- * `oat_tokens.secret_hash` (with the version).
+ * Version 4 adds `oat_rotated_secrets`, lets a rotation change
+ * `oat_tokens.secret_hash` (with the version), and adds
+ * `oat_tokens.recent_addresses` (JSON text, newest first, `'[]'` for
+ * existing tokens).
  *
  * Invariant: a store serves only a database at exactly this version; it
  * refuses an older one (run `migrate`) and a newer or unknown one (upgrade
@@ -33,6 +35,15 @@ export const SQLITE_UPGRADE_TO_3_SQL = `ALTER TABLE oat_tokens ADD COLUMN ${ALLO
 export const SQLITE_UPGRADE_TO_4_SQL = `-- From version 3: rotated secrets
 DROP TRIGGER IF EXISTS oat_tokens_fixed_owner;`;
 
+const RECENT_ADDRESSES_COLUMN = `recent_addresses TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(recent_addresses))`;
+
+/**
+ * The other part of the upgrade to version 4, run by `migrate` when the column
+ * is missing: existing tokens get an empty list of recent client addresses.
+ */
+export const SQLITE_UPGRADE_RECENT_ADDRESSES_SQL = `-- From version 3: recent client addresses
+ALTER TABLE oat_tokens ADD COLUMN ${RECENT_ADDRESSES_COLUMN};`;
+
 /** The token table's DDL under `name`: the one definition both a fresh schema and the upgrade to 2 use. */
 function tokensTableSql(name: string, ifNotExists: string): string {
   return `CREATE TABLE ${ifNotExists}${name} (
@@ -51,7 +62,8 @@ function tokensTableSql(name: string, ifNotExists: string): string {
   secret_hash     TEXT    NOT NULL,
   display_prefix  TEXT    NOT NULL,
   version         INTEGER NOT NULL CHECK (version >= 1),
-  ${ALLOWED_NETWORKS_COLUMN}
+  ${ALLOWED_NETWORKS_COLUMN},
+  ${RECENT_ADDRESSES_COLUMN}
 ) STRICT;`;
 }
 

@@ -31,8 +31,8 @@ const DEFAULT_STATUSES = JSON.stringify(['active', 'inactive', 'expired']);
 const SQL = {
   duplicate: `SELECT 1 FROM oat_tokens WHERE id = ? UNION ALL SELECT 1 FROM oat_tokens WHERE secret_hash = ? LIMIT 1`,
   live: `SELECT live FROM oat_org_counters WHERE organization = ?`,
-  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks)
-           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version, @allowed_networks)`,
+  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks, recent_addresses)
+           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version, @allowed_networks, @recent_addresses)`,
   replace: `UPDATE oat_tokens
             SET label = @label, description = @description, created_by = @created_by, created_at = @created_at, updated_at = @updated_at,
                 expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version,
@@ -43,8 +43,22 @@ const SQL = {
   markDeleted: `UPDATE oat_tokens SET state = 'deleted', updated_at = @at, version = version + 1
                 WHERE id = @id AND organization_id = @organization_id AND state <> 'deleted'
                 RETURNING secret_hash`,
-  touch: `UPDATE oat_tokens SET last_used_at = @at
-          WHERE id = @id AND state <> 'deleted' AND (last_used_at IS NULL OR last_used_at < @if_older_than)`,
+  // One statement: the guard and the new list read the same row. The list is @address, then the stored ones
+  // without it in their order, five at most (withRecentAddress in SQL); without @address it stays as it is.
+  touch: `UPDATE oat_tokens
+          SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @if_older_than THEN @at ELSE last_used_at END,
+              recent_addresses = CASE WHEN @address IS NULL THEN recent_addresses ELSE (
+                SELECT json_group_array(value ORDER BY k) FROM (
+                  SELECT k, value FROM (
+                    SELECT -1 AS k, @address AS value
+                    UNION ALL
+                    SELECT key, value FROM json_each(recent_addresses) WHERE value <> @address
+                  ) ORDER BY k LIMIT 5
+                )
+              ) END
+          WHERE id = @id AND state <> 'deleted'
+            AND (last_used_at IS NULL OR last_used_at < @if_older_than
+                 OR (@address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(recent_addresses) WHERE value = @address)))`,
   byId: `SELECT * FROM oat_tokens WHERE id = ?`,
   byHash: `SELECT * FROM oat_tokens WHERE secret_hash = ?`,
   // "expired" is derived here with the bound `now`, the same rule as statusOf().
@@ -90,6 +104,7 @@ function toRow(record: AccessTokenRecord): Row {
     display_prefix: record.displayPrefix,
     version: record.version,
     allowed_networks: JSON.stringify(record.allowedNetworks),
+    recent_addresses: JSON.stringify(record.recentAddresses),
   };
 }
 
@@ -258,7 +273,7 @@ function storeOver(db: Database.Database): TokenStore & TokenRotationStore {
       });
     },
 
-    touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
+    touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis, address?: string): Promise<boolean> {
       return run('touchLastUsed', { tokenId: id }, () => {
         // Bookkeeping never waits for the write lock: better-sqlite3 would block the whole process for
         // busy_timeout. With 0 a held lock fails at once (SQLITE_BUSY) and the write is skipped. Safe to
@@ -266,7 +281,7 @@ function storeOver(db: Database.Database): TokenStore & TokenRotationStore {
         const timeout = db.pragma('busy_timeout', { simple: true });
         db.pragma('busy_timeout = 0');
         try {
-          return statement.touch.run({ id, at, if_older_than: ifOlderThan }).changes === 1;
+          return statement.touch.run({ id, at, if_older_than: ifOlderThan, address: address ?? null }).changes === 1;
         } finally {
           db.pragma(`busy_timeout = ${Number(timeout)}`);
         }

@@ -194,6 +194,11 @@ export function tokenRecordArbitrary(
         }),
         version: fc.integer({ min: 1, max: 1000 }),
         allowedNetworks: fc.uniqueArray(networkArbitrary(), { maxLength: 3 }),
+        // A range's base address is an address in normal form.
+        recentAddresses: fc.uniqueArray(
+          networkArbitrary().map((n) => n.slice(0, n.indexOf('/'))),
+          { maxLength: 5 },
+        ),
       })
       .map((r) => {
         const resources: Resource[] = r.repos.map((name) => ({
@@ -218,6 +223,7 @@ export function tokenRecordArbitrary(
           displayPrefix: 'oat_' + r.secretHash.slice(0, 4).replace(/[-_]/g, 'x'),
           version: r.version,
           allowedNetworks: r.allowedNetworks,
+          recentAddresses: r.recentAddresses,
         });
       }),
   );

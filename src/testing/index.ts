@@ -30,7 +30,14 @@ export { createFakeClock } from './fake-clock.js';
 export type { FakeClock } from './fake-clock.js';
 export { scheduledStore } from './scheduled-store.js';
 export { MODEL_ORGANIZATIONS, checkTokenServiceModel, serviceModelCommands } from './model.js';
-export type { ModelOrganization, ModelToken, ServiceModel, ServiceModelOptions, ServiceReal } from './model.js';
+export type {
+  ModelOrganization,
+  ModelToken,
+  NetworkChoice,
+  ServiceModel,
+  ServiceModelOptions,
+  ServiceReal,
+} from './model.js';
 export { TEST_EPOCH, describeTokenStoreContract, makeTestRecord, nextVersion } from './store-contract.js';
 export type {
   StoreUnderTest,

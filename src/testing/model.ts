@@ -6,8 +6,9 @@ import type { TokenState } from '../core/token.js';
 import type { TokenEvent } from '../service/ports.js';
 import { createTokenService } from '../service/service.js';
 import { createFakeClock } from './fake-clock.js';
-import { serviceModelCommands, tour } from './model/commands.js';
+import { serviceModelCommands } from './model/commands.js';
 import { MODEL_ROTATION, rotationCommands } from './model/rotate-commands.js';
+import { tour } from './model/tour.js';
 import type { OrganizationProfile } from '../core/access.js';
 import {
   PLANS,
@@ -21,10 +22,12 @@ import {
   type ServiceModelOptions,
   type ServiceReal,
 } from './model/world.js';
+import { NETWORKS } from './model/networks.js';
 
 export { serviceModelCommands } from './model/commands.js';
 export { MODEL_ORGANIZATIONS } from './model/world.js';
 export type { ModelOrganization, ModelToken, ServiceModel, ServiceModelOptions, ServiceReal } from './model/world.js';
+export type { NetworkChoice } from './model/networks.js';
 
 /** Checks what must hold after every step, whatever the commands were. */
 async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<string, TokenState>): Promise<void> {
@@ -54,6 +57,16 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
       ]),
     );
     if (held !== granted) fail(`token ${t.id} holds ${held}, model says ${granted}`);
+    // Stored in normal form whatever the request's spelling, and handed out frozen.
+    const networks = JSON.stringify(stored.allowedNetworks);
+    if (networks !== JSON.stringify(NETWORKS[t.networks]))
+      fail(`token ${t.id} allows ${networks}, model says ${JSON.stringify(NETWORKS[t.networks])}`);
+    if (!Object.isFrozen(stored.allowedNetworks)) fail(`token ${t.id} hands out a mutable allowedNetworks`);
+    const recent = stored.recentAddresses;
+    if (recent.length > 5 || new Set(recent).size !== recent.length || !Object.isFrozen(recent))
+      fail(
+        `token ${t.id} holds recent addresses ${JSON.stringify(recent)}: not a frozen distinct list of five at most`,
+      );
     const before = previous.get(t.id);
     if (before === 'deleted' && stored.state !== 'deleted') fail(`token ${t.id} came back from deleted`);
     if (m.lifecycle === 'seed' && before === 'inactive' && stored.state !== 'inactive' && stored.state !== 'deleted')
@@ -197,6 +210,7 @@ const REQUIRED_COVERAGE = [
   'login:ORG_MISMATCH',
   'login:ORGANIZATION_UNKNOWN',
   'login:LIFETIME_EXCEEDED',
+  'login:NETWORK_NOT_ALLOWED',
   'rename',
   'rename:freed-name',
   'succeed',

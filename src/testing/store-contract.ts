@@ -6,7 +6,9 @@ import type { ContractFixture } from './store-contract/harness.js';
 import { identityContract } from './store-contract/identity.js';
 import { insertContract } from './store-contract/insert.js';
 import { markDeletedContract } from './store-contract/mark-deleted.js';
+import { networksContract } from './store-contract/networks.js';
 import { readContract } from './store-contract/read.js';
+import { recentAddressesContract } from './store-contract/recent.js';
 import { replaceContract } from './store-contract/replace.js';
 import { rotationContract } from './store-contract/rotation.js';
 import { sharedStorageContract } from './store-contract/shared.js';
@@ -145,6 +147,8 @@ export function describeTokenStoreContract<S extends TokenStore>(options: TokenS
     touchContract(fixture);
     readContract(fixture);
     identityContract(fixture);
+    networksContract(fixture);
+    recentAddressesContract(fixture);
     if (options.inspect !== undefined) storedStateContract(fixture);
     if (shared) sharedStorageContract(fixture);
     if (rotating) rotationContract(fixture);

@@ -67,6 +67,7 @@ describe('freezeRecord', () => {
       displayPrefix: 'oat_abcd',
       version: 1,
       allowedNetworks: [],
+      recentAddresses: [],
     }),
   );
 

@@ -25,7 +25,9 @@ describe('Hub API: a token from creation to deletion', () => {
     expect(created.headers.get('content-type')).toBe('application/json');
     expect(created.headers.get('cache-control')).toBe('no-store');
     const token = created.body;
-    expect(Object.keys(token).sort()).toEqual([...TOKEN_KEYS, 'resources', 'token'].sort());
+    expect(Object.keys(token).sort()).toEqual(
+      [...TOKEN_KEYS, 'allowed_networks', 'last_client_addresses', 'resources', 'token'].sort(),
+    );
     expect(token).toMatchObject({
       label: 'ci',
       description: 'pipeline',
@@ -35,6 +37,8 @@ describe('Hub API: a token from creation to deletion', () => {
       expires_at: null,
       last_used_at: null,
       resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['scope-image-pull'] }],
+      allowed_networks: [],
+      last_client_addresses: [],
     });
     expect(token.token).toMatch(/^oat_/);
     expect(created.headers.get('location')).toBe(`${hub.url}${BASE}/${token.id}`);
@@ -46,7 +50,12 @@ describe('Hub API: a token from creation to deletion', () => {
 
     const listed = await hub.call('GET', BASE, { as: 'alice' });
     expect(listed.status).toBe(200);
-    const { resources: _resources, ...summary } = withoutSecret;
+    const {
+      resources: _resources,
+      allowed_networks: _networks,
+      last_client_addresses: _addresses,
+      ...summary
+    } = withoutSecret;
     expect(listed.body).toEqual({ total: 1, next: null, previous: null, results: [summary] });
 
     hub.advance(1000);
@@ -183,6 +192,69 @@ describe('Hub API: a token from creation to deletion', () => {
     expect((await hub.service.authenticate('acme', token.token)).ok).toBe(true);
     const got = await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' });
     expect(got.body.last_used_at).toBe(new Date(START + 5000).toISOString());
+  });
+
+  it('reports last_client_addresses, newest first, IPv4-mapped shown as IPv4', async () => {
+    const hub = await startHub();
+    const token = await createToken(hub);
+    expect((await hub.service.authenticate('acme', token.token, { address: '203.0.113.9' })).ok).toBe(true);
+    await hub.service.flush();
+    expect((await hub.service.authenticate('acme', token.token, { address: '::ffff:192.0.2.1' })).ok).toBe(true);
+    await hub.service.flush();
+    const got = await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' });
+    expect(got.body.last_client_addresses).toEqual(['192.0.2.1', '203.0.113.9']);
+  });
+
+  it('takes allowed_networks on create and update, answers them in normal form, and logins follow them', async () => {
+    const hub = await startHub();
+    const created = await hub.call('POST', BASE, {
+      as: 'alice',
+      json: { label: 'ci', resources: [REPO_PULL], allowed_networks: ['10.1.2.3/8', '::ffff:192.0.2.1', '10.0.0.0/8'] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.allowed_networks).toEqual(['10.0.0.0/8', '192.0.2.1/32']);
+    const path = `${BASE}/${created.body.id}`;
+    expect((await hub.call('GET', path, { as: 'alice' })).body.allowed_networks).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.1/32',
+    ]);
+    const secret: string = created.body.token;
+    expect(await hub.service.authenticate('acme', secret, { address: '203.0.113.9' })).toMatchObject({
+      ok: false,
+      code: 'NETWORK_NOT_ALLOWED',
+    });
+    expect((await hub.service.authenticate('acme', secret, { address: '10.9.9.9' })).ok).toBe(true);
+
+    const narrowed = await hub.call('PATCH', path, { as: 'alice', json: { allowed_networks: ['2001:DB8::1/32'] } });
+    expect(narrowed.status).toBe(200);
+    expect(narrowed.body.allowed_networks).toEqual(['2001:db8::/32']);
+    expect((await hub.service.authenticate('acme', secret, { address: '10.9.9.9' })).ok).toBe(false);
+    const cleared = await hub.call('PATCH', path, { as: 'alice', json: { allowed_networks: [] } });
+    expect(cleared.body.allowed_networks).toEqual([]);
+    expect((await hub.service.authenticate('acme', secret, { address: '10.9.9.9' })).ok).toBe(true);
+  });
+
+  it('names the allowed_networks entry that is not a range, and refuses both spellings at once', async () => {
+    const hub = await startHub();
+    const bad = await hub.call('POST', BASE, {
+      as: 'alice',
+      json: { label: 'ci', resources: [REPO_PULL], allowed_networks: ['10.0.0.0/8', '10.0.0.0/33'] },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.fields)).toEqual(['allowed_networks.1']);
+    const both = await hub.call('POST', BASE, {
+      as: 'alice',
+      json: { label: 'ci', resources: [REPO_PULL], allowed_networks: [], allowedNetworks: [] },
+    });
+    expect(both.status).toBe(400);
+    expect(Object.keys(both.body.fields)).toEqual(['allowed_networks']);
+    const token = await createToken(hub);
+    const patch = await hub.call('PATCH', `${BASE}/${token.id}`, {
+      as: 'alice',
+      json: { allowed_networks: ['nowhere'] },
+    });
+    expect(patch.status).toBe(400);
+    expect(Object.keys(patch.body.fields)).toEqual(['allowed_networks.0']);
   });
 
   it('serves under a base path and nowhere else', async () => {

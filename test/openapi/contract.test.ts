@@ -26,6 +26,8 @@ const TOKEN = {
   expires_at: null,
   last_used_at: null,
   resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['scope-image-pull'] }],
+  allowed_networks: ['10.0.0.0/8'],
+  last_client_addresses: ['10.1.2.3'],
 };
 
 function observed(

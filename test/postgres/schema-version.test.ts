@@ -127,6 +127,30 @@ describe.skipIf(skipPostgres)('the PostgreSQL schema version', () => {
     await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: 0, rows: 2 });
   });
 
+  it('a version 3 schema is refused until migrate adds recent_addresses: tokens keep their fields with none recorded, and touches then record them', async () => {
+    await migrate(pool, { schema });
+    const record = makeTestRecord(1, { allowedNetworks: ['10.0.0.0/8'] });
+    await expect(createPostgresTokenStore(pool, { schema }).insertWithinQuota(record, 5)).resolves.toEqual({
+      ok: true,
+    });
+    // What version 3 held: the same tables without the column.
+    await pool.query(`ALTER TABLE "${schema}".oat_tokens DROP COLUMN recent_addresses`);
+    await pool.query(`UPDATE "${schema}".oat_schema_version SET version = 3`);
+    const refused = await failure(createPostgresTokenStore(pool, { schema }).findById(record.id));
+    expect(refused).toMatchObject({
+      code: 'MISCONFIGURED',
+      message: "database schema version 3 is older than this library's 4 (run migrate)",
+    });
+    await migrate(pool, { schema });
+    await expect(recorded()).resolves.toEqual([4]);
+    const store = createPostgresTokenStore(pool, { schema });
+    await expect(store.findById(record.id)).resolves.toEqual(record);
+    await expect(store.touchLastUsed(record.id, record.createdAt + 1, record.createdAt + 1, '192.0.2.1')).resolves.toBe(
+      true,
+    );
+    await expect(store.findById(record.id)).resolves.toMatchObject({ recentAddresses: ['192.0.2.1'] });
+  });
+
   it('migrate on an up-to-date schema takes no lock on oat_tokens: it completes while another transaction has read the table', async () => {
     await migrate(pool, { schema });
     // lock_timeout makes a migrate that queues for a table lock fail in 2 s instead of hanging behind the reader.

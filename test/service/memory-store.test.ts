@@ -29,6 +29,7 @@ const record = (n: number, scopes: ReadonlyArray<ReadonlyArray<string>>): Access
     displayPrefix: 'oat_abcd',
     version: 1,
     allowedNetworks: [],
+    recentAddresses: [],
   });
 
 describe('the memory store shares equal scope lists between the records it keeps', () => {

@@ -37,7 +37,7 @@ function databaseOf0_1(): { db: Database.Database; token: ReturnType<typeof make
 }
 
 describe('the SQLite schema version', () => {
-  it('is 2, and migrate records it once however often it runs', () => {
+  it('is 4, and migrate records it once however often it runs', () => {
     expect(SCHEMA_VERSION).toBe(4);
     const db = connect();
     migrate(db);
@@ -66,6 +66,28 @@ describe('the SQLite schema version', () => {
       code: 'QUOTA_EXCEEDED',
       count: 2,
     });
+  });
+
+  it('a version 3 database is refused until migrate adds recent_addresses: tokens read with none, and touches record them', async () => {
+    const db = connect();
+    migrate(db);
+    const record = makeTestRecord(1, { allowedNetworks: ['10.0.0.0/8'] });
+    await expect(createSqliteTokenStore(db).insertWithinQuota(record, 5)).resolves.toEqual({ ok: true });
+    // What version 3 held: the same tables without the column.
+    db.exec(`ALTER TABLE oat_tokens DROP COLUMN recent_addresses; UPDATE oat_schema_version SET version = 3;`);
+    const refused = thrown(() => createSqliteTokenStore(db));
+    expect(refused.code).toBe('MISCONFIGURED');
+    expect(refused.context['problems']).toEqual([
+      "database schema version 3 is older than this library's 4 (run migrate(db))",
+    ]);
+    migrate(db);
+    expect(recorded(db)).toBe(4);
+    const store = createSqliteTokenStore(db);
+    await expect(store.findById(record.id)).resolves.toEqual(record);
+    await expect(store.touchLastUsed(record.id, record.createdAt + 1, record.createdAt + 1, '192.0.2.1')).resolves.toBe(
+      true,
+    );
+    await expect(store.findById(record.id)).resolves.toMatchObject({ recentAddresses: ['192.0.2.1'] });
   });
 
   it('a version 1 database with tokens of several organizations migrates to 2: ids equal the names, counters, listing and triggers keep working', async () => {

@@ -43,6 +43,10 @@ const recordArb: fc.Arbitrary<AccessTokenRecord> = fc.record({
   displayPrefix: fc.string({ maxLength: 10 }),
   version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   allowedNetworks: fc.uniqueArray(networkArbitrary(), { maxLength: 4 }),
+  recentAddresses: fc.uniqueArray(
+    networkArbitrary().map((n) => n.slice(0, n.indexOf('/'))),
+    { maxLength: 5 },
+  ),
 });
 
 /** How one column may come back from a driver. */
@@ -68,7 +72,8 @@ function encodeDate(ms: number, form: number): unknown {
 
 function encodeValue(field: keyof AccessTokenRecord, value: unknown, form: number): unknown {
   if (DATE_FIELDS.has(field)) return value === null ? null : encodeDate(value as number, form);
-  if (field === 'resources' || field === 'allowedNetworks') return form % 2 === 0 ? value : JSON.stringify(value);
+  if (field === 'resources' || field === 'allowedNetworks' || field === 'recentAddresses')
+    return form % 2 === 0 ? value : JSON.stringify(value);
   if (field === 'version') return [value, String(value), BigInt(value as number)][form % 3];
   if (field === 'description' && value === '' && form % 2 === 1) return null;
   if (field === 'id' && form === 4) return (value as string).toUpperCase();
@@ -155,6 +160,16 @@ const BAD_VALUES: Record<keyof AccessTokenRecord, ReadonlyArray<unknown>> = {
     [1],
     '{}',
     Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`),
+  ],
+  recentAddresses: [
+    null,
+    '10.0.0.1',
+    ['10.0.0.1/32'],
+    ['::ffff:10.0.0.1'],
+    ['2001:DB8::1'],
+    ['10.0.0.1', '10.0.0.1'],
+    Array.from({ length: 6 }, (_, i) => `10.0.0.${i}`),
+    [7],
   ],
 };
 const FIELD_NAMES = Object.keys(BAD_VALUES) as Array<keyof AccessTokenRecord>;
@@ -284,6 +299,7 @@ describe('parseStoredRecord', () => {
       lastUsedAt: null,
       updatedAt: ms,
       allowedNetworks: '[]',
+      recentAddresses: '[]',
     };
     const spellings = [
       new Date(ms),

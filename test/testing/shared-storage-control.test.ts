@@ -13,6 +13,7 @@ import {
   type EpochMillis,
   type TokenStatus,
 } from '../../src/core/token.js';
+import { isNewAddress, withRecentAddress } from '../../src/core/recent-addresses.js';
 import { createMemoryTokenStore } from '../../src/service/memory-store.js';
 import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenStore } from '../../src/service/ports.js';
 import { describeTokenStoreContract, makeTestRecord } from '../../src/testing/store-contract.js';
@@ -47,7 +48,8 @@ function cachedCountStorage(): { open(): TokenStore } {
           return Promise.resolve({ ok: false, code: 'DUPLICATE' });
         const count = live(record.organizationId);
         if (count >= limit) return Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count });
-        rows.set(record.id, record);
+        // A copy: the caller's arrays must not reach the rows (the contract's allowedNetworks group checks it).
+        rows.set(record.id, freezeRecord({ ...record, allowedNetworks: [...record.allowedNetworks] }));
         idsByHash.set(record.secretHash, record.id);
         if (record.state !== 'deleted') cached.set(record.organizationId, count + 1);
         return Promise.resolve({ ok: true });
@@ -66,6 +68,7 @@ function cachedCountStorage(): { open(): TokenStore } {
             organization: stored.organization,
             secretHash: stored.secretHash,
             lastUsedAt: stored.lastUsedAt,
+            recentAddresses: stored.recentAddresses,
           }),
         );
         return Promise.resolve({ ok: true } as const);
@@ -78,15 +81,14 @@ function cachedCountStorage(): { open(): TokenStore } {
         rows.set(id, freezeRecord({ ...stored, state: 'deleted', updatedAt: at, version: stored.version + 1 }));
         return Promise.resolve(stored.secretHash);
       },
-      touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis): Promise<boolean> {
+      touchLastUsed(id: TokenId, at: EpochMillis, ifOlderThan: EpochMillis, address?: string): Promise<boolean> {
         const stored = rows.get(id);
-        if (
-          stored === undefined ||
-          stored.state === 'deleted' ||
-          (stored.lastUsedAt !== null && stored.lastUsedAt >= ifOlderThan)
-        )
-          return Promise.resolve(false);
-        rows.set(id, freezeRecord({ ...stored, lastUsedAt: at }));
+        if (stored === undefined || stored.state === 'deleted') return Promise.resolve(false);
+        const due = stored.lastUsedAt === null || stored.lastUsedAt < ifOlderThan;
+        if (!due && !isNewAddress(stored.recentAddresses, address)) return Promise.resolve(false);
+        const recentAddresses =
+          address === undefined ? stored.recentAddresses : withRecentAddress(stored.recentAddresses, address);
+        rows.set(id, freezeRecord({ ...stored, lastUsedAt: due ? at : stored.lastUsedAt, recentAddresses }));
         return Promise.resolve(true);
       },
       findById: (id) => Promise.resolve(rows.get(id) ?? null),

@@ -3,8 +3,16 @@ import type { Actor } from '../../core/access.js';
 import type { TokenId } from '../../core/ids.js';
 import type { TokenState, TokenStatus } from '../../core/token.js';
 import type { OatErrorCode } from '../../errors.js';
-import { CapCommand, PurgeCommand, RenameCommand, SucceedCommand, identityCommands } from './directory-commands.js';
-import { LeakCommand, leakCommand } from './leak-command.js';
+import { identityCommands } from './directory-commands.js';
+import { leakCommand } from './leak-command.js';
+import {
+  NETWORK_SPELLINGS,
+  NO_ADDRESS,
+  modelAddressArbitrary,
+  modelAllows,
+  type ModelAddress,
+  type NetworkChoice,
+} from './networks.js';
 import {
   ACTORS,
   DAY,
@@ -35,12 +43,14 @@ import {
   type ServiceReal,
 } from './world.js';
 
-class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+/** A command of the model; see `tour` and `serviceModelCommands`. */
+export class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly org: string,
     readonly role: Role,
     readonly expiry: 'none' | '30d' | '90d',
     readonly grants: GrantSet = 'default',
+    readonly networks: NetworkChoice = 'anywhere',
   ) {}
   check = () => true;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
@@ -64,7 +74,12 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
               : live(m, org.id) >= limitOf(org)
                 ? 'QUOTA_EXCEEDED'
                 : null;
-    const input = { label: `token ${m.tokens.length}`, expiry: this.expiry, resources: resourcesOf(name, grants) };
+    const input = {
+      label: `token ${m.tokens.length}`,
+      expiry: this.expiry,
+      resources: resourcesOf(name, grants),
+      ...(this.networks === 'anywhere' ? {} : { allowedNetworks: NETWORK_SPELLINGS[this.networks] }),
+    };
     r.tally(
       expected === 'FORBIDDEN' && beyond && mayManage(actor, org)
         ? 'BEYOND_CEILING'
@@ -95,9 +110,10 @@ class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       lastUsedAt: null,
       label: input.label,
       grants,
+      networks: this.networks,
     });
   }
-  toString = () => `create(${this.org}, ${this.role}, ${this.expiry}, ${this.grants})`;
+  toString = () => `create(${this.org}, ${this.role}, ${this.expiry}, ${this.grants}, ${this.networks})`;
 }
 
 type Operation = 'update' | 'deactivate' | 'reactivate' | 'delete';
@@ -121,12 +137,14 @@ interface UpdateRequest {
   readonly label?: string;
   readonly active?: boolean;
   readonly grants?: GrantSet;
+  readonly networks?: NetworkChoice;
 }
 
 const sameGrants = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
-class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+/** A command of the model; see `tour` and `serviceModelCommands`. */
+export class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly op: Operation,
     readonly pick: number,
@@ -148,7 +166,9 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     if (this.op !== 'update') ops.push(this.op);
     else {
       const regrant = this.update.grants !== undefined && !sameGrants(GRANTS[this.update.grants], token.grants);
-      if ((this.update.label !== undefined && this.update.label !== token.label) || regrant) ops.push('update');
+      const renet = this.update.networks !== undefined && this.update.networks !== token.networks;
+      if ((this.update.label !== undefined && this.update.label !== token.label) || regrant || renet)
+        ops.push('update');
       if (this.update.active === false && token.state !== 'inactive') ops.push('deactivate');
       if (this.update.active === true && token.state !== 'active') ops.push('reactivate');
     }
@@ -163,7 +183,8 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
       this.op === 'update' &&
       this.update.label === undefined &&
       this.update.active === undefined &&
-      this.update.grants === undefined;
+      this.update.grants === undefined &&
+      this.update.networks === undefined;
     const actorName = named === null ? actorFor(this.role, owner) : actorFor(this.role, named);
     const wanted = this.op === 'update' && this.update.grants !== undefined ? GRANTS[this.update.grants] : token.grants;
     const beyond =
@@ -201,6 +222,7 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
             ...(this.update.label === undefined ? {} : { label: this.update.label }),
             ...(this.update.active === undefined ? {} : { is_active: this.update.active }),
             ...(this.update.grants === undefined ? {} : { resources: resourcesOf(name, GRANTS[this.update.grants]) }),
+            ...(this.update.networks === undefined ? {} : { allowedNetworks: NETWORK_SPELLINGS[this.update.networks] }),
           })
         : r.service[this.op](actor, name, token.id);
     const record = await expectOutcome(r, expected, call, this.toString());
@@ -212,6 +234,7 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     token.state = next;
     if (ops.includes('update') && this.update.label !== undefined) token.label = this.update.label;
     if (ops.includes('update')) token.grants = wanted;
+    if (ops.includes('update') && this.update.networks !== undefined) token.networks = this.update.networks;
   }
   toString = () =>
     `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}${this.via === 'former' ? ', former name' : ''})`;
@@ -222,7 +245,12 @@ class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
  * secret: the name resolves to whoever holds it now, and only the token's own
  * organization id passes; then state, expiry and the current lifetime cap.
  */
-export function expectedLogin(m: Readonly<ServiceModel>, token: ModelToken, name: string): string | null {
+export function expectedLogin(
+  m: Readonly<ServiceModel>,
+  token: ModelToken,
+  name: string,
+  address: ModelAddress,
+): string | null {
   const named = resolveName(m, name);
   // Nobody holds the name: the service tells the name the token was created under from any other, for logs.
   if (named === null) return name === token.createdUnder ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH';
@@ -230,18 +258,21 @@ export function expectedLogin(m: Readonly<ServiceModel>, token: ModelToken, name
   const status = statusIn(token, m.now);
   if (status !== 'active') return status.toUpperCase();
   const cap = capOf(named);
-  return cap !== null && m.now > token.createdAt + cap * DAY ? 'LIFETIME_EXCEEDED' : null;
+  if (cap !== null && m.now > token.createdAt + cap * DAY) return 'LIFETIME_EXCEEDED';
+  return modelAllows(token.networks, address) ? null : 'NETWORK_NOT_ALLOWED';
 }
 
-class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+/** A command of the model; see `tour` and `serviceModelCommands`. */
+export class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
-    readonly pick: number,
+    readonly pick: number | 'newest',
     readonly username: 'same' | 'upper' | 'other' | 'former' | 'swapped',
     readonly secret: 'real' | 'corrupted' | 'unknown',
+    readonly address: ModelAddress = NO_ADDRESS,
   ) {}
   check = (m: Readonly<ServiceModel>) => m.tokens.length > 0;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
-    const token = m.tokens[this.pick % m.tokens.length] as ModelToken;
+    const token = m.tokens[this.pick === 'newest' ? m.tokens.length - 1 : this.pick % m.tokens.length] as ModelToken;
     const owner = organizationOf(m, token);
     // The organization's current name; for one that left the directory, its last name (now someone else's, or nobody's).
     const current = nameOf(owner);
@@ -257,16 +288,17 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
           : token.secret.slice(0, -1) + (token.secret.endsWith('A') ? 'B' : 'A');
     const name = { same: current, upper: current, other, former, swapped: current }[this.username];
     const username = this.username === 'upper' ? name.toUpperCase() : this.username === 'swapped' ? secret : name;
+    const context = this.address.text === undefined ? undefined : { address: this.address.text };
     const result =
       this.username === 'swapped'
-        ? await r.service.authenticate(secret, current)
-        : await r.service.authenticate(username, secret);
+        ? await r.service.authenticate(secret, current, context)
+        : await r.service.authenticate(username, secret, context);
     const expectedCode =
       this.username === 'swapped' || this.secret === 'corrupted'
         ? 'MALFORMED'
         : this.secret === 'unknown'
           ? 'NOT_FOUND'
-          : expectedLogin(m, token, name);
+          : expectedLogin(m, token, name, this.address);
     if ((result.ok ? null : result.code) !== expectedCode)
       fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);
     r.tally(result.ok ? 'login:ok' : `login:${result.code}`);
@@ -290,14 +322,20 @@ class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
       if (p.organization !== current || p.organizationId !== token.orgId || p.tokenId !== token.id)
         fail('principal names the wrong organization or token');
     }
+    // A successful login from an IPv4 client leaves its dotted quad among the recent addresses, mapped or not.
+    const recorded = this.address.recordedAs;
+    if (result.ok && recorded !== undefined && !(stored?.recentAddresses ?? []).includes(recorded))
+      fail(`${this} left recent addresses ${JSON.stringify(stored?.recentAddresses)}, without ${recorded}`);
     const storedUse = stored?.lastUsedAt ?? null;
     if (storedUse !== token.lastUsedAt)
       fail(`lastUsedAt is ${String(storedUse)}, model says ${String(token.lastUsedAt)}`);
   }
-  toString = () => `authenticate(#${this.pick}, ${this.username}, ${this.secret})`;
+  toString = () =>
+    `authenticate(#${this.pick}, ${this.username}, ${this.secret}, ${this.address.text ?? 'no address'})`;
 }
 
-class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+/** A command of the model; see `tour` and `serviceModelCommands`. */
+export class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly org: string,
     readonly status: TokenStatus | undefined,
@@ -328,7 +366,8 @@ class ListCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   toString = () => `list(${this.org}, ${this.status ?? 'live'})`;
 }
 
-class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+/** A command of the model; see `tour` and `serviceModelCommands`. */
+export class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(readonly ms: number) {}
   check = () => true;
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
@@ -345,6 +384,11 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
     { weight: 1, arbitrary: fc.constant<Role>('outsider') },
   );
   const grants = fc.constantFrom<GrantSet>('narrow', 'default', 'wide');
+  // Mostly unrestricted, so the other paths keep being reached by logins from any address.
+  const networks = fc.oneof(
+    { weight: 3, arbitrary: fc.constant<NetworkChoice>('anywhere') },
+    { weight: 2, arbitrary: fc.constantFrom<NetworkChoice>('v4', 'v6', 'both') },
+  );
   // Mostly the first few tokens, so operations and logins meet the same token often.
   const pick = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.nat() });
   const org = fc.oneof(
@@ -352,15 +396,15 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
     { weight: 2, arbitrary: fc.constantFrom(...ORGS) },
   );
   const create = fc
-    .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>, grants)
-    .map(([o, a, e, g]) => new CreateCommand(o, a, e, g));
+    .tuple(org, role, fc.constantFrom('none', '30d', '90d') as fc.Arbitrary<'none' | '30d' | '90d'>, grants, networks)
+    .map(([o, a, e, g, n]) => new CreateCommand(o, a, e, g, n));
   const transition = fc
     .tuple(
       fc.constantFrom<Operation>('update', 'deactivate', 'reactivate', 'delete'),
       pick,
       role,
       fc.record(
-        { label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants },
+        { label: fc.constantFrom('ci', 'renamed', 'token 0'), active: fc.boolean(), grants, networks },
         { requiredKeys: [] },
       ),
       fc.constantFrom<'current' | 'former'>('current', 'current', 'current', 'former'),
@@ -373,8 +417,9 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
         'same' | 'upper' | 'other' | 'former' | 'swapped'
       >,
       fc.constantFrom('real', 'real', 'real', 'corrupted', 'unknown') as fc.Arbitrary<'real' | 'corrupted' | 'unknown'>,
+      modelAddressArbitrary(),
     )
-    .map(([p, u, c]) => new AuthenticateCommand(p, u, c));
+    .map(([p, u, c, a]) => new AuthenticateCommand(p, u, c, a));
   const list = fc
     .tuple(
       fc.constantFrom(...ORGS),
@@ -397,68 +442,5 @@ export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<Servi
     advance,
     fc.oneof(...identityCommands()),
     leakCommand(),
-  ];
-}
-
-/**
- * A scripted run that reaches every outcome in {@link REQUIRED_COVERAGE} under
- * either lifecycle, played before the random ones: the random runs explore,
- * the tour guarantees that no check passes without having met each path.
- */
-export function tour(): Array<fc.AsyncCommand<ServiceModel, ServiceReal>> {
-  return [
-    new CreateCommand('acme', 'owner', '30d'),
-    new CreateCommand('acme', 'token-manager', 'none'),
-    new CreateCommand('acme', 'owner', '90d'),
-    new CreateCommand('acme', 'owner', 'none'),
-    new CreateCommand('acme', 'outsider', 'none'),
-    new AuthenticateCommand(0, 'same', 'real'),
-    new AuthenticateCommand(0, 'other', 'real'),
-    new AuthenticateCommand(0, 'same', 'corrupted'),
-    new AuthenticateCommand(0, 'swapped', 'real'),
-    new AuthenticateCommand(0, 'same', 'unknown'),
-    new TransitionCommand('deactivate', 1, 'owner'),
-    new AuthenticateCommand(1, 'upper', 'real'),
-    new TransitionCommand('deactivate', 1, 'owner'),
-    new TransitionCommand('delete', 2, 'owner'),
-    new TransitionCommand('update', 2, 'owner', { label: 'renamed' }),
-    new CreateCommand('acme', 'pull-manager', 'none', 'default'),
-    new CreateCommand('globex', 'owner', '90d'),
-    new TransitionCommand('update', 0, 'token-manager', { grants: 'wide' }),
-    new TransitionCommand('update', 0, 'pull-manager', { grants: 'narrow' }),
-    new AdvanceClockCommand(31 * DAY),
-    new AuthenticateCommand(0, 'same', 'real'),
-    new ListCommand('acme', 'expired'),
-    // The lifetime cap applies to logins as it is now: tightened, then loosened.
-    new CreateCommand('acme', 'owner', 'none'),
-    new CreateCommand('globex', 'owner', '30d'),
-    new AdvanceClockCommand(2 * DAY),
-    new CapCommand('acme', 1),
-    new AuthenticateCommand(3, 'same', 'real'),
-    new CapCommand('acme', 30),
-    new AuthenticateCommand(3, 'same', 'real'),
-    // acme becomes apex: its tokens follow, the old name stops working.
-    new RenameCommand('acme', 0),
-    new AuthenticateCommand(3, 'same', 'real'),
-    new AuthenticateCommand(3, 'former', 'real'),
-    new TransitionCommand('update', 3, 'owner', { label: 'ci' }, 'former'),
-    new TransitionCommand('update', 3, 'owner', { label: 'renamed' }),
-    new ListCommand('acme', undefined),
-    // globex takes the freed name acme: it gets none of the old tokens.
-    new RenameCommand('globex', 0),
-    new AuthenticateCommand(3, 'former', 'real'),
-    new TransitionCommand('deactivate', 3, 'owner', {}, 'former'),
-    // A new organization takes the name apex; the old one's tokens stay its own until purged.
-    new SucceedCommand('acme'),
-    new AuthenticateCommand(3, 'same', 'real'),
-    new ListCommand('acme', undefined),
-    new CreateCommand('acme', 'owner', 'none'),
-    new PurgeCommand(0),
-    new AuthenticateCommand(3, 'same', 'real'),
-    // A scanner reports the successor's new token: audited only, then deactivated, then found inactive.
-    new LeakCommand('newest', 'real', 'report'),
-    new LeakCommand('newest', 'real', 'revoke'),
-    new LeakCommand('newest', 'real', 'revoke'),
-    new LeakCommand(0, 'unknown', 'revoke'),
   ];
 }

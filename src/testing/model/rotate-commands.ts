@@ -21,6 +21,7 @@ import {
   type ServiceReal,
 } from './world.js';
 import { expectedLogin } from './commands.js';
+import { NO_ADDRESS } from './networks.js';
 
 /** The rotation settings of a model run: `createTokenService({ rotation: MODEL_ROTATION })`. */
 export const MODEL_ROTATION = Object.freeze({ maxGraceSeconds: 3_600, reuseDetection: true, reuseRecordDays: 90 });
@@ -102,7 +103,7 @@ export class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, Servic
     const old = retired[this.which % retired.length] as ModelRetiredSecret;
     const name = nameOf(organizationOf(m, token));
     const expectedCode =
-      m.now >= old.forgetAt ? 'NOT_FOUND' : m.now < old.graceEndsAt ? expectedLogin(m, token, name) : 'ROTATED';
+      m.now >= old.forgetAt ? 'NOT_FOUND' : m.now < old.graceEndsAt ? expectedLogin(m, token, name, NO_ADDRESS) : 'ROTATED';
     const result = await r.service.authenticate(name, old.secret);
     if ((result.ok ? null : result.code) !== expectedCode)
       fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);

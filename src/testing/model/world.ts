@@ -6,6 +6,7 @@ import { isOatError, type OatErrorCode } from '../../errors.js';
 import type { TokenEvent, TokenStore } from '../../service/ports.js';
 import type { TokenService } from '../../service/service.js';
 import type { FakeClock } from '../fake-clock.js';
+import type { NetworkChoice } from './networks.js';
 
 /** Options for {@link checkTokenServiceModel}. */
 export interface ServiceModelOptions {
@@ -49,6 +50,8 @@ export interface ModelToken {
   label: string;
   /** Rank held per repository name, see `GRANTS`. */
   grants: Readonly<Record<string, number>>;
+  /** The allow-list the token holds, see `NETWORKS`. */
+  networks: NetworkChoice;
 }
 
 /**

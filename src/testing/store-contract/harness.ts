@@ -46,6 +46,8 @@ export function shapeProblems(record: AccessTokenRecord): string[] {
   const problems: string[] = [];
   if (!Object.isFrozen(record)) problems.push('record is not frozen');
   if (!Object.isFrozen(record.resources)) problems.push('resources array is not frozen');
+  if (!Object.isFrozen(record.allowedNetworks)) problems.push('allowedNetworks array is not frozen');
+  if (!Object.isFrozen(record.recentAddresses)) problems.push('recentAddresses array is not frozen');
   record.resources.forEach((resource, i) => {
     if (!Object.isFrozen(resource)) problems.push(`resources.${i} is not frozen`);
     if (!Object.isFrozen(resource.scopes)) problems.push(`resources.${i}.scopes is not frozen`);

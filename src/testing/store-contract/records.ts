@@ -67,6 +67,7 @@ export function makeTestRecord(seq: number, overrides: TestRecordOverrides = {})
     displayPrefix: `oat_${seq.toString(36).padStart(4, '0').slice(-4)}`,
     version: 1,
     allowedNetworks: [],
+    recentAddresses: [],
     ...rest,
   });
 }
