@@ -14,10 +14,13 @@ export interface ServeNodeOptions extends NodeHandlerOptions {
    * Receives what goes wrong outside a request once the server listens:
    * `'server'` for the server's own `error` event (an `accept` that failed
    * with `EMFILE`, say), `'client'` for a connection that broke or sent what
-   * is not HTTP (Node's `clientError`: the connection is answered 400, or 431
-   * for oversized headers, and closed before this is called). Neither stops
-   * the server or the process. The error's `rawPacket` (the client's bytes,
-   * which may hold credentials) is removed first. What it throws is ignored.
+   * is not HTTP (Node's `clientError`: the connection is answered as Node
+   * answers it by default, 431 for oversized headers, 413 for oversized chunk
+   * extensions, 408 for a request timeout, else 400, unless it is no longer
+   * writable or a response's head already went out, and destroyed before this
+   * is called). Neither stops the server or the process. The error's
+   * `rawPacket` (the client's bytes, which may hold credentials) is removed
+   * first. What it throws is ignored.
    * Default: `'server'` errors go to `process.emitWarning` (code and message
    * only), `'client'` ones nowhere, since any client can cause them at will.
    */
@@ -51,16 +54,27 @@ const defaultOnError = (error: Error, source: 'server' | 'client'): void => {
   process.emitWarning(`serveNode: server error${code === undefined ? '' : ` ${code}`}: ${error.message}`);
 };
 
+// The statuses Node 20's own `socketOnError` (lib/_http_server.js) answers with when nobody listens for
+// `clientError`; anything else is a 400.
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
 /**
- * Answers a connection Node could not read a request from, as Node does when
- * nobody listens for `clientError`, and closes it: 431 for oversized headers,
- * 400 otherwise, nothing on a connection already broken or mid-response.
+ * Answers a connection Node could not read a request from as Node 20 does
+ * when nobody listens for `clientError`, then destroys it: 431 for oversized
+ * headers, 413 for oversized chunk extensions, 408 for a request that took too
+ * long, 400 otherwise; nothing on a connection that is no longer writable, was
+ * reset, or carries a response whose head already went out.
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // Node's own check: raw bytes written while a response is on its way would corrupt it.
-  const inResponse = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  // Node's own check, not `bytesWritten === 0`: a keep-alive connection has written earlier responses, and
+  // the next bad request on it still deserves an answer; only bytes of a response under way would be corrupted.
+  const inResponse = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage?._headerSent === true;
   if (socket.writable && !inResponse && error.code !== 'ECONNRESET') {
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
     socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
   socket.destroy();

@@ -111,6 +111,16 @@ const KEY_CACHE_SIZE = 16;
 const refusal = (code: SecretScanningRefusalCode, message: string, headers: Record<string, string> = {}): Response =>
   json(STATUS[code], { code, message }, headers);
 
+/**
+ * One secret reported twice in a batch (two places it leaked) is answered
+ * with one label: `true_positive` if any lookup found it ours, since a token
+ * purged between the two lookups was ours all the same.
+ */
+function oneLabelPerSecret(feedback: ReadonlyArray<SecretScanningFeedback>): SecretScanningFeedback[] {
+  const ours = new Set(feedback.filter((f) => f.label === 'true_positive').map((f) => f.token_hash));
+  return feedback.map((f) => (ours.has(f.token_hash) ? { ...f, label: 'true_positive' } : f));
+}
+
 function checkOptions(options: SecretScanningOptions): void {
   const issues: Array<{ path: string; message: string }> = [];
   const o = (typeof options === 'object' && options !== null ? options : {}) as Partial<
@@ -147,12 +157,16 @@ function checkOptions(options: SecretScanningOptions): void {
  * size while it streams; the key (from the host's `publicKey` lookup); the
  * ECDSA P-256 signature over the raw body; that the signature was not seen in
  * the replay window (remembered by the key's DER fingerprint, not its
- * identifier); and that the body is a JSON array. Then each well-formed match
- * goes to `service.reportLeaked` in turn, and the answer is GitHub's feedback:
- * one `{ token_hash, token_type, label }` per match, status 200. A malformed
- * match (bad `url`, `source` or `type`) spoils only itself: nothing is done
- * for it, and it is answered `false_positive` (nothing of ours was found
- * through it) when it has a token string to hash, else left out.
+ * identifier); and that the body is a JSON array. Then each match goes to
+ * `service.reportLeaked` in turn, and the answer is GitHub's feedback: one
+ * `{ token_hash, token_type, label }` per match, status 200, one label for
+ * each secret however often it occurs. A match whose `url`, `source` or
+ * `type` fails the checks is still looked up and acted on, the bad field
+ * replaced (`url` by `https://unknown.invalid/`, `source` left to default to
+ * `unknown`, `type` echoed as `''` unless a string of at most 128
+ * characters), so a live token of ours is never left live nor answered
+ * `false_positive`; an item with no token string of 1 to 256 characters gets
+ * no entry.
  *
  * A refused request changes nothing and is answered `{ code, message }` with
  * 4xx. A fault midway (store, key lookup) is answered 500, or 503 for a token
@@ -229,12 +243,8 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
       }
       const feedback: SecretScanningFeedback[] = [];
       for (const item of payload.value) {
-        if (!item.ok) {
-          // Nothing is done for it; an item with no token string has nothing to answer for.
-          if (item.token !== undefined)
-            feedback.push({ token_hash: await sha256Hex(item.token), token_type: item.type, label: 'false_positive' });
-          continue;
-        }
+        // No usable token string: nothing to look up, nothing to hash, so no entry.
+        if (!item.ok) continue;
         const { match } = item;
         const result = await service.reportLeaked(match.token, {
           url: match.url,
@@ -250,7 +260,7 @@ export function createSecretScanningHandler(options: SecretScanningOptions): Sec
         const label: LeakLabel = result.ok ? result.value.label : 'true_positive';
         feedback.push({ token_hash: await sha256Hex(match.token), token_type: match.type, label });
       }
-      return json(200, feedback);
+      return json(200, oneLabelPerSecret(feedback));
     } catch (error) {
       memory.forget(replayKey);
       throw error;

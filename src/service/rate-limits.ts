@@ -32,7 +32,8 @@ export interface RateLimiter {
  *   while it is spent, logins from there are refused `RATE_LIMITED` before
  *   any hashing or store lookup. Keyed by address so an attacker failing
  *   logins in an organization's name does not lock that organization out
- *   from elsewhere.
+ *   from elsewhere; logins with no address share the organization's key, so
+ *   a host behind a proxy must pass every client's address (`trustProxy`).
  * - `perToken`: every login that finds a token spends one point of that
  *   token's budget (keyed by token id).
  *

@@ -9,9 +9,16 @@ import {
   createPolicy,
   createTokenService,
   isOatError,
+  parseCreateInput,
+  parseCreateRequest,
+  parseUpdateInput,
+  parseUpdateRequest,
   safeParseCreateInput as safeParseCreate,
+  safeParseCreateRequest,
+  safeParseUpdateRequest,
   safeParseUpdateInput as safeParseUpdate,
   type InputContext,
+  type ParseResult,
 } from '../../src/index.js';
 
 // These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on purpose.
@@ -29,6 +36,15 @@ import {
 } from '../support/secrets.js';
 
 const NOW = Date.UTC(2025, 2, 1, 12);
+/** What `parse` throws; fails the test when it returns instead. */
+function thrownBy(parse: () => unknown): unknown {
+  try {
+    parse();
+  } catch (error) {
+    return error;
+  }
+  return expect.fail('the throwing twin returned where the safe one refused');
+}
 const contextFor = (prefix: string): InputContext => ({
   organization: 'acme',
   now: NOW,
@@ -45,13 +61,23 @@ const planted = tokenPrefix.chain((prefix) =>
 );
 
 describe('validation errors never echo a secret', () => {
-  it('neither message, fields, JSON.stringify nor util.inspect of a create or update error holds the secret or a 12-character slice of it', () => {
+  it('no surface of a create or update refusal, returned or thrown (message, fields, JSON, inspect, stack), holds a 12-character slice of the secret', () => {
     fc.assert(
       fc.property(planted, ({ prefix, secret, input }) => {
         const ctx = contextFor(prefix);
-        for (const result of [safeParseCreateInput(input, ctx), safeParseUpdateInput(input, ctx)]) {
+        const twins: ReadonlyArray<readonly [ParseResult<unknown>, () => unknown]> = [
+          [safeParseCreateInput(input, ctx), () => parseCreateInput(input as never, ctx)],
+          [safeParseUpdateInput(input, ctx), () => parseUpdateInput(input as never, ctx)],
+          [safeParseCreateRequest(input, ctx.policy), () => parseCreateRequest(input, ctx.policy)],
+          [safeParseUpdateRequest(input, ctx.policy), () => parseUpdateRequest(input, ctx.policy)],
+        ];
+        for (const [result, parse] of twins) {
           if (result.ok) continue;
           expectNoSlice(surfacesOf(result), secret);
+          // The throwing twin's error has one more surface, its stack trace, taken when it was built.
+          const error = thrownBy(parse);
+          expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
+          expectNoSlice([...surfacesOf(error), (error as Error).stack ?? ''], secret);
         }
       }),
       { numRuns: 300 },

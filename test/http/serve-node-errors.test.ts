@@ -97,15 +97,55 @@ describe('serveNode faults outside a request', () => {
     expect('rawPacket' in (seen[0]?.error ?? {})).toBe(false);
   });
 
-  it('answers oversized headers 431, and writes nothing to a connection reset', async () => {
+  it.each([
+    ['HPE_HEADER_OVERFLOW', '431 Request Header Fields Too Large'],
+    ['HPE_CHUNK_EXTENSIONS_OVERFLOW', '413 Payload Too Large'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', '408 Request Timeout'],
+    ['HPE_INVALID_CHUNK_SIZE', '400 Bad Request'],
+  ])('answers %s with %s, as Node does by default', async (code, status) => {
     const { server } = await serve({ onError: () => undefined });
-    const big = fakeSocket();
-    server.emit('clientError', Object.assign(new Error('too big'), { code: 'HPE_HEADER_OVERFLOW' }), big);
-    expect(big.written.join('')).toMatch(/^HTTP\/1\.1 431 /);
+    const socket = fakeSocket();
+    server.emit('clientError', Object.assign(new Error(code), { code }), socket);
+    expect(socket.written.join('')).toMatch(new RegExp(`^HTTP/1\\.1 ${status}\r\nConnection: close\r\n`));
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('writes nothing to a connection reset, not writable, or whose response head went out', async () => {
+    const { server } = await serve({ onError: () => undefined });
     const reset = fakeSocket();
+    const ended = fakeSocket();
+    ended.end();
+    const answering = Object.assign(fakeSocket(), { _httpMessage: { _headerSent: true, headersSent: true } });
     server.emit('clientError', Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset);
-    expect(reset.written).toEqual([]);
-    expect(reset.destroyed).toBe(true);
+    server.emit('clientError', Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), ended);
+    server.emit('clientError', Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), answering);
+    for (const socket of [reset, ended, answering]) {
+      expect(socket.written).toEqual([]);
+      expect(socket.destroyed).toBe(true);
+    }
+  });
+
+  it('answers a connection whose response head is composed but not yet sent, as Node does', async () => {
+    const { server } = await serve({ onError: () => undefined });
+    const socket = Object.assign(fakeSocket(), { _httpMessage: { _headerSent: false, headersSent: true } });
+    server.emit('clientError', Object.assign(new Error('bad'), { code: 'HPE_INVALID_METHOD' }), socket);
+    expect(socket.written.join('')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+  });
+
+  it('answers a bad request 400 on a keep-alive connection that already carried a response', async () => {
+    const { handle } = await serve({ onError: () => undefined });
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(handle.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += String(chunk);
+        // The first response is whole: the next bytes arrive after it, on the same connection.
+        if (received.endsWith('ok') && !received.includes('400')) socket.write('NOT HTTP AT ALL\r\n\r\n');
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*ok(HTTP\/1\.1 400 Bad Request\r\n)/);
   });
 
   it('answers a request that is not HTTP 400 over a real connection, and reports it', async () => {

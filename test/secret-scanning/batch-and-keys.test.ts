@@ -1,7 +1,13 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMemoryTokenStore, createTokenService, type TokenEvent, type TokenId } from '../../src/index.js';
-import { createSecretScanningHandler } from '../../src/secret-scanning/index.js';
+import {
+  createMemoryTokenStore,
+  createTokenService,
+  type LeakLabel,
+  type TokenEvent,
+  type TokenId,
+} from '../../src/index.js';
+import { createSecretScanningHandler, type SecretScanningService } from '../../src/secret-scanning/index.js';
 import { keyForSignature } from '../support/ecdsa-recover.js';
 
 const ENDPOINT = 'https://oat.example/secret-scanning';
@@ -43,7 +49,7 @@ async function setup(publicKey: (keyId: string) => string | null) {
 }
 
 describe('a batch with malformed items', () => {
-  it('answers every item, acts on the well-formed ones only, and labels the others false_positive', async () => {
+  it('looks up every token string with its bad fields replaced, and answers nothing for an item with none', async () => {
     const s = await setup(() => PEM);
     const handler = createSecretScanningHandler({ service: s.service, publicKey: () => PEM });
     const [good, badUrl, badSource] = s.tokens as [(typeof s.tokens)[0], (typeof s.tokens)[0], (typeof s.tokens)[0]];
@@ -53,23 +59,43 @@ describe('a batch with malformed items', () => {
       matchOf(badSource.secret, { source: 7 }),
       { type: TYPE, url: FOUND },
       'not a match',
+      matchOf(''),
+      matchOf('x'.repeat(257)),
       matchOf(good.secret, { type: 'no such type!' }),
     ]);
     const reply = await handler(post(body, 'k1'));
     expect(reply.status).toBe(200);
     expect(await reply.json()).toEqual([
       { token_hash: hashOf(good.secret), token_type: TYPE, label: 'true_positive' },
-      { token_hash: hashOf(badUrl.secret), token_type: TYPE, label: 'false_positive' },
-      { token_hash: hashOf(badSource.secret), token_type: TYPE, label: 'false_positive' },
-      { token_hash: hashOf(good.secret), token_type: 'no such type!', label: 'false_positive' },
+      { token_hash: hashOf(badUrl.secret), token_type: TYPE, label: 'true_positive' },
+      { token_hash: hashOf(badSource.secret), token_type: TYPE, label: 'true_positive' },
+      { token_hash: hashOf(good.secret), token_type: 'no such type!', label: 'true_positive' },
     ]);
-    expect(await s.store.findById(good.id)).toMatchObject({ state: 'inactive' });
-    expect(await s.store.findById(badUrl.id)).toMatchObject({ state: 'active' });
-    expect(await s.store.findById(badSource.id)).toMatchObject({ state: 'active' });
-    expect(s.events.map((e) => [e.type, e.tokenId])).toEqual([
-      ['access_token.deactivate', good.id],
-      ['access_token.leaked', good.id],
+    for (const token of [good, badUrl, badSource])
+      expect(await s.store.findById(token.id)).toMatchObject({ state: 'inactive' });
+    expect(s.events.filter((e) => e.type === 'access_token.leaked')).toEqual([
+      expect.objectContaining({ tokenId: good.id, url: FOUND, source: 'content', action: 'DEACTIVATED' }),
+      expect.objectContaining({ tokenId: badUrl.id, url: 'https://unknown.invalid/', action: 'DEACTIVATED' }),
+      expect.objectContaining({ tokenId: badSource.id, url: FOUND, source: 'unknown', action: 'DEACTIVATED' }),
+      expect.objectContaining({ tokenId: good.id, action: 'ALREADY_INACTIVE' }),
     ]);
+  });
+
+  it('answers one secret with one label, even when its lookups disagree', async () => {
+    const s = await setup(() => PEM);
+    const labels: LeakLabel[] = ['true_positive', 'false_positive'];
+    // A token purged between the two lookups: the second finds nothing.
+    const service: SecretScanningService = {
+      reportLeaked: async () => {
+        const label = labels.shift() ?? 'false_positive';
+        return { ok: true, value: { label, action: 'NONE', tokenId: null, organizationId: null, organization: null } };
+      },
+    };
+    const handler = createSecretScanningHandler({ service, publicKey: () => PEM });
+    const secret = s.tokens[0]?.secret as string;
+    const reply = await handler(post(JSON.stringify([matchOf(secret), matchOf(secret, { url: 'ftp://x' })]), 'k1'));
+    const feedback = (await reply.json()) as Array<{ label: string }>;
+    expect(feedback.map((f) => f.label)).toEqual(['true_positive', 'true_positive']);
   });
 
   it('still refuses a body that is no list of matches at all', async () => {

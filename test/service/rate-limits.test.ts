@@ -129,6 +129,19 @@ describe('usage limits of authenticate', () => {
     ]);
   });
 
+  it("without a client address, counts failures under the organization name: they spend its logins' budget", async () => {
+    const { service, acme, other } = await setup({
+      failedLoginsPerAddress: createMemoryRateLimiter({ points: 3, durationSeconds: 60 }),
+    });
+    const wrong = `${acme.slice(0, -1)}${acme.endsWith('x') ? 'y' : 'x'}`;
+    // What a proxy writing `unknown` leaves the service with: no address, or an empty one.
+    for (const client of [undefined, { address: '' }, {}]) await service.authenticate('acme', wrong, client);
+    expect(await service.authenticate('acme', acme)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    // Known addresses, and the other organization's address-less logins, have budgets of their own.
+    expect(await service.authenticate('acme', acme, { address: '198.51.100.1' })).toMatchObject({ ok: true });
+    expect(await service.authenticate('other', other)).toMatchObject({ ok: true });
+  });
+
   it('never keys a limit by the secret, whatever the username and secret', async () => {
     const calls: Call[] = [];
     const { service, acme } = await setup({
