@@ -7,6 +7,7 @@ import type { InsertOutcome, ListQuery, ReplaceOutcome, TokenPage, TokenRotation
 import { CONFLICT, DUPLICATE, INSERTED, NOT_FOUND, quotaExceeded, REPLACED } from './store-outcomes.js';
 
 const LIVE: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
+const NO_ITEMS: ReadonlyArray<never> = Object.freeze([]);
 const resolved = <T>(value: T): Promise<T> => Promise.resolve(value);
 /** A memory store holds only records it was handed, so it never has an unreadable row. */
 const NONE: ReadonlyArray<TokenId> = Object.freeze([]);
@@ -54,6 +55,14 @@ export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { re
       return { ...resource, scopes: list };
     });
 
+  // A caller's own array is copied, not frozen in place: storing a record must not change what the caller holds.
+  // A frozen one (what the service hands in) cannot change, so it is kept. Every empty list is one shared frozen
+  // array: most tokens have no allow-list, and none has addresses before its first login (scale bench, memory probe).
+  const owned = <T>(list: ReadonlyArray<T>): ReadonlyArray<T> => {
+    if (list.length === 0) return NO_ITEMS;
+    return Object.isFrozen(list) ? list : [...list];
+  };
+
   const put = (record: AccessTokenRecord): void => {
     byId.set(record.id, record);
     byHash.set(record.secretHash, record);
@@ -77,7 +86,16 @@ export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { re
         organizationId = record.organizationId;
         internId.set(organizationId, organizationId);
       }
-      put(freezeRecord({ ...record, organization, organizationId, resources: shareScopes(record.resources) }));
+      put(
+        freezeRecord({
+          ...record,
+          organization,
+          organizationId,
+          resources: shareScopes(record.resources),
+          allowedNetworks: owned(record.allowedNetworks),
+          recentAddresses: owned(record.recentAddresses),
+        }),
+      );
       let ids = idsByOrg.get(organizationId);
       if (ids === undefined) idsByOrg.set(organizationId, (ids = new Set()));
       ids.add(record.id);
@@ -97,6 +115,7 @@ export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { re
           lastUsedAt: stored.lastUsedAt,
           recentAddresses: stored.recentAddresses,
           resources: shareScopes(record.resources),
+          allowedNetworks: owned(record.allowedNetworks),
         }),
       );
       if (record.state === 'deleted') live.set(stored.organizationId, (live.get(stored.organizationId) ?? 1) - 1);

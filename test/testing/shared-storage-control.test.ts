@@ -49,7 +49,14 @@ function cachedCountStorage(): { open(): TokenStore } {
         const count = live(record.organizationId);
         if (count >= limit) return Promise.resolve({ ok: false, code: 'QUOTA_EXCEEDED', count });
         // A copy: the caller's arrays must not reach the rows (the contract's allowedNetworks group checks it).
-        rows.set(record.id, freezeRecord({ ...record, allowedNetworks: [...record.allowedNetworks] }));
+        rows.set(
+          record.id,
+          freezeRecord({
+            ...record,
+            allowedNetworks: [...record.allowedNetworks],
+            recentAddresses: [...record.recentAddresses],
+          }),
+        );
         idsByHash.set(record.secretHash, record.id);
         if (record.state !== 'deleted') cached.set(record.organizationId, count + 1);
         return Promise.resolve({ ok: true });
@@ -69,6 +76,7 @@ function cachedCountStorage(): { open(): TokenStore } {
             secretHash: stored.secretHash,
             lastUsedAt: stored.lastUsedAt,
             recentAddresses: stored.recentAddresses,
+            allowedNetworks: [...record.allowedNetworks],
           }),
         );
         return Promise.resolve({ ok: true } as const);

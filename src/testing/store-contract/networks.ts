@@ -54,12 +54,14 @@ export function networksContract(fixture: FixtureOf): void {
       await expect(store.findById(record.id)).resolves.toMatchObject({ allowedNetworks: [] });
     });
 
-    it('allowedNetworks is handed out frozen, and no array a caller holds reaches what is stored', async () => {
+    it('allowedNetworks is handed out frozen, and no array a caller holds reaches what is stored or is frozen by it', async () => {
       const { store } = fixture();
       // A caller's own, unfrozen array: changing it after the insert must not change the token.
       const given = ['10.0.0.0/8', '2001:db8::/32'];
       const record = { ...makeTestRecord(1), allowedNetworks: given };
       await seed(store, [record]);
+      // Storing copies: the caller's array stays the caller's, unfrozen.
+      expect(Object.isFrozen(given)).toBe(false);
       tamper(given);
       const read = await store.findById(record.id);
       expect(Object.isFrozen(read?.allowedNetworks)).toBe(true);
@@ -77,6 +79,7 @@ export function networksContract(fixture: FixtureOf): void {
       await expect(store.replace({ ...nextVersion(record), allowedNetworks: replaced }, 1)).resolves.toEqual({
         ok: true,
       });
+      expect(Object.isFrozen(replaced)).toBe(false);
       tamper(replaced);
       await expect(store.findById(record.id)).resolves.toMatchObject({ allowedNetworks: ['192.0.2.0/24'] });
     });
