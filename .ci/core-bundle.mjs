@@ -67,7 +67,8 @@ try {
     (e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`,
   );
   fail(
-    `the core does not bundle for a neutral platform (a node: import or a Node built-in?):\n${errors.join('\n') || error.message}`,
+    `the core does not bundle for a neutral platform (a node: import or a Node ` +
+      `built-in?):\n${errors.join('\n') || error.message}`,
   );
 }
 // A marker the test run checks, so a resolver that quietly stops redirecting cannot pass against the sources.
@@ -76,7 +77,8 @@ const bundled = readFileSync(coreFile, 'utf8');
 if (/\bfrom\s*["']node:|\bimport\(\s*["']node:|\brequire\(/.test(bundled))
   fail('the core bundle still loads a node: module or calls require');
 console.log(
-  `core-bundle: ${relative(root, coreFile)} (${coreModules.length} modules, ${Math.round(bundled.length / 1024)} KiB) has no node: import`,
+  `core-bundle: ${relative(root, coreFile)} (${coreModules.length} modules, ` +
+    `${Math.round(bundled.length / 1024)} KiB) has no node: import`,
 );
 
 // The whole main entry, the service and memory store included, the same way.
@@ -94,24 +96,41 @@ try {
   });
 } catch (error) {
   fail(
-    `the main entry does not bundle for a neutral platform:\n${(error.errors ?? []).map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n') || error.message}`,
+    `the main entry does not bundle for a neutral platform:\n${
+      (error.errors ?? [])
+        .map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`)
+        .join('\n') || error.message
+    }`,
   );
 }
 
 // 2. The bundle in a realm without Node's globals.
 const smoke = `
-for (const name of ['process', 'Buffer', 'global', 'require', 'setImmediate', 'clearImmediate']) delete globalThis[name];
+for (const name of ['process', 'Buffer', 'global', 'require', 'setImmediate', 'clearImmediate']) {
+  delete globalThis[name];
+}
 const core = await import(${JSON.stringify(pathToFileURL(coreFile).href)});
 const random = (bytes) => crypto.getRandomValues(bytes);
 const policy = core.createPolicy({ tokenPrefix: 'dckr_oat_' });
 const token = policy.format.generate(random);
 if (!policy.format.check(token).ok) throw new Error('format');
-const parsed = core.safeParseCreateInput({ label: 'ci', expiry: '30d', resources: [{ type: 'TYPE_REPO', path: 'acme/*', scopes: ['scope-image-push'] }] }, { organization: 'acme', now: 0, policy });
+const parsed = core.safeParseCreateInput(
+  { label: 'ci', expiry: '30d', resources: [{ type: 'TYPE_REPO', path: 'acme/*', scopes: ['scope-image-push'] }] },
+  { organization: 'acme', now: 0, policy },
+);
 if (!parsed.ok) throw new Error('schemas');
 const grants = core.compileGrants('acme', parsed.value.resources, policy);
 if (!core.authorize(grants, { repository: 'acme/app' }, 'push').allowed) throw new Error('grants');
-const record = { organizationId: 'org-1', organization: 'acme', state: 'active', expiresAt: parsed.value.expiresAt, createdAt: 0, allowedNetworks: [] };
-const login = core.decideLogin(record, 'acme', { id: 'org-1', name: 'acme', plan: 'team', owners: [] }, undefined, null, 1, { ...policy, lastUsedIntervalMs: 60000 });
+const record = {
+  organizationId: 'org-1',
+  organization: 'acme',
+  state: 'active',
+  expiresAt: parsed.value.expiresAt,
+  createdAt: 0,
+  allowedNetworks: [],
+};
+const holder = { id: 'org-1', name: 'acme', plan: 'team', owners: [] };
+const login = core.decideLogin(record, 'acme', holder, undefined, null, 1, { ...policy, lastUsedIntervalMs: 60000 });
 if (!login.allowed || login.touch === null) throw new Error('login');
 const error = new core.OatError('MISCONFIGURED', 'leaked ' + token);
 if (JSON.stringify(error).includes(token)) throw new Error('redaction');
@@ -119,10 +138,18 @@ if (typeof process !== 'undefined' || typeof Buffer !== 'undefined') throw new E
 const main = await import(${JSON.stringify(pathToFileURL(mainFile).href)});
 // Not a cryptographic hash: the smoke only needs a synchronous one that is no node:crypto.
 const hasher = { algorithm: 'smoke', hash: (secret) => [...secret].reverse().join('') };
-const service = main.createTokenService({ store: main.createMemoryTokenStore(), organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }], hasher });
-const created = await service.create({ username: 'alice' }, 'acme', { label: 'ci', resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] }] });
+const service = main.createTokenService({
+  store: main.createMemoryTokenStore(),
+  organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+  hasher,
+});
+const created = await service.create({ username: 'alice' }, 'acme', {
+  label: 'ci',
+  resources: [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-push'] }],
+});
 const authenticated = await service.authenticate('acme', created.secret.reveal());
-if (!authenticated.ok || !service.authorize(authenticated.principal, { repository: 'acme/app' }, 'push').allowed) throw new Error('service');
+const pushes = authenticated.ok && service.authorize(authenticated.principal, { repository: 'acme/app' }, 'push');
+if (!pushes?.allowed) throw new Error('service');
 await service.flush();
 if (JSON.stringify(created).includes(created.secret.reveal())) throw new Error('secret');
 console.log('core-bundle: the core, and the service over the memory store, run without process, Buffer or require');
@@ -201,7 +228,8 @@ writeFileSync(join(out, 'node-imports.json'), `${JSON.stringify(found, null, 2)}
 for (const [entry, expected] of Object.entries(EXPECTED_NODE_IMPORTS)) {
   if (JSON.stringify(found[entry]) !== JSON.stringify(expected)) {
     fail(
-      `${entry} imports ${JSON.stringify(found[entry])} from Node, README.md ("Runtimes") says ${JSON.stringify(expected)}: update both`,
+      `${entry} imports ${JSON.stringify(found[entry])} from Node, README.md ("Runtimes") says ` +
+        `${JSON.stringify(expected)}: update both`,
     );
   }
   console.log(`core-bundle: ${entry} imports ${found[entry].join(', ') || 'nothing'} from Node, as README.md says`);

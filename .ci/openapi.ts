@@ -19,7 +19,8 @@ if (process.argv.includes('--check')) {
   }
   if (current !== generated) {
     process.stderr.write(
-      'docs/openapi.json is not what createOpenApiDocument() gives: run `npm run docs:openapi` and commit the result.\n',
+      'docs/openapi.json is not what createOpenApiDocument() gives: run `npm run docs:openapi` and commit the ' +
+        'result.\n',
     );
     process.exit(1);
   }

@@ -26,9 +26,15 @@ export type OatErrorCode = (typeof OAT_ERROR_CODES)[number];
 
 /** One offending field of a rejected input: a dotted path and why it was rejected. */
 export interface FieldIssue {
-  /** Dotted path into the input, for example `resources.0.path`; `''` for the input itself. Segments are cut to 32 characters. */
+  /**
+   * Dotted path into the input, for example `resources.0.path`; `''` for the input itself. Segments are cut to 32
+   * characters.
+   */
   readonly path: string;
-  /** Why the value was rejected, in plain words. Never contains a secret; a quoted value from the input is cut to 32 characters. */
+  /**
+   * Why the value was rejected, in plain words. Never contains a secret; a quoted value from the input is cut to 32
+   * characters.
+   */
   readonly message: string;
 }
 
@@ -90,7 +96,10 @@ export class OatError extends Error {
   override readonly name = 'OatError' as const;
   /** Stable machine-readable code. */
   readonly code: OatErrorCode;
-  /** Offending fields: those of a `VALIDATION_FAILED`, or the options of a `MISCONFIGURED` that checks all at once (`createTokenEndpoint`); else empty. */
+  /**
+   * Offending fields: those of a `VALIDATION_FAILED`, or the options of a `MISCONFIGURED` that checks all at once
+   * (`createTokenEndpoint`); else empty.
+   */
   readonly fields: ReadonlyArray<FieldIssue>;
   /** Non-secret context for logs. */
   readonly context: Readonly<Record<string, unknown>>;

@@ -1,6 +1,8 @@
 import { isOatError, OatError } from './errors.js';
 
-/** The codes of a fault outside the library: a port (store, directory) that failed, or a resource handed over unusable. */
+/**
+ * The codes of a fault outside the library: a port (store, directory) that failed, or a resource handed over unusable.
+ */
 export type FaultCode = 'STORE_FAILURE' | 'DIRECTORY_FAILURE' | 'MISCONFIGURED';
 
 /**

@@ -6,5 +6,16 @@ import { createSqliteTokenStore } from 'org-access-tokens/sqlite';
 import { createPostgresTokenStore } from 'org-access-tokens/postgres';
 import { createInputArbitrary } from 'org-access-tokens/testing';
 
-const request: CreateTokenRequest = { label: 'ci', resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] }] };
-export const used = [createPolicy(), request, createHubApi, createTokenEndpoint, createSqliteTokenStore, createPostgresTokenStore, createInputArbitrary];
+const request: CreateTokenRequest = {
+  label: 'ci',
+  resources: [{ type: 'TYPE_REPO', path: 'acme/app', scopes: ['repo-pull'] }],
+};
+export const used = [
+  createPolicy(),
+  request,
+  createHubApi,
+  createTokenEndpoint,
+  createSqliteTokenStore,
+  createPostgresTokenStore,
+  createInputArbitrary,
+];

@@ -45,7 +45,8 @@ const admin = await service.create(alice, 'acme', {
   expires_at: null,
 });
 console.log(
-  `created "${ci.token.label}" (${ci.token.displayPrefix}…), expires ${ci.token.expiresAt === null ? 'never' : new Date(ci.token.expiresAt).toISOString()}`,
+  `created "${ci.token.label}" (${ci.token.displayPrefix}…), expires ` +
+    `${ci.token.expiresAt === null ? 'never' : new Date(ci.token.expiresAt).toISOString()}`,
 );
 console.log(`created "${admin.token.label}" (${admin.token.displayPrefix}…), never expires`);
 console.log('the secret is shown once; JSON.stringify of the result prints', JSON.stringify({ secret: ci.secret }));
@@ -69,7 +70,8 @@ if (login.ok) {
   const ask = (repository: string, action: string, visibility: 'public' | 'private' = 'private') => {
     const decision = service.authorize(login.principal, { repository, visibility }, action);
     console.log(
-      `${action.padEnd(4)} ${repository.padEnd(18)} ${visibility.padEnd(7)} -> ${decision.allowed ? 'allowed' : `denied (${decision.code})`}`,
+      `${action.padEnd(4)} ${repository.padEnd(18)} ${visibility.padEnd(7)} -> ` +
+        `${decision.allowed ? 'allowed' : `denied (${decision.code})`}`,
     );
   };
   ask('acme/app', 'push');
@@ -132,7 +134,8 @@ for (const event of shown.filter((e) => e.type !== 'access_token.authenticate' |
         ? `by ${event.actor}`
         : '';
   console.log(
-    `${new Date(event.at).toISOString()} ${event.type.padEnd(28)} token ${event.tokenId ?? '-'} fp ${event.fingerprint ?? '-'} ${detail}`,
+    `${new Date(event.at).toISOString()} ${event.type.padEnd(28)} token ${event.tokenId ?? '-'} fp ` +
+      `${event.fingerprint ?? '-'} ${detail}`,
   );
 }
 const leaked = JSON.stringify(events).includes(ci.secret.reveal());

@@ -136,7 +136,9 @@ export function canManageTokens(
   return {
     allowed: false,
     code: 'NOT_A_MANAGER',
-    message: `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks "${MANAGE_TOKENS_PERMISSION}" there`,
+    message:
+      `"${actor.username}" is not an owner of "${organization.name}" or its company and lacks ` +
+      `"${MANAGE_TOKENS_PERMISSION}" there`,
   };
 }
 
@@ -155,7 +157,10 @@ export interface ClientContext {
   readonly address?: string;
 }
 
-/** Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks them. */
+/**
+ * Every reason an organization or client cannot use organization tokens, in the order {@link checkCompatibility} checks
+ * them.
+ */
 export const INCOMPATIBILITY_CODES = Object.freeze([
   'IMAGE_ACCESS_MANAGEMENT',
   'REGISTRY_ACCESS_MANAGEMENT',

@@ -82,7 +82,8 @@ export function ceilingExcess(
           catalog,
           maxRepositoryGrants: Number.MAX_SAFE_INTEGER,
         });
-  // Globs and the public grant are covered only by the same path, so their masks are kept apart from the compiled grants.
+  // Globs and the public grant are covered only by the same path, so their masks are kept apart from the compiled
+  // grants.
   const samePath = new Map<string, number>();
   for (const resource of ceiling.resources) {
     if (

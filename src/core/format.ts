@@ -148,7 +148,8 @@ function randomBody(random: RandomSource): string {
   const bytes = new Uint8Array(DRAW);
   let out = '';
   for (let fills = 0; out.length < TOKEN_BODY_LENGTH; fills++) {
-    // A CSPRNG needs a second fill for about one token in 36 million; a source stuck on bytes 248 to 255 would loop forever.
+    // A CSPRNG needs a second fill for about one token in 36 million; a source stuck on bytes 248 to 255 would loop
+    // forever.
     if (fills === MAX_FILLS) {
       throw new OatError('MISCONFIGURED', `The random source gave no usable bytes in ${MAX_FILLS} fills`, {
         context: { field: 'random' },

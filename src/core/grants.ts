@@ -189,7 +189,8 @@ function policyOf(policy: unknown): GrantPolicy {
   if (typeof catalog?.canonical !== 'function' || !Number.isInteger(maxRepositoryGrants)) {
     throw new OatError(
       'MISCONFIGURED',
-      'Grants are checked and compiled under a policy (its catalog and maxRepositoryGrants), for example DEFAULT_POLICY',
+      'Grants are checked and compiled under a policy (its catalog and maxRepositoryGrants), for example ' +
+        'DEFAULT_POLICY',
       {
         context: { field: 'policy' },
       },
@@ -390,7 +391,10 @@ export interface RepositoryRequest {
   readonly visibility?: 'public' | 'private';
 }
 
-/** Every reason {@link authorize} and {@link authorizeOrganization} deny; a closed list, so a switch over it is exhaustive. */
+/**
+ * Every reason {@link authorize} and {@link authorizeOrganization} deny; a closed list, so a switch over it is
+ * exhaustive.
+ */
 export const AUTHORIZATION_DENIAL_CODES = Object.freeze([
   'INVALID_REQUEST',
   'UNKNOWN_SCOPE',

@@ -35,7 +35,8 @@ const MISMATCH: OwnershipDecision = Object.freeze({ allowed: false, code: 'ORG_M
  *
  * @example
  * ```ts
- * checkOwnership({ organizationId: 'org-1', organization: 'acme' }, 'acme', { id: 'org-2', name: 'acme', plan: 'team', owners: [] });
+ * const holder = { id: 'org-2', name: 'acme', plan: 'team', owners: [] };
+ * checkOwnership({ organizationId: 'org-1', organization: 'acme' }, 'acme', holder);
  * // { allowed: false, code: 'ORG_MISMATCH' }
  * ```
  */

@@ -41,7 +41,8 @@ const isoInstant = z.iso.datetime({ offset: true }).transform((text, ctx): Epoch
   return ms ?? 0;
 });
 const dateInstant = z.date().transform((date) => date.getTime());
-// An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller holds.
+// An instant as a caller may write it; each form becomes epoch milliseconds, so the record keeps no Date the caller
+// holds.
 const instant = z.union([
   z
     .number()
@@ -57,7 +58,8 @@ const hubInstant = z.union([dateInstant, isoInstant], {
   error: 'must be an ISO 8601 date-time string, for example 2026-12-31T00:00:00Z',
 });
 
-// Normalised (and checked as ranges) by safeParse*Input; the shape bounds only the length, so a bad range is named there.
+// Normalised (and checked as ranges) by safeParse*Input; the shape bounds only the length, so a bad range is named
+// there.
 const allowedNetworks = z
   .array(z.string().max(64, 'must be at most 64 characters'))
   .max(50, 'must list at most 50 ranges')

@@ -13,7 +13,8 @@ export function isTokenLifetimeDays(days: unknown): days is number {
   );
 }
 
-// Parameters spelt out rather than picked from OrganizationProfile and TokenPolicy: the policy module depends on this one.
+// Parameters spelt out rather than picked from OrganizationProfile and TokenPolicy: the policy module depends on this
+// one.
 /**
  * The longest an organization's tokens may live, in days, or `null` for no
  * cap: the profile's `maxTokenLifetimeDays` when it has the field (`null`

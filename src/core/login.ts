@@ -60,7 +60,10 @@ export const AUTHENTICATION_DENIAL_CODES = Object.freeze([
 /** A code of {@link AUTHENTICATION_DENIAL_CODES}. */
 export type AuthenticationDenialCode = (typeof AUTHENTICATION_DENIAL_CODES)[number];
 
-/** The last-used write a successful login asks for: set `lastUsedAt` to `at` where the stored one is older than `ifOlderThan` (see `TokenStore.touchLastUsed`). */
+/**
+ * The last-used write a successful login asks for: set `lastUsedAt` to `at` where the stored one is older than
+ * `ifOlderThan` (see `TokenStore.touchLastUsed`).
+ */
 export interface LastUsedTouch {
   readonly at: EpochMillis;
   /** Never after `at`: the store's guard then writes at most once per interval and never backwards. */
@@ -78,7 +81,10 @@ export type LoginDecision =
   | { readonly allowed: false; readonly code: Exclude<LoginDenialCode, 'ORG_INCOMPATIBLE'> }
   | { readonly allowed: false; readonly code: 'ORG_INCOMPATIBLE'; readonly incompatibility: IncompatibilityCode };
 
-/** What {@link decideLogin} reads besides the login itself: the plans, the default lifetime cap, and how often last-used is written. */
+/**
+ * What {@link decideLogin} reads besides the login itself: the plans, the default lifetime cap, and how often last-used
+ * is written.
+ */
 export interface LoginRules extends Pick<TokenPolicy, 'plans' | 'maxTokenLifetimeDays'> {
   /** Last-used is written at most once per this many milliseconds per token. */
   readonly lastUsedIntervalMs: number;

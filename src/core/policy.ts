@@ -37,7 +37,10 @@ export interface TokenPolicy {
 export interface PolicyOptions {
   /** A preset name or a custom policy (checked, then copied and frozen; see `checkLifecyclePolicy`). Default `seed`. */
   readonly lifecycle?: LifecyclePresetName | LifecyclePolicy<string>;
-  /** Plan table. Default: Team 10, Business 100. Keys hold no ASCII upper case (`tokenLimit` folds only `A`-`Z`), or `createPolicy` throws `MISCONFIGURED`. */
+  /**
+   * Plan table. Default: Team 10, Business 100. Keys hold no ASCII upper case (`tokenLimit` folds only `A`-`Z`), or
+   * `createPolicy` throws `MISCONFIGURED`.
+   */
   readonly plans?: PlanTable;
   /** Scopes added to Docker Hub's catalog. */
   readonly extraScopes?: ReadonlyArray<ScopeDefinition>;

@@ -4,7 +4,9 @@ import type { EpochMillis, Resource } from './token.js';
 // Types only, written out rather than inferred: the public .d.ts then names no zod type, and
 // test/core/request-types.test.ts holds each one equal to `z.input` of its schema in schemas.ts.
 
-/** Expiry presets a create request may name: `30d` and `90d` are exactly 30 and 90 times 24 hours. `none` never expires. */
+/**
+ * Expiry presets a create request may name: `30d` and `90d` are exactly 30 and 90 times 24 hours. `none` never expires.
+ */
 export type ExpiryPreset = 'none' | '30d' | '90d';
 
 /**
@@ -27,7 +29,10 @@ export interface CreateTokenRequest {
   readonly expires_at?: Date | string | null | undefined;
   /** Docker Hub sends `is_active: true`; tokens are always created active. */
   readonly is_active?: true | undefined;
-  /** CIDR ranges (IPv4 or IPv6; a bare address is one host) logins must come from; at most 50. Absent or empty: anywhere. */
+  /**
+   * CIDR ranges (IPv4 or IPv6; a bare address is one host) logins must come from; at most 50. Absent or empty:
+   * anywhere.
+   */
   readonly allowedNetworks?: ReadonlyArray<string> | undefined;
   /** Docker Hub API spelling of `allowedNetworks` (an extension of Hub's API); never with `allowedNetworks`. */
   readonly allowed_networks?: ReadonlyArray<string> | undefined;

@@ -37,7 +37,8 @@ function resolveExpiry(
       issues.push({ path: field, message: `is required: "${ctx.organization}" allows tokens of at most ${cap} days` });
     return null;
   }
-  // Presets are fixed lengths of time, not calendar days: a DST change in the server's zone must not make one 719 hours.
+  // Presets are fixed lengths of time, not calendar days: a DST change in the server's zone must not make one 719
+  // hours.
   const at = value === '30d' ? ctx.now + 30 * DAY_MS : value === '90d' ? ctx.now + 90 * DAY_MS : value;
   // The bound applies to presets too: a policy that caps lifetimes at a week refuses '30d'.
   const latest = addDurationUtc(ctx.now, ctx.policy.maxExpiry);
@@ -50,7 +51,9 @@ function resolveExpiry(
   else if (cap !== null && at > ctx.now + cap * DAY_MS) {
     issues.push({
       path: field,
-      message: `must be at most ${cap} days ahead (${new Date(ctx.now + cap * DAY_MS).toISOString()}): "${ctx.organization}" allows tokens of at most ${cap} days`,
+      message:
+        `must be at most ${cap} days ahead (${new Date(ctx.now + cap * DAY_MS).toISOString()}): ` +
+        `"${ctx.organization}" allows tokens of at most ${cap} days`,
     });
   }
   return at;
@@ -71,7 +74,9 @@ function describeDuration(duration: CalendarDuration): string {
  * the policy's bound, so the caller learns what to send instead.
  */
 function withExpiryForms(error: z.ZodError, policy: TokenPolicy): FieldIssue[] {
-  const forms = `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch milliseconds, or a Date) at most ${describeDuration(policy.maxExpiry)} ahead`;
+  const forms =
+    `must be '30d', '90d', 'none', or an ISO 8601 date-time with an offset (or epoch ` +
+    `milliseconds, or a Date) at most ${describeDuration(policy.maxExpiry)} ahead`;
   const expiryUnion = error.issues.some(
     (issue) => issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'expiry',
   );
@@ -226,7 +231,10 @@ export function safeParseCreateRequest(
   return { ok: true, value: body as CreateTokenRequest };
 }
 
-/** {@link safeParseCreateRequest} for an update: narrows a raw body to an {@link UpdateTokenRequest}. Never throws; pure. */
+/**
+ * {@link safeParseCreateRequest} for an update: narrows a raw body to an {@link UpdateTokenRequest}. Never throws;
+ * pure.
+ */
 export function safeParseUpdateRequest(
   body: unknown,
   policy: TokenPolicy = DEFAULT_POLICY,

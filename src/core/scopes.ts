@@ -200,7 +200,8 @@ export function createScopeCatalog(
   });
 }
 
-// Registry scopes are split on spaces, and compiled grants key scope lists by joining names: no spaces or control characters.
+// Registry scopes are split on spaces, and compiled grants key scope lists by joining names: no spaces or control
+// characters.
 const SCOPE_NAME = /^[\x21-\x7e]+$/;
 const isStrings = (value: unknown): boolean =>
   value === undefined || (Array.isArray(value) && value.every((v) => typeof v === 'string' && SCOPE_NAME.test(v)));

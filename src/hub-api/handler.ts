@@ -129,11 +129,13 @@ function checkActor(actor: unknown): Actor {
       context: { field: 'authenticateCaller' },
     });
   }
-  // A host still returning permissions expects them to grant something: fail loudly (500, reported to onError), never silently.
+  // A host still returning permissions expects them to grant something: fail loudly (500, reported to onError), never
+  // silently.
   if (Object.hasOwn(value, 'permissions')) {
     throw new OatError(
       'MISCONFIGURED',
-      'authenticateCaller returned permissions; list token managers per organization in OrganizationProfile.tokenManagers',
+      'authenticateCaller returned permissions; list token managers per organization in ' +
+        'OrganizationProfile.tokenManagers',
       {
         context: { field: 'authenticateCaller' },
       },

@@ -87,7 +87,8 @@ export function toHubAccessTokenSummary(record: AccessTokenRecord): HubAccessTok
  * @example
  * ```ts
  * const body = toHubAccessToken(await service.get(actor, 'acme', id));
- * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at, resources: [...], allowed_networks: [] }
+ * // { id, label, description, created_by, is_active, created_at, expires_at, last_used_at,
+ * //   resources: [...], allowed_networks: [], last_client_addresses: [] }
  * ```
  */
 export function toHubAccessToken(record: AccessTokenRecord): HubAccessToken {

@@ -58,7 +58,9 @@ function response(description: string, schema: JsonObject, extraHeaders: JsonObj
   return { description, headers: { ...noStore, ...extraHeaders }, content: { [JSON_TYPE]: { schema } } };
 }
 
-/** The library codes answered with `status`, in STATUS_OF_CODE's order; every 500 says `INTERNAL`, whatever the cause. */
+/**
+ * The library codes answered with `status`, in STATUS_OF_CODE's order; every 500 says `INTERNAL`, whatever the cause.
+ */
 function codesOf(status: number): ReadonlyArray<HubErrorCode> {
   return (Object.keys(STATUS_OF_CODE) as OatErrorCode[]).filter((code) => STATUS_OF_CODE[code] === status);
 }
@@ -112,7 +114,9 @@ function hubComponents(): {
         schema: jsonSchemaOf(z.literal('no-store'), 'output'),
       },
       WWWAuthenticateBearer: {
-        description: `The challenge of a 401 (RFC 7235, RFC 6750), with createHubApi's \`realm\` (default \`${DEFAULT_HUB_API_REALM}\`).`,
+        description:
+          `The challenge of a 401 (RFC 7235, RFC 6750), with createHubApi's \`realm\` (default ` +
+          `\`${DEFAULT_HUB_API_REALM}\`).`,
         required: true,
         schema: jsonSchemaOf(z.string().regex(/^Bearer realm="[\x20-\x21\x23-\x5b\x5d-\x7e]*"$/), 'output'),
       },
@@ -123,7 +127,8 @@ function hubComponents(): {
       },
       UnreadableTokens: {
         description:
-          'How many tokens of the page could not be read from the store and were left out of `results` (`total` still counts them; each can still be deleted by id).',
+          'How many tokens of the page could not be read from the store and were left out of `results` ' +
+          '(`total` still counts them; each can still be deleted by id).',
         required: true,
         schema: jsonSchemaOf(z.int().nonnegative(), 'output'),
       },
@@ -138,13 +143,16 @@ function hubComponents(): {
       }),
       HubForbidden: errorResponse(
         403,
-        "The caller does not manage the organization's tokens or asks beyond its ceiling, the plan has no tokens, or access management is enforced.",
+        "The caller does not manage the organization's tokens or asks beyond its ceiling, the plan has no " +
+          'tokens, or access management is enforced.',
         codesOf(403),
       ),
-      // A path parameter that is not valid percent-encoding never reaches a route: ROUTE_NOT_FOUND, on a path that matches the template.
+      // A path parameter that is not valid percent-encoding never reaches a route: ROUTE_NOT_FOUND, on a path that
+      // matches the template.
       HubNotFound: errorResponse(
         404,
-        'Unknown or malformed organization, or unknown, deleted or malformed token id (`NOT_FOUND`); a path parameter that is not valid percent-encoding (`ROUTE_NOT_FOUND`).',
+        'Unknown or malformed organization, or unknown, deleted or malformed token id (`NOT_FOUND`); a path ' +
+          'parameter that is not valid percent-encoding (`ROUTE_NOT_FOUND`).',
         [...codesOf(404), 'ROUTE_NOT_FOUND'],
       ),
       HubConflict: errorResponse(
@@ -364,7 +372,9 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
       version: DOCUMENT_VERSION,
       license: { name: 'MIT', identifier: 'MIT' },
       description:
-        'Organization access tokens as Docker Hub has them: the Hub API that manages them and the registry token endpoint that turns them into registry JWTs. Generated from the zod schemas of org-access-tokens by `createOpenApiDocument`.',
+        'Organization access tokens as Docker Hub has them: the Hub API that manages them and the registry ' +
+        'token endpoint that turns them into registry JWTs. Generated from the zod schemas of org-access-tokens ' +
+        'by `createOpenApiDocument`.',
     },
     servers: (options.servers ?? [{ url: '/' }]).map((server) => ({ ...server })),
     tags,
@@ -375,7 +385,8 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Ope
           type: 'http',
           scheme: 'bearer',
           description:
-            "Whatever the host's `authenticateCaller` accepts (a bearer token, a session cookie, ...); a request it does not know gets 401 with `WWW-Authenticate: Bearer`.",
+            "Whatever the host's `authenticateCaller` accepts (a bearer token, a session cookie, ...); a " +
+            'request it does not know gets 401 with `WWW-Authenticate: Bearer`.',
         },
         ...(token === null
           ? {}

@@ -66,7 +66,8 @@ const detailShape = {
     .readonly()
     .meta({
       description:
-        'Extension (not in Docker Hub): the last five distinct client addresses the token logged in from, newest first ' +
+        'Extension (not in Docker Hub): the last five distinct client addresses the token logged in from, ' +
+        'newest first ' +
         '(IPv4-mapped IPv6 shown as IPv4). Recorded as best-effort bookkeeping, like `last_used_at`.',
     }),
 };
@@ -118,7 +119,8 @@ const errorShape = z.object({
   message: z.string().meta({ description: 'What went wrong, in plain words; never a secret or an internal detail.' }),
   code: hubErrorCodeSchema.meta({
     description:
-      "Stable between releases; this library's addition to Hub's shape, so clients can tell apart refusals that share a status.",
+      "Stable between releases; this library's addition to Hub's shape, so clients can tell apart refusals " +
+      'that share a status.',
   }),
 });
 

@@ -1,6 +1,9 @@
 import { OatError } from '../errors.js';
 
-/** What a schema name may be: lower case, starting with a letter or `_`, at most 63 bytes (PostgreSQL's identifier limit). */
+/**
+ * What a schema name may be: lower case, starting with a letter or `_`, at most 63 bytes (PostgreSQL's identifier
+ * limit).
+ */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The schema the store uses when none is given. */
@@ -145,7 +148,8 @@ export const POSTGRES_MIGRATION_SQL: string = migrationSql(DEFAULT_SCHEMA);
 
 /** The token columns in the order every statement here reads and writes them. */
 const TOKEN_COLUMNS =
-  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks, recent_addresses';
+  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, ' +
+  'last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks, recent_addresses';
 
 /** Every statement the store runs against one schema; all values are bound parameters. */
 export interface Statements {
@@ -192,7 +196,8 @@ export function statements(schema: string): Statements {
   const { tokens, quota, rotated } = tableNames(schema);
   const matching = `FROM ${tokens}
     WHERE organization_id = $1
-      AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END) = ANY($3::text[])`;
+      AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= $2 THEN 'expired' ELSE state END)
+        = ANY($3::text[])`;
   return {
     // One statement that is both the guard and the write, so the quota row is
     // locked for one round trip, not four. A first token creates the row
@@ -210,7 +215,8 @@ export function statements(schema: string): Statements {
       RETURNING live
     )
     INSERT INTO ${tokens} (${TOKEN_COLUMNS})
-    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz,
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz,
+      $9::timestamptz,
       $10::timestamptz, $11::text, $12::jsonb, $13::text, $14::text, $15::integer, $16::jsonb, $19::jsonb
     FROM reserved
     RETURNING id`,
@@ -288,9 +294,15 @@ export function statements(schema: string): Statements {
 
 /** The statements of `checkQuotaCounters` for one schema. */
 export interface CounterStatements {
-  /** Blocks every store write that can change a counter or a token's liveness (they all write the quota table), not reads. */
+  /**
+   * Blocks every store write that can change a counter or a token's liveness (they all write the quota table), not
+   * reads.
+   */
   readonly lockCounters: string;
-  /** No parameters. One row with `checked`, plus `organization_id`, `counted`, `live` per mismatch (null when there is none), bytewise by id. */
+  /**
+   * No parameters. One row with `checked`, plus `organization_id`, `counted`, `live` per mismatch (null when there is
+   * none), bytewise by id.
+   */
   readonly compare: string;
   /** $1 organizations, $2 live counts (parallel arrays). */
   readonly setCounters: string;
@@ -305,9 +317,11 @@ export function counterStatements(schema: string): CounterStatements {
     // COLLATE "C" sorts bytewise, as SQLite does: a database collation such as
     // en_US ignores punctuation and case, and the stores would list one drift in two orders.
     compare: `WITH live AS (
-      SELECT organization_id AS organization, (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization_id
+      SELECT organization_id AS organization,
+        (count(*) FILTER (WHERE state <> 'deleted'))::integer AS live FROM ${tokens} GROUP BY organization_id
     ), compared AS (
-      SELECT COALESCE(q.organization, l.organization) AS organization, COALESCE(q.live, 0) AS counted, COALESCE(l.live, 0) AS live
+      SELECT COALESCE(q.organization, l.organization) AS organization, COALESCE(q.live, 0) AS counted,
+        COALESCE(l.live, 0) AS live
       FROM ${quota} AS q FULL JOIN live AS l ON l.organization = q.organization
     )
     SELECT c.checked, m.organization AS organization_id, m.counted, m.live

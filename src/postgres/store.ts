@@ -32,7 +32,10 @@ export interface PostgresTokenStoreOptions {
 const LIVE_STATUSES: ReadonlyArray<TokenStatus> = ['active', 'inactive', 'expired'];
 const INT_MAX = 2_147_483_647;
 
-/** A quota limit as the `integer` the guard compares with: `count < limit` keeps its meaning for fractions, NaN and Infinity. */
+/**
+ * A quota limit as the `integer` the guard compares with: `count < limit` keeps its meaning for fractions, NaN and
+ * Infinity.
+ */
 function limitParameter(limit: number): number {
   if (Number.isNaN(limit)) return 0;
   return Math.min(Math.max(Math.ceil(limit), 0), INT_MAX);
@@ -109,7 +112,8 @@ function replaceValues(record: AccessTokenRecord, expectedVersion: number): unkn
  * length of one statement (one round trip); other organizations never wait.
  * `replace` and `touchLastUsed` are single statements guarded in their
  * `WHERE`; `touchLastUsed` never waits on a row lock another transaction
- * holds (`FOR UPDATE SKIP LOCKED`): it writes nothing and resolves `false`. Every row read goes through `parseStoredRecord`; every driver fault
+ * holds (`FOR UPDATE SKIP LOCKED`): it writes nothing and resolves `false`. Every row read goes through
+ * `parseStoredRecord`; every driver fault
  * becomes `OatError` `STORE_FAILURE` with `context.sqlstate` (sent by the
  * server) or `context.driverCode` (`ECONNREFUSED`, ...). A connection lost
  * mid-call fails that call only: the client is discarded and the next call

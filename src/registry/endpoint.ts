@@ -36,7 +36,10 @@ export interface TokenEndpointOptions {
   readonly repositoryVisibility?: RepositoryVisibilityLookup;
   /** What requests without credentials get. Default `public-pull`; `none` answers them 401. */
   readonly anonymous?: AnonymousAccess;
-  /** Source of `iat`/`exp` and of the time the certificate chain is checked at. Default: the system clock (registries compare `exp` to theirs). */
+  /**
+   * Source of `iat`/`exp` and of the time the certificate chain is checked at. Default: the system clock (registries
+   * compare `exp` to theirs).
+   */
   readonly clock?: Clock;
   /** Realm named in `WWW-Authenticate: Basic realm="..."` on a 401. Default: `audience`. */
   readonly realm?: string;
@@ -306,7 +309,10 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       : { ...client, address };
   };
 
-  /** Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401 (429 when rate-limited). */
+  /**
+   * Checks credentials through the service: the principal, `null` for an anonymous request let through, or the 401 (429
+   * when rate-limited).
+   */
   async function authenticate(
     credentials: Credentials,
     request: Request,

@@ -103,7 +103,9 @@ function publicMightHelp(
  *
  * @example
  * ```ts
- * const access = await grantScopes(login.principal.grants, scopes, { repositoryVisibility: (name) => repos.visibility(name) });
+ * const access = await grantScopes(login.principal.grants, scopes, {
+ *   repositoryVisibility: (name) => repos.visibility(name),
+ * });
  * // [{ type: 'repository', name: 'acme/app', actions: ['pull', 'push'] }]
  * ```
  */

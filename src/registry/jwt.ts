@@ -290,8 +290,14 @@ function lifetimeOf(value: number | undefined): number {
  *
  * @example
  * ```ts
- * const signer = createRegistryTokenSigner({ issuer: 'oat', audience: 'registry.local', signingKey: keyPem, certificateChain: certPem });
- * const { token } = await signer.issue({ subject: 'acme', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }] }, Date.now());
+ * const signer = createRegistryTokenSigner({
+ *   issuer: 'oat',
+ *   audience: 'registry.local',
+ *   signingKey: keyPem,
+ *   certificateChain: certPem,
+ * });
+ * const access = [{ type: 'repository', name: 'acme/app', actions: ['pull'] }];
+ * const { token } = await signer.issue({ subject: 'acme', access }, Date.now());
  * ```
  */
 export function createRegistryTokenSigner(options: RegistryTokenSignerOptions): RegistryTokenSigner {

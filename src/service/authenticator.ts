@@ -35,7 +35,10 @@ export interface Principal {
   readonly tokenId: TokenId;
   /** The token's label, for logs. */
   readonly label: string;
-  /** When the token stops working (`null`: never). Credentials derived from it, such as registry JWTs, must not outlive it. */
+  /**
+   * When the token stops working (`null`: never). Credentials derived from it, such as registry JWTs, must not outlive
+   * it.
+   */
   readonly expiresAt: EpochMillis | null;
   /** Compiled once per stored version of the token and organization name, grants read under that name. */
   readonly grants: CompiledGrants;
@@ -284,7 +287,8 @@ export function createAuthenticator(
   const refuseMalformed = async (username: unknown): Promise<AuthenticationResult> =>
     fail(clock.now(), username, DENIED.MALFORMED, null, null);
 
-  // The clock is read after the format check: a refused garbage token costs no clock read unless an event needs the time.
+  // The clock is read after the format check: a refused garbage token costs no clock read unless an event needs the
+  // time.
   // With a failed-login limit, a malformed token is a failure to count (and a limited address is refused first):
   // it takes the whole path.
   return (username, secret, client) =>
@@ -373,7 +377,8 @@ export function createAuthenticator(
       // decideLogin's own bound: last-used is not due here, so the store's guard writes only the address.
       deps.touchLastUsed(record.id, now, Math.min(now - deps.lastUsedIntervalMs + 1, now), address);
     }
-    // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the cap.
+    // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the
+    // cap.
     // decideLogin allows only with a profile.
     const expiresAt = loginExpiry(record, organization as OrganizationProfile, policy);
     const result =
@@ -422,7 +427,10 @@ const rateLimited = (retryAfterMs: number): AuthenticationResult =>
 const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult =>
   Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
 
-/** The fault and token id of a row the store could not read (`context.reason` `UNREADABLE`); `undefined` for any other fault. */
+/**
+ * The fault and token id of a row the store could not read (`context.reason` `UNREADABLE`); `undefined` for any other
+ * fault.
+ */
 function unreadableRow(error: unknown): { readonly error: OatError; readonly tokenId: TokenId | null } | undefined {
   if (!isOatError(error) || error.code !== 'STORE_FAILURE' || error.context['reason'] !== 'UNREADABLE')
     return undefined;

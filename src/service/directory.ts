@@ -17,7 +17,9 @@ export type StaticOrganizationProfile = Omit<OrganizationProfile, 'id'> & { read
  *
  * @example
  * ```ts
- * const organizations = createStaticOrganizationDirectory([{ id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] }]);
+ * const organizations = createStaticOrganizationDirectory([
+ *   { id: 'org-1', name: 'acme', plan: 'business', owners: ['alice'] },
+ * ]);
  * ```
  */
 export function createStaticOrganizationDirectory(

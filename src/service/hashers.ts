@@ -15,7 +15,8 @@ function nodeCrypto(algorithm: string): typeof NodeCrypto {
   if (crypto === undefined) {
     throw new OatError(
       'MISCONFIGURED',
-      `The ${algorithm} hasher needs node:crypto (process.getBuiltinModule); on this platform pass the hasher option, a synchronous SecretHasher`,
+      `The ${algorithm} hasher needs node:crypto (process.getBuiltinModule); on this platform pass the hasher ` +
+        `option, a synchronous SecretHasher`,
       {
         context: { field: 'hasher' },
       },

@@ -52,7 +52,10 @@ export type LeakReportDenialCode = (typeof LEAK_REPORT_DENIAL_CODES)[number];
 export interface LeakReportRequest {
   /** The public `http(s)` URL where the token was found, at most {@link MAX_LEAK_URL_LENGTH} characters. */
   readonly url: string;
-  /** Where in the scanned host it was found (GitHub: `content`, `commit`, `issue_comment`, `npm`, ...). Default `unknown`. */
+  /**
+   * Where in the scanned host it was found (GitHub: `content`, `commit`, `issue_comment`, `npm`, ...). Default
+   * `unknown`.
+   */
   readonly source?: string;
   /** Default `revoke`. */
   readonly mode?: LeakMode;

@@ -101,7 +101,8 @@ export async function manage(
   const username = typeof actor === 'object' && actor !== null ? (actor as { username?: unknown }).username : undefined;
   if (typeof username !== 'string' || username.length === 0)
     issues.push({ path: 'actor.username', message: 'must be a non-empty string' });
-  // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer does.
+  // Refused rather than ignored: a host still sending it expects it to grant something, and must learn it no longer
+  // does.
   if (typeof actor === 'object' && actor !== null && Object.hasOwn(actor, 'permissions')) {
     issues.push({
       path: 'actor.permissions',

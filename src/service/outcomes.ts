@@ -101,7 +101,9 @@ function errorOf(refusal: ManagementDenial): OatError {
   });
 }
 
-/** The value of a result, or its refusal thrown as an `OatError`: how each throwing form is built from its `safe*` twin. */
+/**
+ * The value of a result, or its refusal thrown as an `OatError`: how each throwing form is built from its `safe*` twin.
+ */
 export async function orThrow<T>(pending: Promise<ManagementResult<T>>): Promise<T> {
   const result = await pending;
   if (!result.ok) throw errorOf(result);

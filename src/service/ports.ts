@@ -5,7 +5,9 @@ import type { OrganizationId, OrganizationName, TokenId } from '../core/ids.js';
 import type { RotatedSecret, RotationPlan } from '../core/rotation.js';
 import type { AccessTokenRecord, EpochMillis, TokenStatus } from '../core/token.js';
 
-/** Every reason {@link TokenStore.insertWithinQuota} refuses: the quota guard, or an id or secret hash already stored. */
+/**
+ * Every reason {@link TokenStore.insertWithinQuota} refuses: the quota guard, or an id or secret hash already stored.
+ */
 export const INSERT_DENIAL_CODES = Object.freeze(['QUOTA_EXCEEDED', 'DUPLICATE'] as const);
 
 /** Why {@link TokenStore.insertWithinQuota} refused. */

@@ -5,7 +5,10 @@ import { validationError } from '../errors.js';
  * `checkQuotaCounters` of either SQL store reports it. Frozen.
  */
 export interface QuotaCounterMismatch {
-  /** The organization id the counter is kept for (for tokens from 0.1, their organization name, which `migrate` made their id). */
+  /**
+   * The organization id the counter is kept for (for tokens from 0.1, their organization name, which `migrate` made
+   * their id).
+   */
   readonly organizationId: string;
   /** What the counter holds (0 when the organization has no counter row). */
   readonly counted: number;

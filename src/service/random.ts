@@ -29,7 +29,8 @@ export const hasPlatformRandom = (): boolean =>
 export const noPlatformRandom = (): OatError =>
   new OatError(
     'MISCONFIGURED',
-    'This platform has no crypto.getRandomValues: pass the random option, a function that fills a Uint8Array from a CSPRNG',
+    'This platform has no crypto.getRandomValues: pass the random option, a function that fills a Uint8Array ' +
+      'from a CSPRNG',
     {
       context: { field: 'random' },
     },

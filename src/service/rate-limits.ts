@@ -127,7 +127,10 @@ export function fromRateLimiterFlexible(limiter: FlexibleLimiter): RateLimiter {
  *
  * @example
  * ```ts
- * createTokenService({ store, rateLimits: { failedLoginsPerAddress: createMemoryRateLimiter({ points: 10, durationSeconds: 60 }) } });
+ * createTokenService({
+ *   store,
+ *   rateLimits: { failedLoginsPerAddress: createMemoryRateLimiter({ points: 10, durationSeconds: 60 }) },
+ * });
  * ```
  */
 export function createMemoryRateLimiter(budget: RateLimitBudget): RateLimiter {

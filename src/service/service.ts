@@ -58,7 +58,10 @@ export type { RotateTokenRequest } from './rotate.js';
 export { REUSE_DETECTION_ACTOR } from './retired-login.js';
 export { PURGE_ACTOR, type OrganizationPurge } from './deletion.js';
 
-/** Options for {@link createTokenService}. Only `store` is required (a missing one throws `MISCONFIGURED` naming `store`). */
+/**
+ * Options for {@link createTokenService}. Only `store` is required (a missing one throws `MISCONFIGURED` naming
+ * `store`).
+ */
 export interface TokenServiceOptions {
   readonly store: TokenStore;
   /**
@@ -320,7 +323,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   if (typeof store !== 'object' || store === null) {
     throw new OatError(
       'MISCONFIGURED',
-      'createTokenService needs the store option: a TokenStore such as createMemoryTokenStore(), createSqliteTokenStore(db) or createPostgresTokenStore(pool)',
+      'createTokenService needs the store option: a TokenStore such as createMemoryTokenStore(), ' +
+        'createSqliteTokenStore(db) or createPostgresTokenStore(pool)',
       {
         context: { field: 'store' },
       },

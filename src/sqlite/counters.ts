@@ -7,21 +7,29 @@ import { readSchemaVersion, refuseUnknownVersion } from './version.js';
 
 /** Options of {@link checkQuotaCounters}. */
 export interface CheckQuotaCountersOptions {
-  /** Set every mismatched counter to its organization's live count, in the same transaction as the check. Default `false`. */
+  /**
+   * Set every mismatched counter to its organization's live count, in the same transaction as the check. Default
+   * `false`.
+   */
   readonly repair?: boolean;
 }
 
 const SQL = {
   tables: `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('oat_tokens', 'oat_org_counters')`,
-  checked: `SELECT count(*) FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens)`,
-  mismatches: `WITH live AS (SELECT organization_id AS organization, count(*) AS live FROM oat_tokens WHERE state <> 'deleted' GROUP BY organization_id)
+  checked:
+    `SELECT count(*) FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM ` +
+    `oat_tokens)`,
+  mismatches: `WITH live AS (SELECT organization_id AS organization,
+    count(*) AS live FROM oat_tokens WHERE state <> 'deleted' GROUP BY organization_id)
                SELECT o.organization AS organizationId, coalesce(c.live, 0) AS counted, coalesce(l.live, 0) AS live
                FROM (SELECT organization FROM oat_org_counters UNION SELECT organization_id FROM oat_tokens) AS o
                LEFT JOIN oat_org_counters AS c ON c.organization = o.organization
                LEFT JOIN live AS l ON l.organization = o.organization
                WHERE coalesce(c.live, 0) <> coalesce(l.live, 0)
                ORDER BY o.organization`,
-  repair: `INSERT INTO oat_org_counters (organization, live) VALUES (?, ?) ON CONFLICT (organization) DO UPDATE SET live = excluded.live`,
+  repair:
+    `INSERT INTO oat_org_counters (organization, live) VALUES (?, ?) ON CONFLICT (organization) DO ` +
+    `UPDATE SET live = excluded.live`,
 } as const;
 
 /**

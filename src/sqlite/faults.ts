@@ -2,7 +2,10 @@ import type Database from 'better-sqlite3';
 import { isOatError, OatError } from '../errors.js';
 import { wrapFault } from '../faults.js';
 
-/** Primary SQLite result codes that mean the database was handed over in a state the store cannot use, not that it failed. */
+/**
+ * Primary SQLite result codes that mean the database was handed over in a state the store cannot use, not that it
+ * failed.
+ */
 const SETUP_CODES: ReadonlySet<string> = new Set([
   'SQLITE_READONLY',
   'SQLITE_NOTADB',
@@ -11,7 +14,10 @@ const SETUP_CODES: ReadonlySet<string> = new Set([
   'SQLITE_AUTH',
 ]);
 
-/** The SQLite result code of a driver error (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, ...), or `undefined` for any other error. */
+/**
+ * The SQLite result code of a driver error (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, ...), or `undefined` for any
+ * other error.
+ */
 function driverCodeOf(error: unknown): string | undefined {
   const code =
     typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;

@@ -77,8 +77,10 @@ function tokensTableSql(name: string, ifNotExists: string): string {
  */
 export const SQLITE_UPGRADE_TO_2_SQL = `
 ${tokensTableSql('oat_tokens_v2', '')}
-INSERT INTO oat_tokens_v2 (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-  SELECT id, organization, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version FROM oat_tokens;
+INSERT INTO oat_tokens_v2 (id, organization_id, organization, label, description, created_by, created_at, updated_at,
+  expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+  SELECT id, organization, organization, label, description, created_by, created_at, updated_at, expires_at,
+    last_used_at, state, resources, secret_hash, display_prefix, version FROM oat_tokens;
 DROP TABLE oat_tokens;
 ALTER TABLE oat_tokens_v2 RENAME TO oat_tokens;
 `;
@@ -160,7 +162,10 @@ CREATE TABLE IF NOT EXISTS oat_schema_version (
 ) STRICT;
 `;
 
-/** Tables and triggers `migrate` creates for the tokens; checked by the store at construction, next to the schema version. */
+/**
+ * Tables and triggers `migrate` creates for the tokens; checked by the store at construction, next to the schema
+ * version.
+ */
 export const SQLITE_SCHEMA_OBJECTS: ReadonlyArray<string> = Object.freeze([
   'oat_tokens',
   'oat_tokens_secret_hash',

@@ -31,12 +31,16 @@ const DEFAULT_STATUSES = JSON.stringify(['active', 'inactive', 'expired']);
 const SQL = {
   duplicate: `SELECT 1 FROM oat_tokens WHERE id = ? UNION ALL SELECT 1 FROM oat_tokens WHERE secret_hash = ? LIMIT 1`,
   live: `SELECT live FROM oat_org_counters WHERE organization = ?`,
-  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks, recent_addresses)
-           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at, @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version, @allowed_networks, @recent_addresses)`,
+  insert: `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at,
+    updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version, allowed_networks,
+    recent_addresses)
+           VALUES (@id, @organization_id, @organization, @label, @description, @created_by, @created_at, @updated_at,
+             @expires_at, @last_used_at, @state, @resources, @secret_hash, @display_prefix, @version,
+             @allowed_networks, @recent_addresses)`,
   replace: `UPDATE oat_tokens
-            SET label = @label, description = @description, created_by = @created_by, created_at = @created_at, updated_at = @updated_at,
-                expires_at = @expires_at, state = @state, resources = @resources, display_prefix = @display_prefix, version = @version,
-                allowed_networks = @allowed_networks
+            SET label = @label, description = @description, created_by = @created_by, created_at = @created_at,
+                updated_at = @updated_at, expires_at = @expires_at, state = @state, resources = @resources,
+                display_prefix = @display_prefix, version = @version, allowed_networks = @allowed_networks
             WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
   exists: `SELECT 1 FROM oat_tokens WHERE id = ?`,
   // Reads no column but the guard's and the hash: the row may be unreadable. The state trigger frees the quota.
@@ -46,7 +50,8 @@ const SQL = {
   // One statement: the guard and the new list read the same row. The list is @address, then the stored ones
   // without it in their order, five at most (withRecentAddress in SQL); without @address it stays as it is.
   touch: `UPDATE oat_tokens
-          SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @if_older_than THEN @at ELSE last_used_at END,
+          SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @if_older_than THEN @at ELSE last_used_at
+            END,
               recent_addresses = CASE WHEN @address IS NULL THEN recent_addresses ELSE (
                 SELECT json_group_array(value ORDER BY k) FROM (
                   SELECT k, value FROM (
@@ -58,19 +63,22 @@ const SQL = {
               ) END
           WHERE id = @id AND state <> 'deleted'
             AND (last_used_at IS NULL OR last_used_at < @if_older_than
-                 OR (@address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(recent_addresses) WHERE value = @address)))`,
+                 OR (@address IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(recent_addresses) WHERE value =
+                   @address)))`,
   byId: `SELECT * FROM oat_tokens WHERE id = ?`,
   byHash: `SELECT * FROM oat_tokens WHERE secret_hash = ?`,
   // "expired" is derived here with the bound `now`, the same rule as statusOf().
   page: `SELECT * FROM oat_tokens
          WHERE organization_id = @organization_id
-           AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
+           AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE
+             state END)
                IN (SELECT value FROM json_each(@statuses))
          ORDER BY created_at, id
          LIMIT @limit OFFSET @offset`,
   total: `SELECT count(*) FROM oat_tokens
           WHERE organization_id = @organization_id
-            AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE state END)
+            AND (CASE WHEN state <> 'deleted' AND expires_at IS NOT NULL AND expires_at <= @now THEN 'expired' ELSE
+              state END)
                 IN (SELECT value FROM json_each(@statuses))`,
   schema: `SELECT name FROM sqlite_schema WHERE name IN (SELECT value FROM json_each(?))`,
   rotatable: `SELECT secret_hash FROM oat_tokens WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,

@@ -5,7 +5,9 @@ import { SCHEMA_VERSION } from './schema.js';
 const SQL = {
   table: `SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'oat_schema_version'`,
   read: `SELECT version FROM oat_schema_version WHERE singleton = 1`,
-  record: `INSERT INTO oat_schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET version = excluded.version`,
+  record:
+    `INSERT INTO oat_schema_version (singleton, version) VALUES (1, ?) ON CONFLICT (singleton) DO ` +
+    `UPDATE SET version = excluded.version`,
 } as const;
 
 /**
@@ -43,7 +45,8 @@ export function refuseUnknownVersion(found: number | null, operation: string): v
   }
   throw new OatError(
     'MISCONFIGURED',
-    `database schema version ${found} is newer than this library's ${SCHEMA_VERSION}: upgrade org-access-tokens to use this database`,
+    `database schema version ${found} is newer than this library's ${SCHEMA_VERSION}: upgrade ` +
+      `org-access-tokens to use this database`,
     { context },
   );
 }

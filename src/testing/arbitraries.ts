@@ -162,7 +162,10 @@ export function organizationIdArbitrary(): fc.Arbitrary<OrganizationId> {
     .map((s) => s as string as OrganizationId);
 }
 
-/** Frozen, internally consistent token records (validated resources, version >= 1, instants in order, as epoch milliseconds). */
+/**
+ * Frozen, internally consistent token records (validated resources, version >= 1, instants in order, as epoch
+ * milliseconds).
+ */
 export function tokenRecordArbitrary(
   options: { readonly organization?: string; readonly states?: ReadonlyArray<TokenState> } = {},
 ): fc.Arbitrary<AccessTokenRecord> {

@@ -45,7 +45,8 @@ async function checkInvariants(m: ServiceModel, r: ServiceReal, previous: Map<st
     if (stored.state !== t.state) fail(`token ${t.id} is ${stored.state}, model says ${t.state}`);
     if (stored.organizationId !== t.orgId || stored.organization !== t.createdUnder)
       fail(
-        `token ${t.id} is stored as ${stored.organizationId} "${stored.organization}", model says ${t.orgId} "${t.createdUnder}"`,
+        `token ${t.id} is stored as ${stored.organizationId} "${stored.organization}", model says ${t.orgId} ` +
+          `"${t.createdUnder}"`,
       );
     // Every grant a token holds is one the model allowed its granter to hand out (creates and updates check mayGrant),
     // under the name the row was created with: neither a rename nor a later write moves them.
@@ -178,7 +179,9 @@ export async function checkTokenServiceModel(options: ServiceModelOptions): Prom
   return Object.freeze({ ...seen });
 }
 
-/** The tour's bytes: a fixed xorshift32 sequence, so the scripted run is the same every time and never repeats a secret. */
+/**
+ * The tour's bytes: a fixed xorshift32 sequence, so the scripted run is the same every time and never repeats a secret.
+ */
 function tourBytes(): fc.Stream<number> {
   let x = 0x9e3779b9;
   return new fc.Stream(

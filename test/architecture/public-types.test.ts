@@ -25,7 +25,9 @@ const ENTRIES = [
   'src/testing/index.ts',
 ].map((f) => join(ROOT, f));
 
-/** Every module specifier a declaration file names: imports, re-exports, `import('x')` types, `/// <reference types>`. */
+/**
+ * Every module specifier a declaration file names: imports, re-exports, `import('x')` types, `/// <reference types>`.
+ */
 function specifiersOf(fileName: string, text: string): string[] {
   const file = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true);
   const found = file.typeReferenceDirectives.map((ref) => ref.fileName);

@@ -45,10 +45,14 @@ const queries = makeRotation(policy);
 
 printTopic(
   'Authorization',
-  `One token, ${policy.exact.length + policy.globs.length} repository grants (${policy.exact.length} exact: ${policy.exact.length - policy.pushable.length} pull, ` +
-    `${policy.pushable.length} pull+push; ${policy.globs.length} globs: ${policy.globs.map((g) => `${g}/*`).join(', ')}; plus */*/public pull). ` +
-    `Rotation: ${queries.length} queries, ${queries.length / QUERY_KINDS.length} of each kind (${QUERY_KINDS.join(', ')}), ` +
-    `${queries.filter((q) => q.expected).length} allowed, in a fixed shuffled order. Every comparison interleaves its contenders in rounds.${QUICK_NOTE}`,
+  `One token, ${policy.exact.length + policy.globs.length} repository grants (${policy.exact.length} exact: ` +
+    `${policy.exact.length - policy.pushable.length} pull, ` +
+    `${policy.pushable.length} pull+push; ${policy.globs.length} globs: ` +
+    `${policy.globs.map((g) => `${g}/*`).join(', ')}; plus */*/public pull). ` +
+    `Rotation: ${queries.length} queries, ${queries.length / QUERY_KINDS.length} of each kind ` +
+    `(${QUERY_KINDS.join(', ')}), ` +
+    `${queries.filter((q) => q.expected).length} allowed, in a fixed shuffled order. Every comparison ` +
+    `interleaves its contenders in rounds.${QUICK_NOTE}`,
 );
 
 const oursC = ours(policy, queries);
@@ -69,7 +73,8 @@ const all: ReadonlyArray<Contender> = [oursC, setC, mapC, caslCompact, caslNaive
 verifySameDecisions(all, queries);
 checkSlicing(queries);
 console.log(
-  `\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} queries, and cutting each query's scope text gives the name the registry's parseScope gives.`,
+  `\nVerified before timing: all ${all.length} contenders give the policy's decision on all ${queries.length} ` +
+    `queries, and cutting each query's scope text gives the name the registry's parseScope gives.`,
 );
 
 const loopOf = (c: Contender, kind: 'loop' | 'slicedLoop' | 'freshLoop'): RoundContender => ({

@@ -257,7 +257,10 @@ export function bitmask(policy: PolicyShape, queries: ReadonlyArray<Query>): Con
   };
 }
 
-/** A repository as CASL sees it: a class instance, so CASL detects its type from the class without a `subject()` wrapper. */
+/**
+ * A repository as CASL sees it: a class instance, so CASL detects its type from the class without a `subject()`
+ * wrapper.
+ */
 export class Repository {
   static readonly modelName = 'Repository';
   constructor(
@@ -347,6 +350,10 @@ export function casl(name: string, rules: CaslRule[], queries: ReadonlyArray<Que
   };
 }
 
+const CASBIN_MATCHER =
+  'r.act == p.act && ((p.obj == "*/*/public" && r.vis == "public") || ' +
+  '(p.obj != "*/*/public" && keyMatch2(r.obj, p.obj)))';
+
 /**
  * casbin's model: `keyMatch2` for exact names and globs (`org/:name`, one
  * segment). `*\/*\/public` is no pattern for it, so the public grant is a
@@ -363,7 +370,7 @@ p = obj, act
 e = some(where (p.eft == allow))
 
 [matchers]
-m = r.act == p.act && ((p.obj == "*/*/public" && r.vis == "public") || (p.obj != "*/*/public" && keyMatch2(r.obj, p.obj)))
+m = ${CASBIN_MATCHER}
 `;
 
 /** The policy as casbin policy lines (one per grant and action). */
@@ -388,7 +395,9 @@ export async function casbin(policy: PolicyShape, queries: ReadonlyArray<Query>)
   const last = queries.length - 1;
   let i = 0;
   return {
-    name: `casbin ${policy.exact.length + policy.pushable.length + policy.globs.length + 1} policy lines, keyMatch2, enforceSync`,
+    name:
+      `casbin ${policy.exact.length + policy.pushable.length + policy.globs.length + 1} policy lines, ` +
+      `keyMatch2, enforceSync`,
     decide: (q) => enforcer.enforceSync(q.repository, q.visibility, q.action),
     loop: (k) => {
       let n = 0;
@@ -413,7 +422,8 @@ export function verifySameDecisions(contenders: ReadonlyArray<Contender>, querie
       const got = c.decide(q);
       if (got !== q.expected) {
         throw new Error(
-          `"${c.name}" decides ${got} for ${q.kind} (${q.action} ${q.repository}, ${q.visibility}); the policy says ${q.expected}`,
+          `"${c.name}" decides ${got} for ${q.kind} (${q.action} ${q.repository}, ${q.visibility}); the ` +
+            `policy says ${q.expected}`,
         );
       }
     }

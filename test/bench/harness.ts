@@ -27,8 +27,9 @@ export function markdownGrid(
   rightAligned: ReadonlyArray<boolean>,
 ): string {
   const widths = header.map((h, i) => Math.max(h.length, 3, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: ReadonlyArray<string>): string =>
-    `| ${cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join(' | ')} |`;
+  const cell = (c: string, i: number): string =>
+    rightAligned[i] ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number);
+  const line = (cells: ReadonlyArray<string>): string => `| ${cells.map(cell).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (rightAligned[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

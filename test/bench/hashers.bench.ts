@@ -14,7 +14,8 @@ import { QUICK_NOTE } from './settings.js';
 
 printTopic(
   'Hashers',
-  `One token (40 characters) in, one string out, all contenders interleaved in rounds. A password hash takes tens of milliseconds, so its batch is one call.${QUICK_NOTE}`,
+  `One token (40 characters) in, one string out, all contenders interleaved in rounds. A password hash takes ` +
+    `tens of milliseconds, so its batch is one call.${QUICK_NOTE}`,
 );
 
 const tokens = Array.from({ length: 64 }, () => DEFAULT_POLICY.format.generate(platformRandom));

@@ -43,7 +43,8 @@ const service = createTokenService({
   policy,
 });
 const owner = { username: 'owner' };
-// The plaintexts wait for the login pass off the V8 heap (a Buffer's bytes are not in heapUsed), so they are not counted.
+// The plaintexts wait for the login pass off the V8 heap (a Buffer's bytes are not in heapUsed), so they are not
+// counted.
 const width = policy.format.length;
 const plaintexts = Buffer.alloc(COUNT * width);
 Object.assign(live, { service, store });
@@ -91,7 +92,8 @@ const line = (what: string, b: number) => ({
   met: b <= TARGET_BYTES,
 });
 printTargets(
-  `Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 resources each, request bodies parsed from JSON)`,
+  `Memory per stored token, ${COUNT.toLocaleString('en-US')} tokens created through service.create (5 ` +
+    `resources each, request bodies parsed from JSON)`,
   [
     line('heap per stored token, right after creation', created),
     line('heap per stored token, after one login each (last-used written, principal compiled and cached)', afterLogin),

@@ -13,7 +13,8 @@ import type pg from 'pg';
 import type { AccessTokenRecord, InsertOutcome, TokenStore } from '../../src/index.js';
 
 const COLUMNS =
-  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version';
+  'id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, ' +
+  'last_used_at, state, resources, secret_hash, display_prefix, version';
 
 const at = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
@@ -49,7 +50,10 @@ export function naiveStore(store: TokenStore, pool: pg.Pool, schema: string): To
   };
 }
 
-/** Non-deleted rows of an organization, counted in the table (not in the quota counter, which the naive guard never writes). */
+/**
+ * Non-deleted rows of an organization, counted in the table (not in the quota counter, which the naive guard never
+ * writes).
+ */
 export async function liveRows(pool: pg.Pool, schema: string, organizationId: string): Promise<number> {
   const { rows } = await pool.query<{ n: string }>(
     `SELECT count(*) AS n FROM "${schema}".oat_tokens WHERE organization_id = $1 AND state <> 'deleted'`,

@@ -10,7 +10,9 @@ import { seededRandom, shuffled } from './harness.js';
 /** The two registry actions the rotation asks about. */
 export type Action = 'pull' | 'push';
 
-/** A policy: exact repositories (pull only, or pull and push), `namespace/*` globs (pull), and the public grant (pull). */
+/**
+ * A policy: exact repositories (pull only, or pull and push), `namespace/*` globs (pull), and the public grant (pull).
+ */
 export interface PolicyShape {
   /** Every exact repository (each grants pull). */
   readonly exact: ReadonlyArray<string>;

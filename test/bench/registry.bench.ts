@@ -60,9 +60,12 @@ function makeKeyPair(): { readonly keyPem: string; readonly certPem: string } {
 
 printTopic(
   'Registry token requests',
-  `The whole token request in-process against a raw ES256 signature, and ES256 JWT signing by library; every comparison interleaved in rounds. ` +
-    `${STORED.toLocaleString('en-US')} tokens created through service.create; requests in a fixed random order, each for its token's own repository (pull,push), ` +
-    `the service's clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens so each login is due a last-used write.${QUICK_NOTE}`,
+  `The whole token request in-process against a raw ES256 signature, and ES256 JWT signing by library; every ` +
+    `comparison interleaved in rounds. ` +
+    `${STORED.toLocaleString('en-US')} tokens created through service.create; requests in a fixed random ` +
+    `order, each for its token's own repository (pull,push), ` +
+    `the service's clock moving ${WRITE_STEP_MS / 1000} s per pass through the tokens so each login is due a ` +
+    `last-used write.${QUICK_NOTE}`,
 );
 
 const { keyPem, certPem } = makeKeyPair();
@@ -209,7 +212,8 @@ const signers = {
   },
   fastJwt: (): string => fastSigner(claims()),
   nodeCrypto: (): string => {
-    const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims())).toString('base64url')}`;
+    const encode = (part: unknown): string => Buffer.from(JSON.stringify(part)).toString('base64url');
+    const input = `${encode(header)}.${encode(claims())}`;
     return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
   },
 };

@@ -175,7 +175,8 @@ export function printInterleaved(title: string, result: Interleaved, peers: Read
   });
   printGrid(title, header, rows);
   console.log(
-    `\n${result.ns[0]?.length ?? 0} interleaved rounds. Ratios are speed-ups, peer ns/op over the row's, per round: median (min–max).`,
+    `\n${result.ns[0]?.length ?? 0} interleaved rounds. Ratios are speed-ups, peer ns/op over the row's, per ` +
+      `round: median (min–max).`,
   );
 }
 

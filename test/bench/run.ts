@@ -41,7 +41,8 @@ if (writeDocs && (quick || filter !== '')) {
   console.error('--write-docs writes a whole run into docs/performance.md: run it alone, without --quick or a filter.');
   process.exit(2);
 }
-if (writeDocs) replaceBenchSection(readFileSync(docsPage, 'utf8'), ''); // fails now, not after the run, if markers are lost
+// Fails now, not after the run, if the markers are lost.
+if (writeDocs) replaceBenchSection(readFileSync(docsPage, 'utf8'), '');
 
 if (selected.length === 0) {
   console.error(
@@ -85,20 +86,27 @@ const note = (line: string): void => {
 console.log('# org-access-tokens benchmarks\n');
 note(`- started: ${startedAt.toISOString()}`);
 note(
-  `- machine: ${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, load average ${load} at start`,
+  `- machine: ${availableParallelism()} CPUs (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, load ` +
+    `average ${load} at start`,
 );
 note(
-  `- Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ${process.platform} ${process.arch}`,
+  `- Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ` +
+    `${process.platform} ${process.arch}`,
 );
 note(
-  `- packages: org-access-tokens ${version('.')}, @casl/ability ${version('@casl/ability')}, casbin ${version('casbin')}, ` +
-    `jose ${version('jose')}, fast-jwt ${version('fast-jwt')}, bcryptjs ${version('bcryptjs')}, pg ${version('pg')}, better-sqlite3 ${version('better-sqlite3')}, tsx ${version('tsx')}`,
+  `- packages: org-access-tokens ${version('.')}, @casl/ability ${version('@casl/ability')}, casbin ` +
+    `${version('casbin')}, ` +
+    `jose ${version('jose')}, fast-jwt ${version('fast-jwt')}, bcryptjs ${version('bcryptjs')}, pg ` +
+    `${version('pg')}, better-sqlite3 ${version('better-sqlite3')}, tsx ${version('tsx')}`,
 );
 note(
-  `- code: commit ${commit}${srcChanges === 0 ? ', src/ as committed' : `, with ${srcChanges} uncommitted change(s) under src/`}`,
+  `- code: commit ` +
+    `${commit}${srcChanges === 0 ? ', src/ as committed' : `, with ${srcChanges} uncommitted change(s) under src/`}`,
 );
 note(
-  `- topics: ${selected.map((f) => f.replace('.bench.ts', '')).join(', ')}${filter === '' ? '' : ` (filter "${filter}")`}${quick ? ', QUICK MODE (smoke run: the figures mean nothing)' : ''}`,
+  `- topics: ${selected.map((f) => f.replace('.bench.ts', '')).join(', ')}` +
+    `${filter === '' ? '' : ` (filter "${filter}")`}` +
+    `${quick ? ', QUICK MODE (smoke run: the figures mean nothing)' : ''}`,
 );
 
 const started = Date.now();
@@ -161,7 +169,8 @@ for (const file of selected) {
     say(`\n${file} failed (exit ${code})`);
   }
   say(
-    `\n_${file}: ${((Date.now() - topicStart) / 1000).toFixed(1)} s (CPU ${(cpuSoFar() - cpuBefore).toFixed(1)} s in its processes)_`,
+    `\n_${file}: ${((Date.now() - topicStart) / 1000).toFixed(1)} s (CPU ` +
+      `${(cpuSoFar() - cpuBefore).toFixed(1)} s in its processes)_`,
   );
 }
 const lines: TargetLine[] = safeRead(targetsFile)
@@ -176,7 +185,8 @@ if (glance !== '') console.log(`\n### Targets at a glance (every topic)\n\n${gla
 const seconds = (Date.now() - started) / 1000;
 const loadAtEnd = safeRead('/proc/loadavg').split(' ').slice(0, 3).join(' ');
 say(
-  `\nTotal: ${seconds.toFixed(1)} s (CPU ${cpuSoFar().toFixed(1)} s in the topic processes), ${selected.length - failed} of ${selected.length} topics completed; load average at the end ${loadAtEnd}.`,
+  `\nTotal: ${seconds.toFixed(1)} s (CPU ${cpuSoFar().toFixed(1)} s in the topic processes), ` +
+    `${selected.length - failed} of ${selected.length} topics completed; load average at the end ${loadAtEnd}.`,
 );
 if (writeDocs) {
   if (failed > 0) {

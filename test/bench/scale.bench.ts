@@ -49,8 +49,10 @@ const RECOMPILE_SAMPLE = 1_000;
 
 printTopic(
   'Scale',
-  `Authorization with ${SETTINGS.grantSizes.join(', ')} repository grants (the authorization topic's policy shape and rotation; names sliced afresh from scope texts). ` +
-    `Authentication with ${SETTINGS.storeSizes.map(count).join(', ')} stored tokens created through service.create, logins in a fixed random order.${QUICK_NOTE}`,
+  `Authorization with ${SETTINGS.grantSizes.join(', ')} repository grants (the authorization topic's policy ` +
+    `shape and rotation; names sliced afresh from scope texts). ` +
+    `Authentication with ${SETTINGS.storeSizes.map(count).join(', ')} stored tokens created through ` +
+    `service.create, logins in a fixed random order.${QUICK_NOTE}`,
 );
 
 // Authorization by number of grants: the chart's series are the contenders.
@@ -141,17 +143,22 @@ for (const size of SETTINGS.storeSizes) {
   ]);
   const written = fixture.writes() - writesBeforeRun;
   printInterleaved(
-    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass through the ${fixture.window === fixture.tokens.length ? 'tokens' : 'window'}`,
+    `Authentication with ${count(size)} stored tokens, clock moving ${WRITE_STEP_MS / 1000} s per pass ` +
+      `through the ${fixture.window === fixture.tokens.length ? 'tokens' : 'window'}`,
     moving,
     [1],
   );
   const check = await recompiledAfterWrite(fixture, RECOMPILE_SAMPLE);
   console.log(
-    `\n${count(fixture.tokens.length)} tokens, ${count(added)} of them created for this size in ${fixture.buildSeconds.toFixed(1)} s; ` +
+    `\n${count(fixture.tokens.length)} tokens, ${count(added)} of them created for this size in ` +
+      `${fixture.buildSeconds.toFixed(1)} s; ` +
       `the timed rows go round the first ${count(fixture.window)} of the shuffled order, ` +
-      `warmed in ${warmed.toFixed(1)} s (each of them authenticated through the service and the floor, writing last-used, then once more through the service). ` +
-      `Last-used writes while measured: ${count(stillWrites)} with the clock standing still; ${count(written)} in ${count(writing.logins())} logins with it moving. ` +
-      `Recompiled after one last-used write: ${check.recompiled} of ${check.sampled} tokens spread over the window (their first login after the write got a new compiled-grants object).`,
+      `warmed in ${warmed.toFixed(1)} s (each of them authenticated through the service and the floor, ` +
+      `writing last-used, then once more through the service). ` +
+      `Last-used writes while measured: ${count(stillWrites)} with the clock standing still; ` +
+      `${count(written)} in ${count(writing.logins())} logins with it moving. ` +
+      `Recompiled after one last-used write: ${check.recompiled} of ${check.sampled} tokens spread over the ` +
+      `window (their first login after the write got a new compiled-grants object).`,
   );
   authTargets.push(
     {

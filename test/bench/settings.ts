@@ -56,5 +56,6 @@ export function chartDirectory(): string {
 
 /** A line every quick topic prints under its title. */
 export const QUICK_NOTE = quick
-  ? '\n**Quick mode:** small fixtures and short rounds, a smoke run; the figures and statuses below do not measure anything.'
+  ? '\n**Quick mode:** small fixtures and short rounds, a smoke run; the figures and statuses below do not ' +
+    'measure anything.'
   : '';

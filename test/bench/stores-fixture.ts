@@ -86,7 +86,9 @@ export function createInput(organization: string): CreateTokenRequest {
   return input;
 }
 
-/** The token service every contender runs: the same policy, organizations and (default) hasher; only the store differs. */
+/**
+ * The token service every contender runs: the same policy, organizations and (default) hasher; only the store differs.
+ */
 export function serviceOver(store: TokenStore): TokenService {
   return createTokenService({ store, policy: STORES_POLICY, organizations: DIRECTORY });
 }

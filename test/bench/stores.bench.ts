@@ -86,7 +86,9 @@ interface StoredToken {
   readonly hash: string;
 }
 
-/** Creates {@link STORED} tokens spread over 100 organizations, 8 at a time, and returns them in a fixed shuffled order. */
+/**
+ * Creates {@link STORED} tokens spread over 100 organizations, 8 at a time, and returns them in a fixed shuffled order.
+ */
 async function storeTokens(service: TokenService): Promise<StoredToken[]> {
   const hasher = sha256Hasher();
   const made: StoredToken[] = [];
@@ -142,8 +144,11 @@ try {
   });
   const pragma = (name: string): string => String(sqlite.db.pragma(name, { simple: true }));
   const sqliteInfo =
-    `SQLite ${String(sqlite.db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3 ${packageVersion('better-sqlite3')}), ` +
-    `journal_mode=${pragma('journal_mode')}, synchronous=${SYNCHRONOUS[Number(pragma('synchronous'))] ?? pragma('synchronous')}, busy_timeout=${pragma('busy_timeout')} ms, file in ${tmpdir()}`;
+    `SQLite ${String(sqlite.db.prepare('SELECT sqlite_version()').pluck().get())} (better-sqlite3 ` +
+    `${packageVersion('better-sqlite3')}), ` +
+    `journal_mode=${pragma('journal_mode')}, ` +
+    `synchronous=${SYNCHRONOUS[Number(pragma('synchronous'))] ?? pragma('synchronous')}, ` +
+    `busy_timeout=${pragma('busy_timeout')} ms, file in ${tmpdir()}`;
 
   let postgresInfo: string;
   let postgres: ReturnType<typeof openPostgres> | null = null;
@@ -170,8 +175,10 @@ try {
       );
       const s = rows[0] as Record<string, string>;
       postgresInfo =
-        `PostgreSQL ${s['version']} (pg ${packageVersion('pg')}), ${provision.origin}; fsync=${s['fsync']}, synchronous_commit=${s['sync']}, ` +
-        `shared_buffers=${s['buffers']}, default isolation ${s['isolation']}; schema ${schema}, ready in ${seconds(postgresStart)}`;
+        `PostgreSQL ${s['version']} (pg ${packageVersion('pg')}), ${provision.origin}; fsync=${s['fsync']}, ` +
+        `synchronous_commit=${s['sync']}, ` +
+        `shared_buffers=${s['buffers']}, default isolation ${s['isolation']}; schema ${schema}, ready in ` +
+        `${seconds(postgresStart)}`;
       postgres = pool;
       const naive = naiveStore(pool.store, pool.pool, schema);
       contenders.push({
@@ -188,14 +195,18 @@ try {
       });
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      postgresInfo = `PostgreSQL SKIPPED: could not use the server from ${provision.origin}: ${error instanceof Error ? error.message : String(error)}${cause}`;
+      postgresInfo =
+        `PostgreSQL SKIPPED: could not use the server from ${provision.origin}: ` +
+        `${error instanceof Error ? error.message : String(error)}${cause}`;
     }
   }
 
   printTopic(
     'Stores',
-    `The same token service over each store; "PostgreSQL naive" is the PostgreSQL store with its guarded insert replaced by one ` +
-      `\`INSERT … SELECT … WHERE (SELECT count(*) …) < limit\` on the same table and pool. Every comparison is interleaved in rounds.${QUICK_NOTE}\n\n` +
+    `The same token service over each store; "PostgreSQL naive" is the PostgreSQL store with its guarded ` +
+      `insert replaced by one ` +
+      `\`INSERT … SELECT … WHERE (SELECT count(*) …) < limit\` on the same table and pool. Every comparison ` +
+      `is interleaved in rounds.${QUICK_NOTE}\n\n` +
       `- ${sqliteInfo}\n- ${postgresInfo}\n- load average at topic start: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
@@ -255,8 +266,10 @@ try {
     }
     await writers.stop();
     console.log(
-      `\nWriter processes: ${WRITERS} forked; ${SETTINGS.writerRounds} measured windows of ${SETTINGS.writerWindowMs} ms per contender after one warm-up window, ` +
-        `interleaved, each on a fresh organization after ${WARM_CREATES} warm-up creates per process; ${seconds(writersStart)} in all.`,
+      `\nWriter processes: ${WRITERS} forked; ${SETTINGS.writerRounds} measured windows of ` +
+        `${SETTINGS.writerWindowMs} ms per contender after one warm-up window, ` +
+        `interleaved, each on a fresh organization after ${WARM_CREATES} warm-up creates per process; ` +
+        `${seconds(writersStart)} in all.`,
     );
   }
   // Infinite for a window without a create.
@@ -310,7 +323,8 @@ try {
   }
   if (races.size > 0) {
     printGrid(
-      `Races: ${WRITERS} processes start ${Math.ceil((2 * RACE_LIMIT) / WRITERS)} creates each at once (${RACE_CONNECTIONS} connections per process) on a fresh organization with a quota of ${RACE_LIMIT}`,
+      `Races: ${WRITERS} processes start ${Math.ceil((2 * RACE_LIMIT) / WRITERS)} creates each at once ` +
+        `(${RACE_CONNECTIONS} connections per process) on a fresh organization with a quota of ${RACE_LIMIT}`,
       ['contender', 'tokens stored per round', 'overshoot per round', 'refused (QUOTA_EXCEEDED)', 'other failures'],
       [...races].map(([name, rs]) => [
         name,
@@ -356,7 +370,8 @@ try {
     await Promise.all(Array.from({ length: 8 }, warmCaller));
     await c.service.flush();
     notes.push(
-      `${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm pass, 8 callers) in ${seconds(warmStart)}`,
+      `${c.name}: ${STORED.toLocaleString('en-US')} tokens created in ${built}, each authenticated once (warm ` +
+        `pass, 8 callers) in ${seconds(warmStart)}`,
     );
     authLoops.push(
       {
@@ -375,7 +390,8 @@ try {
   if (failures.n > 0)
     throw new Error(`${failures.n} authentications or lookups of stored tokens failed while measured`);
   printInterleaved(
-    `Authentications with ${STORED.toLocaleString('en-US')} stored tokens (100 organizations), one caller, fixed random order, warm`,
+    `Authentications with ${STORED.toLocaleString('en-US')} stored tokens (100 organizations), one caller, ` +
+      `fixed random order, warm`,
     auth,
     [0],
   );

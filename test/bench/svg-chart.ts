@@ -113,7 +113,8 @@ export function lineChart(chart: LineChart): string {
     bottom -
     ((f(y, chart.yLog) - f(y0, chart.yLog)) / (f(y1, chart.yLog) - f(y0, chart.yLog) || 1)) * (H - top - bottom);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} ` +
+      `font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${left}" y="24" font-size="16" font-weight="600">${esc(chart.title)}</text>`,
     `<text x="${left}" y="44" fill="#555">${esc(chart.subtitle)}</text>`,
@@ -125,7 +126,8 @@ export function lineChart(chart: LineChart): string {
   for (const x of chart.xLog ? [...new Set(xs)] : xt) {
     out.push(`<line x1="${r1(px(x))}" x2="${r1(px(x))}" y1="${top}" y2="${H - bottom}" stroke="#f0f0f0"/>`);
     out.push(
-      `<text x="${r1(px(x))}" y="${H - bottom + 18}" text-anchor="middle" fill="#333">${esc(chart.xTick?.(x) ?? tickLabel(x))}</text>`,
+      `<text x="${r1(px(x))}" y="${H - bottom + 18}" text-anchor="middle" ` +
+        `fill="#333">${esc(chart.xTick?.(x) ?? tickLabel(x))}</text>`,
     );
   }
   out.push(
@@ -133,32 +135,38 @@ export function lineChart(chart: LineChart): string {
   );
   out.push(`<text x="${(left + W - right) / 2}" y="${H - 14}" text-anchor="middle">${esc(chart.xLabel)}</text>`);
   out.push(
-    `<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(chart.yLabel)}</text>`,
+    `<text transform="translate(18 ${(top + H - bottom) / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${esc(chart.yLabel)}</text>`,
   );
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length] as string;
     const points = [...s.points].sort((a, b) => a.x - b.x);
     const dash = s.dashed === true ? ' stroke-dasharray="6 4"' : '';
     out.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.map((p) => `${r1(px(p.x))},${r1(py(p.y))}`).join(' ')}"/>`,
+      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} ` +
+        `points="${points.map((p) => `${r1(px(p.x))},${r1(py(p.y))}`).join(' ')}"/>`,
     );
     for (const p of points) {
       out.push(
-        `<line x1="${r1(px(p.x))}" x2="${r1(px(p.x))}" y1="${r1(py(p.lo))}" y2="${r1(py(p.hi))}" stroke="${color}" stroke-width="1.5"/>`,
+        `<line x1="${r1(px(p.x))}" x2="${r1(px(p.x))}" y1="${r1(py(p.lo))}" y2="${r1(py(p.hi))}" ` +
+          `stroke="${color}" stroke-width="1.5"/>`,
       );
       out.push(`<circle cx="${r1(px(p.x))}" cy="${r1(py(p.y))}" r="3.5" fill="${color}"/>`);
     }
     const ly = top + 8 + i * 20;
     out.push(
-      `<line x1="${W - right + 12}" x2="${W - right + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`,
+      `<line x1="${W - right + 12}" x2="${W - right + 36}" y1="${ly}" y2="${ly}" stroke="${color}" ` +
+        `stroke-width="2"${dash}/>`,
     );
     out.push(`<text x="${W - right + 42}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push(
-    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 8}" fill="#555" font-size="11">dot: median of rounds</text>`,
+    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 8}" fill="#555" ` +
+      `font-size="11">dot: median of rounds</text>`,
   );
   out.push(
-    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 24}" fill="#555" font-size="11">whisker: min–max</text>`,
+    `<text x="${W - right + 12}" y="${top + 8 + chart.series.length * 20 + 24}" fill="#555" ` +
+      `font-size="11">whisker: min–max</text>`,
   );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
@@ -174,7 +182,8 @@ export function barChart(chart: BarChart): string {
   const max = Math.max(...ticks(0, Math.max(...chart.bars.map((b) => b.hi)), false));
   const px = (v: number): number => left + (v / max) * (W - left - right);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ${FONT} ` +
+      `font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="16" y="24" font-size="16" font-weight="600">${esc(chart.title)}</text>`,
     `<text x="16" y="44" fill="#555">${esc(chart.subtitle)}</text>`,
@@ -189,7 +198,8 @@ export function barChart(chart: BarChart): string {
     out.push(`<text x="${left - 8}" y="${y + 17}" text-anchor="end">${esc(b.label)}</text>`);
     out.push(`<rect x="${left}" y="${y + 4}" width="${r1(px(b.value) - left)}" height="${row - 12}" fill="${color}"/>`);
     out.push(
-      `<line x1="${r1(px(b.lo))}" x2="${r1(px(b.hi))}" y1="${y + row / 2 - 2}" y2="${y + row / 2 - 2}" stroke="#222" stroke-width="1.5"/>`,
+      `<line x1="${r1(px(b.lo))}" x2="${r1(px(b.hi))}" y1="${y + row / 2 - 2}" y2="${y + row / 2 - 2}" ` +
+        `stroke="#222" stroke-width="1.5"/>`,
     );
     out.push(
       `<text x="${r1(px(b.hi) + 6)}" y="${y + 17}" fill="#333">${valueLabel(b.value)} ${esc(chart.unit)}</text>`,

@@ -39,7 +39,10 @@ export const WRITE_STEP_MS = LAST_USED_INTERVAL_MS + 1_000;
 const OWNER = Object.freeze({ username: 'owner' });
 const format = DEFAULT_POLICY.format;
 
-/** A clock the benchmark moves by hand, by any fraction of a millisecond; it reads whole milliseconds, as the port requires. */
+/**
+ * A clock the benchmark moves by hand, by any fraction of a millisecond; it reads whole milliseconds, as the port
+ * requires.
+ */
 export interface BenchClock extends Clock {
   advance(ms: number): void;
 }
@@ -75,7 +78,9 @@ export interface TokenFixture {
   readonly buildSeconds: number;
 }
 
-/** The request body of token `i` of `org`, as JSON text: three grants of its own, half the tokens expiring in 90 days. */
+/**
+ * The request body of token `i` of `org`, as JSON text: three grants of its own, half the tokens expiring in 90 days.
+ */
 function createBody(org: string, i: number): string {
   return JSON.stringify({
     label: `ci token ${i}`,

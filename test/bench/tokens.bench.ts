@@ -26,7 +26,8 @@ const format = DEFAULT_POLICY.format;
 
 printTopic(
   'Token handling',
-  `Format \`${format.prefix}\` + ${TOKEN_BODY_LENGTH} base62 + 6 base62 CRC32 (${format.length} characters). Every comparison interleaves its contenders in rounds.${QUICK_NOTE}`,
+  `Format \`${format.prefix}\` + ${TOKEN_BODY_LENGTH} base62 + 6 base62 CRC32 (${format.length} characters). ` +
+    `Every comparison interleaves its contenders in rounds.${QUICK_NOTE}`,
 );
 
 // Malformed tokens: wrong length (short and long), wrong prefix, bad checksum, in equal shares.

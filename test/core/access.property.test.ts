@@ -14,40 +14,44 @@ const organization = fc.record({
 });
 
 describe('canManageTokens', () => {
-  it("allows organization owners, then company owners, then this organization's token managers, with via; denies anyone else with a reason", () => {
-    fc.assert(
-      fc.property(
-        organization,
-        fc.uniqueArray(username, { maxLength: 3 }),
-        username,
-        ({ owners, companyOwners }, managers, who) => {
-          const profile: OrganizationProfile = {
-            id: 'acme',
-            name: 'acme',
-            plan: 'team',
-            owners,
-            company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners },
-            tokenManagers: managers.map((m) => ({ username: m })),
-          };
-          const decision = canManageTokens({ username: who }, profile);
-          if (owners.includes(who))
-            expect(decision).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
-          else if (companyOwners?.includes(who))
-            expect(decision).toEqual({ allowed: true, via: 'company-owner', ceiling: { unlimited: true } });
-          else if (managers.includes(who))
-            expect(decision).toMatchObject({ allowed: true, via: 'token-manager', ceiling: { unlimited: false } });
-          else {
-            expect(decision).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
-            if (!decision.allowed) {
-              expect(decision.message).toContain(who);
-              expect(decision.message).toContain('acme');
-              expect(decision.message).toContain(MANAGE_TOKENS_PERMISSION);
+  it(
+    "allows organization owners, then company owners, then this organization's token managers, with via; " +
+      'denies anyone else with a reason',
+    () => {
+      fc.assert(
+        fc.property(
+          organization,
+          fc.uniqueArray(username, { maxLength: 3 }),
+          username,
+          ({ owners, companyOwners }, managers, who) => {
+            const profile: OrganizationProfile = {
+              id: 'acme',
+              name: 'acme',
+              plan: 'team',
+              owners,
+              company: companyOwners === null ? null : { name: 'acme-corp', owners: companyOwners },
+              tokenManagers: managers.map((m) => ({ username: m })),
+            };
+            const decision = canManageTokens({ username: who }, profile);
+            if (owners.includes(who))
+              expect(decision).toEqual({ allowed: true, via: 'organization-owner', ceiling: { unlimited: true } });
+            else if (companyOwners?.includes(who))
+              expect(decision).toEqual({ allowed: true, via: 'company-owner', ceiling: { unlimited: true } });
+            else if (managers.includes(who))
+              expect(decision).toMatchObject({ allowed: true, via: 'token-manager', ceiling: { unlimited: false } });
+            else {
+              expect(decision).toMatchObject({ allowed: false, code: 'NOT_A_MANAGER' });
+              if (!decision.allowed) {
+                expect(decision.message).toContain(who);
+                expect(decision.message).toContain('acme');
+                expect(decision.message).toContain(MANAGE_TOKENS_PERMISSION);
+              }
             }
-          }
-        },
-      ),
-    );
-  });
+          },
+        ),
+      );
+    },
+  );
 
   it('answers for one organization only: a token manager of one organization is nobody in another', () => {
     fc.assert(

@@ -73,45 +73,55 @@ describe('generated tokens', () => {
     },
   );
 
-  it('draws the body from the random source alone: each byte below 248 gives the character at byte % 62, in order, and the rest are skipped', () => {
-    fc.assert(
-      fc.property(pools, (pool) => {
-        const stream = Array.from({ length: 16 * 40 }, (_, i) => pool[i % pool.length] as number);
-        const body = stream
-          .filter((b) => b < 248)
-          .slice(0, TOKEN_BODY_LENGTH)
-          .map((b) => BASE62_ALPHABET[b % 62])
-          .join('');
-        expect(oat.generate(replaying(pool))).toBe(`oat_${body}${encodeChecksum(crc32(`oat_${body}`))}`);
-        expect(oat.generate(replaying(pool))).toBe(oat.generate(replaying(pool)));
-      }),
-    );
-  });
+  it(
+    'draws the body from the random source alone: each byte below 248 gives the character at byte % 62, in ' +
+      'order, and the rest are skipped',
+    () => {
+      fc.assert(
+        fc.property(pools, (pool) => {
+          const stream = Array.from({ length: 16 * 40 }, (_, i) => pool[i % pool.length] as number);
+          const body = stream
+            .filter((b) => b < 248)
+            .slice(0, TOKEN_BODY_LENGTH)
+            .map((b) => BASE62_ALPHABET[b % 62])
+            .join('');
+          expect(oat.generate(replaying(pool))).toBe(`oat_${body}${encodeChecksum(crc32(`oat_${body}`))}`);
+          expect(oat.generate(replaying(pool))).toBe(oat.generate(replaying(pool)));
+        }),
+      );
+    },
+  );
 
-  it('wipes the bytes it was handed, and refuses a source that is not a function or never gives a usable byte with MISCONFIGURED naming random', () => {
-    const handed: Uint8Array[] = [];
-    oat.generate((bytes) => {
-      handed.push(bytes);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;
-    });
-    expect(handed.length).toBeGreaterThan(0);
-    for (const bytes of handed) expect([...bytes].every((b) => b === 0)).toBe(true);
-    const stuck = (bytes: Uint8Array): void => {
-      for (let i = 0; i < bytes.length; i++) bytes[i] = 248 + (i % 8);
-    };
-    // A source that never writes leaves the buffer as it was: every token would be the same guessable secret.
-    const silent = (bytes: Uint8Array): void => void bytes;
-    const constant = (bytes: Uint8Array): void => void bytes.fill(42);
-    for (const random of [undefined as never, null as never, 'random' as never, stuck, silent, constant]) {
-      let caught: unknown;
-      try {
-        oat.generate(random);
-      } catch (error) {
-        caught = error;
+  it(
+    'wipes the bytes it was handed, and refuses a source that is not a function or never gives a usable byte ' +
+      'with MISCONFIGURED naming random',
+    () => {
+      const handed: Uint8Array[] = [];
+      oat.generate((bytes) => {
+        handed.push(bytes);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;
+      });
+      expect(handed.length).toBeGreaterThan(0);
+      for (const bytes of handed) expect([...bytes].every((b) => b === 0)).toBe(true);
+      const stuck = (bytes: Uint8Array): void => {
+        for (let i = 0; i < bytes.length; i++) bytes[i] = 248 + (i % 8);
+      };
+      // A source that never writes leaves the buffer as it was: every token would be the same guessable secret.
+      const silent = (bytes: Uint8Array): void => void bytes;
+      const constant = (bytes: Uint8Array): void => void bytes.fill(42);
+      for (const random of [undefined as never, null as never, 'random' as never, stuck, silent, constant]) {
+        let caught: unknown;
+        try {
+          oat.generate(random);
+        } catch (error) {
+          caught = error;
+        }
+        expect(isOatError(caught) && caught.code === 'MISCONFIGURED' && caught.context['field'] === 'random').toBe(
+          true,
+        );
       }
-      expect(isOatError(caught) && caught.code === 'MISCONFIGURED' && caught.context['field'] === 'random').toBe(true);
-    }
-  });
+    },
+  );
 
   it('uses the default prefix oat_ and accepts dckr_oat_', () => {
     expect(DEFAULT_TOKEN_PREFIX).toBe('oat_');

@@ -46,80 +46,95 @@ describe('rebaseResources: grants follow a rename', () => {
     );
   });
 
-  it('moves repository grants into the new namespace, names it in organization grants, keeps */*/public and every scope, and never touches the input', () => {
-    fc.assert(
-      fc.property(resources, name, (grants, to) => {
-        const before = structuredClone(grants);
-        const rebased = rebaseResources(grants, to);
-        expect(grants).toEqual(before);
-        expect(rebased).toHaveLength(grants.length);
-        rebased.forEach((r, i) => {
-          const old = grants[i] as Resource;
-          expect(r.type).toBe(old.type);
-          expect(r.scopes).toEqual(old.scopes);
-          if (old.type === 'organization') expect(r.path).toBe(to);
-          else if (old.path === PUBLIC_REPOSITORIES_PATH) expect(r.path).toBe(PUBLIC_REPOSITORIES_PATH);
-          else expect(r.path).toBe(`${to}${rest(old)}`);
-        });
-      }),
-    );
-  });
+  it(
+    'moves repository grants into the new namespace, names it in organization grants, keeps */*/public and ' +
+      'every scope, and never touches the input',
+    () => {
+      fc.assert(
+        fc.property(resources, name, (grants, to) => {
+          const before = structuredClone(grants);
+          const rebased = rebaseResources(grants, to);
+          expect(grants).toEqual(before);
+          expect(rebased).toHaveLength(grants.length);
+          rebased.forEach((r, i) => {
+            const old = grants[i] as Resource;
+            expect(r.type).toBe(old.type);
+            expect(r.scopes).toEqual(old.scopes);
+            if (old.type === 'organization') expect(r.path).toBe(to);
+            else if (old.path === PUBLIC_REPOSITORIES_PATH) expect(r.path).toBe(PUBLIC_REPOSITORIES_PATH);
+            else expect(r.path).toBe(`${to}${rest(old)}`);
+          });
+        }),
+      );
+    },
+  );
 
-  it('a renamed token decides under the new name exactly as it did under the old one, and grants nothing under the old name', () => {
-    const repository = fc.constantFrom('app', 'api', 'team/app', 'web', 'app/sub');
-    fc.assert(
-      fc.property(
-        resources,
-        fc.constantFrom('acme-labs', 'globex') as fc.Arbitrary<OrganizationName>,
-        repository,
-        repositoryAction,
-        (grants, to, repo, action) => {
-          const before = compileGrants(ORG, grants, DEFAULT_POLICY);
-          const after = compileGrants(to, rebaseResources(grants, to), DEFAULT_POLICY);
-          const visibility = 'private';
-          expect(authorize(after, { repository: `${to}/${repo}`, visibility }, action)).toEqual(
-            authorize(before, { repository: `${ORG}/${repo}`, visibility }, action),
-          );
-          expect(authorize(after, { repository: `${ORG}/${repo}`, visibility }, action).allowed).toBe(false);
-          expect(authorize(after, { repository: 'library/nginx', visibility: 'public' }, 'pull')).toEqual(
-            authorize(before, { repository: 'library/nginx', visibility: 'public' }, 'pull'),
-          );
-          expect(authorizeOrganization(after, to, 'scope-member-read')).toEqual(
-            authorizeOrganization(before, ORG, 'scope-member-read'),
-          );
-          expect(authorizeOrganization(after, ORG, 'scope-member-read').allowed).toBe(false);
-        },
-      ),
-    );
-  });
+  it(
+    'a renamed token decides under the new name exactly as it did under the old one, and grants nothing ' +
+      'under the old name',
+    () => {
+      const repository = fc.constantFrom('app', 'api', 'team/app', 'web', 'app/sub');
+      fc.assert(
+        fc.property(
+          resources,
+          fc.constantFrom('acme-labs', 'globex') as fc.Arbitrary<OrganizationName>,
+          repository,
+          repositoryAction,
+          (grants, to, repo, action) => {
+            const before = compileGrants(ORG, grants, DEFAULT_POLICY);
+            const after = compileGrants(to, rebaseResources(grants, to), DEFAULT_POLICY);
+            const visibility = 'private';
+            expect(authorize(after, { repository: `${to}/${repo}`, visibility }, action)).toEqual(
+              authorize(before, { repository: `${ORG}/${repo}`, visibility }, action),
+            );
+            expect(authorize(after, { repository: `${ORG}/${repo}`, visibility }, action).allowed).toBe(false);
+            expect(authorize(after, { repository: 'library/nginx', visibility: 'public' }, 'pull')).toEqual(
+              authorize(before, { repository: 'library/nginx', visibility: 'public' }, 'pull'),
+            );
+            expect(authorizeOrganization(after, to, 'scope-member-read')).toEqual(
+              authorizeOrganization(before, ORG, 'scope-member-read'),
+            );
+            expect(authorizeOrganization(after, ORG, 'scope-member-read').allowed).toBe(false);
+          },
+        ),
+      );
+    },
+  );
 });
 
 describe('checkOwnership: only the id decides', () => {
   const id = fc.constantFrom(...(['org-1', 'org-2', 'acme', 'ACME'] as OrganizationId[]));
   const token = fc.record({ organizationId: id, organization: name });
 
-  it('a token is owned by a profile exactly when the ids are equal (exactly, no case folding), whatever the names', () => {
-    fc.assert(
-      fc.property(token, name, id, (t, asked, profileId) => {
-        const decision = checkOwnership(t, asked, { id: profileId });
-        expect(decision).toEqual(
-          profileId === t.organizationId ? { allowed: true } : { allowed: false, code: 'ORG_MISMATCH' },
-        );
-      }),
-    );
-  });
+  it(
+    'a token is owned by a profile exactly when the ids are equal (exactly, no case folding), whatever ' + 'the names',
+    () => {
+      fc.assert(
+        fc.property(token, name, id, (t, asked, profileId) => {
+          const decision = checkOwnership(t, asked, { id: profileId });
+          expect(decision).toEqual(
+            profileId === t.organizationId ? { allowed: true } : { allowed: false, code: 'ORG_MISMATCH' },
+          );
+        }),
+      );
+    },
+  );
 
-  it('with no organization holding the name, it always denies: ORGANIZATION_UNKNOWN for the name the token was created under, ORG_MISMATCH for any other', () => {
-    fc.assert(
-      fc.property(token, name, (t, asked) => {
-        const decision = checkOwnership(t, asked, null);
-        expect(decision).toEqual({
-          allowed: false,
-          code: asked === t.organization ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH',
-        });
-      }),
-    );
-  });
+  it(
+    'with no organization holding the name, it always denies: ORGANIZATION_UNKNOWN for the name the token ' +
+      'was created under, ORG_MISMATCH for any other',
+    () => {
+      fc.assert(
+        fc.property(token, name, (t, asked) => {
+          const decision = checkOwnership(t, asked, null);
+          expect(decision).toEqual({
+            allowed: false,
+            code: asked === t.organization ? 'ORGANIZATION_UNKNOWN' : 'ORG_MISMATCH',
+          });
+        }),
+      );
+    },
+  );
 });
 
 describe('presentRecord: a record as it reads under the current name', () => {

@@ -19,7 +19,8 @@ const requestForm = fc
   })
   .map(({ at, fraction, offsetMinutes }) => {
     const local = new Date(at.getTime() + (offsetMinutes ?? 0) * 60_000);
-    const body = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
+    const date = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+    const body = `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
     const abs = Math.abs(offsetMinutes ?? 0);
     const zone =
       offsetMinutes === undefined

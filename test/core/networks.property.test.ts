@@ -116,83 +116,98 @@ describe('network allow-lists', () => {
     );
   });
 
-  it('refuses every address when the list is non-empty and the address is unknown or not an address, and allows every one when the list is empty', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), (address) => {
-        expect(isAddressAllowed([], address)).toBe(true);
-        expect(isAddressAllowed([], undefined)).toBe(true);
-        expect(isAddressAllowed(['0.0.0.0/0', '::/0'], undefined)).toBe(false);
-      }),
-    );
-    for (const odd of [
-      '',
-      'localhost',
-      '127.1',
-      '0x7f.0.0.1',
-      '010.0.0.1',
-      '10.0.0.1/32',
-      'fe80::1%eth0',
-      ' 10.0.0.1',
-    ]) {
-      expect(isAddressAllowed(['0.0.0.0/0', '::/0'], odd)).toBe(false);
-    }
-  });
+  it(
+    'refuses every address when the list is non-empty and the address is unknown or not an address, and ' +
+      'allows every one when the list is empty',
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()), (address) => {
+          expect(isAddressAllowed([], address)).toBe(true);
+          expect(isAddressAllowed([], undefined)).toBe(true);
+          expect(isAddressAllowed(['0.0.0.0/0', '::/0'], undefined)).toBe(false);
+        }),
+      );
+      for (const odd of [
+        '',
+        'localhost',
+        '127.1',
+        '0x7f.0.0.1',
+        '010.0.0.1',
+        '10.0.0.1/32',
+        'fe80::1%eth0',
+        ' 10.0.0.1',
+      ]) {
+        expect(isAddressAllowed(['0.0.0.0/0', '::/0'], odd)).toBe(false);
+      }
+    },
+  );
 
-  it('reads mapped ranges, bare addresses and upper case into one normal form, and refuses non-canonical IPv4 and bad prefixes', () => {
-    expect(normalizeNetwork('::ffff:10.0.0.0/104')).toBe('10.0.0.0/8');
-    expect(normalizeNetwork('10.1.2.3/8')).toBe('10.0.0.0/8');
-    expect(normalizeNetwork('2001:DB8::1/32')).toBe('2001:db8::/32');
-    expect(normalizeNetwork('192.0.2.7')).toBe('192.0.2.7/32');
-    expect(normalizeNetwork('2001:db8::7')).toBe('2001:db8::7/128');
-    expect(normalizeNetwork('::/81')).toBe('::/81');
-    expect(isAddressAllowed(['10.0.0.0/8'], '::10.0.0.1')).toBe(false);
-    for (const bad of [
-      '127.1/8',
-      '010.0.0.0/8',
-      '10.0.0.0/33',
-      '::/129',
-      '10.0.0.0/08',
-      '10.0.0.0/',
-      '10.0.0.0/-1',
-      'fe80::%1/64',
-      'x',
-    ]) {
-      expect(normalizeNetwork(bad), bad).toBeNull();
-    }
-  });
+  it(
+    'reads mapped ranges, bare addresses and upper case into one normal form, and refuses non-canonical IPv4 ' +
+      'and bad prefixes',
+    () => {
+      expect(normalizeNetwork('::ffff:10.0.0.0/104')).toBe('10.0.0.0/8');
+      expect(normalizeNetwork('10.1.2.3/8')).toBe('10.0.0.0/8');
+      expect(normalizeNetwork('2001:DB8::1/32')).toBe('2001:db8::/32');
+      expect(normalizeNetwork('192.0.2.7')).toBe('192.0.2.7/32');
+      expect(normalizeNetwork('2001:db8::7')).toBe('2001:db8::7/128');
+      expect(normalizeNetwork('::/81')).toBe('::/81');
+      expect(isAddressAllowed(['10.0.0.0/8'], '::10.0.0.1')).toBe(false);
+      for (const bad of [
+        '127.1/8',
+        '010.0.0.0/8',
+        '10.0.0.0/33',
+        '::/129',
+        '10.0.0.0/08',
+        '10.0.0.0/',
+        '10.0.0.0/-1',
+        'fe80::%1/64',
+        'x',
+      ]) {
+        expect(normalizeNetwork(bad), bad).toBeNull();
+      }
+    },
+  );
 
-  it('are part of create and update requests: normalised, deduplicated, at most 50, each bad range named by its index', () => {
-    const ctx = { organization: 'acme', now: 0, policy: DEFAULT_POLICY };
-    const base = { label: 'ci', resources: [{ type: 'TYPE_REPO' as const, path: 'acme/app', scopes: ['repo-pull'] }] };
-    const created = safeParseCreateInput(
-      { ...base, allowedNetworks: ['10.1.0.0/16', '10.1.2.3/16', '::ffff:192.0.2.1'] },
-      ctx,
-    );
-    expect(created.ok && created.value.allowedNetworks).toEqual(['10.1.0.0/16', '192.0.2.1/32']);
-    const plain = safeParseCreateInput(base, ctx);
-    expect(plain.ok && plain.value.allowedNetworks).toEqual([]);
-    const bad = safeParseCreateInput({ ...base, allowedNetworks: ['10.0.0.0/8', 'nope'] }, ctx);
-    expect(bad.ok ? [] : bad.fields.map((f) => f.path)).toEqual(['allowedNetworks.1']);
-    const many = safeParseCreateInput(
-      { ...base, allowedNetworks: Array.from({ length: MAX_ALLOWED_NETWORKS + 1 }, (_, i) => `10.0.${i}.0/24`) },
-      ctx,
-    );
-    expect(many.ok ? [] : many.fields.map((f) => f.path)).toEqual(['allowedNetworks']);
-    const cleared = safeParseUpdateInput({ allowedNetworks: [] }, ctx);
-    expect(cleared.ok && cleared.value.allowedNetworks).toEqual([]);
-    const updated = safeParseUpdateInput({ allowedNetworks: ['2001:DB8::/32'] }, ctx);
-    expect(updated.ok && updated.value.allowedNetworks).toEqual(['2001:db8::/32']);
-    const token = {
-      state: 'active' as const,
-      label: 'ci',
-      description: '',
-      resources: [],
-      allowedNetworks: ['10.0.0.0/8'],
-    };
-    expect(planUpdate(token, { allowedNetworks: [] })).toEqual({
-      operations: ['update'],
-      changed: ['allowedNetworks'],
-    });
-    expect(planUpdate(token, { allowedNetworks: ['10.0.0.0/8'] })).toEqual({ operations: [], changed: [] });
-  });
+  it(
+    'are part of create and update requests: normalised, deduplicated, at most 50, each bad range named by ' +
+      'its index',
+    () => {
+      const ctx = { organization: 'acme', now: 0, policy: DEFAULT_POLICY };
+      const base = {
+        label: 'ci',
+        resources: [{ type: 'TYPE_REPO' as const, path: 'acme/app', scopes: ['repo-pull'] }],
+      };
+      const created = safeParseCreateInput(
+        { ...base, allowedNetworks: ['10.1.0.0/16', '10.1.2.3/16', '::ffff:192.0.2.1'] },
+        ctx,
+      );
+      expect(created.ok && created.value.allowedNetworks).toEqual(['10.1.0.0/16', '192.0.2.1/32']);
+      const plain = safeParseCreateInput(base, ctx);
+      expect(plain.ok && plain.value.allowedNetworks).toEqual([]);
+      const bad = safeParseCreateInput({ ...base, allowedNetworks: ['10.0.0.0/8', 'nope'] }, ctx);
+      expect(bad.ok ? [] : bad.fields.map((f) => f.path)).toEqual(['allowedNetworks.1']);
+      const many = safeParseCreateInput(
+        { ...base, allowedNetworks: Array.from({ length: MAX_ALLOWED_NETWORKS + 1 }, (_, i) => `10.0.${i}.0/24`) },
+        ctx,
+      );
+      expect(many.ok ? [] : many.fields.map((f) => f.path)).toEqual(['allowedNetworks']);
+      const cleared = safeParseUpdateInput({ allowedNetworks: [] }, ctx);
+      expect(cleared.ok && cleared.value.allowedNetworks).toEqual([]);
+      const updated = safeParseUpdateInput({ allowedNetworks: ['2001:DB8::/32'] }, ctx);
+      expect(updated.ok && updated.value.allowedNetworks).toEqual(['2001:db8::/32']);
+      const token = {
+        state: 'active' as const,
+        label: 'ci',
+        description: '',
+        resources: [],
+        allowedNetworks: ['10.0.0.0/8'],
+      };
+      expect(planUpdate(token, { allowedNetworks: [] })).toEqual({
+        operations: ['update'],
+        changed: ['allowedNetworks'],
+      });
+      expect(planUpdate(token, { allowedNetworks: ['10.0.0.0/8'] })).toEqual({ operations: [], changed: [] });
+    },
+  );
 });

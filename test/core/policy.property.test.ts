@@ -203,45 +203,53 @@ describe('createPolicy copies and deep-freezes everything it is given', () => {
     expect(isPlanEligible(policy.plans, 'team')).toBe(false);
   });
 
-  it('property: a plan name is accepted exactly when quota lookups can reach it (no ASCII upper case; other letters kept as given), and is then found in any ASCII case', () => {
-    const name = fc.oneof(
-      fc.constantFrom('team', 'Team', 'équipe', 'Équipe', 'ΔΕΛΤΑ', '\u212Aiosk', 'kiosk-Ä', 'pro_MAX'),
-      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
-    );
-    fc.assert(
-      fc.property(name, fc.nat({ max: 9 }), (plan, maxTokens) => {
-        const reachable = foldAsciiCase(plan) === plan;
-        let policy: TokenPolicy | undefined;
-        try {
-          policy = createPolicy({ plans: { [plan]: { maxTokens } } });
-        } catch (error) {
-          expect(error).toMatchObject({ code: 'MISCONFIGURED' });
-        }
-        expect(policy !== undefined).toBe(reachable);
-        if (policy === undefined) return;
-        const shouted = plan.replace(/[a-z]/g, (c) => c.toUpperCase());
-        for (const asked of [plan, shouted]) expect(tokenLimit(policy.plans, asked)).toBe(maxTokens);
-      }),
-    );
-  });
+  it(
+    'property: a plan name is accepted exactly when quota lookups can reach it (no ASCII upper case; other ' +
+      'letters kept as given), and is then found in any ASCII case',
+    () => {
+      const name = fc.oneof(
+        fc.constantFrom('team', 'Team', 'équipe', 'Équipe', 'ΔΕΛΤΑ', '\u212Aiosk', 'kiosk-Ä', 'pro_MAX'),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+      );
+      fc.assert(
+        fc.property(name, fc.nat({ max: 9 }), (plan, maxTokens) => {
+          const reachable = foldAsciiCase(plan) === plan;
+          let policy: TokenPolicy | undefined;
+          try {
+            policy = createPolicy({ plans: { [plan]: { maxTokens } } });
+          } catch (error) {
+            expect(error).toMatchObject({ code: 'MISCONFIGURED' });
+          }
+          expect(policy !== undefined).toBe(reachable);
+          if (policy === undefined) return;
+          const shouted = plan.replace(/[a-z]/g, (c) => c.toUpperCase());
+          for (const asked of [plan, shouted]) expect(tokenLimit(policy.plans, asked)).toBe(maxTokens);
+        }),
+      );
+    },
+  );
 
   it('refuses extra scopes that are not an array with MISCONFIGURED', () => {
     expect(() => createPolicy({ extraScopes: 5 as never })).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
   });
 
-  it('property: changing the options or anything reachable from the policy (through casts) never changes a later decision', () => {
-    fc.assert(
-      fc.property(options, pool, pool, (given, optionValues, policyValues) => {
-        const policy = createPolicy(given);
-        const before = decisions(policy);
-        expect(unfrozen(policy)).toEqual([]);
-        vandalize(given, optionValues);
-        vandalize(policy, policyValues);
-        expect(decisions(policy)).toEqual(before);
-      }),
-      { numRuns: 60 },
-    );
-  });
+  it(
+    'property: changing the options or anything reachable from the policy (through casts) never changes a ' +
+      'later decision',
+    () => {
+      fc.assert(
+        fc.property(options, pool, pool, (given, optionValues, policyValues) => {
+          const policy = createPolicy(given);
+          const before = decisions(policy);
+          expect(unfrozen(policy)).toEqual([]);
+          vandalize(given, optionValues);
+          vandalize(policy, policyValues);
+          expect(decisions(policy)).toEqual(before);
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 });
 
 describe('exported constants are deeply frozen', () => {

@@ -44,17 +44,21 @@ describe('a caller-replaced plan table', () => {
     maxKeys: 5,
   });
 
-  it('is honoured: its limits, a plan with tokens exactly when its limit is above 0, and nothing from the default table', () => {
-    fc.assert(
-      fc.property(table, (plans: PlanTable) => {
-        for (const [plan, { maxTokens }] of Object.entries(plans)) {
-          expect(tokenLimit(plans, plan)).toBe(maxTokens);
-          expect(isPlanEligible(plans, plan)).toBe(maxTokens > 0);
-        }
-        for (const plan of ['team', 'business']) {
-          if (!Object.hasOwn(plans, plan)) expect(isPlanEligible(plans, plan)).toBe(false);
-        }
-      }),
-    );
-  });
+  it(
+    'is honoured: its limits, a plan with tokens exactly when its limit is above 0, and nothing from the ' +
+      'default table',
+    () => {
+      fc.assert(
+        fc.property(table, (plans: PlanTable) => {
+          for (const [plan, { maxTokens }] of Object.entries(plans)) {
+            expect(tokenLimit(plans, plan)).toBe(maxTokens);
+            expect(isPlanEligible(plans, plan)).toBe(maxTokens > 0);
+          }
+          for (const plan of ['team', 'business']) {
+            if (!Object.hasOwn(plans, plan)) expect(isPlanEligible(plans, plan)).toBe(false);
+          }
+        }),
+      );
+    },
+  );
 });

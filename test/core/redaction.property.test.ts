@@ -21,7 +21,8 @@ import {
   type ParseResult,
 } from '../../src/index.js';
 
-// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on purpose.
+// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on
+// purpose.
 const safeParseCreateInput = (input: unknown, ctx: InputContext) => safeParseCreate(input as never, ctx);
 const safeParseUpdateInput = (input: unknown, ctx: InputContext) => safeParseUpdate(input as never, ctx);
 import { createFakeClock } from '../../src/testing/fake-clock.js';
@@ -61,28 +62,32 @@ const planted = tokenPrefix.chain((prefix) =>
 );
 
 describe('validation errors never echo a secret', () => {
-  it('no surface of a create or update refusal, returned or thrown (message, fields, JSON, inspect, stack), holds a 12-character slice of the secret', () => {
-    fc.assert(
-      fc.property(planted, ({ prefix, secret, input }) => {
-        const ctx = contextFor(prefix);
-        const twins: ReadonlyArray<readonly [ParseResult<unknown>, () => unknown]> = [
-          [safeParseCreateInput(input, ctx), () => parseCreateInput(input as never, ctx)],
-          [safeParseUpdateInput(input, ctx), () => parseUpdateInput(input as never, ctx)],
-          [safeParseCreateRequest(input, ctx.policy), () => parseCreateRequest(input, ctx.policy)],
-          [safeParseUpdateRequest(input, ctx.policy), () => parseUpdateRequest(input, ctx.policy)],
-        ];
-        for (const [result, parse] of twins) {
-          if (result.ok) continue;
-          expectNoSlice(surfacesOf(result), secret);
-          // The throwing twin's error has one more surface, its stack trace, taken when it was built.
-          const error = thrownBy(parse);
-          expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
-          expectNoSlice([...surfacesOf(error), (error as Error).stack ?? ''], secret);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'no surface of a create or update refusal, returned or thrown (message, fields, JSON, inspect, stack), ' +
+      'holds a 12-character slice of the secret',
+    () => {
+      fc.assert(
+        fc.property(planted, ({ prefix, secret, input }) => {
+          const ctx = contextFor(prefix);
+          const twins: ReadonlyArray<readonly [ParseResult<unknown>, () => unknown]> = [
+            [safeParseCreateInput(input, ctx), () => parseCreateInput(input as never, ctx)],
+            [safeParseUpdateInput(input, ctx), () => parseUpdateInput(input as never, ctx)],
+            [safeParseCreateRequest(input, ctx.policy), () => parseCreateRequest(input, ctx.policy)],
+            [safeParseUpdateRequest(input, ctx.policy), () => parseUpdateRequest(input, ctx.policy)],
+          ];
+          for (const [result, parse] of twins) {
+            if (result.ok) continue;
+            expectNoSlice(surfacesOf(result), secret);
+            // The throwing twin's error has one more surface, its stack trace, taken when it was built.
+            const error = thrownBy(parse);
+            expect(isOatError(error) && error.code).toBe('VALIDATION_FAILED');
+            expectNoSlice([...surfacesOf(error), (error as Error).stack ?? ''], secret);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
   it('the service’s list options do not echo a secret either', async () => {
     await fc.assert(
@@ -127,34 +132,38 @@ describe('validation errors never echo a secret', () => {
     expect(redactSecrets('the tokenizer failed', 'tok')).toBe('the tokenizer failed');
   });
 
-  it('errors the service throws with a context (a refused organization or id) hold no secret in any surface', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(tokenOf('oat_'), foreignSecret), async (secret) => {
-        const service = createTokenService({
-          store: createMemoryTokenStore(),
-          clock: createFakeClock(),
-          organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
-        });
-        for (const attempt of [
-          () => service.list({ username: 'alice' }, secret.toLowerCase()),
-          () => service.list({ username: 'alice' }, secret),
-          () => service.get({ username: 'alice' }, 'acme', secret),
-          () => service.get({ username: secret }, 'acme', '00000000-0000-4000-8000-000000000000'),
-        ]) {
-          const error = await attempt().then(
-            () => expect.fail('accepted'),
-            (e: unknown) => e,
-          );
-          expect(isOatError(error)).toBe(true);
-          expectNoSlice(surfacesOf(error), secret);
-          // Lower-cased (as an organization name is), a token of our format is still recognised by its prefix; a
-          // foreign secret whose body is letters only becomes indistinguishable from a long name, so only ours is checked.
-          if (secret.startsWith('oat_')) expectNoSlice(surfacesOf(error), secret.toLowerCase());
-        }
-      }),
-      { numRuns: 50 },
-    );
-  });
+  it(
+    'errors the service throws with a context (a refused organization or id) hold no secret in ' + 'any surface',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(tokenOf('oat_'), foreignSecret), async (secret) => {
+          const service = createTokenService({
+            store: createMemoryTokenStore(),
+            clock: createFakeClock(),
+            organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+          });
+          for (const attempt of [
+            () => service.list({ username: 'alice' }, secret.toLowerCase()),
+            () => service.list({ username: 'alice' }, secret),
+            () => service.get({ username: 'alice' }, 'acme', secret),
+            () => service.get({ username: secret }, 'acme', '00000000-0000-4000-8000-000000000000'),
+          ]) {
+            const error = await attempt().then(
+              () => expect.fail('accepted'),
+              (e: unknown) => e,
+            );
+            expect(isOatError(error)).toBe(true);
+            expectNoSlice(surfacesOf(error), secret);
+            // Lower-cased (as an organization name is), a token of our format is still recognised by its prefix; a
+            // foreign secret whose body is letters only becomes indistinguishable from a long name, so only ours is
+            // checked.
+            if (secret.startsWith('oat_')) expectNoSlice(surfacesOf(error), secret.toLowerCase());
+          }
+        }),
+        { numRuns: 50 },
+      );
+    },
+  );
 
   it('names an unknown field by at most 32 characters of its name', () => {
     const key = 'x'.repeat(100);

@@ -158,29 +158,33 @@ const FAULTS: ReadonlyArray<Fault> = [
 ];
 
 describe('validateResources', () => {
-  it('accepts valid grants and returns them canonical: lower-case paths, canonical scope names in catalog order, no duplicates', () => {
-    fc.assert(
-      fc.property(validSet, (raw) => {
-        const checked = validateResources(raw, RULES);
-        if (!checked.ok) throw new Error(JSON.stringify(checked.fields));
-        expect(checked.value).toHaveLength(raw.length);
-        checked.value.forEach((resource, i) => {
-          const input = raw[i] as RawResource;
-          expect(resource.type).toBe(
-            input.type === 'TYPE_ORG' || input.type === 'organization' ? 'organization' : 'repository',
-          );
-          expect(resource.path).toBe(
-            resource.type === 'organization'
-              ? ORG
-              : input.path.replace(/^[^/]*/, (ns) => (ns === '*' ? ns : ns.toLowerCase())),
-          );
-          const canonical = new Set(input.scopes.map((s) => DEFAULT_SCOPE_CATALOG.canonical(s)));
-          expect(resource.scopes).toEqual(DOCKER_HUB_SCOPES.map((d) => d.name).filter((n) => canonical.has(n)));
-        });
-      }),
-      { numRuns: 500 },
-    );
-  });
+  it(
+    'accepts valid grants and returns them canonical: lower-case paths, canonical scope names in catalog ' +
+      'order, no duplicates',
+    () => {
+      fc.assert(
+        fc.property(validSet, (raw) => {
+          const checked = validateResources(raw, RULES);
+          if (!checked.ok) throw new Error(JSON.stringify(checked.fields));
+          expect(checked.value).toHaveLength(raw.length);
+          checked.value.forEach((resource, i) => {
+            const input = raw[i] as RawResource;
+            expect(resource.type).toBe(
+              input.type === 'TYPE_ORG' || input.type === 'organization' ? 'organization' : 'repository',
+            );
+            expect(resource.path).toBe(
+              resource.type === 'organization'
+                ? ORG
+                : input.path.replace(/^[^/]*/, (ns) => (ns === '*' ? ns : ns.toLowerCase())),
+            );
+            const canonical = new Set(input.scopes.map((s) => DEFAULT_SCOPE_CATALOG.canonical(s)));
+            expect(resource.scopes).toEqual(DOCKER_HUB_SCOPES.map((d) => d.name).filter((n) => canonical.has(n)));
+          });
+        }),
+        { numRuns: 500 },
+      );
+    },
+  );
 
   it('round-trips: validating its own output gives the same resources', () => {
     fc.assert(

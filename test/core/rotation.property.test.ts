@@ -82,22 +82,26 @@ describe('parseGraceSeconds', () => {
 });
 
 describe('retireSecret', () => {
-  it('keeps rotatedAt <= graceEndsAt <= forgetAt, the grace exactly as asked, and forgets within reuseRecordDays of the grace', () => {
-    fc.assert(
-      fc.property(instant, graceMs, recordDays, fc.option(instant, { nil: null }), (now, grace, days, expiresAt) => {
-        const r = retireSecret({ id: ID, secretHash: 'h', expiresAt }, now, grace, { reuseRecordDays: days });
-        expect(r.rotatedAt).toBe(now);
-        expect(r.graceEndsAt).toBe(now + grace);
-        expect(r.graceEndsAt).toBeLessThanOrEqual(r.forgetAt);
-        expect(r.forgetAt).toBeLessThanOrEqual(r.graceEndsAt + days * DAY);
-        // Kept the full window unless the token expires first (a reuse after expiry is refused as EXPIRED anyway).
-        if (expiresAt === null || expiresAt >= r.graceEndsAt + days * DAY)
-          expect(r.forgetAt).toBe(r.graceEndsAt + days * DAY);
-        expect(Object.isFrozen(r)).toBe(true);
-        expect(r).toMatchObject({ tokenId: ID, secretHash: 'h' });
-      }),
-    );
-  });
+  it(
+    'keeps rotatedAt <= graceEndsAt <= forgetAt, the grace exactly as asked, and forgets within ' +
+      'reuseRecordDays of the grace',
+    () => {
+      fc.assert(
+        fc.property(instant, graceMs, recordDays, fc.option(instant, { nil: null }), (now, grace, days, expiresAt) => {
+          const r = retireSecret({ id: ID, secretHash: 'h', expiresAt }, now, grace, { reuseRecordDays: days });
+          expect(r.rotatedAt).toBe(now);
+          expect(r.graceEndsAt).toBe(now + grace);
+          expect(r.graceEndsAt).toBeLessThanOrEqual(r.forgetAt);
+          expect(r.forgetAt).toBeLessThanOrEqual(r.graceEndsAt + days * DAY);
+          // Kept the full window unless the token expires first (a reuse after expiry is refused as EXPIRED anyway).
+          if (expiresAt === null || expiresAt >= r.graceEndsAt + days * DAY)
+            expect(r.forgetAt).toBe(r.graceEndsAt + days * DAY);
+          expect(Object.isFrozen(r)).toBe(true);
+          expect(r).toMatchObject({ tokenId: ID, secretHash: 'h' });
+        }),
+      );
+    },
+  );
 });
 
 describe('decideRotatedSecret', () => {
@@ -155,35 +159,39 @@ describe('checkRotatable', () => {
 });
 
 describe('planRotation', () => {
-  it('moves only the secret, the display prefix, updatedAt and the version; retires the old hash for the same token', () => {
-    fc.assert(
-      fc.property(
-        tokenRecordArbitrary({ states: ['active'] }),
-        instant,
-        graceMs,
-        recordDays,
-        fc.string({ minLength: 1 }),
-        (token, now, grace, days, hash) => {
-          const { next, retired } = planRotation(
-            token,
-            { secretHash: `new-${hash}`, displayPrefix: 'oat_new' },
-            now,
-            grace,
-            { reuseRecordDays: days },
-          );
-          expect(next).toEqual({
-            ...token,
-            secretHash: `new-${hash}`,
-            displayPrefix: 'oat_new',
-            updatedAt: now,
-            version: token.version + 1,
-          });
-          expect(Object.isFrozen(next) && Object.isFrozen(next.resources)).toBe(true);
-          expect(retired).toEqual(retireSecret(token, now, grace, { reuseRecordDays: days }));
-          expect(retired.secretHash).toBe(token.secretHash);
-          expect(retired.tokenId).toBe(token.id);
-        },
-      ),
-    );
-  });
+  it(
+    'moves only the secret, the display prefix, updatedAt and the version; retires the old hash for the ' +
+      'same token',
+    () => {
+      fc.assert(
+        fc.property(
+          tokenRecordArbitrary({ states: ['active'] }),
+          instant,
+          graceMs,
+          recordDays,
+          fc.string({ minLength: 1 }),
+          (token, now, grace, days, hash) => {
+            const { next, retired } = planRotation(
+              token,
+              { secretHash: `new-${hash}`, displayPrefix: 'oat_new' },
+              now,
+              grace,
+              { reuseRecordDays: days },
+            );
+            expect(next).toEqual({
+              ...token,
+              secretHash: `new-${hash}`,
+              displayPrefix: 'oat_new',
+              updatedAt: now,
+              version: token.version + 1,
+            });
+            expect(Object.isFrozen(next) && Object.isFrozen(next.resources)).toBe(true);
+            expect(retired).toEqual(retireSecret(token, now, grace, { reuseRecordDays: days }));
+            expect(retired.secretHash).toBe(token.secretHash);
+            expect(retired.tokenId).toBe(token.id);
+          },
+        ),
+      );
+    },
+  );
 });

@@ -10,7 +10,8 @@ import {
   safeParseUpdateInput as safeParseUpdate,
 } from '../../src/index.js';
 
-// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on purpose.
+// These properties feed the validators what a JavaScript caller or a cast could: the request types are bypassed on
+// purpose.
 const safeParseCreateInput = (input: unknown, ctx: InputContext) => safeParseCreate(input as never, ctx);
 const safeParseUpdateInput = (input: unknown, ctx: InputContext) => safeParseUpdate(input as never, ctx);
 const parseCreateInput = (input: unknown, ctx: InputContext) => parseCreate(input as never, ctx);
@@ -36,7 +37,10 @@ const anything = fc.anything({
 });
 const now = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) });
 
-/** The same UTC calendar date and time `years` later; Feb 29 falls back to Feb 28. Written apart from the library's arithmetic on purpose. */
+/**
+ * The same UTC calendar date and time `years` later; Feb 29 falls back to Feb 28. Written apart from the library's
+ * arithmetic on purpose.
+ */
 function utcYearsLater(ms: number, years: number): number {
   const d = new Date(ms);
   const year = d.getUTCFullYear() + years;
@@ -92,7 +96,9 @@ const withPrototype = <T extends object>(arb: fc.Arbitrary<T>) =>
     .map(([value, bare]) => (bare ? Object.assign(Object.create(null) as object, value) : value));
 
 type Field = keyof typeof fieldValue;
-/** Objects holding some of the real fields (each half the time) and, a third of the time, fields that must be refused. */
+/**
+ * Objects holding some of the real fields (each half the time) and, a third of the time, fields that must be refused.
+ */
 const fieldObject = (fields: ReadonlyArray<Field>, refused: ReadonlyArray<Field>) =>
   withPrototype(
     fc
@@ -309,27 +315,35 @@ describe('expiry at creation', () => {
     );
   });
 
-  it('accepts a custom instant in the future up to policy.maxExpiry (one UTC year by default), as epoch ms, a Date or an ISO string, and holds epoch ms', () => {
-    fc.assert(
-      fc.property(
-        now,
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.constantFrom('ms', 'date', 'iso'),
-        (at, fraction, form) => {
-          const latest = utcYearsLater(at, 1);
-          const when = Math.max(at + 1, Math.floor(at + fraction * (latest - at)));
-          const value = form === 'ms' ? when : form === 'date' ? new Date(when) : new Date(when).toISOString();
-          expect(expiryOf(create({ expiry: value }, { ...CTX, now: at }))).toBe(when);
-          // Docker Hub's field takes a date-time string (or a Date from code), never a number.
-          expect(
-            expiryOf(create({ expires_at: form === 'ms' ? new Date(when).toISOString() : value }, { ...CTX, now: at })),
-          ).toBe(when);
-        },
-      ),
-      { numRuns: 500 },
-    );
-    expect(expiryOf(create({ expires_at: new Date(utcYearsLater(NOW, 1)).toISOString() }))).toBe(utcYearsLater(NOW, 1));
-  });
+  it(
+    'accepts a custom instant in the future up to policy.maxExpiry (one UTC year by default), as epoch ms, a ' +
+      'Date or an ISO string, and holds epoch ms',
+    () => {
+      fc.assert(
+        fc.property(
+          now,
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.constantFrom('ms', 'date', 'iso'),
+          (at, fraction, form) => {
+            const latest = utcYearsLater(at, 1);
+            const when = Math.max(at + 1, Math.floor(at + fraction * (latest - at)));
+            const value = form === 'ms' ? when : form === 'date' ? new Date(when) : new Date(when).toISOString();
+            expect(expiryOf(create({ expiry: value }, { ...CTX, now: at }))).toBe(when);
+            // Docker Hub's field takes a date-time string (or a Date from code), never a number.
+            expect(
+              expiryOf(
+                create({ expires_at: form === 'ms' ? new Date(when).toISOString() : value }, { ...CTX, now: at }),
+              ),
+            ).toBe(when);
+          },
+        ),
+        { numRuns: 500 },
+      );
+      expect(expiryOf(create({ expires_at: new Date(utcYearsLater(NOW, 1)).toISOString() }))).toBe(
+        utcYearsLater(NOW, 1),
+      );
+    },
+  );
 
   it('rejects an instant beyond maxExpiry, now, or in the past, naming the field', () => {
     fc.assert(

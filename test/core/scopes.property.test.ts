@@ -204,13 +204,17 @@ describe('createScopeCatalog with extra scopes', () => {
 });
 
 describe('scope names that could collide', () => {
-  it('refuses names and aliases with spaces or control characters, which registry scopes and shared scope lists cannot tell apart', () => {
-    for (const extra of [
-      [{ name: 'x y', kind: 'repository' }],
-      [{ name: 'scope-x', kind: 'repository', aliases: ['a b'] }],
-      [{ name: 'scope-\u0000', kind: 'repository' }],
-    ]) {
-      expect(() => createScopeCatalog(extra as never)).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-    }
-  });
+  it(
+    'refuses names and aliases with spaces or control characters, which registry scopes and shared scope ' +
+      'lists cannot tell apart',
+    () => {
+      for (const extra of [
+        [{ name: 'x y', kind: 'repository' }],
+        [{ name: 'scope-x', kind: 'repository', aliases: ['a b'] }],
+        [{ name: 'scope-\u0000', kind: 'repository' }],
+      ]) {
+        expect(() => createScopeCatalog(extra as never)).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+      }
+    },
+  );
 });

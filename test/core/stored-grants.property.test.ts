@@ -31,7 +31,10 @@ import { reachable, vandalize } from './vandal.js';
 
 const NOW = Date.UTC(2025, 5, 1);
 
-/** What a create request with these grants says about them: its issues under `resources`, and the canonical grants when valid. */
+/**
+ * What a create request with these grants says about them: its issues under `resources`, and the canonical grants when
+ * valid.
+ */
 function createRequest(
   list: unknown,
   policy: TokenPolicy = DEFAULT_POLICY,
@@ -223,36 +226,40 @@ describe('checkStoredResources applies the create request rules to stored grants
     expect(valid).toBeGreaterThan(100);
   });
 
-  it('property: what compiles never authorizes anything the validated create request would not; what does not compile throws its issues', () => {
-    let compiled = 0;
-    fc.assert(
-      fc.property(
-        storedList,
-        repositoryRequest,
-        repositoryAction,
-        organizationAsked,
-        organizationScope,
-        (list, request, action, org, scope) => {
-          const expected = createRequest(list);
-          const outcome = thrown(() => compileGrants(ORG, list as Resource[], DEFAULT_POLICY));
-          if (expected.issues.length > 0) {
-            expect(isOatError(outcome) && outcome.code === 'VALIDATION_FAILED').toBe(true);
-            expect((outcome as { fields: unknown }).fields).toEqual(expected.issues);
-            return;
-          }
-          expect(outcome).toBeUndefined();
-          compiled++;
-          const grants = compileGrants(ORG, list as Resource[], DEFAULT_POLICY);
-          expect(authorize(grants, request, action)).toEqual(referenceAuthorize(expected.resources, request, action));
-          expect(authorizeOrganization(grants, org, scope)).toEqual(
-            referenceAuthorizeOrganization(ORG, expected.resources, org, scope),
-          );
-        },
-      ),
-      { numRuns: 3_000 },
-    );
-    expect(compiled).toBeGreaterThan(300);
-  });
+  it(
+    'property: what compiles never authorizes anything the validated create request would not; what does not ' +
+      'compile throws its issues',
+    () => {
+      let compiled = 0;
+      fc.assert(
+        fc.property(
+          storedList,
+          repositoryRequest,
+          repositoryAction,
+          organizationAsked,
+          organizationScope,
+          (list, request, action, org, scope) => {
+            const expected = createRequest(list);
+            const outcome = thrown(() => compileGrants(ORG, list as Resource[], DEFAULT_POLICY));
+            if (expected.issues.length > 0) {
+              expect(isOatError(outcome) && outcome.code === 'VALIDATION_FAILED').toBe(true);
+              expect((outcome as { fields: unknown }).fields).toEqual(expected.issues);
+              return;
+            }
+            expect(outcome).toBeUndefined();
+            compiled++;
+            const grants = compileGrants(ORG, list as Resource[], DEFAULT_POLICY);
+            expect(authorize(grants, request, action)).toEqual(referenceAuthorize(expected.resources, request, action));
+            expect(authorizeOrganization(grants, org, scope)).toEqual(
+              referenceAuthorizeOrganization(ORG, expected.resources, org, scope),
+            );
+          },
+        ),
+        { numRuns: 3_000 },
+      );
+      expect(compiled).toBeGreaterThan(300);
+    },
+  );
 });
 
 describe('compiled grants are opaque and read-only', () => {
@@ -291,20 +298,23 @@ describe('compiled grants are opaque and read-only', () => {
     expect(Object.isFrozen(Object.getPrototypeOf(grants))).toBe(true);
   });
 
-  it('property: changing anything reachable from compiled grants (through casts) never changes a later decision', () => {
-    fc.assert(
-      fc.property(resources, pool, (granted, values) => {
-        const grants = compileGrants(ORG, granted, DEFAULT_POLICY);
-        const before = decide(grants);
-        vandalize(grants, values);
-        // The class's own prototype; never Object.prototype, which would break the test runner itself.
-        const prototype: unknown = Object.getPrototypeOf(grants);
-        if (prototype !== Object.prototype) vandalize(prototype, values);
-        expect(decide(grants)).toEqual(before);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'property: changing anything reachable from compiled grants (through casts) never changes a ' + 'later decision',
+    () => {
+      fc.assert(
+        fc.property(resources, pool, (granted, values) => {
+          const grants = compileGrants(ORG, granted, DEFAULT_POLICY);
+          const before = decide(grants);
+          vandalize(grants, values);
+          // The class's own prototype; never Object.prototype, which would break the test runner itself.
+          const prototype: unknown = Object.getPrototypeOf(grants);
+          if (prototype !== Object.prototype) vandalize(prototype, values);
+          expect(decide(grants)).toEqual(before);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
   it('refuses look-alikes: copies, forged objects and grants built around the constructor', () => {
     const grants = compileGrants(ORG, repositoryGrants(1), DEFAULT_POLICY);

@@ -78,25 +78,29 @@ describe('TOKEN_PATTERN', () => {
     );
   });
 
-  it('leaves the second step, the checksum, to refuse text of the right shape: every one-character change and random bodies', () => {
-    fc.assert(
-      fc.property(prefixAndToken, fc.nat(), base62Char, ([prefix, token], at, other) => {
-        const i = prefix.length + (at % (token.length - prefix.length));
-        fc.pre(token[i] !== other);
-        const changed = token.slice(0, i) + other + token.slice(i + 1);
-        // Same shape, so the pattern still finds it; CRC32 catches every single-character change.
-        expect(scan(tokenPatternFor(prefix), changed)).toEqual([changed]);
-        expect(createTokenFormat({ prefix }).check(changed)).toMatchObject({ ok: false, code: 'CHECKSUM' });
-      }),
-    );
-    // A made-up string of the right shape passes the checksum once in 2^32: none of these may.
-    const random = fc.string({ unit: base62Char, minLength: 36, maxLength: 36 }).map((rest) => `oat_${rest}`);
-    const format = createTokenFormat();
-    const passed = fc
-      .sample(random, 2_000)
-      .filter((text) => scan(TOKEN_PATTERN, text).length === 1 && format.check(text).ok);
-    expect(passed).toEqual([]);
-  });
+  it(
+    'leaves the second step, the checksum, to refuse text of the right shape: every one-character change and ' +
+      'random bodies',
+    () => {
+      fc.assert(
+        fc.property(prefixAndToken, fc.nat(), base62Char, ([prefix, token], at, other) => {
+          const i = prefix.length + (at % (token.length - prefix.length));
+          fc.pre(token[i] !== other);
+          const changed = token.slice(0, i) + other + token.slice(i + 1);
+          // Same shape, so the pattern still finds it; CRC32 catches every single-character change.
+          expect(scan(tokenPatternFor(prefix), changed)).toEqual([changed]);
+          expect(createTokenFormat({ prefix }).check(changed)).toMatchObject({ ok: false, code: 'CHECKSUM' });
+        }),
+      );
+      // A made-up string of the right shape passes the checksum once in 2^32: none of these may.
+      const random = fc.string({ unit: base62Char, minLength: 36, maxLength: 36 }).map((rest) => `oat_${rest}`);
+      const format = createTokenFormat();
+      const passed = fc
+        .sample(random, 2_000)
+        .filter((text) => scan(TOKEN_PATTERN, text).length === 1 && format.check(text).ok);
+      expect(passed).toEqual([]);
+    },
+  );
 
   it('refuses a prefix the format would refuse, naming the field', () => {
     for (const prefix of ['', '_oat', 'oat-', 'a'.repeat(33), 'o.t']) {

@@ -67,17 +67,21 @@ describe('the documentation checker', () => {
     ]);
   });
 
-  it('fails a result comment without the arrow, a value that is not an expression, and an arrow after a declaration', () => {
-    for (const [marker, text] of [
-      ['no-arrow', 'without "→"'],
-      ['not-an-expression', 'not a JavaScript expression'],
-      ['not-a-statement', 'must follow an expression statement'],
-    ] as const) {
-      expect(at(bad, lineOf(BAD, marker)), marker).toEqual([
-        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining(text) }),
-      ]);
-    }
-  });
+  it(
+    'fails a result comment without the arrow, a value that is not an expression, and an arrow after a ' +
+      'declaration',
+    () => {
+      for (const [marker, text] of [
+        ['no-arrow', 'without "→"'],
+        ['not-an-expression', 'not a JavaScript expression'],
+        ['not-a-statement', 'must follow an expression statement'],
+      ] as const) {
+        expect(at(bad, lineOf(BAD, marker)), marker).toEqual([
+          expect.objectContaining({ kind: 'markdown', message: expect.stringContaining(text) }),
+        ]);
+      }
+    },
+  );
 
   it('fails a block that throws at the line that threw', () => {
     expect(at(bad, lineOf(BAD, '// throws'))).toEqual([
@@ -85,20 +89,24 @@ describe('the documentation checker', () => {
     ]);
   });
 
-  it('fails an unknown prelude, an unknown directive, an ignore without a reason and a directive that no block follows', () => {
-    expect(at(bad, lineOf(BAD, 'prelude=nowhere'))).toEqual([
-      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('no prelude "nowhere"') }),
-    ]);
-    expect(at(bad, lineOf(BAD, 'run-twice'))).toEqual([
-      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('unknown doc-check directive') }),
-    ]);
-    expect(at(bad, lineOf(BAD, 'doc-check: ignore'))).toEqual([
-      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('needs a reason') }),
-    ]);
-    expect(at(bad, lineOf(BAD, 'doc-check: skip-run'))).toEqual([
-      expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('just before') }),
-    ]);
-  });
+  it(
+    'fails an unknown prelude, an unknown directive, an ignore without a reason and a directive that no ' +
+      'block follows',
+    () => {
+      expect(at(bad, lineOf(BAD, 'prelude=nowhere'))).toEqual([
+        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('no prelude "nowhere"') }),
+      ]);
+      expect(at(bad, lineOf(BAD, 'run-twice'))).toEqual([
+        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('unknown doc-check directive') }),
+      ]);
+      expect(at(bad, lineOf(BAD, 'doc-check: ignore'))).toEqual([
+        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('needs a reason') }),
+      ]);
+      expect(at(bad, lineOf(BAD, 'doc-check: skip-run'))).toEqual([
+        expect.objectContaining({ kind: 'markdown', message: expect.stringContaining('just before') }),
+      ]);
+    },
+  );
 
   it('fails a block that does not exit (so the stray skip-run above did not apply)', () => {
     const block = lineOf(BAD, 'never-exits');

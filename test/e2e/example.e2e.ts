@@ -134,7 +134,8 @@ async function main(appDir: string): Promise<void> {
     });
     if (process.env.E2E_VERBOSE === '1')
       console.log(
-        `  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ${runner.redact(result.stderr.trim())}`,
+        `  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ` +
+          `${runner.redact(result.stderr.trim())}`,
       );
     return result;
   };

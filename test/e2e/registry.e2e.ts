@@ -171,7 +171,8 @@ async function main(): Promise<void> {
     });
     if (process.env.E2E_VERBOSE === '1') {
       console.log(
-        `  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`,
+        `  $ ${runner.redact([command, ...args].join(' ')).slice(0, 200)} -> exit ${result.code}: ` +
+          `${runner.redact(result.stderr.trim() || result.stdout.trim().slice(0, 200))}`,
       );
     }
     return result;

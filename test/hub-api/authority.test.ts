@@ -43,16 +43,20 @@ describe('rights are per organization (Hub API)', () => {
     expect(reply.body.message).toContain('acme/*: scope-image-push');
   });
 
-  it("answers a create beyond the organization's lifetime cap with Docker Hub's 400 naming expires_at and the maximum", async () => {
-    const hub = await startHub({
-      organizations: [{ id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], maxTokenLifetimeDays: 7 }],
-    });
-    const reply = await hub.call('POST', '/v2/orgs/acme/access-tokens', {
-      as: 'alice',
-      json: { ...body('acme'), expires_at: null },
-    });
-    expect(reply.status).toBe(400);
-    expect(reply.body.code).toBe('VALIDATION_FAILED');
-    expect(reply.body.fields.expires_at).toEqual([expect.stringContaining('at most 7 days')]);
-  });
+  it(
+    "answers a create beyond the organization's lifetime cap with Docker Hub's 400 naming expires_at and " +
+      'the maximum',
+    async () => {
+      const hub = await startHub({
+        organizations: [{ id: 'acme', name: 'acme', plan: 'business', owners: ['alice'], maxTokenLifetimeDays: 7 }],
+      });
+      const reply = await hub.call('POST', '/v2/orgs/acme/access-tokens', {
+        as: 'alice',
+        json: { ...body('acme'), expires_at: null },
+      });
+      expect(reply.status).toBe(400);
+      expect(reply.body.code).toBe('VALIDATION_FAILED');
+      expect(reply.body.fields.expires_at).toEqual([expect.stringContaining('at most 7 days')]);
+    },
+  );
 });

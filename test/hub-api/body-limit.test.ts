@@ -19,14 +19,17 @@ function hubApi(): ReturnType<typeof createHubApi> {
 }
 
 describe('Hub API: request bodies are limited while they stream', () => {
-  it('answers 413 to a 32 MiB chunked body after pulling at most the limit plus one chunk, and cancels it', async () => {
-    const body = countingStream(CHUNK, 512);
-    const reply = await hubApi()(streamingRequest(COLLECTION, body.stream, JSON_AS_ALICE));
-    expect(reply.status).toBe(413);
-    expect(await reply.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
-    expect(body.pulled()).toBeLessThanOrEqual(MAX_HUB_BODY_BYTES + CHUNK);
-    expect(body.cancelled()).toBe(true);
-  });
+  it(
+    'answers 413 to a 32 MiB chunked body after pulling at most the limit plus one chunk, and ' + 'cancels it',
+    async () => {
+      const body = countingStream(CHUNK, 512);
+      const reply = await hubApi()(streamingRequest(COLLECTION, body.stream, JSON_AS_ALICE));
+      expect(reply.status).toBe(413);
+      expect(await reply.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      expect(body.pulled()).toBeLessThanOrEqual(MAX_HUB_BODY_BYTES + CHUNK);
+      expect(body.cancelled()).toBe(true);
+    },
+  );
 
   it('caps a body whose Content-Length is smaller than what it sends', async () => {
     const body = countingStream(CHUNK, 512);

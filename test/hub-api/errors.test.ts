@@ -119,31 +119,34 @@ describe('Hub API: who may call', () => {
     expect((await hub.call('GET', `${BASE}/${token.id}`, { as: 'alice' })).body.is_active).toBe(true);
   });
 
-  it('answers 500 without details when the host authenticator throws or returns a non-actor, and reports it', async () => {
-    const seen: unknown[] = [];
-    const requests: unknown[] = [];
-    const hub = await startHub({
-      authenticateCaller: (request) => {
-        if (request.headers.get('x-mode') === 'throw') throw new Error('session store password hunter2');
-        return { username: 42 };
-      },
-      onError: (error, request) => {
-        seen.push(error);
-        requests.push(request);
-      },
-    });
-    const thrown = await hub.call('GET', BASE, {
-      headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' },
-    });
-    // The hook gets method, URL and client address only: never the headers that carry credentials.
-    expect(requests[0]).toEqual({ method: 'GET', url: `${hub.url}${BASE}`, clientAddress: '127.0.0.1' });
-    expect(JSON.stringify(requests)).not.toContain('session-secret');
-    expectError(thrown, 500, 'INTERNAL');
-    expect(thrown.text).not.toContain('hunter2');
-    expectError(await hub.call('GET', BASE), 500, 'INTERNAL');
-    expect(seen).toHaveLength(2);
-    expect((seen[1] as OatError).code).toBe('MISCONFIGURED');
-  });
+  it(
+    'answers 500 without details when the host authenticator throws or returns a non-actor, and ' + 'reports it',
+    async () => {
+      const seen: unknown[] = [];
+      const requests: unknown[] = [];
+      const hub = await startHub({
+        authenticateCaller: (request) => {
+          if (request.headers.get('x-mode') === 'throw') throw new Error('session store password hunter2');
+          return { username: 42 };
+        },
+        onError: (error, request) => {
+          seen.push(error);
+          requests.push(request);
+        },
+      });
+      const thrown = await hub.call('GET', BASE, {
+        headers: { 'x-mode': 'throw', authorization: 'Bearer session-secret' },
+      });
+      // The hook gets method, URL and client address only: never the headers that carry credentials.
+      expect(requests[0]).toEqual({ method: 'GET', url: `${hub.url}${BASE}`, clientAddress: '127.0.0.1' });
+      expect(JSON.stringify(requests)).not.toContain('session-secret');
+      expectError(thrown, 500, 'INTERNAL');
+      expect(thrown.text).not.toContain('hunter2');
+      expectError(await hub.call('GET', BASE), 500, 'INTERNAL');
+      expect(seen).toHaveLength(2);
+      expect((seen[1] as OatError).code).toBe('MISCONFIGURED');
+    },
+  );
 
   it('answers 500 without details when the service fails unexpectedly', async () => {
     const hub = await startHub({

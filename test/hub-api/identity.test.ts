@@ -16,50 +16,54 @@ function directory() {
 }
 
 describe('Hub API: tokens follow their organization id through renames', () => {
-  it('after a rename, GET, list, PATCH and DELETE work under the new name, show it, and answer 404 under the old one', async () => {
-    const { rename, organizations } = directory();
-    const hub = await startHub({ organizations });
-    const token = await createToken(hub, 'acme');
-    const other = await createToken(hub, 'acme');
-    rename('acme', 'acme-labs');
+  it(
+    'after a rename, GET, list, PATCH and DELETE work under the new name, show it, and answer 404 under ' +
+      'the old one',
+    async () => {
+      const { rename, organizations } = directory();
+      const hub = await startHub({ organizations });
+      const token = await createToken(hub, 'acme');
+      const other = await createToken(hub, 'acme');
+      rename('acme', 'acme-labs');
 
-    const got = await hub.call('GET', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' });
-    expect(got.status).toBe(200);
-    expect(got.body.resources).toEqual([{ type: 'TYPE_REPO', path: 'acme-labs/app', scopes: ['scope-image-pull'] }]);
-    const listed = await hub.call('GET', '/v2/orgs/acme-labs/access-tokens', { as: 'alice' });
-    expect(listed.status).toBe(200);
-    expect(listed.body.results.map((t: { id: string }) => t.id).sort()).toEqual([token.id, other.id].sort());
-    const patched = await hub.call('PATCH', `/v2/orgs/acme-labs/access-tokens/${token.id}`, {
-      as: 'alice',
-      json: {
+      const got = await hub.call('GET', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' });
+      expect(got.status).toBe(200);
+      expect(got.body.resources).toEqual([{ type: 'TYPE_REPO', path: 'acme-labs/app', scopes: ['scope-image-pull'] }]);
+      const listed = await hub.call('GET', '/v2/orgs/acme-labs/access-tokens', { as: 'alice' });
+      expect(listed.status).toBe(200);
+      expect(listed.body.results.map((t: { id: string }) => t.id).sort()).toEqual([token.id, other.id].sort());
+      const patched = await hub.call('PATCH', `/v2/orgs/acme-labs/access-tokens/${token.id}`, {
+        as: 'alice',
+        json: {
+          label: 'deploy',
+          resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
+        },
+      });
+      expect(patched.status).toBe(200);
+      expect(patched.body).toMatchObject({
         label: 'deploy',
         resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
-      },
-    });
-    expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({
-      label: 'deploy',
-      resources: [{ type: 'TYPE_REPO', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
-    });
-    // Changed after the rename (its row keeps its grants under the old name), it still logs in under the new one.
-    await expect(hub.service.authenticate('acme-labs', token.token)).resolves.toMatchObject({ ok: true });
+      });
+      // Changed after the rename (its row keeps its grants under the old name), it still logs in under the new one.
+      await expect(hub.service.authenticate('acme-labs', token.token)).resolves.toMatchObject({ ok: true });
 
-    for (const [method, path, json] of [
-      ['GET', `/v2/orgs/acme/access-tokens/${token.id}`, undefined],
-      ['GET', '/v2/orgs/acme/access-tokens', undefined],
-      ['PATCH', `/v2/orgs/acme/access-tokens/${token.id}`, { label: 'x' }],
-      ['DELETE', `/v2/orgs/acme/access-tokens/${token.id}`, undefined],
-    ] as const) {
-      const reply = await hub.call(method, path, { as: 'alice', ...(json === undefined ? {} : { json }) });
-      expect([method, path, reply.status]).toEqual([method, path, 404]);
-    }
+      for (const [method, path, json] of [
+        ['GET', `/v2/orgs/acme/access-tokens/${token.id}`, undefined],
+        ['GET', '/v2/orgs/acme/access-tokens', undefined],
+        ['PATCH', `/v2/orgs/acme/access-tokens/${token.id}`, { label: 'x' }],
+        ['DELETE', `/v2/orgs/acme/access-tokens/${token.id}`, undefined],
+      ] as const) {
+        const reply = await hub.call(method, path, { as: 'alice', ...(json === undefined ? {} : { json }) });
+        expect([method, path, reply.status]).toEqual([method, path, 404]);
+      }
 
-    expect((await hub.call('DELETE', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(
-      204,
-    );
-    const after = await hub.call('GET', '/v2/orgs/acme-labs/access-tokens', { as: 'alice' });
-    expect(after.body.results.map((t: { id: string }) => t.id)).toEqual([other.id]);
-  });
+      expect((await hub.call('DELETE', `/v2/orgs/acme-labs/access-tokens/${token.id}`, { as: 'alice' })).status).toBe(
+        204,
+      );
+      const after = await hub.call('GET', '/v2/orgs/acme-labs/access-tokens', { as: 'alice' });
+      expect(after.body.results.map((t: { id: string }) => t.id)).toEqual([other.id]);
+    },
+  );
 
   it('a new organization that takes a freed name lists none of the old tokens and cannot reach them', async () => {
     const { byName, rename, organizations } = directory();

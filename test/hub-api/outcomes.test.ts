@@ -70,17 +70,20 @@ describe('Hub API: refusals are values, answered with their statuses', () => {
     }
   });
 
-  it('answers a refusal with a code outside the table (a wrapper of its own) with 500 INTERNAL, never 200', async () => {
-    const odd = {
-      wrap: (service: TokenService) => ({
-        ...service,
-        safeGet: async () => ({ ok: false, code: 'NOT_IN_THE_TABLE', message: 'odd' }) as never,
-      }),
-    };
-    const hub = await startHub(odd);
-    const reply = await hub.call('GET', `/v2/orgs/acme/access-tokens/${SOME_ID}`, { as: 'alice' });
-    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 500, code: 'INTERNAL' });
-  });
+  it(
+    'answers a refusal with a code outside the table (a wrapper of its own) with 500 INTERNAL, ' + 'never 200',
+    async () => {
+      const odd = {
+        wrap: (service: TokenService) => ({
+          ...service,
+          safeGet: async () => ({ ok: false, code: 'NOT_IN_THE_TABLE', message: 'odd' }) as never,
+        }),
+      };
+      const hub = await startHub(odd);
+      const reply = await hub.call('GET', `/v2/orgs/acme/access-tokens/${SOME_ID}`, { as: 'alice' });
+      expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 500, code: 'INTERNAL' });
+    },
+  );
 
   it('maps every refusal code to a status below 500, and lists every code a body may carry', () => {
     for (const code of MANAGEMENT_DENIAL_CODES) expect([code, STATUS_OF_CODE[code] < 500]).toEqual([code, true]);

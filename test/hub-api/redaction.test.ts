@@ -33,33 +33,37 @@ async function hubFor(prefix: string) {
 }
 
 describe('Hub API: error bodies never echo a secret', () => {
-  it('a 400 body for a create or update that embeds a secret holds neither the secret nor a 12-character slice of it', async () => {
-    const planted = tokenPrefix.chain((prefix) =>
-      fc
-        .oneof({ weight: 3, arbitrary: tokenOf(prefix) }, { weight: 1, arbitrary: foreignSecret })
-        .chain((secret) =>
-          embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input }))),
-        ),
-    );
-    let rejected = 0;
-    await fc.assert(
-      fc.asyncProperty(planted, async ({ prefix, secret, input }) => {
-        const { api, id } = await hubFor(prefix);
-        const body = JSON.stringify(input);
-        for (const request of [
-          new Request(BASE, { method: 'POST', headers, body }),
-          new Request(`${BASE}/${id}`, { method: 'PATCH', headers, body }),
-        ]) {
-          const response = await api(request);
-          if (response.status !== 400) continue;
-          rejected++;
-          expectNoSlice([await response.text()], secret);
-        }
-      }),
-      { numRuns: 150 },
-    );
-    expect(rejected).toBeGreaterThan(150);
-  });
+  it(
+    'a 400 body for a create or update that embeds a secret holds neither the secret nor a 12-character ' +
+      'slice of it',
+    async () => {
+      const planted = tokenPrefix.chain((prefix) =>
+        fc
+          .oneof({ weight: 3, arbitrary: tokenOf(prefix) }, { weight: 1, arbitrary: foreignSecret })
+          .chain((secret) =>
+            embedded(secret).chain((s) => requestWith(s, secret).map((input) => ({ prefix, secret, input }))),
+          ),
+      );
+      let rejected = 0;
+      await fc.assert(
+        fc.asyncProperty(planted, async ({ prefix, secret, input }) => {
+          const { api, id } = await hubFor(prefix);
+          const body = JSON.stringify(input);
+          for (const request of [
+            new Request(BASE, { method: 'POST', headers, body }),
+            new Request(`${BASE}/${id}`, { method: 'PATCH', headers, body }),
+          ]) {
+            const response = await api(request);
+            if (response.status !== 400) continue;
+            rejected++;
+            expectNoSlice([await response.text()], secret);
+          }
+        }),
+        { numRuns: 150 },
+      );
+      expect(rejected).toBeGreaterThan(150);
+    },
+  );
 
   it('scrubs issues and messages handed to it directly, as from another copy of the package', async () => {
     await fc.assert(

@@ -112,30 +112,42 @@ describe('the OpenAPI contract check', () => {
     ]);
   });
 
-  it('holds the token endpoint to its shapes: no access_token is a violation; an OAuth2 error is a POST 400, not a GET 400', () => {
-    const ok = { token: 'a.b.c', access_token: 'a.b.c', expires_in: 300, issued_at: '2026-03-01T12:00:00Z' };
-    const headers = { pragma: 'no-cache' };
-    expect(violationsOf(observed(200, ok, headers, 'GET', REALM), TOKEN_ENDPOINT)).toEqual([]);
-    const { access_token: _, ...partial } = ok;
-    expect(violationsOf(observed(200, partial, headers, 'GET', REALM), TOKEN_ENDPOINT).join()).toMatch(/access_token/);
-    const oauth = { error: 'unsupported_grant_type' };
-    expect(violationsOf(observed(400, oauth, headers, 'POST', REALM), TOKEN_ENDPOINT)).toEqual([]);
-    expect(violationsOf(observed(400, oauth, headers, 'GET', REALM), TOKEN_ENDPOINT)).toHaveLength(1);
-  });
+  it(
+    'holds the token endpoint to its shapes: no access_token is a violation; an OAuth2 error is a POST 400, ' +
+      'not a GET 400',
+    () => {
+      const ok = { token: 'a.b.c', access_token: 'a.b.c', expires_in: 300, issued_at: '2026-03-01T12:00:00Z' };
+      const headers = { pragma: 'no-cache' };
+      expect(violationsOf(observed(200, ok, headers, 'GET', REALM), TOKEN_ENDPOINT)).toEqual([]);
+      const { access_token: _, ...partial } = ok;
+      expect(violationsOf(observed(200, partial, headers, 'GET', REALM), TOKEN_ENDPOINT).join()).toMatch(
+        /access_token/,
+      );
+      const oauth = { error: 'unsupported_grant_type' };
+      expect(violationsOf(observed(400, oauth, headers, 'POST', REALM), TOKEN_ENDPOINT)).toEqual([]);
+      expect(violationsOf(observed(400, oauth, headers, 'GET', REALM), TOKEN_ENDPOINT)).toHaveLength(1);
+    },
+  );
 
-  it('as a wrapper, passes the response on untouched, records what is wrong, and fails the test at its end', async () => {
-    const wrong = conforming(
-      async () =>
-        new Response(JSON.stringify({ id: ID }), { status: 200, headers: { 'content-type': 'application/json' } }),
-      HUB,
-    );
-    const response = await wrong(new Request(TOKEN_URL));
-    expect(await response.json()).toEqual({ id: ID });
-    expect(() => assertNoViolations()).toThrow(
-      /GET http:\/\/hub\.test\/v2\/orgs\/acme\/access-tokens\/.* -> 200 \(getAccessToken\): header Cache-Control is required but missing/,
-    );
-    expect(takeViolations()).toEqual([]);
-  });
+  it(
+    'as a wrapper, passes the response on untouched, records what is wrong, and fails the test ' + 'at its end',
+    async () => {
+      const wrong = conforming(
+        async () =>
+          new Response(JSON.stringify({ id: ID }), { status: 200, headers: { 'content-type': 'application/json' } }),
+        HUB,
+      );
+      const response = await wrong(new Request(TOKEN_URL));
+      expect(await response.json()).toEqual({ id: ID });
+      expect(() => assertNoViolations()).toThrow(
+        new RegExp(
+          'GET http://hub\\.test/v2/orgs/acme/access-tokens/.* -> 200 \\(getAccessToken\\): ' +
+            'header Cache-Control is required but missing',
+        ),
+      );
+      expect(takeViolations()).toEqual([]);
+    },
+  );
 });
 
 describe('the responses of the test suite', () => {

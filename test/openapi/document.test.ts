@@ -45,27 +45,31 @@ describe('createOpenApiDocument', () => {
     expect(committed).toBe(`${JSON.stringify(createOpenApiDocument(), null, 2)}\n`);
   });
 
-  it('describes the five Hub API operations, the rotate extension and GET and POST /token, under OpenAPI 3.1 and the package version', () => {
-    const document = asJson(createOpenApiDocument());
-    expect(document.openapi).toBe('3.1.0');
-    expect(document.info.version).toBe(pkg.version);
-    expect(Object.keys(document.paths)).toEqual([
-      '/v2/orgs/{org}/access-tokens',
-      '/v2/orgs/{org}/access-tokens/{id}',
-      '/v2/orgs/{org}/access-tokens/{id}/rotate',
-      '/token',
-    ]);
-    expect(operationIds(document)).toEqual([
-      'listAccessTokens',
-      'createAccessToken',
-      'getAccessToken',
-      'updateAccessToken',
-      'deleteAccessToken',
-      'rotateAccessToken',
-      'getRegistryToken',
-      'postRegistryToken',
-    ]);
-  });
+  it(
+    'describes the five Hub API operations, the rotate extension and GET and POST /token, under OpenAPI 3.1 ' +
+      'and the package version',
+    () => {
+      const document = asJson(createOpenApiDocument());
+      expect(document.openapi).toBe('3.1.0');
+      expect(document.info.version).toBe(pkg.version);
+      expect(Object.keys(document.paths)).toEqual([
+        '/v2/orgs/{org}/access-tokens',
+        '/v2/orgs/{org}/access-tokens/{id}',
+        '/v2/orgs/{org}/access-tokens/{id}/rotate',
+        '/token',
+      ]);
+      expect(operationIds(document)).toEqual([
+        'listAccessTokens',
+        'createAccessToken',
+        'getAccessToken',
+        'updateAccessToken',
+        'deleteAccessToken',
+        'rotateAccessToken',
+        'getRegistryToken',
+        'postRegistryToken',
+      ]);
+    },
+  );
 
   it('names Bearer for the Hub API and Basic (or nobody) for the token endpoint', () => {
     const document = asJson(createOpenApiDocument());
@@ -75,26 +79,31 @@ describe('createOpenApiDocument', () => {
     expect(document.paths['/token'].get.security).toEqual([{ registryBasic: [] }, {}]);
   });
 
-  it('documents WWW-Authenticate on every 401, x-oat-unreadable-tokens on the list, Location on a create, as required headers', () => {
-    const document = asJson(createOpenApiDocument());
-    const headersOf = (response: Json): Json =>
-      (response.$ref === undefined ? response : document.components.responses[response.$ref.split('/').pop()]).headers;
-    for (const path of Object.values(document.paths) as Json[]) {
-      for (const method of ['get', 'post', 'patch', 'delete'].filter((m) => m in path)) {
-        expect(Object.keys(headersOf(path[method].responses['401']))).toContain('WWW-Authenticate');
+  it(
+    'documents WWW-Authenticate on every 401, x-oat-unreadable-tokens on the list, Location on a create, as ' +
+      'required headers',
+    () => {
+      const document = asJson(createOpenApiDocument());
+      const headersOf = (response: Json): Json =>
+        (response.$ref === undefined ? response : document.components.responses[response.$ref.split('/').pop()])
+          .headers;
+      for (const path of Object.values(document.paths) as Json[]) {
+        for (const method of ['get', 'post', 'patch', 'delete'].filter((m) => m in path)) {
+          expect(Object.keys(headersOf(path[method].responses['401']))).toContain('WWW-Authenticate');
+        }
       }
-    }
-    const collection = document.paths['/v2/orgs/{org}/access-tokens'];
-    expect(collection.get.responses['200'].headers[UNREADABLE_HEADER]).toEqual({
-      $ref: '#/components/headers/UnreadableTokens',
-    });
-    expect(document.components.headers.UnreadableTokens).toMatchObject({
-      required: true,
-      schema: { type: 'integer', minimum: 0 },
-    });
-    expect(collection.post.responses['201'].headers.Location).toEqual({ $ref: '#/components/headers/Location' });
-    expect(document.components.headers.WWWAuthenticateBearer.required).toBe(true);
-  });
+      const collection = document.paths['/v2/orgs/{org}/access-tokens'];
+      expect(collection.get.responses['200'].headers[UNREADABLE_HEADER]).toEqual({
+        $ref: '#/components/headers/UnreadableTokens',
+      });
+      expect(document.components.headers.UnreadableTokens).toMatchObject({
+        required: true,
+        schema: { type: 'integer', minimum: 0 },
+      });
+      expect(collection.post.responses['201'].headers.Location).toEqual({ $ref: '#/components/headers/Location' });
+      expect(document.components.headers.WWWAuthenticateBearer.required).toBe(true);
+    },
+  );
 
   it('mounts the paths where the options say, and leaves the token endpoint out for tokenPath: null', () => {
     const moved = asJson(
@@ -167,13 +176,17 @@ describe('createOpenApiDocument', () => {
     expect(contract.compileAll()).toBeGreaterThan(30);
   });
 
-  it('property: toHubAccessToken and toHubAccessTokenSummary give bodies the document accepts, for any token record', () => {
-    const contract = createContract(JSON.parse(committed) as Json);
-    fc.assert(
-      fc.property(tokenRecordArbitrary(), (record) => {
-        expect(contract.validateSchema('HubAccessToken', toHubAccessToken(record))).toEqual([]);
-        expect(contract.validateSchema('HubAccessTokenSummary', toHubAccessTokenSummary(record))).toEqual([]);
-      }),
-    );
-  });
+  it(
+    'property: toHubAccessToken and toHubAccessTokenSummary give bodies the document accepts, for any ' +
+      'token record',
+    () => {
+      const contract = createContract(JSON.parse(committed) as Json);
+      fc.assert(
+        fc.property(tokenRecordArbitrary(), (record) => {
+          expect(contract.validateSchema('HubAccessToken', toHubAccessToken(record))).toEqual([]);
+          expect(contract.validateSchema('HubAccessTokenSummary', toHubAccessTokenSummary(record))).toEqual([]);
+        }),
+      );
+    },
+  );
 });

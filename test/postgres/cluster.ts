@@ -42,7 +42,9 @@ async function asOwner(args: ReadonlyArray<string>): Promise<void> {
   await run(file as string, rest, { cwd: '/' });
 }
 
-/** Starts a private cluster; its settings are made permanent so a plain `pg_ctl start` brings it back on the same port. */
+/**
+ * Starts a private cluster; its settings are made permanent so a plain `pg_ctl start` brings it back on the same port.
+ */
 export async function startPrivateCluster(): Promise<PrivateCluster> {
   const { stdout } = await run(
     'bash',

@@ -50,7 +50,10 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     }
   }
 
-  /** Starts a worker that creates (and, when full, deletes) in a loop on 5 connections, and waits until it is well under way. */
+  /**
+   * Starts a worker that creates (and, when full, deletes) in a loop on 5 connections, and waits until it is well under
+   * way.
+   */
   async function startChurn(org: OrganizationName, limit: number, firstSeq: number): Promise<Worker> {
     const worker = startWorker();
     worker.send({
@@ -107,11 +110,15 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store survives a process kil
     expect({ live: after.live, counter: after.counter }).toEqual({ live: limit, counter: limit });
   }
 
-  it('after SIGKILL of a process creating and deleting at the limit, every row is whole, the counter equals the live count, and creates stop at the limit', async () => {
-    const org = organization('crashco');
-    await kill(await startChurn(org, 20, 1));
-    await expectRecovered(org, 20, 1_000_000);
-  });
+  it(
+    'after SIGKILL of a process creating and deleting at the limit, every row is whole, the counter equals ' +
+      'the live count, and creates stop at the limit',
+    async () => {
+      const org = organization('crashco');
+      await kill(await startChurn(org, 20, 1));
+      await expectRecovered(org, 20, 1_000_000);
+    },
+  );
 
   it('a process killed while its create statement is in flight leaks no quota', async () => {
     // A limit the churn never reaches, so every loop is creating. The test then

@@ -32,37 +32,49 @@ async function contextOf(promise: Promise<unknown>): Promise<unknown> {
 
 // None of these needs a server: the faults happen before one would answer.
 describe('PostgreSQL store failures say where the fault came from', () => {
-  it('a refused connection gives STORE_FAILURE with the driver code in context.driverCode and no sqlstate', async () => {
-    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), user: 'nobody', database: 'none', max: 1 });
-    pool.on('error', () => undefined);
-    try {
-      const store = createPostgresTokenStore(pool);
-      const record = makeTestRecord(1);
-      await expect(contextOf(store.findById(record.id))).resolves.toEqual({
-        code: 'STORE_FAILURE',
-        context: { operation: 'findById', driverCode: 'ECONNREFUSED' },
+  it(
+    'a refused connection gives STORE_FAILURE with the driver code in context.driverCode and ' + 'no sqlstate',
+    async () => {
+      const pool = new pg.Pool({
+        host: '127.0.0.1',
+        port: await closedPort(),
+        user: 'nobody',
+        database: 'none',
+        max: 1,
       });
-      await expect(contextOf(store.insertWithinQuota(record, 1))).resolves.toEqual({
-        code: 'STORE_FAILURE',
-        context: { operation: 'insertWithinQuota', driverCode: 'ECONNREFUSED' },
-      });
-      await expect(contextOf(migrate(pool))).resolves.toEqual({
-        code: 'STORE_FAILURE',
-        context: { operation: 'migrate', driverCode: 'ECONNREFUSED' },
-      });
-    } finally {
-      await pool.end();
-    }
-  });
+      pool.on('error', () => undefined);
+      try {
+        const store = createPostgresTokenStore(pool);
+        const record = makeTestRecord(1);
+        await expect(contextOf(store.findById(record.id))).resolves.toEqual({
+          code: 'STORE_FAILURE',
+          context: { operation: 'findById', driverCode: 'ECONNREFUSED' },
+        });
+        await expect(contextOf(store.insertWithinQuota(record, 1))).resolves.toEqual({
+          code: 'STORE_FAILURE',
+          context: { operation: 'insertWithinQuota', driverCode: 'ECONNREFUSED' },
+        });
+        await expect(contextOf(migrate(pool))).resolves.toEqual({
+          code: 'STORE_FAILURE',
+          context: { operation: 'migrate', driverCode: 'ECONNREFUSED' },
+        });
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 
-  it('a system error whose code has the shape of a SQLSTATE (EPIPE) is still a driver code, never a sqlstate', async () => {
-    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
-    const store = createPostgresTokenStore(failingPool(epipe));
-    await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({
-      code: 'STORE_FAILURE',
-      context: { operation: 'countLive', driverCode: 'EPIPE' },
-    });
-  });
+  it(
+    'a system error whose code has the shape of a SQLSTATE (EPIPE) is still a driver code, never ' + 'a sqlstate',
+    async () => {
+      const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' });
+      const store = createPostgresTokenStore(failingPool(epipe));
+      await expect(contextOf(store.countLive(makeTestRecord(1).organizationId))).resolves.toEqual({
+        code: 'STORE_FAILURE',
+        context: { operation: 'countLive', driverCode: 'EPIPE' },
+      });
+    },
+  );
 
   it('an error the server sent (with its severity) puts its SQLSTATE in context.sqlstate', async () => {
     const serverError = Object.assign(new Error('canceling statement due to statement timeout'), {

@@ -56,35 +56,42 @@ describe.skipIf(skipPostgres)(
       { creates: 200, limit: 10 },
       { creates: 2_000, limit: 1_000 },
     ]) {
-      it(`${creates} simultaneous creates at a limit of ${limit} leave exactly ${limit} tokens, in each of ${REPETITIONS} runs`, async () => {
-        for (let run = 1; run <= REPETITIONS; run++) {
-          const { result, state } = await runRace('store', creates, limit);
-          expect(result.failures).toEqual([]);
-          expect({ run, inserted: result.inserted, refused: result.refused }).toEqual({
-            run,
-            inserted: limit,
-            refused: creates - limit,
-          });
-          expect({ run, live: state.live, counter: state.counter, rows: state.rows }).toEqual({
-            run,
-            live: limit,
-            counter: limit,
-            rows: limit,
-          });
-        }
-      });
+      it(
+        `${creates} simultaneous creates at a limit of ${limit} leave exactly ${limit} tokens, in each of ` +
+          `${REPETITIONS} runs`,
+        async () => {
+          for (let run = 1; run <= REPETITIONS; run++) {
+            const { result, state } = await runRace('store', creates, limit);
+            expect(result.failures).toEqual([]);
+            expect({ run, inserted: result.inserted, refused: result.refused }).toEqual({
+              run,
+              inserted: limit,
+              refused: creates - limit,
+            });
+            expect({ run, live: state.live, counter: state.counter, rows: state.rows }).toEqual({
+              run,
+              live: limit,
+              counter: limit,
+              rows: limit,
+            });
+          }
+        },
+      );
     }
 
-    it('negative control: on the same harness a naive count, then insert, under READ COMMITTED goes over the limit', async () => {
-      // If this ever stops overshooting, the harness no longer makes creates
-      // overlap and the tests above prove nothing: fix the harness, not this.
-      // The naive worker pauses between its count and its insert, so the 20
-      // creates the barrier releases together all count before any commits.
-      const limit = 10;
-      const { result, state } = await runRace('naive', 200, limit);
-      expect(result.failures).toEqual([]);
-      expect(state.live).toBe(result.inserted);
-      expect(state.live).toBeGreaterThan(limit);
-    });
+    it(
+      'negative control: on the same harness a naive count, then insert, under READ COMMITTED goes over ' + 'the limit',
+      async () => {
+        // If this ever stops overshooting, the harness no longer makes creates
+        // overlap and the tests above prove nothing: fix the harness, not this.
+        // The naive worker pauses between its count and its insert, so the 20
+        // creates the barrier releases together all count before any commits.
+        const limit = 10;
+        const { result, state } = await runRace('naive', 200, limit);
+        expect(result.failures).toEqual([]);
+        expect(state.live).toBe(result.inserted);
+        expect(state.live).toBeGreaterThan(limit);
+      },
+    );
   },
 );

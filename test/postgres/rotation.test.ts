@@ -48,25 +48,28 @@ describe.skipIf(skipPostgres)('PostgreSQL schema version 4: rotated secrets', ()
     await expect(store.findBySecretHash('new-hash')).resolves.toEqual(plan.next);
   });
 
-  it('an unreadable retired row is STORE_FAILURE UNREADABLE, and a login with its secret is RECORD_INVALID', async () => {
-    await migrate(pool, { schema });
-    const store = createPostgresTokenStore(pool, { schema });
-    const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
-    const service = createTokenService({ store, organizations, clock: createFakeClock(), rotation: {} });
-    const created = await service.create({ username: 'alice' }, 'acme', {
-      label: 'ci',
-      resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
-    });
-    await service.rotate({ username: 'alice' }, 'acme', created.token.id, { graceSeconds: 600 });
-    // A hand edit the column types and CHECK allow but no JavaScript instant can hold.
-    await pool.query(`UPDATE "${schema}".oat_rotated_secrets SET forget_at = 'infinity'`);
-    await expect(failure(Promise.resolve(store.findRotatedSecret(created.token.secretHash)))).resolves.toMatchObject({
-      code: 'STORE_FAILURE',
-      context: { reason: 'UNREADABLE' },
-    });
-    await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
-      ok: false,
-      code: 'RECORD_INVALID',
-    });
-  });
+  it(
+    'an unreadable retired row is STORE_FAILURE UNREADABLE, and a login with its secret is ' + 'RECORD_INVALID',
+    async () => {
+      await migrate(pool, { schema });
+      const store = createPostgresTokenStore(pool, { schema });
+      const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
+      const service = createTokenService({ store, organizations, clock: createFakeClock(), rotation: {} });
+      const created = await service.create({ username: 'alice' }, 'acme', {
+        label: 'ci',
+        resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+      });
+      await service.rotate({ username: 'alice' }, 'acme', created.token.id, { graceSeconds: 600 });
+      // A hand edit the column types and CHECK allow but no JavaScript instant can hold.
+      await pool.query(`UPDATE "${schema}".oat_rotated_secrets SET forget_at = 'infinity'`);
+      await expect(failure(Promise.resolve(store.findRotatedSecret(created.token.secretHash)))).resolves.toMatchObject({
+        code: 'STORE_FAILURE',
+        context: { reason: 'UNREADABLE' },
+      });
+      await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
+        ok: false,
+        code: 'RECORD_INVALID',
+      });
+    },
+  );
 });

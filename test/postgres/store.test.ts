@@ -66,7 +66,8 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
         await Promise.all(pools.map((p) => migrate(p, { schema: target })));
         await migrate(pool, { schema: target });
         const { rows } = await pool.query<{ name: string }>(
-          `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY 1`,
+          `SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 UNION ALL SELECT indexname FROM ` +
+            `pg_indexes WHERE schemaname = $1 ORDER BY 1`,
           [target],
         );
         expect(rows.map((r) => r.name)).toEqual([
@@ -112,37 +113,46 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
   });
 
   describe('the quota counter', () => {
-    it('a refused duplicate rolls back the slot it reserved, so the counter never drifts from the live rows', async () => {
-      const store = createPostgresTokenStore(pool, { schema });
-      const first = makeTestRecord(1);
-      await store.insertWithinQuota(first, 10);
-      await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual({
-        ok: false,
-        code: 'DUPLICATE',
-      });
-      await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({
-        ok: false,
-        code: 'DUPLICATE',
-      });
-      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
-    });
+    it(
+      'a refused duplicate rolls back the slot it reserved, so the counter never drifts from the ' + 'live rows',
+      async () => {
+        const store = createPostgresTokenStore(pool, { schema });
+        const first = makeTestRecord(1);
+        await store.insertWithinQuota(first, 10);
+        await expect(store.insertWithinQuota(makeTestRecord(2, { secretHash: first.secretHash }), 10)).resolves.toEqual(
+          {
+            ok: false,
+            code: 'DUPLICATE',
+          },
+        );
+        await expect(store.insertWithinQuota(makeTestRecord(3, { id: first.id }), 10)).resolves.toEqual({
+          ok: false,
+          code: 'DUPLICATE',
+        });
+        await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+      },
+    );
 
-    it('concurrent creates of one id or secret hash insert one token and raise the counter once: a duplicate never leaks a slot', async () => {
-      const store = createPostgresTokenStore(pool, { schema });
-      const first = makeTestRecord(1);
-      const rivals = [
-        first,
-        ...[2, 3, 4].map((seq) => makeTestRecord(seq, { secretHash: first.secretHash })),
-        ...[5, 6, 7].map((seq) => makeTestRecord(seq, { id: first.id })),
-      ];
-      const outcomes = await Promise.all(rivals.map((record) => store.insertWithinQuota(record, 10)));
-      expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
-      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(
-        Array.from({ length: 6 }, () => ({ ok: false, code: 'DUPLICATE' })),
-      );
-      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
-      await expect(checkQuotaCounters(pool, { schema })).resolves.toMatchObject({ mismatches: [] });
-    });
+    it(
+      'concurrent creates of one id or secret hash insert one token and raise the counter once: a duplicate ' +
+        'never leaks a slot',
+      async () => {
+        const store = createPostgresTokenStore(pool, { schema });
+        const first = makeTestRecord(1);
+        const rivals = [
+          first,
+          ...[2, 3, 4].map((seq) => makeTestRecord(seq, { secretHash: first.secretHash })),
+          ...[5, 6, 7].map((seq) => makeTestRecord(seq, { id: first.id })),
+        ];
+        const outcomes = await Promise.all(rivals.map((record) => store.insertWithinQuota(record, 10)));
+        expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+        expect(outcomes.filter((outcome) => !outcome.ok)).toEqual(
+          Array.from({ length: 6 }, () => ({ ok: false, code: 'DUPLICATE' })),
+        );
+        await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 1 });
+        await expect(checkQuotaCounters(pool, { schema })).resolves.toMatchObject({ mismatches: [] });
+      },
+    );
 
     it('a duplicate at a full quota is reported as DUPLICATE, as the in-memory store does', async () => {
       const store = createPostgresTokenStore(pool, { schema });
@@ -161,22 +171,28 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 1, counter: 1, rows: 2 });
     });
 
-    it('limits that are not small integers keep the meaning "fewer than limit": 2.5 admits 3, Infinity admits, NaN admits none', async () => {
-      const store = createPostgresTokenStore(pool, { schema });
-      for (let seq = 1; seq <= 3; seq++)
-        await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({
-        ok: false,
-        code: 'QUOTA_EXCEEDED',
-        count: 3,
-      });
-      await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({ ok: true });
-      await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({
-        ok: false,
-        code: 'QUOTA_EXCEEDED',
-        count: 4,
-      });
-    });
+    it(
+      'limits that are not small integers keep the meaning "fewer than limit": 2.5 admits 3, Infinity ' +
+        'admits, NaN admits none',
+      async () => {
+        const store = createPostgresTokenStore(pool, { schema });
+        for (let seq = 1; seq <= 3; seq++)
+          await expect(store.insertWithinQuota(makeTestRecord(seq), 2.5)).resolves.toEqual({ ok: true });
+        await expect(store.insertWithinQuota(makeTestRecord(4), 2.5)).resolves.toEqual({
+          ok: false,
+          code: 'QUOTA_EXCEEDED',
+          count: 3,
+        });
+        await expect(store.insertWithinQuota(makeTestRecord(5), Number.POSITIVE_INFINITY)).resolves.toEqual({
+          ok: true,
+        });
+        await expect(store.insertWithinQuota(makeTestRecord(6), Number.NaN)).resolves.toEqual({
+          ok: false,
+          code: 'QUOTA_EXCEEDED',
+          count: 4,
+        });
+      },
+    );
 
     it('deletes through replace lower the counter in the same statement as the version check', async () => {
       const store = createPostgresTokenStore(pool, { schema });
@@ -188,16 +204,20 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
   });
 
   describe('faults', () => {
-    it('a fault inside the insert statement rolls everything back, releases the client and throws STORE_FAILURE with the SQLSTATE', async () => {
-      const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
-      const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
-        code: 'STORE_FAILURE',
-        context: { operation: 'insertWithinQuota', sqlstate: '08006' },
-      });
-      await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
-      expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
-    });
+    it(
+      'a fault inside the insert statement rolls everything back, releases the client and throws ' +
+        'STORE_FAILURE with the SQLSTATE',
+      async () => {
+        const store = createPostgresTokenStore(faultyPool(pool, /INSERT INTO "[a-z0-9_]+"\.oat_tokens/), { schema });
+        const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
+        expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
+          code: 'STORE_FAILURE',
+          context: { operation: 'insertWithinQuota', sqlstate: '08006' },
+        });
+        await expect(organizationState(pool, schema, acme)).resolves.toEqual({ live: 0, counter: null, rows: 0 });
+        expect({ idle: pool.idleCount, waiting: pool.waitingCount }).toEqual({ idle: pool.totalCount, waiting: 0 });
+      },
+    );
 
     it('a client whose ROLLBACK fails is discarded, not returned to the pool', async () => {
       // A create is one statement outside any transaction; the counter repair is the store's transaction.
@@ -210,23 +230,27 @@ describe.skipIf(skipPostgres)('the PostgreSQL token store beyond the contract', 
       expect(pool.idleCount).toBe(pool.totalCount);
     });
 
-    it('errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of the error', async () => {
-      // A token table without the columns the store reads: the server answers 42703 (undefined column).
-      const broken = `t_broken_${process.pid}`;
-      // It records the current version, so the store gets as far as the query.
-      await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY);
-        CREATE TABLE "${broken}".oat_schema_version (singleton boolean PRIMARY KEY DEFAULT true, version integer NOT NULL); INSERT INTO "${broken}".oat_schema_version VALUES (true, ${SCHEMA_VERSION})`);
-      const store = createPostgresTokenStore(pool, { schema: broken });
-      const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() =>
-        dropSchema(pool, broken),
-      );
-      expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
-        code: 'STORE_FAILURE',
-        context: { operation: 'findBySecretHash', sqlstate: '42703' },
-      });
-      expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
-      expect(String(error)).not.toContain('hash-that-must-not-leak');
-    });
+    it(
+      'errors name the operation and SQLSTATE, never a value: a secret hash looked up stays out of ' + 'the error',
+      async () => {
+        // A token table without the columns the store reads: the server answers 42703 (undefined column).
+        const broken = `t_broken_${process.pid}`;
+        // It records the current version, so the store gets as far as the query.
+        await pool.query(`CREATE SCHEMA "${broken}"; CREATE TABLE "${broken}".oat_tokens (id uuid PRIMARY KEY);
+        CREATE TABLE "${broken}".oat_schema_version (singleton boolean PRIMARY KEY DEFAULT true,
+          version integer NOT NULL); INSERT INTO "${broken}".oat_schema_version VALUES (true, ${SCHEMA_VERSION})`);
+        const store = createPostgresTokenStore(pool, { schema: broken });
+        const error = await rejection(Promise.resolve(store.findBySecretHash('hash-that-must-not-leak'))).finally(() =>
+          dropSchema(pool, broken),
+        );
+        expect(isOatError(error) && { code: error.code, context: error.context }).toEqual({
+          code: 'STORE_FAILURE',
+          context: { operation: 'findBySecretHash', sqlstate: '42703' },
+        });
+        expect(JSON.stringify(error)).not.toContain('hash-that-must-not-leak');
+        expect(String(error)).not.toContain('hash-that-must-not-leak');
+      },
+    );
 
     it('ids that are not UUIDs find nothing instead of failing the uuid cast', async () => {
       const store = createPostgresTokenStore(pool, { schema });

@@ -11,7 +11,8 @@ import { migrate } from '../../src/postgres/index.js';
 export const PG_URL = process.env.OAT_TEST_PG_URL ?? '';
 
 const HOW_TO_RUN =
-  'Start a throwaway server and run them with: eval "$(bash .ci/postgres.sh start)" && npx vitest run test/postgres; bash .ci/postgres.sh stop';
+  'Start a throwaway server and run them with: eval "$(bash .ci/postgres.sh start)" && npx vitest run ' +
+  'test/postgres; bash .ci/postgres.sh stop';
 
 /** True when the PostgreSQL tests skip: no `OAT_TEST_PG_URL` and not under CI. */
 export const skipPostgres = PG_URL === '' && process.env.CI !== 'true';
@@ -132,7 +133,8 @@ export async function organizationState(
   organization: string,
 ): Promise<OrganizationState> {
   const { rows } = await pool.query<{ live: number; rows: number; counter: number | null }>(
-    `SELECT (SELECT count(*) FILTER (WHERE state <> 'deleted') FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS live,
+    `SELECT (SELECT count(*) FILTER (WHERE state <> 'deleted') FROM "${schema}".oat_tokens WHERE organization =
+      $1)::integer AS live,
             (SELECT count(*) FROM "${schema}".oat_tokens WHERE organization = $1)::integer AS rows,
             (SELECT live FROM "${schema}".oat_org_quota WHERE organization = $1) AS counter`,
     [organization],

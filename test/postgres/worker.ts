@@ -37,8 +37,10 @@ function naiveCount(schema: string): string {
 
 function naiveInsert(schema: string): string {
   return `INSERT INTO "${schema}".oat_tokens
-      (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::timestamptz, $10::timestamptz,
+      (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at,
+       last_used_at, state, resources, secret_hash, display_prefix, version)
+    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz,
+      $9::timestamptz, $10::timestamptz,
             $11::text, $12::jsonb, $13::text, $14::text, $15::integer)`;
 }
 

@@ -39,7 +39,8 @@ export function startWorker(): Worker {
     send(command) {
       if (!child.connected)
         throw new Error(
-          `worker ${child.pid} is gone (code ${child.exitCode}, signal ${child.signalCode}); cannot send ${command.type}`,
+          `worker ${child.pid} is gone (code ${child.exitCode}, signal ${child.signalCode}); cannot send ` +
+            `${command.type}`,
         );
       child.send(command);
     },
@@ -139,7 +140,8 @@ export async function race(workers: ReadonlyArray<Worker>, spec: RaceSpec, contr
     });
     await Promise.all(ready);
     const done = workers.map((worker) => worker.next('done'));
-    // A worker that fails or dies while the others queue would leave the poll below waiting for a count it never reaches.
+    // A worker that fails or dies while the others queue would leave the poll below waiting for a count it never
+    // reaches.
     const failed = new Promise<never>((_, reject) => done.forEach((d) => d.catch(reject)));
     failed.catch(() => undefined); // observed in the race below; avoid an unhandled rejection otherwise
     polling = waitForWaiters(client, workers.length * spec.connectionsPerWorker, stopPolling.signal);
@@ -158,12 +160,16 @@ export async function race(workers: ReadonlyArray<Worker>, spec: RaceSpec, contr
     await polling.catch(() => undefined);
     await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
     client.release();
-    // After a failure the workers are in an unknown state, some maybe mid-race: stop them rather than leave them running.
+    // After a failure the workers are in an unknown state, some maybe mid-race: stop them rather than leave them
+    // running.
     if (!finished) await Promise.all(workers.map(stopWorker));
   }
 }
 
-/** Polls `pg_locks` until `count` sessions wait on the barrier; fails after {@link BARRIER_DEADLINE_MS}, stops quietly when `stop` aborts. */
+/**
+ * Polls `pg_locks` until `count` sessions wait on the barrier; fails after {@link BARRIER_DEADLINE_MS}, stops quietly
+ * when `stop` aborts.
+ */
 async function waitForWaiters(client: pg.PoolClient, count: number, stop: AbortSignal): Promise<void> {
   const deadline = Date.now() + BARRIER_DEADLINE_MS;
   let waiting = 0;
@@ -171,7 +177,8 @@ async function waitForWaiters(client: pg.PoolClient, count: number, stop: AbortS
   while (!stop.aborted) {
     if (Date.now() > deadline) {
       throw new Error(
-        `race barrier: ${waiting} of ${count} worker connections queued on the advisory lock after ${BARRIER_DEADLINE_MS} ms`,
+        `race barrier: ${waiting} of ${count} worker connections queued on the advisory lock after ` +
+          `${BARRIER_DEADLINE_MS} ms`,
       );
     }
     const { rows } = await client.query<{ waiting: number }>(

@@ -49,37 +49,40 @@ async function setup(publicKey: (keyId: string) => string | null) {
 }
 
 describe('a batch with malformed items', () => {
-  it('looks up every token string with its bad fields replaced, and answers nothing for an item with none', async () => {
-    const s = await setup(() => PEM);
-    const handler = createSecretScanningHandler({ service: s.service, publicKey: () => PEM });
-    const [good, badUrl, badSource] = s.tokens as [(typeof s.tokens)[0], (typeof s.tokens)[0], (typeof s.tokens)[0]];
-    const body = JSON.stringify([
-      matchOf(good.secret),
-      matchOf(badUrl.secret, { url: 'javascript:alert(1)' }),
-      matchOf(badSource.secret, { source: 7 }),
-      { type: TYPE, url: FOUND },
-      'not a match',
-      matchOf(''),
-      matchOf('x'.repeat(257)),
-      matchOf(good.secret, { type: 'no such type!' }),
-    ]);
-    const reply = await handler(post(body, 'k1'));
-    expect(reply.status).toBe(200);
-    expect(await reply.json()).toEqual([
-      { token_hash: hashOf(good.secret), token_type: TYPE, label: 'true_positive' },
-      { token_hash: hashOf(badUrl.secret), token_type: TYPE, label: 'true_positive' },
-      { token_hash: hashOf(badSource.secret), token_type: TYPE, label: 'true_positive' },
-      { token_hash: hashOf(good.secret), token_type: 'no such type!', label: 'true_positive' },
-    ]);
-    for (const token of [good, badUrl, badSource])
-      expect(await s.store.findById(token.id)).toMatchObject({ state: 'inactive' });
-    expect(s.events.filter((e) => e.type === 'access_token.leaked')).toEqual([
-      expect.objectContaining({ tokenId: good.id, url: FOUND, source: 'content', action: 'DEACTIVATED' }),
-      expect.objectContaining({ tokenId: badUrl.id, url: 'https://unknown.invalid/', action: 'DEACTIVATED' }),
-      expect.objectContaining({ tokenId: badSource.id, url: FOUND, source: 'unknown', action: 'DEACTIVATED' }),
-      expect.objectContaining({ tokenId: good.id, action: 'ALREADY_INACTIVE' }),
-    ]);
-  });
+  it(
+    'looks up every token string with its bad fields replaced, and answers nothing for an item ' + 'with none',
+    async () => {
+      const s = await setup(() => PEM);
+      const handler = createSecretScanningHandler({ service: s.service, publicKey: () => PEM });
+      const [good, badUrl, badSource] = s.tokens as [(typeof s.tokens)[0], (typeof s.tokens)[0], (typeof s.tokens)[0]];
+      const body = JSON.stringify([
+        matchOf(good.secret),
+        matchOf(badUrl.secret, { url: 'javascript:alert(1)' }),
+        matchOf(badSource.secret, { source: 7 }),
+        { type: TYPE, url: FOUND },
+        'not a match',
+        matchOf(''),
+        matchOf('x'.repeat(257)),
+        matchOf(good.secret, { type: 'no such type!' }),
+      ]);
+      const reply = await handler(post(body, 'k1'));
+      expect(reply.status).toBe(200);
+      expect(await reply.json()).toEqual([
+        { token_hash: hashOf(good.secret), token_type: TYPE, label: 'true_positive' },
+        { token_hash: hashOf(badUrl.secret), token_type: TYPE, label: 'true_positive' },
+        { token_hash: hashOf(badSource.secret), token_type: TYPE, label: 'true_positive' },
+        { token_hash: hashOf(good.secret), token_type: 'no such type!', label: 'true_positive' },
+      ]);
+      for (const token of [good, badUrl, badSource])
+        expect(await s.store.findById(token.id)).toMatchObject({ state: 'inactive' });
+      expect(s.events.filter((e) => e.type === 'access_token.leaked')).toEqual([
+        expect.objectContaining({ tokenId: good.id, url: FOUND, source: 'content', action: 'DEACTIVATED' }),
+        expect.objectContaining({ tokenId: badUrl.id, url: 'https://unknown.invalid/', action: 'DEACTIVATED' }),
+        expect.objectContaining({ tokenId: badSource.id, url: FOUND, source: 'unknown', action: 'DEACTIVATED' }),
+        expect.objectContaining({ tokenId: good.id, action: 'ALREADY_INACTIVE' }),
+      ]);
+    },
+  );
 
   it('answers one secret with one label, even when its lookups disagree', async () => {
     const s = await setup(() => PEM);

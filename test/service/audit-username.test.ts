@@ -42,13 +42,16 @@ describe('the username a failed login audits', () => {
     expect(await auditedAs('ACME')).toBe('acme');
   });
 
-  it('drops a name that starts with the token prefix, whatever its case, and keeps one that only comes close', async () => {
-    expect(await auditedAs('oat_abc')).toBeNull();
-    expect(await auditedAs('OAT_abc')).toBeNull();
-    expect(await auditedAs('oat')).toBe('oat');
-    expect(await auditedAs('oatabc')).toBe('oatabc');
-    expect(await auditedAs('oa_t')).toBe('oa_t');
-  });
+  it(
+    'drops a name that starts with the token prefix, whatever its case, and keeps one that only ' + 'comes close',
+    async () => {
+      expect(await auditedAs('oat_abc')).toBeNull();
+      expect(await auditedAs('OAT_abc')).toBeNull();
+      expect(await auditedAs('oat')).toBe('oat');
+      expect(await auditedAs('oatabc')).toBe('oatabc');
+      expect(await auditedAs('oa_t')).toBe('oa_t');
+    },
+  );
 
   it('compares with a custom prefix folded to lower case', async () => {
     expect(await auditedAs('dckr_oat_abc', 'Dckr_OAT_')).toBeNull();

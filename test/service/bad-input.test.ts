@@ -49,7 +49,10 @@ const anything = () =>
     withDate: true,
   });
 
-/** Runs an operation on garbage: it may succeed or throw an OatError, nothing else, and must leave the store as it was unless it succeeded. */
+/**
+ * Runs an operation on garbage: it may succeed or throw an OatError, nothing else, and must leave the store as it was
+ * unless it succeeded.
+ */
 async function onlyTypedErrors(op: () => Promise<unknown>): Promise<'ok' | 'typed-error'> {
   try {
     await op();
@@ -88,22 +91,26 @@ describe('every public operation fed arbitrary values', () => {
     );
   });
 
-  it('create with a valid actor and organization rejects any malformed request with VALIDATION_FAILED naming fields', async () => {
-    await fc.assert(
-      fc.asyncProperty(anything(), async (input) => {
-        const { service, store } = await seeded();
-        const before = await snapshot(store);
-        try {
-          // Anything a JavaScript caller could pass: the request type is bypassed on purpose.
-          await service.create(alice, 'acme', input as never);
-        } catch (error) {
-          expect(isOatError(error) && error.code === 'VALIDATION_FAILED' && error.fields.length > 0).toBe(true);
-          expect(await snapshot(store)).toBe(before);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it(
+    'create with a valid actor and organization rejects any malformed request with VALIDATION_FAILED ' +
+      'naming fields',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(anything(), async (input) => {
+          const { service, store } = await seeded();
+          const before = await snapshot(store);
+          try {
+            // Anything a JavaScript caller could pass: the request type is bypassed on purpose.
+            await service.create(alice, 'acme', input as never);
+          } catch (error) {
+            expect(isOatError(error) && error.code === 'VALIDATION_FAILED' && error.fields.length > 0).toBe(true);
+            expect(await snapshot(store)).toBe(before);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 
   it('authenticate returns a denial value for garbage and never throws, also past the format check', async () => {
     const codes = new Set<string>();
@@ -156,26 +163,30 @@ describe('every public operation fed arbitrary values', () => {
 });
 
 describe('a clock that does not return epoch milliseconds', () => {
-  it('is refused with MISCONFIGURED naming clock, at construction or at the first read, and nothing is stored', async () => {
-    expect(() => createTokenService({ store: createMemoryTokenStore(), organizations, clock: {} as never })).toThrow(
-      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'clock' } }),
-    );
-    for (const now of [() => new Date(), () => 1.5, () => Number.NaN, () => '2026-01-01T00:00:00Z']) {
-      const store = createMemoryTokenStore();
-      const service = createTokenService({ store, organizations, clock: { now } as never });
-      const before = await snapshot(store);
-      await expect(
-        service.create(alice, 'acme', {
-          label: 'ci',
-          resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
-        }),
-      ).rejects.toMatchObject({
-        code: 'MISCONFIGURED',
-        context: { field: 'clock' },
-      });
-      // A well-formed token: the clock is read only after the format check, so a malformed one would be refused first.
-      await expect(service.authenticate('acme', WELL_FORMED)).rejects.toMatchObject({ code: 'MISCONFIGURED' });
-      expect(await snapshot(store)).toBe(before);
-    }
-  });
+  it(
+    'is refused with MISCONFIGURED naming clock, at construction or at the first read, and nothing ' + 'is stored',
+    async () => {
+      expect(() => createTokenService({ store: createMemoryTokenStore(), organizations, clock: {} as never })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'clock' } }),
+      );
+      for (const now of [() => new Date(), () => 1.5, () => Number.NaN, () => '2026-01-01T00:00:00Z']) {
+        const store = createMemoryTokenStore();
+        const service = createTokenService({ store, organizations, clock: { now } as never });
+        const before = await snapshot(store);
+        await expect(
+          service.create(alice, 'acme', {
+            label: 'ci',
+            resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+          }),
+        ).rejects.toMatchObject({
+          code: 'MISCONFIGURED',
+          context: { field: 'clock' },
+        });
+        // A well-formed token: the clock is read only after the format check, so a malformed one would be refused
+        // first.
+        await expect(service.authenticate('acme', WELL_FORMED)).rejects.toMatchObject({ code: 'MISCONFIGURED' });
+        expect(await snapshot(store)).toBe(before);
+      }
+    },
+  );
 });

@@ -77,7 +77,9 @@ function outcomeOf(result: AuthenticationResult, ids: ReadonlyArray<string>): st
   return result.ok ? `ok:${ids.indexOf(result.principal.tokenId)}` : result.code;
 }
 
-/** Settles `promise`, or fails after `ms`: a login stuck behind a hung write must fail the property, not the test run. */
+/**
+ * Settles `promise`, or fails after `ms`: a login stuck behind a hung write must fail the property, not the test run.
+ */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
@@ -141,33 +143,37 @@ async function play(w: World, step: Step, unknownSecret: string): Promise<string
 }
 
 describe('a failing or hanging last-used write changes no login', () => {
-  it('with touchLastUsed failing, throwing or hanging at random, every outcome is what a healthy store gives; lastUsedAt never moves backwards', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.constantFrom<Fault>('ok', 'reject', 'throw', 'hang', 'late'), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.option(fc.integer({ min: 1, max: 60 }), { nil: null }), { minLength: TOKENS, maxLength: TOKENS }),
-        fc.array(stepArb, { minLength: 1, maxLength: 30 }),
-        async (faults, expiries, steps) => {
-          const reports: unknown[] = [];
-          const healthy = await world(createMemoryTokenStore(), expiries);
-          const faulty = await world(faultyStore(faults), expiries, (error) => reports.push(error));
-          const unknownSecret = healthy.service.policy.format.generate(platformRandom);
-          const seen = new Map<string, number | null>();
-          for (const step of steps) {
-            expect(await play(faulty, step, unknownSecret)).toBe(await play(healthy, step, unknownSecret));
-            for (const id of faulty.ids) {
-              const used = (await faulty.store.findById(id as never))?.lastUsedAt ?? null;
-              const before = seen.get(id) ?? null;
-              if (before !== null) expect(used).not.toBeNull();
-              if (before !== null && used !== null) expect(used).toBeGreaterThanOrEqual(before);
-              seen.set(id, used);
+  it(
+    'with touchLastUsed failing, throwing or hanging at random, every outcome is what a healthy store gives; ' +
+      'lastUsedAt never moves backwards',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.constantFrom<Fault>('ok', 'reject', 'throw', 'hang', 'late'), { minLength: 1, maxLength: 8 }),
+          fc.array(fc.option(fc.integer({ min: 1, max: 60 }), { nil: null }), { minLength: TOKENS, maxLength: TOKENS }),
+          fc.array(stepArb, { minLength: 1, maxLength: 30 }),
+          async (faults, expiries, steps) => {
+            const reports: unknown[] = [];
+            const healthy = await world(createMemoryTokenStore(), expiries);
+            const faulty = await world(faultyStore(faults), expiries, (error) => reports.push(error));
+            const unknownSecret = healthy.service.policy.format.generate(platformRandom);
+            const seen = new Map<string, number | null>();
+            for (const step of steps) {
+              expect(await play(faulty, step, unknownSecret)).toBe(await play(healthy, step, unknownSecret));
+              for (const id of faulty.ids) {
+                const used = (await faulty.store.findById(id as never))?.lastUsedAt ?? null;
+                const before = seen.get(id) ?? null;
+                if (before !== null) expect(used).not.toBeNull();
+                if (before !== null && used !== null) expect(used).toBeGreaterThanOrEqual(before);
+                seen.set(id, used);
+              }
             }
-          }
-          await within(1_000, faulty.service.flush());
-          expect(reports.every(isOatError)).toBe(true);
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+            await within(1_000, faulty.service.flush());
+            expect(reports.every(isOatError)).toBe(true);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
 });

@@ -18,7 +18,9 @@ const input: CreateTokenRequest = {
   resources: [{ type: 'repository', path: 'acme/app', scopes: ['push'] }],
 };
 
-/** Resolves to what `promise` resolves to, or rejects when it takes longer than `ms`: a hung login fails the test fast. */
+/**
+ * Resolves to what `promise` resolves to, or rejects when it takes longer than `ms`: a hung login fails the test fast.
+ */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
@@ -56,43 +58,50 @@ function serviceWith(
 const never = (): Promise<boolean> => new Promise<boolean>(() => undefined);
 
 describe('last-used bookkeeping never decides or delays a login', () => {
-  it('a store whose touchLastUsed never settles still gives an ok login at once; onError hears of the timeout and flush returns', async () => {
-    const { service, calls, reports } = serviceWith(never, { lastUsedTimeoutMs: 50 });
-    const { token, secret } = await service.create(alice, 'acme', input);
-    await expect(within(1_000, service.authenticate('acme', secret.reveal()))).resolves.toMatchObject({
-      ok: true,
-      principal: { tokenId: token.id },
-    });
-    expect(calls).toEqual([token.id]);
-    await within(1_000, service.flush());
-    expect(reports).toHaveLength(1);
-    expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-    expect(reports[0]?.error).toMatchObject({
-      name: 'OatError',
-      code: 'STORE_FAILURE',
-      context: { operation: 'touchLastUsed', tokenId: token.id, timeoutMs: 50 },
-    });
-  });
+  it(
+    'a store whose touchLastUsed never settles still gives an ok login at once; onError hears of the timeout ' +
+      'and flush returns',
+    async () => {
+      const { service, calls, reports } = serviceWith(never, { lastUsedTimeoutMs: 50 });
+      const { token, secret } = await service.create(alice, 'acme', input);
+      await expect(within(1_000, service.authenticate('acme', secret.reveal()))).resolves.toMatchObject({
+        ok: true,
+        principal: { tokenId: token.id },
+      });
+      expect(calls).toEqual([token.id]);
+      await within(1_000, service.flush());
+      expect(reports).toHaveLength(1);
+      expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
+      expect(reports[0]?.error).toMatchObject({
+        name: 'OatError',
+        code: 'STORE_FAILURE',
+        context: { operation: 'touchLastUsed', tokenId: token.id, timeoutMs: 50 },
+      });
+    },
+  );
 
-  it('a write that times out and then rejects is reported once, and a later login may start another write', async () => {
-    let rejectLate: (error: Error) => void = () => undefined;
-    const { service, calls, reports, clock } = serviceWith(
-      () =>
-        new Promise<boolean>((_, reject) => {
-          rejectLate = reject;
-        }),
-      { lastUsedTimeoutMs: 20, lastUsedIntervalMs: 60_000 },
-    );
-    const { secret } = await service.create(alice, 'acme', input);
-    await service.authenticate('acme', secret.reveal());
-    await service.flush();
-    rejectLate(new Error('gave up late'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(reports.map((r) => r.error.context['timeoutMs'])).toEqual([20]);
-    clock.advance(60_000);
-    await service.authenticate('acme', secret.reveal());
-    expect(calls).toHaveLength(2);
-  });
+  it(
+    'a write that times out and then rejects is reported once, and a later login may start ' + 'another write',
+    async () => {
+      let rejectLate: (error: Error) => void = () => undefined;
+      const { service, calls, reports, clock } = serviceWith(
+        () =>
+          new Promise<boolean>((_, reject) => {
+            rejectLate = reject;
+          }),
+        { lastUsedTimeoutMs: 20, lastUsedIntervalMs: 60_000 },
+      );
+      const { secret } = await service.create(alice, 'acme', input);
+      await service.authenticate('acme', secret.reveal());
+      await service.flush();
+      rejectLate(new Error('gave up late'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(reports.map((r) => r.error.context['timeoutMs'])).toEqual([20]);
+      clock.advance(60_000);
+      await service.authenticate('acme', secret.reveal());
+      expect(calls).toHaveLength(2);
+    },
+  );
 
   it('a store whose touchLastUsed rejects gives an ok login; onError gets STORE_FAILURE with the cause', async () => {
     const { service, reports } = serviceWith(() =>
@@ -194,19 +203,23 @@ describe('last-used bookkeeping never decides or delays a login', () => {
     expect((await inner.findById(token.id))?.lastUsedAt).toBe(clock.now());
   });
 
-  it('a failed write is not retried before the next interval: a read-only store costs one failed write per interval, not one per login', async () => {
-    const { service, calls, reports, clock } = serviceWith(() => Promise.reject(new Error('read-only')), {
-      lastUsedIntervalMs: 60_000,
-    });
-    const { secret } = await service.create(alice, 'acme', input);
-    for (let i = 0; i < 3; i++) await service.authenticate('acme', secret.reveal());
-    await service.flush();
-    expect([calls.length, reports.length]).toEqual([1, 1]);
-    clock.advance(60_000);
-    await service.authenticate('acme', secret.reveal());
-    await service.flush();
-    expect([calls.length, reports.length]).toEqual([2, 2]);
-  });
+  it(
+    'a failed write is not retried before the next interval: a read-only store costs one failed write per ' +
+      'interval, not one per login',
+    async () => {
+      const { service, calls, reports, clock } = serviceWith(() => Promise.reject(new Error('read-only')), {
+        lastUsedIntervalMs: 60_000,
+      });
+      const { secret } = await service.create(alice, 'acme', input);
+      for (let i = 0; i < 3; i++) await service.authenticate('acme', secret.reveal());
+      await service.flush();
+      expect([calls.length, reports.length]).toEqual([1, 1]);
+      clock.advance(60_000);
+      await service.authenticate('acme', secret.reveal());
+      await service.flush();
+      expect([calls.length, reports.length]).toEqual([2, 2]);
+    },
+  );
 
   it('the reported error never carries the secret', async () => {
     const { service, reports } = serviceWith(() => Promise.reject(new Error('down')));
@@ -216,21 +229,26 @@ describe('last-used bookkeeping never decides or delays a login', () => {
     const surfaces = reports
       .map(
         (r) =>
-          `${String(r.error)} ${JSON.stringify(r.error)} ${inspect(r.error, { depth: null })} ${JSON.stringify(r.context)}`,
+          `${String(r.error)} ${JSON.stringify(r.error)} ${inspect(r.error, { depth: null })} ` +
+          `${JSON.stringify(r.context)}`,
       )
       .join('\n');
     expect(surfaces.toLowerCase()).not.toContain(secret.reveal().toLowerCase());
   });
 
-  it('refuses a lastUsedTimeoutMs that is not a positive number and an onError that is not a function, naming the field', () => {
-    const store = createMemoryTokenStore();
-    for (const lastUsedTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => createTokenService({ store, lastUsedTimeoutMs })).toThrow(
-        expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'lastUsedTimeoutMs' } }),
+  it(
+    'refuses a lastUsedTimeoutMs that is not a positive number and an onError that is not a function, naming ' +
+      'the field',
+    () => {
+      const store = createMemoryTokenStore();
+      for (const lastUsedTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => createTokenService({ store, lastUsedTimeoutMs })).toThrow(
+          expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'lastUsedTimeoutMs' } }),
+        );
+      }
+      expect(() => createTokenService({ store, onError: 'log' as never })).toThrow(
+        expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'onError' } }),
       );
-    }
-    expect(() => createTokenService({ store, onError: 'log' as never })).toThrow(
-      expect.objectContaining({ code: 'MISCONFIGURED', context: { field: 'onError' } }),
-    );
-  });
+    },
+  );
 });

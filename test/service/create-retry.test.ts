@@ -42,7 +42,8 @@ function collidingStore(duplicates: number) {
 }
 
 describe('create on a duplicate id', () => {
-  // The rule in creation.ts: every DUPLICATE draws a fresh id and secret; the attempt numbered MAX_ATTEMPTS is the last.
+  // The rule in creation.ts: every DUPLICATE draws a fresh id and secret; the attempt numbered MAX_ATTEMPTS is the
+  // last.
   it('is pinned at five attempts', () => {
     expect(MAX_ATTEMPTS).toBe(5);
   });

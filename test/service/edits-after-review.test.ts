@@ -34,29 +34,32 @@ const stores: ReadonlyArray<[string, () => TokenStore]> = [
 ];
 
 describe.each(stores)('edits after a rename (%s store)', (_name, makeStore) => {
-  it('an edit under the new name keeps the token valid: logins still succeed with grants under the current name', async () => {
-    const { service, rename } = world(makeStore());
-    const { token, secret } = await service.create(alice, 'acme', { label: 'ci', resources: grants });
-    rename('acme', 'beta');
-    await expect(service.update(alice, 'beta', token.id, { label: 'renamed' })).resolves.toMatchObject({
-      organization: 'beta',
-      label: 'renamed',
-      resources: [{ path: 'beta/app' }, { path: 'beta/*' }],
-    });
-    await expect(service.deactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'inactive' });
-    await expect(service.reactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'active' });
-    await expect(
-      service.update(alice, 'beta', token.id, {
-        resources: [{ type: 'repository', path: 'beta/web', scopes: ['scope-image-pull'] }],
-      }),
-    ).resolves.toMatchObject({
-      resources: [{ path: 'beta/web' }],
-    });
-    const login = await service.authenticate('beta', secret.reveal());
-    if (!login.ok) throw new Error(`login refused: ${login.code}`);
-    expect(service.authorize(login.principal, { repository: 'beta/web' }, 'pull')).toEqual({ allowed: true });
-    expect(service.authorize(login.principal, { repository: 'beta/app' }, 'pull').allowed).toBe(false);
-  });
+  it(
+    'an edit under the new name keeps the token valid: logins still succeed with grants under the ' + 'current name',
+    async () => {
+      const { service, rename } = world(makeStore());
+      const { token, secret } = await service.create(alice, 'acme', { label: 'ci', resources: grants });
+      rename('acme', 'beta');
+      await expect(service.update(alice, 'beta', token.id, { label: 'renamed' })).resolves.toMatchObject({
+        organization: 'beta',
+        label: 'renamed',
+        resources: [{ path: 'beta/app' }, { path: 'beta/*' }],
+      });
+      await expect(service.deactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'inactive' });
+      await expect(service.reactivate(alice, 'beta', token.id)).resolves.toMatchObject({ state: 'active' });
+      await expect(
+        service.update(alice, 'beta', token.id, {
+          resources: [{ type: 'repository', path: 'beta/web', scopes: ['scope-image-pull'] }],
+        }),
+      ).resolves.toMatchObject({
+        resources: [{ path: 'beta/web' }],
+      });
+      const login = await service.authenticate('beta', secret.reveal());
+      if (!login.ok) throw new Error(`login refused: ${login.code}`);
+      expect(service.authorize(login.principal, { repository: 'beta/web' }, 'pull')).toEqual({ allowed: true });
+      expect(service.authorize(login.principal, { repository: 'beta/app' }, 'pull').allowed).toBe(false);
+    },
+  );
 });
 
 describe('reactivation and the grant ceiling', () => {
@@ -79,24 +82,27 @@ describe('reactivation and the grant ceiling', () => {
 });
 
 describe('a stored token whose grants a create request could not make', () => {
-  it('may be deactivated or deleted, never edited or reactivated: its grants are never carried into a new version', async () => {
-    const store = createMemoryTokenStore();
-    const { service } = world(store);
-    const tampered = makeTestRecord(1, {
-      organization: 'acme',
-      resources: [{ type: 'repository', path: 'library/nginx', scopes: ['scope-image-push'] }],
-    });
-    const organizationId = 'org-1' as typeof tampered.organizationId;
-    await store.insertWithinQuota({ ...tampered, organizationId }, 10);
-    await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({
-      code: 'TRANSITION_DENIED',
-      context: { code: 'STORED_GRANTS_INVALID' },
-    });
-    await expect(service.deactivate(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'inactive' });
-    await expect(service.reactivate(alice, 'acme', tampered.id)).rejects.toMatchObject({ code: 'TRANSITION_DENIED' });
-    await expect(service.delete(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'deleted' });
-    await expect(store.findById(tampered.id)).resolves.toMatchObject({ resources: [{ path: 'library/nginx' }] });
-  });
+  it(
+    'may be deactivated or deleted, never edited or reactivated: its grants are never carried into a ' + 'new version',
+    async () => {
+      const store = createMemoryTokenStore();
+      const { service } = world(store);
+      const tampered = makeTestRecord(1, {
+        organization: 'acme',
+        resources: [{ type: 'repository', path: 'library/nginx', scopes: ['scope-image-push'] }],
+      });
+      const organizationId = 'org-1' as typeof tampered.organizationId;
+      await store.insertWithinQuota({ ...tampered, organizationId }, 10);
+      await expect(service.update(alice, 'acme', tampered.id, { label: 'x' })).rejects.toMatchObject({
+        code: 'TRANSITION_DENIED',
+        context: { code: 'STORED_GRANTS_INVALID' },
+      });
+      await expect(service.deactivate(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'inactive' });
+      await expect(service.reactivate(alice, 'acme', tampered.id)).rejects.toMatchObject({ code: 'TRANSITION_DENIED' });
+      await expect(service.delete(alice, 'acme', tampered.id)).resolves.toMatchObject({ state: 'deleted' });
+      await expect(store.findById(tampered.id)).resolves.toMatchObject({ resources: [{ path: 'library/nginx' }] });
+    },
+  );
 });
 
 describe('a directory that answers with another organization', () => {

@@ -23,21 +23,24 @@ const files = (dir: string): string[] =>
   );
 
 describe('wrapFault, the one fault wrapper', () => {
-  it('wraps anything that is not an OatError with the code, the message, the original as cause, and the context', () => {
-    fc.assert(
-      fc.property(
-        fc.anything(),
-        fc.constantFrom('STORE_FAILURE', 'DIRECTORY_FAILURE', 'MISCONFIGURED'),
-        (thrown, code) => {
-          fc.pre(!(thrown instanceof Error));
-          const fault = wrapFault(code, 'the port failed', thrown, { operation: 'findById' });
-          expect(fault).toBeInstanceOf(OatError);
-          expect(fault).toMatchObject({ code, message: 'the port failed', context: { operation: 'findById' } });
-          expect(fault.cause).toBe(thrown);
-        },
-      ),
-    );
-  });
+  it(
+    'wraps anything that is not an OatError with the code, the message, the original as cause, and ' + 'the context',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.anything(),
+          fc.constantFrom('STORE_FAILURE', 'DIRECTORY_FAILURE', 'MISCONFIGURED'),
+          (thrown, code) => {
+            fc.pre(!(thrown instanceof Error));
+            const fault = wrapFault(code, 'the port failed', thrown, { operation: 'findById' });
+            expect(fault).toBeInstanceOf(OatError);
+            expect(fault).toMatchObject({ code, message: 'the port failed', context: { operation: 'findById' } });
+            expect(fault.cause).toBe(thrown);
+          },
+        ),
+      );
+    },
+  );
 
   it('passes an OatError through unchanged, from this copy of the package or another', () => {
     const own = new OatError('STORE_FAILURE', 'wrapped deeper down', { context: { operation: 'replace' } });

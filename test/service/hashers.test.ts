@@ -30,15 +30,19 @@ afterEach(() => {
 });
 
 describe('the default hashers take node:crypto at run time, not through an import', () => {
-  it('on a runtime without node:crypto, refuse to build with MISCONFIGURED naming hasher, and the service asks for one', () => {
-    vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
-    expect(codeAndField(() => sha256Hasher())).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
-    expect(codeAndField(() => hmacSha256Hasher(PEPPER))).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
-    expect(codeAndField(() => createTokenService({ store: createMemoryTokenStore(), organizations }))).toEqual({
-      code: 'MISCONFIGURED',
-      field: 'hasher',
-    });
-  });
+  it(
+    'on a runtime without node:crypto, refuse to build with MISCONFIGURED naming hasher, and the service ' +
+      'asks for one',
+    () => {
+      vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
+      expect(codeAndField(() => sha256Hasher())).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
+      expect(codeAndField(() => hmacSha256Hasher(PEPPER))).toEqual({ code: 'MISCONFIGURED', field: 'hasher' });
+      expect(codeAndField(() => createTokenService({ store: createMemoryTokenStore(), organizations }))).toEqual({
+        code: 'MISCONFIGURED',
+        field: 'hasher',
+      });
+    },
+  );
 
   it('a service given its own synchronous hasher needs nothing from node:crypto', async () => {
     vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined as never);
@@ -49,13 +53,17 @@ describe('the default hashers take node:crypto at run time, not through an impor
     await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({ ok: true });
   });
 
-  it('hmacSha256Hasher keys with the UTF-8 bytes of a string pepper, copies an array pepper, and refuses anything else naming pepper', () => {
-    const bytes = new TextEncoder().encode(PEPPER);
-    const fromBytes = hmacSha256Hasher(bytes);
-    expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
-    bytes.fill(0);
-    expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
-    for (const bad of [64, null, { length: 40 }])
-      expect(codeAndField(() => hmacSha256Hasher(bad as never))).toEqual({ code: 'MISCONFIGURED', field: 'pepper' });
-  });
+  it(
+    'hmacSha256Hasher keys with the UTF-8 bytes of a string pepper, copies an array pepper, and refuses ' +
+      'anything else naming pepper',
+    () => {
+      const bytes = new TextEncoder().encode(PEPPER);
+      const fromBytes = hmacSha256Hasher(bytes);
+      expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
+      bytes.fill(0);
+      expect(fromBytes.hash('oat_x')).toBe(hmacSha256Hasher(PEPPER).hash('oat_x'));
+      for (const bad of [64, null, { length: 40 }])
+        expect(codeAndField(() => hmacSha256Hasher(bad as never))).toEqual({ code: 'MISCONFIGURED', field: 'pepper' });
+    },
+  );
 });

@@ -35,53 +35,59 @@ function world() {
 }
 
 describe('tokens belong to the organization id', () => {
-  it('a rename keeps the tokens working under the new name, grants following it, and the old name stops working', async () => {
-    const { service, rename } = world();
-    const { token, secret } = await service.create(alice, 'acme', input);
-    expect(token.organizationId).toBe('org-1');
-    rename('acme', 'acme-labs');
-    const login = await service.authenticate('acme-labs', secret.reveal());
-    if (!login.ok) throw new Error(`login failed: ${login.code}`);
-    expect(login.principal).toMatchObject({ organization: 'acme-labs', organizationId: 'org-1' });
-    expect(service.authorize(login.principal, { repository: 'acme-labs/app' }, 'push')).toEqual({ allowed: true });
-    expect(service.authorize(login.principal, { repository: 'acme-labs/other' }, 'pull')).toEqual({ allowed: true });
-    expect(service.authorize(login.principal, { repository: 'acme/app' }, 'pull').allowed).toBe(false);
-    expect(service.authorizeOrganization(login.principal, 'scope-member-read')).toEqual({ allowed: true });
-    await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({
-      ok: false,
-      code: 'ORGANIZATION_UNKNOWN',
-    });
-    const page = await service.list(alice, 'acme-labs');
-    expect(page.items.map((t) => [t.id, t.organization, t.resources.map((r) => r.path)])).toEqual([
-      [token.id, 'acme-labs', ['acme-labs/app', 'acme-labs/*', 'acme-labs']],
-    ]);
-    await expect(
-      service.update(alice, 'acme-labs', token.id, {
-        label: 'renamed',
-        resources: [{ type: 'repository', path: 'acme-labs/web', scopes: ['scope-image-pull'] }],
-      }),
-    ).resolves.toMatchObject({
-      organization: 'acme-labs',
-      resources: [{ path: 'acme-labs/web' }],
-    });
-  });
+  it(
+    'a rename keeps the tokens working under the new name, grants following it, and the old name ' + 'stops working',
+    async () => {
+      const { service, rename } = world();
+      const { token, secret } = await service.create(alice, 'acme', input);
+      expect(token.organizationId).toBe('org-1');
+      rename('acme', 'acme-labs');
+      const login = await service.authenticate('acme-labs', secret.reveal());
+      if (!login.ok) throw new Error(`login failed: ${login.code}`);
+      expect(login.principal).toMatchObject({ organization: 'acme-labs', organizationId: 'org-1' });
+      expect(service.authorize(login.principal, { repository: 'acme-labs/app' }, 'push')).toEqual({ allowed: true });
+      expect(service.authorize(login.principal, { repository: 'acme-labs/other' }, 'pull')).toEqual({ allowed: true });
+      expect(service.authorize(login.principal, { repository: 'acme/app' }, 'pull').allowed).toBe(false);
+      expect(service.authorizeOrganization(login.principal, 'scope-member-read')).toEqual({ allowed: true });
+      await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({
+        ok: false,
+        code: 'ORGANIZATION_UNKNOWN',
+      });
+      const page = await service.list(alice, 'acme-labs');
+      expect(page.items.map((t) => [t.id, t.organization, t.resources.map((r) => r.path)])).toEqual([
+        [token.id, 'acme-labs', ['acme-labs/app', 'acme-labs/*', 'acme-labs']],
+      ]);
+      await expect(
+        service.update(alice, 'acme-labs', token.id, {
+          label: 'renamed',
+          resources: [{ type: 'repository', path: 'acme-labs/web', scopes: ['scope-image-pull'] }],
+        }),
+      ).resolves.toMatchObject({
+        organization: 'acme-labs',
+        resources: [{ path: 'acme-labs/web' }],
+      });
+    },
+  );
 
-  it('a token changed after a rename still logs in: its row keeps its grants under the name it was created with', async () => {
-    const { service, store, rename } = world();
-    const { token, secret } = await service.create(alice, 'acme', input);
-    rename('acme', 'acme-labs');
-    await service.update(alice, 'acme-labs', token.id, {
-      resources: [{ type: 'repository', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
-    });
-    expect((await store.findById(token.id))?.resources.map((r) => r.path)).toEqual(['acme/web']);
-    const login = await service.authenticate('acme-labs', secret.reveal());
-    if (!login.ok) throw new Error(`login failed: ${login.code}`);
-    expect(service.authorize(login.principal, { repository: 'acme-labs/web' }, 'push')).toEqual({ allowed: true });
-    await expect(service.get(alice, 'acme-labs', token.id)).resolves.toMatchObject({
-      organization: 'acme-labs',
-      resources: [{ path: 'acme-labs/web' }],
-    });
-  });
+  it(
+    'a token changed after a rename still logs in: its row keeps its grants under the name it was ' + 'created with',
+    async () => {
+      const { service, store, rename } = world();
+      const { token, secret } = await service.create(alice, 'acme', input);
+      rename('acme', 'acme-labs');
+      await service.update(alice, 'acme-labs', token.id, {
+        resources: [{ type: 'repository', path: 'acme-labs/web', scopes: ['scope-image-push'] }],
+      });
+      expect((await store.findById(token.id))?.resources.map((r) => r.path)).toEqual(['acme/web']);
+      const login = await service.authenticate('acme-labs', secret.reveal());
+      if (!login.ok) throw new Error(`login failed: ${login.code}`);
+      expect(service.authorize(login.principal, { repository: 'acme-labs/web' }, 'push')).toEqual({ allowed: true });
+      await expect(service.get(alice, 'acme-labs', token.id)).resolves.toMatchObject({
+        organization: 'acme-labs',
+        resources: [{ path: 'acme-labs/web' }],
+      });
+    },
+  );
 
   it('a principal cached before a rename is not reused after it: grants read under the new name', async () => {
     const { service, rename } = world();
@@ -93,52 +99,61 @@ describe('tokens belong to the organization id', () => {
     expect(after.ok && service.authorize(after.principal, { repository: 'acme-labs/app' }, 'push').allowed).toBe(true);
   });
 
-  it('a new organization that takes a freed name sees none of the old tokens, and they never authenticate', async () => {
-    const { byName, service } = world();
-    const { token, secret } = await service.create(alice, 'acme', input);
-    byName.set('acme', { id: 'org-2', name: 'acme', plan: 'team', owners: ['mallory'] });
-    const mallory = { username: 'mallory' };
-    await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({
-      ok: false,
-      code: 'ORG_MISMATCH',
-    });
-    await expect(service.list(mallory, 'acme')).resolves.toMatchObject({ items: [], total: 0 });
-    await expect(service.get(mallory, 'acme', token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.delete(mallory, 'acme', token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    // The old tokens do not count against the new organization's quota either.
-    await expect(service.create(mallory, 'acme', input)).resolves.toMatchObject({ token: { organizationId: 'org-2' } });
-  });
+  it(
+    'a new organization that takes a freed name sees none of the old tokens, and they never ' + 'authenticate',
+    async () => {
+      const { byName, service } = world();
+      const { token, secret } = await service.create(alice, 'acme', input);
+      byName.set('acme', { id: 'org-2', name: 'acme', plan: 'team', owners: ['mallory'] });
+      const mallory = { username: 'mallory' };
+      await expect(service.authenticate('acme', secret.reveal())).resolves.toMatchObject({
+        ok: false,
+        code: 'ORG_MISMATCH',
+      });
+      await expect(service.list(mallory, 'acme')).resolves.toMatchObject({ items: [], total: 0 });
+      await expect(service.get(mallory, 'acme', token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service.delete(mallory, 'acme', token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      // The old tokens do not count against the new organization's quota either.
+      await expect(service.create(mallory, 'acme', input)).resolves.toMatchObject({
+        token: { organizationId: 'org-2' },
+      });
+    },
+  );
 
-  it('purgeOrganization deletes every live token of an id whatever its state, frees its quota, emits delete events, and leaves other ids alone', async () => {
-    const { byName, events, store, service } = world();
-    byName.set('globex', { id: 'org-3', name: 'globex', plan: 'team', owners: ['alice'] });
-    const a = await service.create(alice, 'acme', input);
-    const b = await service.create(alice, 'acme', input);
-    await service.deactivate(alice, 'acme', b.token.id);
-    const other = await service.create(alice, 'globex', {
-      label: 'x',
-      resources: [{ type: 'repository', path: 'globex/app', scopes: ['scope-image-pull'] }],
-    });
-    byName.delete('acme');
-    await expect(service.get(alice, 'acme', a.token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.purgeOrganization('org-1')).resolves.toEqual({
-      organizationId: 'org-1',
-      deleted: 2,
-      unreadable: 0,
-    });
-    await expect(store.countLive(a.token.organizationId)).resolves.toBe(0);
-    expect((await store.findById(b.token.id))?.state).toBe('deleted');
-    expect((await store.findById(other.token.id))?.state).toBe('active');
-    expect(events.filter((e) => e.type === 'access_token.delete').map((e) => 'actor' in e && e.actor)).toEqual([
-      PURGE_ACTOR,
-      PURGE_ACTOR,
-    ]);
-    await expect(service.purgeOrganization('org-1')).resolves.toEqual({
-      organizationId: 'org-1',
-      deleted: 0,
-      unreadable: 0,
-    });
-  });
+  it(
+    'purgeOrganization deletes every live token of an id whatever its state, frees its quota, emits delete ' +
+      'events, and leaves other ids alone',
+    async () => {
+      const { byName, events, store, service } = world();
+      byName.set('globex', { id: 'org-3', name: 'globex', plan: 'team', owners: ['alice'] });
+      const a = await service.create(alice, 'acme', input);
+      const b = await service.create(alice, 'acme', input);
+      await service.deactivate(alice, 'acme', b.token.id);
+      const other = await service.create(alice, 'globex', {
+        label: 'x',
+        resources: [{ type: 'repository', path: 'globex/app', scopes: ['scope-image-pull'] }],
+      });
+      byName.delete('acme');
+      await expect(service.get(alice, 'acme', a.token.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(service.purgeOrganization('org-1')).resolves.toEqual({
+        organizationId: 'org-1',
+        deleted: 2,
+        unreadable: 0,
+      });
+      await expect(store.countLive(a.token.organizationId)).resolves.toBe(0);
+      expect((await store.findById(b.token.id))?.state).toBe('deleted');
+      expect((await store.findById(other.token.id))?.state).toBe('active');
+      expect(events.filter((e) => e.type === 'access_token.delete').map((e) => 'actor' in e && e.actor)).toEqual([
+        PURGE_ACTOR,
+        PURGE_ACTOR,
+      ]);
+      await expect(service.purgeOrganization('org-1')).resolves.toEqual({
+        organizationId: 'org-1',
+        deleted: 0,
+        unreadable: 0,
+      });
+    },
+  );
 
   it('purgeOrganization refuses what is not an organization id, naming the field', async () => {
     const { service } = world();

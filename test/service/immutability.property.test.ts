@@ -58,7 +58,10 @@ function replacementFor(value: unknown, junk: Junk): unknown {
   return value === null ? junk.ms : null;
 }
 
-/** Tries every way a caller could change what it was handed: assignment, defineProperty, delete, array methods, Date setters. */
+/**
+ * Tries every way a caller could change what it was handed: assignment, defineProperty, delete, array methods, Date
+ * setters.
+ */
 function vandalize(value: unknown, junk: Junk, seen: Set<object> = new Set()): void {
   if (typeof value !== 'object' || value === null || seen.has(value)) return;
   seen.add(value);
@@ -221,28 +224,31 @@ const STORES: ReadonlyArray<{ readonly name: string; open(): { store: TokenStore
 ];
 
 describe.each(STORES)('what the service hands out cannot change what it stores ($name)', ({ open }) => {
-  it('mutating everything reachable from each result leaves every later get, list and authenticate unchanged', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(opArb, junkArb), { minLength: 1, maxLength: 25 }), async (steps) => {
-        const clock = createFakeClock(Date.UTC(2026, 2, 1, 12));
-        const { store, close } = open();
-        try {
-          const world: World = { service: createTokenService({ store, clock, organizations }), clock, tokens: [] };
-          for (const [op, junk] of steps) {
-            const result = await apply(world, op);
-            if (result === undefined) continue;
-            const before = await observe(world);
-            vandalize(result, junk);
-            expect(await observe(world)).toEqual(before);
+  it(
+    'mutating everything reachable from each result leaves every later get, list and authenticate ' + 'unchanged',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(opArb, junkArb), { minLength: 1, maxLength: 25 }), async (steps) => {
+          const clock = createFakeClock(Date.UTC(2026, 2, 1, 12));
+          const { store, close } = open();
+          try {
+            const world: World = { service: createTokenService({ store, clock, organizations }), clock, tokens: [] };
+            for (const [op, junk] of steps) {
+              const result = await apply(world, op);
+              if (result === undefined) continue;
+              const before = await observe(world);
+              vandalize(result, junk);
+              expect(await observe(world)).toEqual(before);
+            }
+            await world.service.flush();
+          } finally {
+            close();
           }
-          await world.service.flush();
-        } finally {
-          close();
-        }
-      }),
-      { numRuns: 60 },
-    );
-  });
+        }),
+        { numRuns: 60 },
+      );
+    },
+  );
 });
 
 describe('what the service hands out cannot change what it stores (memory store)', () => {
@@ -295,37 +301,41 @@ describe('every result is deeply frozen', () => {
     for (const [name, result] of Object.entries(results)) expect(unfrozenPaths(result, name)).toEqual([]);
   });
 
-  it("hands out frozen copies when a store breaks its promise of frozen records, and leaves the store's own objects alone", async () => {
-    const inner = createMemoryTokenStore();
-    const thaw = (r: AccessTokenRecord): AccessTokenRecord => ({
-      ...r,
-      resources: r.resources.map((x) => ({ ...x, scopes: [...x.scopes] })),
-    });
-    const handedOut: AccessTokenRecord[] = [];
-    const keep = (r: AccessTokenRecord): AccessTokenRecord => (handedOut.push(r), r);
-    const careless: TokenStore = {
-      ...inner,
-      findById: async (id) => {
-        const r = await inner.findById(id);
-        return r === null ? null : keep(thaw(r));
-      },
-      list: async (query) => {
-        const page = await inner.list(query);
-        return {
-          items: page.items.map((r) => keep(thaw(r))),
-          total: page.total,
-          unreadable: page.unreadable,
-          unreadableIds: page.unreadableIds,
-        };
-      },
-    };
-    const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });
-    const { token } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES });
-    expect(unfrozenPaths(await service.get(alice, 'acme', token.id), 'get')).toEqual([]);
-    expect(unfrozenPaths(await service.list(alice, 'acme'), 'list')).toEqual([]);
-    expect(handedOut.length).toBeGreaterThanOrEqual(2);
-    for (const own of handedOut) expect(Object.isFrozen(own) || Object.isFrozen(own.resources)).toBe(false);
-  });
+  it(
+    "hands out frozen copies when a store breaks its promise of frozen records, and leaves the store's own " +
+      'objects alone',
+    async () => {
+      const inner = createMemoryTokenStore();
+      const thaw = (r: AccessTokenRecord): AccessTokenRecord => ({
+        ...r,
+        resources: r.resources.map((x) => ({ ...x, scopes: [...x.scopes] })),
+      });
+      const handedOut: AccessTokenRecord[] = [];
+      const keep = (r: AccessTokenRecord): AccessTokenRecord => (handedOut.push(r), r);
+      const careless: TokenStore = {
+        ...inner,
+        findById: async (id) => {
+          const r = await inner.findById(id);
+          return r === null ? null : keep(thaw(r));
+        },
+        list: async (query) => {
+          const page = await inner.list(query);
+          return {
+            items: page.items.map((r) => keep(thaw(r))),
+            total: page.total,
+            unreadable: page.unreadable,
+            unreadableIds: page.unreadableIds,
+          };
+        },
+      };
+      const service = createTokenService({ store: careless, clock: createFakeClock(), organizations });
+      const { token } = await service.create(alice, 'acme', { label: 'ci', resources: RESOURCES });
+      expect(unfrozenPaths(await service.get(alice, 'acme', token.id), 'get')).toEqual([]);
+      expect(unfrozenPaths(await service.list(alice, 'acme'), 'list')).toEqual([]);
+      expect(handedOut.length).toBeGreaterThanOrEqual(2);
+      for (const own of handedOut) expect(Object.isFrozen(own) || Object.isFrozen(own.resources)).toBe(false);
+    },
+  );
 
   it('a record holds no Date: its instants are epoch milliseconds, at the type level too', async () => {
     const service = createTokenService({

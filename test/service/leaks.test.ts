@@ -137,34 +137,38 @@ describe('reportLeaked', () => {
     }
   });
 
-  it('labels an unknown token, a mistyped one and anything that is no token false_positive, with no event and no store read', async () => {
-    const store = createMemoryTokenStore();
-    let reads = 0;
-    const counting: TokenStore = {
-      ...store,
-      findBySecretHash: (hash) => {
-        reads++;
-        return store.findBySecretHash(hash);
-      },
-    };
-    const { service, create, events } = setup({ store: counting });
-    const { secret } = await create();
-    events.length = 0;
-    const falsePositive = {
-      ok: true,
-      value: { label: 'false_positive', action: 'NONE', tokenId: null, organizationId: null, organization: null },
-    };
-    expect(await service.reportLeaked(service.policy.format.generate(platformRandom), { url: URL_FOUND })).toEqual(
-      falsePositive,
-    );
-    expect(reads).toBe(1);
-    const mistyped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
-    for (const garbage of [mistyped, 'oat_short', 42, null, undefined, { toString: () => secret }]) {
-      expect(await service.reportLeaked(garbage, { url: URL_FOUND })).toEqual(falsePositive);
-    }
-    expect(reads).toBe(1);
-    expect(events).toEqual([]);
-  });
+  it(
+    'labels an unknown token, a mistyped one and anything that is no token false_positive, with no event and ' +
+      'no store read',
+    async () => {
+      const store = createMemoryTokenStore();
+      let reads = 0;
+      const counting: TokenStore = {
+        ...store,
+        findBySecretHash: (hash) => {
+          reads++;
+          return store.findBySecretHash(hash);
+        },
+      };
+      const { service, create, events } = setup({ store: counting });
+      const { secret } = await create();
+      events.length = 0;
+      const falsePositive = {
+        ok: true,
+        value: { label: 'false_positive', action: 'NONE', tokenId: null, organizationId: null, organization: null },
+      };
+      expect(await service.reportLeaked(service.policy.format.generate(platformRandom), { url: URL_FOUND })).toEqual(
+        falsePositive,
+      );
+      expect(reads).toBe(1);
+      const mistyped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+      for (const garbage of [mistyped, 'oat_short', 42, null, undefined, { toString: () => secret }]) {
+        expect(await service.reportLeaked(garbage, { url: URL_FOUND })).toEqual(falsePositive);
+      }
+      expect(reads).toBe(1);
+      expect(events).toEqual([]);
+    },
+  );
 
   it('refuses a bad request as VALIDATION_FAILED naming each field, before reading the store', async () => {
     const { service, create, stored, events } = setup();
@@ -221,26 +225,30 @@ describe('reportLeaked', () => {
     expect(decodeURIComponent(JSON.stringify(events)).toLowerCase()).not.toContain(secret.toLowerCase());
   });
 
-  it('goes through the lifecycle: a table that refuses to deactivate gives TRANSITION_DENIED, audits the leak and changes nothing', async () => {
-    const table = {
-      ...SEED_LIFECYCLE.table,
-      active: { ...SEED_LIFECYCLE.table.active, deactivate: { deny: 'NEVER_DEACTIVATE' } },
-    };
-    const { service, create, stored, events } = setup({
-      policy: createPolicy({ lifecycle: { name: 'sticky', table } }),
-    });
-    const { id, secret } = await create();
-    const before = await stored(id);
-    events.length = 0;
-    const result = await service.reportLeaked(secret, { url: URL_FOUND });
-    expect(result).toEqual({
-      ok: false,
-      code: 'TRANSITION_DENIED',
-      message: expect.stringContaining('NEVER_DEACTIVATE'),
-    });
-    expect(await stored(id)).toEqual(before);
-    expect(events).toEqual([expect.objectContaining({ type: 'access_token.leaked', action: 'REPORTED' })]);
-  });
+  it(
+    'goes through the lifecycle: a table that refuses to deactivate gives TRANSITION_DENIED, audits the leak ' +
+      'and changes nothing',
+    async () => {
+      const table = {
+        ...SEED_LIFECYCLE.table,
+        active: { ...SEED_LIFECYCLE.table.active, deactivate: { deny: 'NEVER_DEACTIVATE' } },
+      };
+      const { service, create, stored, events } = setup({
+        policy: createPolicy({ lifecycle: { name: 'sticky', table } }),
+      });
+      const { id, secret } = await create();
+      const before = await stored(id);
+      events.length = 0;
+      const result = await service.reportLeaked(secret, { url: URL_FOUND });
+      expect(result).toEqual({
+        ok: false,
+        code: 'TRANSITION_DENIED',
+        message: expect.stringContaining('NEVER_DEACTIVATE'),
+      });
+      expect(await stored(id)).toEqual(before);
+      expect(events).toEqual([expect.objectContaining({ type: 'access_token.leaked', action: 'REPORTED' })]);
+    },
+  );
 
   it('decides again when another writer changed the token first, through the store version guard', async () => {
     const store = createMemoryTokenStore();

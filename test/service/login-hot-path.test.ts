@@ -24,12 +24,15 @@ describe('the login hot path', () => {
     expect(reads).toBe(0);
   });
 
-  it('answers every malformed token nobody listens for with one settled promise, allocating nothing per refusal', async () => {
-    const service = createTokenService({ store: createMemoryTokenStore(), organizations });
-    const first = service.authenticate('acme', 'garbage');
-    expect(service.authenticate('someone', 42)).toBe(first);
-    await expect(first).resolves.toEqual({ ok: false, code: 'MALFORMED' });
-  });
+  it(
+    'answers every malformed token nobody listens for with one settled promise, allocating nothing ' + 'per refusal',
+    async () => {
+      const service = createTokenService({ store: createMemoryTokenStore(), organizations });
+      const first = service.authenticate('acme', 'garbage');
+      expect(service.authenticate('someone', 42)).toBe(first);
+      await expect(first).resolves.toEqual({ ok: false, code: 'MALFORMED' });
+    },
+  );
 
   it('still stamps a refused malformed token with the time when an event is emitted', async () => {
     const clock = createFakeClock();

@@ -33,21 +33,25 @@ const record = (n: number, scopes: ReadonlyArray<ReadonlyArray<string>>): Access
   });
 
 describe('the memory store shares equal scope lists between the records it keeps', () => {
-  it('stores one frozen array per distinct list, through insert and replace, and keeps lists that only a join would confuse apart', async () => {
-    const store = createMemoryTokenStore();
-    const lists = [['scope-image-pull'], ['scope-image-pull', 'scope-image-push'], ['a\u0000b'], ['a', 'b']];
-    for (const n of [1, 2]) await store.insertWithinQuota(record(n, lists), 10);
-    const [one, two] = await Promise.all([store.findById(record(1, []).id), store.findById(record(2, []).id)]);
-    for (let i = 0; i < lists.length; i++) {
-      expect(one?.resources[i]?.scopes).toEqual(lists[i]);
-      expect(one?.resources[i]?.scopes).toBe(two?.resources[i]?.scopes);
-      expect(Object.isFrozen(one?.resources[i]?.scopes)).toBe(true);
-    }
-    await store.replace({ ...record(2, lists.slice().reverse()), version: 2 }, 1);
-    const replaced = await store.findById(record(2, []).id);
-    expect(replaced?.resources[0]?.scopes).toBe(one?.resources[3]?.scopes);
-    expect(replaced?.resources[3]?.scopes).toBe(one?.resources[0]?.scopes);
-  });
+  it(
+    'stores one frozen array per distinct list, through insert and replace, and keeps lists that only a join ' +
+      'would confuse apart',
+    async () => {
+      const store = createMemoryTokenStore();
+      const lists = [['scope-image-pull'], ['scope-image-pull', 'scope-image-push'], ['a\u0000b'], ['a', 'b']];
+      for (const n of [1, 2]) await store.insertWithinQuota(record(n, lists), 10);
+      const [one, two] = await Promise.all([store.findById(record(1, []).id), store.findById(record(2, []).id)]);
+      for (let i = 0; i < lists.length; i++) {
+        expect(one?.resources[i]?.scopes).toEqual(lists[i]);
+        expect(one?.resources[i]?.scopes).toBe(two?.resources[i]?.scopes);
+        expect(Object.isFrozen(one?.resources[i]?.scopes)).toBe(true);
+      }
+      await store.replace({ ...record(2, lists.slice().reverse()), version: 2 }, 1);
+      const replaced = await store.findById(record(2, []).id);
+      expect(replaced?.resources[0]?.scopes).toBe(one?.resources[3]?.scopes);
+      expect(replaced?.resources[3]?.scopes).toBe(one?.resources[0]?.scopes);
+    },
+  );
 
   it('while the pure core keeps no cache: validation hands out a new array each time', () => {
     const rules = { organization: 'acme', catalog: DEFAULT_POLICY.catalog, maxRepositoryGrants: 50 };
@@ -60,13 +64,17 @@ describe('the memory store shares equal scope lists between the records it keeps
 });
 
 describe('the memory store answers every read with a promise', () => {
-  it('findBySecretHash too: the value-or-promise shortcut did not pay in the tokens benchmark, so the port is plain', async () => {
-    const store = createMemoryTokenStore();
-    const stored = record(1, [['scope-image-pull']]);
-    await store.insertWithinQuota(stored, 10);
-    const found = store.findBySecretHash(stored.secretHash);
-    expect(found).toBeInstanceOf(Promise);
-    await expect(found).resolves.toEqual(stored);
-    await expect(store.findBySecretHash('no such hash')).resolves.toBeNull();
-  });
+  it(
+    'findBySecretHash too: the value-or-promise shortcut did not pay in the tokens benchmark, so the ' +
+      'port is plain',
+    async () => {
+      const store = createMemoryTokenStore();
+      const stored = record(1, [['scope-image-pull']]);
+      await store.insertWithinQuota(stored, 10);
+      const found = store.findBySecretHash(stored.secretHash);
+      expect(found).toBeInstanceOf(Promise);
+      await expect(found).resolves.toEqual(stored);
+      await expect(store.findBySecretHash('no such hash')).resolves.toBeNull();
+    },
+  );
 });

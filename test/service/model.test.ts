@@ -29,26 +29,30 @@ describe('the service against its model, with rotation and reuse detection on', 
 });
 
 describe('the model draws its randomness from its arbitraries', () => {
-  it('makes the same tokens (ids and secret hashes) when replayed with the same seed, since the service takes its bytes from the run', async () => {
-    const replay = async (): Promise<string[]> => {
-      const made: string[] = [];
-      await checkTokenServiceModel({
-        makeStore: async () => {
-          const store = createMemoryTokenStore();
-          const insertWithinQuota: typeof store.insertWithinQuota = (record, limit) => {
-            made.push(`${record.id} ${record.secretHash}`);
-            return store.insertWithinQuota(record, limit);
-          };
-          return { store: { ...store, insertWithinQuota } };
-        },
-        numRuns: 3,
-        maxCommands: 20,
-        seed: 1234,
-      });
-      return made;
-    };
-    const first = await replay();
-    expect(first.length).toBeGreaterThan(5);
-    expect(await replay()).toEqual(first);
-  });
+  it(
+    'makes the same tokens (ids and secret hashes) when replayed with the same seed, since the service takes ' +
+      'its bytes from the run',
+    async () => {
+      const replay = async (): Promise<string[]> => {
+        const made: string[] = [];
+        await checkTokenServiceModel({
+          makeStore: async () => {
+            const store = createMemoryTokenStore();
+            const insertWithinQuota: typeof store.insertWithinQuota = (record, limit) => {
+              made.push(`${record.id} ${record.secretHash}`);
+              return store.insertWithinQuota(record, limit);
+            };
+            return { store: { ...store, insertWithinQuota } };
+          },
+          numRuns: 3,
+          maxCommands: 20,
+          seed: 1234,
+        });
+        return made;
+      };
+      const first = await replay();
+      expect(first.length).toBeGreaterThan(5);
+      expect(await replay()).toEqual(first);
+    },
+  );
 });

@@ -33,19 +33,22 @@ const decisions = (service: TokenService, principal: Principal): unknown => [
 ];
 
 describe('principals and their compiled grants', () => {
-  it('a principal changed through casts changes neither its own decisions nor those of the next login of the token', async () => {
-    const { service, principal, login } = await loggedIn();
-    const before = decisions(service, principal);
-    expect(before).toEqual([
-      { allowed: true },
-      { allowed: false, code: 'SCOPE_NOT_GRANTED' },
-      { allowed: false, code: 'NO_MATCHING_GRANT' },
-      { allowed: false, code: 'NO_MATCHING_GRANT' },
-    ]);
-    vandalize(principal, [0x7fffffff, 'acme/secret', true, null]);
-    expect(decisions(service, principal)).toEqual(before);
-    expect(decisions(service, await login())).toEqual(before);
-  });
+  it(
+    'a principal changed through casts changes neither its own decisions nor those of the next login of ' + 'the token',
+    async () => {
+      const { service, principal, login } = await loggedIn();
+      const before = decisions(service, principal);
+      expect(before).toEqual([
+        { allowed: true },
+        { allowed: false, code: 'SCOPE_NOT_GRANTED' },
+        { allowed: false, code: 'NO_MATCHING_GRANT' },
+        { allowed: false, code: 'NO_MATCHING_GRANT' },
+      ]);
+      vandalize(principal, [0x7fffffff, 'acme/secret', true, null]);
+      expect(decisions(service, principal)).toEqual(before);
+      expect(decisions(service, await login())).toEqual(before);
+    },
+  );
 
   it('refuses a forged principal whose grants only look compiled', async () => {
     const { service, principal } = await loggedIn();

@@ -70,21 +70,28 @@ describe('the random option: where secrets and token ids come from', () => {
     }
   });
 
-  it('refuses a random option that is not a function, and a platform without crypto.getRandomValues when none is given, with MISCONFIGURED naming random', () => {
-    const store = createMemoryTokenStore();
-    expect(misconfigured(() => createTokenService({ store, organizations, random: 'dice' as never }))).toEqual({
-      code: 'MISCONFIGURED',
-      field: 'random',
-    });
-    vi.stubGlobal('crypto', undefined);
-    expect(misconfigured(() => createTokenService({ store, organizations }))).toEqual({
-      code: 'MISCONFIGURED',
-      field: 'random',
-    });
-    expect(misconfigured(() => platformRandom(new Uint8Array(4)))).toEqual({ code: 'MISCONFIGURED', field: 'random' });
-    // With its own source the service needs nothing from the platform.
-    expect(() => createTokenService({ store, organizations, random: counting() })).not.toThrow();
-  });
+  it(
+    'refuses a random option that is not a function, and a platform without crypto.getRandomValues when none ' +
+      'is given, with MISCONFIGURED naming random',
+    () => {
+      const store = createMemoryTokenStore();
+      expect(misconfigured(() => createTokenService({ store, organizations, random: 'dice' as never }))).toEqual({
+        code: 'MISCONFIGURED',
+        field: 'random',
+      });
+      vi.stubGlobal('crypto', undefined);
+      expect(misconfigured(() => createTokenService({ store, organizations }))).toEqual({
+        code: 'MISCONFIGURED',
+        field: 'random',
+      });
+      expect(misconfigured(() => platformRandom(new Uint8Array(4)))).toEqual({
+        code: 'MISCONFIGURED',
+        field: 'random',
+      });
+      // With its own source the service needs nothing from the platform.
+      expect(() => createTokenService({ store, organizations, random: counting() })).not.toThrow();
+    },
+  );
 
   it('makes a lower-case version 4 UUID of any 16 bytes, the ones the source gave', () => {
     fc.assert(
@@ -102,20 +109,24 @@ describe('the random option: where secrets and token ids come from', () => {
     );
   });
 
-  it('refuses a source that never writes (every byte the same) with MISCONFIGURED naming random, and stores nothing', async () => {
-    const store = createMemoryTokenStore();
-    const silent = createTokenService({ store, organizations, random: () => undefined });
-    const error = await silent.create({ username: 'alice' }, 'acme', input).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(isOatError(error) && { code: error.code, field: error.context['field'] }).toEqual({
-      code: 'MISCONFIGURED',
-      field: 'random',
-    });
-    expect(await store.countLive('acme' as OrganizationId)).toBe(0);
-    expect(() => randomTokenId((out) => out.fill(9))).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
-  });
+  it(
+    'refuses a source that never writes (every byte the same) with MISCONFIGURED naming random, and ' +
+      'stores nothing',
+    async () => {
+      const store = createMemoryTokenStore();
+      const silent = createTokenService({ store, organizations, random: () => undefined });
+      const error = await silent.create({ username: 'alice' }, 'acme', input).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isOatError(error) && { code: error.code, field: error.context['field'] }).toEqual({
+        code: 'MISCONFIGURED',
+        field: 'random',
+      });
+      expect(await store.countLive('acme' as OrganizationId)).toBe(0);
+      expect(() => randomTokenId((out) => out.fill(9))).toThrow(expect.objectContaining({ code: 'MISCONFIGURED' }));
+    },
+  );
 
   it('keeps the secret out of util.inspect without importing node:util', async () => {
     const service = createTokenService({ store: createMemoryTokenStore(), organizations, random: counting() });

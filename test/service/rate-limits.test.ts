@@ -98,49 +98,55 @@ describe('usage limits of authenticate', () => {
     expect(calls).toEqual([{ limiter: 'failures', key: 'address:203.0.113.7', cost: 0 }]);
   });
 
-  it('asks the address limit first, spends the token budget after the token is found, and a failure after that', async () => {
-    const calls: Call[] = [];
-    const { service, acme } = await setup({
-      failedLoginsPerAddress: recording('failures', calls),
-      perToken: recording('tokens', calls),
-    });
-    const ok = await service.authenticate('acme', acme, { address: '198.51.100.1' });
-    if (!ok.ok) throw new Error(ok.code);
-    expect(calls).toEqual([
-      { limiter: 'failures', key: 'address:198.51.100.1', cost: 0 },
-      { limiter: 'tokens', key: `token:${ok.principal.tokenId}`, cost: 1 },
-    ]);
-    calls.length = 0;
-    expect(await service.authenticate('other', acme, { address: '198.51.100.1' })).toMatchObject({
-      ok: false,
-      code: 'ORG_MISMATCH',
-    });
-    expect(calls.map((c) => [c.limiter, c.cost])).toEqual([
-      ['failures', 0],
-      ['tokens', 1],
-      ['failures', 1],
-    ]);
-    calls.length = 0;
-    // Not found: no token budget to spend.
-    expect(await service.authenticate('acme', `${acme.slice(0, -1)}x`)).toMatchObject({ ok: false });
-    expect(calls).toEqual([
-      { limiter: 'failures', key: 'username:acme', cost: 0 },
-      { limiter: 'failures', key: 'username:acme', cost: 1 },
-    ]);
-  });
+  it(
+    'asks the address limit first, spends the token budget after the token is found, and a failure ' + 'after that',
+    async () => {
+      const calls: Call[] = [];
+      const { service, acme } = await setup({
+        failedLoginsPerAddress: recording('failures', calls),
+        perToken: recording('tokens', calls),
+      });
+      const ok = await service.authenticate('acme', acme, { address: '198.51.100.1' });
+      if (!ok.ok) throw new Error(ok.code);
+      expect(calls).toEqual([
+        { limiter: 'failures', key: 'address:198.51.100.1', cost: 0 },
+        { limiter: 'tokens', key: `token:${ok.principal.tokenId}`, cost: 1 },
+      ]);
+      calls.length = 0;
+      expect(await service.authenticate('other', acme, { address: '198.51.100.1' })).toMatchObject({
+        ok: false,
+        code: 'ORG_MISMATCH',
+      });
+      expect(calls.map((c) => [c.limiter, c.cost])).toEqual([
+        ['failures', 0],
+        ['tokens', 1],
+        ['failures', 1],
+      ]);
+      calls.length = 0;
+      // Not found: no token budget to spend.
+      expect(await service.authenticate('acme', `${acme.slice(0, -1)}x`)).toMatchObject({ ok: false });
+      expect(calls).toEqual([
+        { limiter: 'failures', key: 'username:acme', cost: 0 },
+        { limiter: 'failures', key: 'username:acme', cost: 1 },
+      ]);
+    },
+  );
 
-  it("without a client address, counts failures under the organization name: they spend its logins' budget", async () => {
-    const { service, acme, other } = await setup({
-      failedLoginsPerAddress: createMemoryRateLimiter({ points: 3, durationSeconds: 60 }),
-    });
-    const wrong = `${acme.slice(0, -1)}${acme.endsWith('x') ? 'y' : 'x'}`;
-    // What a proxy writing `unknown` leaves the service with: no address, or an empty one.
-    for (const client of [undefined, { address: '' }, {}]) await service.authenticate('acme', wrong, client);
-    expect(await service.authenticate('acme', acme)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
-    // Known addresses, and the other organization's address-less logins, have budgets of their own.
-    expect(await service.authenticate('acme', acme, { address: '198.51.100.1' })).toMatchObject({ ok: true });
-    expect(await service.authenticate('other', other)).toMatchObject({ ok: true });
-  });
+  it(
+    'without a client address, counts failures under the organization name: they spend its ' + "logins' budget",
+    async () => {
+      const { service, acme, other } = await setup({
+        failedLoginsPerAddress: createMemoryRateLimiter({ points: 3, durationSeconds: 60 }),
+      });
+      const wrong = `${acme.slice(0, -1)}${acme.endsWith('x') ? 'y' : 'x'}`;
+      // What a proxy writing `unknown` leaves the service with: no address, or an empty one.
+      for (const client of [undefined, { address: '' }, {}]) await service.authenticate('acme', wrong, client);
+      expect(await service.authenticate('acme', acme)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+      // Known addresses, and the other organization's address-less logins, have budgets of their own.
+      expect(await service.authenticate('acme', acme, { address: '198.51.100.1' })).toMatchObject({ ok: true });
+      expect(await service.authenticate('other', other)).toMatchObject({ ok: true });
+    },
+  );
 
   it('never keys a limit by the secret, whatever the username and secret', async () => {
     const calls: Call[] = [];

@@ -29,26 +29,29 @@ function setup(store: TokenStore = createMemoryTokenStore()) {
 }
 
 describe('recent client addresses', () => {
-  it('get shows the addresses a token logged in from, newest first; a new one is recorded within the interval', async () => {
-    const { service, clock } = setup();
-    const { token, secret } = await service.create(alice, 'acme', input);
-    const login = async (address?: string) => {
-      const result = await service.authenticate('acme', secret.reveal(), address === undefined ? {} : { address });
-      expect(result.ok).toBe(true);
-      await service.flush();
-    };
-    await login('203.0.113.9');
-    clock.advance(1_000);
-    await login('::FFFF:192.0.2.1');
-    await login('2001:DB8::1');
-    await login(undefined);
-    await login('not an address');
-    const got = await service.get(alice, 'acme', token.id);
-    // Last-used stays throttled: only the first login was due.
-    expect(got.lastUsedAt).toBe(token.createdAt);
-    expect(got.recentAddresses).toEqual(['2001:db8::1', '192.0.2.1', '203.0.113.9']);
-    expect(Object.isFrozen(got.recentAddresses)).toBe(true);
-  });
+  it(
+    'get shows the addresses a token logged in from, newest first; a new one is recorded within ' + 'the interval',
+    async () => {
+      const { service, clock } = setup();
+      const { token, secret } = await service.create(alice, 'acme', input);
+      const login = async (address?: string) => {
+        const result = await service.authenticate('acme', secret.reveal(), address === undefined ? {} : { address });
+        expect(result.ok).toBe(true);
+        await service.flush();
+      };
+      await login('203.0.113.9');
+      clock.advance(1_000);
+      await login('::FFFF:192.0.2.1');
+      await login('2001:DB8::1');
+      await login(undefined);
+      await login('not an address');
+      const got = await service.get(alice, 'acme', token.id);
+      // Last-used stays throttled: only the first login was due.
+      expect(got.lastUsedAt).toBe(token.createdAt);
+      expect(got.recentAddresses).toEqual(['2001:db8::1', '192.0.2.1', '203.0.113.9']);
+      expect(Object.isFrozen(got.recentAddresses)).toBe(true);
+    },
+  );
 
   it('a login from a recorded address writes nothing until last-used is due', async () => {
     const inner = createMemoryTokenStore();
@@ -92,26 +95,29 @@ describe('recent client addresses', () => {
 });
 
 describe('withRecentAddress', () => {
-  it('keeps the list distinct, at most five, newest first, under any sequence of logins (against a plain model)', () => {
-    const address = fc
-      .oneof(fc.ipV4(), fc.ipV6())
-      .map((a) => normalizeAddress(a))
-      .filter((a) => a !== null);
-    fc.assert(
-      fc.property(fc.array(address, { maxLength: 40 }), (logins) => {
-        let list: ReadonlyArray<string> = [];
-        const order: string[] = [];
-        for (const a of logins) {
-          list = withRecentAddress(list, a);
-          order.push(a);
-        }
-        // The model: the distinct addresses by their latest login, latest first.
-        const latest = [...new Set([...order].reverse())].slice(0, MAX_RECENT_ADDRESSES);
-        expect(list).toEqual(latest);
-        if (logins.length > 0) expect(Object.isFrozen(list)).toBe(true);
-      }),
-    );
-  });
+  it(
+    'keeps the list distinct, at most five, newest first, under any sequence of logins (against a ' + 'plain model)',
+    () => {
+      const address = fc
+        .oneof(fc.ipV4(), fc.ipV6())
+        .map((a) => normalizeAddress(a))
+        .filter((a) => a !== null);
+      fc.assert(
+        fc.property(fc.array(address, { maxLength: 40 }), (logins) => {
+          let list: ReadonlyArray<string> = [];
+          const order: string[] = [];
+          for (const a of logins) {
+            list = withRecentAddress(list, a);
+            order.push(a);
+          }
+          // The model: the distinct addresses by their latest login, latest first.
+          const latest = [...new Set([...order].reverse())].slice(0, MAX_RECENT_ADDRESSES);
+          expect(list).toEqual(latest);
+          if (logins.length > 0) expect(Object.isFrozen(list)).toBe(true);
+        }),
+      );
+    },
+  );
 
   it('normalizeAddress writes an IPv4-mapped address as IPv4 and is a fixed point', () => {
     expect(normalizeAddress('::ffff:10.1.2.3')).toBe('10.1.2.3');

@@ -62,30 +62,33 @@ const failure = (promise: Promise<unknown>): Promise<OatError> =>
   );
 
 describe('service.rotate: a new secret for the same token', () => {
-  it('keeps id, grants and expiry, moves the version, and only the new secret logs in once the grace is 0', async () => {
-    const { service, events } = setup();
-    const created = await service.create(alice, 'acme', input);
-    const rotated = await service.rotate(alice, 'acme', created.token.id);
-    expect(rotated.token).toEqual({
-      ...created.token,
-      secretHash: rotated.token.secretHash,
-      displayPrefix: rotated.secret.displayPrefix,
-      version: 2,
-    });
-    expect(rotated.token.secretHash).not.toBe(created.token.secretHash);
-    expect(rotated.secret.reveal()).not.toBe(created.secret.reveal());
-    const login = await service.authenticate('acme', rotated.secret.reveal());
-    expect(login.ok && login.principal.tokenId).toBe(created.token.id);
-    await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
-      ok: false,
-      code: 'ROTATED',
-    });
-    expect(events.find((e) => e.type === 'access_token.rotate')).toMatchObject({
-      tokenId: created.token.id,
-      actor: 'alice',
-      organization: 'acme',
-    });
-  });
+  it(
+    'keeps id, grants and expiry, moves the version, and only the new secret logs in once the ' + 'grace is 0',
+    async () => {
+      const { service, events } = setup();
+      const created = await service.create(alice, 'acme', input);
+      const rotated = await service.rotate(alice, 'acme', created.token.id);
+      expect(rotated.token).toEqual({
+        ...created.token,
+        secretHash: rotated.token.secretHash,
+        displayPrefix: rotated.secret.displayPrefix,
+        version: 2,
+      });
+      expect(rotated.token.secretHash).not.toBe(created.token.secretHash);
+      expect(rotated.secret.reveal()).not.toBe(created.secret.reveal());
+      const login = await service.authenticate('acme', rotated.secret.reveal());
+      expect(login.ok && login.principal.tokenId).toBe(created.token.id);
+      await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
+        ok: false,
+        code: 'ROTATED',
+      });
+      expect(events.find((e) => e.type === 'access_token.rotate')).toMatchObject({
+        tokenId: created.token.id,
+        actor: 'alice',
+        organization: 'acme',
+      });
+    },
+  );
 
   it('lets the old secret log in for the grace asked for, then refuses it as ROTATED', async () => {
     const { service, clock } = setup();
@@ -101,16 +104,19 @@ describe('service.rotate: a new secret for the same token', () => {
     });
   });
 
-  it('applies the usual login checks to an old secret in its grace: a deactivated token refuses it as INACTIVE', async () => {
-    const { service } = setup();
-    const created = await service.create(alice, 'acme', input);
-    await service.rotate(alice, 'acme', created.token.id, { graceSeconds: 600 });
-    await service.deactivate(alice, 'acme', created.token.id);
-    await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
-      ok: false,
-      code: 'INACTIVE',
-    });
-  });
+  it(
+    'applies the usual login checks to an old secret in its grace: a deactivated token refuses it ' + 'as INACTIVE',
+    async () => {
+      const { service } = setup();
+      const created = await service.create(alice, 'acme', input);
+      await service.rotate(alice, 'acme', created.token.id, { graceSeconds: 600 });
+      await service.deactivate(alice, 'acme', created.token.id);
+      await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
+        ok: false,
+        code: 'INACTIVE',
+      });
+    },
+  );
 
   it('forgets a retired secret after reuseRecordDays past its grace: it is then NOT_FOUND', async () => {
     const { service, clock } = setup({ reuseRecordDays: 1 });
@@ -141,24 +147,27 @@ describe('service.rotate: a new secret for the same token', () => {
     await expect(service.get(alice, 'acme', token.id)).resolves.toMatchObject({ version: 1 });
   });
 
-  it('refuses an inactive token, a stranger, a manager whose ceiling does not cover the grants, and an unknown id', async () => {
-    const { service } = setup();
-    const { token } = await service.create(alice, 'acme', input);
-    await expect(service.safeRotate({ username: 'mallory' }, 'acme', token.id)).resolves.toMatchObject({
-      code: 'FORBIDDEN',
-    });
-    await expect(service.safeRotate({ username: 'pat' }, 'acme', token.id)).resolves.toMatchObject({
-      code: 'FORBIDDEN',
-      context: { code: 'BEYOND_CEILING' },
-    });
-    await expect(service.safeRotate({ username: 'tim' }, 'acme', token.id)).resolves.toMatchObject({ ok: true });
-    await expect(service.safeRotate(alice, 'acme', '00000000-0000-4000-8000-000000000000')).resolves.toMatchObject({
-      code: 'NOT_FOUND',
-    });
-    await service.deactivate(alice, 'acme', token.id);
-    const refused = await service.safeRotate(alice, 'acme', token.id);
-    expect(refused).toMatchObject({ ok: false, code: 'TRANSITION_DENIED', context: { code: 'INACTIVE' } });
-  });
+  it(
+    'refuses an inactive token, a stranger, a manager whose ceiling does not cover the grants, and an ' + 'unknown id',
+    async () => {
+      const { service } = setup();
+      const { token } = await service.create(alice, 'acme', input);
+      await expect(service.safeRotate({ username: 'mallory' }, 'acme', token.id)).resolves.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await expect(service.safeRotate({ username: 'pat' }, 'acme', token.id)).resolves.toMatchObject({
+        code: 'FORBIDDEN',
+        context: { code: 'BEYOND_CEILING' },
+      });
+      await expect(service.safeRotate({ username: 'tim' }, 'acme', token.id)).resolves.toMatchObject({ ok: true });
+      await expect(service.safeRotate(alice, 'acme', '00000000-0000-4000-8000-000000000000')).resolves.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await service.deactivate(alice, 'acme', token.id);
+      const refused = await service.safeRotate(alice, 'acme', token.id);
+      expect(refused).toMatchObject({ ok: false, code: 'TRANSITION_DENIED', context: { code: 'INACTIVE' } });
+    },
+  );
 
   it('never lets the new secret reach JSON, inspect or an event', async () => {
     const { service, events } = setup();

@@ -70,7 +70,10 @@ async function both(
   return { result, thrown };
 }
 
-/** Each refusal a management operation can meet, set up on a fresh service: what, operation, arguments, expected code (and finer context). */
+/**
+ * Each refusal a management operation can meet, set up on a fresh service: what, operation, arguments, expected code
+ * (and finer context).
+ */
 interface Refusal {
   readonly what: string;
   readonly op: Safe;

@@ -110,27 +110,30 @@ describe('the registry token endpoint and a tampered token', () => {
 });
 
 describe('the Hub API list and an unreadable token', () => {
-  it('answers 200 with the readable tokens and says how many it could not read in x-oat-unreadable-tokens', async () => {
-    const world = memoryWorld();
-    const service = createTokenService({
-      store: world.store,
-      organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
-      clock: createFakeClock(),
-    });
-    const grants: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
-    const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
-    const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });
-    const hub = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
-    const list = async () => hub(new Request('http://hub.test/v2/orgs/acme/access-tokens?page_size=100'));
+  it(
+    'answers 200 with the readable tokens and says how many it could not read in ' + 'x-oat-unreadable-tokens',
+    async () => {
+      const world = memoryWorld();
+      const service = createTokenService({
+        store: world.store,
+        organizations: [{ name: 'acme', plan: 'team', owners: ['alice'] }],
+        clock: createFakeClock(),
+      });
+      const grants: RawResource[] = [{ type: 'repository', path: 'acme/app', scopes: ['scope-image-pull'] }];
+      const good = await service.create({ username: 'alice' }, 'acme', { label: 'good', resources: grants });
+      const bad = await service.create({ username: 'alice' }, 'acme', { label: 'bad', resources: grants });
+      const hub = conforming(createHubApi({ service, authenticateCaller: () => ({ username: 'alice' }) }), HUB);
+      const list = async () => hub(new Request('http://hub.test/v2/orgs/acme/access-tokens?page_size=100'));
 
-    const healthy = await list();
-    expect(healthy.headers.get(UNREADABLE_HEADER)).toBe('0');
-    await world.tamper(bad.token.id, 'malformed');
-    const response = await list();
-    expect(response.status).toBe(200);
-    expect(response.headers.get(UNREADABLE_HEADER)).toBe('1');
-    const body = (await response.json()) as { total: number; results: Array<{ id: string }> };
-    expect(body.total).toBe(2);
-    expect(body.results.map((r) => r.id)).toEqual([good.token.id]);
-  });
+      const healthy = await list();
+      expect(healthy.headers.get(UNREADABLE_HEADER)).toBe('0');
+      await world.tamper(bad.token.id, 'malformed');
+      const response = await list();
+      expect(response.status).toBe(200);
+      expect(response.headers.get(UNREADABLE_HEADER)).toBe('1');
+      const body = (await response.json()) as { total: number; results: Array<{ id: string }> };
+      expect(body.total).toBe(2);
+      expect(body.results.map((r) => r.id)).toEqual([good.token.id]);
+    },
+  );
 });

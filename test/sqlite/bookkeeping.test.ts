@@ -20,51 +20,55 @@ describe('last-used bookkeeping on SQLite never blocks a login for busy_timeout'
     for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   });
 
-  it('while another connection holds the write lock a login is ok and fast, the write is skipped and reported, and busy_timeout is kept', async () => {
-    const folder = tempFolder('bookkeeping');
-    cleanups.push(() => folder.dispose());
-    const db = new Database(folder.file('tokens.db'), { timeout: BUSY_TIMEOUT_MS });
-    cleanups.push(() => db.close());
-    migrate(db);
-    const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
-    const clock = createFakeClock();
-    const service = createTokenService({
-      store: createSqliteTokenStore(db),
-      organizations,
-      clock,
-      onError: (error, context) => reports.push({ error, context }),
-    });
-    const { token, secret } = await service.create(owner, 'acme', input);
+  it(
+    'while another connection holds the write lock a login is ok and fast, the write is skipped and ' +
+      'reported, and busy_timeout is kept',
+    async () => {
+      const folder = tempFolder('bookkeeping');
+      cleanups.push(() => folder.dispose());
+      const db = new Database(folder.file('tokens.db'), { timeout: BUSY_TIMEOUT_MS });
+      cleanups.push(() => db.close());
+      migrate(db);
+      const reports: Array<{ error: OatError; context: BackgroundFaultContext }> = [];
+      const clock = createFakeClock();
+      const service = createTokenService({
+        store: createSqliteTokenStore(db),
+        organizations,
+        clock,
+        onError: (error, context) => reports.push({ error, context }),
+      });
+      const { token, secret } = await service.create(owner, 'acme', input);
 
-    const other = new Database(folder.file('tokens.db'), { timeout: BUSY_TIMEOUT_MS });
-    cleanups.push(() => other.close());
-    other.exec('BEGIN IMMEDIATE');
-    try {
-      const started = performance.now();
-      const login = await service.authenticate('acme', secret.reveal());
+      const other = new Database(folder.file('tokens.db'), { timeout: BUSY_TIMEOUT_MS });
+      cleanups.push(() => other.close());
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const started = performance.now();
+        const login = await service.authenticate('acme', secret.reveal());
+        await service.flush();
+        const elapsed = performance.now() - started;
+        expect(login).toMatchObject({ ok: true, principal: { tokenId: token.id } });
+        expect(elapsed).toBeLessThan(BUSY_TIMEOUT_MS / 4);
+      } finally {
+        other.exec('ROLLBACK');
+      }
+      expect(reports).toHaveLength(1);
+      expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
+      expect(reports[0]?.error).toMatchObject({
+        name: 'OatError',
+        code: 'STORE_FAILURE',
+        context: { operation: 'touchLastUsed', driverCode: 'SQLITE_BUSY' },
+      });
+      // The connection's own timeout is back for every other statement.
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
+      await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: null });
+
+      clock.advance(60_000);
+      await service.authenticate('acme', secret.reveal());
       await service.flush();
-      const elapsed = performance.now() - started;
-      expect(login).toMatchObject({ ok: true, principal: { tokenId: token.id } });
-      expect(elapsed).toBeLessThan(BUSY_TIMEOUT_MS / 4);
-    } finally {
-      other.exec('ROLLBACK');
-    }
-    expect(reports).toHaveLength(1);
-    expect(reports[0]?.context).toEqual({ operation: 'touchLastUsed', tokenId: token.id });
-    expect(reports[0]?.error).toMatchObject({
-      name: 'OatError',
-      code: 'STORE_FAILURE',
-      context: { operation: 'touchLastUsed', driverCode: 'SQLITE_BUSY' },
-    });
-    // The connection's own timeout is back for every other statement.
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
-    await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: null });
-
-    clock.advance(60_000);
-    await service.authenticate('acme', secret.reveal());
-    await service.flush();
-    await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
-  });
+      await expect(service.get(owner, 'acme', token.id)).resolves.toMatchObject({ lastUsedAt: clock.now() });
+    },
+  );
 });
 
 describe('a last-used write on SQLite costs no recompilation', () => {

@@ -70,16 +70,19 @@ describe('driver faults of migrate and construction are OatErrors, never a raw S
 });
 
 describe('driver faults of store calls', () => {
-  it('reject with STORE_FAILURE carrying the SQLite code in context.driverCode, and not the driver message', async () => {
-    const holder = connect();
-    migrate(holder);
-    const store = createSqliteTokenStore(connect(holder.name, { timeout: 30 }));
-    holder.exec('BEGIN IMMEDIATE');
-    const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
-    holder.exec('ROLLBACK');
-    expect(error.code).toBe('STORE_FAILURE');
-    expect(error.context).toMatchObject({ operation: 'insertWithinQuota', driverCode: 'SQLITE_BUSY' });
-    expect(error.message).not.toMatch(/locked/);
-    expect((error.cause as Error).message).toMatch(/locked/);
-  });
+  it(
+    'reject with STORE_FAILURE carrying the SQLite code in context.driverCode, and not the ' + 'driver message',
+    async () => {
+      const holder = connect();
+      migrate(holder);
+      const store = createSqliteTokenStore(connect(holder.name, { timeout: 30 }));
+      holder.exec('BEGIN IMMEDIATE');
+      const error = await rejection(store.insertWithinQuota(makeTestRecord(1), 10));
+      holder.exec('ROLLBACK');
+      expect(error.code).toBe('STORE_FAILURE');
+      expect(error.context).toMatchObject({ operation: 'insertWithinQuota', driverCode: 'SQLITE_BUSY' });
+      expect(error.message).not.toMatch(/locked/);
+      expect((error.cause as Error).message).toMatch(/locked/);
+    },
+  );
 });

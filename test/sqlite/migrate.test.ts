@@ -4,11 +4,17 @@ import { open, tempFolder } from './helpers.js';
 import { Worker } from './processes.js';
 
 const PROCESSES = 4;
-/** Rounds of the chance race. On the old code about one migrate in ten to forty failed, depending on load: most runs of 20 rounds failed, not all. */
+/**
+ * Rounds of the chance race. On the old code about one migrate in ten to forty failed, depending on load: most runs of
+ * 20 rounds failed, not all.
+ */
 const ROUNDS = 20;
 /** How far ahead a round's start instant lies: enough for every worker to have its message and opened the file. */
 const LEAD_MS = 100;
-/** How long the holder keeps the write lock: the others must be waiting on it, and their wait must end well inside the busy timeout. */
+/**
+ * How long the holder keeps the write lock: the others must be waiting on it, and their wait must end well inside the
+ * busy timeout.
+ */
 const HOLD_MS = LEAD_MS + 400;
 
 const folder = tempFolder('migrate');
@@ -63,24 +69,32 @@ function expectMigrated(file: string): void {
 }
 
 describe(`migrate from ${PROCESSES} processes at once on a new file`, () => {
-  it('waits for a process holding the write lock, as one caught in its own switch to WAL does, instead of failing with SQLITE_BUSY', async () => {
-    // SQLite gives up at once, without the busy timeout, when it must upgrade a read to a write while another connection holds the write lock: the window two switches to WAL collide in, held open here.
-    for (let repetition = 1; repetition <= 3; repetition++) {
-      const { file, errors, startedBeforeRelease } = await round(workers[0]);
-      // Otherwise the migrates met no lock and this proves nothing.
-      expect({ repetition, startedBeforeRelease }).toEqual({ repetition, startedBeforeRelease: true });
-      expect({ repetition, errors }).toEqual({ repetition, errors: workers.slice(1).map(() => null) });
-      expectMigrated(file);
-    }
-  });
+  it(
+    'waits for a process holding the write lock, as one caught in its own switch to WAL does, instead of ' +
+      'failing with SQLITE_BUSY',
+    async () => {
+      // SQLite gives up at once, without the busy timeout, when it must upgrade a read to a write while another
+      // connection holds the write lock: the window two switches to WAL collide in, held open here.
+      for (let repetition = 1; repetition <= 3; repetition++) {
+        const { file, errors, startedBeforeRelease } = await round(workers[0]);
+        // Otherwise the migrates met no lock and this proves nothing.
+        expect({ repetition, startedBeforeRelease }).toEqual({ repetition, startedBeforeRelease: true });
+        expect({ repetition, errors }).toEqual({ repetition, errors: workers.slice(1).map(() => null) });
+        expectMigrated(file);
+      }
+    },
+  );
 
-  it(`succeeds in every process, in each of ${ROUNDS} rounds, and leaves a WAL file with the whole schema`, async () => {
-    const failures: string[] = [];
-    for (let r = 1; r <= ROUNDS; r++) {
-      const { file, errors } = await round();
-      failures.push(...errors.flatMap((error, w) => (error === null ? [] : [`round ${r}, worker ${w}: ${error}`])));
-      expectMigrated(file);
-    }
-    expect(failures).toEqual([]);
-  });
+  it(
+    `succeeds in every process, in each of ${ROUNDS} rounds, and leaves a WAL file with the ` + `whole schema`,
+    async () => {
+      const failures: string[] = [];
+      for (let r = 1; r <= ROUNDS; r++) {
+        const { file, errors } = await round();
+        failures.push(...errors.flatMap((error, w) => (error === null ? [] : [`round ${r}, worker ${w}: ${error}`])));
+        expectMigrated(file);
+      }
+      expect(failures).toEqual([]);
+    },
+  );
 });

@@ -47,7 +47,10 @@ function tally(file: string): { live: number; counter: number } {
   }
 }
 
-/** How often consecutive inserts (in rowid, that is commit, order) came from different workers; a sequential run gives at most PROCESSES - 1. */
+/**
+ * How often consecutive inserts (in rowid, that is commit, order) came from different workers; a sequential run gives
+ * at most PROCESSES - 1.
+ */
 function writerSwitches(file: string, perWorker: number): number {
   const db = open(file);
   try {
@@ -68,83 +71,93 @@ describe(`the SQLite store across ${PROCESSES} processes on one database file`, 
     { creates: 200, limit: 10 },
     { creates: 2_000, limit: 1_000 },
   ]) {
-    it(`${creates} concurrent creates at limit ${limit} leave exactly ${limit} live tokens, in each of ${REPETITIONS} repetitions`, async () => {
-      const switches: number[] = [];
-      for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
-        const file = freshFile(`race-${limit}-${repetition}.db`);
-        const results = await race(workers, {
-          file,
-          organization: ORG,
-          limit,
-          strategy: 'store',
-          creates,
-          firstSeq: 0,
-        });
-        // Legitimate creates never fail with SQLITE_BUSY: writers queue on the lock.
-        expect(results.flatMap((r) => r.failures)).toEqual([]);
-        // Every process got to create: the writes really came from several connections.
-        expect(results.filter((r) => r.inserted + r.refused > 0)).toHaveLength(PROCESSES);
-        expect({ repetition, inserted: sum(results, 'inserted'), refused: sum(results, 'refused') }).toEqual({
-          repetition,
-          inserted: limit,
-          refused: creates - limit,
-        });
-        expect({ repetition, ...tally(file) }).toEqual({ repetition, live: limit, counter: limit });
-        switches.push(writerSwitches(file, creates / PROCESSES));
-      }
-      // With room for many inserts, commits from different processes interleave: the writers really overlapped.
-      if (limit >= 100) expect(Math.max(...switches)).toBeGreaterThan(PROCESSES - 1);
-    });
+    it(
+      `${creates} concurrent creates at limit ${limit} leave exactly ${limit} live tokens, in each of ` +
+        `${REPETITIONS} repetitions`,
+      async () => {
+        const switches: number[] = [];
+        for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
+          const file = freshFile(`race-${limit}-${repetition}.db`);
+          const results = await race(workers, {
+            file,
+            organization: ORG,
+            limit,
+            strategy: 'store',
+            creates,
+            firstSeq: 0,
+          });
+          // Legitimate creates never fail with SQLITE_BUSY: writers queue on the lock.
+          expect(results.flatMap((r) => r.failures)).toEqual([]);
+          // Every process got to create: the writes really came from several connections.
+          expect(results.filter((r) => r.inserted + r.refused > 0)).toHaveLength(PROCESSES);
+          expect({ repetition, inserted: sum(results, 'inserted'), refused: sum(results, 'refused') }).toEqual({
+            repetition,
+            inserted: limit,
+            refused: creates - limit,
+          });
+          expect({ repetition, ...tally(file) }).toEqual({ repetition, live: limit, counter: limit });
+          switches.push(writerSwitches(file, creates / PROCESSES));
+        }
+        // With room for many inserts, commits from different processes interleave: the writers really overlapped.
+        if (limit >= 100) expect(Math.max(...switches)).toBeGreaterThan(PROCESSES - 1);
+      },
+    );
   }
 
-  it('negative control: a naive count-then-insert without BEGIN IMMEDIATE overshoots the limit on the same harness', async () => {
-    const limit = 10;
-    const file = freshFile('naive.db');
-    const results = await race(workers, {
-      file,
-      organization: ORG,
-      limit,
-      strategy: 'naive',
-      creates: 200,
-      firstSeq: 0,
-    });
-    expect(results.flatMap((r) => r.failures)).toEqual([]);
-    const { live, counter } = tally(file);
-    // If this ever fails, the harness no longer makes writers overlap, and the tests above prove nothing.
-    expect(live).toBeGreaterThan(limit);
-    expect(counter).toBe(live);
-    expect(sum(results, 'inserted')).toBe(live);
-  });
+  it(
+    'negative control: a naive count-then-insert without BEGIN IMMEDIATE overshoots the limit on the ' + 'same harness',
+    async () => {
+      const limit = 10;
+      const file = freshFile('naive.db');
+      const results = await race(workers, {
+        file,
+        organization: ORG,
+        limit,
+        strategy: 'naive',
+        creates: 200,
+        firstSeq: 0,
+      });
+      expect(results.flatMap((r) => r.failures)).toEqual([]);
+      const { live, counter } = tally(file);
+      // If this ever fails, the harness no longer makes writers overlap, and the tests above prove nothing.
+      expect(live).toBeGreaterThan(limit);
+      expect(counter).toBe(live);
+      expect(sum(results, 'inserted')).toBe(live);
+    },
+  );
 
-  it('a worker killed mid-write leaves only whole rows, a counter equal to the live count, and the quota intact', async () => {
-    const limit = 25;
-    const file = freshFile('crash.db');
-    const victim = new Worker();
-    try {
-      victim.send({ type: 'churn', file, organization: ORG, limit, firstSeq: 0 });
-      for (let operations = 0; operations < 600; ) operations = (await victim.expect('progress')).operations;
-    } finally {
-      await victim.kill('SIGKILL');
-    }
-    const db = open(file);
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const rows = db.prepare('SELECT * FROM oat_tokens').all();
-      expect(rows.length).toBeGreaterThan(limit);
-      const records = rows.map((row) => parseStoredRecord(row));
-      const live = records.filter((r) => r.state !== 'deleted').length;
-      expect(live).toBeLessThanOrEqual(limit);
-      expect(tally(file)).toEqual({ live, counter: live });
+  it(
+    'a worker killed mid-write leaves only whole rows, a counter equal to the live count, and the ' + 'quota intact',
+    async () => {
+      const limit = 25;
+      const file = freshFile('crash.db');
+      const victim = new Worker();
+      try {
+        victim.send({ type: 'churn', file, organization: ORG, limit, firstSeq: 0 });
+        for (let operations = 0; operations < 600; ) operations = (await victim.expect('progress')).operations;
+      } finally {
+        await victim.kill('SIGKILL');
+      }
+      const db = open(file);
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        const rows = db.prepare('SELECT * FROM oat_tokens').all();
+        expect(rows.length).toBeGreaterThan(limit);
+        const records = rows.map((row) => parseStoredRecord(row));
+        const live = records.filter((r) => r.state !== 'deleted').length;
+        expect(live).toBeLessThanOrEqual(limit);
+        expect(tally(file)).toEqual({ live, counter: live });
 
-      const store = createSqliteTokenStore(db);
-      const outcomes = [];
-      for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++)
-        outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
-      expect(outcomes.filter((o) => o.ok)).toHaveLength(limit - live);
-      await expect(store.countLive(ORG as string as OrganizationId)).resolves.toBe(limit);
-      expect(tally(file)).toEqual({ live: limit, counter: limit });
-    } finally {
-      db.close();
-    }
-  });
+        const store = createSqliteTokenStore(db);
+        const outcomes = [];
+        for (let seq = 1_000_000; seq < 1_000_000 + limit + 5; seq++)
+          outcomes.push(await store.insertWithinQuota(makeTestRecord(seq, { organization: ORG }), limit));
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(limit - live);
+        await expect(store.countLive(ORG as string as OrganizationId)).resolves.toBe(limit);
+        expect(tally(file)).toEqual({ live: limit, counter: limit });
+      } finally {
+        db.close();
+      }
+    },
+  );
 });

@@ -19,7 +19,8 @@ async function databaseOf3(token: AccessTokenRecord): Promise<Database.Database>
 DROP TRIGGER oat_tokens_fixed_owner;
 CREATE TRIGGER oat_tokens_fixed_owner
 BEFORE UPDATE OF organization_id, organization, secret_hash ON oat_tokens
-WHEN NEW.organization_id IS NOT OLD.organization_id OR NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS NOT OLD.secret_hash
+WHEN NEW.organization_id IS NOT OLD.organization_id OR NEW.organization IS NOT OLD.organization OR NEW.secret_hash IS
+  NOT OLD.secret_hash
 BEGIN
   SELECT RAISE(ABORT, 'oat_tokens: organization_id, organization and secret_hash never change');
 END;
@@ -54,26 +55,29 @@ describe('SQLite schema version 4: rotated secrets', () => {
       });
   });
 
-  it('an unreadable retired row is STORE_FAILURE UNREADABLE, and a login with its secret is RECORD_INVALID', async () => {
-    const db = connect();
-    migrate(db);
-    const store = createSqliteTokenStore(db);
-    const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
-    const service = createTokenService({ store, organizations, clock: createFakeClock(), rotation: {} });
-    const created = await service.create({ username: 'alice' }, 'acme', {
-      label: 'ci',
-      resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
-    });
-    await service.rotate({ username: 'alice' }, 'acme', created.token.id, { graceSeconds: 600 });
-    db.prepare(`UPDATE oat_rotated_secrets SET token_id = 'not-a-token'`).run();
-    const error = await Promise.resolve(store.findRotatedSecret(created.token.secretHash)).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(isOatError(error) && [error.code, error.context['reason']]).toEqual(['STORE_FAILURE', 'UNREADABLE']);
-    await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
-      ok: false,
-      code: 'RECORD_INVALID',
-    });
-  });
+  it(
+    'an unreadable retired row is STORE_FAILURE UNREADABLE, and a login with its secret is ' + 'RECORD_INVALID',
+    async () => {
+      const db = connect();
+      migrate(db);
+      const store = createSqliteTokenStore(db);
+      const organizations = [{ id: 'acme', name: 'acme', plan: 'team', owners: ['alice'] }];
+      const service = createTokenService({ store, organizations, clock: createFakeClock(), rotation: {} });
+      const created = await service.create({ username: 'alice' }, 'acme', {
+        label: 'ci',
+        resources: [{ type: 'repository', path: 'acme/app', scopes: ['pull'] }],
+      });
+      await service.rotate({ username: 'alice' }, 'acme', created.token.id, { graceSeconds: 600 });
+      db.prepare(`UPDATE oat_rotated_secrets SET token_id = 'not-a-token'`).run();
+      const error = await Promise.resolve(store.findRotatedSecret(created.token.secretHash)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isOatError(error) && [error.code, error.context['reason']]).toEqual(['STORE_FAILURE', 'UNREADABLE']);
+      await expect(service.authenticate('acme', created.secret.reveal())).resolves.toEqual({
+        ok: false,
+        code: 'RECORD_INVALID',
+      });
+    },
+  );
 });

@@ -107,8 +107,10 @@ describe('the SQLite schema on its own', () => {
     const insert = (patch: Record<string, unknown>) => () =>
       db
         .prepare(
-          `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
-           VALUES (@id, @organization_id, 'acme', 'x', '', 'alice', @created_at, 0, NULL, NULL, @state, @resources, @secret_hash, 'oat_', @version)`,
+          `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at,
+            updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+           VALUES (@id, @organization_id, 'acme', 'x', '', 'alice', @created_at, 0, NULL, NULL, @state, @resources,
+             @secret_hash, 'oat_', @version)`,
         )
         .run({
           id: 'i',

@@ -50,7 +50,10 @@ export type Command =
       readonly at: number;
     }
   | {
-      /** Take the write lock (`BEGIN IMMEDIATE` on the file as it is), optionally insert a token, and commit `holdMs` later. */
+      /**
+       * Take the write lock (`BEGIN IMMEDIATE` on the file as it is), optionally insert a token, and commit `holdMs`
+       * later.
+       */
       readonly type: 'hold';
       readonly file: string;
       readonly holdMs: number;
@@ -72,7 +75,10 @@ export type Report =
   | { readonly type: 'holding' }
   /** `at`: when the lock was let go, on the clock `migrate`'s `at` uses. */
   | { readonly type: 'released'; readonly at: number }
-  /** How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`; and when it started. */
+  /**
+   * How one `migrate` ended: `null` when it succeeded, else the error's name, code and `context.driverCode`; and when
+   * it started.
+   */
   | { readonly type: 'migrated'; readonly error: string | null; readonly startedAt: number }
   | { readonly type: 'failed'; readonly message: string };
 
@@ -82,11 +88,14 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 let go: (() => void) | null = null;
 
-/** The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction. */
+/**
+ * The negative control: count, yield to the event loop, then insert, each statement in its own implicit transaction.
+ */
 function naiveCreator(db: Database.Database, limit: number): (record: AccessTokenRecord) => Promise<boolean> {
   const count = db.prepare(`SELECT count(*) FROM oat_tokens WHERE organization_id = ? AND state <> 'deleted'`).pluck();
   const insert = db.prepare(
-    `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at, updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
+    `INSERT INTO oat_tokens (id, organization_id, organization, label, description, created_by, created_at,
+      updated_at, expires_at, last_used_at, state, resources, secret_hash, display_prefix, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'active', ?, ?, ?, 1)`,
   );
   return async (record) => {
@@ -171,11 +180,14 @@ function migrateAt(command: Extract<Command, { type: 'migrate' }>): void {
   }
 }
 
-/** Holds the write lock for a while, as an instance in the middle of a write (its own switch to WAL, a create) would. */
+/**
+ * Holds the write lock for a while, as an instance in the middle of a write (its own switch to WAL, a create) would.
+ */
 async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> {
   const db = new Database(command.file);
   try {
-    // Built before the lock: construction reads the schema. Its insert then runs as a savepoint inside the held transaction.
+    // Built before the lock: construction reads the schema. Its insert then runs as a savepoint inside the held
+    // transaction.
     const store = command.insert === undefined ? null : createSqliteTokenStore(db);
     db.exec('BEGIN IMMEDIATE');
     if (command.insert !== undefined)
@@ -192,7 +204,10 @@ async function hold(command: Extract<Command, { type: 'hold' }>): Promise<void> 
   }
 }
 
-/** Creates until refused, then deletes the oldest live token, forever: writes are always in flight when the parent kills. */
+/**
+ * Creates until refused, then deletes the oldest live token, forever: writes are always in flight when the parent
+ * kills.
+ */
 async function churn(command: Extract<Command, { type: 'churn' }>): Promise<void> {
   const db = new Database(command.file);
   const store: TokenStore = createSqliteTokenStore(db);

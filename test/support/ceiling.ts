@@ -28,7 +28,10 @@ export const resources: fc.Arbitrary<ReadonlyArray<Resource>> = fc
     return checked.value;
   });
 
-/** The rule written out over the listed resources: same path, or an `acme/*` over an exact name; a held scope covers what it includes. */
+/**
+ * The rule written out over the listed resources: same path, or an `acme/*` over an exact name; a held scope covers
+ * what it includes.
+ */
 export function covers(ceiling: ReadonlyArray<Resource>, type: Resource['type'], path: string, scope: string): boolean {
   const wanted = catalog.closure(scope);
   return ceiling.some((c) => {

@@ -28,7 +28,10 @@ export interface Observed {
   readonly body: string;
 }
 
-/** What the check found: the operation the response was checked under (its `operationId`, or the extension), and what is wrong. */
+/**
+ * What the check found: the operation the response was checked under (its `operationId`, or the extension), and what is
+ * wrong.
+ */
 export interface Verdict {
   readonly operation: string;
   readonly violations: ReadonlyArray<string>;
@@ -62,7 +65,10 @@ export interface Contract {
   check(surface: Surface, observed: Observed): Verdict;
   /** What is wrong with `value` as an instance of `components.schemas[name]`; empty when it conforms. */
   validateSchema(name: string, value: unknown): string[];
-  /** Compiles every schema of the document (components and inline ones); how many. Throws on one ajv's strict mode refuses. */
+  /**
+   * Compiles every schema of the document (components and inline ones); how many. Throws on one ajv's strict mode
+   * refuses.
+   */
   compileAll(): number;
 }
 
@@ -168,7 +174,8 @@ export function createContract(document: Json = JSON.parse(readFileSync(DOCUMENT
     const entry = content[media];
     if (!isObject(entry)) {
       violations.push(
-        `content type ${JSON.stringify(media)} is not documented for status ${observed.status} (documented: ${Object.keys(content).join(', ')})`,
+        `content type ${JSON.stringify(media)} is not documented for status ${observed.status} (documented: ` +
+          `${Object.keys(content).join(', ')})`,
       );
       return;
     }
@@ -239,7 +246,10 @@ let shared: Contract | undefined;
 const counts = new Map<string, number>();
 const pending: string[] = [];
 
-/** How many responses were validated per operation (`operationId`, or the extension that covered them) in this test file so far. */
+/**
+ * How many responses were validated per operation (`operationId`, or the extension that covered them) in this test file
+ * so far.
+ */
 export function validatedCounts(): ReadonlyMap<string, number> {
   return counts;
 }
@@ -249,7 +259,9 @@ export function takeViolations(): string[] {
   return pending.splice(0);
 }
 
-/** Throws, listing them, when responses that do not conform were recorded since the last call; runs after every test. */
+/**
+ * Throws, listing them, when responses that do not conform were recorded since the last call; runs after every test.
+ */
 export function assertNoViolations(): void {
   const found = takeViolations();
   if (found.length > 0) throw new Error(`responses that do not conform to docs/openapi.json:\n- ${found.join('\n- ')}`);

@@ -4,7 +4,9 @@ import type { OrganizationProfile } from '../../src/index.js';
 const PEOPLE = ['ann', 'ben', 'cat', 'dan'] as const;
 type Role = 'owner' | 'company-owner' | 'token-manager';
 
-/** Two organizations: the actor holds `role` in `home` and nothing in `away`, whose other people are drawn at random. */
+/**
+ * Two organizations: the actor holds `role` in `home` and nothing in `away`, whose other people are drawn at random.
+ */
 export const twoOrganizations = fc
   .record({
     actor: fc.constantFrom(...PEOPLE),

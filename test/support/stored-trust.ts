@@ -105,7 +105,8 @@ export function describeStoredTrust(
     );
 
     it.each(kinds)(
-      'a row with %s grants does not stop the organization from listing: the others are listed and the unreadable counted',
+      'a row with %s grants does not stop the organization from listing: the others are listed and the ' +
+        'unreadable counted',
       async (how) => {
         const world = await setup();
         const { service, good, bad } = await scene(world);
@@ -156,7 +157,8 @@ export function describeStoredTrust(
     );
 
     it.each(kinds)(
-      'an owner deletes a token with %s grants: the quota is freed, the event names it, and it is gone from listings and logins',
+      'an owner deletes a token with %s grants: the quota is freed, the event names it, and it is gone from ' +
+        'listings and logins',
       async (how) => {
         const world = await setup();
         const { service, events, good, bad } = await scene(world);

@@ -175,21 +175,25 @@ const BAD_VALUES: Record<keyof AccessTokenRecord, ReadonlyArray<unknown>> = {
 const FIELD_NAMES = Object.keys(BAD_VALUES) as Array<keyof AccessTokenRecord>;
 
 describe('parseStoredRecord', () => {
-  it('round-trips any valid record through any mix of driver encodings into an equal, deeply frozen record with epoch-millisecond instants', () => {
-    fc.assert(
-      fc.property(validRowArb, ({ record, row }) => {
-        const parsed = parseStoredRecord(row);
-        expect(parsed).toEqual(record);
-        expect(Object.keys(parsed)).toEqual(Object.keys(record));
-        expect(Object.isFrozen(parsed) && Object.isFrozen(parsed.resources)).toBe(true);
-        for (const resource of parsed.resources)
-          expect(Object.isFrozen(resource) && Object.isFrozen(resource.scopes)).toBe(true);
-        for (const instant of [parsed.createdAt, parsed.updatedAt, parsed.expiresAt, parsed.lastUsedAt]) {
-          if (instant !== null) expect(Number.isSafeInteger(instant)).toBe(true);
-        }
-      }),
-    );
-  });
+  it(
+    'round-trips any valid record through any mix of driver encodings into an equal, deeply frozen record ' +
+      'with epoch-millisecond instants',
+    () => {
+      fc.assert(
+        fc.property(validRowArb, ({ record, row }) => {
+          const parsed = parseStoredRecord(row);
+          expect(parsed).toEqual(record);
+          expect(Object.keys(parsed)).toEqual(Object.keys(record));
+          expect(Object.isFrozen(parsed) && Object.isFrozen(parsed.resources)).toBe(true);
+          for (const resource of parsed.resources)
+            expect(Object.isFrozen(resource) && Object.isFrozen(resource.scopes)).toBe(true);
+          for (const instant of [parsed.createdAt, parsed.updatedAt, parsed.expiresAt, parsed.lastUsedAt]) {
+            if (instant !== null) expect(Number.isSafeInteger(instant)).toBe(true);
+          }
+        }),
+      );
+    },
+  );
 
   it('shares no mutable object with the row it was given', () => {
     fc.assert(

@@ -144,14 +144,17 @@ describeTokenStoreContract({
 });
 
 describe('the shared-storage group of the store contract', () => {
-  it('the negative control really is broken: driven alternately, two handles insert 19 tokens at a limit of 10', async () => {
-    const { open } = cachedCountStorage();
-    const [a, b] = [open(), open()];
-    const outcomes = [];
-    for (let seq = 0; seq < 24; seq++)
-      outcomes.push(await (seq % 2 === 0 ? a : b).insertWithinQuota(makeTestRecord(seq), 10));
-    expect(outcomes.filter((o) => o.ok)).toHaveLength(19);
-  });
+  it(
+    'the negative control really is broken: driven alternately, two handles insert 19 tokens at a ' + 'limit of 10',
+    async () => {
+      const { open } = cachedCountStorage();
+      const [a, b] = [open(), open()];
+      const outcomes = [];
+      for (let seq = 0; seq < 24; seq++)
+        outcomes.push(await (seq % 2 === 0 ? a : b).insertWithinQuota(makeTestRecord(seq), 10));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(19);
+    },
+  );
 
   it('fails the negative control, on the check of the quota across handles', async () => {
     expect(await failedChecks(cachedCountStorage)).toEqual([SHARED_STORAGE_CHECKS[1]!.name]);

@@ -50,9 +50,14 @@ function authenticateCaller(request) {
   return timingSafeEqual(digest(header.slice('Bearer '.length)), adminDigest) ? { username: config.owner } : null;
 }
 
-/** Faults answered with 500. The library never puts a secret or a request header in them. @param {unknown} error @param {{ method: string, url: string }} request */
+/**
+ * Faults answered with 500. The library never puts a secret or a request header in them.
+ * @param {unknown} error
+ * @param {{ method: string, url: string }} request
+ */
 function logFault(error, request) {
-  console.error(`${request.method} ${request.url}: ${isOatError(error) ? `${error.code} ${error.message}` : String(error)}`);
+  const what = isOatError(error) ? `${error.code} ${error.message}` : String(error);
+  console.error(`${request.method} ${request.url}: ${what}`);
 }
 
 mkdirSync(dirname(config.database), { recursive: true });
@@ -79,7 +84,8 @@ app.all('/token', (c) => tokenEndpoint(c.req.raw));
 app.all('/v2/orgs/*', (c) => hubApi(c.req.raw));
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-  console.log(`listening on http://${info.address}:${info.port} (organization ${config.organization}, owner ${config.owner})`);
+  const who = `organization ${config.organization}, owner ${config.owner}`;
+  console.log(`listening on http://${info.address}:${info.port} (${who})`);
 });
 
 function shutdown() {

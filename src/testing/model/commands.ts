@@ -96,7 +96,8 @@ export class CreateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal>
     if (created === undefined) return;
     if (created.token.organizationId !== org.id || created.token.organization !== name)
       fail(
-        `${this} made a token of ${created.token.organizationId} "${created.token.organization}", model says ${org.id} "${name}"`,
+        `${this} made a token of ${created.token.organizationId} "${created.token.organization}", model says ` +
+          `${org.id} "${name}"`,
       );
     const days = this.expiry === '30d' ? 30 : this.expiry === '90d' ? 90 : null;
     m.tokens.push({
@@ -237,7 +238,9 @@ export class TransitionCommand implements fc.AsyncCommand<ServiceModel, ServiceR
     if (ops.includes('update') && this.update.networks !== undefined) token.networks = this.update.networks;
   }
   toString = () =>
-    `${this.op}(#${this.pick}, ${this.role}${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}${this.via === 'former' ? ', former name' : ''})`;
+    `${this.op}(#${this.pick}, ${this.role}` +
+    `${this.op === 'update' ? `, ${JSON.stringify(this.update)}` : ''}` +
+    `${this.via === 'former' ? ', former name' : ''})`;
 }
 
 /**
@@ -274,7 +277,8 @@ export class AuthenticateCommand implements fc.AsyncCommand<ServiceModel, Servic
   async run(m: ServiceModel, r: ServiceReal): Promise<void> {
     const token = m.tokens[this.pick === 'newest' ? m.tokens.length - 1 : this.pick % m.tokens.length] as ModelToken;
     const owner = organizationOf(m, token);
-    // The organization's current name; for one that left the directory, its last name (now someone else's, or nobody's).
+    // The organization's current name; for one that left the directory, its last name (now someone else's, or
+    // nobody's).
     const current = nameOf(owner);
     const former = formerNameOf(owner);
     const other = m.organizations
@@ -377,7 +381,10 @@ export class AdvanceClockCommand implements fc.AsyncCommand<ServiceModel, Servic
   toString = () => `advance(${this.ms}ms)`;
 }
 
-/** Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and failure mixed. */
+/**
+ * Command arbitraries for `fc.commands`: creates, every transition, logins, listings and clock moves, success and
+ * failure mixed.
+ */
 export function serviceModelCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceModel, ServiceReal>>> {
   const role = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') },

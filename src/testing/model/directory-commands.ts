@@ -14,7 +14,9 @@ import {
   type ServiceReal,
 } from './world.js';
 
-/** The host renames the organization in a slot to a name nobody holds now, possibly one another organization gave up. */
+/**
+ * The host renames the organization in a slot to a name nobody holds now, possibly one another organization gave up.
+ */
 export class RenameCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly slot: string,

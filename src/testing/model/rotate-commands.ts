@@ -36,7 +36,7 @@ const retiredOf = (token: ModelToken): ReadonlyArray<ModelRetiredSecret> => toke
  * reactivation; only an active token rotates. On success the model's token
  * takes the new secret and keeps the old one as retired.
  */
-export class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly pick: number,
     readonly role: Role,
@@ -90,7 +90,7 @@ export class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal>
  * `ROTATED` (and, reuse detection being on, an active token is deactivated);
  * once forgotten `NOT_FOUND`.
  */
-export class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
+class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
     readonly pick: number,
     readonly which: number,
@@ -103,7 +103,11 @@ export class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, Servic
     const old = retired[this.which % retired.length] as ModelRetiredSecret;
     const name = nameOf(organizationOf(m, token));
     const expectedCode =
-      m.now >= old.forgetAt ? 'NOT_FOUND' : m.now < old.graceEndsAt ? expectedLogin(m, token, name, NO_ADDRESS) : 'ROTATED';
+      m.now >= old.forgetAt
+        ? 'NOT_FOUND'
+        : m.now < old.graceEndsAt
+          ? expectedLogin(m, token, name, NO_ADDRESS)
+          : 'ROTATED';
     const result = await r.service.authenticate(name, old.secret);
     if ((result.ok ? null : result.code) !== expectedCode)
       fail(`${this} gave ${result.ok ? 'success' : result.code}, model says ${expectedCode ?? 'success'}`);

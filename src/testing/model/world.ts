@@ -37,7 +37,9 @@ export interface ModelToken {
   readonly id: string;
   /** The id of the organization that owns it: renames keep it, a new holder of the name never gets it. */
   readonly orgId: string;
-  /** The organization name on the stored row, and of its stored grants: the name at creation, whatever renames follow. */
+  /**
+   * The organization name on the stored row, and of its stored grants: the name at creation, whatever renames follow.
+   */
   readonly createdUnder: string;
   readonly createdAt: number;
   state: TokenState;
@@ -92,7 +94,9 @@ export interface ServiceReal {
   readonly errors: unknown[];
   /** Counts an outcome, so a run can show which paths it exercised. */
   readonly tally: (outcome: string) => void;
-  /** The service's `random` option: bytes drawn from the run's arbitraries, so a failing run replays with its secrets. */
+  /**
+   * The service's `random` option: bytes drawn from the run's arbitraries, so a failing run replays with its secrets.
+   */
   readonly random: RandomSource;
 }
 
@@ -164,7 +168,10 @@ export const organizationOf = (m: Readonly<ServiceModel>, t: ModelToken): ModelO
 /** The cap in force: the profile's, else the policy's (none in the model). */
 export const capOf = (o: ModelOrganization): number | null => o.cap ?? null;
 
-/** The profile the host's directory hands out for `o`: its slot's rules under its id, name and cap, ceilings naming the current name. */
+/**
+ * The profile the host's directory hands out for `o`: its slot's rules under its id, name and cap, ceilings naming the
+ * current name.
+ */
 function profileFor(o: ModelOrganization): OrganizationProfile {
   const { maxTokenLifetimeDays: _, ...template } = templateOf(o);
   const name = nameOf(o);
@@ -191,7 +198,9 @@ export function publishDirectory(m: Readonly<ServiceModel>, r: ServiceReal): voi
   for (const o of m.organizations) if (o.inDirectory) r.directory.set(nameOf(o), profileFor(o));
 }
 
-/** Who acts, by role: resolved against the organization at run time, so most commands reach past the management check. */
+/**
+ * Who acts, by role: resolved against the organization at run time, so most commands reach past the management check.
+ */
 export type Role = 'owner' | 'company-owner' | 'token-manager' | 'pull-manager' | 'outsider';
 export const actorFor = (role: Role, o: ModelOrganization): string => {
   const p = templateOf(o);
@@ -210,7 +219,10 @@ export const mayManage = (actor: string, o: ModelOrganization): boolean => {
 };
 /** Scope ranks of the image chain, the model's own statement of "includes": delete > push > pull. */
 export const RANK = { pull: 1, push: 2, delete: 3 } as const;
-/** The most an actor may grant on one of the organization's repositories, as a rank; 0 for someone who may not manage it. */
+/**
+ * The most an actor may grant on one of the organization's repositories, as a rank; 0 for someone who may not manage
+ * it.
+ */
 const ceilingRankOf = (actor: string, o: ModelOrganization): number => {
   const p = templateOf(o);
   if (p.owners.includes(actor) || (p.company?.owners.includes(actor) ?? false)) return RANK.delete;
@@ -232,7 +244,9 @@ export const resourcesOf = (org: string, grants: Readonly<Record<string, number>
     path: `${org}/${repo}`,
     scopes: [SCOPE_OF_RANK[rank] as string],
   }));
-/** True when the actor may hand out `wanted` on a token holding `held`: each grant within its ceiling or already held. */
+/**
+ * True when the actor may hand out `wanted` on a token holding `held`: each grant within its ceiling or already held.
+ */
 export const mayGrant = (
   actor: string,
   o: ModelOrganization,

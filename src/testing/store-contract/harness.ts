@@ -41,7 +41,10 @@ export function interleave<T>(lists: ReadonlyArray<ReadonlyArray<T>>): T[] {
   return out;
 }
 
-/** Lists what is wrong with a record's shape (not deeply frozen, an instant that is not integer epoch milliseconds); empty when nothing is. */
+/**
+ * Lists what is wrong with a record's shape (not deeply frozen, an instant that is not integer epoch milliseconds);
+ * empty when nothing is.
+ */
 export function shapeProblems(record: AccessTokenRecord): string[] {
   const problems: string[] = [];
   if (!Object.isFrozen(record)) problems.push('record is not frozen');

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { TEST_EPOCH, makeTestRecord, nextVersion } from './records.js';
 import { seed, type FixtureOf } from './harness.js';
 
-/** Contract tests of ownership by organization id: quota, listing and replace follow `organizationId`, never the name. */
+/**
+ * Contract tests of ownership by organization id: quota, listing and replace follow `organizationId`, never the name.
+ */
 export function identityContract(fixture: FixtureOf): void {
   describe('organization ids', () => {
     it('tokens of two organization ids that share a name are counted and listed apart', async () => {

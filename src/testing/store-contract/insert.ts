@@ -21,19 +21,23 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.countLive(makeTestRecord(1).organizationId)).resolves.toBe(3);
     });
 
-    it('insertWithinQuota refuses a record once the organization holds `limit` non-deleted tokens, reporting that count', async () => {
-      const { store } = fixture();
-      await seed(store, [makeTestRecord(1), makeTestRecord(2), makeTestRecord(3)], 3);
-      const refused = makeTestRecord(4);
-      await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({
-        ok: false,
-        code: 'QUOTA_EXCEEDED',
-        count: 3,
-      });
-      await expect(store.findById(refused.id)).resolves.toBeNull();
-      expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
-      await expect(store.countLive(refused.organizationId)).resolves.toBe(3);
-    });
+    it(
+      'insertWithinQuota refuses a record once the organization holds `limit` non-deleted tokens, reporting ' +
+        'that count',
+      async () => {
+        const { store } = fixture();
+        await seed(store, [makeTestRecord(1), makeTestRecord(2), makeTestRecord(3)], 3);
+        const refused = makeTestRecord(4);
+        await expect(store.insertWithinQuota(refused, 3)).resolves.toEqual({
+          ok: false,
+          code: 'QUOTA_EXCEEDED',
+          count: 3,
+        });
+        await expect(store.findById(refused.id)).resolves.toBeNull();
+        expect(await store.findBySecretHash(refused.secretHash)).toBeNull();
+        await expect(store.countLive(refused.organizationId)).resolves.toBe(3);
+      },
+    );
 
     it('a limit lower than the count refuses too, and a limit of 0 refuses every record', async () => {
       const { store } = fixture();
@@ -106,27 +110,31 @@ export function insertContract(fixture: FixtureOf): void {
       await expect(store.countLive(original.organizationId)).resolves.toBe(0);
     });
 
-    it('N concurrent insertWithinQuota calls at limit k, organizations interleaved, leave exactly k live tokens each', async () => {
-      const { store } = fixture();
-      const limit = 10;
-      const organizations = ['acme', 'globex', 'initech'];
-      const perOrganization = organizations.map((organization, o) =>
-        Array.from({ length: 25 }, (_, i) => makeTestRecord(1_000 * (o + 1) + i, { organization })),
-      );
-      const outcomes = await Promise.all(
-        interleave(perOrganization).map((record) => store.insertWithinQuota(record, limit)),
-      );
-      expect(outcomes.filter((o) => o.ok)).toHaveLength(limit * organizations.length);
-      for (const outcome of outcomes) {
-        if (!outcome.ok) expect(outcome).toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
-      }
-      for (const records of perOrganization) {
-        const organization = records[0]!.organizationId;
-        await expect(store.countLive(organization)).resolves.toBe(limit);
-        const found = await Promise.all(records.map((r) => store.findById(r.id)));
-        expect(found.filter((r) => r !== null)).toHaveLength(limit);
-      }
-    });
+    it(
+      'N concurrent insertWithinQuota calls at limit k, organizations interleaved, leave exactly k live ' +
+        'tokens each',
+      async () => {
+        const { store } = fixture();
+        const limit = 10;
+        const organizations = ['acme', 'globex', 'initech'];
+        const perOrganization = organizations.map((organization, o) =>
+          Array.from({ length: 25 }, (_, i) => makeTestRecord(1_000 * (o + 1) + i, { organization })),
+        );
+        const outcomes = await Promise.all(
+          interleave(perOrganization).map((record) => store.insertWithinQuota(record, limit)),
+        );
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(limit * organizations.length);
+        for (const outcome of outcomes) {
+          if (!outcome.ok) expect(outcome).toEqual({ ok: false, code: 'QUOTA_EXCEEDED', count: limit });
+        }
+        for (const records of perOrganization) {
+          const organization = records[0]!.organizationId;
+          await expect(store.countLive(organization)).resolves.toBe(limit);
+          const found = await Promise.all(records.map((r) => store.findById(r.id)));
+          expect(found.filter((r) => r !== null)).toHaveLength(limit);
+        }
+      },
+    );
 
     it('concurrent inserts of one id or one secret hash: exactly one goes in, the others are DUPLICATE', async () => {
       const { store } = fixture();

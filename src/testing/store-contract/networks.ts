@@ -54,7 +54,7 @@ export function networksContract(fixture: FixtureOf): void {
       await expect(store.findById(record.id)).resolves.toMatchObject({ allowedNetworks: [] });
     });
 
-    it('allowedNetworks is handed out frozen, and no array a caller holds reaches what is stored or is frozen by it', async () => {
+    it('allowedNetworks is handed out frozen; no caller array reaches the store or is frozen by it', async () => {
       const { store } = fixture();
       // A caller's own, unfrozen array: changing it after the insert must not change the token.
       const given = ['10.0.0.0/8', '2001:db8::/32'];

@@ -6,7 +6,9 @@ import { TEST_EPOCH, makeTestRecord, nextVersion } from './records.js';
 const byCreatedThenId = (a: AccessTokenRecord, b: AccessTokenRecord): number =>
   a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Contract tests of the reads: `findById`, `findBySecretHash`, `list`, `countLive`, and the shape of what comes back. */
+/**
+ * Contract tests of the reads: `findById`, `findBySecretHash`, `list`, `countLive`, and the shape of what comes back.
+ */
 export function readContract(fixture: FixtureOf): void {
   describe('findById and findBySecretHash', () => {
     it('findById finds deleted tokens too', async () => {

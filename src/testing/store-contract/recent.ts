@@ -25,18 +25,21 @@ function referenceTouch(
 /** Contract tests of `recentAddresses`: written by `touchLastUsed` with an address, kept by everything else. */
 export function recentAddressesContract(fixture: FixtureOf): void {
   describe('recentAddresses', () => {
-    it('touchLastUsed with an address puts it first; a new address is written even when last-used is not due', async () => {
-      const { store } = fixture();
-      const record = makeTestRecord(1);
-      await seed(store, [record]);
-      await expect(store.touchLastUsed(record.id, at(record, 10), at(record, 10), '192.0.2.1')).resolves.toBe(true);
-      await expect(store.touchLastUsed(record.id, at(record, 20), at(record, 10), '2001:db8::1')).resolves.toBe(true);
-      await expect(store.findById(record.id)).resolves.toEqual({
-        ...record,
-        lastUsedAt: at(record, 10),
-        recentAddresses: ['2001:db8::1', '192.0.2.1'],
-      });
-    });
+    it(
+      'touchLastUsed with an address puts it first; a new address is written even when last-used ' + 'is not due',
+      async () => {
+        const { store } = fixture();
+        const record = makeTestRecord(1);
+        await seed(store, [record]);
+        await expect(store.touchLastUsed(record.id, at(record, 10), at(record, 10), '192.0.2.1')).resolves.toBe(true);
+        await expect(store.touchLastUsed(record.id, at(record, 20), at(record, 10), '2001:db8::1')).resolves.toBe(true);
+        await expect(store.findById(record.id)).resolves.toEqual({
+          ...record,
+          lastUsedAt: at(record, 10),
+          recentAddresses: ['2001:db8::1', '192.0.2.1'],
+        });
+      },
+    );
 
     it('an address already recorded writes nothing until last-used is due, then moves first', async () => {
       const { store } = fixture();
@@ -53,40 +56,43 @@ export function recentAddressesContract(fixture: FixtureOf): void {
       });
     });
 
-    it('under any sequence of touches the list is distinct, at most five, newest first, as the reference says', async () => {
-      const { store } = fixture();
-      let seq = 0;
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(
-            fc.record({
-              step: fc.constantFrom(0, 1, 30, 61),
-              address: fc.option(fc.constantFrom(...ADDRESSES), { nil: undefined }),
-            }),
-            { maxLength: 20 },
+    it(
+      'under any sequence of touches the list is distinct, at most five, newest first, as the ' + 'reference says',
+      async () => {
+        const { store } = fixture();
+        let seq = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.record({
+                step: fc.constantFrom(0, 1, 30, 61),
+                address: fc.option(fc.constantFrom(...ADDRESSES), { nil: undefined }),
+              }),
+              { maxLength: 20 },
+            ),
+            async (touches) => {
+              const record = makeTestRecord(++seq);
+              await seed(store, [record]);
+              const expected = { lastUsedAt: null as number | null, recent: [] as string[] };
+              let now = 0;
+              for (const { step, address } of touches) {
+                now += step;
+                const wrote = referenceTouch(expected, at(record, now), at(record, now - 60), address);
+                const got = await store.touchLastUsed(record.id, at(record, now), at(record, now - 60), address);
+                expect(got).toBe(wrote);
+              }
+              const stored = (await store.findById(record.id)) as AccessTokenRecord;
+              expect(stored.recentAddresses).toEqual(expected.recent);
+              expect(stored.lastUsedAt).toBe(expected.lastUsedAt);
+              expect(new Set(stored.recentAddresses).size).toBe(stored.recentAddresses.length);
+              expect(stored.recentAddresses.length).toBeLessThanOrEqual(5);
+              expect(Object.isFrozen(stored.recentAddresses)).toBe(true);
+            },
           ),
-          async (touches) => {
-            const record = makeTestRecord(++seq);
-            await seed(store, [record]);
-            const expected = { lastUsedAt: null as number | null, recent: [] as string[] };
-            let now = 0;
-            for (const { step, address } of touches) {
-              now += step;
-              const wrote = referenceTouch(expected, at(record, now), at(record, now - 60), address);
-              const got = await store.touchLastUsed(record.id, at(record, now), at(record, now - 60), address);
-              expect(got).toBe(wrote);
-            }
-            const stored = (await store.findById(record.id)) as AccessTokenRecord;
-            expect(stored.recentAddresses).toEqual(expected.recent);
-            expect(stored.lastUsedAt).toBe(expected.lastUsedAt);
-            expect(new Set(stored.recentAddresses).size).toBe(stored.recentAddresses.length);
-            expect(stored.recentAddresses.length).toBeLessThanOrEqual(5);
-            expect(Object.isFrozen(stored.recentAddresses)).toBe(true);
-          },
-        ),
-        { numRuns: 25 },
-      );
-    });
+          { numRuns: 25 },
+        );
+      },
+    );
 
     it('replace keeps recentAddresses, and a deleted token gets no more', async () => {
       const { store } = fixture();

@@ -2,13 +2,19 @@ import { OatError } from '../../errors.js';
 import { toOrganizationId, toOrganizationName, toTokenId } from '../../core/ids.js';
 import { freezeRecord, type AccessTokenRecord } from '../../core/token.js';
 
-/** The instant (epoch milliseconds) test records are created from: odd milliseconds, so a store that drops them is caught. */
+/**
+ * The instant (epoch milliseconds) test records are created from: odd milliseconds, so a store that drops them is
+ * caught.
+ */
 export const TEST_EPOCH = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 
 /** Fields to set on a {@link makeTestRecord} record; `id`, `organizationId` and `organization` as plain strings. */
 export type TestRecordOverrides = Partial<Omit<AccessTokenRecord, 'id' | 'organizationId' | 'organization'>> & {
   readonly id?: string;
-  /** Default: the organization name, as a database migrated from 0.1 holds it. The contract's identity tests set ids unlike the names. */
+  /**
+   * Default: the organization name, as a database migrated from 0.1 holds it. The contract's identity tests set ids
+   * unlike the names.
+   */
   readonly organizationId?: string;
   readonly organization?: string;
 };

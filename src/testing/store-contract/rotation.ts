@@ -31,22 +31,26 @@ export function rotationContract(fixture: FixtureOf): void {
   const storeOf = (): RotatingStore => fixture().store as RotatingStore;
 
   describe('rotate and findRotatedSecret', () => {
-    it('rotate applies only at the expected version: the new hash finds the next version, the old one only the retired record', async () => {
-      const store = storeOf();
-      const v1 = makeTestRecord(1);
-      await seed(store, [v1]);
-      const plan = rotation(v1, 'new');
-      await expect(store.rotate(plan, 2)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
-      expect(await store.findBySecretHash(v1.secretHash)).toEqual(v1);
-      expect(await store.findRotatedSecret(v1.secretHash)).toBeNull();
-      await expect(store.rotate(plan, 1)).resolves.toEqual({ ok: true });
-      expect(await store.findBySecretHash(plan.next.secretHash)).toEqual(plan.next);
-      await expect(store.findById(v1.id)).resolves.toEqual(plan.next);
-      expect(await store.findBySecretHash(v1.secretHash)).toBeNull();
-      expect(await store.findRotatedSecret(v1.secretHash)).toEqual(plan.retired);
-      expect(await store.findRotatedSecret(plan.next.secretHash)).toBeNull();
-      await expect(store.rotate(plan, 1)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
-    });
+    it(
+      'rotate applies only at the expected version: the new hash finds the next version, the old one only ' +
+        'the retired record',
+      async () => {
+        const store = storeOf();
+        const v1 = makeTestRecord(1);
+        await seed(store, [v1]);
+        const plan = rotation(v1, 'new');
+        await expect(store.rotate(plan, 2)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+        expect(await store.findBySecretHash(v1.secretHash)).toEqual(v1);
+        expect(await store.findRotatedSecret(v1.secretHash)).toBeNull();
+        await expect(store.rotate(plan, 1)).resolves.toEqual({ ok: true });
+        expect(await store.findBySecretHash(plan.next.secretHash)).toEqual(plan.next);
+        await expect(store.findById(v1.id)).resolves.toEqual(plan.next);
+        expect(await store.findBySecretHash(v1.secretHash)).toBeNull();
+        expect(await store.findRotatedSecret(v1.secretHash)).toEqual(plan.retired);
+        expect(await store.findRotatedSecret(plan.next.secretHash)).toBeNull();
+        await expect(store.rotate(plan, 1)).resolves.toEqual({ ok: false, code: 'CONFLICT' });
+      },
+    );
 
     it('rotate writes only the secret hash, display prefix, updatedAt and version of the plan', async () => {
       const store = storeOf();
@@ -99,20 +103,23 @@ export function rotationContract(fixture: FixtureOf): void {
       expect(await store.findBySecretHash(b.secretHash)).toEqual(b);
     });
 
-    it('of two concurrent rotations expecting the same version, exactly one applies and only its secret works', async () => {
-      const store = storeOf();
-      const v1 = makeTestRecord(1);
-      await seed(store, [v1]);
-      const [one, two] = [rotation(v1, 'one'), rotation(v1, 'two')];
-      const outcomes = await Promise.all([store.rotate(one, 1), store.rotate(two, 1)]);
-      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
-      expect(outcomes.filter((o) => !o.ok)).toEqual([{ ok: false, code: 'CONFLICT' }]);
-      const [winner, loser] = outcomes[0]?.ok === true ? [one, two] : [two, one];
-      expect(await store.findBySecretHash(winner.next.secretHash)).toEqual(winner.next);
-      expect(await store.findBySecretHash(loser.next.secretHash)).toBeNull();
-      expect(await store.findRotatedSecret(loser.next.secretHash)).toBeNull();
-      expect(await store.findRotatedSecret(v1.secretHash)).toEqual(winner.retired);
-    });
+    it(
+      'of two concurrent rotations expecting the same version, exactly one applies and only its ' + 'secret works',
+      async () => {
+        const store = storeOf();
+        const v1 = makeTestRecord(1);
+        await seed(store, [v1]);
+        const [one, two] = [rotation(v1, 'one'), rotation(v1, 'two')];
+        const outcomes = await Promise.all([store.rotate(one, 1), store.rotate(two, 1)]);
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.ok)).toEqual([{ ok: false, code: 'CONFLICT' }]);
+        const [winner, loser] = outcomes[0]?.ok === true ? [one, two] : [two, one];
+        expect(await store.findBySecretHash(winner.next.secretHash)).toEqual(winner.next);
+        expect(await store.findBySecretHash(loser.next.secretHash)).toBeNull();
+        expect(await store.findRotatedSecret(loser.next.secretHash)).toBeNull();
+        expect(await store.findRotatedSecret(v1.secretHash)).toEqual(winner.retired);
+      },
+    );
 
     it('of a rotation and a replace expecting the same version, exactly one applies', async () => {
       const store = storeOf();
@@ -129,32 +136,35 @@ export function rotationContract(fixture: FixtureOf): void {
       expect(stored).toEqual(rotated.ok ? plan.next : nextVersion(v1, { label: 'renamed' }));
     });
 
-    it('a login with the old secret during a rotation finds it exactly once: live at the old version, or retired', async () => {
-      const store = storeOf();
-      const v1 = makeTestRecord(1);
-      await seed(store, [v1]);
-      const plan = rotation(v1, 'new');
-      // A login reads the live hash, then on a miss the retired one; the rotation lands somewhere between logins.
-      const login = async (): Promise<string> => {
-        const live = await store.findBySecretHash(v1.secretHash);
-        if (live !== null) return live.version === 1 ? 'live' : `live at version ${live.version}`;
-        const retired = await store.findRotatedSecret(v1.secretHash);
-        return retired !== null && retired.tokenId === v1.id ? 'retired' : 'lost';
-      };
-      const newLogin = async (): Promise<string> => {
-        const live = await store.findBySecretHash(plan.next.secretHash);
-        return live === null ? 'not yet' : live.version === 2 && live.id === v1.id ? 'new' : 'mixed';
-      };
-      const calls = interleave<() => Promise<unknown>>([
-        Array.from({ length: 8 }, () => login),
-        [() => store.rotate(plan, 1)],
-        Array.from({ length: 8 }, () => newLogin),
-      ]);
-      const results = await Promise.all(calls.map((call) => call()));
-      const seen = new Set(results.filter((r) => typeof r === 'string'));
-      for (const r of seen) expect(['live', 'retired', 'not yet', 'new']).toContain(r);
-      expect(await login()).toBe('retired');
-      expect(await newLogin()).toBe('new');
-    });
+    it(
+      'a login with the old secret during a rotation finds it exactly once: live at the old version, ' + 'or retired',
+      async () => {
+        const store = storeOf();
+        const v1 = makeTestRecord(1);
+        await seed(store, [v1]);
+        const plan = rotation(v1, 'new');
+        // A login reads the live hash, then on a miss the retired one; the rotation lands somewhere between logins.
+        const login = async (): Promise<string> => {
+          const live = await store.findBySecretHash(v1.secretHash);
+          if (live !== null) return live.version === 1 ? 'live' : `live at version ${live.version}`;
+          const retired = await store.findRotatedSecret(v1.secretHash);
+          return retired !== null && retired.tokenId === v1.id ? 'retired' : 'lost';
+        };
+        const newLogin = async (): Promise<string> => {
+          const live = await store.findBySecretHash(plan.next.secretHash);
+          return live === null ? 'not yet' : live.version === 2 && live.id === v1.id ? 'new' : 'mixed';
+        };
+        const calls = interleave<() => Promise<unknown>>([
+          Array.from({ length: 8 }, () => login),
+          [() => store.rotate(plan, 1)],
+          Array.from({ length: 8 }, () => newLogin),
+        ]);
+        const results = await Promise.all(calls.map((call) => call()));
+        const seen = new Set(results.filter((r) => typeof r === 'string'));
+        for (const r of seen) expect(['live', 'retired', 'not yet', 'new']).toContain(r);
+        expect(await login()).toBe('retired');
+        expect(await newLogin()).toBe('new');
+      },
+    );
   });
 }

@@ -38,7 +38,8 @@ export const SHARED_STORAGE_CHECKS: ReadonlyArray<SharedStorageCheck> = Object.f
       const { store } = fixture;
       const other = await another(fixture);
       const records = Array.from({ length: 24 }, (_, i) => makeTestRecord(100 + i));
-      // Calls, not promises, are interleaved: a call starts when invoked, so mapping records to promises first would run all of one handle's calls before the other's on a store that completes synchronously.
+      // Calls, not promises, are interleaved: a call starts when invoked, so mapping records to promises first would
+      // run all of one handle's calls before the other's on a store that completes synchronously.
       const calls = interleave([
         records.filter((_, i) => i % 2 === 0).map((r) => () => store.insertWithinQuota(r, 10)),
         records.filter((_, i) => i % 2 === 1).map((r) => () => other.insertWithinQuota(r, 10)),

@@ -37,19 +37,22 @@ export function touchContract(fixture: FixtureOf): void {
       await expect(store.findById(record.id)).resolves.toMatchObject({ lastUsedAt: at(record, 100) });
     });
 
-    it('touchLastUsed does not change version or any other field, so a replace read before it still applies', async () => {
-      const { store } = fixture();
-      const record = makeTestRecord(1);
-      await seed(store, [record]);
-      await store.touchLastUsed(record.id, at(record, 5), at(record, 5));
-      await expect(store.findById(record.id)).resolves.toEqual({ ...record, lastUsedAt: at(record, 5) });
-      await expect(store.replace(nextVersion(record, { label: 'after touch' }), 1)).resolves.toEqual({ ok: true });
-      await expect(store.findById(record.id)).resolves.toMatchObject({
-        version: 2,
-        label: 'after touch',
-        lastUsedAt: at(record, 5),
-      });
-    });
+    it(
+      'touchLastUsed does not change version or any other field, so a replace read before it ' + 'still applies',
+      async () => {
+        const { store } = fixture();
+        const record = makeTestRecord(1);
+        await seed(store, [record]);
+        await store.touchLastUsed(record.id, at(record, 5), at(record, 5));
+        await expect(store.findById(record.id)).resolves.toEqual({ ...record, lastUsedAt: at(record, 5) });
+        await expect(store.replace(nextVersion(record, { label: 'after touch' }), 1)).resolves.toEqual({ ok: true });
+        await expect(store.findById(record.id)).resolves.toMatchObject({
+          version: 2,
+          label: 'after touch',
+          lastUsedAt: at(record, 5),
+        });
+      },
+    );
 
     it('touchLastUsed never writes to a deleted token', async () => {
       const { store } = fixture();

@@ -160,7 +160,8 @@ function judge(
       at(
         p.block.line,
         'run',
-        `did not finish within ${timeoutMs} ms (an open server or timer?); mark it skip-run if it is meant to keep running`,
+        `did not finish within ${timeoutMs} ms (an open server or timer?); mark it skip-run if it is meant to ` +
+          `keep running`,
       ),
     ];
   const report: RunReport | null = existsSync(reportPath)

@@ -15,6 +15,7 @@ const files = args.length > 0 ? args.map((f) => relative(root, resolve(f))) : do
 const result = await checkDocs({ root, files });
 for (const f of result.failures) console.error(`${f.file}:${f.line}: ${f.kind}: ${f.message}`);
 console.log(
-  `doc-check: ${files.length} files, ${result.blocks} TypeScript blocks (${result.ignored} ignored), ${result.ran} run, ${result.assertions} "// →" assertions, ${result.failures.length} failures`,
+  `doc-check: ${files.length} files, ${result.blocks} TypeScript blocks (${result.ignored} ignored), ` +
+    `${result.ran} run, ${result.assertions} "// →" assertions, ${result.failures.length} failures`,
 );
 process.exitCode = result.failures.length === 0 ? 0 : 1;

@@ -59,7 +59,8 @@ export function createCheckRunner(print: (line: string) => void = (line) => cons
 }
 
 const describe = (result: RunResult): string =>
-  `exit ${result.code ?? 'killed'}${result.timedOut ? ' (timed out)' : ''}\nstdout: ${result.stdout.trim()}\nstderr: ${result.stderr.trim()}`;
+  `exit ${result.code ?? 'killed'}${result.timedOut ? ' (timed out)' : ''}\nstdout: ` +
+  `${result.stdout.trim()}\nstderr: ${result.stderr.trim()}`;
 
 /** Throws unless the command exited 0. */
 export function expectSuccess(result: RunResult): void {
