@@ -192,8 +192,9 @@ export interface TokenService {
    * then is refused as `ROTATED`. Returns the new secret once, like
    * `create`; emits `access_token.rotate`. Authority as for `reactivate`: a
    * token manager whose ceiling covers the token's grants. Of two concurrent
-   * rotations one wins; the other retries on the new version. Needs the
-   * `rotation` option.
+   * rotations one wins; the other is refused as `CONFLICT` (it never retires
+   * the secret the winner handed out). A concurrent write that leaves the
+   * secret alone (an update) only makes it retry. Needs the `rotation` option.
    */
   rotate(actor: Actor, organization: string, id: string, input?: RotateTokenRequest): Promise<CreatedToken>;
   /** {@link TokenService.rotate}, with refusals as values. */
