@@ -325,12 +325,15 @@ export function createAuthenticator(
       deps.reportFault(unreadable.error, { operation: 'authenticate', tokenId: unreadable.tokenId });
       return fail(now, username, DENIED.RECORD_INVALID, unreadable.tokenId, hash, failureKey);
     }
+    // Set only for a rotated-out secret: the credentials it lends must not outlive its grace.
+    let graceEndsAt: EpochMillis | null = null;
     if (record === null) {
       if (deps.findRetired === undefined) return fail(now, username, DENIED.NOT_FOUND, null, hash, failureKey);
       // A rotated-out secret in its grace logs in as its token's current record; after it, ROTATED.
       const retired = await deps.findRetired(hash, now);
       if (!retired.ok) return fail(now, username, DENIED[retired.code], retired.tokenId, hash, failureKey);
       record = retired.record;
+      graceEndsAt = retired.graceEndsAt;
     }
     if (perToken !== undefined) {
       const allowed = await limit(perToken, `token:${record.id}`, 1, record.id);
@@ -380,7 +383,10 @@ export function createAuthenticator(
     // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the
     // cap.
     // decideLogin allows only with a profile.
-    const expiresAt = loginExpiry(record, organization as OrganizationProfile, policy);
+    const lifetime = loginExpiry(record, organization as OrganizationProfile, policy);
+    // A secret in its grace lends credentials (registry JWTs) no longer than the grace.
+    const expiresAt =
+      graceEndsAt === null ? lifetime : lifetime === null ? graceEndsAt : Math.min(lifetime, graceEndsAt);
     const result =
       expiresAt !== null && expiresAt !== record.expiresAt ? capped(entry.result.principal, expiresAt) : entry.result;
     emit?.({
@@ -423,7 +429,7 @@ function failedLoginKey(username: unknown, client: ClientContext | undefined, po
 const rateLimited = (retryAfterMs: number): AuthenticationResult =>
   Object.freeze({ ok: false, code: 'RATE_LIMITED', retryAfterMs });
 
-/** The principal with `expiresAt` brought forward to the organization's lifetime cap; the grants are shared. */
+/** The principal with `expiresAt` brought forward (lifetime cap, end of a grace); the grants are shared. */
 const capped = (principal: Principal, expiresAt: EpochMillis): AuthenticationResult =>
   Object.freeze({ ok: true, principal: Object.freeze({ ...principal, expiresAt }) });
 

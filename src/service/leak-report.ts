@@ -93,6 +93,7 @@ export interface LeakedEvent {
   readonly organization: OrganizationName;
   readonly organizationId: OrganizationId;
   readonly tokenId: TokenId;
+  /** The leaked secret's fingerprint: the token's own, or that of a secret a rotation retired. */
   readonly fingerprint: string;
   /** The public URL where it leaked. */
   readonly url: string;

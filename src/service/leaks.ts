@@ -12,7 +12,7 @@ import {
   type LeakReportResult,
 } from './leak-report.js';
 import { handOut, MAX_ATTEMPTS, STORE_FAILED, type ServiceContext } from './management.js';
-import type { SecretHasher } from './ports.js';
+import type { SecretHasher, TokenRotationStore, TokenStore } from './ports.js';
 
 const FALSE_POSITIVE: LeakReportResult = Object.freeze({
   ok: true,
@@ -55,6 +55,25 @@ function withoutSecret(url: string, secret: string): string {
 }
 
 /**
+ * The stored token that holds `hash`: live, or, with rotation, as a retired
+ * secret still recorded at `now` (in its grace it still logs in; after it, its
+ * return is what reuse detection watches for), or `null`.
+ */
+async function findHolder(
+  store: TokenStore,
+  retired: TokenRotationStore | null,
+  hash: string,
+  now: EpochMillis,
+): Promise<AccessTokenRecord | null> {
+  const live = await store.findBySecretHash(hash);
+  if (live !== null || retired === null) return live;
+  const rotated = await retired.findRotatedSecret(hash);
+  // Past forgetAt a login no longer recognises it either (NOT_FOUND): it guards nothing.
+  if (rotated === null || now >= rotated.forgetAt) return null;
+  return store.findById(rotated.tokenId);
+}
+
+/**
  * Reports a secret found in public (by a secret scanner): a live token of
  * ours is deactivated (mode `revoke`) or left as it is (mode `report`), and
  * every token of ours found emits `access_token.leaked`. Takes no actor, and
@@ -65,8 +84,12 @@ function withoutSecret(url: string, secret: string): string {
  * Goes through the policy's lifecycle and the store's version guard as a
  * manager's `deactivate` does, re-reading and deciding again when another
  * writer got there first, up to {@link MAX_ATTEMPTS} times (then `CONFLICT`).
- * A secret that is not a well-formed token, or that no stored token has, is a
- * `false_positive`; a token of ours in any state is a `true_positive`.
+ * With `retired` (the service has rotation), a secret rotated out but still
+ * recorded counts as its token's: in its grace it still logs in, so its token
+ * is deactivated as for a live leak. A secret that is not a well-formed
+ * token, or that no stored token has (live or recorded as retired), is a
+ * `false_positive`; a token of ours in any state is a `true_positive`. The
+ * leak event's fingerprint is the leaked secret's.
  * Store faults reject with `STORE_FAILURE`, as everywhere else.
  */
 export async function reportLeaked(
@@ -74,6 +97,7 @@ export async function reportLeaked(
   hasher: SecretHasher,
   secret: unknown,
   request: LeakReportRequest,
+  retired: TokenRotationStore | null = null,
 ): Promise<LeakReportResult> {
   const parsed = parseLeakReportRequest(request);
   if (!parsed.ok) return parsed;
@@ -92,7 +116,8 @@ export async function reportLeaked(
       organization,
       organizationId,
       tokenId,
-      fingerprint: fingerprintOf(record.secretHash),
+      // The leaked secret's, which is the token's own unless a rotation retired it.
+      fingerprint: fingerprintOf(hash),
       url,
       source,
       action,
@@ -100,7 +125,7 @@ export async function reportLeaked(
     return Object.freeze({ label: 'true_positive', action, tokenId, organizationId, organization });
   };
   for (let attempt = 1; ; attempt++) {
-    const found = await guard('STORE_FAILURE', STORE_FAILED, () => store.findBySecretHash(hash));
+    const found = await guard('STORE_FAILURE', STORE_FAILED, () => findHolder(store, retired, hash, clock.now()));
     if (found === null) return FALSE_POSITIVE;
     const record = handOut(found);
     const now = clock.now();

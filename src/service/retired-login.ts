@@ -15,10 +15,11 @@ export const REUSE_DETECTION_ACTOR = 'host:rotated-secret-reuse';
 
 /**
  * What a login whose hash no live token has learns from the retired secrets:
- * the token to go on with (the secret is in its grace), or why it is refused.
+ * the token to go on with and when the secret's grace ends (it is in its
+ * grace), or why it is refused.
  */
 export type RetiredLookupResult =
-  | { readonly ok: true; readonly record: AccessTokenRecord }
+  | { readonly ok: true; readonly record: AccessTokenRecord; readonly graceEndsAt: EpochMillis }
   | {
       readonly ok: false;
       readonly code: 'NOT_FOUND' | 'ROTATED' | 'RECORD_INVALID';
@@ -77,7 +78,7 @@ export function createRetiredLookup(
     }
     const record = await read<AccessTokenRecord | null>(() => store.findById(rotated.tokenId));
     if (isResult(record)) return record;
-    return record === null ? NOT_FOUND : Object.freeze({ ok: true, record });
+    return record === null ? NOT_FOUND : Object.freeze({ ok: true, record, graceEndsAt: rotated.graceEndsAt });
   };
 }
 

@@ -48,7 +48,10 @@ function readRequest(input: unknown): { readonly ok: true; readonly value: unkno
  * the token's grants, as for reactivation), the request's grace and that the
  * token is rotatable, then swaps its secret with the store's guarded
  * `rotate`, re-reading and deciding again when another writer got there
- * first, up to {@link MAX_ATTEMPTS} times (then `CONFLICT`). Resolves to the
+ * first, up to {@link MAX_ATTEMPTS} times (then `CONFLICT`). Of two
+ * concurrent rotations one wins: once the re-read shows another secret, the
+ * loser answers `CONFLICT` at once instead of retiring the winner's secret.
+ * Resolves to the
  * next version and, this once, the new secret; emits `access_token.rotate`
  * with the new secret's fingerprint. Every refusal is a value; store and
  * directory faults reject.
@@ -69,11 +72,20 @@ export async function rotateToken(
   if (!request.ok) return request;
   const grace = parseGraceSeconds(request.value, rotation.policy);
   if (!grace.ok) return denialOf(validationError('rotate request', grace.fields));
+  let firstHash: string | null = null;
   for (let attempt = 1; ; attempt++) {
     // The presented record is enough: rotate writes only the secret, its prefix, updatedAt and version.
     const loaded = await load(ctx, org, profile, id);
     if (!loaded.ok) return loaded;
     const current = loaded.value;
+    // A secret swapped since the first read means a concurrent rotation won: rotating again would retire the
+    // secret its caller was just handed. Any other write (an update, a last-used bump) is worth a retry.
+    if (firstHash === null) firstHash = current.secretHash;
+    else if (current.secretHash !== firstHash) {
+      return denial('CONFLICT', `Token ${current.id} was rotated by another request; read it again`, {
+        context: { organization: org, tokenId: current.id },
+      });
+    }
     const now = clock.now();
     const rotatable = checkRotatable(current, now);
     if (!rotatable.allowed) {

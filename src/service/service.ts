@@ -192,8 +192,9 @@ export interface TokenService {
    * then is refused as `ROTATED`. Returns the new secret once, like
    * `create`; emits `access_token.rotate`. Authority as for `reactivate`: a
    * token manager whose ceiling covers the token's grants. Of two concurrent
-   * rotations one wins; the other retries on the new version. Needs the
-   * `rotation` option.
+   * rotations one wins; the other is refused as `CONFLICT` (it never retires
+   * the secret the winner handed out). A concurrent write that leaves the
+   * secret alone (an update) only makes it retry. Needs the `rotation` option.
    */
   rotate(actor: Actor, organization: string, id: string, input?: RotateTokenRequest): Promise<CreatedToken>;
   /** {@link TokenService.rotate}, with refusals as values. */
@@ -247,7 +248,9 @@ export interface TokenService {
    * Reports a token found in public by a secret scanner: deactivates it when
    * live (mode `revoke`, the default) or only records the leak (`report`),
    * emitting `access_token.leaked`. Takes no actor: holding the secret proves
-   * only the leak, and the only effect is deactivation. Denials are values
+   * only the leak, and the only effect is deactivation. With `rotation`, a
+   * rotated-out secret still recorded (in its grace or after it) counts as its
+   * token's and is handled the same way. Denials are values
    * (`LEAK_REPORT_DENIAL_CODES`); store faults reject. See docs/secret-scanning.md.
    */
   reportLeaked(secret: unknown, request: LeakReportRequest): Promise<LeakReportResult>;
@@ -547,7 +550,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     rotate: async (actor: Actor, organization: string, id: string, input?: RotateTokenRequest) =>
       orThrow(safeRotate(actor, organization, id, input)),
     purgeOrganization: (organizationId: string) => purgeOrganization(ctx, organizationId),
-    reportLeaked: (secret: unknown, request: LeakReportRequest) => reportLeaked(ctx, hasher, secret, request),
+    reportLeaked: (secret: unknown, request: LeakReportRequest) =>
+      reportLeaked(ctx, hasher, secret, request, rotation?.store ?? null),
 
     authenticate,
     flush: lastUsed.flush,
