@@ -134,9 +134,12 @@ export function rotationCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceMo
     { weight: 6, arbitrary: fc.constantFrom<Role>('owner', 'company-owner', 'token-manager', 'pull-manager') },
     { weight: 1, arbitrary: fc.constant<Role>('outsider') },
   );
-  const grace = fc.oneof(fc.constantFrom(0, 0, 30, 600, 3_600), fc.constant(3_601));
-  return [
-    fc.tuple(pick, role, grace).map(([p, a, g]) => new RotateCommand(p, a, g)),
-    fc.tuple(pick, fc.nat({ max: 3 })).map(([p, w]) => new RetiredLoginCommand(p, w)),
-  ];
+  // Mostly valid graces, mostly long enough to outlast a few commands: the coverage the runs must reach
+  // (a retired secret logging in during its grace, and refused after it) is then drawn in nearly every run.
+  const grace = fc.oneof(
+    { weight: 9, arbitrary: fc.constantFrom(0, 30, 600, 3_600, 3_600) },
+    { weight: 1, arbitrary: fc.constant(3_601) },
+  );
+  const retiredLogin = fc.tuple(pick, fc.nat({ max: 3 })).map(([p, w]) => new RetiredLoginCommand(p, w));
+  return [fc.tuple(pick, role, grace).map(([p, a, g]) => new RotateCommand(p, a, g)), retiredLogin, retiredLogin];
 }
