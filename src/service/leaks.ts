@@ -1,8 +1,8 @@
 import { decideTransition } from '../core/lifecycle.js';
-import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
+import { statusOf, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
 import { guard } from '../faults.js';
 import { fingerprintOf } from './hashers.js';
-import { checkReplaceOutcome } from './store-outcomes.js';
+import { writeSystemDeactivation } from './system-deactivation.js';
 import {
   LEAK_ACTOR,
   parseLeakReportRequest,
@@ -141,23 +141,12 @@ export async function reportLeaked(
         message: `Cannot deactivate leaked token ${record.id}: the lifecycle refuses it (code: ${decision.code})`,
       });
     }
-    const next = freezeRecord({ ...record, state: decision.to, updatedAt: now, version: record.version + 1 });
-    const outcome = checkReplaceOutcome(
-      await guard('STORE_FAILURE', STORE_FAILED, () => store.replace(next, record.version)),
+    // The state change has its management event, as every deactivation does, so a log that follows state by
+    // those events stays right; the leak event says why.
+    const applied = await guard('STORE_FAILURE', STORE_FAILED, () =>
+      writeSystemDeactivation(store, record, decision.to, now, LEAK_ACTOR, emit),
     );
-    if (outcome.ok) {
-      // The state change has its management event, as every deactivation does, so a log that follows state
-      // by those events stays right; the leak event says why.
-      emit?.({
-        type: 'access_token.deactivate',
-        at: now,
-        organization: record.organization,
-        tokenId: record.id,
-        fingerprint: fingerprintOf(record.secretHash),
-        actor: LEAK_ACTOR,
-      });
-      return Object.freeze({ ok: true, value: settle(record, now, 'DEACTIVATED') });
-    }
+    if (applied) return Object.freeze({ ok: true, value: settle(record, now, 'DEACTIVATED') });
     if (attempt >= MAX_ATTEMPTS) {
       return Object.freeze({
         ok: false,

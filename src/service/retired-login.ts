@@ -1,14 +1,13 @@
 import type { TokenId } from '../core/ids.js';
 import { decideTransition, type LifecyclePolicy } from '../core/lifecycle.js';
 import { decideRotatedSecret, type RotatedSecret, type RotationPolicy } from '../core/rotation.js';
-import { freezeRecord, statusOf, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
+import { statusOf, type AccessTokenRecord, type EpochMillis } from '../core/token.js';
 import { isOatError, type OatError } from '../errors.js';
 import { wrapFault } from '../faults.js';
 import type { BackgroundFaultContext } from './bookkeeping.js';
-import { fingerprintOf } from './hashers.js';
 import { MAX_ATTEMPTS } from './management.js';
 import type { TokenEvent, TokenRotationStore, TokenStore } from './ports.js';
-import { checkReplaceOutcome } from './store-outcomes.js';
+import { writeSystemDeactivation } from './system-deactivation.js';
 
 /** The actor of the `access_token.deactivate` event reuse detection emits. */
 export const REUSE_DETECTION_ACTOR = 'host:rotated-secret-reuse';
@@ -96,19 +95,7 @@ async function deactivateOnReuse(deps: RetiredLookupDeps, rotated: RotatedSecret
       if (record === null || statusOf(record, now) !== 'active') return;
       const decision = decideTransition(lifecycle, record, 'deactivate', now);
       if (!decision.allowed) return;
-      const next = freezeRecord({ ...record, state: decision.to, updatedAt: now, version: record.version + 1 });
-      const outcome = checkReplaceOutcome(await store.replace(next, record.version));
-      if (outcome.ok) {
-        emit?.({
-          type: 'access_token.deactivate',
-          at: now,
-          organization: record.organization,
-          tokenId: record.id,
-          fingerprint: fingerprintOf(record.secretHash),
-          actor: REUSE_DETECTION_ACTOR,
-        });
-        return;
-      }
+      if (await writeSystemDeactivation(store, record, decision.to, now, REUSE_DETECTION_ACTOR, emit)) return;
     }
     throw new Error(`token ${rotated.tokenId} kept changing`);
   } catch (error) {
