@@ -273,7 +273,9 @@ export function statements(schema: string): Statements {
     listTotal: `SELECT count(*)::integer AS total ${matching}`,
     countLive: `SELECT live FROM ${quota} WHERE organization = $1`,
     // One statement, one transaction: the row lock of `old` (re-checked on the newest row version) makes the
-    // swap and the record of the retired hash land together or not at all.
+    // swap and the record of the retired hash land together or not at all. `ended` cuts the earlier graces of the
+    // token to now; its `forget_at > $7` keeps its rows apart from the ones `forgotten` deletes (a row may be
+    // modified only once per statement), and `kept`'s new row is not yet visible to it.
     rotate: `WITH old AS (
       SELECT id, secret_hash FROM ${tokens} WHERE id = $1::uuid AND version = $2 AND state <> 'deleted' FOR UPDATE
     ), moved AS (
@@ -282,6 +284,9 @@ export function statements(schema: string): Statements {
       RETURNING old.secret_hash AS retired
     ), forgotten AS (
       DELETE FROM ${rotated} WHERE forget_at <= $7 AND EXISTS (SELECT 1 FROM moved)
+    ), ended AS (
+      UPDATE ${rotated} SET grace_ends_at = GREATEST(rotated_at, $7)
+      WHERE token_id = $1::uuid AND grace_ends_at > $7 AND forget_at > $7 AND EXISTS (SELECT 1 FROM moved)
     ), kept AS (
       INSERT INTO ${rotated} (secret_hash, token_id, rotated_at, grace_ends_at, forget_at)
       SELECT retired, $1::uuid, $7, $8, $9 FROM moved

@@ -156,7 +156,13 @@ export function createMemoryTokenStore(): TokenStore & TokenRotationStore & { re
           }),
         );
       // Pruned here, the only write that adds records, so the map stays bounded by recent rotations.
-      for (const [hash, record] of retired) if (record.forgetAt <= plan.retired.rotatedAt) retired.delete(hash);
+      const now = plan.retired.rotatedAt;
+      for (const [hash, record] of retired) {
+        if (record.forgetAt <= now) retired.delete(hash);
+        // A rotation ends every earlier grace of the token (a grace-0 rotation after a compromise must stop them).
+        else if (record.tokenId === stored.id && record.graceEndsAt > now)
+          retired.set(hash, Object.freeze({ ...record, graceEndsAt: Math.max(record.rotatedAt, now) }));
+      }
       byHash.delete(stored.secretHash);
       put(
         freezeRecord({

@@ -169,7 +169,10 @@ export interface TokenRotationStore {
    * `{ ok: false, code: 'NOT_FOUND' }` when no token has the id. The new hash
    * must be fresh (a random secret's): one already stored is a fault and
    * rejects with `STORE_FAILURE`. May drop retired records whose `forgetAt` is
-   * at or before `plan.retired.rotatedAt`.
+   * at or before `plan.retired.rotatedAt`. In the same step, every retired
+   * record of the token kept from an earlier rotation gets `graceEndsAt =
+   * max(rotatedAt, min(graceEndsAt, plan.retired.rotatedAt))`, so a rotation
+   * with no grace (after a compromise) ends the grace of every older secret too.
    */
   rotate(plan: RotationPlan, expectedVersion: number): Promise<ReplaceOutcome>;
   /**

@@ -86,6 +86,8 @@ const SQL = {
              version = @version
            WHERE id = @id AND version = @expected_version AND state <> 'deleted'`,
   forget: `DELETE FROM oat_rotated_secrets WHERE forget_at <= ?`,
+  endGraces: `UPDATE oat_rotated_secrets SET grace_ends_at = max(rotated_at, @now)
+              WHERE token_id = @token_id AND grace_ends_at > @now`,
   retire: `INSERT INTO oat_rotated_secrets (secret_hash, token_id, rotated_at, grace_ends_at, forget_at)
            VALUES (@secret_hash, @token_id, @rotated_at, @grace_ends_at, @forget_at)`,
   byRotatedHash: `SELECT * FROM oat_rotated_secrets WHERE secret_hash = ?`,
@@ -215,6 +217,7 @@ function storeOver(db: Database.Database): TokenStore & TokenRotationStore {
     rotatable: db.prepare(SQL.rotatable).pluck(),
     rotate: db.prepare(SQL.rotate),
     forget: db.prepare(SQL.forget),
+    endGraces: db.prepare(SQL.endGraces),
     retire: db.prepare(SQL.retire),
     byRotatedHash: db.prepare(SQL.byRotatedHash),
   };
@@ -232,6 +235,8 @@ function storeOver(db: Database.Database): TokenStore & TokenRotationStore {
       version: plan.next.version,
     });
     statement.forget.run(plan.retired.rotatedAt);
+    // Before the insert, so only earlier retired secrets lose what is left of their grace.
+    statement.endGraces.run({ token_id: plan.next.id, now: plan.retired.rotatedAt });
     statement.retire.run({
       secret_hash: String(retiredHash),
       token_id: plan.next.id,

@@ -34,7 +34,8 @@ const retiredOf = (token: ModelToken): ReadonlyArray<ModelRetiredSecret> => toke
  * A manager (or not) rotates one of the model's tokens with a grace of
  * `graceSeconds` (over the bound: `VALIDATION_FAILED`). Authority as for
  * reactivation; only an active token rotates. On success the model's token
- * takes the new secret and keeps the old one as retired.
+ * takes the new secret and keeps the old one as retired, and the graces of the
+ * secrets retired before end now.
  */
 class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
   constructor(
@@ -78,7 +79,9 @@ class RotateCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> {
     const graceEndsAt = m.now + this.graceSeconds * 1000;
     const kept = graceEndsAt + MODEL_ROTATION.reuseRecordDays * DAY;
     const forgetAt = token.expiresAt === null ? kept : Math.max(graceEndsAt, Math.min(kept, token.expiresAt));
-    token.retired = [...retiredOf(token), { secret: token.secret, graceEndsAt, forgetAt }];
+    // A rotation ends what is left of every earlier grace (TokenRotationStore.rotate).
+    const earlier = retiredOf(token).map((old) => (old.graceEndsAt > m.now ? { ...old, graceEndsAt: m.now } : old));
+    token.retired = [...earlier, { secret: token.secret, graceEndsAt, forgetAt }];
     token.secret = rotated.secret.reveal();
   }
   toString = () => `rotate(#${this.pick}, ${this.role}, ${this.graceSeconds}s)`;
@@ -100,7 +103,8 @@ class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
     const rotated = m.tokens.filter((t) => retiredOf(t).length > 0);
     const token = rotated[this.pick % rotated.length] as ModelToken;
     const retired = retiredOf(token);
-    const old = retired[this.which % retired.length] as ModelRetiredSecret;
+    // Counted from the newest: only the newest retired secret can still be in its grace.
+    const old = retired[retired.length - 1 - (this.which % retired.length)] as ModelRetiredSecret;
     const name = nameOf(organizationOf(m, token));
     const expectedCode =
       m.now >= old.forgetAt
@@ -124,7 +128,7 @@ class RetiredLoginCommand implements fc.AsyncCommand<ServiceModel, ServiceReal> 
     if ((stored?.lastUsedAt ?? null) !== token.lastUsedAt)
       fail(`lastUsedAt is ${String(stored?.lastUsedAt)}, model says ${String(token.lastUsedAt)}`);
   }
-  toString = () => `authenticate(#${this.pick}, retired secret ${this.which})`;
+  toString = () => `authenticate(#${this.pick}, retired secret ${this.which} from the newest)`;
 }
 
 /** The rotation commands, for a run whose store has the rotation capability. */
@@ -140,6 +144,9 @@ export function rotationCommands(): Array<fc.Arbitrary<fc.AsyncCommand<ServiceMo
     { weight: 9, arbitrary: fc.constantFrom(0, 30, 600, 3_600, 3_600) },
     { weight: 1, arbitrary: fc.constant(3_601) },
   );
-  const retiredLogin = fc.tuple(pick, fc.nat({ max: 3 })).map(([p, w]) => new RetiredLoginCommand(p, w));
+  // Mostly the newest retired secret: a later rotation ends the graces of the older ones.
+  const which = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat({ max: 3 }) });
+  const retiredLogin = fc.tuple(pick, which).map(([p, w]) => new RetiredLoginCommand(p, w));
+  // Listed twice to be drawn twice as often: a login in a grace needs one soon after its rotation.
   return [fc.tuple(pick, role, grace).map(([p, a, g]) => new RotateCommand(p, a, g)), retiredLogin, retiredLogin];
 }

@@ -122,5 +122,24 @@ export function recentAddressesContract(fixture: FixtureOf): void {
         version: 1,
       });
     });
+
+    it('concurrent touches from seven distinct new addresses leave a distinct list of those that wrote', async () => {
+      const { store } = fixture();
+      const record = makeTestRecord(1);
+      await seed(store, [record]);
+      await store.touchLastUsed(record.id, at(record, 1), at(record, 1));
+      const writes = await Promise.all(
+        ADDRESSES.map((address) => store.touchLastUsed(record.id, at(record, 2), at(record, 1), address)),
+      );
+      // A store may skip a touch that finds the row busy (bookkeeping never waits), but each touch that wrote put
+      // its new address first: a lost update shows as a list shorter than the writes or holding a skipped address.
+      const wrote = ADDRESSES.filter((_, i) => writes[i]);
+      expect(wrote.length).toBeGreaterThan(0);
+      const stored = (await store.findById(record.id)) as AccessTokenRecord;
+      expect(stored.recentAddresses).toHaveLength(Math.min(5, wrote.length));
+      expect(new Set(stored.recentAddresses).size).toBe(stored.recentAddresses.length);
+      for (const address of stored.recentAddresses) expect(wrote).toContain(address);
+      expect(stored).toMatchObject({ lastUsedAt: at(record, 1), version: 1 });
+    });
   });
 }

@@ -56,11 +56,40 @@ export function rotationContract(fixture: FixtureOf): void {
       const store = storeOf();
       const v1 = makeTestRecord(1);
       await seed(store, [v1]);
-      await store.touchLastUsed(v1.id, v1.createdAt + 1_000, v1.createdAt + 1_000);
+      // The plan is made from the record before these touches: its lastUsedAt and recentAddresses are stale.
+      await store.touchLastUsed(v1.id, v1.createdAt + 1_000, v1.createdAt + 1_000, '192.0.2.1');
+      await store.touchLastUsed(v1.id, v1.createdAt + 2_000, v1.createdAt, '2001:db8::1');
       const plan = rotation(v1, 'new');
       const tampered = { ...plan, next: { ...plan.next, label: 'not written', state: 'inactive' as const } };
       await expect(store.rotate(tampered, 1)).resolves.toEqual({ ok: true });
-      await expect(store.findById(v1.id)).resolves.toEqual({ ...plan.next, lastUsedAt: v1.createdAt + 1_000 });
+      await expect(store.findById(v1.id)).resolves.toEqual({
+        ...plan.next,
+        lastUsedAt: v1.createdAt + 1_000,
+        recentAddresses: ['2001:db8::1', '192.0.2.1'],
+      });
+    });
+
+    it('rotate ends the grace left to every earlier retired secret of the token, and only of it', async () => {
+      const store = storeOf();
+      const [v1, other] = [makeTestRecord(1), makeTestRecord(2)];
+      await seed(store, [v1, other]);
+      const first = rotation(v1, 'one');
+      const untouched = rotation(other, 'two');
+      await store.rotate(first, 1);
+      await store.rotate(untouched, 1);
+      // After a compromise: rotate again with no grace, two minutes later; the first grace had eight minutes left.
+      const now = first.retired.rotatedAt + 2 * MINUTE;
+      const second = planRotation(
+        first.next,
+        { secretHash: `${v1.secretHash}-two`, displayPrefix: 'oat_two' },
+        now,
+        0,
+        POLICY,
+      );
+      await expect(store.rotate(second, 2)).resolves.toEqual({ ok: true });
+      expect(await store.findRotatedSecret(v1.secretHash)).toEqual({ ...first.retired, graceEndsAt: now });
+      expect(await store.findRotatedSecret(first.next.secretHash)).toEqual(second.retired);
+      expect(await store.findRotatedSecret(other.secretHash)).toEqual(untouched.retired);
     });
 
     it('rotate of an unknown id is not-found, and of a deleted token a conflict', async () => {
