@@ -24,4 +24,15 @@ describe.skipIf(skipPostgres)('the service against its model, on PostgreSQL', ()
       },
     });
   });
+
+  it('keeps every invariant with rotation and reuse detection on', async () => {
+    await checkTokenServiceModel({
+      numRuns: 10,
+      rotation: true,
+      makeStore: async () => {
+        const schema = await freshSchema(pool, 'model');
+        return { store: createPostgresTokenStore(pool, { schema }), cleanup: () => dropSchema(pool, schema) };
+      },
+    });
+  });
 });
