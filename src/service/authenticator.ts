@@ -369,20 +369,22 @@ export function createAuthenticator(
     const entry = cached ?? compileEntry(record, name);
     if (!entry.result.ok) return fail(now, username, entry.result, record, hash, failureKey);
     // Bookkeeping is due when last-used is, or when the client's address is not among the recorded ones.
-    const address = addressToRecord(context);
     if (decision.touch !== null) {
       // Marked before the write and not undone when it fails: a store that refuses writes (a read-only
       // standby) then costs one failed write per interval per token, not one per login.
       entry.touchedAt = now;
       // Not awaited: the decision above never depends on bookkeeping.
-      deps.touchLastUsed(record.id, decision.touch.at, decision.touch.ifOlderThan, address);
-    } else if (isNewAddress(record.recentAddresses, address)) {
+      deps.touchLastUsed(record.id, decision.touch.at, decision.touch.ifOlderThan, addressToRecord(context));
+    } else if (typeof context?.address === 'string' && !record.recentAddresses.includes(context.address)) {
+      // Recorded addresses are in normal form, so one sent as recorded is known without parsing it; only the
+      // others are parsed, and written when their normal form is new too.
+      const address = addressToRecord(context);
       // decideLogin's own bound: last-used is not due here, so the store's guard writes only the address.
-      deps.touchLastUsed(record.id, now, Math.min(now - deps.lastUsedIntervalMs + 1, now), address);
+      if (isNewAddress(record.recentAddresses, address))
+        deps.touchLastUsed(record.id, now, Math.min(now - deps.lastUsedIntervalMs + 1, now), address);
     }
-    // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life than the
-    // cap.
-    // decideLogin allows only with a profile.
+    // A token older than a cap set after its creation must not lend credentials (registry JWTs) a longer life
+    // than the cap; decideLogin allows only with a profile.
     const lifetime = loginExpiry(record, organization as OrganizationProfile, policy);
     // A secret in its grace lends credentials (registry JWTs) no longer than the grace.
     const expiresAt =
